@@ -1,0 +1,42 @@
+"""Who may call what. Every /api/ endpoint requires a token unless marked `@public`."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import abort
+
+from ..auth.roles import Identity
+
+
+def public(view):
+    """Mark a view (function or MethodView class) as callable without a token."""
+    view._wuye_public = True
+    return view
+
+
+def current_identity() -> Identity:
+    identity = getattr(g, "identity", None)
+    if identity is None:  # authentication runs before every API view; this is a bug guard
+        abort(401)
+    return identity
+
+
+def require_staff() -> Identity:
+    identity = current_identity()
+    if identity.is_operator:
+        abort(403, message="Platform operators cannot read tenant data.")
+    return identity
+
+
+def require_tenant_admin() -> Identity:
+    identity = require_staff()
+    if not identity.is_tenant_admin:
+        abort(403, message="Only a tenant administrator may do this.")
+    return identity
+
+
+def require_operator() -> Identity:
+    identity = current_identity()
+    if not identity.is_operator:
+        abort(403, message="Only a platform administrator may do this.")
+    return identity

@@ -1,0 +1,183 @@
+"""One builder for the list/create/read/replace/update/delete endpoints of a register resource.
+
+Each resource states what differs (model, schemas, parent, filters, search); access rules,
+tenant scoping, community permissions, paging and error answers are the same everywhere
+because they live here once.
+
+Permissions: a row belongs to a community (its `community_id`; a community is its own). Reading needs that community
+to be readable by the caller, writing needs it writable. Rows the caller may not read answer
+404 exactly like rows of another tenant, so nobody learns that they exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema
+from sqlalchemy import ColumnElement, select
+
+from ..errors import ErrorSchema, invalid
+from ..extensions import db
+from .access import require_staff, require_tenant_admin
+from ..common.schemas import partial
+from .pagination import page_schema, paginate
+
+ERRORS = {401: "未登录 / not authenticated", 403: "无权限 / forbidden", 404: "不存在 / not found"}
+
+
+@dataclass
+class Resource:
+    name: str  # URL segment, plural: "sites"
+    singular: str  # "site": the path parameter is "<singular>_id"
+    model: type
+    out_schema: type[Schema]
+    create_schema: type[Schema]
+    update_schema: type[Schema]
+    query_schema: type[Schema]
+    description: str
+    # The parent named in the create body, and the ancestor columns copied from it.
+    parent: tuple[str, type] | None = None
+    inherited: tuple[str, ...] = ()
+    admin_writes: bool = False  # only a tenant_admin may create/change/delete
+    search: Callable[[str], ColumnElement] | None = None
+    extra_filters: Callable[[dict], list[ColumnElement]] = lambda args: []
+    # Copy validated data onto the row; resources with derived fields override it.
+    apply: Callable[[Any, dict], None] | None = None
+    filter_columns: tuple[str, ...] = field(default=())
+
+
+def _apply(resource: Resource, obj, data: dict, *, replace: bool) -> None:
+    if replace:  # PUT: fields left out are reset, not kept
+        for name, fld in resource.update_schema().load_fields.items():
+            if name not in data and not fld.required:
+                data[name] = fld.load_default if fld.load_default is not None else None
+                if callable(data[name]):
+                    data[name] = data[name]()
+    if resource.apply:
+        resource.apply(obj, data)
+    else:
+        for key, value in data.items():
+            setattr(obj, key, value)
+
+
+def _get_readable(resource: Resource, item_id: int):
+    identity = require_staff()
+    obj = db.session.get(resource.model, item_id)  # tenant-scoped by the framework
+    if obj is None or not identity.can_read(obj.community_id):
+        abort(404)
+    return obj
+
+
+def _check_write(resource: Resource, community_id: int) -> None:
+    identity = require_tenant_admin() if resource.admin_writes else require_staff()
+    if not identity.can_write(community_id):
+        abort(403)
+
+
+def list_statement(resource: Resource, args: dict):
+    identity = require_staff()
+    model = resource.model
+    stmt = select(model)
+    readable = identity.readable_communities()
+    if readable is not None:
+        stmt = stmt.where(model.community_id.in_(readable or [-1]))
+    for column in resource.filter_columns:
+        if args.get(column) is not None:
+            stmt = stmt.where(getattr(model, column) == args[column])
+    if args.get("q") and resource.search:
+        stmt = stmt.where(resource.search(args["q"]))
+    for criterion in resource.extra_filters(args):
+        stmt = stmt.where(criterion)
+    return stmt
+
+
+def create_item(resource: Resource, data: dict):
+    obj = resource.model()
+    if resource.parent:
+        field_name, parent_model = resource.parent
+        parent = db.session.get(parent_model, data[field_name])
+        if parent is None or not require_staff().can_read(parent.community_id):
+            invalid(field_name, "Does not exist.")
+        _check_write(resource, parent.community_id)
+        for column in resource.inherited:
+            setattr(obj, column, getattr(parent, column))
+    else:
+        require_tenant_admin()
+    _apply(resource, obj, data, replace=False)
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def register_crud(blp: Blueprint, resource: Resource) -> None:
+    path_param = f"{resource.singular}_id"
+    query = resource.query_schema
+    page = page_schema(resource.out_schema)
+
+    def documented_errors(view, codes=(401, 403, 404)):
+        for code in codes:
+            view = blp.alt_response(code, schema=ErrorSchema, description=ERRORS[code])(view)
+        return view
+
+    @blp.route("", endpoint=f"{resource.name}_collection")
+    class Collection(MethodView):
+        @blp.arguments(query, location="query")
+        @blp.response(200, page)
+        @documented_errors
+        def get(self, args):
+            """列表（分页）/ List (paged)"""
+            return paginate(list_statement(resource, args), resource.model, args["page"], args["per_page"])
+
+        @blp.arguments(resource.create_schema)
+        @blp.response(201, resource.out_schema)
+        @documented_errors
+        def post(self, data):
+            """新建 / Create"""
+            return create_item(resource, data)
+
+    @blp.route(f"/<int:{path_param}>", endpoint=f"{resource.name}_item")
+    class Item(MethodView):
+        @blp.response(200, resource.out_schema)
+        @documented_errors
+        def get(self, **path):
+            """查看 / Read"""
+            return _get_readable(resource, path[path_param])
+
+        @blp.arguments(resource.update_schema)
+        @blp.response(200, resource.out_schema)
+        @documented_errors
+        def put(self, data, **path):
+            """整体修改 / Replace"""
+            obj = _get_readable(resource, path[path_param])
+            _check_write(resource, obj.community_id)
+            _apply(resource, obj, data, replace=True)
+            db.session.commit()
+            return obj
+
+        @blp.arguments(partial(resource.update_schema))
+        @blp.response(200, resource.out_schema)
+        @documented_errors
+        def patch(self, data, **path):
+            """部分修改 / Update"""
+            obj = _get_readable(resource, path[path_param])
+            _check_write(resource, obj.community_id)
+            _apply(resource, obj, data, replace=False)
+            db.session.commit()
+            return obj
+
+        @blp.response(204)
+        @blp.alt_response(409, schema=ErrorSchema, description="仍被引用 / still referenced")
+        @documented_errors
+        def delete(self, **path):
+            """删除（仍有下级数据时拒绝）/ Delete (refused while children exist)"""
+            obj = _get_readable(resource, path[path_param])
+            _check_write(resource, obj.community_id)
+            db.session.delete(obj)
+            db.session.commit()
+            return None
+
+    Collection.__name__ = f"{resource.name.title()}Collection"
+    Item.__name__ = f"{resource.name.title()}Item"

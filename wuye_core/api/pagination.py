@@ -1,0 +1,43 @@
+"""Paged lists: stable order (by id), a total, and a cap on page size."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+
+from ..extensions import db
+
+MAX_PER_PAGE = 100
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+_page_schemas: dict[str, type[Schema]] = {}
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """`{"items": [...], "total", "page", "per_page"}` for the given item schema."""
+    name = item_schema.__name__.removesuffix("Schema") + "Page"
+    if name not in _page_schemas:
+        _page_schemas[name] = Schema.from_dict(
+            {
+                "items": fields.List(fields.Nested(item_schema)),
+                "total": fields.Integer(),
+                "page": fields.Integer(),
+                "per_page": fields.Integer(),
+            },
+            name=name,
+        )
+    return _page_schemas[name]
+
+
+def paginate(stmt: Select, model, page: int, per_page: int) -> dict:
+    total = db.session.scalar(stmt.with_only_columns(func.count(model.id)).order_by(None))
+    rows = db.session.scalars(stmt.order_by(model.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": rows, "total": total, "page": page, "per_page": per_page}
+
+
+__all__ = ["PageArgs", "page_schema", "paginate", "select"]

@@ -1,0 +1,1 @@
+"""Who is calling: staff users and platform operators, their roles, passwords and tokens."""

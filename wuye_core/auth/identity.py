@@ -1,0 +1,62 @@
+"""Authentication of every API request, before any view runs (default deny).
+
+The token names the user and, for staff, the tenant. The tenant is entered here, once, before
+the first query, so every later query of the request is scoped to it. Users and tenants are
+re-read on every request: deactivating either takes effect at once.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_smorest import abort
+
+from ..extensions import db
+from ..tenancy import Tenant, enter_tenant
+from ..tenancy.context import reset_tenant
+from .models import PlatformOperator, StaffUser
+from .roles import Identity
+from .tokens import read_token
+
+
+def _is_public(endpoint: str | None) -> bool:
+    if endpoint is None or endpoint.startswith("api-docs."):
+        return True
+    view = current_app.view_functions.get(endpoint)
+    return bool(getattr(view, "_wuye_public", False) or getattr(getattr(view, "view_class", None),
+                                                                 "_wuye_public", False))
+
+
+def staff_identity(user: StaffUser) -> Identity:
+    return Identity(kind="staff", user_id=user.id, username=user.username, tenant_id=user.tenant_id,
+                    grants=tuple((gr.role, gr.community_id) for gr in user.grants))
+
+
+def authenticate() -> None:
+    if not request.path.startswith("/api/") or _is_public(request.endpoint):
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    claims = read_token(current_app.config["SECRET_KEY"], token) if scheme.lower() == "bearer" else None
+    if claims is None:
+        abort(401, headers={"WWW-Authenticate": "Bearer"})
+    if claims["kind"] == "operator":
+        operator = db.session.get(PlatformOperator, int(claims["sub"]))
+        if operator is None or not operator.active:
+            abort(401)
+        g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username)
+        return
+    enter_tenant(claims["tid"])
+    tenant = db.session.get(Tenant, claims["tid"])
+    user = db.session.get(StaffUser, int(claims["sub"]))
+    if tenant is None or not tenant.active or user is None or not user.active:
+        abort(401)
+    g.identity = staff_identity(user)
+
+
+def forget_tenant(exc=None) -> None:
+    reset_tenant()
+
+
+def init_app(app) -> None:
+    app.before_request(authenticate)
+    app.teardown_appcontext(forget_tenant)

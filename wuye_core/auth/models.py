@@ -1,0 +1,60 @@
+"""Staff users (tenant data), their role grants, and platform operators (platform data)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint, func, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..tenancy import TenantScoped, tenant_fk
+
+
+class StaffUser(TenantScoped, db.Model):
+    """A person working for one tenant. Usernames are unique within the tenant."""
+
+    __tablename__ = "staff_users"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        primaryjoin="StaffUser.id == foreign(RoleGrant.user_id)",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="RoleGrant.id",
+    )
+
+
+class RoleGrant(TenantScoped, db.Model):
+    """A role for a user: tenant-wide when `community_id` is NULL, else for that community."""
+
+    __tablename__ = "role_grants"
+    __extra_table_args__ = (
+        tenant_fk("user_id", "staff_users", ondelete="CASCADE"),
+        tenant_fk("community_id", "communities"),
+        UniqueConstraint("tenant_id", "user_id", "role", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(40))
+    community_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class PlatformOperator(db.Model):
+    """An operator of the hosted instance (platform_admin): manages tenants, reads no tenant data."""
+
+    __tablename__ = "platform_operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

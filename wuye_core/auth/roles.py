@@ -1,0 +1,70 @@
+"""Roles and what they allow.
+
+A grant is a role, either tenant-wide (community_id NULL) or for one community.
+- tenant_admin: everything in the tenant, including users, communities and their config;
+- community_staff: read and write the housing register of their communities;
+- readonly: read only, in their communities;
+- platform_admin: a platform operator; manages tenants and never reads tenant data.
+Plugins will add roles of their own through the hook API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TENANT_ADMIN = "tenant_admin"
+COMMUNITY_STAFF = "community_staff"
+READONLY = "readonly"
+PLATFORM_ADMIN = "platform_admin"
+
+# role -> (can read, can write, administers the tenant)
+TENANT_ROLES: dict[str, tuple[bool, bool, bool]] = {
+    TENANT_ADMIN: (True, True, True),
+    COMMUNITY_STAFF: (True, True, False),
+    READONLY: (True, False, False),
+}
+
+ALL = None  # "every community" in the sets below
+
+
+@dataclass(frozen=True)
+class Identity:
+    kind: str  # "staff" | "operator"
+    user_id: int
+    username: str
+    tenant_id: int | None = None
+    grants: tuple[tuple[str, int | None], ...] = field(default_factory=tuple)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == "operator"
+
+    @property
+    def is_tenant_admin(self) -> bool:
+        return any(role == TENANT_ADMIN and cid is None for role, cid in self.grants)
+
+    def _communities(self, index: int) -> set[int] | None:
+        found: set[int] = set()
+        for role, community_id in self.grants:
+            allowed = TENANT_ROLES.get(role)
+            if not allowed or not allowed[index]:
+                continue
+            if community_id is None:
+                return ALL
+            found.add(community_id)
+        return found
+
+    def readable_communities(self) -> set[int] | None:
+        """The communities this identity may read; None means all of the tenant's."""
+        return set() if self.is_operator else self._communities(0)
+
+    def writable_communities(self) -> set[int] | None:
+        return set() if self.is_operator else self._communities(1)
+
+    def can_read(self, community_id: int) -> bool:
+        allowed = self.readable_communities()
+        return allowed is ALL or community_id in allowed
+
+    def can_write(self, community_id: int) -> bool:
+        allowed = self.writable_communities()
+        return allowed is ALL or community_id in allowed

@@ -1,0 +1,81 @@
+"""Creating users and checking credentials (used by the API and the CLI alike)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..households.models import Community
+from ..tenancy import Tenant, enter_tenant
+from .models import PlatformOperator, RoleGrant, StaffUser
+from .passwords import hash_password, needs_rehash, verify_password
+from .roles import TENANT_ADMIN, TENANT_ROLES
+from .tokens import issue_token
+
+
+class GrantError(ValueError):
+    """A role grant names an unknown role or a community the tenant does not have."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
+    """Validate role grants within the current tenant; returns (role, community_id) pairs."""
+    checked = []
+    for index, grant in enumerate(grants):
+        role, community_id = grant["role"], grant.get("community_id")
+        if role not in TENANT_ROLES:
+            raise GrantError(f"roles.{index}.role", "Unknown role.")
+        if role == TENANT_ADMIN and community_id is not None:
+            raise GrantError(f"roles.{index}.community_id", "tenant_admin is always tenant-wide.")
+        if community_id is not None and db.session.get(Community, community_id) is None:
+            raise GrantError(f"roles.{index}.community_id", "Does not exist.")
+        if (role, community_id) not in checked:
+            checked.append((role, community_id))
+    return checked
+
+
+def set_grants(user: StaffUser, grants: list[tuple[str, int | None]]) -> None:
+    user.grants = [RoleGrant(role=role, community_id=cid) for role, cid in grants]
+
+
+def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None) -> StaffUser:
+    user = StaffUser(username=username, password_hash=hash_password(password), display_name=display_name)
+    set_grants(user, check_grants(grants))
+    db.session.add(user)
+    return user
+
+
+def communities_by_code(codes: list[str]) -> dict[str, int]:
+    rows = db.session.execute(select(Community.code, Community.id).where(Community.code.in_(codes))).all()
+    return dict(rows)
+
+
+def _token_response(kind: str, user_id: int, tenant_id: int | None) -> dict:
+    ttl = current_app.config["WUYE"].token_ttl_seconds
+    token = issue_token(current_app.config["SECRET_KEY"], ttl, kind=kind, user_id=user_id, tenant_id=tenant_id)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+
+
+def login(tenant_slug: str | None, username: str, password: str) -> dict | None:
+    """A token for valid credentials, else None. Same cost whether or not the user exists."""
+    if tenant_slug is None:
+        operator = db.session.scalar(select(PlatformOperator).where(PlatformOperator.username == username))
+        if not verify_password(operator.password_hash if operator else None, password) or not operator.active:
+            return None
+        return _token_response("operator", operator.id, None)
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+    user = None
+    if tenant is not None and tenant.active:
+        enter_tenant(tenant.id)
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if not verify_password(user.password_hash if user else None, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):  # cost parameters were raised since the hash was made
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return _token_response("staff", user.id, tenant.id)

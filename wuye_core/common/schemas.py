@@ -1,0 +1,18 @@
+"""Base schema: unknown fields are an error (a typo must not be silently dropped)."""
+
+from marshmallow import RAISE, Schema
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+_partials: dict[type, type] = {}
+
+
+def partial(schema_cls: type[Schema]) -> Schema:
+    """A PATCH version of a schema: every field optional, documented under its own name."""
+    if schema_cls not in _partials:
+        _partials[schema_cls] = type(f"{schema_cls.__name__}Patch", (schema_cls,), {})
+    return _partials[schema_cls](partial=True)

@@ -1,0 +1,81 @@
+"""Layered settings: built-in defaults < environment variables (WUYE_*) < explicit overrides.
+
+Only names listed in `Settings` are read, so a typo in an environment variable is simply
+not a setting rather than a silent half-configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEV_SECRET = "wuye-development-secret-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app (e.g. production with the development secret)."""
+
+
+def _default_database_url() -> str:
+    instance = Path(os.environ.get("WUYE_INSTANCE_DIR", Path.cwd() / "instance"))
+    return f"sqlite:///{instance / 'wuye.sqlite3'}"
+
+
+@dataclass
+class Settings:
+    env: str = "development"  # development | production | test
+    database_url: str = field(default_factory=_default_database_url)
+    # Migrations run as the owner of the tables; the app connects as a role that owns nothing
+    # (PostgreSQL row-level security would not apply to the owner otherwise).
+    migrate_database_url: str | None = None
+    redis_url: str | None = None  # unset: background jobs run in-process
+    secret_key: str = DEV_SECRET
+    # Fernet keys, comma-separated, newest first. The first encrypts; all decrypt (rotation).
+    encryption_keys: str | None = None
+    log_level: str = "INFO"
+    token_ttl_seconds: int = 8 * 3600
+    proxy_hops: int = 0  # trusted reverse proxies in front of us (X-Forwarded-For)
+    login_limit_per_user: str = "5 per 15 minutes"
+    login_limit_per_address: str = "30 per 15 minutes"
+    # argon2id cost; tests lower it so a suite of hundreds of logins stays quick.
+    password_time_cost: int = 3
+    password_memory_cost: int = 65536
+    default_locale: str = "zh_CN"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"WUYE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = int(raw) if f.type == "int" else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ConfigError(
+                    "WUYE_SECRET_KEY 未设置或过短（生产环境至少 32 个字符）/ "
+                    "WUYE_SECRET_KEY must be set to at least 32 characters in production"
+                )
+            if not self.encryption_keys:
+                raise ConfigError(
+                    "生产环境必须设置 WUYE_ENCRYPTION_KEYS / WUYE_ENCRYPTION_KEYS is required in production"
+                )
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    def sqlalchemy_url(self, url: str | None = None) -> str:
+        """Use psycopg 3 for plain postgresql:// URLs."""
+        url = url or self.database_url
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url

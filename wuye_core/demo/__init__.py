@@ -1,0 +1,153 @@
+"""Demo data modelled on 径河街 (Jinghe subdistrict), from the domain sources, plus a company.
+
+Idempotent: tenants, users and communities that exist are left as they are; a community's
+register is generated only when the community is new. Deterministic (seeded), so every
+newcomer sees the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ..auth.models import PlatformOperator, StaffUser
+from ..auth.passwords import hash_password
+from ..auth.service import create_user
+from ..extensions import db
+from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
+from ..tenancy import Tenant, TenantKind, tenant_context
+
+# (code, name, address, [(site name, kind, buildings, floors, rooms per floor)])
+JINGHE = {
+    "slug": "jinghe",
+    "name": "径河街道办事处",
+    "kind": TenantKind.subdistrict,
+    "communities": [
+        ("daoxiang", "稻香社区", "径河街稻香路 1 号", [
+            ("鑫海花城东区", SiteKind.abandoned, 4, 6, 2),
+            ("稻香苑", SiteKind.resettlement, 3, 6, 2),
+        ]),
+        ("haijingbei", "海景北社区", "径河街海景北路 8 号", [
+            ("海景花园", SiteKind.compound, 3, 11, 2),
+            ("张家湾", SiteKind.village, 0, 0, 0),
+        ]),
+        ("sandian", "三店社区", "径河街三店大道 20 号", [
+            ("三店还建小区", SiteKind.resettlement, 3, 6, 2),
+            ("老供销社宿舍", SiteKind.old, 1, 5, 2),
+        ]),
+    ],
+    "users": [
+        ("admin", "jinghe-admin-2026", "tenant_admin", []),
+        ("daoxiang", "daoxiang-staff-2026", "community_staff", ["daoxiang"]),
+        ("viewer", "jinghe-view-2026", "readonly", []),
+    ],
+}
+
+COMPANY = {
+    "slug": "xinghe",
+    "name": "星河物业服务有限公司",
+    "kind": TenantKind.company,
+    "communities": [
+        ("xinghe-01", "星河湾项目", "临空港大道 88 号", [("星河湾一期", SiteKind.compound, 4, 18, 2)]),
+    ],
+    "users": [
+        ("admin", "xinghe-admin-2026", "tenant_admin", []),
+        ("staff", "xinghe-staff-2026", "community_staff", ["xinghe-01"]),
+    ],
+}
+
+OPERATOR = ("operator", "platform-operator-2026")
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕凤梅琴云莲珍建国志明春梅海燕小红德明"
+TAGS = ["党员", "业委会", "网格员", "志愿者", "低保户", "独居老人"]
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _phone(rng: random.Random) -> str:
+    return "1" + rng.choice("3589") + "".join(str(rng.randint(0, 9)) for _ in range(9))
+
+
+def _add_residents(rng: random.Random, household: Household, count: int) -> None:
+    for _ in range(count):
+        resident = Resident(
+            community_id=household.community_id, site_id=household.site_id,
+            building_id=household.building_id, household_id=household.id,
+            name=_name(rng), phone=_phone(rng), gender=rng.choice(("male", "female")),
+            birth_year=rng.randint(1940, 2020),
+        )
+        resident.tags = rng.sample(TAGS, k=rng.choice((0, 0, 0, 1, 1, 2)))
+        db.session.add(resident)
+
+
+def _build_site(rng: random.Random, community: Community, spec) -> None:
+    name, kind, buildings, floors, per_floor = spec
+    site = Site(community_id=community.id, name=name, kind=kind, address=f"{community.address}·{name}",
+                area_m2=round(rng.uniform(8000, 60000), 2))
+    db.session.add(site)
+    db.session.flush()
+    if kind is SiteKind.village:  # an open village: households in houses, one "building" per lane
+        buildings, floors, per_floor = 2, 1, 12
+    for b in range(1, buildings + 1):
+        building = Building(community_id=community.id, site_id=site.id,
+                            name=f"{b}组" if kind is SiteKind.village else f"{b}栋", floors=floors)
+        db.session.add(building)
+        db.session.flush()
+        for floor in range(1, floors + 1):
+            for room in range(1, per_floor + 1):
+                unit = Unit(community_id=community.id, site_id=site.id, building_id=building.id,
+                            entrance="1", floor=floor, number=f"{floor}{room:02d}" if floors > 1 else f"{room}号",
+                            area_m2=round(rng.uniform(55, 140), 2))
+                db.session.add(unit)
+                db.session.flush()
+                kind_ = rng.choices(list(HouseholdKind), weights=(7, 2, 1))[0]
+                household = Household(community_id=community.id, site_id=site.id, building_id=building.id,
+                                      unit_id=unit.id, kind=kind_,
+                                      moved_in_on=date(2015, 1, 1) + timedelta(days=rng.randint(0, 3500)))
+                db.session.add(household)
+                db.session.flush()
+                if kind_ is not HouseholdKind.vacant:
+                    _add_residents(rng, household, rng.randint(1, 4))
+
+
+def _load_tenant(spec: dict) -> dict:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == spec["slug"]))
+    if tenant is None:
+        tenant = Tenant(slug=spec["slug"], name=spec["name"], kind=spec["kind"], active=True)
+        db.session.add(tenant)
+        db.session.commit()
+    rng = random.Random(spec["slug"])
+    with tenant_context(tenant.id):
+        codes = {}
+        for code, name, address, sites in spec["communities"]:
+            community = db.session.scalar(select(Community).where(Community.code == code))
+            if community is None:
+                community = Community(code=code, name=name, address=address, config={}, config_version=1)
+                db.session.add(community)
+                db.session.flush()
+                for site in sites:
+                    _build_site(rng, community, site)
+            codes[code] = community.id
+        for username, password, role, communities in spec["users"]:
+            if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
+                grants = [{"role": role, "community_id": codes[c]} for c in communities] or [{"role": role}]
+                create_user(username, password, grants, display_name=username)
+        db.session.commit()
+    return {
+        "slug": spec["slug"], "name": spec["name"],
+        "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in spec["users"]],
+    }
+
+
+def load_demo() -> dict:
+    tenants = [_load_tenant(JINGHE), _load_tenant(COMPANY)]
+    username, password = OPERATOR
+    if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)) is None:
+        db.session.add(PlatformOperator(username=username, password_hash=hash_password(password)))
+        db.session.commit()
+    return {"tenants": tenants, "operator": {"username": username, "password": password}}

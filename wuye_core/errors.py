@@ -1,0 +1,109 @@
+"""Errors that speak to people: one JSON shape for every error, messages in the user's language.
+
+    {"code": 422, "status": "Unprocessable Entity", "message": "请求数据有误",
+     "errors": {"json": {"phone": ["长度不能超过 20。"]}}}
+
+`errors` names each bad field (by location: json, query, path) and why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify
+from flask_smorest import Api, abort
+from marshmallow import Schema, fields
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from .i18n import _, translate_messages
+
+log = logging.getLogger(__name__)
+
+# Default message per status, when the code raising the error gives none.
+_DEFAULT_MESSAGES = {
+    400: "The request is malformed.",
+    401: "Authentication is required.",
+    403: "You are not allowed to do this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "This conflicts with the current state of the data.",
+    413: "The request is too large.",
+    415: "The request must be JSON.",
+    422: "The request data is invalid.",
+    429: "Too many attempts; please try again later.",
+    500: "Internal server error.",
+}
+
+
+class ErrorSchema(Schema):
+    code = fields.Integer(metadata={"description": "HTTP 状态码 / HTTP status code"})
+    status = fields.String(metadata={"description": "HTTP 状态名 / HTTP status name"})
+    message = fields.String(metadata={"description": "给人看的说明 / a message for people"})
+    errors = fields.Dict(metadata={"description": "按位置和字段列出的错误 / errors by location and field"})
+
+
+def error_body(code: int, message: str | None = None, errors=None) -> dict:
+    status = HTTP_STATUS_CODES.get(code, str(code))
+    body = {"code": code, "status": status, "message": _(message or _DEFAULT_MESSAGES.get(code, status))}
+    if errors:
+        body["errors"] = translate_messages(errors)
+    return body
+
+
+class WuyeApi(Api):
+    """flask-smorest's Api with our error body."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        message = data.get("message")
+        if message is None and error.code not in _DEFAULT_MESSAGES and error.description:
+            message = error.description
+        errors = data.get("errors", data.get("messages"))
+        response = jsonify(error_body(error.code or 500, message, errors))
+        response.status_code = error.code or 500
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+
+def invalid(field: str, message: str, location: str = "json"):
+    """422 naming one field; `message` is an English msgid, translated on the way out."""
+    abort(422, errors={location: {field: [message]}})
+
+
+def register_error_handlers(app, api: WuyeApi) -> None:
+    from .tenancy import TenantContextError
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc):
+        from .extensions import db
+
+        db.session.rollback()
+        log.info("integrity error: %s", exc.orig)
+        return jsonify(error_body(409, "This conflicts with existing data (duplicate or still in use).")), 409
+
+    @app.errorhandler(DataError)
+    def _data(exc):
+        from .extensions import db
+
+        db.session.rollback()
+        log.warning("data error reached the database: %s", exc.orig)
+        return jsonify(error_body(422, "A value is out of range for its field.")), 422
+
+    @app.errorhandler(TenantContextError)
+    def _tenant(exc):
+        log.error("tenant context error (fail closed): %s", exc)
+        return jsonify(error_body(403)), 403
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return api.handle_http_exception(exc)
+        log.exception("unhandled error")
+        return jsonify(error_body(500)), 500

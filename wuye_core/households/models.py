@@ -1,0 +1,211 @@
+"""Models of the housing register.
+
+Every row below a community carries the ids of all its ancestors (community, site,
+building…). They are copied from the parent when the row is created and never change, so
+"everything in community X" is one indexed filter at every level and permission checks by
+community are the same everywhere. Composite foreign keys include `tenant_id`, so a child
+can never point at another tenant's parent.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, Enum, Index, Integer, Numeric, String, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..common.encryption import EncryptedString
+from ..extensions import db
+from ..tenancy import TenantScoped, tenant_fk
+
+
+def _enum(cls, name):
+    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
+
+
+class Community(TenantScoped, db.Model):
+    """社区: the unit of per-community configuration."""
+
+    __tablename__ = "communities"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    config_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @hybrid_property
+    def community_id(self) -> int:
+        """A community belongs to itself, so permission checks read `community_id` everywhere."""
+        return self.id
+
+
+class CommunityConfigRevision(TenantScoped, db.Model):
+    """Each accepted version of a community's config: who changed what, when."""
+
+    __tablename__ = "community_config_revisions"
+    __extra_table_args__ = (
+        tenant_fk("community_id", "communities"),
+        UniqueConstraint("tenant_id", "community_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    config: Mapped[dict] = mapped_column(JSON)
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SiteKind(str, enum.Enum):
+    compound = "compound"  # 商品房小区
+    resettlement = "resettlement"  # 还建小区
+    old = "old"  # 老旧小区
+    abandoned = "abandoned"  # 弃管小区
+    village = "village"  # 村湾（开放式自然村）
+    other = "other"
+
+
+class Site(TenantScoped, db.Model):
+    """小区 / 村湾."""
+
+    __tablename__ = "sites"
+    __extra_table_args__ = (
+        tenant_fk("community_id", "communities"),
+        Index(None, "tenant_id", "community_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[SiteKind] = mapped_column(_enum(SiteKind, "site_kind"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    area_m2: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+
+
+class Building(TenantScoped, db.Model):
+    """楼栋."""
+
+    __tablename__ = "buildings"
+    __extra_table_args__ = (
+        tenant_fk("site_id", "sites"),
+        tenant_fk("community_id", "communities"),
+        UniqueConstraint("tenant_id", "site_id", "name"),
+        Index(None, "tenant_id", "community_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    floors: Mapped[int | None] = mapped_column(Integer)
+
+
+class Unit(TenantScoped, db.Model):
+    """A room (房号) in a building, behind an entrance (单元)."""
+
+    __tablename__ = "units"
+    __extra_table_args__ = (
+        tenant_fk("building_id", "buildings"),
+        tenant_fk("community_id", "communities"),
+        UniqueConstraint("tenant_id", "building_id", "entrance", "number"),
+        Index(None, "tenant_id", "community_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int] = mapped_column(Integer)
+    building_id: Mapped[int] = mapped_column(Integer)
+    entrance: Mapped[str] = mapped_column(String(20), default="")
+    floor: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20))
+    area_m2: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+
+
+class HouseholdKind(str, enum.Enum):
+    owner = "owner"  # 业主自住
+    renter = "renter"  # 租户
+    vacant = "vacant"  # 空置
+
+
+class Household(TenantScoped, db.Model):
+    """住户: who lives in a unit."""
+
+    __tablename__ = "households"
+    __extra_table_args__ = (
+        tenant_fk("unit_id", "units"),
+        tenant_fk("community_id", "communities"),
+        Index(None, "tenant_id", "community_id", "id"),
+        Index(None, "tenant_id", "unit_id"),
+        Index(None, "tenant_id", "site_id", "building_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int] = mapped_column(Integer)
+    building_id: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[HouseholdKind] = mapped_column(_enum(HouseholdKind, "household_kind"))
+    moved_in_on: Mapped[date | None] = mapped_column(Date)
+    moved_out_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Resident(TenantScoped, db.Model):
+    """居民. The ID-card number is encrypted at rest and only ever shown masked."""
+
+    __tablename__ = "residents"
+    __extra_table_args__ = (
+        tenant_fk("household_id", "households"),
+        tenant_fk("community_id", "communities"),
+        Index(None, "tenant_id", "community_id", "id"),
+        Index(None, "tenant_id", "household_id"),
+        Index(None, "tenant_id", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int] = mapped_column(Integer)
+    building_id: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str | None] = mapped_column(String(10))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    id_card: Mapped[str | None] = mapped_column(EncryptedString(255))
+
+    tag_rows: Mapped[list[ResidentTag]] = relationship(
+        primaryjoin="Resident.id == foreign(ResidentTag.resident_id)",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="ResidentTag.tag",
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.tag for t in self.tag_rows]
+
+    @tags.setter
+    def tags(self, values: list[str]) -> None:
+        wanted = list(dict.fromkeys(values))
+        keep = [t for t in self.tag_rows if t.tag in wanted]
+        have = {t.tag for t in keep}
+        self.tag_rows = keep + [ResidentTag(tag=v) for v in wanted if v not in have]
+
+
+class ResidentTag(TenantScoped, db.Model):
+    """A tag of a resident (党员, 业委会, 网格员 …), in its own table so filters use an index."""
+
+    __tablename__ = "resident_tags"
+    __extra_table_args__ = (
+        tenant_fk("resident_id", "residents", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "tag", "resident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(Integer)
+    tag: Mapped[str] = mapped_column(String(20))

@@ -1,0 +1,142 @@
+"""HTTP endpoints of the housing register: CRUD of each level, and community config."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import exists, or_, select
+
+from ..api.access import require_staff, require_tenant_admin
+from ..api.crud import Resource, register_crud
+from ..errors import ErrorSchema
+from ..extensions import db
+from . import schemas as s
+from .community_config import effective_config, update_config
+from .models import Building, Community, CommunityConfigRevision, Household, Resident, ResidentTag, Site, Unit
+
+
+def _like(column, text):
+    return column.contains(text, autoescape=True)
+
+
+def _resident_matches(text):
+    return or_(_like(Resident.name, text), _like(Resident.phone, text))
+
+
+def _apply_resident(obj: Resident, data: dict) -> None:
+    for key, value in data.items():
+        setattr(obj, key, value)  # `tags` goes through Resident.tags' setter
+
+
+def _household_filters(args):
+    out = []
+    if args.get("tag"):
+        out.append(exists(
+            select(ResidentTag.id).join(Resident, Resident.id == ResidentTag.resident_id)
+            .where(Resident.household_id == Household.id, ResidentTag.tag == args["tag"])
+        ))
+    if args.get("q"):
+        out.append(exists(select(Resident.id).where(Resident.household_id == Household.id,
+                                                    _resident_matches(args["q"]))))
+    return out
+
+
+def _resident_filters(args):
+    if not args.get("tag"):
+        return []
+    return [Resident.id.in_(select(ResidentTag.resident_id).where(ResidentTag.tag == args["tag"]))]
+
+
+RESOURCES = [
+    Resource(
+        name="communities", singular="community", model=Community, description="社区 / Communities",
+        out_schema=s.CommunityOut, create_schema=s.CommunityCreate, update_schema=s.CommunityUpdate,
+        query_schema=s.CommunityQuery, admin_writes=True, search=lambda q: _like(Community.name, q),
+    ),
+    Resource(
+        name="sites", singular="site", model=Site, description="小区 / 村湾 — Sites",
+        out_schema=s.SiteOut, create_schema=s.SiteCreate, update_schema=s.SiteUpdate, query_schema=s.SiteQuery,
+        parent=("community_id", Community), filter_columns=("community_id",),
+        search=lambda q: _like(Site.name, q),
+    ),
+    Resource(
+        name="buildings", singular="building", model=Building, description="楼栋 / Buildings",
+        out_schema=s.BuildingOut, create_schema=s.BuildingCreate, update_schema=s.BuildingUpdate,
+        query_schema=s.BuildingQuery, parent=("site_id", Site), inherited=("community_id",),
+        filter_columns=("community_id", "site_id"), search=lambda q: _like(Building.name, q),
+    ),
+    Resource(
+        name="units", singular="unit", model=Unit, description="房屋 / Units (rooms)",
+        out_schema=s.UnitOut, create_schema=s.UnitCreate, update_schema=s.UnitUpdate, query_schema=s.UnitQuery,
+        parent=("building_id", Building), inherited=("community_id", "site_id"),
+        filter_columns=("community_id", "site_id", "building_id"), search=lambda q: _like(Unit.number, q),
+    ),
+    Resource(
+        name="households", singular="household", model=Household, description="住户 / Households",
+        out_schema=s.HouseholdOut, create_schema=s.HouseholdCreate, update_schema=s.HouseholdUpdate,
+        query_schema=s.HouseholdQuery, parent=("unit_id", Unit), inherited=("community_id", "site_id", "building_id"),
+        filter_columns=("community_id", "site_id", "building_id", "unit_id"), extra_filters=_household_filters,
+    ),
+    Resource(
+        name="residents", singular="resident", model=Resident, description="居民 / Residents",
+        out_schema=s.ResidentOut, create_schema=s.ResidentCreate, update_schema=s.ResidentUpdate,
+        query_schema=s.ResidentQuery, parent=("household_id", Household),
+        inherited=("community_id", "site_id", "building_id"),
+        filter_columns=("community_id", "site_id", "building_id", "household_id"),
+        search=_resident_matches, extra_filters=_resident_filters, apply=_apply_resident,
+    ),
+]
+
+
+def build_blueprints() -> list[Blueprint]:
+    blueprints = []
+    for resource in RESOURCES:
+        blp = Blueprint(resource.name, __name__, url_prefix=f"/api/v1/{resource.name}",
+                        description=resource.description)
+        register_crud(blp, resource)
+        if resource.model is Community:
+            _add_config_routes(blp)
+        blueprints.append(blp)
+    return blueprints
+
+
+def _readable_community(community_id: int) -> Community:
+    identity = require_staff()
+    community = db.session.get(Community, community_id)
+    if community is None or not identity.can_read(community.id):
+        abort(404)
+    return community
+
+
+def _add_config_routes(blp: Blueprint) -> None:
+    @blp.route("/<int:community_id>/config", endpoint="community_config")
+    class CommunityConfig(MethodView):
+        @blp.response(200, s.CommunityConfigOut)
+        @blp.alt_response(404, schema=ErrorSchema)
+        def get(self, community_id):
+            """社区配置 / A community's config (with defaults)"""
+            community = _readable_community(community_id)
+            return {"version": community.config_version, "config": effective_config(community)}
+
+        @blp.arguments(s.CommunityConfigIn)
+        @blp.response(200, s.CommunityConfigOut)
+        @blp.alt_response(404, schema=ErrorSchema)
+        @blp.alt_response(409, schema=ErrorSchema, description="版本冲突 / version conflict")
+        def put(self, data, community_id):
+            """修改社区配置（需当前版本号）/ Replace a community's config (send the version you edited)"""
+            community = _readable_community(community_id)
+            identity = require_tenant_admin()
+            update_config(community, data["version"], data["config"], identity.username)
+            return {"version": community.config_version, "config": effective_config(community)}
+
+    @blp.route("/<int:community_id>/config/history", endpoint="community_config_history")
+    class CommunityConfigHistory(MethodView):
+        @blp.response(200, s.ConfigRevisionOut(many=True))
+        @blp.alt_response(404, schema=ErrorSchema)
+        def get(self, community_id):
+            """配置历史 / Config history, newest first"""
+            community = _readable_community(community_id)
+            return db.session.scalars(
+                select(CommunityConfigRevision).where(CommunityConfigRevision.community_id == community.id)
+                .order_by(CommunityConfigRevision.version.desc())
+            ).all()

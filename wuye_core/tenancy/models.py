@@ -1,0 +1,58 @@
+"""Tenants (platform level) and the mixin that makes a table tenant data."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, func, true
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from ..extensions import db
+
+
+class TenantKind(str, enum.Enum):
+    company = "company"  # 物业服务企业
+    subdistrict = "subdistrict"  # 街道办事处
+
+
+class Tenant(db.Model):
+    """A property company or a subdistrict office. The only table every tenant may name."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[TenantKind] = mapped_column(Enum(TenantKind, name="tenant_kind", native_enum=False, length=20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TenantScoped:
+    """Mixin for every table that holds one tenant's data.
+
+    - `tenant_id` is stamped on insert from the current tenant (tenancy/scoping.py);
+    - every ORM query gets `tenant_id = :current` added by the framework;
+    - `(tenant_id, id)` is unique, which gives each table an index led by `tenant_id` and lets
+      children reference parents with composite foreign keys (see `tenant_fk`): the database
+      itself refuses a child whose parent belongs to another tenant;
+    - on PostgreSQL a migration turns on row-level security (tenancy/rls.py).
+    """
+
+    __extra_table_args__: tuple = ()
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), nullable=False)
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (*cls.__extra_table_args__, UniqueConstraint("tenant_id", "id"))
+
+
+def tenant_fk(column: str, parent_table: str, **kw) -> ForeignKeyConstraint:
+    """A foreign key from `(tenant_id, column)` to `parent_table(tenant_id, id)`."""
+    return ForeignKeyConstraint(
+        ["tenant_id", column], [f"{parent_table}.tenant_id", f"{parent_table}.id"], **kw
+    )

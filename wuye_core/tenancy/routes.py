@@ -1,0 +1,93 @@
+"""Tenant management for platform operators (platform_admin)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from ..api.access import require_operator
+from ..api.pagination import PageArgs, page_schema, paginate
+from ..common.fields import Text
+from ..common.schemas import StrictSchema, partial
+from ..errors import ErrorSchema
+from ..extensions import db
+from .models import Tenant, TenantKind
+from .service import create_tenant
+
+blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="租户（平台管理）/ Tenants")
+
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="Lowercase letters, digits and '-' only.")
+
+
+class FirstAdmin(StrictSchema):
+    username = Text(64, min_length=1, required=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+
+
+class TenantOut(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    slug = fields.String()
+    name = fields.String()
+    kind = fields.Enum(TenantKind, by_value=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class TenantUpdate(StrictSchema):
+    name = Text(200, min_length=1)
+    active = fields.Boolean()
+
+
+class TenantCreate(StrictSchema):
+    slug = Text(64, min_length=2, required=True, validate=[SLUG])
+    name = Text(200, min_length=1, required=True)
+    kind = fields.Enum(TenantKind, by_value=True, required=True)
+    admin = fields.Nested(FirstAdmin, metadata={"description": "首个租户管理员 / the first tenant_admin"})
+
+
+@blp.route("", endpoint="tenants_collection")
+class Tenants(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(TenantOut))
+    @blp.alt_response(403, schema=ErrorSchema)
+    def get(self, args):
+        """租户列表 / List tenants"""
+        require_operator()
+        return paginate(select(Tenant), Tenant, args["page"], args["per_page"])
+
+    @blp.arguments(TenantCreate)
+    @blp.response(201, TenantOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="标识已存在 / slug taken")
+    def post(self, data):
+        """新建租户（可同时建首个管理员）/ Create a tenant, optionally with its first admin"""
+        require_operator()
+        if db.session.scalar(select(Tenant.id).where(Tenant.slug == data["slug"])):
+            abort(409, message="This slug is taken.", errors={"json": {"slug": ["Already exists."]}})
+        admin = data.get("admin")
+        return create_tenant(data["slug"], data["name"], data["kind"],
+                             admin_username=admin and admin["username"], admin_password=admin and admin["password"])
+
+
+@blp.route("/<int:tenant_id>", endpoint="tenants_item")
+class TenantItem(MethodView):
+    @blp.response(200, TenantOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, tenant_id):
+        """查看租户 / Read a tenant"""
+        require_operator()
+        return db.get_or_404(Tenant, tenant_id)
+
+    @blp.arguments(partial(TenantUpdate))
+    @blp.response(200, TenantOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def patch(self, data, tenant_id):
+        """修改租户（改名、停用）/ Rename or deactivate a tenant"""
+        require_operator()
+        tenant = db.get_or_404(Tenant, tenant_id)
+        for key, value in data.items():
+            setattr(tenant, key, value)
+        db.session.commit()
+        return tenant
