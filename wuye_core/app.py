@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
             "security": [{"bearer": []}],
         },
     )
+    app.json.ensure_ascii = False  # Chinese stays readable (and shorter) on the wire
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
 

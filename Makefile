@@ -1,0 +1,31 @@
+# The two commands: `make run` (demo on SQLite, no server needed) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test install lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/wuye db upgrade
+	$(BIN)/wuye demo
+	@echo "API 文档 / API docs: http://127.0.0.1:8000/api/v1/docs"
+	$(BIN)/wuye serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/pip install --quiet ruff
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
