@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema
+from marshmallow import Schema, missing
 from sqlalchemy import ColumnElement, select
 
 from ..errors import ErrorSchema, invalid
@@ -53,9 +53,8 @@ def _apply(resource: Resource, obj, data: dict, *, replace: bool) -> None:
     if replace:  # PUT: fields left out are reset, not kept
         for name, fld in resource.update_schema().load_fields.items():
             if name not in data and not fld.required:
-                data[name] = fld.load_default if fld.load_default is not None else None
-                if callable(data[name]):
-                    data[name] = data[name]()
+                default = fld.load_default
+                data[name] = None if default is missing else (default() if callable(default) else default)
     if resource.apply:
         resource.apply(obj, data)
     else:
