@@ -17,8 +17,9 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the app (e.g. production with the development secret)."""
 
 
-def _default_database_url() -> str:
-    instance = Path(os.environ.get("WUYE_INSTANCE_DIR", Path.cwd() / "instance"))
+def _default_database_url(environ=None) -> str:
+    environ = os.environ if environ is None else environ
+    instance = Path(environ.get("WUYE_INSTANCE_DIR") or Path.cwd() / "instance")
     return f"sqlite:///{instance / 'wuye.sqlite3'}"
 
 
@@ -53,6 +54,7 @@ class Settings:
                 continue
             values[f.name] = int(raw) if f.type == "int" else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values.setdefault("database_url", _default_database_url(environ))
         settings = cls(**values)
         settings.check()
         return settings

@@ -1,0 +1,86 @@
+"""The `wuye` command, run as a real process against the test database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from wuye_core.testing import login
+
+WUYE = str(Path(sys.executable).with_name("wuye"))
+
+
+@pytest.fixture
+def wuye(app, backend, tmp_path):
+    settings = app.config["WUYE"]
+    env = {**os.environ, "WUYE_DATABASE_URL": backend.app_url, "WUYE_MIGRATE_DATABASE_URL": backend.owner_url,
+           "WUYE_SECRET_KEY": settings.secret_key, "WUYE_PASSWORD_TIME_COST": "1",
+           "WUYE_PASSWORD_MEMORY_COST": "1024", "WUYE_LOG_LEVEL": "WARNING"}
+    env.pop("WUYE_REDIS_URL", None)
+
+    def run(*args, check=True):
+        result = subprocess.run([WUYE, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    return run
+
+
+def _count(owner_engine, backend, table, tenant_id):
+    with owner_engine.connect() as conn:
+        if backend.is_postgresql:
+            conn.execute(text("select set_config('app.tenant_id', :t, false)"), {"t": str(tenant_id)})
+        return conn.execute(text(f"select count(*) from {table} where tenant_id = :t"), {"t": tenant_id}).scalar()
+
+
+def test_demo_json_is_idempotent_and_logs_in(app, wuye, owner_engine, backend):
+    first = json.loads(wuye("demo", "--json").stdout)  # stdout is JSON and nothing else
+    slugs = [t["slug"] for t in first["tenants"]]
+    assert slugs == ["jinghe", "xinghe"]
+    with owner_engine.connect() as conn:
+        jinghe = conn.execute(text("select id from tenants where slug = 'jinghe'")).scalar()
+    households = _count(owner_engine, backend, "households", jinghe)
+    communities = _count(owner_engine, backend, "communities", jinghe)
+    assert communities == 3 and 200 <= households <= 1000
+    second = json.loads(wuye("demo", "--json").stdout)
+    assert second == first
+    assert _count(owner_engine, backend, "households", jinghe) == households
+    for tenant in first["tenants"]:
+        for user in tenant["users"]:
+            client = login(app, tenant["slug"], user["username"], user["password"])
+            assert client.get("/api/v1/auth/me").get_json()["roles"][0]["role"] == user["role"]
+    # the subdistrict has a natural village among its sites
+    admin = login(app, "jinghe", "admin", "jinghe-admin-2026")
+    assert "village" in {s["kind"] for s in admin.get("/api/v1/sites?per_page=100").get_json()["items"]}
+
+
+def test_tenants_and_users_create(app, wuye):
+    out = wuye("tenants", "create", "--slug", "hk", "--name", "红科物业", "--kind", "company")
+    assert "hk" in out.stdout
+    assert wuye("tenants", "create", "--slug", "hk", "--name", "x", "--kind", "company", check=False).returncode != 0
+    wuye("users", "create", "--tenant", "hk", "--username", "boss", "--password", "boss-pass-123",
+         "--role", "tenant_admin")
+    boss = login(app, "hk", "boss", "boss-pass-123")
+    assert boss.post("/api/v1/communities", json={"name": "一社区", "code": "one"}).status_code == 201
+    wuye("users", "create", "--tenant", "hk", "--username", "grid", "--password", "grid-pass-123",
+         "--role", "community_staff", "--community", "one")
+    grid = login(app, "hk", "grid", "grid-pass-123")
+    assert grid.get("/api/v1/auth/me").get_json()["roles"][0]["community_id"] is not None
+    bad = wuye("users", "create", "--tenant", "hk", "--username", "x", "--password", "p-123456",
+               "--role", "readonly", "--community", "nope", check=False)
+    assert bad.returncode != 0 and "nope" in bad.stderr
+    assert wuye("users", "create", "--tenant", "none", "--username", "x", "--password", "p",
+                "--role", "readonly", check=False).returncode != 0
+
+
+def test_operator_create_and_login(app, wuye):
+    wuye("operators", "create", "--username", "ops", "--password", "ops-pass-123")
+    ops = login(app, None, "ops", "ops-pass-123")
+    assert ops.get("/api/v1/tenants").status_code == 200
