@@ -1,0 +1,47 @@
+"""Re-encrypt every encrypted column with the newest key (see common/encryption.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
+
+from ..extensions import db
+from ..tenancy import Tenant, TenantScoped, tenant_context
+from .encryption import EncryptedString
+
+BATCH = 500
+
+
+def encrypted_columns() -> list[tuple[type, str]]:
+    """(model, attribute) for every EncryptedString column of a tenant table."""
+    found = []
+    for mapper in db.Model.registry.mappers:
+        if not issubclass(mapper.class_, TenantScoped):
+            continue
+        for attr in mapper.column_attrs:
+            if any(isinstance(col.type, EncryptedString) for col in attr.columns):
+                found.append((mapper.class_, attr.key))
+    return found
+
+
+def rotate_all_keys() -> int:
+    """Rewrite each stored value under the first key of WUYE_ENCRYPTION_KEYS; returns the count."""
+    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    rewritten = 0
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            for model, attr in encrypted_columns():
+                column = getattr(model, attr)
+                last_id = 0
+                while True:
+                    rows = db.session.scalars(
+                        select(model).where(column.is_not(None), model.id > last_id).order_by(model.id).limit(BATCH)
+                    ).all()
+                    if not rows:
+                        break
+                    for row in rows:
+                        flag_modified(row, attr)  # decrypted on load, encrypted with the first key on flush
+                    last_id = rows[-1].id
+                    rewritten += len(rows)
+                    db.session.commit()
+    return rewritten
