@@ -18,10 +18,15 @@ from wuye_core.tenancy import TenantContextError, tenant_context
 
 SECRET = "甲方机密"  # appears in every name of tenant A's objects
 PLATFORM_ONLY = ("/api/v1/tenants",)
+PLUGIN = "sample"  # loaded by tests/conftest.py; enabled for both tenants below
 
 
-def _a_ids(tenant, register, users=True):
+def _a_ids(tenant, register, enable_plugin, users=True):
     ids = register(tenant, prefix=SECRET)
+    enable_plugin(tenant, PLUGIN, ids["community"], {"greeting": SECRET})
+    note = tenant.admin.post(f"/api/v1/plugins/{PLUGIN}/communities/{ids['community']}/notes", json={"text": SECRET})
+    assert note.status_code == 201
+    ids["plugin_name"] = PLUGIN
     if users:
         staff = tenant.admin.post("/api/v1/users", json={
             "username": "a-staff", "display_name": SECRET, "password": "password-123",
@@ -41,16 +46,16 @@ def _routes(app):
 def _fill(rule, ids):
     path = rule.rule
     for name in rule.arguments:
-        kind = name.removesuffix("_id")
+        kind = name if name == "plugin_name" else name.removesuffix("_id")
         if kind not in ids:
             pytest.fail(f"isolation matrix does not know path parameter {name!r} of {rule.rule}; teach it")
-        path = re.sub(rf"<(?:int:)?{name}>", str(ids[kind]), path)
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(ids[kind]), path)
     return path
 
 
 def _request_body(spec, rule, method, sample):
     """A valid-looking body for PUT/PATCH, built from A's own representation of the object."""
-    openapi_path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+    openapi_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
     operation = spec["paths"].get(openapi_path, {}).get(method.lower(), {})
     schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if not schema:
@@ -60,37 +65,51 @@ def _request_body(spec, rule, method, sample):
     return {k: v for k, v in (sample or {}).items() if k in props and not props[k].get("readOnly")}
 
 
-def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register):
+def _required_query(spec, rule, method):
+    """Valid values for required query parameters, so validation cannot answer before the lookup."""
+    openapi_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+    operation = spec["paths"].get(openapi_path, {}).get(method.lower(), {})
+    samples = {"date": "2026-01-01", "integer": "1", "string": "x"}
+    query = {}
+    for param in operation.get("parameters", []):
+        if param.get("in") == "query" and param.get("required"):
+            schema = param.get("schema", {})
+            query[param["name"]] = samples.get(schema.get("format"), samples.get(schema.get("type"), "x"))
+    return query
+
+
+def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register, enable_plugin):
     a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    ids = _a_ids(a, register)
-    register(b, prefix="乙")
+    ids = _a_ids(a, register, enable_plugin)
+    enable_plugin(b, PLUGIN, register(b, prefix="乙")["community"])
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()
     checked = secrets_seen = 0
     for rule in _routes(app):
-        if not rule.arguments:
-            continue
+        if not rule.arguments or rule.arguments == {"plugin_name"}:
+            continue  # a plugin name is no tenant's object: /plugins/<name> is each tenant's own setting
         path = _fill(rule, ids)
-        before = a.admin.get(path)
+        query = _required_query(spec, rule, "GET")
+        before = a.admin.get(path, query_string=query)
         secrets_seen += SECRET in before.get_data(as_text=True)
         for method in sorted(rule.methods & {"GET", "PUT", "PATCH", "DELETE"}):
             body = _request_body(spec, rule, method, before.get_json() if before.status_code == 200 else None)
-            response = b.admin.request(method, path, json=body)
+            response = b.admin.request(method, path, json=body, query_string=_required_query(spec, rule, method))
             # platform routes refuse every tenant user alike, whatever the id
             expected = 403 if rule.rule.startswith(PLATFORM_ONLY) else 404
             assert response.status_code == expected, (method, path, response.status_code, response.get_json())
             assert SECRET not in response.get_data(as_text=True)
             checked += 1
-        after = a.admin.get(path)
+        after = a.admin.get(path, query_string=query)
         assert after.status_code == before.status_code and after.get_json() == before.get_json(), path
     assert checked >= 20  # every register level, users, community config
     assert secrets_seen >= 5  # the marker is visible to A, so its absence for B means something
 
 
-def test_lists_never_contain_another_tenants_rows(app, make_tenant, register):
+def test_lists_never_contain_another_tenants_rows(app, make_tenant, register, enable_plugin):
     a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    _a_ids(a, register)
-    register(b, prefix="乙")
+    _a_ids(a, register, enable_plugin)
+    enable_plugin(b, PLUGIN, register(b, prefix="乙")["community"])
     listed = 0
     for rule in _routes(app):
         if rule.arguments or "GET" not in rule.methods:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -13,18 +14,22 @@ from . import __version__
 from .auth import identity
 from .auth.passwords import configure_hasher
 from .common.encryption import configure_encryption
+from .common.fields import IdConverter
 from .config import Settings
-from .errors import register_error_handlers
-from .extensions import api, babel, db, limiter, migrate
+from .errors import WuyeApi, register_error_handlers
+from .extensions import babel, db, limiter, migrate
 from .i18n import select_locale
 from .tenancy.scoping import install_tenant_scoping
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(settings: Settings | None = None, **overrides) -> Flask:
+def create_app(settings: Settings | None = None, plugin_entry_points=None, **overrides) -> Flask:
+    """Build the app. `plugin_entry_points` replaces the installed `wuye.plugins` entry points
+    (tests use it to load plugins through the very same path without installing them)."""
     settings = settings or Settings.from_env(**overrides)
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if settings.database_url.startswith("sqlite:///"):
@@ -62,22 +67,50 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     configure_hasher(settings.password_time_cost, settings.password_memory_cost)
     install_tenant_scoping()
 
+    _load_plugins(app, plugin_entry_points)
+
     db.init_app(app)
     with app.app_context():
         _configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    api.init_app(app)
+    api = WuyeApi(app)  # one per app: its OpenAPI document describes this app's routes only
     register_error_handlers(app, api)
     identity.init_app(app)
 
-    _register_blueprints(app)
+    _register_blueprints(app, api)
 
     from .cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _load_plugins(app: Flask, entry_points) -> None:
+    from .auth.roles import register_role
+    from .households.dashboard import core_plugin
+    from .plugins.manager import PluginHost
+
+    host = PluginHost()
+    host.add_core(core_plugin)
+    host.discover(entry_points)
+    app.extensions["wuye_plugins"] = host
+    for plugin in host.plugins.values():
+        for role in plugin.roles:
+            register_role(role.name, can_read=role.can_read, can_write=role.can_write)
+
+
+@migrate.configure
+def _migration_locations(config):
+    """Core migrations plus every installed plugin's branch."""
+    from flask import current_app
+
+    host = current_app.extensions["wuye_plugins"]
+    locations = [str(MIGRATIONS / "versions")]
+    locations += [str(p.migrations) for p in host.plugins.values() if p.migrations]
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    return config
 
 
 def _configure_engine(engine) -> None:
@@ -91,15 +124,26 @@ def _configure_engine(engine) -> None:
             cursor.close()
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import health
     from .auth import routes as auth_routes
+    from .households import dashboard
     from .households.routes import build_blueprints
+    from .plugins import routes as plugin_routes
     from .tenancy import routes as tenant_routes
 
     app.register_blueprint(health.blp)
+    api.register_blueprint(plugin_routes.blp)
+    api.register_blueprint(dashboard.blp)
     api.register_blueprint(auth_routes.blp)
     api.register_blueprint(auth_routes.users)
     api.register_blueprint(tenant_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
+    plugin_routes.mount_plugin_blueprints(app, api)
+    for plugin in app.extensions["wuye_plugins"].plugins.values():
+        if plugin.cli_commands:
+            import click
+
+            app.cli.add_command(click.Group(plugin.name, commands=plugin.cli_commands,
+                                            help=f"{plugin.info.title_zh} / {plugin.info.title_en}"))

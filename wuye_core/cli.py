@@ -153,6 +153,89 @@ def operators_create(username, password):
     click.echo(f"已创建平台管理员 / created operator {username}")
 
 
+# --- plugins ---------------------------------------------------------------------------------------
+
+
+@main.group("plugins")
+def plugins_group():
+    """插件 / Plugins."""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    """已安装的插件及启用情况 / Installed plugins, and the tenants that enabled them."""
+    from flask import current_app
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from .plugins.enablement import CommunityPlugin, TenantPlugin
+    from .plugins.hookspecs import HOOK_API_VERSION
+    from .tenancy import Tenant, tenant_context
+
+    host = current_app.extensions["wuye_plugins"]
+    try:
+        tenants = db.session.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.slug)).all()
+    except (OperationalError, ProgrammingError):
+        db.session.rollback()
+        click.echo("（数据库尚未迁移 / the database is not migrated yet: run `wuye db upgrade`）", err=True)
+        tenants = []
+    enabled: dict[str, list[str]] = {}
+    for tenant_id, slug in tenants:
+        with tenant_context(tenant_id):
+            on = set(db.session.scalars(select(TenantPlugin.plugin).where(TenantPlugin.enabled.is_(True))))
+            communities = db.session.execute(select(CommunityPlugin.plugin, db.func.count()).where(
+                CommunityPlugin.enabled.is_(True)).group_by(CommunityPlugin.plugin)).all()
+            per_plugin = dict(communities)
+            for name in on:
+                enabled.setdefault(name, []).append(f"{slug} ({per_plugin.get(name, 0)} 个社区 communities)")
+    click.echo(f"wuye 插件接口 / hook API {HOOK_API_VERSION}")
+    if not host.plugins:
+        click.echo("（未安装插件 / no plugins installed）")
+    for name, plugin in sorted(host.plugins.items()):
+        info = plugin.info
+        click.echo(f"{name}  {info.version}  API {info.api_version}  {info.title_zh} / {info.title_en}"
+                   f"  [{plugin.distribution or '-'}]")
+        click.echo(f"    启用 / enabled: {', '.join(enabled.get(name, [])) or '-'}")
+    for failure in host.failures:
+        click.echo(f"{failure.entry_point}  加载失败 / FAILED  [{failure.distribution or '-'}]: {failure.error}")
+
+
+@main.group("plugin")
+def plugin_group():
+    """插件开发 / Plugin development."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False), help="放在哪里 / where")
+def plugin_new(name, directory):
+    """生成一个可安装的插件包 / Scaffold an installable plugin package."""
+    from pathlib import Path
+
+    from .plugins.scaffold import render
+
+    try:
+        root = render(name, Path(directory))
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已生成 / created {root}")
+    click.echo(f"  cd {root} && pip install -e '.[test]' && wuye db upgrade && pytest")
+
+
+@plugin_group.command("docs")
+@click.option("--check", is_flag=True, help="只检查是否过期 / only check that docs/plugins.md is current")
+def plugin_docs(check):
+    """由 hookspecs.py 生成钩子参考 / Regenerate the hook reference in docs/plugins.md."""
+    from .plugins import docs
+
+    if check:
+        if docs.current_reference() != docs.render_reference():
+            raise click.ClickException("docs/plugins.md is out of date: run `wuye plugin docs`")
+        click.echo("ok")
+        return
+    click.echo("updated" if docs.update() else "unchanged")
+
+
 # --- encryption keys ---------------------------------------------------------------------------
 
 

@@ -17,23 +17,23 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .i18n import _, translate_messages
+from .i18n import N_, _, translate_messages
 
 log = logging.getLogger(__name__)
 
 # Default message per status, when the code raising the error gives none.
 _DEFAULT_MESSAGES = {
-    400: "The request is malformed.",
-    401: "Authentication is required.",
-    403: "You are not allowed to do this.",
-    404: "Not found.",
-    405: "This method is not allowed here.",
-    409: "This conflicts with the current state of the data.",
-    413: "The request is too large.",
-    415: "The request must be JSON.",
-    422: "The request data is invalid.",
-    429: "Too many attempts; please try again later.",
-    500: "Internal server error.",
+    400: N_("The request is malformed."),
+    401: N_("Authentication is required."),
+    403: N_("You are not allowed to do this."),
+    404: N_("Not found."),
+    405: N_("This method is not allowed here."),
+    409: N_("This conflicts with the current state of the data."),
+    413: N_("The request is too large."),
+    415: N_("The request must be JSON."),
+    422: N_("The request data is invalid."),
+    429: N_("Too many attempts; please try again later."),
+    500: N_("Internal server error."),
 }
 
 
@@ -86,7 +86,8 @@ def register_error_handlers(app, api: WuyeApi) -> None:
 
         db.session.rollback()
         log.info("integrity error: %s", exc.orig)
-        return jsonify(error_body(409, "This conflicts with existing data (duplicate or still in use).")), 409
+        message = N_("This conflicts with existing data (duplicate or still in use).")
+        return jsonify(error_body(409, message)), 409
 
     @app.errorhandler(DataError)
     def _data(exc):
@@ -94,7 +95,7 @@ def register_error_handlers(app, api: WuyeApi) -> None:
 
         db.session.rollback()
         log.warning("data error reached the database: %s", exc.orig)
-        return jsonify(error_body(422, "A value is out of range for its field.")), 422
+        return jsonify(error_body(422, N_("A value is out of range for its field."))), 422
 
     @app.errorhandler(TenantContextError)
     def _tenant(exc):

@@ -7,8 +7,6 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .errors import WuyeApi
-
 # Stable constraint names, so migrations can drop/alter them on PostgreSQL and SQLite alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -25,7 +23,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = WuyeApi()
 babel = Babel()
 
 

@@ -23,7 +23,7 @@ def readyz():
     try:
         db.session.execute(text("select 1"))
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
         ready = False
     finally:
@@ -35,7 +35,7 @@ def readyz():
 
             Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
             checks["redis"] = "ok"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
             ready = False
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503

@@ -23,15 +23,36 @@ _ = gettext
 _l = lazy_gettext
 
 
+def N_(message: str) -> str:
+    """Mark an English msgid for extraction without translating it (it is translated on the way out)."""
+    return message
+
+
+# Our locale for each language (the primary subtag of a language tag): zh, zh-CN, zh_TW → zh_CN.
+_LANGUAGES = {"zh": "zh_CN", "en": "en"}
+
+
+def _locale_for(tag: str) -> str | None:
+    return _LANGUAGES.get(tag.replace("_", "-").split("-", 1)[0].strip().lower())
+
+
 def select_locale() -> str:
+    """`?lang=` if it names a language we have, else the client's most preferred language we
+    have (Accept-Language), else zh_CN."""
     if not has_request_context():
         return LOCALES[0]
-    wanted = request.args.get("lang")
-    if wanted in LOCALES:
-        return wanted
-    return request.accept_languages.best_match(LOCALES + ("zh", "zh-CN"), default="zh_CN").replace(
-        "-", "_"
-    ).replace("zh", "zh_CN").replace("zh_CN_CN", "zh_CN")
+    locale = _locale_for(request.args.get("lang") or "")
+    if locale:
+        return locale
+    for tag, quality in request.accept_languages:  # sorted by preference
+        locale = _locale_for(tag) if quality > 0 else None
+        if locale:
+            return locale
+    return LOCALES[0]
+
+
+# A str.format placeholder, optionally with a conversion: {max}, {input!r}.
+_PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
 
 
 @lru_cache(maxsize=1)
@@ -64,11 +85,13 @@ def _marshmallow_templates() -> list[tuple[re.Pattern, str]]:
             for hi in ops_max:
                 templates.add(template.format(min_op=lo, max_op=hi))
     compiled = []
-    for template in templates:
+    # Most literal text first: "Must be greater than {min}." would also match the message of
+    # "Must be greater than or equal to {min} and less than or equal to {max}.".
+    for template in sorted(templates, key=lambda t: (-len(_PLACEHOLDER.sub("", t)), t)):
         if "{" not in template:
             continue
         pattern = re.escape(template)
-        pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m.group(1)}>.+?)", pattern)
+        pattern = re.sub(r"\\\{(\w+)(?:![rsa])?\\\}", lambda m: f"(?P<{m.group(1)}>.+?)", pattern)
         try:
             compiled.append((re.compile(f"^{pattern}$"), template))
         except re.error:  # a placeholder used twice: not translatable this way, leave it
@@ -85,7 +108,8 @@ def translate_message(message: str) -> str:
         if match:
             localized = gettext(template)
             if localized != template:
-                return localized.format(**match.groupdict())
+                # The values were matched already converted ("{input!r}"): do not convert them twice.
+                return _PLACEHOLDER.sub(r"{\1}", localized).format(**match.groupdict())
     return message
 
 

@@ -84,7 +84,7 @@ def backend(request, tmp_path_factory) -> Backend:
         fn()
 
 
-def test_settings(backend: Backend, **overrides) -> Settings:
+def settings_for(backend: Backend, **overrides) -> Settings:
     values = dict(
         env="test",
         database_url=backend.app_url,
@@ -102,14 +102,22 @@ def test_settings(backend: Backend, **overrides) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(backend):
-    """The app, migrated with the real migrations, connected as a non-owner role on PostgreSQL."""
-    application = create_app(test_settings(backend))
+def wuye_plugin_entry_points():
+    """Which plugins the test app loads: None means the installed ones (entry points
+    `wuye.plugins`). Override it in a conftest.py to add plugins under development."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def app(backend, wuye_plugin_entry_points):
+    """The app, migrated with the real migrations (core and plugins), connected as a
+    non-owner role on PostgreSQL."""
+    application = create_app(settings_for(backend), plugin_entry_points=wuye_plugin_entry_points)
     application.config["TESTING"] = True
     with application.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
+        upgrade(revision="heads")
     owner = create_engine(application.config["WUYE"].sqlalchemy_url(backend.owner_url))
     application.extensions["wuye_test_owner_engine"] = owner
     yield application
@@ -258,6 +266,22 @@ def register(make_tenant):
         return ids
 
     return _build
+
+
+@pytest.fixture
+def enable_plugin():
+    """`enable_plugin(tenant, "name", community_id, config)`: enable a plugin for the tenant and
+    one community, through the API, as the tenant's admin."""
+
+    def _enable(tenant: TenantHandle, name: str, community_id: int, config: dict | None = None) -> dict:
+        r = tenant.admin.put(f"/api/v1/plugins/{name}", json={"enabled": True})
+        assert r.status_code == 200, r.get_json()
+        r = tenant.admin.put(f"/api/v1/communities/{community_id}/plugins/{name}",
+                             json={"enabled": True, "config": config or {}})
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+    return _enable
 
 
 def _created(response) -> int:

@@ -6,6 +6,7 @@ from flask import g
 from flask_smorest import abort
 
 from ..auth.roles import Identity
+from ..i18n import N_
 
 
 def public(view):
@@ -24,19 +25,19 @@ def current_identity() -> Identity:
 def require_staff() -> Identity:
     identity = current_identity()
     if identity.is_operator:
-        abort(403, message="Platform operators cannot read tenant data.")
+        abort(403, message=N_("Platform operators cannot read tenant data."))
     return identity
 
 
 def require_tenant_admin() -> Identity:
     identity = require_staff()
     if not identity.is_tenant_admin:
-        abort(403, message="Only a tenant administrator may do this.")
+        abort(403, message=N_("Only a tenant administrator may do this."))
     return identity
 
 
 def require_operator() -> Identity:
     identity = current_identity()
     if not identity.is_operator:
-        abort(403, message="Only a platform administrator may do this.")
+        abort(403, message=N_("Only a platform administrator may do this."))
     return identity

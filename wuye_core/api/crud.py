@@ -11,18 +11,22 @@ to be readable by the caller, writing needs it writable. Rows the caller may not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, missing
 from sqlalchemy import ColumnElement, select
 
+from .. import events
+from ..common.schemas import partial
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
+from ..i18n import N_
+from ..plugins.dispatch import check_veto
 from .access import require_staff, require_tenant_admin
-from ..common.schemas import partial
 from .pagination import page_schema, paginate
 
 ERRORS = {401: "未登录 / not authenticated", 403: "无权限 / forbidden", 404: "不存在 / not found"}
@@ -47,6 +51,12 @@ class Resource:
     # Copy validated data onto the row; resources with derived fields override it.
     apply: Callable[[Any, dict], None] | None = None
     filter_columns: tuple[str, ...] = field(default=())
+    # Core events (hookspecs: wuye_<singular>_created/_changed/…) and the plugins' veto hook.
+    events: bool = False
+    event_data: Callable[[Any], dict] = lambda obj: {}
+    more_events: Callable[[dict, Any], list[tuple[str, dict]]] = lambda before, obj: []
+    delete_event: str | None = None
+    validate_hook: str | None = None
 
 
 def _apply(resource: Resource, obj, data: dict, *, replace: bool) -> None:
@@ -99,7 +109,7 @@ def create_item(resource: Resource, data: dict):
         field_name, parent_model = resource.parent
         parent = db.session.get(parent_model, data[field_name])
         if parent is None or not require_staff().can_read(parent.community_id):
-            invalid(field_name, "Does not exist.")
+            invalid(field_name, N_("Does not exist."))
         _check_write(resource, parent.community_id)
         for column in resource.inherited:
             setattr(obj, column, getattr(parent, column))
@@ -107,8 +117,44 @@ def create_item(resource: Resource, data: dict):
         require_tenant_admin()
     _apply(resource, obj, data, replace=False)
     db.session.add(obj)
-    db.session.commit()
+    _check_plugins(resource, obj, data, creating=True)
+    db.session.flush()
+    if resource.events:
+        events.record(f"{resource.singular}_created", obj.community_id, obj.id, actor=require_staff().username,
+                      **resource.event_data(obj))
+    events.commit()
     return obj
+
+
+def _check_plugins(resource: Resource, obj, data: dict, creating: bool) -> None:
+    if resource.validate_hook:
+        check_veto(resource.validate_hook, obj.community_id, tenant_id=require_staff().tenant_id,
+                   community_id=obj.community_id, data=data, **{f"{resource.singular}_id": None if creating else obj.id})
+
+
+def update_item(resource: Resource, obj, data: dict, *, replace: bool):
+    _check_write(resource, obj.community_id)
+    before = {key: getattr(obj, key) for key in data}
+    _apply(resource, obj, data, replace=replace)
+    _check_plugins(resource, obj, data, creating=False)
+    if resource.events:
+        changed = sorted(k for k in data if getattr(obj, k) != before.get(k, getattr(obj, k)))
+        actor = require_staff().username
+        if changed:
+            events.record(f"{resource.singular}_changed", obj.community_id, obj.id, actor=actor, changed=changed)
+        for name, extra in resource.more_events(before, obj):
+            events.record(name, obj.community_id, obj.id, actor=actor, **extra)
+    events.commit()
+    return obj
+
+
+def delete_item(resource: Resource, obj) -> None:
+    _check_write(resource, obj.community_id)
+    if resource.delete_event:
+        events.record(resource.delete_event, obj.community_id, obj.id, actor=require_staff().username,
+                      **resource.event_data(obj))
+    db.session.delete(obj)
+    events.commit()
 
 
 def register_crud(blp: Blueprint, resource: Resource) -> None:
@@ -150,32 +196,21 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         @documented_errors
         def put(self, data, **path):
             """整体修改 / Replace"""
-            obj = _get_readable(resource, path[path_param])
-            _check_write(resource, obj.community_id)
-            _apply(resource, obj, data, replace=True)
-            db.session.commit()
-            return obj
+            return update_item(resource, _get_readable(resource, path[path_param]), data, replace=True)
 
         @blp.arguments(partial(resource.update_schema))
         @blp.response(200, resource.out_schema)
         @documented_errors
         def patch(self, data, **path):
             """部分修改 / Update"""
-            obj = _get_readable(resource, path[path_param])
-            _check_write(resource, obj.community_id)
-            _apply(resource, obj, data, replace=False)
-            db.session.commit()
-            return obj
+            return update_item(resource, _get_readable(resource, path[path_param]), data, replace=False)
 
         @blp.response(204)
         @blp.alt_response(409, schema=ErrorSchema, description="仍被引用 / still referenced")
         @documented_errors
         def delete(self, **path):
             """删除（仍有下级数据时拒绝）/ Delete (refused while children exist)"""
-            obj = _get_readable(resource, path[path_param])
-            _check_write(resource, obj.community_id)
-            db.session.delete(obj)
-            db.session.commit()
+            delete_item(resource, _get_readable(resource, path[path_param]))
             return None
 
     Collection.__name__ = f"{resource.name.title()}Collection"

@@ -27,6 +27,11 @@ TENANT_ROLES: dict[str, tuple[bool, bool, bool]] = {
 ALL = None  # "every community" in the sets below
 
 
+def register_role(name: str, *, can_read: bool, can_write: bool) -> None:
+    """A role contributed by a plugin (see the `wuye_roles` hook)."""
+    TENANT_ROLES.setdefault(name, (can_read, can_write, False))
+
+
 @dataclass(frozen=True)
 class Identity:
     kind: str  # "staff" | "operator"
@@ -53,6 +58,10 @@ class Identity:
                 return ALL
             found.add(community_id)
         return found
+
+    def has_role(self, role: str, community_id: int | None = None) -> bool:
+        """Holds `role` tenant-wide, or for `community_id`."""
+        return any(r == role and (cid is None or cid == community_id) for r, cid in self.grants)
 
     def readable_communities(self) -> set[int] | None:
         """The communities this identity may read; None means all of the tenant's."""

@@ -12,6 +12,7 @@ from ..api.pagination import page_schema, paginate
 from ..common.schemas import partial
 from ..errors import ErrorSchema, invalid
 from ..extensions import db, limiter
+from ..i18n import N_
 from . import schemas as s
 from .models import StaffUser
 from .passwords import hash_password
@@ -22,7 +23,9 @@ users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="�
 
 
 def _login_key() -> str:
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):  # any JSON may come in; the schema refuses what is not an object
+        body = {}
     tenant, username = body.get("tenant"), body.get("username")
     return f"login:{tenant if isinstance(tenant, str) else '-'}:{username if isinstance(username, str) else '-'}"
 
@@ -51,7 +54,7 @@ def token(data):
     """登录，换取访问令牌 / Log in and get a bearer token"""
     result = login(data["tenant"], data["username"], data["password"])
     if result is None:
-        abort(401, message="Wrong tenant, username or password.")
+        abort(401, message=N_("Wrong tenant, username or password."))
     return result
 
 
@@ -108,7 +111,8 @@ class Users(MethodView):
         """新建工作人员 / Create a staff user"""
         require_tenant_admin()
         if db.session.scalar(select(StaffUser.id).where(StaffUser.username == data["username"])):
-            abort(409, message="This username is taken.", errors={"json": {"username": ["Already exists."]}})
+            abort(409, message=N_("This username is taken."),
+                  errors={"json": {"username": [N_("Already exists.")]}})
         _grants_or_422(data["roles"])
         user = create_user(data["username"], data["password"], data["roles"], data.get("display_name"))
         if "active" in data:
@@ -141,7 +145,7 @@ class UserItem(MethodView):
         """停用工作人员（保留记录）/ Deactivate a staff user (the record is kept)"""
         user = _user_or_404(user_id)
         if user.id == current_identity().user_id:
-            abort(409, message="You cannot deactivate yourself.")
+            abort(409, message=N_("You cannot deactivate yourself."))
         user.active = False
         db.session.commit()
         return None

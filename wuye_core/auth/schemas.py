@@ -7,8 +7,9 @@ from marshmallow import fields, validate
 from ..api.pagination import PageArgs
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
+from ..i18n import N_
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_.@-]+$", error="Only letters, digits and . _ @ - are allowed.")
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_.@-]+$", error=N_("Only letters, digits and . _ @ - are allowed."))
 
 
 class TokenRequest(StrictSchema):

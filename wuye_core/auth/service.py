@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..households.models import Community
+from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
 from .models import PlatformOperator, RoleGrant, StaffUser
 from .passwords import hash_password, needs_rehash, verify_password
@@ -29,11 +30,11 @@ def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
     for index, grant in enumerate(grants):
         role, community_id = grant["role"], grant.get("community_id")
         if role not in TENANT_ROLES:
-            raise GrantError(f"roles.{index}.role", "Unknown role.")
+            raise GrantError(f"roles.{index}.role", N_("Unknown role."))
         if role == TENANT_ADMIN and community_id is not None:
-            raise GrantError(f"roles.{index}.community_id", "tenant_admin is always tenant-wide.")
+            raise GrantError(f"roles.{index}.community_id", N_("tenant_admin is always tenant-wide."))
         if community_id is not None and db.session.get(Community, community_id) is None:
-            raise GrantError(f"roles.{index}.community_id", "Does not exist.")
+            raise GrantError(f"roles.{index}.community_id", N_("Does not exist."))
         if (role, community_id) not in checked:
             checked.append((role, community_id))
     return checked

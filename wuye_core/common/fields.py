@@ -4,6 +4,7 @@ with a field name, never a database error (a 500)."""
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
+from werkzeug.routing import IntegerConverter
 
 from ..i18n import _
 
@@ -46,3 +47,12 @@ class Area(fields.Float):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return round(super()._deserialize(value, attr, data, **kwargs), 2)
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:...>` URL converter: an integer past any id column (32-bit) matches no
+    route, so it is a 404 like any missing row instead of a number the database cannot bind."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = INT32_MAX,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

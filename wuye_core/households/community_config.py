@@ -12,7 +12,8 @@ from marshmallow import Schema, ValidationError, fields
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
 from ..extensions import db
-from .models import Community, CommunityConfigRevision
+from ..i18n import N_
+from .models import Community, ConfigRevision
 
 
 class CoreSection(StrictSchema):
@@ -33,7 +34,7 @@ def validate_config(document: dict) -> dict:
     errors, result = {}, {}
     for name in document:
         if name not in _sections:
-            errors[name] = ["Unknown field."]
+            errors[name] = [N_("Unknown field.")]
     for name, schema in _sections.items():
         try:
             result[name] = schema().load(document.get(name) or {})
@@ -58,13 +59,13 @@ def effective_config(community: Community) -> dict:
 
 def update_config(community: Community, version: int, document: dict, changed_by: str) -> Community:
     if version != community.config_version:
-        abort(409, message="The config was changed by someone else; reload and try again.",
+        abort(409, message=N_("The config was changed by someone else; reload and try again."),
               errors={"json": {"version": [f"current version is {community.config_version}"]}})
     community.config = validate_config(document)
     community.config_version += 1
     db.session.add(
-        CommunityConfigRevision(
-            community_id=community.id, version=community.config_version,
+        ConfigRevision(
+            scope="core", community_id=community.id, version=community.config_version,
             config=community.config, changed_by=changed_by,
         )
     )

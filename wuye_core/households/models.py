@@ -12,7 +12,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Enum, Index, Integer, Numeric, String, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,24 +57,27 @@ class Community(TenantScoped, db.Model):
         return self.id
 
 
-class CommunityConfigRevision(TenantScoped, db.Model):
-    """Each accepted version of a community's config: who changed what, when."""
+class ConfigRevision(TenantScoped, db.Model):
+    """Each accepted version of a community's settings — the core config (`scope` "core") or
+    one plugin's (`scope` = plugin name, with its enabled flag): who changed what, when."""
 
-    __tablename__ = "community_config_revisions"
+    __tablename__ = "config_revisions"
     __extra_table_args__ = (
         tenant_fk("community_id", "communities"),
-        UniqueConstraint("tenant_id", "community_id", "version"),
+        UniqueConstraint("tenant_id", "community_id", "scope", "version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[str] = mapped_column(String(40), default="core")
     version: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool | None] = mapped_column(Boolean)
     config: Mapped[dict] = mapped_column(JSON)
     changed_by: Mapped[str | None] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class SiteKind(str, enum.Enum):
+class SiteKind(enum.StrEnum):
     compound = "compound"  # 商品房小区
     resettlement = "resettlement"  # 还建小区
     old = "old"  # 老旧小区
@@ -127,7 +142,7 @@ class Unit(TenantScoped, db.Model):
     area_m2: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
 
 
-class HouseholdKind(str, enum.Enum):
+class HouseholdKind(enum.StrEnum):
     owner = "owner"  # 业主自住
     renter = "renter"  # 租户
     vacant = "vacant"  # 空置

@@ -12,7 +12,7 @@ from ..errors import ErrorSchema
 from ..extensions import db
 from . import schemas as s
 from .community_config import effective_config, update_config
-from .models import Building, Community, CommunityConfigRevision, Household, Resident, ResidentTag, Site, Unit
+from .models import Building, Community, ConfigRevision, Household, Resident, ResidentTag, Site, Unit
 
 
 def _like(column, text):
@@ -47,6 +47,12 @@ def _resident_filters(args):
     return [Resident.id.in_(select(ResidentTag.resident_id).where(ResidentTag.tag == args["tag"]))]
 
 
+def _household_moved_out(before: dict, household: Household):
+    if before.get("moved_out_on", household.moved_out_on) is None and household.moved_out_on is not None:
+        return [("household_moved_out", {"moved_out_on": household.moved_out_on.isoformat()})]
+    return []
+
+
 RESOURCES = [
     Resource(
         name="communities", singular="community", model=Community, description="社区 / Communities",
@@ -76,6 +82,8 @@ RESOURCES = [
         out_schema=s.HouseholdOut, create_schema=s.HouseholdCreate, update_schema=s.HouseholdUpdate,
         query_schema=s.HouseholdQuery, parent=("unit_id", Unit), inherited=("community_id", "site_id", "building_id"),
         filter_columns=("community_id", "site_id", "building_id", "unit_id"), extra_filters=_household_filters,
+        events=True, event_data=lambda h: {"unit_id": h.unit_id, "kind": h.kind.value},
+        more_events=_household_moved_out,
     ),
     Resource(
         name="residents", singular="resident", model=Resident, description="居民 / Residents",
@@ -84,6 +92,8 @@ RESOURCES = [
         inherited=("community_id", "site_id", "building_id"),
         filter_columns=("community_id", "site_id", "building_id", "household_id"),
         search=_resident_matches, extra_filters=_resident_filters, apply=_apply_resident,
+        events=True, event_data=lambda r: {"household_id": r.household_id, "tags": r.tags},
+        delete_event="resident_moved_out", validate_hook="wuye_validate_resident",
     ),
 ]
 
@@ -137,6 +147,6 @@ def _add_config_routes(blp: Blueprint) -> None:
             """配置历史 / Config history, newest first"""
             community = _readable_community(community_id)
             return db.session.scalars(
-                select(CommunityConfigRevision).where(CommunityConfigRevision.community_id == community.id)
-                .order_by(CommunityConfigRevision.version.desc())
+                select(ConfigRevision).where(ConfigRevision.community_id == community.id, ConfigRevision.scope == "core")
+                .order_by(ConfigRevision.version.desc())
             ).all()

@@ -9,11 +9,11 @@ from marshmallow import ValidationError, fields, validate, validates
 from ..api.pagination import PageArgs
 from ..common.fields import Area, Id, Text, bounded_int
 from ..common.schemas import StrictSchema
-from ..i18n import _
+from ..i18n import N_, _
 from .models import HouseholdKind, SiteKind
 
-CODE = validate.Regexp(r"^[A-Za-z0-9_-]+$", error="Only letters, digits, '-' and '_' are allowed.")
-PHONE = validate.Regexp(r"^[0-9+\-() ]{3,20}$", error="Not a valid phone number.")
+CODE = validate.Regexp(r"^[A-Za-z0-9_-]+$", error=N_("Only letters, digits, '-' and '_' are allowed."))
+PHONE = validate.Regexp(r"^[0-9+\-() ]{3,20}$", error=N_("Not a valid phone number."))
 GENDERS = ("male", "female")
 
 
@@ -173,7 +173,7 @@ def id_card_is_valid(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(number[:17], weights))
+    total = sum(int(d) * w for d, w in zip(number[:17], weights, strict=False))
     return "10X98765432"[total % 11] == number[17].upper()
 
 

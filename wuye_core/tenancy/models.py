@@ -5,13 +5,23 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, func, true
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    UniqueConstraint,
+    func,
+    true,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ..extensions import db
 
 
-class TenantKind(str, enum.Enum):
+class TenantKind(enum.StrEnum):
     company = "company"  # 物业服务企业
     subdistrict = "subdistrict"  # 街道办事处
 

@@ -13,12 +13,13 @@ from ..common.fields import Text
 from ..common.schemas import StrictSchema, partial
 from ..errors import ErrorSchema
 from ..extensions import db
+from ..i18n import N_
 from .models import Tenant, TenantKind
 from .service import create_tenant
 
 blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="租户（平台管理）/ Tenants")
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="Lowercase letters, digits and '-' only.")
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error=N_("Lowercase letters, digits and '-' only."))
 
 
 class FirstAdmin(StrictSchema):
@@ -65,7 +66,7 @@ class Tenants(MethodView):
         """新建租户（可同时建首个管理员）/ Create a tenant, optionally with its first admin"""
         require_operator()
         if db.session.scalar(select(Tenant.id).where(Tenant.slug == data["slug"])):
-            abort(409, message="This slug is taken.", errors={"json": {"slug": ["Already exists."]}})
+            abort(409, message=N_("This slug is taken."), errors={"json": {"slug": [N_("Already exists.")]}})
         admin = data.get("admin")
         return create_tenant(data["slug"], data["name"], data["kind"],
                              admin_username=admin and admin["username"], admin_password=admin and admin["password"])

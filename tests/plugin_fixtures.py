@@ -1,0 +1,95 @@
+"""Plugins that misbehave on purpose, loaded through entry points like any other.
+
+Each object below is what an entry point `name = "tests.plugin_fixtures:<object>"` loads.
+"""
+
+from __future__ import annotations
+
+from wuye_core.extensions import db
+from wuye_core.plugins import PluginInfo, PluginVeto, hookimpl
+from wuye_core.tenancy import TenantScoped
+
+
+def _info(name, api_version="1.0"):
+    return PluginInfo(name=name, version="9.9", title_zh=f"{name}插件", title_en=name, api_version=api_version)
+
+
+class Exploding:
+    """Its event hook always raises; its dashboard figures too."""
+
+    calls = 0
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("exploding")
+
+    @hookimpl
+    def wuye_household_created(self, event):
+        Exploding.calls += 1
+        raise RuntimeError("boom")
+
+    @hookimpl
+    def wuye_dashboard_figures(self):
+        raise RuntimeError("no figures today")
+
+
+class Strict:
+    """Vetoes residents without a phone number (a validation hook)."""
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("strict")
+
+    @hookimpl
+    def wuye_validate_resident(self, data, resident_id):  # a subset of the spec's arguments
+        if not data.get("phone"):
+            raise PluginVeto("登记居民必须填写电话", field="phone")
+
+
+class Misspelled:
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("misspelled")
+
+    @hookimpl
+    def wuye_housold_created(self, event):  # typo on purpose
+        pass
+
+
+class FromTheFuture:
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("future", api_version="2.0")
+
+
+class BadModel(TenantScoped, db.Model):
+    __tablename__ = "not_prefixed_things"
+    id = db.Column(db.Integer, primary_key=True)
+
+
+class BadTable:
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("badtable")
+
+    @hookimpl
+    def wuye_models(self):
+        return [BadModel]
+
+
+class WrongArgument:
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("wrongarg")
+
+    @hookimpl
+    def wuye_household_created(self, evnt):  # not an argument of the hook
+        pass
+
+
+exploding = Exploding()
+strict = Strict()
+misspelled = Misspelled()
+from_the_future = FromTheFuture()
+bad_table = BadTable()
+wrong_argument = WrongArgument()

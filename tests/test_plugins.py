@@ -1,0 +1,249 @@
+"""The plugin system: enablement per tenant and community, dispatch, containment, refusal."""
+
+from __future__ import annotations
+
+import logging
+from importlib import metadata
+
+import pytest
+
+from wuye_core.app import create_app
+from wuye_core.plugins import docs, hookspecs
+from wuye_core.plugins.manager import ENTRY_POINT_GROUP, api_compatible
+from wuye_core.testing import login, settings_for
+
+NOTES = "/api/v1/plugins/sample/communities/{}/notes"
+
+
+def _ep(name, target):
+    return metadata.EntryPoint(name, target, ENTRY_POINT_GROUP)
+
+
+# --- enablement ----------------------------------------------------------------------------------
+
+
+def test_installed_plugins_are_listed_with_the_tenants_choice(make_tenant, operator):
+    t = make_tenant("acme")
+    plugins = {p["name"]: p for p in t.admin.get("/api/v1/plugins").get_json()["plugins"]}
+    assert plugins["sample"]["enabled_for_tenant"] is False
+    assert plugins["sample"]["title_zh"] == "sample 插件" and plugins["sample"]["api_version"] == "1.0"
+    t.admin.put("/api/v1/plugins/sample", json={"enabled": True})
+    plugins = {p["name"]: p for p in t.admin.get("/api/v1/plugins").get_json()["plugins"]}
+    assert plugins["sample"]["enabled_for_tenant"] is True
+    seen_by_operator = operator.get("/api/v1/plugins").get_json()
+    assert "sample" in {p["name"] for p in seen_by_operator["plugins"]} and seen_by_operator["failures"] == []
+
+
+def test_only_a_tenant_admin_enables_plugins(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    staff = t.user("grid", "community_staff", [ids["community"]])
+    assert staff.put("/api/v1/plugins/sample", json={"enabled": True}).status_code == 403
+    assert staff.put(f"/api/v1/communities/{ids['community']}/plugins/sample",
+                     json={"enabled": True}).status_code == 403
+    assert t.admin.put("/api/v1/plugins/nope", json={"enabled": True}).status_code == 404
+
+
+def test_a_community_needs_the_tenant_to_enable_first(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    r = t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": True})
+    assert r.status_code == 409 and "enabled" in r.get_json()["errors"]["json"]
+
+
+def test_config_is_validated_defaulted_and_kept_in_history(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = register(t)
+    state = enable_plugin(t, "sample", ids["community"])
+    assert state["config"] == {"greeting": "你好", "note_new_households": True} and state["version"] == 1
+    url = f"/api/v1/communities/{ids['community']}/plugins/sample"
+    bad = t.admin.put(url, json={"enabled": True, "config": {"greeting": 5, "extra": 1}})
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]["json"]["config"]) == {"greeting", "extra"}
+    ok = t.admin.put(url, json={"enabled": True, "config": {"greeting": "您好"}, "version": 1})
+    assert ok.status_code == 200 and ok.get_json()["config"]["greeting"] == "您好"
+    stale = t.admin.put(url, json={"enabled": False, "config": {}, "version": 1})
+    assert stale.status_code == 409
+    history = t.admin.get(url + "/history").get_json()
+    assert [(h["version"], h["enabled"], h["changed_by"]) for h in history] == [(2, True, "admin"), (1, True, "admin")]
+
+
+def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = register(t)
+    other = t.admin.post("/api/v1/communities", json={"name": "二社区", "code": "c2"}).get_json()["id"]
+    url = NOTES.format(ids["community"])
+    assert t.admin.get(url).status_code == 404  # not enabled anywhere yet
+    enable_plugin(t, "sample", ids["community"])
+    assert t.admin.post(url, json={"text": "路灯坏了"}).status_code == 201
+    assert t.admin.get(NOTES.format(other)).status_code == 404  # enabled for the tenant, not that community
+    t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": False})
+    assert t.admin.get(url).status_code == 404
+    t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": True})
+    assert [n["text"] for n in t.admin.get(url).get_json()] == ["路灯坏了"]
+    t.admin.put("/api/v1/plugins/sample", json={"enabled": False})  # the tenant switch covers every community
+    assert t.admin.get(url).status_code == 404
+    t.admin.put("/api/v1/plugins/sample", json={"enabled": True})
+    assert [n["text"] for n in t.admin.get(url).get_json()] == ["路灯坏了"]
+
+
+def test_event_hooks_run_only_where_enabled_and_once_per_event(app, make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = register(t)
+    enable_plugin(t, "sample", ids["community"])
+    unit = t.admin.post("/api/v1/units", json={"building_id": ids["building"], "number": "9"}).get_json()
+    household = t.admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"}).get_json()
+    notes = t.admin.get(NOTES.format(ids["community"])).get_json()
+    assert [n["text"] for n in notes] == [f"新住户 / new household #{household['id']}"]
+
+    # delivering the same event again has no second effect (handlers are idempotent)
+    from wuye_core.plugins.dispatch import deliver_event
+    from wuye_core.plugins.types import Event
+    from wuye_core.tenancy import tenant_context
+
+    event = Event("household_created", t.id, ids["community"], household["id"], id="fixed-event-id")
+    with app.test_request_context(), tenant_context(t.id):
+        deliver_event(event)
+        deliver_event(event)
+    assert len(t.admin.get(NOTES.format(ids["community"])).get_json()) == 2
+
+    other = make_tenant("other")  # the same plugin, not enabled there: nothing runs
+    oids = register(other)
+    other.admin.put("/api/v1/plugins/sample", json={"enabled": True})
+    unit = other.admin.post("/api/v1/units", json={"building_id": oids["building"], "number": "9"}).get_json()
+    other.admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"})
+    enable_plugin(other, "sample", oids["community"])
+    assert other.admin.get(NOTES.format(oids["community"])).get_json() == []
+
+
+def test_dashboard_shows_core_figures_and_enabled_plugins_only(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = register(t)
+    url = f"/api/v1/communities/{ids['community']}/dashboard"
+    figures = {(f["plugin"], f["key"]): f["value"] for f in t.admin.get(url).get_json()["figures"]}
+    assert figures == {("core", "sites"): 1, ("core", "buildings"): 1, ("core", "households"): 1,
+                       ("core", "residents"): 1}
+    enable_plugin(t, "sample", ids["community"], {"greeting": "早上好"})
+    figures = t.admin.get(url).get_json()["figures"]
+    sample = [f for f in figures if f["plugin"] == "sample"]
+    assert sample == [{"plugin": "sample", "key": "notes", "label_zh": "早上好：便签数", "label_en": "Notes",
+                       "value": 0, "unit": ""}]
+    report = t.admin.get(f"/api/v1/communities/{ids['community']}/report?from=2026-01-01&to=2026-12-31")
+    assert report.status_code == 200 and report.get_json()["sections"][0]["key"] == "register"
+    bad = t.admin.get(f"/api/v1/communities/{ids['community']}/report?from=2026-12-31&to=2026-01-01")
+    assert bad.status_code == 422 and "from" in bad.get_json()["errors"]["query"]
+
+
+# --- containment and refusal: an app with misbehaving plugins ------------------------------------
+
+
+@pytest.fixture
+def odd_app(backend, app):
+    """A second app on the same database, loading the misbehaving plugins by entry point."""
+    entry_points = [
+        _ep("exploding", "tests.plugin_fixtures:exploding"),
+        _ep("strict", "tests.plugin_fixtures:strict"),
+        _ep("misspelled", "tests.plugin_fixtures:misspelled"),
+        _ep("future", "tests.plugin_fixtures:from_the_future"),
+        _ep("badtable", "tests.plugin_fixtures:bad_table"),
+        _ep("wrongarg", "tests.plugin_fixtures:wrong_argument"),
+        _ep("missing", "tests.no_such_module:plugin"),
+    ]
+    return create_app(settings_for(backend), plugin_entry_points=entry_points)
+
+
+def _odd_tenant(odd_app, make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    admin = login(odd_app, "acme", "admin", "admin-pass-123")
+    for name in ("exploding", "strict"):
+        assert admin.put(f"/api/v1/plugins/{name}", json={"enabled": True}).status_code == 200
+        r = admin.put(f"/api/v1/communities/{ids['community']}/plugins/{name}", json={"enabled": True})
+        assert r.status_code == 200, r.get_json()
+    return admin, ids
+
+
+def test_broken_plugins_are_refused_and_reported_while_the_rest_runs(odd_app):
+    host = odd_app.extensions["wuye_plugins"]
+    assert set(host.plugins) == {"exploding", "strict"}
+    failures = {f.entry_point: f.error for f in host.failures}
+    assert "misspell" in failures["misspelled"] and "wuye_housold_created" in failures["misspelled"]
+    assert "2.0" in failures["future"] and "1.0" in failures["future"]
+    assert "not_prefixed_things" in failures["badtable"]
+    assert "evnt" in failures["wrongarg"]
+    assert "import failed" in failures["missing"]
+    assert odd_app.test_client().get("/healthz").status_code == 200
+
+
+def test_a_failing_event_hook_is_contained_logged_and_counted(odd_app, make_tenant, register, caplog):
+    from tests.plugin_fixtures import Exploding
+
+    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    before = Exploding.calls
+    with caplog.at_level(logging.ERROR, logger="wuye_core.plugins.dispatch"):
+        unit = admin.post("/api/v1/units", json={"building_id": ids["building"], "number": "7"}).get_json()
+        r = admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"})
+    assert r.status_code == 201  # the core operation succeeded
+    assert admin.get(f"/api/v1/households/{r.get_json()['id']}").status_code == 200
+    assert Exploding.calls == before + 1
+    record = next(rec for rec in caplog.records if getattr(rec, "plugin", None) == "exploding")
+    assert record.hook == "wuye_household_created" and record.tenant_id is not None
+    assert "exploding" in record.getMessage() and str(record.tenant_id) in record.getMessage()
+    assert odd_app.extensions["wuye_plugins"].hook_errors[("exploding", "wuye_household_created")] >= 1
+    # a failing dashboard contributor is left out; the rest of the dashboard still shows
+    figures = admin.get(f"/api/v1/communities/{ids['community']}/dashboard").get_json()["figures"]
+    assert {f["plugin"] for f in figures} == {"core"}
+
+
+def test_a_veto_hook_refuses_with_a_422_naming_the_plugin(odd_app, make_tenant, register):
+    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    r = admin.post("/api/v1/residents", json={"household_id": ids["household"], "name": "无电话"})
+    body = r.get_json()
+    assert r.status_code == 422 and body["errors"]["plugin"] == "strict"
+    assert body["errors"]["plugin_title"] == "strict插件" and body["errors"]["json"]["phone"]
+    assert admin.get("/api/v1/residents?q=无电话").get_json()["total"] == 0  # nothing stored
+    ok = admin.post("/api/v1/residents", json={"household_id": ids["household"], "name": "有电话",
+                                                "phone": "13700000000"})
+    assert ok.status_code == 201
+
+
+def test_the_veto_only_applies_where_the_plugin_is_enabled(odd_app, make_tenant, register):
+    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    other = admin.post("/api/v1/communities", json={"name": "二", "code": "c2"}).get_json()["id"]
+    site = admin.post("/api/v1/sites", json={"community_id": other, "name": "s", "kind": "old"}).get_json()
+    building = admin.post("/api/v1/buildings", json={"site_id": site["id"], "name": "b"}).get_json()
+    unit = admin.post("/api/v1/units", json={"building_id": building["id"], "number": "1"}).get_json()
+    household = admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"}).get_json()
+    r = admin.post("/api/v1/residents", json={"household_id": household["id"], "name": "无电话"})
+    assert r.status_code == 201
+
+
+# --- the contract --------------------------------------------------------------------------------
+
+
+def test_api_versions():
+    assert api_compatible("1.0") and not api_compatible("2.0") and not api_compatible("0.9")
+    assert not api_compatible("1.99") and not api_compatible("garbage")
+
+
+def test_docs_carry_every_hook_and_argument_and_are_current():
+    reference = docs.current_reference()
+    assert reference == docs.render_reference(), "run `wuye plugin docs`"
+    specs = docs.hook_specs()
+    assert {name for name, *_ in specs} == {n for n in vars(hookspecs) if n.startswith("wuye_")}
+    assert len(specs) == 18
+    for name, args, doc, _ in specs:
+        assert f"### `{name}(" in reference
+        assert doc, f"{name} has no docstring"
+        for arg in args:
+            assert f"`{arg}`" in doc or arg in reference.split(f"### `{name}(")[1].split(")")[0], (name, arg)
+        assert "Kind:" in doc and "Returns:" in doc or "Receives:" in doc, name
+
+
+def test_hookspecs_marker_project():
+    assert hookspecs.PROJECT == "wuye"
+
+
+def test_plugin_roles_can_be_granted(app):
+    from wuye_core.auth.roles import TENANT_ROLES
+
+    assert {"tenant_admin", "community_staff", "readonly"} <= set(TENANT_ROLES)

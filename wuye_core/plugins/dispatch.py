@@ -1,0 +1,92 @@
+"""Per-tenant dispatch: a hook call reaches only the plugins enabled where it happens.
+
+The set of enabled plugins is read once per request (and per community) and kept on `g`, so
+every worker process sees a change at its next request without a cross-process cache bus.
+Plugins never check enablement themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from flask_smorest import abort
+
+from ..i18n import N_
+from ..tenancy import require_tenant_id
+from . import enablement
+from .manager import CORE, PluginHost
+from .types import Event, PluginVeto
+
+log = logging.getLogger(__name__)
+
+
+def host() -> PluginHost:
+    return current_app.extensions["wuye_plugins"]
+
+
+def enabled_names(community_id: int | None = None) -> frozenset[str]:
+    """Installed plugins enabled for the current tenant (and community, if given), plus the core."""
+    cache = g.setdefault("wuye_enabled_plugins", {}) if has_request_context() else {}
+    if community_id not in cache:
+        names = enablement.tenant_enabled() if community_id is None else enablement.community_enabled(community_id)
+        cache[community_id] = frozenset(n for n in names if n in host().plugins) | {CORE}
+    return cache[community_id]
+
+
+def forget_enablement() -> None:
+    """Call after changing enablement within a request."""
+    if has_request_context():
+        g.pop("wuye_enabled_plugins", None)
+
+
+def _calls(hook: str, community: int | None, kwargs: dict, per_plugin: Callable[[str], dict] | None):
+    enabled = enabled_names(community)
+    for impl in host().impls(hook):
+        if impl.plugin_name not in enabled:
+            continue
+        available = dict(kwargs)
+        if per_plugin is not None:
+            available.update(per_plugin(impl.plugin_name))
+        yield impl, {name: available[name] for name in impl.argnames}
+
+
+def _contain(impl, hook: str, exc: Exception) -> None:
+    tenant = require_tenant_id()
+    host().hook_errors[(impl.plugin_name, hook)] += 1
+    log.error("plugin %s failed in %s for tenant %s: %s", impl.plugin_name, hook, tenant, exc,
+              exc_info=exc, extra={"plugin": impl.plugin_name, "tenant_id": tenant, "hook": hook})
+
+
+def call_contained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:
+    """Call `hook` on the plugins enabled for the tenant (and `community`); a plugin that raises is
+    logged, counted and skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
+    results = []
+    for impl, args in _calls(hook, community, kwargs, per_plugin):
+        try:
+            results.append((impl.plugin_name, impl.function(**args)))
+        except Exception as exc:
+            _contain(impl, hook, exc)
+    return results
+
+
+def check_veto(hook: str, community: int | None = None, **kwargs) -> None:
+    """Call a validation hook; `PluginVeto` from any enabled plugin refuses with a 422 naming it."""
+    for impl, args in _calls(hook, community, kwargs, None):
+        try:
+            impl.function(**args)
+        except PluginVeto as veto:
+            plugin = host().get(impl.plugin_name)
+            title = plugin.info.title_zh if plugin else impl.plugin_name
+            abort(422, message=N_("Refused by a plugin."), errors={
+                "plugin": impl.plugin_name, "plugin_title": title,
+                "json": {veto.field or "_schema": [veto.message]}})
+        except Exception as exc:
+            _contain(impl, hook, exc)
+
+
+def deliver_event(event: Event) -> None:
+    """Deliver a core event to `wuye_<event.name>` of the plugins enabled for its community."""
+    call_contained(f"wuye_{event.name}", event.community_id, event=event)

@@ -1,0 +1,213 @@
+"""THE public hook API of wuye, version 1.0.
+
+Every hook a plugin may implement is specified here, with what it receives and returns, how
+results are combined, and what happens when it raises. `docs/plugins.md` is generated from
+this module (`wuye plugin docs`), and a test fails when they drift apart.
+
+Rules for every hook:
+- An implementation may accept any subset of the hook's arguments (pluggy passes only the
+  ones it names), so new arguments can be added without breaking plugins.
+- Hooks marked *contribution* are called once at start-up, for every installed plugin.
+- Hooks marked *per tenant* reach only the plugins enabled for that tenant (and community,
+  when one is given): the core decides, plugins never check for themselves.
+- *contained*: an exception is logged with the plugin's name and the tenant, counted, and
+  the core operation goes on. *veto*: raising `PluginVeto` refuses the change with a 422
+  that names the plugin; any other exception is contained.
+
+Compatibility: a plugin states the API version it targets in `PluginInfo.api_version`. It is
+loaded when the major version equals ours and its minor version is not newer than ours.
+Hooks are retired with a deprecation warning for one major version, never removed silently.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+HOOK_API_VERSION = "1.0"
+PROJECT = "wuye"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- contributions: called once at start-up -----------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def wuye_plugin_info():
+    """Describe the plugin. **Required.**
+
+    Kind: contribution. Returns: `PluginInfo(name, version, title_zh, title_en, description,
+    api_version)`. `name` must be a lowercase identifier (`[a-z][a-z0-9_]*`); it prefixes the
+    plugin's tables and URLs. Exceptions: the plugin is refused at start-up and reported.
+    """
+
+
+@hookspec
+def wuye_blueprints():
+    """Contribute HTTP endpoints.
+
+    Kind: contribution. Returns: a list of `flask_smorest.Blueprint`. Each is mounted under
+    `/api/v1/plugins/<name>` and documented in the OpenAPI document. The core answers 404 for
+    every route of the plugin where it is not enabled for the caller's tenant, and for routes
+    with a `community_id` path parameter, where it is not enabled for that community.
+    Authentication is required as for every API route. Exceptions: the plugin is refused.
+    """
+
+
+@hookspec
+def wuye_models():
+    """Declare the plugin's SQLAlchemy models.
+
+    Kind: contribution. Returns: a list of model classes. Each must subclass
+    `wuye_core.tenancy.TenantScoped` and `wuye_core.extensions.db.Model` (so it is scoped to
+    the tenant by the core) and its table name must start with `<name>_`. A model breaking
+    these rules refuses the plugin at start-up.
+    """
+
+
+@hookspec
+def wuye_migrations():
+    """Point to the plugin's Alembic migrations.
+
+    Kind: contribution. Returns: the path of a directory of Alembic revision files. The first
+    revision has `branch_labels = ("<name>",)` and `depends_on = "0001_core"`. `wuye db upgrade`
+    applies every installed plugin's branch; call `wuye_core.tenancy.rls.enable_tenant_rls(table)`
+    for each table you create.
+    """
+
+
+@hookspec
+def wuye_config_schema():
+    """The schema of the plugin's per-community config.
+
+    Kind: contribution. Returns: a marshmallow `Schema` class. Unknown fields should be
+    refused; every field should have a `load_default`. Config sent for a community is loaded
+    with it; errors answer 422 naming each field.
+    """
+
+
+@hookspec
+def wuye_roles():
+    """Roles the plugin adds.
+
+    Kind: contribution. Returns: a list of `Role`. Role names must start with the plugin's name
+    or be unique across plugins; a clash refuses the later plugin.
+    """
+
+
+@hookspec
+def wuye_cli_commands():
+    """Command-line commands.
+
+    Kind: contribution. Returns: a list of `click.Command`; they appear as `wuye <name> <command>`.
+    """
+
+
+@hookspec
+def wuye_jobs():
+    """Background jobs the plugin can run.
+
+    Kind: contribution. Returns: a dict of job name → function. A job function receives keyword
+    arguments only (`tenant_id` and plain values, never ORM objects); it runs inside the tenant's
+    context, and only while the plugin is still enabled for that tenant. It must be idempotent.
+    """
+
+
+@hookspec
+def wuye_schedules():
+    """Periodic work.
+
+    Kind: contribution. Returns: a list of `Schedule(name, job, every_seconds)`; `job` names one
+    of the plugin's jobs. It runs for every tenant where the plugin is enabled.
+    """
+
+
+# --- per tenant: core events (contained) --------------------------------------------------------
+
+
+@hookspec
+def wuye_household_created(event):
+    """A household was added to the register.
+
+    Kind: per tenant and community, contained. Receives: `event` (`Event`; `object_id` is the
+    household id; `data` has unit_id, kind). Returns: nothing. Called after the change commits.
+    """
+
+
+@hookspec
+def wuye_household_changed(event):
+    """A household's data changed.
+
+    Kind: per tenant and community, contained. Receives: `event` (`data["changed"]` lists the
+    changed fields). Returns: nothing. Called after the change commits.
+    """
+
+
+@hookspec
+def wuye_household_moved_out(event):
+    """A household moved out (its `moved_out_on` date was set).
+
+    Kind: per tenant and community, contained. Receives: `event` (`data["moved_out_on"]`).
+    Returns: nothing. Called after the change commits.
+    """
+
+
+@hookspec
+def wuye_resident_created(event):
+    """A resident was added to a household.
+
+    Kind: per tenant and community, contained. Receives: `event` (`object_id` is the resident
+    id; `data` has household_id and tags). Returns: nothing. Called after the change commits.
+    """
+
+
+@hookspec
+def wuye_resident_changed(event):
+    """A resident's data changed.
+
+    Kind: per tenant and community, contained. Receives: `event` (`data["changed"]` lists the
+    changed fields; values are not included, they may be personal). Returns: nothing.
+    """
+
+
+@hookspec
+def wuye_resident_moved_out(event):
+    """A resident left the register (was removed from their household).
+
+    Kind: per tenant and community, contained. Receives: `event` (`data["household_id"]`).
+    Returns: nothing. Called after the change commits.
+    """
+
+
+# --- per tenant: validation (veto) --------------------------------------------------------------
+
+
+@hookspec
+def wuye_validate_resident(tenant_id, community_id, data, resident_id):
+    """Check a resident before it is created or changed.
+
+    Kind: per tenant and community, veto. Receives: `data` (the validated fields being written),
+    `resident_id` (None when creating). Raise `PluginVeto(message, field)` to refuse: the user
+    gets a 422 naming the plugin. Returns: nothing.
+    """
+
+
+# --- per tenant: dashboards and reports (contained) ---------------------------------------------
+
+
+@hookspec
+def wuye_dashboard_figures(tenant_id, community_id, config):
+    """Figures for a community's dashboard.
+
+    Kind: per tenant and community, contained (a failing plugin's figures are left out).
+    Receives: `config` (the plugin's config for that community). Returns: a list of `Figure`.
+    """
+
+
+@hookspec
+def wuye_report_sections(tenant_id, community_id, period_start, period_end, config):
+    """Sections of a community's report for a period (dates, end inclusive).
+
+    Kind: per tenant and community, contained. Returns: a list of `ReportSection`.
+    """

@@ -1,0 +1,31 @@
+"""`wuye plugin new NAME`: a working, installable plugin package to start from.
+
+The template uses the placeholder `__NAME__` for the plugin's name; files are copied and
+the placeholder replaced, in file contents and paths alike.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TEMPLATE = Path(__file__).parent / "template"
+PLACEHOLDER = "__NAME__"
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def render(name: str, destination: Path) -> Path:
+    """Write the plugin package `wuye-plugin-<name>` under `destination`; returns its folder."""
+    if not NAME.match(name) or name == "core":
+        raise ValueError(f"invalid plugin name {name!r}: use [a-z][a-z0-9_]* (2–40 characters)")
+    root = Path(destination) / f"wuye-plugin-{name}"
+    if root.exists():
+        raise FileExistsError(f"{root} already exists")
+    for source in sorted(TEMPLATE.rglob("*")):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        relative = str(source.relative_to(TEMPLATE)).replace(PLACEHOLDER, name).removesuffix(".tmpl")
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text(encoding="utf-8").replace(PLACEHOLDER, name), encoding="utf-8")
+    return root

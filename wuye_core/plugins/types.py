@@ -1,0 +1,89 @@
+"""Values that cross the plugin boundary. Part of the public hook API (see hookspecs.py)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Who a plugin is. `name` is its identifier in URLs, config and table prefixes."""
+
+    name: str
+    version: str
+    title_zh: str
+    title_en: str
+    description: str = ""
+    api_version: str = "1.0"  # the hook API version the plugin was written against
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role a plugin adds (e.g. care_worker). Granted like core roles, tenant-wide or per community."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    can_read: bool = True  # the core housing register
+    can_write: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Run the plugin's job `job` every `every_seconds`, once per tenant where the plugin is enabled."""
+
+    name: str
+    job: str
+    every_seconds: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in the core. Delivered after the change is committed.
+
+    `id` is unique per event: handlers use it to stay idempotent (an event may be delivered
+    more than once). `data` holds plain values only (ids, strings, numbers), never ORM objects.
+    """
+
+    name: str  # e.g. "household_created"
+    tenant_id: int
+    community_id: int | None
+    object_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+    actor: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    occurred_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number on a community dashboard."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    value: float | int | None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A section of a community report: a title and rows of label/value pairs or free text."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""
+
+
+class PluginVeto(Exception):
+    """Raised by a validation hook to refuse a change; the user gets a 422 naming the plugin."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
