@@ -6,10 +6,14 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: run test install lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	# plugins in this repository install like any third party's: as packages with entry points
+	for plugin in plugins/*/; do \
+	    if [ -f "$$plugin/pyproject.toml" ]; then $(BIN)/pip install --quiet --no-deps -e "$$plugin" || exit 1; fi; \
+	done
 	touch $(STAMP)
 
 install: $(STAMP)

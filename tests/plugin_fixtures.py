@@ -5,8 +5,10 @@ Each object below is what an entry point `name = "tests.plugin_fixtures:<object>
 
 from __future__ import annotations
 
+import click
+
 from wuye_core.extensions import db
-from wuye_core.plugins import PluginInfo, PluginVeto, hookimpl
+from wuye_core.plugins import PluginInfo, PluginVeto, Role, hookimpl
 from wuye_core.tenancy import TenantScoped
 
 
@@ -34,11 +36,24 @@ class Exploding:
 
 
 class Strict:
-    """Vetoes residents without a phone number (a validation hook)."""
+    """Vetoes residents without a phone number (a validation hook); adds a role and a command."""
 
     @hookimpl
     def wuye_plugin_info(self):
         return _info("strict")
+
+    @hookimpl
+    def wuye_roles(self):
+        return [Role("strict_inspector", "核查员", "Inspector", can_read=True, can_write=False)]
+
+    @hookimpl
+    def wuye_cli_commands(self):
+        @click.command("hello")
+        def hello():
+            """Say hello."""
+            click.echo("strict says 你好")
+
+        return [hello]
 
     @hookimpl
     def wuye_validate_resident(self, data, resident_id):  # a subset of the spec's arguments

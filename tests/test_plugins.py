@@ -243,7 +243,13 @@ def test_hookspecs_marker_project():
     assert hookspecs.PROJECT == "wuye"
 
 
-def test_plugin_roles_can_be_granted(app):
-    from wuye_core.auth.roles import TENANT_ROLES
-
-    assert {"tenant_admin", "community_staff", "readonly"} <= set(TENANT_ROLES)
+def test_a_plugins_role_can_be_granted_and_its_commands_run(odd_app, make_tenant, register):
+    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    r = admin.post("/api/v1/users", json={"username": "inspector", "password": "password-123",
+                                           "roles": [{"role": "strict_inspector", "community_id": ids["community"]}]})
+    assert r.status_code == 201, r.get_json()
+    inspector = login(odd_app, "acme", "inspector", "password-123")
+    assert inspector.get(f"/api/v1/sites/{ids['site']}").status_code == 200  # can read the register
+    assert inspector.patch(f"/api/v1/sites/{ids['site']}", json={"name": "x"}).status_code == 403  # not write
+    result = odd_app.test_cli_runner().invoke(args=["strict", "hello"])
+    assert result.exit_code == 0 and "strict says 你好" in result.output

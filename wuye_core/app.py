@@ -88,7 +88,6 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
 
 
 def _load_plugins(app: Flask, entry_points) -> None:
-    from .auth.roles import register_role
     from .households.dashboard import core_plugin
     from .plugins.manager import PluginHost
 
@@ -96,9 +95,6 @@ def _load_plugins(app: Flask, entry_points) -> None:
     host.add_core(core_plugin)
     host.discover(entry_points)
     app.extensions["wuye_plugins"] = host
-    for plugin in host.plugins.values():
-        for role in plugin.roles:
-            register_role(role.name, can_read=role.can_read, can_write=role.can_write)
 
 
 @migrate.configure

@@ -27,9 +27,18 @@ TENANT_ROLES: dict[str, tuple[bool, bool, bool]] = {
 ALL = None  # "every community" in the sets below
 
 
-def register_role(name: str, *, can_read: bool, can_write: bool) -> None:
-    """A role contributed by a plugin (see the `wuye_roles` hook)."""
-    TENANT_ROLES.setdefault(name, (can_read, can_write, False))
+def role_permissions(role: str) -> tuple[bool, bool, bool] | None:
+    """(read, write, administer) of a core role or of a role an installed plugin adds."""
+    if role in TENANT_ROLES:
+        return TENANT_ROLES[role]
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        for plugin in current_app.extensions["wuye_plugins"].plugins.values():
+            for added in plugin.roles:
+                if added.name == role:
+                    return (added.can_read, added.can_write, False)
+    return None
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ class Identity:
     def _communities(self, index: int) -> set[int] | None:
         found: set[int] = set()
         for role, community_id in self.grants:
-            allowed = TENANT_ROLES.get(role)
+            allowed = role_permissions(role)
             if not allowed or not allowed[index]:
                 continue
             if community_id is None:

@@ -11,7 +11,7 @@ from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
 from .models import PlatformOperator, RoleGrant, StaffUser
 from .passwords import hash_password, needs_rehash, verify_password
-from .roles import TENANT_ADMIN, TENANT_ROLES
+from .roles import TENANT_ADMIN, role_permissions
 from .tokens import issue_token
 
 
@@ -29,7 +29,7 @@ def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
     checked = []
     for index, grant in enumerate(grants):
         role, community_id = grant["role"], grant.get("community_id")
-        if role not in TENANT_ROLES:
+        if role_permissions(role) is None:
             raise GrantError(f"roles.{index}.role", N_("Unknown role."))
         if role == TENANT_ADMIN and community_id is not None:
             raise GrantError(f"roles.{index}.community_id", N_("tenant_admin is always tenant-wide."))
