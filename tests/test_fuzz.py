@@ -13,6 +13,10 @@ authentication into validation and the database. Generated ids, half of the time
 that exist (one of everything, seeded with `register`, plus another tenant's), so updates,
 deletes and parent lookups run for real, not only their 404 path.
 
+Two things no schema describes are tried on their own: bodies that are not JSON at all (cut
+short, not UTF-8, nested past the recursion limit, integers past Python's 4300 digits), sent to
+every operation that takes a body, and garbage Authorization headers.
+
 Generation is deterministic (fixed seed, derandomized, no example database) and bounded, so CI
 sees the same cases on every run.
 """
@@ -20,6 +24,7 @@ sees the same cases on every run.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 
 import pytest
@@ -50,9 +55,10 @@ def _read_app():
         url = f"sqlite:///{folder}/openapi.sqlite3"
         application = create_app(wuye_testing.settings_for(wuye_testing.Backend("sqlite", url, url)))
         document = application.test_client().get("/api/v1/openapi.json").get_json()
-        host = application.extensions.get("wuye_plugins")
-        plugins = sorted(getattr(host, "plugins", None) or ())
-        roles = sorted(TENANT_ROLES) + [PLATFORM_ADMIN]  # after plugins registered theirs
+        installed = getattr(application.extensions.get("wuye_plugins"), "plugins", None) or {}
+        plugins = sorted(installed)
+        plugin_roles = {role.name for plugin in installed.values() for role in getattr(plugin, "roles", ())}
+        roles = sorted(set(TENANT_ROLES) | plugin_roles) + [PLATFORM_ADMIN]  # the last one: refused
         with application.app_context():
             db.engine.dispose()
     return document, plugins, roles
@@ -182,6 +188,34 @@ def test_no_server_error(case, app, fuzz_world):
     response = case.call(app=app, headers={"Authorization": f"Bearer {world['token']}"})
     content_type = (response.headers.get("content-type") or [""])[0]  # name → [values]
     check_answer(response.status_code, content_type, response.content, case.as_curl_command())
+
+
+# --- bodies no schema describes -----------------------------------------------------------------
+
+MALFORMED_JSON = {
+    "truncated": b'{"name": "x"',
+    "not-utf-8": b'{"name": "\xff\xfe"}',
+    "nested-arrays": b"[" * 100_000 + b"]" * 100_000,  # past the recursion limit
+    "nested-objects": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    "huge-integer": b'{"id": 1' + b"0" * 5000 + b"}",  # past Python's 4300-digit limit
+}
+BODY_OPERATIONS = [
+    (method.upper(), path)
+    for path, item in _document["paths"].items()
+    for method, operation in item.items()
+    if isinstance(operation, dict) and "requestBody" in operation
+]
+
+
+@pytest.mark.parametrize("body", list(MALFORMED_JSON.values()), ids=list(MALFORMED_JSON))
+def test_malformed_json_is_a_400(app, make_tenant, operator, body):
+    admin = make_tenant(TENANT_SLUG).admin
+    for method, path in BODY_OPERATIONS:
+        client = operator if path.startswith("/api/v1/tenants") else admin
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        response = client.request(method, url, data=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (method, path, response.status_code, response.get_json())
+        check_answer(response.status_code, response.content_type, response.data, f"{method} {path}")
 
 
 # --- the token itself -------------------------------------------------------------------------

@@ -27,6 +27,11 @@ def _a_ids(tenant, register, enable_plugin, users=True):
     note = tenant.admin.post(f"/api/v1/plugins/{PLUGIN}/communities/{ids['community']}/notes", json={"text": SECRET})
     assert note.status_code == 201
     ids["plugin_name"] = PLUGIN
+    ticket = tenant.admin.post("/api/v1/tickets", json={
+        "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
+        "category": "电梯", "title": SECRET, "description": SECRET})
+    assert ticket.status_code == 201, ticket.get_json()
+    ids["ticket"] = ticket.get_json()["id"]
     if users:
         staff = tenant.admin.post("/api/v1/users", json={
             "username": "a-staff", "display_name": SECRET, "password": "password-123",
@@ -53,16 +58,27 @@ def _fill(rule, ids):
     return path
 
 
+def _sample_value(prop):
+    if "enum" in prop:
+        return prop["enum"][0]
+    return {"integer": prop.get("minimum", 1), "number": prop.get("minimum", 1), "boolean": True,
+            "object": {}, "array": []}.get(prop.get("type"), "x")
+
+
 def _request_body(spec, rule, method, sample):
-    """A valid-looking body for PUT/PATCH, built from A's own representation of the object."""
+    """A valid-looking body for PUT/PATCH/POST: A's own representation of the object where it has one,
+    else sample values for the required fields."""
     openapi_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
     operation = spec["paths"].get(openapi_path, {}).get(method.lower(), {})
     schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if not schema:
         return None
     ref = schema.get("$ref", "").split("/")[-1]
-    props = spec["components"]["schemas"].get(ref, {}).get("properties", {})
-    return {k: v for k, v in (sample or {}).items() if k in props and not props[k].get("readOnly")}
+    component = spec["components"]["schemas"].get(ref, {})
+    props = component.get("properties", {})
+    if sample is None:
+        return {name: _sample_value(props[name]) for name in component.get("required", [])}
+    return {k: v for k, v in sample.items() if k in props and not props[k].get("readOnly")}
 
 
 def _required_query(spec, rule, method):

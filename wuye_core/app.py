@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_KEY_PREFIX="wuye",
+        RATELIMIT_KEY_PREFIX=settings.rate_limit_prefix,
         API_TITLE="wuye 物业服务平台 API",
         API_VERSION=__version__,
         OPENAPI_VERSION="3.0.3",
@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .households.routes import build_blueprints
     from .plugins import routes as plugin_routes
     from .tenancy import routes as tenant_routes
+    from .tickets import routes as ticket_routes
 
     app.register_blueprint(health.blp)
     api.register_blueprint(plugin_routes.blp)
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(auth_routes.blp)
     api.register_blueprint(auth_routes.users)
     api.register_blueprint(tenant_routes.blp)
+    api.register_blueprint(ticket_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_routes.mount_plugin_blueprints(app, api)

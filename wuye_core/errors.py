@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_smorest import Api, abort
 from marshmallow import Schema, fields
 from sqlalchemy.exc import DataError, IntegrityError
@@ -79,6 +79,20 @@ def invalid(field: str, message: str, location: str = "json"):
 
 def register_error_handlers(app, api: WuyeApi) -> None:
     from .tenancy import TenantContextError
+
+    @app.before_request
+    def _json_body_parses():
+        """A JSON body that does not parse is a 400, whatever breaks the parser: besides syntax,
+        nesting past the recursion limit (RecursionError) and integers past Python's 4300 digits
+        (ValueError), which the request parser would let through as a 500. The parsed body is
+        cached for the request."""
+        if request.is_json and request.get_data(cache=True):
+            try:
+                request.get_json()
+            except (ValueError, RecursionError, HTTPException) as exc:
+                if isinstance(exc, HTTPException) and exc.code != 400:
+                    raise
+                abort(400, errors={"json": [N_("Invalid JSON body.")]})
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc):

@@ -95,6 +95,7 @@ def settings_for(backend: Backend, **overrides) -> Settings:
         password_memory_cost=1024,
         login_limit_per_user="5 per 15 minutes",
         login_limit_per_address="20 per 15 minutes",
+        rate_limit_prefix=f"wuye-test-{os.getpid()}",  # parallel test runs may share one Redis
         log_level="WARNING",
     )
     values.update(overrides)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pluggy
 
-HOOK_API_VERSION = "1.0"
+HOOK_API_VERSION = "1.1"  # 1.1: ticket hooks
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -177,6 +177,65 @@ def wuye_resident_moved_out(event):
 
     Kind: per tenant and community, contained. Receives: `event` (`data["household_id"]`).
     Returns: nothing. Called after the change commits.
+    """
+
+
+# --- per tenant: tickets (API 1.1) ---------------------------------------------------------------
+
+
+@hookspec
+def wuye_ticket_sla_policy(tenant_id, community_id, kind, category, priority, default):
+    """Provide or adjust the SLA of a ticket being created (or whose priority changed).
+
+    Kind: per tenant and community, contained. Receives: `default` — the community's policy for
+    this priority, a dict `{"name", "arrive_minutes", "resolve_minutes"}` (minutes may be None:
+    no deadline). Returns: such a dict to replace it, or None to leave it. The first enabled
+    plugin that returns a policy wins; its name is stored on the ticket (`sla_policy`).
+    """
+
+
+@hookspec
+def wuye_ticket_created(event):
+    """A ticket was submitted.
+
+    Kind: per tenant and community, contained. Receives: `event` (`object_id` is the ticket id;
+    `data` has kind, category, priority, channel). Returns: nothing. Called after the commit.
+    """
+
+
+@hookspec
+def wuye_ticket_transitioned(event):
+    """A ticket moved in its lifecycle.
+
+    Kind: per tenant and community, contained. Receives: `event` (`data` has action,
+    from_status, to_status). Returns: nothing. Called after the commit.
+    """
+
+
+@hookspec
+def wuye_ticket_assigned(event):
+    """A ticket was dispatched (or re-dispatched) to a staff user or team.
+
+    Kind: per tenant and community, contained. Receives: `event` (`data` has assignee_id, team).
+    Returns: nothing. Called after the commit.
+    """
+
+
+@hookspec
+def wuye_ticket_rated(event):
+    """A resident's satisfaction (回访) was recorded.
+
+    Kind: per tenant and community, contained. Receives: `event` (`data` has rating 1–5).
+    Returns: nothing. Called after the commit.
+    """
+
+
+@hookspec
+def wuye_ticket_sla_breached(event):
+    """A ticket missed a deadline. Emitted once per deadline by the periodic SLA check.
+
+    Kind: per tenant and community, contained. Receives: `event` (`data` has deadline
+    "arrive" or "resolve", due_at, priority). Returns: nothing.
     """
 
 

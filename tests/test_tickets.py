@@ -1,0 +1,159 @@
+"""Tickets: lifecycle, dispatch, history, SLA deadlines and breaches, rating, auto-close."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from wuye_core.extensions import db
+from wuye_core.tenancy import tenant_context
+from wuye_core.tickets import service
+from wuye_core.tickets.models import Ticket
+
+
+def _ticket(api, ids, **extra):
+    body = {"community_id": ids["community"], "site_id": ids["site"], "building_id": ids["building"],
+            "unit_id": ids["unit"], "household_id": ids["household"], "channel": "phone", "kind": "repair",
+            "category": "水电维修", "title": "厨房水管漏水", "description": "楼下天花板渗水"}
+    body.update(extra)
+    r = api.post("/api/v1/tickets", json=body)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def _at(text):
+    return datetime.fromisoformat(text)
+
+
+def test_the_5341_default_sets_deadlines(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    ticket = _ticket(t.admin, ids)
+    created = _at(ticket["created_at"])
+    assert ticket["status"] == "submitted" and ticket["sla_policy"] == "5341"
+    assert _at(ticket["arrive_due_at"]) - created == timedelta(minutes=5)
+    assert _at(ticket["resolve_due_at"]) - created == timedelta(minutes=30)
+    major = t.admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"priority": "major"}).get_json()
+    assert _at(major["resolve_due_at"]) - created == timedelta(hours=4)
+    complex_ = _ticket(t.admin, ids, priority="complex")
+    assert _at(complex_["resolve_due_at"]) - _at(complex_["created_at"]) == timedelta(days=1)
+
+
+def test_a_community_sets_its_own_policy_and_categories(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    url = f"/api/v1/communities/{ids['community']}/config"
+    r = t.admin.put(url, json={"version": 1, "config": {"tickets": {
+        "categories": ["电梯", "门禁"], "sla": {"name": "慢一点", "normal": {"arrive_minutes": 60, "resolve_minutes": None}}}}})
+    assert r.status_code == 200, r.get_json()
+    ticket = _ticket(t.admin, ids, category="门禁")
+    assert ticket["sla_policy"] == "慢一点" and ticket["resolve_due_at"] is None
+    assert _at(ticket["arrive_due_at"]) - _at(ticket["created_at"]) == timedelta(hours=1)
+    r = t.admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": ids["site"],
+                                              "channel": "app", "kind": "repair", "category": "水电维修", "title": "x"})
+    assert r.status_code == 422 and "category" in r.get_json()["errors"]["json"]
+
+
+def test_lifecycle_history_and_illegal_moves(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    worker = t.user("plumber", "community_staff", [ids["community"]])
+    worker_id = worker.get("/api/v1/auth/me").get_json()
+    users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
+    ticket = _ticket(t.admin, ids)
+    url = f"/api/v1/tickets/{ticket['id']}"
+    bad = t.admin.post(url + "/transitions", json={"action": "resolve"})
+    assert bad.status_code == 409
+    assert set(bad.get_json()["errors"]["allowed_actions"]) == {"accept", "dispatch", "cancel"}
+    assert t.admin.post(url + "/transitions", json={"action": "accept"}).get_json()["status"] == "accepted"
+    r = t.admin.post(url + "/transitions", json={"action": "dispatch"})
+    assert r.status_code == 422 and "assignee_id" in r.get_json()["errors"]["json"]
+    r = t.admin.post(url + "/transitions", json={"action": "dispatch", "assignee_id": users["plumber"]})
+    assert r.get_json()["status"] == "dispatched" and r.get_json()["assignee_id"] == users["plumber"]
+    mine = worker.get("/api/v1/tickets?mine=true").get_json()
+    assert worker_id["username"] == "plumber" and [x["id"] for x in mine["items"]] == [ticket["id"]]
+    assert worker.post(url + "/transitions", json={"action": "arrive", "note": "已到场"}).status_code == 200
+    assert worker.post(url + "/transitions", json={"action": "resolve"}).get_json()["status"] == "resolved"
+    reopened = t.admin.post(url + "/transitions", json={"action": "reopen", "note": "还在漏"}).get_json()
+    assert reopened["status"] == "reopened" and reopened["reopened_count"] == 1
+    history = [(h["action"], h["from_status"], h["to_status"]) for h in t.admin.get(url + "/transitions").get_json()]
+    assert history == [("submit", None, "submitted"), ("accept", "submitted", "accepted"),
+                       ("dispatch", "accepted", "dispatched"), ("arrive", "dispatched", "on_site"),
+                       ("resolve", "on_site", "resolved"), ("reopen", "resolved", "reopened")]
+
+
+def test_dispatch_only_to_staff_of_the_community(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    other = t.admin.post("/api/v1/communities", json={"name": "二", "code": "c2"}).get_json()["id"]
+    t.user("elsewhere", "community_staff", [other])
+    users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
+    ticket = _ticket(t.admin, ids)
+    r = t.admin.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"action": "dispatch",
+                                                                          "assignee_id": users["elsewhere"]})
+    assert r.status_code == 422 and "assignee_id" in r.get_json()["errors"]["json"]
+
+
+def test_rating_closes_and_is_validated(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    ticket = _ticket(t.admin, ids, kind="complaint", category="噪音")
+    url = f"/api/v1/tickets/{ticket['id']}"
+    assert t.admin.put(url + "/rating", json={"rating": 5}).status_code == 409  # not resolved yet
+    t.admin.post(url + "/transitions", json={"action": "accept"})
+    t.admin.post(url + "/transitions", json={"action": "resolve"})
+    assert t.admin.put(url + "/rating", json={"rating": 6}).status_code == 422
+    rated = t.admin.put(url + "/rating", json={"rating": 4, "comment": "满意"}).get_json()
+    assert rated["rating"] == 4 and rated["status"] == "closed"
+
+
+def test_places_must_be_in_the_tickets_community(make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    other = t.admin.post("/api/v1/communities", json={"name": "二", "code": "c2"}).get_json()["id"]
+    site2 = t.admin.post("/api/v1/sites", json={"community_id": other, "name": "二小区", "kind": "old"}).get_json()
+    r = t.admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": site2["id"],
+                                              "channel": "app", "kind": "inquiry", "category": "其他", "title": "?"})
+    assert r.status_code == 422 and "site_id" in r.get_json()["errors"]["json"]
+
+
+def test_sla_breaches_are_marked_once_and_reach_plugins(app, make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = register(t)
+    ticket = _ticket(t.admin, ids)
+    later = datetime.now(UTC) + timedelta(minutes=10)  # arrival (5 min) missed, resolution (30) not yet
+    with app.test_request_context(), tenant_context(t.id):
+        assert service.mark_sla_breaches(later) == 1
+        assert service.mark_sla_breaches(later) == 0
+        assert service.mark_sla_breaches(later + timedelta(hours=1)) == 1  # now resolution too
+        row = db.session.get(Ticket, ticket["id"])
+        assert row.arrive_breached_at is not None and row.resolve_breached_at is not None
+    overdue = t.admin.get("/api/v1/tickets?overdue=true").get_json()
+    assert overdue["total"] == 0  # not yet overdue in real time
+    assert t.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["arrive_breached_at"]
+
+
+def test_unrated_resolved_tickets_close_after_the_configured_days(app, make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    ticket = _ticket(t.admin, ids)
+    url = f"/api/v1/tickets/{ticket['id']}"
+    t.admin.post(url + "/transitions", json={"action": "accept"})
+    t.admin.post(url + "/transitions", json={"action": "resolve"})
+    with app.test_request_context(), tenant_context(t.id):
+        assert service.auto_close(datetime.now(UTC) + timedelta(days=6)) == 0
+        assert service.auto_close(datetime.now(UTC) + timedelta(days=8)) == 1
+    closed = t.admin.get(url).get_json()
+    assert closed["status"] == "closed"
+    assert t.admin.get(url + "/transitions").get_json()[-1]["actor"] == "system"
+
+
+@pytest.mark.parametrize("action", ["accept", "cancel"])
+def test_readonly_cannot_move_tickets(make_tenant, register, action):
+    t = make_tenant("acme")
+    ids = register(t)
+    ticket = _ticket(t.admin, ids)
+    viewer = t.user("viewer", "readonly")
+    assert viewer.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
+    assert viewer.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"action": action}).status_code == 403

@@ -1,0 +1,1 @@
+"""Tickets (工单): repairs, complaints, inquiries, suggestions and disputes, with SLAs."""

@@ -1,0 +1,112 @@
+"""Request and response schemas of tickets."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from ..api.pagination import PageArgs
+from ..common.fields import Id, Text
+from ..common.schemas import StrictSchema
+from ..households.schemas import PHONE
+from .models import Channel, Kind, Priority
+from .states import TRANSITIONS, Status, allowed_actions
+
+
+class TicketOut(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    community_id = fields.Integer()
+    site_id = fields.Integer()
+    building_id = fields.Integer(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+    household_id = fields.Integer(allow_none=True)
+    location = fields.String(allow_none=True)
+    reporter_resident_id = fields.Integer(allow_none=True)
+    reporter_name = fields.String(allow_none=True)
+    reporter_phone = fields.String(allow_none=True)
+    channel = fields.Enum(Channel, by_value=True)
+    kind = fields.Enum(Kind, by_value=True)
+    category = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    priority = fields.Enum(Priority, by_value=True)
+    status = fields.Enum(Status, by_value=True)
+    allowed_actions = fields.Function(lambda t: allowed_actions(t.status),
+                                      metadata={"description": "当前可执行的操作 / actions possible now"})
+    assignee_id = fields.Integer(allow_none=True)
+    team = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    dispatched_at = fields.DateTime(allow_none=True)
+    on_site_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    reopened_count = fields.Integer()
+    sla_policy = fields.String(allow_none=True, metadata={"description": "时限规则来源 / who set the deadlines"})
+    arrive_due_at = fields.DateTime(allow_none=True, metadata={"description": "到场时限 / arrive by"})
+    resolve_due_at = fields.DateTime(allow_none=True, metadata={"description": "办结时限 / resolve by"})
+    arrive_breached_at = fields.DateTime(allow_none=True)
+    resolve_breached_at = fields.DateTime(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    rated_at = fields.DateTime(allow_none=True)
+
+
+class TicketUpdate(StrictSchema):
+    title = Text(100, min_length=1)
+    description = Text(5000, allow_none=True)
+    category = Text(40, min_length=1)
+    priority = fields.Enum(Priority, by_value=True)
+    location = Text(200, allow_none=True)
+
+
+class TicketCreate(StrictSchema):
+    community_id = Id(required=True)
+    site_id = Id(required=True)
+    building_id = Id(allow_none=True)
+    unit_id = Id(allow_none=True)
+    household_id = Id(allow_none=True)
+    location = Text(200, allow_none=True, metadata={"description": "公共区域位置 / public-area location"})
+    reporter_resident_id = Id(allow_none=True)
+    reporter_name = Text(50, allow_none=True)
+    reporter_phone = Text(20, allow_none=True, validate=[PHONE])
+    channel = fields.Enum(Channel, by_value=True, required=True)
+    kind = fields.Enum(Kind, by_value=True, required=True)
+    category = Text(40, min_length=1, required=True)
+    title = Text(100, min_length=1, required=True)
+    description = Text(5000, allow_none=True)
+    priority = fields.Enum(Priority, by_value=True, load_default=Priority.normal)
+
+
+class TicketQuery(PageArgs):
+    community_id = Id()
+    site_id = Id()
+    status = fields.Enum(Status, by_value=True)
+    kind = fields.Enum(Kind, by_value=True)
+    priority = fields.Enum(Priority, by_value=True)
+    assignee_id = Id()
+    mine = fields.Boolean(metadata={"description": "只看派给我的 / only tickets dispatched to me"})
+    overdue = fields.Boolean(metadata={"description": "只看超时的 / only tickets past a deadline"})
+    q = Text(50, metadata={"description": "标题搜索 / search titles"})
+
+
+class TransitionIn(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
+    note = Text(500, allow_none=True)
+    assignee_id = Id(allow_none=True, metadata={"description": "派单给谁（dispatch 时）/ for dispatch"})
+    team = Text(50, allow_none=True)
+
+
+class TransitionOut(StrictSchema):
+    id = fields.Integer()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class RatingIn(StrictSchema):
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = Text(500, allow_none=True)
