@@ -157,3 +157,35 @@ def test_readonly_cannot_move_tickets(make_tenant, register, action):
     viewer = t.user("viewer", "readonly")
     assert viewer.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
     assert viewer.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"action": action}).status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_attachments_are_checked_stored_and_served_to_the_tenant_only(make_tenant, register):
+    import io
+
+    a, b = make_tenant("acme"), make_tenant("other")
+    ids = register(a)
+    register(b)
+    ticket = _ticket(a.admin, ids)
+    url = f"/api/v1/tickets/{ticket['id']}/attachments"
+
+    def upload(client, data, name, mimetype):
+        return client.post(url, data={"file": (io.BytesIO(data), name, mimetype)},
+                           headers={"Content-Type": "multipart/form-data"}, json=None)
+
+    r = upload(a.admin, PNG, "现场.png", "image/png")
+    assert r.status_code == 201, r.get_json()
+    attachment = r.get_json()
+    assert attachment["content_type"] == "image/png" and attachment["size"] == len(PNG)
+    bad = upload(a.admin, b"#!/bin/sh\necho hi\n", "evil.png", "image/png")
+    assert bad.status_code == 422 and "file" in bad.get_json()["errors"]["files"]
+    lying = upload(a.admin, PNG, "photo.jpg", "image/jpeg")
+    assert lying.status_code == 422
+    got = a.admin.get(f"{url}/{attachment['id']}")
+    assert got.status_code == 200 and got.data == PNG and got.headers["Content-Type"] == "image/png"
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert [x["id"] for x in a.admin.get(url).get_json()] == [attachment["id"]]
+    assert b.admin.get(f"{url}/{attachment['id']}").status_code == 404
+    assert upload(b.admin, PNG, "x.png", "image/png").status_code == 404

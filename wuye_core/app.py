@@ -43,8 +43,11 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url or settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis away must not lock everyone out: fall back to per-process limits meanwhile.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_KEY_PREFIX=settings.rate_limit_prefix,
         API_TITLE="wuye 物业服务平台 API",
         API_VERSION=__version__,
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
 
     configure_encryption(settings.encryption_keys, settings.secret_key)
+    from .storage import storage_from_settings
+
+    app.extensions["wuye_storage"] = storage_from_settings(settings)
     configure_hasher(settings.password_time_cost, settings.password_memory_cost)
     install_tenant_scoping()
 
@@ -127,6 +133,8 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .households.routes import build_blueprints
     from .plugins import routes as plugin_routes
     from .tenancy import routes as tenant_routes
+    from .tickets import attachments as _attachments  # noqa: F401 - adds its routes to the tickets blueprint
+    from .tickets import kpi_routes
     from .tickets import routes as ticket_routes
 
     app.register_blueprint(health.blp)
@@ -136,6 +144,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(auth_routes.users)
     api.register_blueprint(tenant_routes.blp)
     api.register_blueprint(ticket_routes.blp)
+    api.register_blueprint(kpi_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_routes.mount_plugin_blueprints(app, api)

@@ -236,6 +236,79 @@ def plugin_docs(check):
     click.echo("updated" if docs.update() else "unchanged")
 
 
+# --- background jobs -------------------------------------------------------------------------------
+
+
+@main.command("worker")
+@click.option("--with-scheduler", is_flag=True, help="同时运行定时任务 / also run the periodic work and rq's scheduler")
+@click.option("--burst", is_flag=True, help="做完队列里的任务就退出 / exit when the queue is empty")
+@with_appcontext
+def worker(with_scheduler, burst):
+    """后台任务进程（rq）/ Run a background worker (rq) with the app's config."""
+    from flask import current_app
+    from rq import Worker
+
+    from .jobs import QUEUE, redis_connection
+    from .jobs.schedule import start_cron_thread
+
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException("未设置 WUYE_REDIS_URL：任务在进程内运行，无需 worker / "
+                                   "WUYE_REDIS_URL is not set: jobs run in-process, no worker needed")
+    db.engine.dispose()  # work-horses are forked: never share pooled connections with them
+    if with_scheduler:
+        start_cron_thread(current_app._get_current_object(), connection)
+    Worker([QUEUE], connection=connection).work(with_scheduler=with_scheduler, burst=burst)
+
+
+@main.group("jobs")
+def jobs_group():
+    """后台任务 / Background jobs."""
+
+
+@jobs_group.command("failed")
+@with_appcontext
+def jobs_failed():
+    """失败的任务 / List failed jobs."""
+    from rq.registry import FailedJobRegistry
+
+    from .jobs import get_queue
+
+    queue = get_queue()
+    if queue is None:
+        click.echo("（进程内模式，没有队列 / in-process mode: no queue）")
+        return
+    registry = FailedJobRegistry(queue=queue)
+    ids = registry.get_job_ids()
+    click.echo(f"失败任务 / failed jobs: {len(ids)}")
+    for job in queue.job_class.fetch_many(ids, connection=queue.connection):
+        if job is None:
+            continue
+        last = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if job.latest_result() else []
+        click.echo(f"{job.id}  {job.func_name}  tenant={job.meta.get('tenant_id')}  "
+                   f"{job.ended_at or ''}  {last[0] if last else ''}")
+
+
+@jobs_group.command("retry")
+@click.argument("job_ids", nargs=-1)
+@click.option("--all", "retry_all", is_flag=True, help="重试全部失败任务 / retry every failed job")
+@with_appcontext
+def jobs_retry(job_ids, retry_all):
+    """重试失败的任务 / Put failed jobs back on the queue."""
+    from rq.registry import FailedJobRegistry
+
+    from .jobs import get_queue
+
+    queue = get_queue()
+    if queue is None:
+        raise click.ClickException("in-process mode: no queue")
+    registry = FailedJobRegistry(queue=queue)
+    ids = registry.get_job_ids() if retry_all else list(job_ids)
+    for job_id in ids:
+        registry.requeue(job_id)
+    click.echo(f"已重试 / requeued {len(ids)}")
+
+
 # --- encryption keys ---------------------------------------------------------------------------
 
 
@@ -287,6 +360,10 @@ def demo(as_json):
 def serve(host, port):
     """开发服务器 / Development server (use gunicorn in production)."""
     app = _create_app()
+    if not app.config["WUYE"].redis_url:  # the embedded default: periodic work in this process
+        from .jobs.schedule import start_embedded_thread
+
+        start_embedded_thread(app)
     click.echo(f"wuye: http://{host}:{port}/api/v1/docs", err=True)
     app.run(host=host, port=port, debug=False, use_reloader=False)
 

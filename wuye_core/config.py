@@ -31,6 +31,8 @@ class Settings:
     # (PostgreSQL row-level security would not apply to the owner otherwise).
     migrate_database_url: str | None = None
     redis_url: str | None = None  # unset: background jobs run in-process
+    # Run queued jobs at once, through rq and Redis but in the enqueuing process (tests).
+    jobs_synchronous: bool = False
     secret_key: str = DEV_SECRET
     # Fernet keys, comma-separated, newest first. The first encrypts; all decrypt (rotation).
     encryption_keys: str | None = None
@@ -40,10 +42,17 @@ class Settings:
     login_limit_per_user: str = "5 per 15 minutes"
     login_limit_per_address: str = "30 per 15 minutes"
     rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits
+    rate_limit_storage_url: str | None = None  # default: redis_url, else per-process memory
     # argon2id cost; tests lower it so a suite of hundreds of logins stays quick.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
     default_locale: str = "zh_CN"
+    # Ticket photos and attachments: unset → instance/uploads; file:///abs/path; or
+    # s3://bucket/prefix?endpoint=…&region=… (see wuye_core.storage.storage_from_settings).
+    storage_url: str | None = None
+    storage_access_key: str | None = None
+    storage_secret_key: str | None = None
+    upload_max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -53,7 +62,12 @@ class Settings:
             raw = environ.get(f"WUYE_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            values[f.name] = int(raw) if f.type == "int" else raw
+            if f.type == "int":
+                values[f.name] = int(raw)
+            elif f.type == "bool":
+                values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         values.setdefault("database_url", _default_database_url(environ))
         settings = cls(**values)

@@ -84,6 +84,18 @@ def backend(request, tmp_path_factory) -> Backend:
         fn()
 
 
+def _upload_dir() -> str:
+    import tempfile
+
+    global _UPLOADS
+    if _UPLOADS is None:
+        _UPLOADS = tempfile.mkdtemp(prefix="wuye-uploads-")
+    return _UPLOADS
+
+
+_UPLOADS: str | None = None
+
+
 def settings_for(backend: Backend, **overrides) -> Settings:
     values = dict(
         env="test",
@@ -95,7 +107,9 @@ def settings_for(backend: Backend, **overrides) -> Settings:
         password_memory_cost=1024,
         login_limit_per_user="5 per 15 minutes",
         login_limit_per_address="20 per 15 minutes",
-        rate_limit_prefix=f"wuye-test-{os.getpid()}",  # parallel test runs may share one Redis
+        rate_limit_prefix=f"wuye-test-{os.getpid()}",
+        jobs_synchronous=True,
+        storage_url=f"file://{_upload_dir()}",  # jobs go through rq and Redis, then run at once; worker tests opt out  # parallel test runs may share one Redis
         log_level="WARNING",
     )
     values.update(overrides)

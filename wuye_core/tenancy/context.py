@@ -52,9 +52,15 @@ def reset_tenant() -> None:
 
 @contextmanager
 def tenant_context(tenant_id: int):
-    """Run a block of CLI or job code as `tenant_id`, in a fresh database session."""
+    """Run a block of CLI or job code as `tenant_id`, in a fresh database session.
+
+    Already inside that very tenant (an in-process job run by a request), it simply goes on.
+    """
     from ..extensions import db
 
+    if _tenant.get() == tenant_id and not _unscoped.get():
+        yield
+        return
     db.session.remove()
     token = _tenant.set(tenant_id)
     try:

@@ -1,0 +1,203 @@
+"""Background work against a real Redis and real rq workers (run on the PostgreSQL + Redis backend).
+
+Each test starts its own redis-server on a free port, so it can stop it without disturbing
+anything else, and runs `wuye worker` as a real process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from wuye_core.app import create_app
+from wuye_core.events.outbox import OutboxEvent
+from wuye_core.extensions import db
+from wuye_core.tenancy import tenant_context
+from wuye_core.testing import login, settings_for
+
+ROOT = Path(__file__).resolve().parents[1]
+WUYE = str(Path(sys.executable).with_name("wuye"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    def __init__(self, tmp: Path):
+        self.port = _free_port()
+        self.tmp = tmp
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        from redis import Redis
+
+        for _ in range(100):
+            try:
+                Redis.from_url(self.url).ping()
+                return
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def redis_server(backend, tmp_path):
+    if not backend.is_postgresql or shutil.which("redis-server") is None:
+        pytest.skip("needs the PostgreSQL + Redis backend and redis-server")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def async_app(backend, app, redis_server, wuye_plugin_entry_points):
+    """The app with a real asynchronous queue on the private Redis."""
+    # login limits stay on the suite's Redis (the limiter is one per process)
+    return create_app(settings_for(backend, redis_url=redis_server.url, jobs_synchronous=False,
+                                   rate_limit_storage_url=backend.redis_url),
+                      plugin_entry_points=wuye_plugin_entry_points)
+
+
+def _worker_env(backend, app, redis_url):
+    settings = app.config["WUYE"]
+    return {**os.environ, "WUYE_DATABASE_URL": backend.app_url, "WUYE_REDIS_URL": redis_url,
+            "WUYE_SECRET_KEY": settings.secret_key, "WUYE_LOG_LEVEL": "WARNING",
+            "WUYE_STORAGE_URL": settings.storage_url or "", "PYTHONPATH": str(ROOT)}
+
+
+def _burst(backend, app, redis_url):
+    result = subprocess.run([WUYE, "worker", "--burst"], env=_worker_env(backend, app, redis_url),
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _outbox(app, tenant_id):
+    with app.app_context(), tenant_context(tenant_id):
+        return [(row.name, row.delivered_at is not None)
+                for row in db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]
+
+
+def _new_ticket(admin, ids):
+    r = admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": ids["site"],
+                                            "channel": "phone", "kind": "repair", "category": "电梯", "title": "电梯停运"})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_events_go_through_the_queue_to_a_worker(async_app, make_tenant, register, backend, redis_server):
+    t = make_tenant("acme")
+    ids = register(t)
+    admin = login(async_app, "acme", "admin", "admin-pass-123")
+    _new_ticket(admin, ids)
+    assert ("ticket_created", False) in _outbox(async_app, t.id)  # queued, not yet delivered
+    _burst(backend, async_app, redis_server.url)
+    assert all(delivered for _, delivered in _outbox(async_app, t.id))
+
+
+def test_with_redis_down_tickets_still_work_and_events_arrive_later(async_app, make_tenant, register, backend,
+                                                                      redis_server):
+    t = make_tenant("acme")
+    ids = register(t)
+    admin = login(async_app, "acme", "admin", "admin-pass-123")
+    redis_server.stop()  # Redis goes away
+    ticket = _new_ticket(admin, ids)
+    assert admin.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
+    assert async_app.test_client().get("/readyz").status_code == 503
+    pending = [name for name, delivered in _outbox(async_app, t.id) if not delivered]
+    assert "ticket_created" in pending  # kept in the outbox, nothing lost
+
+    redis_server.start()  # Redis is back: the periodic sweep enqueues what was missed
+    from datetime import timedelta
+
+    from wuye_core.events.relay import sweep
+
+    with async_app.app_context():
+        assert sweep(older_than=timedelta(0)) >= 1
+    _burst(backend, async_app, redis_server.url)
+    assert all(delivered for _, delivered in _outbox(async_app, t.id))
+
+
+def test_a_job_of_a_killed_worker_is_retried(async_app, backend, redis_server, tmp_path):
+    from redis import Redis
+    from rq import Queue, Retry
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    connection = Redis.from_url(redis_server.url)
+    queue = Queue("wuye", connection=connection)
+    job = queue.enqueue("tests.job_fixtures.slow_the_first_time", kwargs={"marker_dir": str(tmp_path)},
+                        retry=Retry(max=2), job_timeout=120)
+    worker = subprocess.Popen([WUYE, "worker"], env=_worker_env(backend, async_app, redis_server.url), cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(300):
+            if (tmp_path / "attempt-1").exists():
+                break
+            time.sleep(0.1)
+        assert (tmp_path / "attempt-1").exists(), "the worker never started the job"
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker dies mid-job
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    assert not (tmp_path / "done").exists()
+    # rq's maintenance finds the abandoned job once its worker's lease runs out; fast-forward to then
+    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
+    _burst(backend, async_app, redis_server.url)
+    assert (tmp_path / "done").read_text() == "2"
+    assert Job.fetch(job.id, connection=connection).get_status() == "finished"
+
+
+def test_failed_jobs_are_listed_and_can_be_retried(async_app, backend, redis_server):
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue("wuye", connection=Redis.from_url(redis_server.url))
+    job = queue.enqueue("tests.job_fixtures.always_fails")
+    _burst(backend, async_app, redis_server.url)
+    env = _worker_env(backend, async_app, redis_server.url)
+    listed = subprocess.run([WUYE, "jobs", "failed"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert listed.returncode == 0 and job.id in listed.stdout and "always_fails" in listed.stdout
+    retried = subprocess.run([WUYE, "jobs", "retry", "--all"], env=env, capture_output=True, text=True,
+                             timeout=60, cwd=ROOT)
+    assert retried.returncode == 0 and "1" in retried.stdout
+    assert job.id in queue.get_job_ids()
+
+
+def test_delivering_an_outbox_event_twice_has_one_effect(app, make_tenant, register):
+    from wuye_core.events.relay import deliver
+
+    t = make_tenant("acme")
+    ids = register(t)
+    t.admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": ids["site"],
+                                          "channel": "phone", "kind": "repair", "category": "电梯", "title": "x"})
+    with app.test_request_context(), tenant_context(t.id):
+        row = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "ticket_created")).one()
+        assert row.delivered_at is not None  # the synchronous test queue delivered it already
+        assert deliver(row.id) is False and deliver(row.id) is False
+        assert db.session.get(OutboxEvent, row.id).attempts == 1

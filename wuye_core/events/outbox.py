@@ -1,0 +1,42 @@
+"""The outbox: events written in the same transaction as the change that caused them.
+
+A row stays until a worker has delivered it (`delivered_at`). If Redis is down or a worker
+dies, nothing is lost: the relay's periodic sweep enqueues whatever is still undelivered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..plugins.types import Event
+from ..tenancy import TenantScoped
+
+
+class OutboxEvent(TenantScoped, db.Model):
+    __tablename__ = "outbox_events"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "event_id"),
+        Index(None, "tenant_id", "delivered_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(60))
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def to_event(self) -> Event:
+        return Event(name=self.name, tenant_id=self.tenant_id, community_id=self.community_id,
+                     object_id=self.object_id, data=dict(self.data or {}), actor=self.actor, id=self.event_id,
+                     occurred_at=self.occurred_at.isoformat())

@@ -1,0 +1,94 @@
+"""Periodic work: SLA checks, auto-close, the outbox sweep, and plugins' schedules.
+
+Production: `wuye worker --with-scheduler` runs rq's scheduler (delayed jobs and retries) and
+rq's CronScheduler registrations below, enqueued by whichever worker holds a short Redis lock,
+so several workers never double the schedule. Embedded default: a daemon thread in
+`wuye serve` runs the same functions in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+
+from . import DEFAULT_POLICY, POLICIES, QUEUE, resolve
+
+log = logging.getLogger(__name__)
+LOCK = "wuye:scheduler:leader"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    path: str
+    every_seconds: int
+    kwargs: tuple = ()
+
+
+CORE_PERIODIC = [
+    Periodic("check_sla", "wuye_core.jobs.tasks.check_sla", 60),
+    Periodic("auto_close", "wuye_core.jobs.tasks.auto_close", 3600),
+    Periodic("sweep_outbox", "wuye_core.jobs.tasks.sweep_outbox", 30),
+]
+
+
+def periodic_work(app=None) -> list[Periodic]:
+    app = app or current_app
+    work = list(CORE_PERIODIC)
+    for plugin in app.extensions["wuye_plugins"].plugins.values():
+        for s in plugin.schedules:
+            work.append(Periodic(f"{plugin.name}.{s.name}", "wuye_core.jobs.tasks.run_plugin_schedule",
+                                 s.every_seconds, (("plugin", plugin.name), ("job", s.job))))
+    return work
+
+
+def start_cron_thread(app, connection, tick: float = 5.0) -> threading.Thread:
+    """Register the periodic work with rq's CronScheduler and enqueue it while we lead."""
+    from rq.cron import CronScheduler
+
+    cron = CronScheduler(connection=connection, name=f"wuye-{id(app):x}")
+    for work in periodic_work(app):
+        policy = POLICIES.get(work.path, DEFAULT_POLICY)
+        cron.register(resolve(work.path), QUEUE, kwargs=dict(work.kwargs), interval=work.every_seconds,
+                      job_timeout=policy.timeout, name=work.name)
+
+    def loop():
+        while True:
+            try:
+                if connection.set(LOCK, cron.name, nx=True, ex=int(tick * 3)) or \
+                        connection.get(LOCK) == cron.name.encode():
+                    connection.expire(LOCK, int(tick * 3))
+                    cron.enqueue_jobs()
+            except Exception:
+                log.warning("scheduler tick failed", exc_info=True)
+            time.sleep(tick)
+
+    thread = threading.Thread(target=loop, name="wuye-cron", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_embedded_thread(app, tick: float = 15.0) -> threading.Thread:
+    """No Redis: run the periodic work in this process."""
+    due = {w.name: 0.0 for w in periodic_work(app)}
+
+    def loop():
+        while True:
+            now = time.monotonic()
+            for work in periodic_work(app):
+                if now >= due[work.name]:
+                    due[work.name] = now + work.every_seconds
+                    with app.app_context():
+                        try:
+                            resolve(work.path)(**dict(work.kwargs))
+                        except Exception:
+                            log.exception("periodic %s failed", work.name)
+            time.sleep(tick)
+
+    thread = threading.Thread(target=loop, name="wuye-embedded-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,93 @@
+"""Photos and attachments of tickets, kept in the configured storage, served to the owning tenant only."""
+
+from __future__ import annotations
+
+from flask import current_app, send_file
+from flask.views import MethodView
+from flask_smorest import abort
+from flask_smorest.fields import Upload
+from marshmallow import fields
+from sqlalchemy import select
+
+from ..api.access import require_staff
+from ..common.schemas import StrictSchema
+from ..errors import ErrorSchema, invalid
+from ..extensions import db
+from ..storage import UploadRejected, check_upload, clean_filename, new_key
+from .models import TicketAttachment
+from .routes import blp, readable_ticket, writable_ticket
+
+
+class UploadIn(StrictSchema):
+    file = Upload(required=True, metadata={"description": "JPEG/PNG/WEBP/PDF，默认不超过 10 MiB"})
+
+
+class AttachmentOut(StrictSchema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    uploaded_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def storage():
+    return current_app.extensions["wuye_storage"]
+
+
+@blp.route("/<int:ticket_id>/attachments", endpoint="ticket_attachments")
+class Attachments(MethodView):
+    @blp.response(200, AttachmentOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, ticket_id):
+        """工单附件列表 / A ticket's attachments"""
+        ticket = readable_ticket(ticket_id)
+        return db.session.scalars(select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
+                                  .order_by(TicketAttachment.id)).all()
+
+    @blp.arguments(UploadIn, location="files")
+    @blp.response(201, AttachmentOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def post(self, files, ticket_id):
+        """上传照片或附件 / Upload a photo or document (type checked from its content)"""
+        ticket = writable_ticket(ticket_id)
+        upload = files["file"]
+        try:
+            content_type, size = check_upload(upload.filename, upload.mimetype, upload.stream,
+                                              current_app.config["WUYE"].upload_max_bytes)
+        except UploadRejected as exc:
+            invalid(exc.field, exc.reason, location="files")
+        key = new_key(ticket.tenant_id, "ticket")
+        storage().put(key, upload.stream, content_type, size)
+        attachment = TicketAttachment(ticket_id=ticket.id, filename=clean_filename(upload.filename or "file"),
+                                      content_type=content_type, size=size, storage_key=key,
+                                      uploaded_by=require_staff().username)
+        db.session.add(attachment)
+        try:
+            db.session.commit()
+        except Exception:
+            storage().delete(key)  # no row, no file
+            raise
+        return attachment
+
+
+@blp.route("/<int:ticket_id>/attachments/<int:attachment_id>", endpoint="ticket_attachment")
+class AttachmentFile(MethodView):
+    @blp.response(200, description="文件内容 / the file")
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, ticket_id, attachment_id):
+        """下载附件 / Download an attachment"""
+        ticket = readable_ticket(ticket_id)
+        attachment = db.session.get(TicketAttachment, attachment_id)  # tenant-scoped by the framework
+        if attachment is None or attachment.ticket_id != ticket.id:
+            abort(404)
+        try:
+            stream = storage().open(attachment.storage_key)
+        except FileNotFoundError:
+            abort(404)
+        response = send_file(stream, mimetype=attachment.content_type, download_name=attachment.filename,
+                             as_attachment=attachment.content_type == "application/pdf")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, max-age=0"
+        return response

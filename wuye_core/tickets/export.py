@@ -1,0 +1,204 @@
+"""Excel (.xlsx) exports: the tickets of a period (工单台账) and a period's KPIs (工单指标).
+
+Workbooks are written with openpyxl's write-only mode, which streams rows to disk (strings go
+inline, no shared-string table), and the database rows are read in batches (`yield_per`), so
+memory stays flat whatever the number of tickets. The finished file (a zip, whose directory
+comes last) is then streamed to the client from an anonymous temporary file.
+
+Cells holding user text are always written as text: openpyxl would otherwise take a title
+starting with "=" for a formula (formula injection), and it refuses control characters, which
+are dropped. Instants are written as Beijing wall-clock time to the second (Excel has no time
+zones).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from urllib.parse import quote
+
+from flask import Response, request
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import func, select
+from werkzeug.wsgi import wrap_file
+
+from ..auth.models import StaffUser
+from ..extensions import db
+from ..households.models import Community, Site
+from .kpis import Period, local, period_filter, seconds_between
+from .models import Ticket
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_EXPORT_ROWS = 100_000  # a bigger export is refused (422): choose a shorter period
+BATCH = 1000
+
+KIND_LABELS = {"repair": "报修", "complaint": "投诉", "inquiry": "咨询", "suggestion": "建议", "dispute": "矛盾纠纷"}
+PRIORITY_LABELS = {"normal": "一般", "urgent": "紧急", "major": "重大", "complex": "特殊复杂"}
+STATUS_LABELS = {"submitted": "已提交", "accepted": "已受理", "dispatched": "已派单", "on_site": "已到场",
+                 "resolved": "已办结", "closed": "已关闭", "reopened": "重新打开", "cancelled": "已取消"}
+CHANNEL_LABELS = {"window": "一站式服务窗口", "phone": "电话", "app": "App", "wechat": "微信", "walk_in": "上门",
+                  "liaison_visit": "三方联动走访"}
+
+# (header, width): the ticket sheet's columns, in order
+TICKET_COLUMNS = [
+    ("工单编号", 10), ("社区", 16), ("小区/村湾", 16), ("位置", 20), ("渠道", 12), ("类型", 8), ("类别", 12),
+    ("标题", 30), ("描述", 40), ("优先级", 8), ("状态", 10), ("报事人", 10), ("联系电话", 14), ("处理人", 12),
+    ("班组", 12), ("提交时间", 19), ("受理时间", 19), ("派单时间", 19), ("到场时间", 19), ("办结时间", 19),
+    ("关闭时间", 19), ("到场时限", 19), ("办结时限", 19), ("受理时长（分钟）", 10), ("办结时长（分钟）", 10),
+    ("重开次数", 8), ("满意度评分", 8), ("评价", 30),
+]
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _label(labels: dict, value) -> str | None:
+    if value is None:
+        return None
+    value = getattr(value, "value", value)
+    return labels.get(value, value)
+
+
+def text_cell(ws, value: str | None) -> WriteOnlyCell | None:
+    """A cell that is text whatever it starts with ("=…" stays text, not a formula)."""
+    if value is None:
+        return None
+    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell.data_type = "s"
+    return cell
+
+
+def _time_cell(ws, at) -> WriteOnlyCell | None:
+    if at is None:
+        return None
+    cell = WriteOnlyCell(ws, value=local(at).replace(tzinfo=None, microsecond=0))
+    cell.number_format = DATETIME_FORMAT
+    return cell
+
+
+def _minutes(seconds) -> float | None:
+    return None if seconds is None else round(int(seconds) / 60, 2)
+
+
+def _sheet(wb: Workbook, title: str, widths: Iterable[int]):
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    for i, width in enumerate(widths, 1):  # write-only: set before the first row
+        ws.column_dimensions[get_column_letter(i)].width = width
+    return ws
+
+
+def count_tickets(period: Period, community_ids) -> int:
+    return db.session.scalar(select(func.count(Ticket.id)).where(*period_filter(period, community_ids)))
+
+
+def write_tickets(out, period: Period, community_ids) -> int:
+    """The tickets created in `period` in `community_ids`, oldest first, as a one-sheet workbook
+    written to the binary file `out`. Returns the number of ticket rows."""
+    ids = sorted(set(community_ids))
+    communities = dict(db.session.execute(select(Community.id, Community.name).where(Community.id.in_(ids or [-1]))).all())
+    sites = dict(db.session.execute(select(Site.id, Site.name).where(Site.community_id.in_(ids or [-1]))).all())
+    staff = {uid: display or username
+             for uid, display, username in db.session.execute(select(StaffUser.id, StaffUser.display_name,
+                                                                     StaffUser.username)).all()}
+    wb = Workbook(write_only=True)
+    ws = _sheet(wb, "工单", [w for _, w in TICKET_COLUMNS])
+    ws.append([text_cell(ws, header) for header, _ in TICKET_COLUMNS])
+    t = Ticket
+    stmt = (
+        select(t.id, t.community_id, t.site_id, t.location, t.channel, t.kind, t.category, t.title, t.description,
+               t.priority, t.status, t.reporter_name, t.reporter_phone, t.assignee_id, t.team, t.created_at,
+               t.accepted_at, t.dispatched_at, t.on_site_at, t.resolved_at, t.closed_at, t.arrive_due_at,
+               t.resolve_due_at, seconds_between(t.created_at, t.accepted_at).label("response_seconds"),
+               seconds_between(t.created_at, t.resolved_at).label("resolution_seconds"), t.reopened_count,
+               t.rating, t.rating_comment)
+        .where(*period_filter(period, ids))
+        .order_by(t.created_at, t.id)
+        .execution_options(yield_per=BATCH)
+    )
+    rows = 0
+    for r in db.session.execute(stmt):
+        ws.append([
+            r.id, text_cell(ws, communities.get(r.community_id)), text_cell(ws, sites.get(r.site_id)),
+            text_cell(ws, r.location), _label(CHANNEL_LABELS, r.channel), _label(KIND_LABELS, r.kind),
+            text_cell(ws, r.category), text_cell(ws, r.title), text_cell(ws, r.description),
+            _label(PRIORITY_LABELS, r.priority), _label(STATUS_LABELS, r.status), text_cell(ws, r.reporter_name),
+            text_cell(ws, r.reporter_phone), text_cell(ws, staff.get(r.assignee_id)), text_cell(ws, r.team),
+            *(_time_cell(ws, at) for at in (r.created_at, r.accepted_at, r.dispatched_at, r.on_site_at,
+                                            r.resolved_at, r.closed_at, r.arrive_due_at, r.resolve_due_at)),
+            _minutes(r.response_seconds), _minutes(r.resolution_seconds), r.reopened_count, r.rating,
+            text_cell(ws, r.rating_comment),
+        ])
+        rows += 1
+    wb.save(out)
+    return rows
+
+
+def _percent(ws, rate: dict) -> list:
+    cell = WriteOnlyCell(ws, value=rate["value"])
+    cell.number_format = "0.00%"
+    return [cell, rate["numerator"], rate["denominator"]]
+
+
+def write_kpis(out, kpis: dict, scope_name: str) -> None:
+    """A KPI workbook (labels in Chinese): a sheet of figures, then the counts by kind, category,
+    status and priority."""
+    wb = Workbook(write_only=True)
+    ws = _sheet(wb, "指标", [26, 34, 10, 10])
+    period = kpis["period"]
+    ws.append([text_cell(ws, "指标"), text_cell(ws, "值"), text_cell(ws, "分子"), text_cell(ws, "分母")])
+    ws.append(["统计范围", text_cell(ws, scope_name)])
+    ws.append(["统计期间（按提交时间，北京时间）", f"{period['from'].isoformat()} 至 {period['to'].isoformat()}"])
+    ws.append(["统计时刻", _time_cell(ws, kpis["as_of"])])
+    ws.append(["工单总数", kpis["total"]])
+    ws.append(["未办结工单", kpis["open"]])
+    for key, label in (("response", "受理时长"), ("resolution", "办结时长")):
+        figures = kpis[key]
+        ws.append([f"{label}：统计工单数", figures["count"]])
+        ws.append([f"{label}：中位数 P50（分钟）", figures["p50_minutes"]])
+        ws.append([f"{label}：P90（分钟）", figures["p90_minutes"]])
+    for key, label in (("completion_rate", "办结率"), ("complaint_closure_rate", "投诉办结率"),
+                       ("resolve_sla_compliance", "办结时限达标率"), ("arrive_sla_compliance", "到场时限达标率"),
+                       ("reopened_rate", "重开率")):
+        ws.append([label, *_percent(ws, kpis[key])])
+    ws.append(["平均满意度（1–5 分）", kpis["satisfaction"]["average"], kpis["satisfaction"]["rated"]])
+    for title, key, labels in (("按类型", "by_kind", KIND_LABELS), ("按类别", "by_category", {}),
+                               ("按状态", "by_status", STATUS_LABELS), ("按优先级", "by_priority", PRIORITY_LABELS)):
+        sheet = _sheet(wb, title, [20, 10])
+        sheet.append([text_cell(sheet, title.removeprefix("按")), text_cell(sheet, "工单数")])
+        for value, n in kpis[key].items():
+            sheet.append([text_cell(sheet, labels.get(value, value)), n])
+    wb.save(out)
+
+
+_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def content_disposition(ascii_name: str, name: str) -> str:
+    """`attachment` with an ASCII fallback and the real (Chinese) name per RFC 5987 / 6266."""
+    fallback = _UNSAFE_ASCII.sub("_", ascii_name).strip("_") or "export.xlsx"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def xlsx_response(write: Callable, ascii_name: str, name: str) -> Response:
+    """Write the workbook to an anonymous temporary file, then stream it back."""
+    out = tempfile.TemporaryFile()
+    try:
+        write(out)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = Response(wrap_file(request.environ, out), mimetype=XLSX, direct_passthrough=True)
+    response.content_length = size
+    response.headers["Content-Disposition"] = content_disposition(ascii_name, name)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+__all__ = ["MAX_EXPORT_ROWS", "XLSX", "content_disposition", "count_tickets", "write_kpis", "write_tickets",
+           "xlsx_response"]

@@ -1,0 +1,278 @@
+"""工单指标 / Ticket KPIs: computed with SQL aggregates, the same on SQLite and PostgreSQL.
+
+中文定义
+--------
+- 统计期间：按**提交时间**（created_at）统计。`from`、`to` 是北京时间（Asia/Shanghai，UTC+8，无夏令时）的日期，
+  包含首尾两天：起点 = `from` 00:00 +08:00，终点 = (`to` + 1 天) 00:00 +08:00，左闭右开：
+  `created_at >= 起点 AND created_at < 终点`。恰好在起点提交的工单计入，恰好在终点提交的不计入，
+  终点前一微秒提交的计入。期间最长 3 年（1096 天）。
+- 时长以整秒计：两个时刻各自截到整秒（自 1970 年起的秒数向下取整）后相减，输出时换算为分钟（保留两位小数）。
+  受理时长 = accepted_at − created_at；办结时长 = resolved_at − created_at。
+- P50 / P90：最近秩法（nearest rank），对期间内**有该时间戳**的工单取时长升序排列的第 ceil(p/100 · n) 个值；
+  n = 0 时为 null。用窗口函数 ROW_NUMBER / COUNT OVER 在 SQL 中计算（SQLite 没有 percentile_cont）。
+- 办结率 = (已办结 + 已关闭) / (全部 − 已取消)。
+- 投诉办结率 = 同上，只算类型为“投诉”的工单。
+- 办结时限达标率 = 有办结时限、未取消、且（已办结，或时限已过：resolve_due_at < 统计时刻）的工单中，
+  resolved_at ≤ resolve_due_at 的比例。重开的工单 resolved_at 被清空，重新办结后按新的办结时间算。
+- 到场时限达标率 = 同理，用 on_site_at 与 arrive_due_at；未经“到场”就办结的工单没有 on_site_at，
+  时限过后算未达标。
+- 平均满意度 = 有评分的工单的评分平均值（保留两位小数）。
+- 重开率 = reopened_count > 0 的工单 / 期间内全部工单（含已取消）。
+- 各比率在分母为 0 时为 null（不是 0）；同时给出分子、分母，比率保留四位小数。
+- 计数：按类型、类别、状态、优先级。
+- 权限：社区指标要求该社区可读（否则 404）；全租户指标只包含当前用户可读的社区。
+  租户范围由框架自动加上（ORM），不手写 tenant_id 条件，不写原生 SQL。
+- 索引：查询条件是 (tenant_id, community_id, created_at)，正好用上 tickets 表的同名索引。
+
+English definitions
+-------------------
+- Period: tickets CREATED in the period. `from` and `to` are dates in Asia/Shanghai (UTC+8, no
+  DST), both included: start = `from` 00:00 +08:00, end = (`to` + 1 day) 00:00 +08:00, half-open:
+  `created_at >= start AND created_at < end`. A ticket created exactly at start counts, one at
+  exactly end does not, one a microsecond before end does. At most three years (1096 days).
+- Durations are whole seconds: each instant is truncated to the second (seconds since 1970,
+  floored) and the two are subtracted; reported in minutes (two decimals).
+  Response time = accepted_at − created_at; resolution time = resolved_at − created_at.
+- p50 / p90: nearest rank, over the period's tickets that HAVE the timestamp: the value at rank
+  ceil(p/100 · n) of the ascending durations; null when n = 0. Computed in SQL with the window
+  functions ROW_NUMBER / COUNT OVER (SQLite has no percentile_cont).
+- Completion rate = (resolved + closed) / (all − cancelled).
+- Complaint closure rate (投诉办结率) = the same, tickets of kind complaint only.
+- Resolve-SLA compliance = among tickets with a resolve deadline, not cancelled, and either
+  resolved or past their deadline (resolve_due_at < as_of): the share with
+  resolved_at ≤ resolve_due_at. Reopening clears resolved_at; a new resolution counts anew.
+- Arrival-SLA compliance = the same with on_site_at and arrive_due_at; a ticket resolved without
+  the "arrive" step has no on_site_at and counts as missed once its deadline is past.
+- Average satisfaction = mean rating over rated tickets (two decimals).
+- Reopened rate = tickets with reopened_count > 0 / all tickets of the period (cancelled too).
+- Every rate is null (not 0) when its denominator is 0; numerator and denominator come with it;
+  rates have four decimals.
+- Counts: by kind, category, status and priority.
+- Permissions: a community's KPIs need that community readable (else 404); tenant-wide KPIs take
+  only the communities the user can read. The tenant is added by the framework's ORM scoping:
+  no hand-written tenant_id filter, no raw SQL.
+- Index: the filter is (tenant_id, community_id, created_at): the tickets index of those columns.
+
+Two statements per call, both on that index range: one GROUP BY (kind, category, status,
+priority) with COUNT/SUM(CASE …) columns (every figure but the percentiles is a sum of those
+groups), and one with the window functions for the four percentiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, or_, select
+from sqlalchemy.exc import CompileError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import db
+from .models import Kind, Priority, Ticket
+from .states import OPEN, Status
+
+LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")  # China: UTC+8 all year since 1991
+MAX_DAYS = 3 * 365 + 1  # three years, one of them a leap year
+PERCENTILES = (50, 90)
+DONE = (Status.resolved, Status.closed)
+
+
+# --- the period ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates `first`..`last` (both included) as the UTC half-open interval [start, end)."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), LOCAL_TZ).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(0), LOCAL_TZ).astimezone(UTC)
+
+
+def local(at: datetime | None) -> datetime | None:
+    """A stored instant as Beijing wall-clock time (SQLite hands instants back naive, in UTC)."""
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(LOCAL_TZ)
+
+
+# --- whole seconds since 1970, per dialect --------------------------------------------------------
+
+
+class epoch_seconds(FunctionElement):
+    """`floor(seconds since 1970-01-01 UTC)` of a timestamp column, as an integer, exactly the
+    same on SQLite (strftime('%s'), which truncates) and PostgreSQL (floor(extract(epoch)))."""
+
+    type = BigInteger()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds_unsupported(element, compiler, **kw):
+    raise CompileError(f"epoch_seconds() is not implemented for {compiler.dialect.name}")
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    # SQLAlchemy stores instants as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, which strftime reads.
+    (column,) = element.clauses
+    return compiler.process(cast(func.strftime("%s", column), Integer), **kw)
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_seconds_postgresql(element, compiler, **kw):
+    (column,) = element.clauses
+    return compiler.process(cast(func.floor(extract("epoch", column)), BigInteger), **kw)
+
+
+def seconds_between(earlier, later):
+    """Whole seconds from `earlier` to `later` (NULL when either is NULL)."""
+    return epoch_seconds(later) - epoch_seconds(earlier)
+
+
+# --- the computation ----------------------------------------------------------------------------
+
+
+def period_filter(period: Period, community_ids) -> list:
+    """`created_at` in the period (half-open) and `community_id` in the given ids."""
+    conditions = [Ticket.created_at >= period.start, Ticket.created_at < period.end]
+    ids = sorted(community_ids)
+    conditions.append(Ticket.community_id == ids[0] if len(ids) == 1 else Ticket.community_id.in_(ids or [-1]))
+    return conditions
+
+
+def _flag(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _rate(numerator: int, denominator: int) -> dict:
+    value = None if denominator == 0 else round(numerator / denominator, 4)
+    return {"value": value, "numerator": numerator, "denominator": denominator}
+
+
+def _grouped(period: Period, community_ids, as_of: datetime):
+    resolve_counted = and_(Ticket.resolve_due_at.is_not(None),
+                           or_(Ticket.resolved_at.is_not(None), Ticket.resolve_due_at < as_of))
+    resolve_met = and_(Ticket.resolve_due_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due_at)
+    arrive_counted = and_(Ticket.arrive_due_at.is_not(None),
+                          or_(Ticket.on_site_at.is_not(None), Ticket.arrive_due_at < as_of))
+    arrive_met = and_(Ticket.arrive_due_at.is_not(None), Ticket.on_site_at <= Ticket.arrive_due_at)
+    stmt = (
+        select(Ticket.kind, Ticket.category, Ticket.status, Ticket.priority,
+               func.count().label("n"),
+               func.count(Ticket.rating).label("rated"),
+               func.coalesce(func.sum(Ticket.rating), 0).label("rating_sum"),
+               _flag(Ticket.reopened_count > 0).label("reopened"),
+               _flag(resolve_counted).label("resolve_counted"),
+               _flag(resolve_met).label("resolve_met"),
+               _flag(arrive_counted).label("arrive_counted"),
+               _flag(arrive_met).label("arrive_met"))
+        .where(*period_filter(period, community_ids))
+        .group_by(Ticket.kind, Ticket.category, Ticket.status, Ticket.priority)
+    )
+    return db.session.execute(stmt).all()
+
+
+def _pick(value, rank, n, p: int):
+    """Nearest rank: the value whose rank r is the smallest with 100·r ≥ p·n (r = ceil(p·n/100)),
+    in integer arithmetic, so both databases agree to the last digit."""
+    return func.max(case((and_(value.is_not(None), rank * 100 >= n * p, rank * 100 < n * p + 100), value)))
+
+
+def _percentiles(period: Period, community_ids) -> dict:
+    durations = {"response": (Ticket.accepted_at, seconds_between(Ticket.created_at, Ticket.accepted_at)),
+                 "resolution": (Ticket.resolved_at, seconds_between(Ticket.created_at, Ticket.resolved_at))}
+    columns = []
+    for name, (stamp, seconds) in durations.items():
+        columns += [
+            seconds.label(name),
+            # Rows without the timestamp form their own partition, so those with it rank 1..n.
+            func.row_number().over(partition_by=stamp.is_(None), order_by=seconds).label(f"{name}_rank"),
+            func.count(stamp).over().label(f"{name}_n"),
+        ]
+    ranked = select(*columns).where(*period_filter(period, community_ids)).subquery("ranked")
+    picks = []
+    for name in durations:
+        value, rank, n = ranked.c[name], ranked.c[f"{name}_rank"], ranked.c[f"{name}_n"]
+        picks.append(func.count(value).label(f"{name}_count"))
+        picks += [_pick(value, rank, n, p).label(f"{name}_p{p}") for p in PERCENTILES]
+    row = db.session.execute(select(*picks)).one()._mapping
+    out = {}
+    for name in durations:
+        figures = {"count": row[f"{name}_count"]}
+        for p in PERCENTILES:
+            seconds = row[f"{name}_p{p}"]
+            figures[f"p{p}_minutes"] = None if seconds is None else round(int(seconds) / 60, 2)
+        out[name] = figures
+    return out
+
+
+def compute(period: Period, community_ids, as_of: datetime | None = None) -> dict:
+    """The KPIs of the tickets created in `period` in the given communities (an iterable of
+    ids, already checked readable by the caller) of the current tenant. Call it inside a tenant
+    context (a request or `tenant_context`): the ORM adds the tenant, RLS checks it again."""
+    as_of = as_of or datetime.now(UTC)
+    community_ids = sorted(set(community_ids))
+    by_kind = {k.value: 0 for k in Kind}
+    by_status = {s.value: 0 for s in Status}
+    by_priority = {p.value: 0 for p in Priority}
+    by_category: dict[str, int] = {}
+    sums = dict.fromkeys(("total", "cancelled", "done", "complaints", "complaints_cancelled", "complaints_done",
+                          "rated", "rating_sum", "reopened", "resolve_counted", "resolve_met", "arrive_counted",
+                          "arrive_met"), 0)
+    for row in _grouped(period, community_ids, as_of):
+        kind, status = Kind(row.kind), Status(row.status)
+        n = row.n
+        by_kind[kind.value] += n
+        by_status[status.value] += n
+        by_priority[Priority(row.priority).value] += n
+        by_category[row.category] = by_category.get(row.category, 0) + n
+        sums["total"] += n
+        sums["rated"] += row.rated
+        sums["rating_sum"] += int(row.rating_sum)
+        sums["reopened"] += int(row.reopened)
+        cancelled, done = status is Status.cancelled, status in DONE
+        sums["cancelled"] += n if cancelled else 0
+        sums["done"] += n if done else 0
+        if kind is Kind.complaint:
+            sums["complaints"] += n
+            sums["complaints_cancelled"] += n if cancelled else 0
+            sums["complaints_done"] += n if done else 0
+        if not cancelled:  # a cancelled ticket meets or misses no deadline
+            for key in ("resolve_counted", "resolve_met", "arrive_counted", "arrive_met"):
+                sums[key] += int(row._mapping[key])
+    total = sums["total"]
+    return {
+        "community_ids": community_ids,
+        "period": {"from": period.first, "to": period.last, "start": period.start, "end": period.end,
+                   "timezone": "Asia/Shanghai"},
+        "as_of": as_of,
+        "total": total,
+        "open": sum(by_status[s.value] for s in OPEN),
+        "by_kind": by_kind,
+        "by_category": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_status": by_status,
+        "by_priority": by_priority,
+        **_percentiles(period, community_ids),
+        "completion_rate": _rate(sums["done"], total - sums["cancelled"]),
+        "complaint_closure_rate": _rate(sums["complaints_done"], sums["complaints"] - sums["complaints_cancelled"]),
+        "resolve_sla_compliance": _rate(sums["resolve_met"], sums["resolve_counted"]),
+        "arrive_sla_compliance": _rate(sums["arrive_met"], sums["arrive_counted"]),
+        "satisfaction": {"average": round(sums["rating_sum"] / sums["rated"], 2) if sums["rated"] else None,
+                         "rated": sums["rated"]},
+        "reopened_rate": _rate(sums["reopened"], total),
+    }
+
+
+__all__ = ["LOCAL_TZ", "MAX_DAYS", "Period", "compute", "epoch_seconds", "local", "period_filter", "seconds_between"]
