@@ -43,8 +43,8 @@ def test_openapi_documents_every_endpoint(app):
             assert any(c.startswith("2") for c in codes), (method, path)
             if path != "/auth/token" and not path.startswith("/api/v1/auth/token"):
                 assert codes & {"401", "403", "404", "422", "default"}, (method, path, codes)
-            if method in ("post", "put", "patch"):
-                assert "requestBody" in op and "422" in codes, (method, path)
+            if "requestBody" in op:  # whoever takes a body documents how it can be refused
+                assert "422" in codes, (method, path)
     assert {"/api/v1/households", "/api/v1/residents/{resident_id}", "/api/v1/auth/token"} <= set(spec["paths"])
 
 

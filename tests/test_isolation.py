@@ -16,14 +16,20 @@ from sqlalchemy import create_engine, inspect, select, text
 from wuye_core.extensions import db
 from wuye_core.households.models import Resident
 from wuye_core.tenancy import TenantContextError, tenant_context
+from wuye_core.testing import login
 
 SECRET = "甲方机密"  # appears in every name of tenant A's objects
 PLATFORM_ONLY = ("/api/v1/tenants",)
 PLUGIN = "sample"  # loaded by tests/conftest.py; enabled for both tenants below
 
 
-def _a_ids(tenant, register, enable_plugin, users=True):
+def _a_ids(tenant, register, enable_plugin):
     ids = register(tenant, prefix=SECRET)
+    staff = tenant.admin.post("/api/v1/users", json={
+        "username": "a-staff", "display_name": SECRET, "password": "password-123",
+        "roles": [{"role": "community_staff", "community_id": ids["community"]}]})
+    assert staff.status_code == 201
+    ids["user"] = staff.get_json()["id"]
     enable_plugin(tenant, PLUGIN, ids["community"], {"greeting": SECRET})
     note = tenant.admin.post(f"/api/v1/plugins/{PLUGIN}/communities/{ids['community']}/notes", json={"text": SECRET})
     assert note.status_code == 201
@@ -38,12 +44,13 @@ def _a_ids(tenant, register, enable_plugin, users=True):
                                    data={"file": (io.BytesIO(png), f"{SECRET}.png", "image/png")})
     assert attachment.status_code == 201, attachment.get_json()
     ids["attachment"] = attachment.get_json()["id"]
-    if users:
-        staff = tenant.admin.post("/api/v1/users", json={
-            "username": "a-staff", "display_name": SECRET, "password": "password-123",
-            "roles": [{"role": "community_staff", "community_id": ids["community"]}]})
-        assert staff.status_code == 201
-        ids["user"] = staff.get_json()["id"]
+    users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
+    if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
+        r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
+                              json={"action": "dispatch", "assignee_id": users["a-staff"]})
+        assert r.status_code == 200, r.get_json()
+        staff = login(tenant.app, tenant.slug, "a-staff", "password-123")
+        ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
     return ids
 
 

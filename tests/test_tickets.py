@@ -189,3 +189,25 @@ def test_attachments_are_checked_stored_and_served_to_the_tenant_only(make_tenan
     assert [x["id"] for x in a.admin.get(url).get_json()] == [attachment["id"]]
     assert b.admin.get(f"{url}/{attachment['id']}").status_code == 404
     assert upload(b.admin, PNG, "x.png", "image/png").status_code == 404
+
+
+def test_the_assignee_is_notified_once(app, make_tenant, register):
+    t = make_tenant("acme")
+    ids = register(t)
+    plumber = t.user("plumber", "community_staff", [ids["community"]])
+    users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
+    ticket = _ticket(t.admin, ids)
+    t.admin.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"action": "dispatch",
+                                                                      "assignee_id": users["plumber"]})
+    notes = plumber.get("/api/v1/notifications?unread=true").get_json()
+    assert notes["total"] == 1 and notes["items"][0]["ticket_id"] == ticket["id"]
+    assert notes["items"][0]["kind"] == "assigned"
+    assert t.admin.get("/api/v1/notifications").get_json()["total"] == 0  # not the admin's
+    assert t.admin.put(f"/api/v1/notifications/{notes['items'][0]['id']}/read").status_code == 404
+    assert plumber.put(f"/api/v1/notifications/{notes['items'][0]['id']}/read").status_code == 204
+    assert plumber.get("/api/v1/notifications?unread=true").get_json()["total"] == 0
+    # a missed deadline on their ticket reaches them too, once
+    with app.test_request_context(), tenant_context(t.id):
+        service.mark_sla_breaches(datetime.now(UTC) + timedelta(minutes=10))
+    kinds = [n["kind"] for n in plumber.get("/api/v1/notifications").get_json()["items"]]
+    assert kinds == ["assigned", "sla_breached"]

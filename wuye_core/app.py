@@ -99,6 +99,9 @@ def _load_plugins(app: Flask, entry_points) -> None:
 
     host = PluginHost()
     host.add_core(core_plugin)
+    from .tickets.notifications import core_notifications
+
+    host.add_core(core_notifications, "core_notifications")
     host.discover(entry_points)
     app.extensions["wuye_plugins"] = host
 
@@ -144,6 +147,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(auth_routes.users)
     api.register_blueprint(tenant_routes.blp)
     api.register_blueprint(ticket_routes.blp)
+    from .tickets import notifications
+
+    api.register_blueprint(notifications.blp)
     api.register_blueprint(kpi_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)

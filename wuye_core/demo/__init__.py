@@ -18,6 +18,7 @@ from ..auth.service import create_user
 from ..extensions import db
 from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
 from ..tenancy import Tenant, TenantKind, tenant_context
+from .tickets import load_demo_tickets
 
 # (code, name, address, [(site name, kind, buildings, floors, rooms per floor)])
 JINGHE = {
@@ -138,6 +139,8 @@ def _load_tenant(spec: dict) -> dict:
                 grants = [{"role": role, "community_id": codes[c]} for c in communities] or [{"role": role}]
                 create_user(username, password, grants, display_name=username)
         db.session.commit()
+        staff = list(db.session.scalars(select(StaffUser.id).order_by(StaffUser.id)))
+        load_demo_tickets(rng, staff)
     return {
         "slug": spec["slug"], "name": spec["name"],
         "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in spec["users"]],

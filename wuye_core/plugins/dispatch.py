@@ -17,7 +17,7 @@ from flask_smorest import abort
 from ..i18n import N_
 from ..tenancy import require_tenant_id
 from . import enablement
-from .manager import CORE, PluginHost
+from .manager import PluginHost
 from .types import Event, PluginVeto
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def enabled_names(community_id: int | None = None) -> frozenset[str]:
     cache = g.setdefault("wuye_enabled_plugins", {}) if has_request_context() else {}
     if community_id not in cache:
         names = enablement.tenant_enabled() if community_id is None else enablement.community_enabled(community_id)
-        cache[community_id] = frozenset(n for n in names if n in host().plugins) | {CORE}
+        cache[community_id] = frozenset(n for n in names if n in host().plugins) | host().core_names
     return cache[community_id]
 
 

@@ -73,6 +73,7 @@ class PluginHost:
         self.plugins: dict[str, LoadedPlugin] = {}
         self.failures: list[PluginFailure] = []
         self.hook_errors: Counter = Counter()  # (plugin, hook) -> contained exceptions
+        self.core_names: set[str] = set()
 
     # -- discovery --------------------------------------------------------------------------------
 
@@ -91,9 +92,10 @@ class PluginHost:
             except PluginRefused as exc:
                 self._refuse(ep.name, dist, str(exc))
 
-    def add_core(self, module) -> None:
-        """The core's own hook implementations (default behaviour as a plugin)."""
-        self.pm.register(module, name=CORE)
+    def add_core(self, module, name: str = CORE) -> None:
+        """The core's own hook implementations (default behaviour as a plugin): always enabled."""
+        self.pm.register(module, name=name)
+        self.core_names.add(name)
 
     def _refuse(self, entry_point: str, dist: str | None, error: str) -> None:
         log.error("plugin %s (%s) refused / 插件被拒绝: %s", entry_point, dist or "?", error)
@@ -131,7 +133,7 @@ class PluginHost:
         info = self._own("wuye_plugin_info", module)
         if not isinstance(info, PluginInfo):
             raise PluginRefused("wuye_plugin_info must return a PluginInfo")
-        if not NAME.match(info.name) or info.name == CORE:
+        if not NAME.match(info.name) or info.name == CORE or info.name in self.core_names:
             raise PluginRefused(f"invalid plugin name {info.name!r}: use [a-z][a-z0-9_]*")
         if info.name != entry_point:
             raise PluginRefused(f"entry point {entry_point!r} must be named like the plugin, {info.name!r}")

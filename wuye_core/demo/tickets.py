@@ -1,0 +1,92 @@
+"""A few hundred demo tickets over the last 90 days, with realistic timings, so KPIs mean something."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..households.community_config import effective_config
+from ..households.models import Community, Household, Site
+from ..tickets import sla
+from ..tickets.models import Channel, Kind, Priority, Ticket, TicketTransition
+from ..tickets.states import Status
+
+TITLES = {
+    "水电维修": ["厨房水管漏水", "卫生间下水道堵塞", "楼道灯不亮", "电表跳闸"],
+    "电梯": ["电梯停在半层", "电梯按钮失灵", "电梯异响"],
+    "保洁": ["楼道垃圾未清运", "小广告（牛皮癣）需清理", "垃圾桶满溢"],
+    "绿化": ["草坪需修剪", "树枝遮挡窗户"],
+    "停车": ["电动车乱停占消防通道", "车位被占"],
+    "噪音": ["夜间装修噪音", "广场舞音响过大"],
+    "安全": ["单元门禁损坏", "监控摄像头不工作"],
+    "公共设施": ["健身器材损坏", "路面坑洼积水"],
+    "其他": ["咨询物业费标准", "建议增加充电桩"],
+}
+KIND_OF = {"噪音": Kind.complaint, "停车": Kind.complaint, "其他": Kind.inquiry}
+
+
+def _step(ticket, action, before, after, at, actor):
+    db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before, to_status=after,
+                                    actor=actor, at=at))
+
+
+def load_demo_tickets(rng: random.Random, staff_ids: list[int], per_community: int = 110) -> None:
+    """For each community without tickets. Runs inside the tenant's context."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    for community in db.session.scalars(select(Community).order_by(Community.id)).all():
+        if db.session.scalar(select(Ticket.id).where(Ticket.community_id == community.id).limit(1)):
+            continue
+        config = effective_config(community)["tickets"]
+        sites = db.session.scalars(select(Site).where(Site.community_id == community.id)).all()
+        households = db.session.scalars(select(Household).where(Household.community_id == community.id)).all()
+        for _ in range(per_community):
+            category = rng.choice(list(TITLES))
+            priority = rng.choices(list(Priority), weights=(70, 15, 10, 5))[0]
+            household = rng.choice(households) if households and rng.random() < 0.7 else None
+            site = next((s for s in sites if household and s.id == household.site_id), None) or rng.choice(sites)
+            created = now - timedelta(days=rng.uniform(0, 90), minutes=rng.randint(0, 600))
+            policy = sla.community_policy(config, priority)
+            arrive_due, resolve_due = sla.deadlines(created, policy)
+            ticket = Ticket(
+                community_id=community.id, site_id=site.id, building_id=household and household.building_id,
+                unit_id=household and household.unit_id, household_id=household and household.id,
+                channel=rng.choice(list(Channel)), kind=KIND_OF.get(category, Kind.repair), category=category,
+                title=rng.choice(TITLES[category]), priority=priority, status=Status.submitted,
+                created_by="demo", created_at=created, reopened_count=0, sla_policy=policy["name"],
+                arrive_due_at=arrive_due, resolve_due_at=resolve_due,
+            )
+            db.session.add(ticket)
+            db.session.flush()
+            _step(ticket, "submit", None, "submitted", created, "demo")
+            age = now - created
+            at = created + timedelta(minutes=rng.randint(1, 20))
+            if age < timedelta(hours=2) and rng.random() < 0.5:
+                continue  # still waiting
+            ticket.status, ticket.accepted_at = Status.accepted, at
+            _step(ticket, "accept", "submitted", "accepted", at, "admin")
+            at += timedelta(minutes=rng.randint(1, 10))
+            ticket.status, ticket.dispatched_at, ticket.assignee_id = Status.dispatched, at, rng.choice(staff_ids)
+            _step(ticket, "dispatch", "accepted", "dispatched", at, "admin")
+            at += timedelta(minutes=rng.choice((3, 4, 5, 6, 8, 12)))
+            ticket.status, ticket.on_site_at = Status.on_site, at
+            _step(ticket, "arrive", "dispatched", "on_site", at, "staff")
+            if rng.random() < 0.08:
+                continue  # still being worked on
+            budget = policy["resolve_minutes"] or 120
+            at += timedelta(minutes=max(1, int(rng.gauss(budget * 0.7, budget * 0.4))))
+            ticket.status, ticket.resolved_at = Status.resolved, at
+            _step(ticket, "resolve", "on_site", "resolved", at, "staff")
+            if rng.random() < 0.8:
+                at += timedelta(hours=rng.randint(2, 48))
+                ticket.rating = rng.choices((5, 4, 3, 2, 1), weights=(55, 25, 10, 6, 4))[0]
+                ticket.rated_at = at
+                ticket.status, ticket.closed_at = Status.closed, at
+                _step(ticket, "close", "resolved", "closed", at, "admin")
+            for deadline, due, done in (("arrive", arrive_due, ticket.on_site_at),
+                                        ("resolve", resolve_due, ticket.resolved_at)):
+                if due is not None and (done or now) > due:
+                    setattr(ticket, f"{deadline}_breached_at", due)
+    db.session.commit()
