@@ -365,7 +365,9 @@ def serve(host, port):
 
         start_embedded_thread(app)
     click.echo(f"wuye: http://{host}:{port}/api/v1/docs", err=True)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    from werkzeug.serving import run_simple  # app.run() refuses to run under the flask CLI
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def register_commands(app) -> None:
