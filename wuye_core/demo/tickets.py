@@ -62,15 +62,15 @@ def load_demo_tickets(rng: random.Random, staff_ids: list[int], per_community: i
             db.session.flush()
             _step(ticket, "submit", None, "submitted", created, "demo")
             age = now - created
-            at = created + timedelta(minutes=rng.randint(1, 20))
+            at = created + timedelta(seconds=rng.randint(20, 150))
             if age < timedelta(hours=2) and rng.random() < 0.5:
                 continue  # still waiting
             ticket.status, ticket.accepted_at = Status.accepted, at
             _step(ticket, "accept", "submitted", "accepted", at, "admin")
-            at += timedelta(minutes=rng.randint(1, 10))
+            at += timedelta(seconds=rng.randint(10, 90))
             ticket.status, ticket.dispatched_at, ticket.assignee_id = Status.dispatched, at, rng.choice(staff_ids)
             _step(ticket, "dispatch", "accepted", "dispatched", at, "admin")
-            at += timedelta(minutes=rng.choice((3, 4, 5, 6, 8, 12)))
+            at += timedelta(seconds=rng.choice((60, 90, 120, 150, 180, 240, 420, 600)))
             ticket.status, ticket.on_site_at = Status.on_site, at
             _step(ticket, "arrive", "dispatched", "on_site", at, "staff")
             if rng.random() < 0.08:

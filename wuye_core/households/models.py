@@ -16,7 +16,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Enum,
     Index,
     Integer,
@@ -29,6 +28,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.encryption import EncryptedString
+from ..common.types import UTCDateTime
 from ..extensions import db
 from ..tenancy import TenantScoped, tenant_fk
 
@@ -49,7 +49,7 @@ class Community(TenantScoped, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     config: Mapped[dict] = mapped_column(JSON, default=dict)
     config_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
     @hybrid_property
     def community_id(self) -> int:
@@ -74,7 +74,7 @@ class ConfigRevision(TenantScoped, db.Model):
     enabled: Mapped[bool | None] = mapped_column(Boolean)
     config: Mapped[dict] = mapped_column(JSON)
     changed_by: Mapped[str | None] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class SiteKind(enum.StrEnum):

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from flask_smorest import abort
 from marshmallow import ValidationError
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..common.types import UTCDateTime
 from ..extensions import db
 from ..households.models import ConfigRevision
 from ..i18n import N_
@@ -28,7 +29,7 @@ class TenantPlugin(TenantScoped, db.Model):
     plugin: Mapped[str] = mapped_column(String(40))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now(),
                                                  onupdate=func.now())
 
 
@@ -46,7 +47,7 @@ class CommunityPlugin(TenantScoped, db.Model):
     config: Mapped[dict] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_by: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now(),
                                                  onupdate=func.now())
 
 

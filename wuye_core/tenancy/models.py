@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
@@ -18,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from ..common.types import UTCDateTime
 from ..extensions import db
 
 
@@ -36,7 +36,7 @@ class Tenant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[TenantKind] = mapped_column(Enum(TenantKind, name="tenant_kind", native_enum=False, length=20))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class TenantScoped:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, Index, Integer, SmallInteger, String, Text, func
+from sqlalchemy import Enum, Index, Integer, SmallInteger, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..common.types import UTCDateTime
 from ..extensions import db
 from ..tenancy import TenantScoped, tenant_fk
 from .states import Status
@@ -72,22 +73,22 @@ class Ticket(TenantScoped, db.Model):
     assignee_id: Mapped[int | None] = mapped_column(Integer)
     team: Mapped[str | None] = mapped_column(String(50))
     created_by: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    on_site_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    on_site_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     # SLA deadlines, computed when the ticket is created or its priority changes
-    arrive_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolve_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    arrive_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_policy: Mapped[str | None] = mapped_column(String(40))  # who set the deadlines: "core" or a plugin
-    arrive_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolve_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    arrive_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
-    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TicketTransition(TenantScoped, db.Model):
@@ -106,7 +107,7 @@ class TicketTransition(TenantScoped, db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class TicketAttachment(TenantScoped, db.Model):
@@ -123,4 +124,4 @@ class TicketAttachment(TenantScoped, db.Model):
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -11,12 +11,13 @@ from datetime import datetime
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import fields
-from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint, func, select, update
+from sqlalchemy import Index, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..api.access import require_staff
 from ..api.pagination import PageArgs, page_schema, paginate
 from ..common.schemas import StrictSchema
+from ..common.types import UTCDateTime
 from ..errors import ErrorSchema
 from ..extensions import db
 from ..plugins.hookspecs import hookimpl
@@ -37,8 +38,8 @@ class Notification(TenantScoped, db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     ticket_id: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def _notify(user_id: int | None, event, kind: str, text: str) -> None:
