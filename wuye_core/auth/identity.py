@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..tenancy import Tenant, enter_tenant
@@ -46,11 +48,14 @@ def authenticate() -> None:
         g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username)
         return
     enter_tenant(claims["tid"])
-    tenant = db.session.get(Tenant, claims["tid"])
-    user = db.session.get(StaffUser, int(claims["sub"]))
-    if tenant is None or not tenant.active or user is None or not user.active:
+    # One round trip on the hot path: the user, their grants and whether the tenant is active.
+    row = db.session.execute(
+        select(StaffUser, Tenant.active).join(Tenant, Tenant.id == StaffUser.tenant_id)
+        .where(StaffUser.id == int(claims["sub"])).options(joinedload(StaffUser.grants))
+    ).unique().first()
+    if row is None or not row[1] or not row[0].active:
         abort(401)
-    g.identity = staff_identity(user)
+    g.identity = staff_identity(row[0])
 
 
 def forget_tenant(exc=None) -> None:
