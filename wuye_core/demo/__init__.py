@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -17,46 +18,30 @@ from ..auth.passwords import hash_password
 from ..auth.service import create_user
 from ..extensions import db
 from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
-from ..tenancy import Tenant, TenantKind, tenant_context
+from ..tenancy import Tenant, tenant_context
 from .tickets import load_demo_tickets
 
-# (code, name, address, [(site name, kind, buildings, floors, rooms per floor)])
-JINGHE = {
-    "slug": "jinghe",
-    "name": "径河街道办事处",
-    "kind": TenantKind.subdistrict,
-    "communities": [
-        ("daoxiang", "稻香社区", "径河街稻香路 1 号", [
-            ("鑫海花城东区", SiteKind.abandoned, 4, 6, 2),
-            ("稻香苑", SiteKind.resettlement, 3, 6, 2),
-        ]),
-        ("haijingbei", "海景北社区", "径河街海景北路 8 号", [
-            ("海景花园", SiteKind.compound, 3, 11, 2),
-            ("张家湾", SiteKind.village, 0, 0, 0),
-        ]),
-        ("sandian", "三店社区", "径河街三店大道 20 号", [
-            ("三店还建小区", SiteKind.resettlement, 3, 6, 2),
-            ("老供销社宿舍", SiteKind.old, 1, 5, 2),
-        ]),
-    ],
-    "users": [
+# The tenants, communities and sites come from the files in tenants/ (applied like any rollout);
+# here only the people, the register inside each site, and the tickets are generated.
+TENANT_FILES = ("example-subdistrict.yaml", "example-company.yaml")
+TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
+
+USERS = {
+    "jinghe": [
         ("admin", "jinghe-admin-2026", "tenant_admin", []),
         ("daoxiang", "daoxiang-staff-2026", "community_staff", ["daoxiang"]),
         ("viewer", "jinghe-view-2026", "readonly", []),
     ],
-}
-
-COMPANY = {
-    "slug": "xinghe",
-    "name": "星河物业服务有限公司",
-    "kind": TenantKind.company,
-    "communities": [
-        ("xinghe-01", "星河湾项目", "临空港大道 88 号", [("星河湾一期", SiteKind.compound, 4, 18, 2)]),
-    ],
-    "users": [
+    "xinghe": [
         ("admin", "xinghe-admin-2026", "tenant_admin", []),
         ("staff", "xinghe-staff-2026", "community_staff", ["xinghe-01"]),
     ],
+}
+
+# buildings, floors, rooms per floor, by kind of site (a village: lanes of houses)
+SHAPES = {
+    SiteKind.compound: (3, 11, 2), SiteKind.resettlement: (3, 6, 2), SiteKind.old: (1, 5, 2),
+    SiteKind.abandoned: (4, 6, 2), SiteKind.village: (2, 1, 12), SiteKind.other: (1, 4, 2),
 }
 
 OPERATOR = ("operator", "platform-operator-2026")
@@ -86,14 +71,10 @@ def _add_residents(rng: random.Random, household: Household, count: int) -> None
         db.session.add(resident)
 
 
-def _build_site(rng: random.Random, community: Community, spec) -> None:
-    name, kind, buildings, floors, per_floor = spec
-    site = Site(community_id=community.id, name=name, kind=kind, address=f"{community.address}·{name}",
-                area_m2=round(rng.uniform(8000, 60000), 2))
-    db.session.add(site)
-    db.session.flush()
-    if kind is SiteKind.village:  # an open village: households in houses, one "building" per lane
-        buildings, floors, per_floor = 2, 1, 12
+def _build_site(rng: random.Random, site: Site) -> None:
+    kind = site.kind
+    buildings, floors, per_floor = SHAPES[kind]
+    community = db.session.get(Community, site.community_id)
     for b in range(1, buildings + 1):
         building = Building(community_id=community.id, site_id=site.id,
                             name=f"{b}组" if kind is SiteKind.village else f"{b}栋", floors=floors)
@@ -116,25 +97,15 @@ def _build_site(rng: random.Random, community: Community, spec) -> None:
                     _add_residents(rng, household, rng.randint(1, 4))
 
 
-def _load_tenant(spec: dict) -> dict:
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == spec["slug"]))
-    if tenant is None:
-        tenant = Tenant(slug=spec["slug"], name=spec["name"], kind=spec["kind"], active=True)
-        db.session.add(tenant)
-        db.session.commit()
-    rng = random.Random(spec["slug"])
+def _populate(slug: str) -> dict:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    rng = random.Random(slug)
     with tenant_context(tenant.id):
-        codes = {}
-        for code, name, address, sites in spec["communities"]:
-            community = db.session.scalar(select(Community).where(Community.code == code))
-            if community is None:
-                community = Community(code=code, name=name, address=address, config={}, config_version=1)
-                db.session.add(community)
-                db.session.flush()
-                for site in sites:
-                    _build_site(rng, community, site)
-            codes[code] = community.id
-        for username, password, role, communities in spec["users"]:
+        for site in db.session.scalars(select(Site).order_by(Site.id)).all():
+            if db.session.scalar(select(Building.id).where(Building.site_id == site.id).limit(1)) is None:
+                _build_site(rng, site)
+        codes = dict(db.session.execute(select(Community.code, Community.id)).all())
+        for username, password, role, communities in USERS[slug]:
             if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
                 grants = [{"role": role, "community_id": codes[c]} for c in communities] or [{"role": role}]
                 create_user(username, password, grants, display_name=username)
@@ -142,13 +113,23 @@ def _load_tenant(spec: dict) -> dict:
         staff = list(db.session.scalars(select(StaffUser.id).order_by(StaffUser.id)))
         load_demo_tickets(rng, staff)
     return {
-        "slug": spec["slug"], "name": spec["name"],
-        "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in spec["users"]],
+        "slug": slug, "name": tenant.name,
+        "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in USERS[slug]],
     }
 
 
-def load_demo() -> dict:
-    tenants = [_load_tenant(JINGHE), _load_tenant(COMPANY)]
+def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
+    from flask import current_app
+
+    from ..rollout.document import load
+    from ..rollout.plan import Rollout
+
+    slugs = []
+    for name in TENANT_FILES:
+        desired = load(tenants_dir / name, current_app.extensions["wuye_plugins"])
+        Rollout(desired, actor="wuye demo").apply()
+        slugs.append(desired.slug)
+    tenants = [_populate(slug) for slug in slugs]
     username, password = OPERATOR
     if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)) is None:
         db.session.add(PlatformOperator(username=username, password_hash=hash_password(password)))

@@ -29,8 +29,8 @@ def register_section(name: str, schema: type[Schema]) -> None:
     _sections[name] = schema
 
 
-def validate_config(document: dict) -> dict:
-    """The document with every section validated and defaults filled in; 422 on any error."""
+def check_config(document: dict) -> tuple[dict, dict]:
+    """(the document with every section validated and defaults filled in, errors by section)."""
     errors, result = {}, {}
     for name in document:
         if name not in _sections:
@@ -40,9 +40,19 @@ def validate_config(document: dict) -> dict:
             result[name] = schema().load(document.get(name) or {})
         except ValidationError as exc:
             errors[name] = exc.messages
+    return result, errors
+
+
+def validate_config(document: dict) -> dict:
+    """Like check_config, but a 422 naming each bad field."""
+    result, errors = check_config(document)
     if errors:
         abort(422, errors={"json": {"config": errors}})
     return result
+
+
+def sections() -> dict[str, type[Schema]]:
+    return dict(_sections)
 
 
 def effective_config(community: Community) -> dict:
