@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validates_schema
 from sqlalchemy import func, select
 
-from ..api.access import require_staff
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
@@ -23,7 +22,8 @@ from ..plugins.dispatch import call_contained, host
 from ..plugins.hookspecs import hookimpl
 from ..plugins.manager import CORE
 from ..plugins.types import Figure, ReportSection
-from .models import Building, Community, Household, Resident, Site
+from .access import readable_community
+from .models import Building, Household, Resident, Site
 
 blp = Blueprint("dashboards", __name__, url_prefix="/api/v1/communities", description="看板与报告 / Dashboards and reports")
 
@@ -68,13 +68,6 @@ class PeriodArgs(StrictSchema):
             raise ValidationError(N_("The start of the period is after its end."), "from")
 
 
-def _community(community_id: int) -> Community:
-    community = db.session.get(Community, community_id)
-    if community is None or not require_staff().can_read(community.id):
-        abort(404)
-    return community
-
-
 def _plugin_config(community_id: int):
     def config_for(plugin_name: str) -> dict:
         plugin = host().get(plugin_name)
@@ -89,7 +82,7 @@ class Dashboard(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """社区看板 / A community's dashboard figures (core and enabled plugins)"""
-        community = _community(community_id)
+        community = readable_community(community_id)
         results = call_contained("wuye_dashboard_figures", community.id, per_plugin=_plugin_config(community.id),
                                  tenant_id=community.tenant_id, community_id=community.id)
         figures = [{"plugin": name, **vars(f)} for name, figs in results for f in (figs or [])]
@@ -103,7 +96,7 @@ class Report(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, period, community_id):
         """社区报告 / A community's report for a period (sections from core and enabled plugins)"""
-        community = _community(community_id)
+        community = readable_community(community_id)
         results = call_contained("wuye_report_sections", community.id, per_plugin=_plugin_config(community.id),
                                  tenant_id=community.tenant_id, community_id=community.id,
                                  period_start=period["start"], period_end=period["end"])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import exists, or_, select
 
-from ..api.access import require_staff, require_tenant_admin
+from ..api.access import require_tenant_admin
 from ..api.crud import Resource, register_crud
 from ..errors import ErrorSchema
 from ..extensions import db
 from . import schemas as s
+from .access import readable_community
 from .community_config import effective_config, update_config
 from .models import Building, Community, ConfigRevision, Household, Resident, ResidentTag, Site, Unit
 
@@ -110,14 +111,6 @@ def build_blueprints() -> list[Blueprint]:
     return blueprints
 
 
-def _readable_community(community_id: int) -> Community:
-    identity = require_staff()
-    community = db.session.get(Community, community_id)
-    if community is None or not identity.can_read(community.id):
-        abort(404)
-    return community
-
-
 def _add_config_routes(blp: Blueprint) -> None:
     @blp.route("/<int:community_id>/config", endpoint="community_config")
     class CommunityConfig(MethodView):
@@ -125,7 +118,7 @@ def _add_config_routes(blp: Blueprint) -> None:
         @blp.alt_response(404, schema=ErrorSchema)
         def get(self, community_id):
             """社区配置 / A community's config (with defaults)"""
-            community = _readable_community(community_id)
+            community = readable_community(community_id)
             return {"version": community.config_version, "config": effective_config(community)}
 
         @blp.arguments(s.CommunityConfigIn)
@@ -134,7 +127,7 @@ def _add_config_routes(blp: Blueprint) -> None:
         @blp.alt_response(409, schema=ErrorSchema, description="版本冲突 / version conflict")
         def put(self, data, community_id):
             """修改社区配置（需当前版本号）/ Replace a community's config (send the version you edited)"""
-            community = _readable_community(community_id)
+            community = readable_community(community_id)
             identity = require_tenant_admin()
             update_config(community, data["version"], data["config"], identity.username)
             return {"version": community.config_version, "config": effective_config(community)}
@@ -145,7 +138,7 @@ def _add_config_routes(blp: Blueprint) -> None:
         @blp.alt_response(404, schema=ErrorSchema)
         def get(self, community_id):
             """配置历史 / Config history, newest first"""
-            community = _readable_community(community_id)
+            community = readable_community(community_id)
             return db.session.scalars(
                 select(ConfigRevision).where(ConfigRevision.community_id == community.id, ConfigRevision.scope == "core")
                 .order_by(ConfigRevision.version.desc())

@@ -13,6 +13,7 @@ from ..api.access import current_identity, require_staff, require_tenant_admin
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
+from ..households.access import readable_community
 from ..households.models import Community, ConfigRevision
 from . import enablement
 from .dispatch import enabled_names, forget_enablement, host
@@ -76,14 +77,6 @@ def _plugin_or_404(plugin_name: str):
     return plugin
 
 
-def _community_or_404(community_id: int) -> Community:
-    identity = require_staff()
-    community = db.session.get(Community, community_id)
-    if community is None or not identity.can_read(community.id):
-        abort(404)
-    return community
-
-
 @blp.route("/plugins", endpoint="plugins_collection")
 class Plugins(MethodView):
     @blp.response(200, PluginListOut)
@@ -120,7 +113,7 @@ class CommunityPluginView(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id, plugin_name):
         """社区的插件设置 / A plugin's state and config in a community"""
-        _community_or_404(community_id)
+        readable_community(community_id)
         return enablement.community_plugin_state(_plugin_or_404(plugin_name), community_id)
 
     @blp.arguments(CommunityPluginIn)
@@ -130,7 +123,7 @@ class CommunityPluginView(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="租户未启用或版本冲突 / not enabled for the tenant, or stale")
     def put(self, data, community_id, plugin_name):
         """为社区启用/停用插件并设置配置 / Enable or disable a plugin in a community, with its config"""
-        _community_or_404(community_id)
+        readable_community(community_id)
         identity = require_tenant_admin()
         plugin = _plugin_or_404(plugin_name)
         state = enablement.set_community_plugin(plugin, community_id, data["enabled"], data["config"],
@@ -145,7 +138,7 @@ class CommunityPluginHistory(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id, plugin_name):
         """插件配置历史 / Who changed a plugin's settings in a community, and when"""
-        _community_or_404(community_id)
+        readable_community(community_id)
         plugin = _plugin_or_404(plugin_name)
         return db.session.scalars(select(ConfigRevision).where(
             ConfigRevision.community_id == community_id, ConfigRevision.scope == plugin.name,

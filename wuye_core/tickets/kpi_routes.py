@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from ..api.access import require_staff
 from ..common.fields import Id
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
+from ..households.access import readable_community
 from ..households.models import Community
 from ..i18n import N_
 from . import export, kpis
@@ -110,13 +111,6 @@ XLSX_DOC = {
 }
 
 
-def _community(community_id: int) -> Community:
-    community = db.session.get(Community, community_id)
-    if community is None or not require_staff().can_read(community.id):
-        abort(404)
-    return community
-
-
 def _readable_community_ids() -> list[int]:
     readable = require_staff().readable_communities()
     stmt = select(Community.id).order_by(Community.id)
@@ -140,7 +134,7 @@ class CommunityKpis(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
         """社区工单指标 / A community's ticket KPIs for a period (tickets created in it)"""
-        community = _community(community_id)
+        community = readable_community(community_id)
         return {"community_id": community.id, **kpis.compute(_period(args), [community.id])}
 
 
@@ -161,7 +155,7 @@ class CommunityKpisXlsx(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
         """导出社区工单指标（Excel）/ Export a community's KPIs for a period (.xlsx)"""
-        community = _community(community_id)
+        community = readable_community(community_id)
         period = _period(args)
         figures = kpis.compute(period, [community.id])
         return export.xlsx_response(lambda out: export.write_kpis(out, figures, community.name),
