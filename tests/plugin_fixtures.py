@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from wuye_core.extensions import db
-from wuye_core.plugins import PluginInfo, PluginVeto, Role, hookimpl
+from wuye_core.plugins import PluginInfo, PluginVeto, Role, Schedule, hookimpl
 from wuye_core.tenancy import TenantScoped
 
 
@@ -45,6 +45,20 @@ class Strict:
     @hookimpl
     def wuye_roles(self):
         return [Role("strict_inspector", "核查员", "Inspector", can_read=True, can_write=False)]
+
+    ran_for: list = []
+
+    @hookimpl
+    def wuye_jobs(self):
+        def census(tenant_id):
+            Strict.ran_for.append(tenant_id)
+            return tenant_id
+
+        return {"census": census}
+
+    @hookimpl
+    def wuye_schedules(self):
+        return [Schedule("nightly_census", "census", 24 * 3600)]
 
     @hookimpl
     def wuye_cli_commands(self):

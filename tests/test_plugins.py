@@ -253,3 +253,21 @@ def test_a_plugins_role_can_be_granted_and_its_commands_run(odd_app, make_tenant
     assert inspector.patch(f"/api/v1/sites/{ids['site']}", json={"name": "x"}).status_code == 403  # not write
     result = odd_app.test_cli_runner().invoke(args=["strict", "hello"])
     assert result.exit_code == 0 and "strict says 你好" in result.output
+
+
+def test_plugin_schedules_run_per_tenant_only_where_enabled(odd_app, make_tenant, register):
+    from tests.plugin_fixtures import Strict
+    from wuye_core.jobs import tasks
+    from wuye_core.jobs.schedule import periodic_work
+
+    _odd_tenant(odd_app, make_tenant, register)  # "acme" enables strict
+    other = make_tenant("other")  # does not
+    assert "strict.nightly_census" in {w.name for w in periodic_work(odd_app)}
+    Strict.ran_for.clear()
+    with odd_app.app_context():
+        assert tasks.run_plugin_schedule(plugin="strict", job="census") == 1
+        acme = Strict.ran_for[:]
+        assert len(acme) == 1
+        # a job queued earlier for a tenant that has since disabled the plugin does nothing
+        assert tasks.run_plugin_job(tenant_id=other.id, plugin="strict", job="census") is None
+    assert Strict.ran_for == acme
