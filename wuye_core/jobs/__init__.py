@@ -33,15 +33,23 @@ POLICIES = {
     "wuye_core.jobs.tasks.auto_close": Policy(timeout=300, retries=(60,)),
     "wuye_core.jobs.tasks.sweep_outbox": Policy(timeout=120, retries=()),
     "wuye_core.jobs.tasks.run_plugin_job": Policy(timeout=600, retries=(30, 120, 600)),
+    # 100,000 rows take about a minute; a retry after a crash re-imports (idempotent).
+    "wuye_core.imports.tasks.run_household_import": Policy(timeout=1800, retries=(60,)),
 }
 DEFAULT_POLICY = Policy(timeout=300, retries=(30, 120))
 
 
 def redis_connection():
-    from redis import Redis
-
+    """The app's Redis client (one connection pool per app and process), or None without Redis."""
     url = current_app.config["WUYE"].redis_url
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5) if url else None
+    if not url:
+        return None
+    clients = current_app.extensions.setdefault("wuye_redis", {})
+    if url not in clients:
+        from redis import Redis
+
+        clients[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+    return clients[url]
 
 
 def get_queue():
