@@ -56,9 +56,12 @@ def tenant_enabled() -> set[str]:
 
 
 def community_enabled(community_id: int) -> set[str]:
-    rows = db.session.scalars(select(CommunityPlugin.plugin).where(
-        CommunityPlugin.community_id == community_id, CommunityPlugin.enabled.is_(True)))
-    return set(rows) & tenant_enabled()
+    """Plugins on for the community and for its tenant: one query."""
+    rows = db.session.scalars(
+        select(CommunityPlugin.plugin)
+        .join(TenantPlugin, (TenantPlugin.plugin == CommunityPlugin.plugin) & TenantPlugin.enabled.is_(True))
+        .where(CommunityPlugin.community_id == community_id, CommunityPlugin.enabled.is_(True)))
+    return set(rows)
 
 
 def set_tenant_plugin(name: str, enabled: bool, actor: str) -> TenantPlugin:
@@ -108,8 +111,20 @@ def community_plugin_state(plugin, community_id: int) -> dict:
     }
 
 
-def community_config_of(plugin, community_id: int) -> dict:
-    return community_plugin_state(plugin, community_id)["config"]
+def community_configs(host, community_id: int) -> dict[str, dict]:
+    """Every installed plugin's config for a community, defaults filled in: one query."""
+    stored = dict(db.session.execute(select(CommunityPlugin.plugin, CommunityPlugin.config).where(
+        CommunityPlugin.community_id == community_id)).all())
+    configs = {}
+    for name, plugin in host.plugins.items():
+        if plugin.config_schema is None:
+            configs[name] = {}
+            continue
+        try:
+            configs[name] = _dumpable(plugin.config_schema().load(stored.get(name) or {}))
+        except ValidationError:
+            configs[name] = stored.get(name) or {}
+    return configs
 
 
 def set_community_plugin(plugin, community_id: int, enabled: bool, config: dict | None, actor: str,
