@@ -44,6 +44,7 @@ def _a_ids(tenant, register, enable_plugin):
                                    data={"file": (io.BytesIO(png), f"{SECRET}.png", "image/png")})
     assert attachment.status_code == 201, attachment.get_json()
     ids["attachment"] = attachment.get_json()["id"]
+    ids["import"] = _an_import(tenant, ids["community"])
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -52,6 +53,22 @@ def _a_ids(tenant, register, enable_plugin):
         staff = login(tenant.app, tenant.slug, "a-staff", "password-123")
         ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
     return ids
+
+
+def _an_import(tenant, community_id) -> int:
+    """A household ledger import (its errors name A's secret site)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["小区", "楼栋", "房号", "类型", "户主姓名"])
+    wb.active.append([f"{SECRET}小区", "2栋", "201", "自住", SECRET])
+    wb.active.append([f"{SECRET}不存在", "2栋", "202", "自住", SECRET])
+    out = io.BytesIO()
+    wb.save(out)
+    r = tenant.admin.post(f"/api/v1/communities/{community_id}/imports/households", json=None,
+                          data={"file": (io.BytesIO(out.getvalue()), f"{SECRET}.xlsx", "application/octet-stream")})
+    assert r.status_code == 202, r.get_json()
+    return r.get_json()["id"]
 
 
 def _routes(app):

@@ -271,3 +271,19 @@ def test_plugin_schedules_run_per_tenant_only_where_enabled(odd_app, make_tenant
         # a job queued earlier for a tenant that has since disabled the plugin does nothing
         assert tasks.run_plugin_job(tenant_id=other.id, plugin="strict", job="census") is None
     assert Strict.ran_for == acme
+
+
+def test_enablement_changes_reach_every_worker_at_its_next_request(backend, app, make_tenant, register,
+                                                                   wuye_plugin_entry_points):
+    """Two apps on one database stand for two gunicorn workers, each with its own cache."""
+    other_worker = create_app(settings_for(backend), plugin_entry_points=wuye_plugin_entry_points)
+    t = make_tenant("acme")
+    ids = register(t)
+    there = login(other_worker, "acme", "admin", "admin-pass-123")
+    url = NOTES.format(ids["community"])
+    assert there.get(url).status_code == 404  # cached there: not enabled
+    t.admin.put("/api/v1/plugins/sample", json={"enabled": True})
+    t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": True})
+    assert there.get(url).status_code == 200
+    t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": False})
+    assert there.get(url).status_code == 404

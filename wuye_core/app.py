@@ -151,6 +151,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
 
     api.register_blueprint(notifications.blp)
     api.register_blueprint(kpi_routes.blp)
+    from .imports import routes as import_routes
+
+    api.register_blueprint(import_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_routes.mount_plugin_blueprints(app, api)

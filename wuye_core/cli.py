@@ -217,6 +217,11 @@ def tenants_schema(check):
     click.echo(f"written {target}")
 
 
+from .imports.cli import import_group  # noqa: E402 - `wuye import households`
+
+main.add_command(import_group)
+
+
 @main.group("users")
 def users_group():
     """工作人员 / Staff users."""

@@ -165,6 +165,7 @@ def _clean_database(request):
             db.session.remove()
             limiter.reset()
         _empty_all_tables(app)
+        app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
 
 
 @pytest.fixture

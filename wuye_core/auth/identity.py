@@ -50,12 +50,13 @@ def authenticate() -> None:
     enter_tenant(claims["tid"])
     # One round trip on the hot path: the user, their grants and whether the tenant is active.
     row = db.session.execute(
-        select(StaffUser, Tenant.active).join(Tenant, Tenant.id == StaffUser.tenant_id)
+        select(StaffUser, Tenant.active, Tenant.plugins_version).join(Tenant, Tenant.id == StaffUser.tenant_id)
         .where(StaffUser.id == int(claims["sub"])).options(joinedload(StaffUser.grants))
     ).unique().first()
     if row is None or not row[1] or not row[0].active:
         abort(401)
     g.identity = staff_identity(row[0])
+    g.plugins_version = row[2]  # keys the per-process cache of enabled plugins
 
 
 def forget_tenant(exc=None) -> None:

@@ -168,6 +168,7 @@ class Household(TenantScoped, db.Model):
     kind: Mapped[HouseholdKind] = mapped_column(_enum(HouseholdKind, "household_kind"))
     moved_in_on: Mapped[date | None] = mapped_column(Date)
     moved_out_on: Mapped[date | None] = mapped_column(Date)
+    members: Mapped[int | None] = mapped_column(Integer)  # 人数: people living there
 
 
 class Resident(TenantScoped, db.Model):
@@ -219,6 +220,7 @@ class ResidentTag(TenantScoped, db.Model):
     __extra_table_args__ = (
         tenant_fk("resident_id", "residents", ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "tag", "resident_id"),
+        Index(None, "tenant_id", "resident_id"),  # a resident's tags (loading, cascades, imports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

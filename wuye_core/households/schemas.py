@@ -144,12 +144,14 @@ class HouseholdOut(StrictSchema):
     kind = fields.Enum(HouseholdKind, by_value=True)
     moved_in_on = fields.Date(allow_none=True)
     moved_out_on = fields.Date(allow_none=True)
+    members = fields.Integer(allow_none=True)
 
 
 class HouseholdUpdate(StrictSchema):
     kind = fields.Enum(HouseholdKind, by_value=True, required=True, metadata={"description": "自住/租住/空置"})
     moved_in_on = fields.Date(allow_none=True)
     moved_out_on = fields.Date(allow_none=True)
+    members = bounded_int(0, 999, allow_none=True, metadata={"description": "人数 / number of people"})
 
 
 class HouseholdCreate(HouseholdUpdate):

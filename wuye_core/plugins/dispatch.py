@@ -27,19 +27,35 @@ def host() -> PluginHost:
     return current_app.extensions["wuye_plugins"]
 
 
+_CACHE_LIMIT = 20_000
+
+
 def enabled_names(community_id: int | None = None) -> frozenset[str]:
-    """Installed plugins enabled for the current tenant (and community, if given), plus the core."""
-    cache = g.setdefault("wuye_enabled_plugins", {}) if has_request_context() else {}
-    if community_id not in cache:
-        names = enablement.tenant_enabled() if community_id is None else enablement.community_enabled(community_id)
-        cache[community_id] = frozenset(n for n in names if n in host().plugins) | host().core_names
-    return cache[community_id]
+    """Installed plugins enabled for the current tenant (and community, if given), plus the core.
+
+    Cached per process under (tenant, community, tenant.plugins_version): the version comes with
+    the authentication query, so a request costs no query here, and any change — made by any
+    process — bumps the version and is seen at the next request. Outside requests (jobs) the
+    database is asked each time.
+    """
+    version = g.get("plugins_version") if has_request_context() else None
+    key = None if version is None else (require_tenant_id(), community_id, version)
+    cache = host().enabled_cache
+    if key is not None and key in cache:
+        return cache[key]
+    names = enablement.tenant_enabled() if community_id is None else enablement.community_enabled(community_id)
+    found = frozenset(n for n in names if n in host().plugins) | host().core_names
+    if key is not None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def forget_enablement() -> None:
-    """Call after changing enablement within a request."""
+    """Call after changing enablement within a request: the rest of it reads the database."""
     if has_request_context():
-        g.pop("wuye_enabled_plugins", None)
+        g.plugins_version = None
 
 
 def _calls(hook: str, community: int | None, kwargs: dict, per_plugin: Callable[[str], dict] | None):

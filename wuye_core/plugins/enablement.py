@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_smorest import abort
 from marshmallow import ValidationError
-from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..common.types import UTCDateTime
@@ -51,6 +51,14 @@ class CommunityPlugin(TenantScoped, db.Model):
                                                  onupdate=func.now())
 
 
+def bump_version() -> None:
+    """Every change of enablement or plugin config bumps the tenant's plugins_version (same transaction)."""
+    from ..tenancy import Tenant, require_tenant_id
+
+    db.session.execute(update(Tenant).where(Tenant.id == require_tenant_id())
+                       .values(plugins_version=Tenant.plugins_version + 1))
+
+
 def tenant_enabled() -> set[str]:
     return set(db.session.scalars(select(TenantPlugin.plugin).where(TenantPlugin.enabled.is_(True))))
 
@@ -71,6 +79,7 @@ def set_tenant_plugin(name: str, enabled: bool, actor: str) -> TenantPlugin:
         db.session.add(row)
     row.enabled = enabled
     row.updated_by = actor
+    bump_version()
     db.session.commit()
     return row
 
@@ -147,5 +156,6 @@ def set_community_plugin(plugin, community_id: int, enabled: bool, config: dict 
     row.updated_by = actor
     db.session.add(ConfigRevision(community_id=community_id, scope=plugin.name, version=row.version,
                                   enabled=enabled, config=loaded, changed_by=actor))
+    bump_version()
     db.session.commit()
     return community_plugin_state(plugin, community_id)

@@ -74,6 +74,8 @@ class PluginHost:
         self.failures: list[PluginFailure] = []
         self.hook_errors: Counter = Counter()  # (plugin, hook) -> contained exceptions
         self.core_names: set[str] = set()
+        # (tenant, community, tenant.plugins_version) -> enabled plugin names; see dispatch.py
+        self.enabled_cache: dict[tuple, frozenset[str]] = {}
 
     # -- discovery --------------------------------------------------------------------------------
 

@@ -194,6 +194,7 @@ class Rollout:
         if prune:
             for code in set(existing) - {c.code for c in d.communities}:
                 db.session.delete(existing[code])  # refused by the database while it still has data
+        tenant.plugins_version = (tenant.plugins_version or 0) + 1  # caches of enabled plugins renew
         db.session.flush()
 
     def _write_sites(self, c, community: Community, prune: bool) -> None:

@@ -7,7 +7,7 @@ the file's first bytes show, so a script renamed to photo.jpg is refused rather 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import BinaryIO
 
 from ..i18n import N_
@@ -62,11 +62,13 @@ def check_upload(
     allowed_types: Collection[str] = DEFAULT_ALLOWED_TYPES,
     *,
     field: str = "file",
+    sniffer: Callable[[bytes], str | None] = sniff,
 ) -> tuple[str, int]:
     """Return (sniffed content type, size) of an acceptable upload, or raise UploadRejected.
 
     Reads at most max_bytes + 1 bytes, so an oversized file is refused without reading it
-    all. `stream` must be seekable: it is put back where it was, ready for Storage.put()."""
+    all. `stream` must be seekable: it is put back where it was, ready for Storage.put().
+    `sniffer` (the first 12 bytes → a type or None) lets a caller recognise more types."""
     if not filename or not filename.strip():
         raise UploadRejected(field, N_("No file was selected."))
     start = stream.tell()
@@ -86,7 +88,7 @@ def check_upload(
         raise UploadRejected(field, N_("The file is too large."))
     if size == 0:
         raise UploadRejected(field, N_("The file is empty."))
-    sniffed = sniff(header)
+    sniffed = sniffer(header)
     if sniffed is None or sniffed not in allowed_types:
         raise UploadRejected(field, N_("This file type is not allowed."))
     declared = _normalize(content_type)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
+    Integer,
     String,
     UniqueConstraint,
     func,
@@ -36,6 +37,9 @@ class Tenant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[TenantKind] = mapped_column(Enum(TenantKind, name="tenant_kind", native_enum=False, length=20))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Bumped whenever the tenant's plugin enablement changes: lets every process cache "which
+    # plugins are on here" and notice a change at the next request (plugins/dispatch.py).
+    plugins_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
