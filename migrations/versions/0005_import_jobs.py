@@ -5,10 +5,10 @@ Revises: 0004_notifications
 Create Date: 2026-11-25 14:00:00
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from wuye_core.tenancy.rls import enable_tenant_rls, disable_tenant_rls  # noqa: F401
+from wuye_core.tenancy.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0005_import_jobs"
 down_revision = "0004_notifications"

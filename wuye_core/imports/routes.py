@@ -22,6 +22,7 @@ from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
+from ..households.access import readable_community
 from ..households.models import Community, Site
 from ..i18n import N_
 from ..jobs import enqueue
@@ -53,11 +54,10 @@ def sniff_xlsx(header: bytes) -> str | None:
 
 
 def _community(community_id: int, write: bool = False) -> Community:
-    identity = require_staff()
-    community = db.session.get(Community, community_id)  # tenant-scoped by the framework
-    if community is None or not identity.can_read(community.id):
-        abort(404)
-    if write and not identity.can_write(community.id):
+    """404 unless the caller may read the community (another tenant's looks the same); 403 if
+    `write` and they may only read it."""
+    community = readable_community(community_id)
+    if write and not require_staff().can_write(community.id):
         abort(403)
     return community
 
