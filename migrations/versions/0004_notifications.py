@@ -5,10 +5,10 @@ Revises: 0003_outbox
 Create Date: 2026-11-25 13:24:02.500365
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from wuye_core.tenancy.rls import enable_tenant_rls, disable_tenant_rls  # noqa: F401
+from wuye_core.tenancy.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0004_notifications"
 down_revision = "0003_outbox"
