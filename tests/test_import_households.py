@@ -363,3 +363,28 @@ def test_cli_imports_and_exits_non_zero_when_rows_fail(world, wuye, tmp_path):
     assert wuye("import", "households", "--tenant", "nope", "--community", "c1", str(good)).returncode == 1
     listed = t.admin.get(f"/api/v1/communities/{ids['community']}/imports").get_json()
     assert [i["created_by"] for i in listed["items"]] == ["cli"] * 4
+
+
+def test_many_small_batches_give_the_same_result(world, monkeypatch):
+    from wuye_core.imports import households
+
+    monkeypatch.setattr(households, "BATCH_SIZE", 2)
+    monkeypatch.setattr(households.SeenKeys, "RUN", 2)  # spill and merge the duplicate index too
+    t, ids = world
+    rows = [row(building=f"{n % 3 + 5}栋", number=str(900 + n), name=f"住户{n}") for n in range(9)]
+    rows.insert(7, row(building="5栋", number="900", name="重复"))  # row 9 repeats row 2, batches apart
+    job = imported(t.admin, ids["community"], xlsx(rows))
+    assert counts(job) == (9, 0, 0, 1) and errors(job) == [(9, "房号", "与第 2 行是同一套房屋（小区、楼栋、单元、房号相同）。")]
+    assert t.admin.get("/api/v1/buildings?q=栋").get_json()["total"] == 4  # 5栋, 6栋, 7栋 made once each
+    assert counts(imported(t.admin, ids["community"], xlsx(rows))) == (0, 0, 9, 1)
+
+
+def test_the_duplicate_index_finds_every_earlier_row(monkeypatch):
+    from wuye_core.imports.households import SeenKeys
+
+    monkeypatch.setattr(SeenKeys, "RUN", 3)
+    seen, first = SeenKeys(), {}
+    keys = [(1, f"{n % 7}栋", "", str(n % 11)) for n in range(200)]
+    for row_number, key in enumerate(keys, 2):
+        assert seen.first_row(key, row_number) == first.setdefault(key, row_number)
+    assert len(seen) == len(first) == 77 and len(seen.runs) <= 7

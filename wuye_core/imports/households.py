@@ -2,8 +2,11 @@
 
     outcome = HouseholdImport(community_id, actor="admin", on_batch=...).run(file)
 
-Reading streams (openpyxl read-only, one row at a time) and writing goes in batches of
-BATCH_SIZE rows, each its own transaction, so memory stays flat whatever the file's length.
+Reading streams (openpyxl read-only, one row at a time, in a second thread) and writing goes
+in batches of BATCH_SIZE rows, each its own transaction; existing rows are looked up per batch.
+Neither the file nor the register is held in memory: what grows with the file is openpyxl's
+shared-string table (Excel files) and 24 bytes a row for spotting duplicate rows
+(bench/README.md has the figures).
 
 Each row names a unit by (小区, 楼栋, 单元, 房号) and says who lives there:
 - the site (小区) must already exist in the community (sites have a kind nobody would guess);
@@ -245,8 +248,8 @@ def _messages(exc: ValidationError) -> list[str]:
 
 
 class SeenKeys:
-    """The first row of each unit key seen so far, in 24 bytes a key — the one thing that grows
-    with the file (a dict of keys would take ~120 bytes each, ~12 MB per 100,000 rows).
+    """The first row of each unit key seen so far, in 24 bytes a key — the one thing of ours that
+    grows with the file (a dict of keys would take ~120 bytes each, ~12 MB per 100,000 rows).
 
     A key is kept as two 64-bit hashes (a false "duplicate" needs both to collide: ~1e-29 per
     pair of rows) and its row, in sorted runs of machine-word arrays, merged as they pile up
@@ -480,12 +483,12 @@ def _same(stored, new) -> bool:
 class HouseholdImport:
     """One import into one community, in the current tenant's context."""
 
-    def __init__(self, community_id: int, *, actor: str | None = None, batch_size: int = BATCH_SIZE,
+    def __init__(self, community_id: int, *, actor: str | None = None, batch_size: int | None = None,
                  on_batch: Callable[[Outcome], None] | None = None):
         self.community_id = community_id
         self.tenant_id = require_tenant_id()
         self.actor = actor
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
         self.on_batch = on_batch  # called before each batch commits: progress goes in the same transaction
         self.outcome = Outcome()
         self.buildings: dict[tuple[int, str], int] = {}  # (site_id, name) -> id, grows with buildings only
