@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 
 from ..extensions import db
 
@@ -42,4 +42,3 @@ def paginate(stmt: Select, model, page: int, per_page: int) -> dict:
     return {"items": rows, "total": total, "page": page, "per_page": per_page}
 
 
-__all__ = ["PageArgs", "page_schema", "paginate", "select"]

@@ -10,7 +10,7 @@ delivers them in-process at once. Nothing is enqueued before the transaction com
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..extensions import db
 from ..plugins.types import Event
@@ -35,14 +35,14 @@ def commit() -> None:
     from .relay import relay
 
     try:
+        db.session.flush()
+        # read the ids now: after the commit the rows are expired and reading them would open
+        # another transaction just to reload them
+        ids = [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, [])]
         db.session.commit()
     except Exception:
         db.session.info.pop(_PENDING, None)
         raise
-    rows = db.session.info.pop(_PENDING, [])
-    if rows:
-        relay([(row.tenant_id, row.id) for row in rows])
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+    db.session.info.pop(_PENDING, None)
+    if ids:
+        relay(ids)

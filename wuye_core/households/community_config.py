@@ -7,7 +7,7 @@ Unknown sections are refused, so a typo cannot hide in stored config.
 from __future__ import annotations
 
 from flask_smorest import abort
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError
 
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
@@ -83,4 +83,3 @@ def update_config(community: Community, version: int, document: dict, changed_by
     return community
 
 
-__all__ = ["fields", "register_section", "validate_config", "effective_config", "update_config"]

@@ -20,7 +20,6 @@ from ..i18n import N_
 from ..plugins import enablement
 from ..plugins.dispatch import call_contained, host
 from ..plugins.hookspecs import hookimpl
-from ..plugins.manager import CORE
 from ..plugins.types import Figure, ReportSection
 from .access import readable_community
 from .models import Building, Household, Resident, Site
@@ -140,4 +139,3 @@ class CoreFigures:
 
 
 core_plugin = CoreFigures()
-__all__ = ["blp", "core_plugin", "CORE"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from ..common.schemas import StrictSchema
 from ..households.community_config import check_config
@@ -218,4 +218,3 @@ def load(path: str | Path, host) -> DesiredState:
     return validate_document(read(path), str(path), host)
 
 
-__all__ = ["DesiredState", "DocumentError", "Schema", "load", "validate_document", "flatten", "deep_merge"]

@@ -15,7 +15,7 @@ from ..households.community_config import effective_config
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 from ..i18n import N_
 from . import sla
-from .models import Priority, Ticket, TicketTransition
+from .models import Ticket, TicketTransition
 from .states import Status, allowed_actions, target
 
 SYSTEM = "system"
@@ -199,4 +199,3 @@ def _open():
     return [s.value for s in OPEN]
 
 
-__all__ = ["Priority", "create_ticket", "update_ticket", "transition", "rate", "mark_sla_breaches", "auto_close"]
