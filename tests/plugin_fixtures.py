@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from wuye_core.extensions import db
-from wuye_core.plugins import PluginInfo, PluginVeto, Role, Schedule, hookimpl
+from wuye_core.plugins import Link, PluginInfo, PluginVeto, Role, Schedule, hookimpl, services
 from wuye_core.tenancy import TenantScoped
 
 
@@ -116,7 +116,32 @@ class WrongArgument:
         pass
 
 
+class Linker:
+    """API 1.2: emits its own event for every new ticket, hears it back, links tickets, and opens
+    a follow-up ticket through the core's services when a ticket mentions 回访."""
+
+    heard: list = []
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("linker", api_version="1.2")
+
+    @hookimpl
+    def wuye_ticket_created(self, event):
+        services.emit("linker", "seen", event.community_id, event.object_id, title_length=3)
+        services.commit()
+
+    @hookimpl
+    def wuye_plugin_event(self, event):
+        Linker.heard.append((event.name, event.object_id, event.data, event.id))
+
+    @hookimpl
+    def wuye_ticket_links(self, ticket_id):
+        return [Link(f"note:{ticket_id}", "联动便签", "Linked note", f"/somewhere/{ticket_id}")]
+
+
 exploding = Exploding()
+linker = Linker()
 strict = Strict()
 misspelled = Misspelled()
 from_the_future = FromTheFuture()

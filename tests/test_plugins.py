@@ -6,8 +6,10 @@ import logging
 from importlib import metadata
 
 import pytest
+from sqlalchemy import select
 
 from wuye_core.app import create_app
+from wuye_core.extensions import db
 from wuye_core.plugins import docs, hookspecs
 from wuye_core.plugins.manager import ENTRY_POINT_GROUP, api_compatible
 from wuye_core.testing import login, settings_for
@@ -142,6 +144,7 @@ def odd_app(backend, app):
     entry_points = [
         _ep("exploding", "tests.plugin_fixtures:exploding"),
         _ep("strict", "tests.plugin_fixtures:strict"),
+        _ep("linker", "tests.plugin_fixtures:linker"),
         _ep("misspelled", "tests.plugin_fixtures:misspelled"),
         _ep("future", "tests.plugin_fixtures:from_the_future"),
         _ep("badtable", "tests.plugin_fixtures:bad_table"),
@@ -164,7 +167,7 @@ def _odd_tenant(odd_app, make_tenant, register):
 
 def test_broken_plugins_are_refused_and_reported_while_the_rest_runs(odd_app):
     host = odd_app.extensions["wuye_plugins"]
-    assert set(host.plugins) == {"exploding", "strict"}
+    assert set(host.plugins) == {"exploding", "strict", "linker"}
     failures = {f.entry_point: f.error for f in host.failures}
     assert "misspell" in failures["misspelled"] and "wuye_housold_created" in failures["misspelled"]
     assert "2.0" in failures["future"] and hookspecs.HOOK_API_VERSION in failures["future"]
@@ -192,6 +195,50 @@ def test_a_failing_event_hook_is_contained_logged_and_counted(odd_app, make_tena
     # a failing dashboard contributor is left out; the rest of the dashboard still shows
     figures = admin.get(f"/api/v1/communities/{ids['community']}/dashboard").get_json()["figures"]
     assert {f["plugin"] for f in figures} == {"core"}
+
+
+def test_plugin_events_ticket_links_and_ticket_services(odd_app, make_tenant, register):
+    """API 1.2: a plugin's own event goes through the outbox to `wuye_plugin_event` once; a ticket
+    shows the links plugins give it; plugins open and resolve tickets through the core's services."""
+    from tests.plugin_fixtures import Linker
+    from wuye_core.plugins import services
+    from wuye_core.tenancy import Tenant, tenant_context
+
+    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    ticket = admin.post("/api/v1/tickets", json={
+        "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
+        "category": "水电维修", "title": "漏水"}).get_json()
+    assert admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["links"] == []  # linker is off here
+    Linker.heard.clear()
+    assert admin.put("/api/v1/plugins/linker", json={"enabled": True}).status_code == 200
+    assert admin.put(f"/api/v1/communities/{ids['community']}/plugins/linker", json={"enabled": True}).status_code == 200
+    ticket = admin.post("/api/v1/tickets", json={
+        "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
+        "category": "水电维修", "title": "又漏水"}).get_json()
+    assert [(name, obj, data) for name, obj, data, _ in Linker.heard] == [("linker.seen", ticket["id"], {"title_length": 3})]
+    links = admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["links"]
+    assert links == [{"plugin": "linker", "key": f"note:{ticket['id']}", "label_zh": "联动便签",
+                      "label_en": "Linked note", "href": f"/somewhere/{ticket['id']}"}]
+    assert "links" not in admin.get("/api/v1/tickets").get_json()["items"][0]  # lists stay cheap
+
+    with odd_app.app_context():
+        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "acme"))
+    with odd_app.app_context(), tenant_context(tenant_id):
+        opened = services.open_ticket(ids["community"], site_id=ids["site"], title="走访发现：楼道堆物",
+                                      category="安全", actor="linker")
+        assert services.ticket_summary(opened)["status"] == "submitted"
+        assert services.resolve_ticket(opened, "linker") is False  # not accepted yet: nothing changes
+        admin.post(f"/api/v1/tickets/{opened}/transitions", json={"action": "accept"})
+        assert services.resolve_ticket(opened, "linker", "议题已办结") is True
+        assert services.ticket_summary(opened)["status"] == "resolved"
+        assert services.ticket_summary(999_999) is None
+    history = admin.get(f"/api/v1/tickets/{opened}/transitions").get_json()
+    assert (history[-1]["action"], history[-1]["actor"], history[-1]["note"]) == ("resolve", "linker", "议题已办结")
+    with odd_app.test_request_context(), tenant_context(tenant_id):
+        with pytest.raises(Exception) as refused:
+            services.open_ticket(ids["community"], site_id=ids["site"], title="x", category="安全",
+                                 actor="linker", kind="gossip")
+        assert refused.value.code == 422 and "kind" in refused.value.data["errors"]["json"]
 
 
 def test_a_veto_hook_refuses_with_a_422_naming_the_plugin(odd_app, make_tenant, register):
@@ -230,7 +277,7 @@ def test_docs_carry_every_hook_and_argument_and_are_current():
     assert reference == docs.render_reference(), "run `wuye plugin docs`"
     specs = docs.hook_specs()
     assert {name for name, *_ in specs} == {n for n in vars(hookspecs) if n.startswith("wuye_")}
-    assert len(specs) == 24
+    assert len(specs) == 27
     for name, args, doc, _ in specs:
         assert f"### `{name}(" in reference
         assert doc, f"{name} has no docstring"

@@ -118,6 +118,20 @@ def _populate(slug: str) -> dict:
     }
 
 
+def _plugin_demo(slug: str) -> None:
+    """Each enabled plugin adds its demo data to each community (hook `wuye_demo_data`)."""
+    from ..plugins import enablement
+    from ..plugins.dispatch import call_uncontained, host
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    with tenant_context(tenant.id):
+        for community_id in db.session.scalars(select(Community.id).order_by(Community.id)).all():
+            configs = enablement.community_configs(host(), community_id)
+            call_uncontained("wuye_demo_data", community_id, per_plugin=lambda name, c=configs: {"config": c.get(name, {})},
+                             tenant_id=tenant.id, community_id=community_id, today=date.today())
+            db.session.commit()
+
+
 def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
     from flask import current_app
 
@@ -130,6 +144,8 @@ def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
         Rollout(desired, actor="wuye demo").apply()
         slugs.append(desired.slug)
     tenants = [_populate(slug) for slug in slugs]
+    for slug in slugs:
+        _plugin_demo(slug)
     username, password = OPERATOR
     if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)) is None:
         db.session.add(PlatformOperator(username=username, password_hash=hash_password(password)))

@@ -7,4 +7,4 @@ else in wuye_core is private and may change without notice.
 """
 
 from .hookspecs import HOOK_API_VERSION, hookimpl  # noqa: F401
-from .types import Event, Figure, PluginInfo, PluginVeto, ReportSection, Role, Schedule  # noqa: F401
+from .types import Event, Figure, Link, PluginInfo, PluginVeto, ReportSection, Role, Schedule  # noqa: F401

@@ -88,6 +88,12 @@ def call_contained(hook: str, community: int | None = None, per_plugin=None, **k
     return results
 
 
+def call_uncontained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:
+    """Call `hook` on the enabled plugins and let exceptions through (for commands such as
+    `wuye demo`, where a failing plugin should stop the command and say why)."""
+    return [(impl.plugin_name, impl.function(**args)) for impl, args in _calls(hook, community, kwargs, per_plugin)]
+
+
 def check_veto(hook: str, community: int | None = None, **kwargs) -> None:
     """Call a validation hook; `PluginVeto` from any enabled plugin refuses with a 422 naming it."""
     for impl, args in _calls(hook, community, kwargs, None):
@@ -104,5 +110,7 @@ def check_veto(hook: str, community: int | None = None, **kwargs) -> None:
 
 
 def deliver_event(event: Event) -> None:
-    """Deliver a core event to `wuye_<event.name>` of the plugins enabled for its community."""
-    call_contained(f"wuye_{event.name}", event.community_id, event=event)
+    """Deliver an event to the plugins enabled for its community: a core event to
+    `wuye_<event.name>`, a plugin's event (`<plugin>.<name>`) to `wuye_plugin_event`."""
+    hook = "wuye_plugin_event" if "." in event.name else f"wuye_{event.name}"
+    call_contained(hook, event.community_id, event=event)

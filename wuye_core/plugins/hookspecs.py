@@ -1,4 +1,4 @@
-"""THE public hook API of wuye, version 1.0.
+"""THE public hook API of wuye (version: HOOK_API_VERSION below).
 
 Every hook a plugin may implement is specified here, with what it receives and returns, how
 results are combined, and what happens when it raises. `docs/plugins.md` is generated from
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pluggy
 
-HOOK_API_VERSION = "1.1"  # 1.1: ticket hooks
+HOOK_API_VERSION = "1.2"  # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -269,4 +269,39 @@ def wuye_report_sections(tenant_id, community_id, period_start, period_end, conf
     """Sections of a community's report for a period (dates, end inclusive).
 
     Kind: per tenant and community, contained. Returns: a list of `ReportSection`.
+    """
+
+
+# --- per tenant: plugin events, ticket links, demo data (API 1.2) -------------------------------
+
+
+@hookspec
+def wuye_plugin_event(event):
+    """An event a plugin emitted (`wuye_core.plugins.services.emit`), e.g. `care_visits.high_risk`.
+
+    Kind: per tenant and community, contained. Receives: `event` (`event.name` is
+    `<plugin>.<name>`; `data` holds what the emitter put in). Delivered through the outbox and the
+    job queue like core events, after the emitter's transaction commits; may arrive twice.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def wuye_ticket_links(tenant_id, community_id, ticket_id):
+    """Links from a ticket to what a plugin holds about it (an agenda item, a visit…).
+
+    Kind: per tenant and community, contained. Called when one ticket is read (not for lists).
+    Returns: a list of `Link(key, label_zh, label_en, href)`; they appear in the ticket's `links`.
+    """
+
+
+@hookspec
+def wuye_demo_data(tenant_id, community_id, config, today):
+    """Add the plugin's demo data to one community (`wuye demo`, `make run`).
+
+    Kind: per tenant and community; called for each community where the plugin is enabled in
+    the demo tenants' files, after the core's demo data exists. Receives: `config` (the plugin's
+    config there), `today` (a `date`). Must be idempotent and deterministic (seed your random
+    numbers from `community_id`). Exceptions are not contained: the demo fails and says why.
+    Returns: nothing.
     """

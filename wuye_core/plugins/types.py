@@ -80,6 +80,16 @@ class ReportSection:
     text: str = ""
 
 
+@dataclass(frozen=True)
+class Link:
+    """A link from a core object (a ticket) to something a plugin holds about it."""
+
+    key: str  # e.g. "agenda_item:12"
+    label_zh: str
+    label_en: str
+    href: str  # an API path, e.g. /api/v1/plugins/red_property/agenda-items/12
+
+
 class PluginVeto(Exception):
     """Raised by a validation hook to refuse a change; the user gets a 422 naming the plugin."""
 

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..households.community_config import register_section
 from ..households.models import Community
 from ..i18n import N_
+from ..plugins.dispatch import call_contained
 from . import schemas as s
 from . import service
 from .models import Ticket, TicketTransition
@@ -85,11 +86,15 @@ class Tickets(MethodView):
 
 @blp.route("/<int:ticket_id>", endpoint="tickets_item")
 class TicketItem(MethodView):
-    @blp.response(200, s.TicketOut)
+    @blp.response(200, s.TicketDetail)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, ticket_id):
-        """查看工单 / Read a ticket"""
-        return readable_ticket(ticket_id)
+        """查看工单（含插件关联）/ Read a ticket (with what plugins link to it)"""
+        ticket = readable_ticket(ticket_id)
+        results = call_contained("wuye_ticket_links", ticket.community_id, tenant_id=ticket.tenant_id,
+                                 community_id=ticket.community_id, ticket_id=ticket.id)
+        ticket.plugin_links = [{"plugin": name, **vars(link)} for name, links in results for link in (links or [])]
+        return ticket
 
     @blp.arguments(s.TicketUpdate)
     @blp.response(200, s.TicketOut)

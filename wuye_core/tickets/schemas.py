@@ -52,6 +52,19 @@ class TicketOut(StrictSchema):
     rated_at = fields.DateTime(allow_none=True)
 
 
+class LinkOut(StrictSchema):
+    key = fields.String()
+    plugin = fields.String()
+    label_zh = fields.String()
+    label_en = fields.String()
+    href = fields.String()
+
+
+class TicketDetail(TicketOut):
+    links = fields.List(fields.Nested(LinkOut), attribute="plugin_links",
+                        metadata={"description": "插件关联的事项（如会议议题）/ what plugins link to this ticket"})
+
+
 class TicketUpdate(StrictSchema):
     title = Text(100, min_length=1)
     description = Text(5000, allow_none=True)

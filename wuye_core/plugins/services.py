@@ -1,0 +1,88 @@
+"""Core services a plugin may call (public API, documented in docs/plugins.md).
+
+    from wuye_core.plugins.services import emit, commit, open_ticket, resolve_ticket, ticket_summary
+
+Everything here runs inside the caller's tenant context (a request, or a job the core started
+for a tenant). Functions that change data leave the commit to `commit()`, so a plugin's own
+rows and the core's change land in one transaction, with their events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..common.encryption import EncryptedString, decrypt, encrypt  # noqa: F401  (public: encrypted columns)
+
+
+def emit(plugin: str, name: str, community_id: int | None, object_id: int | None = None,
+         actor: str | None = None, **data: Any) -> None:
+    """Record the event `<plugin>.<name>` in the outbox; it is delivered to `wuye_plugin_event`
+    of the plugins enabled in that community after `commit()`. `data`: plain values only."""
+    from .. import events
+
+    events.record(f"{plugin}.{name}", community_id, object_id, actor=actor, **data)
+
+
+def commit() -> None:
+    """Commit the session and relay the events recorded in it (use instead of db.session.commit())."""
+    from .. import events
+
+    events.commit()
+
+
+def plugin_enabled(plugin: str, community_id: int) -> bool:
+    """Whether `plugin` is enabled for the current tenant and that community (for views whose URL
+    has no `community_id`, which the core's gate cannot check)."""
+    from .dispatch import enabled_names
+
+    return plugin in enabled_names(community_id)
+
+
+def open_ticket(community_id: int, *, site_id: int, title: str, category: str, actor: str, kind: str = "repair",
+                priority: str = "normal", channel: str = "liaison_visit", description: str | None = None,
+                location: str | None = None, household_id: int | None = None,
+                reporter_resident_id: int | None = None) -> int:
+    """Submit a ticket as the core's API would (place checks, category, SLA, events); commits.
+    Returns the ticket id. Bad values raise the core's 422 (naming the field)."""
+    from flask_smorest import abort
+    from marshmallow import ValidationError
+
+    from ..tickets import service
+    from ..tickets.schemas import TicketCreate
+
+    payload = {"community_id": community_id, "site_id": site_id, "title": title, "category": category,
+               "kind": kind, "priority": priority, "channel": channel, "description": description,
+               "location": location, "household_id": household_id, "reporter_resident_id": reporter_resident_id}
+    try:
+        data = TicketCreate().load(payload)
+    except ValidationError as exc:
+        abort(422, message="Invalid ticket.", errors={"json": exc.messages})
+    return service.create_ticket(data, actor).id
+
+
+def ticket_summary(ticket_id: int) -> dict | None:
+    """`{"id", "community_id", "title", "status", "kind", "priority"}` of a ticket of the tenant, or None."""
+    from ..extensions import db
+    from ..tickets.models import Ticket
+
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    return {"id": ticket.id, "community_id": ticket.community_id, "title": ticket.title,
+            "status": ticket.status.value, "kind": ticket.kind.value, "priority": ticket.priority.value}
+
+
+def resolve_ticket(ticket_id: int, actor: str, note: str | None = None) -> bool:
+    """Resolve a ticket (recorded in its history with `actor` and `note`); commits.
+    Returns False, changing nothing, when the ticket's state does not allow it (e.g. still only
+    submitted, or already closed)."""
+    from ..extensions import db
+    from ..tickets import service
+    from ..tickets.models import Ticket
+    from ..tickets.states import target
+
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or target("resolve", ticket.status) is None:
+        return False
+    service.transition(ticket, "resolve", actor, note)
+    return True
