@@ -10,9 +10,9 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
-	# plugins in this repository install like any third party's: as packages with entry points
+	# plugins in this repository install like any third party's: as packages with entry points (and their own dependencies; wuye itself is already installed above)
 	for plugin in plugins/*/; do \
-	    if [ -f "$$plugin/pyproject.toml" ]; then $(BIN)/pip install --quiet --no-deps -e "$$plugin" || exit 1; fi; \
+	    if [ -f "$$plugin/pyproject.toml" ]; then $(BIN)/pip install --quiet -e "$$plugin" || exit 1; fi; \
 	done
 	touch $(STAMP)
 
