@@ -232,6 +232,11 @@ def test_plugin_events_ticket_links_and_ticket_services(odd_app, make_tenant, re
         assert services.resolve_ticket(opened, "linker", "议题已办结") is True
         assert services.ticket_summary(opened)["status"] == "resolved"
         assert services.ticket_summary(999_999) is None
+        from tests.plugin_fixtures import Strict
+
+        before = len(Strict.ran_for)
+        assert services.enqueue_job("strict", "census") is True  # the test app runs jobs at once
+        assert Strict.ran_for[before:] == [tenant_id]
     history = admin.get(f"/api/v1/tickets/{opened}/transitions").get_json()
     assert (history[-1]["action"], history[-1]["actor"], history[-1]["note"]) == ("resolve", "linker", "议题已办结")
     with odd_app.test_request_context(), tenant_context(tenant_id):
