@@ -181,6 +181,16 @@ def test_parent_ids_of_another_tenant_are_refused(make_tenant, register):
         ("/api/v1/users", {"username": "x", "password": "password-123",
                            "roles": [{"role": "readonly", "community_id": ids["community"]}]}, "roles.0.community_id"),
     ]
+    own = register(b, prefix="乙")
+    place = {"community_id": own["community"], "site_id": own["site"], "channel": "phone", "kind": "repair",
+             "category": "电梯", "title": "x"}
+    attempts += [  # a ticket's place: B's own community and site, with one of A's rows slipped in
+        ("/api/v1/tickets", {**place, "site_id": ids["site"]}, "site_id"),
+        ("/api/v1/tickets", {**place, "building_id": ids["building"]}, "building_id"),
+        ("/api/v1/tickets", {**place, "unit_id": ids["unit"]}, "unit_id"),
+        ("/api/v1/tickets", {**place, "household_id": ids["household"]}, "household_id"),
+        ("/api/v1/tickets", {**place, "reporter_resident_id": ids["resident"]}, "reporter_resident_id"),
+    ]
     for path, body, field in attempts:
         response = b.admin.post(path, json=body)
         assert response.status_code == 422, (path, response.get_json())

@@ -22,6 +22,33 @@ def _ticket(api, ids, **extra):
     return r.get_json()
 
 
+def test_a_tickets_place_must_hang_together(make_tenant, register):
+    """Site, building, unit, household and reporter: each must exist in the ticket's community and
+    lie in its site; the error names the first field that does not."""
+    t = make_tenant("acme")
+    ids = register(t)
+    site2 = t.admin.post("/api/v1/sites", json={"community_id": ids["community"], "name": "二期", "kind": "old"})
+    building2 = t.admin.post("/api/v1/buildings", json={"site_id": site2.get_json()["id"], "name": "9栋"}).get_json()
+    other = t.admin.post("/api/v1/communities", json={"name": "乙社区", "code": "c2"}).get_json()["id"]
+    t.admin.post("/api/v1/sites", json={"community_id": other, "name": "乙小区", "kind": "old"})
+
+    def refused(field, **change):
+        body = {"community_id": ids["community"], "site_id": ids["site"], "building_id": ids["building"],
+                "unit_id": ids["unit"], "household_id": ids["household"], "reporter_resident_id": ids["resident"],
+                "channel": "phone", "kind": "repair", "category": "水电维修", "title": "漏水", **change}
+        r = t.admin.post("/api/v1/tickets", json=body)
+        assert r.status_code == 422 and list(r.get_json()["errors"]["json"]) == [field], r.get_json()
+        return r.get_json()["errors"]["json"][field][0]
+
+    assert refused("building_id", building_id=building2["id"]) != refused("building_id", building_id=999_999)
+    refused("site_id", site_id=999_999)
+    refused("unit_id", unit_id=999_999)
+    refused("household_id", household_id=999_999)
+    refused("reporter_resident_id", reporter_resident_id=999_999)
+    refused("site_id", community_id=other)  # the site lies in the first community
+    assert _ticket(t.admin, ids, reporter_resident_id=ids["resident"])["reporter_resident_id"] == ids["resident"]
+
+
 def _at(text):
     return datetime.fromisoformat(text)
 

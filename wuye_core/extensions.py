@@ -21,7 +21,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: after a commit the objects keep the values just written, so a view that
+# commits and then serialises what it changed does not open a second transaction (checkout,
+# ping, BEGIN, set_config, SELECT, ROLLBACK) only to read back its own writes. Columns the
+# database fills in (server defaults) are still loaded on first access.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 

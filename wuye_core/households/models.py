@@ -203,7 +203,9 @@ class Resident(TenantScoped, db.Model):
 
     @property
     def tags(self) -> list[str]:
-        return [t.tag for t in self.tag_rows]
+        # sorted here, not only by the loader's ORDER BY: the same order right after a change
+        # (objects are not reloaded after a commit) and whatever the database's collation
+        return sorted(t.tag for t in self.tag_rows)
 
     @tags.setter
     def tags(self, values: list[str]) -> None:

@@ -29,17 +29,30 @@ def tickets_config(community: Community) -> dict:
     return effective_config(community)["tickets"]
 
 
+_PLACES = (("building_id", Building), ("unit_id", Unit), ("household_id", Household),
+           ("reporter_resident_id", Resident))
+
+
 def _check_place(data: dict, community: Community) -> None:
-    """The site, building, unit, household and reporter must all lie in the ticket's community."""
-    checks = [("site_id", Site), ("building_id", Building), ("unit_id", Unit), ("household_id", Household),
-              ("reporter_resident_id", Resident)]
-    for field, model in checks:
-        if data.get(field) is None:
-            continue
-        row = db.session.get(model, data[field])
-        if row is None or row.community_id != community.id:
+    """The site, building, unit, household and reporter must all lie in the ticket's community.
+
+    One statement for all of them (the site, LEFT JOINed to each other given row by id), not one
+    lookup per field: ticket creation is the hottest write path."""
+    given = [(field, model) for field, model in _PLACES if data.get(field) is not None]
+    columns = [Site.community_id]
+    for _, model in given:
+        columns += [model.id, model.community_id, model.site_id]
+    stmt = select(*columns).select_from(Site).where(Site.id == data["site_id"])
+    for field, model in given:
+        stmt = stmt.outerjoin(model, model.id == data[field])
+    row = db.session.execute(stmt).first()
+    if row is None or row[0] != community.id:
+        invalid("site_id", N_("Does not exist in this community."))
+    for i, (field, _) in enumerate(given):
+        found, community_id, site_id = row[1 + 3 * i: 4 + 3 * i]
+        if found is None or community_id != community.id:
             invalid(field, N_("Does not exist in this community."))
-        if field != "site_id" and getattr(row, "site_id", data["site_id"]) != data["site_id"]:
+        if site_id != data["site_id"]:
             invalid(field, N_("Does not belong to the given site."))
 
 
