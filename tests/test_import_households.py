@@ -388,3 +388,29 @@ def test_the_duplicate_index_finds_every_earlier_row(monkeypatch):
     for row_number, key in enumerate(keys, 2):
         assert seen.first_row(key, row_number) == first.setdefault(key, row_number)
     assert len(seen) == len(first) == 77 and len(seen.runs) <= 7
+
+
+def test_an_import_whose_worker_died_is_marked_failed_by_the_sweep(world, app):
+    """A worker killed outright never records the end of its import: the periodic sweep does,
+    once the import has run longer than its job may; a recent one is left to finish."""
+    from datetime import UTC, datetime, timedelta
+
+    from wuye_core.extensions import db
+    from wuye_core.imports.models import ImportJob, ImportStatus
+    from wuye_core.jobs import tasks
+    from wuye_core.tenancy import tenant_context
+
+    t, ids = world
+    with app.app_context(), tenant_context(t.id):
+        long_ago = datetime.now(UTC) - timedelta(hours=3)
+        for started in (long_ago, datetime.now(UTC)):
+            db.session.add(ImportJob(community_id=ids["community"], status=ImportStatus.running, started_at=started,
+                                     filename="台账.xlsx"))
+        db.session.commit()
+        assert tasks.sweep_imports() == 1
+        assert tasks.sweep_imports() == 0  # once
+    listed = t.admin.get(f"/api/v1/communities/{ids['community']}/imports").get_json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    by_status = sorted((job["status"], job.get("message") or "") for job in items)
+    assert [s for s, _ in by_status] == ["failed", "running"]
+    assert "中断" in by_status[0][1]  # said in Chinese by default

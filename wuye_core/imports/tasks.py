@@ -12,7 +12,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
 
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = N_("The import stopped because of an internal error. Rows imported before it stay imported; "
                     "importing the file again is safe.")
+INTERRUPTED = N_("The import was interrupted (its worker stopped). Rows imported before it stay imported; "
+                  "importing the file again is safe.")
 FILE_MISSING = N_("The uploaded file is no longer available; please upload it again.")
 
 
@@ -129,3 +131,21 @@ def run_household_import(tenant_id: int, import_id: int) -> None:
             return run()
         finally:
             db.session.remove()
+
+
+def fail_interrupted(now: datetime | None = None) -> int:
+    """Mark imports failed that say "running" for longer than their job may run: the worker died
+    (killed, node lost) without a chance to record it. In the current tenant's context."""
+    from sqlalchemy import select
+
+    from ..jobs import POLICIES
+
+    timeout = POLICIES["wuye_core.imports.tasks.run_household_import"].timeout
+    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=timeout + 300)
+    stale = db.session.scalars(select(ImportJob).where(ImportJob.status == ImportStatus.running,
+                                                       ImportJob.started_at < cutoff)).all()
+    for job in stale:
+        job.status, job.message, job.finished_at = ImportStatus.failed, INTERRUPTED, datetime.now(UTC)
+        log.warning("import %s of tenant %s was interrupted; marked failed", job.id, job.tenant_id)
+    db.session.commit()
+    return len(stale)

@@ -32,6 +32,7 @@ POLICIES = {
     "wuye_core.jobs.tasks.check_sla": Policy(timeout=300, retries=(30,)),
     "wuye_core.jobs.tasks.auto_close": Policy(timeout=300, retries=(60,)),
     "wuye_core.jobs.tasks.sweep_outbox": Policy(timeout=120, retries=()),
+    "wuye_core.jobs.tasks.sweep_imports": Policy(timeout=120, retries=()),
     "wuye_core.jobs.tasks.run_plugin_job": Policy(timeout=600, retries=(30, 120, 600)),
     # 100,000 rows take about a minute; a retry after a crash re-imports (idempotent).
     "wuye_core.imports.tasks.run_household_import": Policy(timeout=1800, retries=(60,)),

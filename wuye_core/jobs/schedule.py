@@ -33,6 +33,7 @@ CORE_PERIODIC = [
     Periodic("check_sla", "wuye_core.jobs.tasks.check_sla", 60),
     Periodic("auto_close", "wuye_core.jobs.tasks.auto_close", 3600),
     Periodic("sweep_outbox", "wuye_core.jobs.tasks.sweep_outbox", 30),
+    Periodic("sweep_imports", "wuye_core.jobs.tasks.sweep_imports", 600),
 ]
 
 

@@ -95,6 +95,22 @@ def auto_close() -> int:
     return _in_app(run)
 
 
+def sweep_imports() -> int:
+    """Periodic: imports whose worker died while they ran are marked failed (they would say
+    "running" for ever otherwise)."""
+
+    def run():
+        from ..imports.tasks import fail_interrupted
+
+        total = 0
+        for tenant_id in _tenants():
+            with tenant_context(tenant_id):
+                total += fail_interrupted()
+        return total
+
+    return _in_app(run)
+
+
 def sweep_outbox() -> int:
     """Periodic: enqueue events that were committed but never reached the queue."""
 
