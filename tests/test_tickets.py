@@ -161,6 +161,22 @@ def test_sla_breaches_are_marked_once_and_reach_plugins(app, make_tenant, regist
     assert t.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["arrive_breached_at"]
 
 
+def test_the_periodic_sla_check_covers_every_tenant(app, make_tenant, register):
+    from wuye_core.jobs import tasks
+
+    handles = [make_tenant("acme"), make_tenant("beta")]
+    for t in handles:
+        ticket = _ticket(t.admin, register(t))
+        with app.app_context(), tenant_context(t.id):  # its arrival deadline has passed
+            db.session.get(Ticket, ticket["id"]).arrive_due_at = datetime.now(UTC) - timedelta(minutes=1)
+            db.session.commit()
+    with app.app_context():
+        assert tasks.check_sla() == 2
+        assert tasks.check_sla() == 0
+    for t in handles:
+        assert t.admin.get("/api/v1/tickets?overdue=true").get_json()["total"] == 1
+
+
 def test_unrated_resolved_tickets_close_after_the_configured_days(app, make_tenant, register):
     t = make_tenant("acme")
     ids = register(t)

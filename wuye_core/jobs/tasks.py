@@ -65,50 +65,36 @@ def deliver_outbox_event(tenant_id: int, outbox_id: int) -> bool:
     return _in_app(run)
 
 
-def check_sla() -> int:
-    """Periodic: mark missed deadlines in every tenant (each one once)."""
+def _in_every_tenant(path: str) -> int:
+    """Run the function at `path` once in each active tenant's context; the sum of what it returns."""
 
     def run():
-        from ..tickets.service import mark_sla_breaches
+        from . import resolve
 
+        fn = resolve(path)
         total = 0
         for tenant_id in _tenants():
             with tenant_context(tenant_id):
-                total += mark_sla_breaches()
+                total += fn()
         return total
 
     return _in_app(run)
+
+
+def check_sla() -> int:
+    """Periodic: mark missed deadlines in every tenant (each one once)."""
+    return _in_every_tenant("wuye_core.tickets.service.mark_sla_breaches")
 
 
 def auto_close() -> int:
     """Periodic: close resolved tickets nobody rated in time."""
-
-    def run():
-        from ..tickets.service import auto_close as close_stale
-
-        total = 0
-        for tenant_id in _tenants():
-            with tenant_context(tenant_id):
-                total += close_stale()
-        return total
-
-    return _in_app(run)
+    return _in_every_tenant("wuye_core.tickets.service.auto_close")
 
 
 def sweep_imports() -> int:
     """Periodic: imports whose worker died while they ran are marked failed (they would say
     "running" for ever otherwise)."""
-
-    def run():
-        from ..imports.tasks import fail_interrupted
-
-        total = 0
-        for tenant_id in _tenants():
-            with tenant_context(tenant_id):
-                total += fail_interrupted()
-        return total
-
-    return _in_app(run)
+    return _in_every_tenant("wuye_core.imports.tasks.fail_interrupted")
 
 
 def sweep_outbox() -> int:
