@@ -59,6 +59,11 @@ def test_demo_json_is_idempotent_and_logs_in(app, wuye, owner_engine, backend):
     # the subdistrict has a natural village among its sites
     admin = login(app, "jinghe", "admin", "jinghe-admin-2026")
     assert "village" in {s["kind"] for s in admin.get("/api/v1/sites?per_page=100").get_json()["items"]}
+    # demo tickets go to people who may work on them: the read-only viewer has none
+    viewer = login(app, "jinghe", "viewer", "jinghe-view-2026")
+    staff = login(app, "jinghe", "daoxiang", "daoxiang-staff-2026")
+    assert viewer.get("/api/v1/tickets?mine=true").get_json()["total"] == 0
+    assert staff.get("/api/v1/tickets?mine=true").get_json()["total"] > 0
 
 
 def test_tenants_and_users_create(app, wuye):

@@ -110,8 +110,7 @@ def _populate(slug: str) -> dict:
                 grants = [{"role": role, "community_id": codes[c]} for c in communities] or [{"role": role}]
                 create_user(username, password, grants, display_name=username)
         db.session.commit()
-        staff = list(db.session.scalars(select(StaffUser.id).order_by(StaffUser.id)))
-        load_demo_tickets(rng, staff)
+        load_demo_tickets(rng)
     return {
         "slug": slug, "name": tenant.name,
         "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in USERS[slug]],

@@ -33,12 +33,18 @@ def _step(ticket, action, before, after, at, actor):
                                     actor=actor, at=at))
 
 
-def load_demo_tickets(rng: random.Random, staff_ids: list[int], per_community: int = 110) -> None:
-    """For each community without tickets. Runs inside the tenant's context."""
+def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
+    """For each community without tickets. Runs inside the tenant's context. Tickets are
+    dispatched only to users who may work in the community (not to read-only users)."""
+    from ..auth.identity import staff_identity
+    from ..auth.models import StaffUser
+
     now = datetime.now(UTC).replace(microsecond=0)
+    users = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
     for community in db.session.scalars(select(Community).order_by(Community.id)).all():
         if db.session.scalar(select(Ticket.id).where(Ticket.community_id == community.id).limit(1)):
             continue
+        staff_ids = [u.id for u in users if u.active and staff_identity(u).can_write(community.id)]
         config = effective_config(community)["tickets"]
         sites = db.session.scalars(select(Site).where(Site.community_id == community.id)).all()
         households = db.session.scalars(select(Household).where(Household.community_id == community.id)).all()
@@ -68,7 +74,11 @@ def load_demo_tickets(rng: random.Random, staff_ids: list[int], per_community: i
             ticket.status, ticket.accepted_at = Status.accepted, at
             _step(ticket, "accept", "submitted", "accepted", at, "admin")
             at += timedelta(seconds=rng.randint(10, 90))
-            ticket.status, ticket.dispatched_at, ticket.assignee_id = Status.dispatched, at, rng.choice(staff_ids)
+            ticket.status, ticket.dispatched_at = Status.dispatched, at
+            if staff_ids:
+                ticket.assignee_id = rng.choice(staff_ids)
+            else:
+                ticket.team = "维修班"
             _step(ticket, "dispatch", "accepted", "dispatched", at, "admin")
             at += timedelta(seconds=rng.choice((60, 90, 120, 150, 180, 240, 420, 600)))
             ticket.status, ticket.on_site_at = Status.on_site, at
