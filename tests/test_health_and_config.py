@@ -34,6 +34,11 @@ def test_openapi_documents_every_endpoint(app):
     assert spec["openapi"].startswith("3.")
     docs = app.test_client().get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger" in docs.data.lower()
+    # the page's scripts come from the app itself, without a token (no CDN: works offline)
+    assert b"/api/v1/docs/assets/swagger-ui-bundle.js" in docs.data and b"cdn." not in docs.data
+    script = app.test_client().get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.data) > 100_000
+    assert app.test_client().get("/api/v1/docs/assets/../../../etc/passwd").status_code == 404
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
             if method == "parameters":

@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",  # served by the app: api/docs_assets.py
         API_SPEC_OPTIONS={
             "info": {"description": "多租户物业服务平台 / A multi-tenant platform for property services"},
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
@@ -135,6 +135,7 @@ def _configure_engine(engine) -> None:
 
 def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import health
+    from .api import docs_assets
     from .auth import routes as auth_routes
     from .households import dashboard
     from .households.routes import build_blueprints
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .tickets import routes as ticket_routes
 
     app.register_blueprint(health.blp)
+    app.register_blueprint(docs_assets.blp)
     api.register_blueprint(plugin_routes.blp)
     api.register_blueprint(dashboard.blp)
     api.register_blueprint(auth_routes.blp)
