@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import setup_pg  # noqa: E402  (the database helpers every benchmark shares)
+
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_IMPORT_DB", "wuye_bench_import")
 APP_ROLE = "wuye_app"
@@ -60,22 +62,11 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 
 
 def recreate_database() -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-        if conn.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,)).fetchone() is None:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
-                         .format(sql.Identifier(APP_ROLE)))
+    setup_pg.recreate_database(DB_NAME)
 
 
 def migrate() -> None:
-    env = dict(os.environ, WUYE_DATABASE_URL=APP_URL, WUYE_MIGRATE_DATABASE_URL=OWNER_URL,
-               WUYE_LOG_LEVEL="WARNING", WUYE_ENV="development")
-    subprocess.run([str(ROOT / ".venv/bin/wuye"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    setup_pg.migrate(APP_URL, OWNER_URL)
 
 
 def make_app():

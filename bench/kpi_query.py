@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,10 +48,12 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import setup_pg  # noqa: E402  (the database helpers every benchmark shares)
 
 DB_NAME = os.environ.get("BENCH_KPI_DB", "wuye_bench_kpi")
 PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -150,19 +151,11 @@ def ticket_count() -> int | None:
 
 
 def recreate_database() -> None:
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-        if conn.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,)).fetchone() is None:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
-                         .format(sql.Identifier(APP_ROLE)))
+    setup_pg.recreate_database(DB_NAME)
 
 
 def migrate() -> None:
-    env = dict(os.environ, WUYE_DATABASE_URL=APP_URL, WUYE_MIGRATE_DATABASE_URL=OWNER_URL,
-               WUYE_LOG_LEVEL="WARNING", WUYE_ENV="development")
-    subprocess.run([str(ROOT / ".venv/bin/wuye"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    setup_pg.migrate(APP_URL, OWNER_URL)
 
 
 def load() -> None:

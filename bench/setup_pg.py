@@ -48,17 +48,19 @@ def step(label: str, started: float) -> float:
     return now
 
 
-def recreate_database() -> None:
+def recreate_database(name: str = DB_NAME) -> None:
+    """Drop and create database `name`; create the app role if missing (other benchmarks use this too)."""
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         if conn.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,)).fetchone() is None:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
                          .format(sql.Identifier(APP_ROLE)))
 
 
-def migrate() -> None:
-    env = dict(os.environ, WUYE_DATABASE_URL=APP_URL, WUYE_MIGRATE_DATABASE_URL=OWNER_URL,
+def migrate(app_url: str = APP_URL, owner_url: str = OWNER_URL) -> None:
+    """`wuye db upgrade` as the owner (which also GRANTs the app role)."""
+    env = dict(os.environ, WUYE_DATABASE_URL=app_url, WUYE_MIGRATE_DATABASE_URL=owner_url,
                WUYE_LOG_LEVEL="WARNING", WUYE_ENV="development")
     subprocess.run([str(ROOT / ".venv/bin/wuye"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
