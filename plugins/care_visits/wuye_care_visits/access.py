@@ -96,3 +96,37 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+def gate() -> None:
+    """`before_request` of every care blueprint: the access check runs before the request body or
+    query is even validated, so an outsider gets 404, never a 422 that shows the route is there."""
+    from flask import request
+
+    from . import models
+
+    args = request.view_args or {}
+    if "community_id" in args:
+        care_community(args["community_id"])
+        return
+    by_param = {
+        "person_id": models.CarePerson,
+        "visit_id": models.CareVisit,
+        "referral_id": models.CareReferral,
+        "photo_id": models.CarePhoto,
+        "plan_item_id": models.CarePlanItem,
+    }
+    for name, model in by_param.items():
+        if name in args:
+            care_object(model, args[name])
+            return
+    if "brief_id" in args:
+        brief = db.session.get(models.CareBrief, args["brief_id"])
+        if brief is None:
+            abort(404)
+        if brief.community_id is not None:
+            care_community(brief.community_id)
+            return
+    # the tenant's briefs: a tenant-wide care role only
+    if not holds_care_role(require_staff(), None):
+        abort(404)

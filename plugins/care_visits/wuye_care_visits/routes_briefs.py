@@ -21,7 +21,7 @@ from wuye_core.extensions import db
 from wuye_core.plugins import services
 
 from . import schemas as s
-from .access import NAME, audit, care_community, holds_care_role, watermark
+from .access import NAME, audit, care_community, gate, holds_care_role, watermark
 from .brief import DOCX, XLSX, stamp
 from .models import CareBrief
 
@@ -31,6 +31,7 @@ blp = Blueprint(
     url_prefix="",
     description="走访关爱 · 简报 / Care visits: briefs (Word + Excel, built in the background)",
 )
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 
 def _create(community_id: int | None, data: dict) -> CareBrief:

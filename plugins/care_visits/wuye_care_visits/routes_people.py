@@ -23,7 +23,7 @@ from wuye_core.plugins import services
 
 from . import schemas as s
 from . import service, vocab
-from .access import audit, care_community, care_object, mask_name, mask_phone, watermark
+from .access import audit, care_community, care_object, gate, mask_name, mask_phone, watermark
 from .figures import care_figures
 from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
 
@@ -33,6 +33,7 @@ blp = Blueprint(
     url_prefix="",
     description="走访关爱 · 关爱档案 / Care visits: the care register (care_worker, care_supervisor only)",
 )
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 REASON_DOC = {
     "parameters": [

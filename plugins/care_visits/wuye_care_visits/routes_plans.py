@@ -16,12 +16,13 @@ from wuye_core.households.models import Resident
 
 from . import schemas as s
 from . import service
-from .access import care_community, care_object, holds_care_role, mask_name
+from .access import care_community, care_object, gate, holds_care_role, mask_name
 from .models import CarePerson, CarePlanItem
 
 blp = Blueprint(
     "care_visits_plans", __name__, url_prefix="", description="走访关爱 · 走访计划 / Care visits: visit plans"
 )
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 
 def _items_out(items) -> list[dict]:

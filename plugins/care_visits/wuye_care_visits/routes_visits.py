@@ -16,7 +16,7 @@ from wuye_core.extensions import db
 
 from . import schemas as s
 from . import service, vocab
-from .access import audit, care_community, care_object
+from .access import audit, care_community, care_object, gate
 from .models import CarePerson, CarePhoto, CareReferral, CareVisit
 
 blp = Blueprint(
@@ -25,6 +25,7 @@ blp = Blueprint(
     url_prefix="",
     description="走访关爱 · 走访记录与转介 / Care visits: visit records and referrals",
 )
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
