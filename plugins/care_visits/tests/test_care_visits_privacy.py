@@ -120,8 +120,12 @@ def test_staff_without_a_care_role_gets_404_on_every_care_route(app, make_tenant
     assert elsewhere.get(f"{P}/communities/{ids['community']}/people").status_code == 404
     # once the admin grants themselves a care role, they see it (and the grant shows in the user list)
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
-    r = tenant.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [
-        {"role": "tenant_admin"}, {"role": "care_supervisor", "community_id": ids["community"]}]})
+    r = tenant.admin.patch(
+        f"/api/v1/users/{users['admin']}",
+        json={
+            "roles": [{"role": "tenant_admin"}, {"role": "care_supervisor", "community_id": ids["community"]}]
+        },
+    )
     assert r.status_code == 200, r.get_json()
     assert tenant.admin.get(f"{P}/people/{ids['person']}").status_code == 200
 
