@@ -306,3 +306,89 @@ def test_ticket_category_from_config_and_a_bad_one_keeps_the_visit(make_tenant, 
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["ticket_id"] is None and "category" in r.get_json()["ticket_error"]
     assert tenant.admin.get("/api/v1/tickets").get_json()["total"] == 0
+
+
+def test_due_dates_follow_levels_and_follow_ups(make_tenant, register, enable_plugin):
+    tenant = make_tenant("acme")
+    ids, worker, _, staff = setup_care(tenant, register, enable_plugin, {"interval_c": 180, "interval_a": 30})
+    community = ids["community"]
+    person = register_person(worker, ids, level="C")
+    today = date.today()
+    long_ago = today - timedelta(days=200)
+    worker.post(
+        f"{P}/communities/{community}/visits",
+        json={"person_id": person["id"], "visited_on": long_ago.isoformat(), "visitors": "王五"},
+    )
+    opened = worker.get(f"{P}/people/{person['id']}").get_json()
+    assert opened["next_due_on"] == (long_ago + timedelta(days=180)).isoformat() and opened["overdue"] is True
+    figures = {f["key"]: f["value"] for f in worker.get(f"{P}/communities/{community}/figures").get_json()}
+    assert figures["care_overdue"] == 1 and figures["care_coverage"] == 0.0
+    overdue = worker.get(
+        f"{P}/communities/{community}/people", query_string={"overdue": "true", "reason": "月检"}
+    )
+    assert [p["id"] for p in overdue.get_json()] == [person["id"]]
+    # the month's plan holds the overdue person (due at the latest at the start of the month)
+    worker.post(f"{P}/communities/{community}/plans/generate", json={"period": today.strftime("%Y-%m")})
+    item = worker.get(f"{P}/communities/{community}/plans").get_json()
+    due = max(long_ago + timedelta(days=180), today.replace(day=1))
+    assert [(i["person_id"], i["due_on"]) for i in item] == [(person["id"], due.isoformat())]
+    # a not-at-home attempt moves nothing; a visit with a follow-up date does
+    worker.post(
+        f"{P}/communities/{community}/visits",
+        json={
+            "person_id": person["id"],
+            "visited_on": today.isoformat(),
+            "visitors": "王五",
+            "outcome": "not_home",
+        },
+    )
+    assert worker.get(f"{P}/people/{person['id']}").get_json()["overdue"] is True
+    worker.post(
+        f"{P}/communities/{community}/visits",
+        json={
+            "person_id": person["id"],
+            "visited_on": today.isoformat(),
+            "visitors": "王五",
+            "next_visit_on": (today + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert (
+        worker.get(f"{P}/people/{person['id']}").get_json()["next_due_on"]
+        == (today + timedelta(days=10)).isoformat()
+    )
+    # a higher level shortens the interval; without an earlier follow-up date the level's interval counts
+    worker.patch(f"{P}/people/{person['id']}", json={"level": "A"})
+    worker.post(
+        f"{P}/communities/{community}/visits",
+        json={"person_id": person["id"], "visited_on": today.isoformat(), "visitors": "王五"},
+    )
+    assert (
+        worker.get(f"{P}/people/{person['id']}").get_json()["next_due_on"]
+        == (today + timedelta(days=30)).isoformat()
+    )
+    assert [
+        f["key"]
+        for f in staff.get(f"/api/v1/communities/{community}/dashboard").get_json()["figures"]
+        if f["plugin"] == "care_visits"
+    ] == []
+
+
+def test_the_ticket_links_back_to_the_visit_for_care_roles_only(make_tenant, register, enable_plugin):
+    tenant = make_tenant("acme")
+    ids, worker, _, staff = setup_care(tenant, register, enable_plugin, {"ticket_on_high_risk": True})
+    person = register_person(worker, ids)
+    visit = worker.post(
+        f"{P}/communities/{ids['community']}/visits",
+        json={
+            "person_id": person["id"],
+            "visited_on": date.today().isoformat(),
+            "visitors": "王五",
+            "risk_social": "high",
+        },
+    ).get_json()
+    assert visit["ticket_id"], visit
+    ticket = tenant.admin.get(f"/api/v1/tickets/{visit['ticket_id']}").get_json()
+    assert ticket["kind"] == "inquiry" and ticket["category"] == "其他"
+    links = worker.get(f"/api/v1/tickets/{visit['ticket_id']}").get_json()["links"]
+    assert [link["href"] for link in links] == [f"{P}/visits/{visit['id']}"]
+    assert staff.get(f"/api/v1/tickets/{visit['ticket_id']}").get_json()["links"] == []

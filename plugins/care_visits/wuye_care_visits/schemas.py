@@ -109,15 +109,12 @@ class PersonOut(PersonListOut):
 
 
 class PersonQuery(Schema):
+    reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     level = fields.String(validate=validate.OneOf(vocab.LEVELS))
     difficulty = fields.String(validate=validate.OneOf(list(vocab.DIFFICULTIES)))
     overdue = fields.Boolean()
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-
-
-class ReasonQuery(Schema):
-    reason = Text(200, load_default=None, metadata={"description": "查看原因（记入审计）/ why (audited)"})
 
 
 class VisitIn(StrictSchema):
@@ -207,6 +204,7 @@ class VisitListOut(Schema):
 
 
 class VisitQuery(Schema):
+    reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     person_id = fields.Integer()
     date_from = fields.Date()
     date_to = fields.Date()
@@ -228,6 +226,7 @@ class ReferralPatch(StrictSchema):
 
 
 class ReferralQuery(Schema):
+    reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     status = fields.String(validate=validate.OneOf(list(vocab.REFERRAL_STATES)))
     open = fields.Boolean(metadata={"description": "未办结（open/accepted）/ not closed"})
 
@@ -315,6 +314,7 @@ class AccessLogOut(Schema):
 
 
 class AccessLogQuery(Schema):
+    reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     person_id = fields.Integer()
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
