@@ -49,7 +49,7 @@ def compute_due(person: CarePerson, cfg: dict, latest_followup: date | None = No
     if person.last_visit_on:
         due = person.last_visit_on + timedelta(days=interval_days(cfg, person.level))
     else:
-        registered = (person.created_at or datetime.now(UTC)).date()
+        registered = (person.created_at or datetime.now(UTC)).astimezone().date()  # local, like date.today()
         due = registered + timedelta(days=int(cfg.get("first_visit_days", 14)))
     if latest_followup and latest_followup < due:
         due = latest_followup
