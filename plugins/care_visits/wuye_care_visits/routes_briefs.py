@@ -45,7 +45,12 @@ def _create(community_id: int | None, data: dict) -> CareBrief:
     )
     db.session.add(brief)
     db.session.commit()
-    services.enqueue_job(NAME, "build_brief", brief_id=brief.id)
+    if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id):  # Redis could not take it
+        brief.status, brief.error = (
+            "failed",
+            "后台队列不可用，请稍后重试 / the job queue is unavailable, try again",
+        )
+        db.session.commit()
     db.session.expire_all()
     return db.session.get(CareBrief, brief.id)
 
