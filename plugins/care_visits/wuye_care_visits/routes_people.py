@@ -118,8 +118,9 @@ class People(MethodView):
         )
         people = db.session.scalars(stmt).all()
         residents = _residents(p.resident_id for p in people)
-        audit("list_people", community_id)
-        return [person_summary(p, residents.get(p.resident_id)) for p in people]
+        out = [person_summary(p, residents.get(p.resident_id)) for p in people]
+        audit("list_people", community_id)  # commits: serialise first, so the rows need no reload
+        return out
 
     @blp.arguments(s.PersonIn)
     @blp.response(201, s.PersonOut)
@@ -160,7 +161,6 @@ class Person(MethodView):
         """修改档案（分级、困难类型、同意书…）/ Change a record"""
         person = care_object(CarePerson, person_id)
         service.check_alive(person)
-        data.pop("resident_id", None)
         service.apply_person(person, data)
         service.refresh_due(person)
         audit("change_person", person.community_id, person.id, "person", person.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from wuye_core.common.fields import Text
 from wuye_core.common.schemas import StrictSchema
@@ -75,7 +75,11 @@ class PersonIn(StrictSchema):
 
 
 class PersonPatch(PersonIn):
-    pass
+    """The resident of a record does not change (422: unknown field)."""
+
+    class Meta:
+        unknown = RAISE
+        exclude = ("resident_id",)
 
 
 class PersonListOut(Schema):
