@@ -236,3 +236,21 @@ def test_the_tenant_brief_needs_a_tenant_wide_care_role(make_tenant, register, e
     assert brief["figures"]["visits"]["made"] == 1 and brief["figures"]["people"]["total"] == 1
     assert boss.get(f"{P}/briefs/{brief['id']}").status_code == 404
     assert chief.get(f"{P}/briefs/{brief['id']}/ledger.xlsx").status_code == 200
+
+
+def test_where_the_plugin_is_off_even_care_workers_get_404(make_tenant, register, enable_plugin):
+    tenant = make_tenant("acme")
+    ids, worker, boss = _care_world(tenant, register, enable_plugin)
+    r = tenant.admin.put(
+        f"/api/v1/communities/{ids['community']}/plugins/care_visits", json={"enabled": False}
+    )
+    assert r.status_code == 200, r.get_json()
+    for path in (
+        f"{P}/people/{ids['person']}",
+        f"{P}/visits/{ids['visit']}",
+        f"{P}/briefs/{ids['brief']}",
+        f"{P}/communities/{ids['community']}/people",
+    ):
+        assert boss.get(path).status_code == 404, path
+    enable_plugin(tenant, "care_visits", ids["community"])  # enabled again: the data is still there
+    assert boss.get(f"{P}/people/{ids['person']}").get_json()["health_details"] == SECRET
