@@ -88,9 +88,10 @@ def detached(rows: list) -> list:
 
 def watermark() -> str:
     from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
     identity = require_staff()
-    stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    stamp = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S 北京时间")
     return f"仅限关爱工作使用 · 导出人 {identity.username}（#{identity.user_id}）· {stamp} / Exported by {identity.username}"
 
 

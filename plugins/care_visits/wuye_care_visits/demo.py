@@ -16,7 +16,7 @@ from wuye_core.extensions import db
 from wuye_core.households.models import Resident
 
 from . import service, vocab
-from .models import CarePerson, CareReferral, CareVisit
+from .models import CarePerson, CarePlanItem, CareReferral, CareVisit
 
 PEOPLE = 36
 NEEDS_TEXT = {
@@ -65,7 +65,7 @@ def add_demo_data(community_id: int, config: dict, today: date) -> None:
         db.session.flush()
         step = service.interval_days(config, level)
         day = today - timedelta(days=365 - rng.randint(0, 20))
-        last = None
+        last, planned = None, set()
         while day <= today:
             outcome = rng.choices(["visited", "not_home", "refused"], [0.85, 0.1, 0.05])[0]
             needs = rng.sample(list(NEEDS_TEXT), rng.randint(0, 2)) if outcome == "visited" else []
@@ -91,6 +91,24 @@ def add_demo_data(community_id: int, config: dict, today: date) -> None:
                 recommendation="建议链接社区医生上门随访" if "medical" in needs else None,
             )
             db.session.add(visit)
+            period = day.strftime("%Y-%m")
+            if (
+                period not in planned
+            ):  # the month's plan held this visit: done, or still open after an attempt
+                planned.add(period)
+                db.session.flush()
+                db.session.add(
+                    CarePlanItem(
+                        community_id=community_id,
+                        person_id=person.id,
+                        period=period,
+                        kind="regular",
+                        due_on=day,
+                        assignee_id=None,
+                        status="done" if outcome == "visited" else "planned",
+                        visit_id=visit.id if outcome == "visited" else None,
+                    )
+                )
             if outcome == "visited":
                 last = visit
                 if "bills" in needs and rng.random() < 0.5:
@@ -115,3 +133,4 @@ def add_demo_data(community_id: int, config: dict, today: date) -> None:
             person.high_risk = last.has_high_risk
         person.next_due_on = service.compute_due(person, config)
     db.session.commit()
+    service.generate_plan(community_id, today.strftime("%Y-%m"))  # this month's plan, from the levels
