@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
+from wuye_care_visits.clock import today as clock_today
 
 P = "/api/v1/plugins/care_visits"
 
@@ -51,7 +52,7 @@ def test_register_plan_visit_alert_ticket_referral_brief(app, make_tenant, regis
     assert "name" not in listed[0] and "health_details" not in listed[0]
 
     # the plan of this month holds the new person
-    today = date.today()
+    today = clock_today()
     period = today.strftime("%Y-%m")
     assert worker.post(f"{P}/communities/{community}/plans/generate", json={"period": period}).get_json() == {
         "created": 1
@@ -200,7 +201,7 @@ def test_photos_need_consent_and_export_and_erasure(app, make_tenant, register, 
         f"{P}/communities/{ids['community']}/visits",
         json={
             "person_id": person["id"],
-            "visited_on": date.today().isoformat(),
+            "visited_on": clock_today().isoformat(),
             "visitors": "王五",
             "mental_state": "情绪低落",
         },
@@ -276,7 +277,7 @@ def test_weather_round_for_chosen_levels(make_tenant, register, enable_plugin):
     tenant = make_tenant("acme")
     ids, worker, _, _ = setup_care(tenant, register, enable_plugin)
     register_person(worker, ids, level="B")
-    due = (date.today() + timedelta(days=1)).isoformat()
+    due = (clock_today() + timedelta(days=1)).isoformat()
     rounds = f"{P}/communities/{ids['community']}/plans/weather"
     assert worker.post(rounds, json={"levels": ["A"], "reason": "寒潮", "due_on": due}).get_json() == {
         "created": 0
@@ -298,7 +299,7 @@ def test_ticket_category_from_config_and_a_bad_one_keeps_the_visit(make_tenant, 
         f"{P}/communities/{ids['community']}/visits",
         json={
             "person_id": person["id"],
-            "visited_on": date.today().isoformat(),
+            "visited_on": clock_today().isoformat(),
             "visitors": "王五",
             "risk_health": "high",
         },
@@ -313,7 +314,7 @@ def test_due_dates_follow_levels_and_follow_ups(make_tenant, register, enable_pl
     ids, worker, _, staff = setup_care(tenant, register, enable_plugin, {"interval_c": 180, "interval_a": 30})
     community = ids["community"]
     person = register_person(worker, ids, level="C")
-    today = date.today()
+    today = clock_today()
     long_ago = today - timedelta(days=200)
     worker.post(
         f"{P}/communities/{community}/visits",
@@ -381,7 +382,7 @@ def test_the_ticket_links_back_to_the_visit_for_care_roles_only(make_tenant, reg
         f"{P}/communities/{ids['community']}/visits",
         json={
             "person_id": person["id"],
-            "visited_on": date.today().isoformat(),
+            "visited_on": clock_today().isoformat(),
             "visitors": "王五",
             "risk_social": "high",
         },

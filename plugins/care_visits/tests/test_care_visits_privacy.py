@@ -4,9 +4,9 @@ ciphertext in the database (and rotate with the keys), every read and export is 
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlalchemy import text
+from wuye_care_visits.clock import today as clock_today
 
 P = "/api/v1/plugins/care_visits"
 SECRET = "机密病情"
@@ -35,7 +35,7 @@ def _care_world(tenant, register, enable_plugin):
         f"{P}/communities/{ids['community']}/visits",
         json={
             "person_id": person["id"],
-            "visited_on": date.today().isoformat(),
+            "visited_on": clock_today().isoformat(),
             "visitors": "王五",
             "main_needs": SECRET,
             "hazards": SECRET,
@@ -54,18 +54,18 @@ def _care_world(tenant, register, enable_plugin):
         data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + SECRET.encode()), "p.png", "image/png")},
     )
     worker.post(
-        f"{P}/communities/{ids['community']}/plans/generate", json={"period": date.today().strftime("%Y-%m")}
+        f"{P}/communities/{ids['community']}/plans/generate", json={"period": clock_today().strftime("%Y-%m")}
     )
     worker.post(
         f"{P}/communities/{ids['community']}/plans/weather",
-        json={"levels": ["A"], "reason": "寒潮", "due_on": date.today().isoformat()},
+        json={"levels": ["A"], "reason": "寒潮", "due_on": clock_today().isoformat()},
     )
     plan_item = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()[0]
     brief = boss.post(
         f"{P}/communities/{ids['community']}/briefs",
         json={
-            "period_start": date.today().replace(day=1).isoformat(),
-            "period_end": date.today().isoformat(),
+            "period_start": clock_today().replace(day=1).isoformat(),
+            "period_end": clock_today().isoformat(),
         },
     ).get_json()
     assert brief["status"] == "done", brief
@@ -227,7 +227,10 @@ def test_access_log_purge_keeps_three_years(app, make_tenant, register, enable_p
 def test_the_tenant_brief_needs_a_tenant_wide_care_role(make_tenant, register, enable_plugin):
     tenant = make_tenant("acme")
     ids, worker, boss = _care_world(tenant, register, enable_plugin)
-    period = {"period_start": date.today().replace(day=1).isoformat(), "period_end": date.today().isoformat()}
+    period = {
+        "period_start": clock_today().replace(day=1).isoformat(),
+        "period_end": clock_today().isoformat(),
+    }
     assert boss.post(f"{P}/briefs", json=period).status_code == 404
     assert boss.get(f"{P}/briefs").status_code == 404
     chief = tenant.user("chief", "care_supervisor")

@@ -87,11 +87,10 @@ def detached(rows: list) -> list:
 
 
 def watermark() -> str:
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
+    from . import clock
 
     identity = require_staff()
-    stamp = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S 北京时间")
+    stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S 北京时间")
     return f"仅限关爱工作使用 · 导出人 {identity.username}（#{identity.user_id}）· {stamp} / Exported by {identity.username}"
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import case, func, select
 from wuye_core.extensions import db
 from wuye_core.plugins import Figure
 
+from . import clock
 from .models import CarePerson, CareReferral
 
 
 def care_figures(community_id: int, today: date | None = None) -> list[Figure]:
-    today = today or date.today()
+    today = today or clock.today()
     due_people = (
         CarePerson.community_id == community_id,
         CarePerson.active.is_(True),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -21,8 +20,8 @@ from wuye_core.extensions import db
 from wuye_core.households.models import Resident
 from wuye_core.plugins import services
 
+from . import clock, service, vocab
 from . import schemas as s
-from . import service, vocab
 from .access import audit, care_community, care_object, gate, mask_name, mask_phone, watermark
 from .figures import care_figures
 from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
@@ -67,7 +66,7 @@ def person_summary(person: CarePerson, resident: Resident | None) -> dict:
         "active": person.active,
         "last_visit_on": person.last_visit_on,
         "next_due_on": person.next_due_on,
-        "overdue": bool(person.next_due_on and person.next_due_on < date.today()),
+        "overdue": bool(person.next_due_on and person.next_due_on < clock.today()),
         "high_risk": person.high_risk,
         "erased": person.erased_at is not None,
     }
@@ -111,7 +110,7 @@ class People(MethodView):
             bit = vocab.to_flags([args["difficulty"]], vocab.DIFFICULTIES)
             stmt = stmt.where(CarePerson.difficulty_flags.op("&")(bit) != 0)
         if args.get("overdue") is not None:
-            late = CarePerson.next_due_on < date.today()
+            late = CarePerson.next_due_on < clock.today()
             stmt = stmt.where(late if args["overdue"] else ~late | CarePerson.next_due_on.is_(None))
         stmt = (
             stmt.order_by(CarePerson.id).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])

@@ -3,8 +3,6 @@ who is due or overdue, assignment to staff."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -14,8 +12,8 @@ from wuye_core.errors import ErrorSchema, invalid
 from wuye_core.extensions import db
 from wuye_core.households.models import Resident
 
+from . import clock, service
 from . import schemas as s
-from . import service
 from .access import care_community, care_object, gate, holds_care_role, mask_name
 from .models import CarePerson, CarePlanItem
 
@@ -48,7 +46,7 @@ def _items_out(items) -> list[dict]:
         if people
         else {}
     )
-    today = date.today()
+    today = clock.today()
     out = []
     for item in items:
         person = people.get(item.person_id)
@@ -92,7 +90,7 @@ class Plans(MethodView):
         if "status" in args:
             stmt = stmt.where(CarePlanItem.status == args["status"])
         if args.get("overdue"):
-            stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < date.today())
+            stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < clock.today())
         items = db.session.scalars(stmt.order_by(CarePlanItem.due_on, CarePlanItem.id).limit(2000)).all()
         return _items_out(items)
 

@@ -15,7 +15,7 @@ from wuye_core.extensions import db
 from wuye_core.households.models import Resident
 from wuye_core.plugins import services
 
-from . import vocab
+from . import clock, vocab
 from .access import NAME
 from .models import CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit
 
@@ -49,7 +49,7 @@ def compute_due(person: CarePerson, cfg: dict, latest_followup: date | None = No
     if person.last_visit_on:
         due = person.last_visit_on + timedelta(days=interval_days(cfg, person.level))
     else:
-        registered = (person.created_at or datetime.now(UTC)).astimezone().date()  # local, like date.today()
+        registered = clock.local_date(person.created_at or datetime.now(UTC))
         due = registered + timedelta(days=int(cfg.get("first_visit_days", 14)))
     if latest_followup and latest_followup < due:
         due = latest_followup
@@ -226,7 +226,7 @@ def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferra
     if data.get("outcome") is not None:
         referral.outcome = data["outcome"]
     if referral.status in ("resolved", "declined"):
-        referral.closed_on = data.get("closed_on") or date.today()
+        referral.closed_on = data.get("closed_on") or clock.today()
     services.emit(
         NAME, "referral_changed", referral.community_id, referral.id, actor=actor, status=referral.status
     )
