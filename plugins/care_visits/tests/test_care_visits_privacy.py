@@ -257,3 +257,12 @@ def test_where_the_plugin_is_off_even_care_workers_get_404(make_tenant, register
         assert boss.get(path).status_code == 404, path
     enable_plugin(tenant, "care_visits", ids["community"])  # enabled again: the data is still there
     assert boss.get(f"{P}/people/{ids['person']}").get_json()["health_details"] == SECRET
+
+
+def test_the_purge_command_refuses_less_than_three_years(app):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["care_visits", "purge-access-log", "--years", "2"])
+    assert refused.exit_code != 0 and "2" in refused.output
+    done = runner.invoke(args=["care_visits", "purge-access-log", "--years", "3"])
+    assert done.exit_code == 0, done.output
+    assert "deleted 0 access-log rows older than 3 years" in done.output

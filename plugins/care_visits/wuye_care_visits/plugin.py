@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import has_request_context
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from wuye_core.extensions import db
@@ -116,6 +117,7 @@ def wuye_demo_data(community_id, config, today):
 @hookimpl
 def wuye_cli_commands():
     @click.command("purge-access-log")
+    @with_appcontext
     @click.option(
         "--years",
         type=click.IntRange(min=3),
