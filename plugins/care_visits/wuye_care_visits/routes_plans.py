@@ -14,7 +14,7 @@ from wuye_core.households.models import Resident
 
 from . import clock, service
 from . import schemas as s
-from .access import care_community, care_object, gate, holds_care_role, mask_name
+from .access import audit, care_community, care_object, gate, holds_care_role, mask_name
 from .models import CarePerson, CarePlanItem
 
 blp = Blueprint(
@@ -92,7 +92,9 @@ class Plans(MethodView):
         if args.get("overdue"):
             stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < clock.today())
         items = db.session.scalars(stmt.order_by(CarePlanItem.due_on, CarePlanItem.id).limit(2000)).all()
-        return _items_out(items)
+        out = _items_out(items)
+        audit("list_plans", community_id)
+        return out
 
 
 @blp.route("/communities/<int:community_id>/plans/generate")

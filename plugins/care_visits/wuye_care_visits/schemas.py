@@ -268,6 +268,7 @@ class PlanItemOut(Schema):
 
 
 class PlanQuery(Schema):
+    reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     period = fields.String()
     status = fields.String(validate=validate.OneOf(["planned", "done"]))
     overdue = fields.Boolean()
