@@ -45,6 +45,7 @@ def _a_ids(tenant, register, enable_plugin):
     assert attachment.status_code == 201, attachment.get_json()
     ids["attachment"] = attachment.get_json()["id"]
     ids["import"] = _an_import(tenant, ids["community"])
+    ids.update(_care_visits_ids(tenant, ids, enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -53,6 +54,51 @@ def _a_ids(tenant, register, enable_plugin):
         staff = login(tenant.app, tenant.slug, "a-staff", "password-123")
         ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
     return ids
+
+
+def _care_visits_ids(tenant, ids, enable_plugin) -> dict:
+    """One of each care_visits object of A (texts carry the marker), made by an A care worker."""
+    from datetime import date
+
+    p = "/api/v1/plugins/care_visits"
+    enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0})
+    worker = tenant.user("a-care", "care_supervisor", [ids["community"]])
+    person = worker.post(f"{p}/communities/{ids['community']}/people", json={
+        "resident_id": ids["resident"], "level": "A", "health_details": SECRET, "consent_photos": True,
+        "consent_sharing": ["medical"]})
+    assert person.status_code == 201, person.get_json()
+    person = person.get_json()["id"]
+    visit = worker.post(f"{p}/communities/{ids['community']}/visits", json={
+        "person_id": person, "visited_on": date.today().isoformat(), "visitors": SECRET, "hazards": SECRET})
+    assert visit.status_code == 201, visit.get_json()
+    visit = visit.get_json()["id"]
+    referral = worker.post(f"{p}/visits/{visit}/referrals", json={"body": "medical", "note": SECRET}).get_json()
+    photo = worker.post(f"{p}/visits/{visit}/photos", json=None, data={
+        "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + SECRET.encode()), f"{SECRET}.png", "image/png")}).get_json()
+    worker.post(f"{p}/communities/{ids['community']}/plans/weather",
+                json={"levels": ["A"], "reason": SECRET, "due_on": date.today().isoformat()})
+    plan_item = worker.get(f"{p}/communities/{ids['community']}/plans").get_json()[0]["id"]
+    brief = worker.post(f"{p}/communities/{ids['community']}/briefs", json={
+        "period_start": date.today().replace(day=1).isoformat(), "period_end": date.today().isoformat()})
+    assert brief.status_code == 202, brief.get_json()
+    return {"person": person, "visit": visit, "referral": referral["id"], "photo": photo["id"],
+            "plan_item": plan_item, "brief": brief.get_json()["id"]}
+
+
+def _care_visits_for_b(b, community_id, enable_plugin) -> None:
+    """B's admin holds a tenant-wide care role in B: the 404s on A's care objects are isolation,
+    not merely a missing role."""
+    enable_plugin(b, "care_visits", community_id)
+    users = {u["username"]: u["id"] for u in b.admin.get("/api/v1/users").get_json()["items"]}
+    r = b.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [
+        {"role": "tenant_admin"}, {"role": "care_supervisor"}]})
+    assert r.status_code == 200, r.get_json()
+
+
+def _b_setup(b, register, enable_plugin) -> None:
+    community = register(b, prefix="乙")["community"]
+    enable_plugin(b, PLUGIN, community)
+    _care_visits_for_b(b, community, enable_plugin)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -127,7 +173,7 @@ def _required_query(spec, rule, method):
 def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register, enable_plugin):
     a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
     ids = _a_ids(a, register, enable_plugin)
-    enable_plugin(b, PLUGIN, register(b, prefix="乙")["community"])
+    _b_setup(b, register, enable_plugin)
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()
     checked = secrets_seen = 0
@@ -155,7 +201,7 @@ def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register,
 def test_lists_never_contain_another_tenants_rows(app, make_tenant, register, enable_plugin):
     a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
     _a_ids(a, register, enable_plugin)
-    enable_plugin(b, PLUGIN, register(b, prefix="乙")["community"])
+    _b_setup(b, register, enable_plugin)
     listed = 0
     for rule in _routes(app):
         if rule.arguments or "GET" not in rule.methods:

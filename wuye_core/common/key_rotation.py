@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..extensions import db
@@ -35,7 +36,8 @@ def rotate_all_keys() -> int:
                 last_id = 0
                 while True:
                     rows = db.session.scalars(
-                        select(model).where(column.is_not(None), model.id > last_id).order_by(model.id).limit(BATCH)
+                        select(model).options(undefer(column))  # a deferred column (big files) must be loaded to rewrite it
+                        .where(column.is_not(None), model.id > last_id).order_by(model.id).limit(BATCH)
                     ).all()
                     if not rows:
                         break

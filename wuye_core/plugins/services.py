@@ -38,6 +38,22 @@ def plugin_enabled(plugin: str, community_id: int) -> bool:
     return plugin in enabled_names(community_id)
 
 
+def plugin_config(plugin: str, community_id: int) -> dict:
+    """The plugin's config for a community of the current tenant, defaults filled in (as its
+    hooks receive it); `{}` when none was stored and the plugin has no schema."""
+    from .dispatch import host
+    from .enablement import community_configs
+
+    return community_configs(host(), community_id).get(plugin, {})
+
+
+def mask_id_card(number: str | None) -> str | None:
+    """An ID-card number as the core shows it (first 3 and last 4 digits), None for none."""
+    from ..households.schemas import mask_id_card as core_mask
+
+    return core_mask(number)
+
+
 def open_ticket(community_id: int, *, site_id: int, title: str, category: str, actor: str, kind: str = "repair",
                 priority: str = "normal", channel: str = "liaison_visit", description: str | None = None,
                 location: str | None = None, household_id: int | None = None,

@@ -1,0 +1,53 @@
+"""The brief job's failure path, and the demo data (idempotent, a year of visits)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+P = "/api/v1/plugins/care_visits"
+
+
+def test_a_failing_brief_says_why_and_cannot_be_downloaded(make_tenant, register, enable_plugin, monkeypatch):
+    from wuye_care_visits import brief as brief_module
+
+    tenant = make_tenant("acme")
+    ids = register(tenant)
+    enable_plugin(tenant, "care_visits", ids["community"])
+    boss = tenant.user("boss", "care_supervisor", [ids["community"]])
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(brief_module, "write_docx", broken)
+    r = boss.post(
+        f"{P}/communities/{ids['community']}/briefs",
+        json={"period_start": "2026-01-01", "period_end": "2026-03-31"},
+    )
+    assert r.status_code == 202
+    brief = boss.get(f"{P}/briefs/{r.get_json()['id']}").get_json()
+    assert brief["status"] == "failed" and "disk full" in brief["error"]
+    assert boss.get(f"{P}/briefs/{brief['id']}/brief.docx").status_code == 409
+
+
+def test_demo_data_is_idempotent_and_covers_a_year(app, make_tenant, register, enable_plugin):
+    from wuye_care_visits.demo import add_demo_data
+    from wuye_care_visits.models import CarePerson, CareVisit
+
+    from wuye_core.extensions import db
+    from wuye_core.plugins import services
+    from wuye_core.tenancy import tenant_context
+
+    tenant = make_tenant("acme")
+    ids = register(tenant)
+    enable_plugin(tenant, "care_visits", ids["community"])
+    today = date(2026, 11, 25)
+    with app.app_context(), tenant_context(tenant.id):
+        config = services.plugin_config("care_visits", ids["community"])
+        add_demo_data(ids["community"], config, today)
+        visits = db.session.scalars(select(CareVisit.visited_on).order_by(CareVisit.id)).all()
+        add_demo_data(ids["community"], config, today)  # a second run adds nothing
+        assert db.session.scalar(select(func.count(CarePerson.id))) == 1
+        assert db.session.scalar(select(func.count(CareVisit.id))) == len(visits)
+    assert len(visits) >= 2 and min(visits) >= date(2025, 11, 25) and max(visits) <= today  # a year of visits

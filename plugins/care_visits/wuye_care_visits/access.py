@@ -1,0 +1,140 @@
+"""Who may see care data, and the record of every look.
+
+Only holders of `care_worker` or `care_supervisor` in a community (or tenant-wide) see its care
+data. A tenant administrator is **not** a care worker by office: to see care data they grant
+themselves one of the two roles, and that grant is itself visible in the user list. Everyone
+else gets 404 on every care endpoint — the same answer as for a community that does not exist,
+so not even the existence of care data leaks.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import abort
+
+from wuye_core.api.access import require_staff
+from wuye_core.extensions import db
+from wuye_core.households.access import readable_community
+from wuye_core.plugins import services
+
+NAME = "care_visits"
+WORKER = "care_worker"
+SUPERVISOR = "care_supervisor"
+
+
+def holds_care_role(identity, community_id: int | None, supervisor: bool = False) -> bool:
+    roles = (SUPERVISOR,) if supervisor else (WORKER, SUPERVISOR)
+    if community_id is None:  # the whole tenant: only a tenant-wide grant
+        return any(r in roles and cid is None for r, cid in identity.grants)
+    return any(identity.has_role(role, community_id) for role in roles)
+
+
+def care_community(community_id: int, supervisor: bool = False) -> int:
+    """The community id if the caller holds a care role there (a supervisor's, if asked); else 404."""
+    identity = require_staff()
+    readable_community(community_id)  # 404 for another tenant's or an unknown community
+    if not holds_care_role(identity, community_id, supervisor) or not services.plugin_enabled(
+        NAME, community_id
+    ):
+        abort(404)
+    return community_id
+
+
+def care_object(model, object_id: int, supervisor: bool = False):
+    """A care row by id, for routes without a community in the path: 404 unless the caller may see
+    care data of its community (and the plugin is on there)."""
+    obj = db.session.get(model, object_id)
+    if obj is None or getattr(obj, "community_id", None) is None:
+        abort(404)
+    care_community(obj.community_id, supervisor)
+    return obj
+
+
+def audit(
+    action: str,
+    community_id: int | None,
+    person_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+) -> None:
+    """Write an access-log row and commit it now, so the read is recorded even if the response fails.
+    `why`: the optional `reason` query parameter (e.g. 核实低保申请)."""
+    from .models import CareAccessLog
+
+    identity = require_staff()
+    reason = (request.args.get("reason") or "").strip()[:200] or None
+    db.session.add(
+        CareAccessLog(
+            community_id=community_id,
+            user_id=identity.user_id,
+            username=identity.username,
+            action=action,
+            person_id=person_id,
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason,
+        )
+    )
+    db.session.commit()
+
+
+def detached(rows: list) -> list:
+    """Rows taken out of the session: `audit` commits, which would expire them and cost one
+    reload per row when they are serialised afterwards."""
+    for row in rows:
+        db.session.expunge(row)
+    return rows
+
+
+def watermark() -> str:
+    from . import clock
+
+    identity = require_staff()
+    stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S 北京时间")
+    return f"仅限关爱工作使用 · 导出人 {identity.username}（#{identity.user_id}）· {stamp} / Exported by {identity.username}"
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return name
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+def gate() -> None:
+    """`before_request` of every care blueprint: the access check runs before the request body or
+    query is even validated, so an outsider gets 404, never a 422 that shows the route is there."""
+    from flask import request
+
+    from . import models
+
+    args = request.view_args or {}
+    if "community_id" in args:
+        care_community(args["community_id"])
+        return
+    by_param = {
+        "person_id": models.CarePerson,
+        "visit_id": models.CareVisit,
+        "referral_id": models.CareReferral,
+        "photo_id": models.CarePhoto,
+        "plan_item_id": models.CarePlanItem,
+    }
+    for name, model in by_param.items():
+        if name in args:
+            care_object(model, args[name])
+            return
+    if "brief_id" in args:
+        brief = db.session.get(models.CareBrief, args["brief_id"])
+        if brief is None:
+            abort(404)
+        if brief.community_id is not None:
+            care_community(brief.community_id)
+            return
+    # the tenant's briefs: a tenant-wide care role only
+    if not holds_care_role(require_staff(), None):
+        abort(404)

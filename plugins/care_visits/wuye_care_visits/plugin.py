@@ -1,0 +1,134 @@
+"""Hook implementations of the plugin `care_visits` (走访困难群众 · 关爱档案); see wuye's docs/plugins.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import has_request_context
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from wuye_core.extensions import db
+from wuye_core.plugins import Link, PluginInfo, Role, hookimpl
+
+from .access import NAME, SUPERVISOR, WORKER, holds_care_role
+from .models import MODELS, CareVisit
+from .schemas import Config
+
+
+@hookimpl
+def wuye_plugin_info():
+    return PluginInfo(
+        name=NAME,
+        version="0.1.0",
+        title_zh="走访困难群众 · 关爱档案",
+        title_en="Care visits",
+        description="Care register, visit plans and records, risk alerts, referrals, briefs; "
+        "seen only by care workers, encrypted and audited.",
+        api_version="1.2",
+    )
+
+
+@hookimpl
+def wuye_blueprints():
+    from .routes_briefs import blp as briefs
+    from .routes_people import blp as people
+    from .routes_plans import blp as plans
+    from .routes_visits import blp as visits
+
+    return [people, visits, plans, briefs]
+
+
+@hookimpl
+def wuye_models():
+    return list(MODELS)
+
+
+@hookimpl
+def wuye_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def wuye_config_schema():
+    return Config
+
+
+@hookimpl
+def wuye_roles():
+    # can_read/can_write concern the core register; care data is checked by access.py
+    return [
+        Role(WORKER, "关爱走访员", "Care worker", can_read=True, can_write=False),
+        Role(SUPERVISOR, "关爱主管", "Care supervisor", can_read=True, can_write=False),
+    ]
+
+
+@hookimpl
+def wuye_jobs():
+    from .brief import build_brief
+
+    return {"build_brief": build_brief}
+
+
+def _caller_cares(community_id: int) -> bool:
+    """Only in a request by a care role holder: everyone else sees nothing of care data."""
+    if not has_request_context():
+        return False
+    from wuye_core.api.access import current_identity
+
+    identity = current_identity()
+    return not identity.is_operator and holds_care_role(identity, community_id)
+
+
+@hookimpl
+def wuye_dashboard_figures(community_id):
+    if not _caller_cares(community_id):
+        return []
+    from .figures import care_figures
+
+    return care_figures(community_id)
+
+
+@hookimpl
+def wuye_ticket_links(community_id, ticket_id):
+    if not _caller_cares(community_id):
+        return []
+    visit_id = db.session.scalar(select(CareVisit.id).where(CareVisit.ticket_id == ticket_id))
+    if visit_id is None:
+        return []
+    return [
+        Link(
+            f"care_visit:{visit_id}",
+            "关爱走访记录",
+            "Care visit record",
+            f"/api/v1/plugins/{NAME}/visits/{visit_id}",
+        )
+    ]
+
+
+@hookimpl
+def wuye_demo_data(community_id, config, today):
+    from .demo import add_demo_data
+
+    add_demo_data(community_id, config, today)
+
+
+@hookimpl
+def wuye_cli_commands():
+    @click.command("purge-access-log")
+    @with_appcontext
+    @click.option(
+        "--years",
+        type=click.IntRange(min=3),
+        default=3,
+        show_default=True,
+        help="保留年限（至少 3 年）/ retention in years (at least 3)",
+    )
+    def purge_access_log(years):
+        """删除超过保留期的访问审计记录 / Delete access-log rows older than the retention."""
+        from .retention import purge
+
+        click.echo(f"deleted {purge(years)} access-log rows older than {years} years")
+
+    return [purge_access_log]

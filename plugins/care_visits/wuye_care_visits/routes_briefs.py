@@ -1,0 +1,162 @@
+"""简报 / briefs: create (a background job), watch its progress, download the .docx and the .xlsx.
+
+A community's brief needs a care role there; the tenant's brief a tenant-wide care role. Each
+download is an export: written to the access log, and the file carries the downloader's
+watermark.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from wuye_core.api.access import current_identity, require_staff
+from wuye_core.errors import ErrorSchema
+from wuye_core.extensions import db
+from wuye_core.plugins import services
+
+from . import schemas as s
+from .access import NAME, audit, care_community, gate, holds_care_role, watermark
+from .brief import DOCX, XLSX, stamp
+from .models import CareBrief
+
+blp = Blueprint(
+    "care_visits_briefs",
+    __name__,
+    url_prefix="",
+    description="走访关爱 · 简报 / Care visits: briefs (Word + Excel, built in the background)",
+)
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
+
+
+def _create(community_id: int | None, data: dict) -> CareBrief:
+    brief = CareBrief(
+        community_id=community_id,
+        period_start=data["period_start"],
+        period_end=data["period_end"],
+        status="queued",
+        progress=0,
+        created_by=current_identity().username,
+    )
+    db.session.add(brief)
+    db.session.commit()
+    if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id):  # Redis could not take it
+        brief.status, brief.error = (
+            "failed",
+            "后台队列不可用，请稍后重试 / the job queue is unavailable, try again",
+        )
+        db.session.commit()
+    db.session.expire_all()
+    return db.session.get(CareBrief, brief.id)
+
+
+def _tenant_scope() -> None:
+    """The tenant's brief: only a tenant-wide care role (404 for anyone else)."""
+    if not holds_care_role(require_staff(), None):
+        abort(404)
+
+
+def _brief(brief_id: int) -> CareBrief:
+    brief = db.session.get(CareBrief, brief_id)
+    if brief is None:
+        abort(404)
+    if brief.community_id is None:
+        _tenant_scope()
+    else:
+        care_community(brief.community_id)
+    return brief
+
+
+@blp.route("/communities/<int:community_id>/briefs")
+class CommunityBriefs(MethodView):
+    @blp.response(200, s.BriefOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, community_id):
+        """社区的简报 / The community's briefs"""
+        care_community(community_id)
+        return db.session.scalars(
+            select(CareBrief)
+            .where(CareBrief.community_id == community_id)
+            .order_by(CareBrief.id.desc())
+            .limit(100)
+        ).all()
+
+    @blp.arguments(s.BriefIn)
+    @blp.response(202, s.BriefOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def post(self, data, community_id):
+        """生成社区简报（后台任务）/ Build a community's brief (background job)"""
+        care_community(community_id)
+        return _create(community_id, data)
+
+
+@blp.route("/briefs")
+class TenantBriefs(MethodView):
+    @blp.response(200, s.BriefOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self):
+        """全租户简报（须全租户关爱角色）/ The tenant's briefs (tenant-wide care role)"""
+        _tenant_scope()
+        return db.session.scalars(
+            select(CareBrief).where(CareBrief.community_id.is_(None)).order_by(CareBrief.id.desc()).limit(100)
+        ).all()
+
+    @blp.arguments(s.BriefIn)
+    @blp.response(202, s.BriefOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def post(self, data):
+        """生成全租户简报（后台任务）/ Build the tenant's brief (background job)"""
+        _tenant_scope()
+        return _create(None, data)
+
+
+@blp.route("/briefs/<int:brief_id>")
+class Brief(MethodView):
+    @blp.response(200, s.BriefOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, brief_id):
+        """简报状态与进度（0–100）/ A brief's status and progress"""
+        return _brief(brief_id)
+
+
+def _download(brief_id: int, kind: str) -> Response:
+    brief = _brief(brief_id)
+    if brief.status != "done":
+        abort(409, message="简报尚未生成完毕 / the brief is not ready")
+    audit(f"export_brief_{kind}", brief.community_id, None, "brief", brief.id)
+    content = stamp(base64.b64decode(getattr(brief, kind)), watermark())
+    name = f"困难群众走访简报-{brief.period_start.isoformat()}-{brief.period_end.isoformat()}.{kind}"
+    return Response(
+        content,
+        mimetype=DOCX if kind == "docx" else XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=care-brief-{brief.id}.{kind}; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@blp.route("/briefs/<int:brief_id>/brief.docx")
+class BriefDocx(MethodView):
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type=DOCX)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def get(self, brief_id):
+        """下载简报 Word（审计、水印）/ Download the brief (.docx; audited, watermarked)"""
+        return _download(brief_id, "docx")
+
+
+@blp.route("/briefs/<int:brief_id>/ledger.xlsx")
+class BriefXlsx(MethodView):
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def get(self, brief_id):
+        """下载台账 Excel（审计、水印）/ Download the ledger (.xlsx; audited, watermarked)"""
+        return _download(brief_id, "xlsx")

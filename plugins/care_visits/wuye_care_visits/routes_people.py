@@ -1,0 +1,249 @@
+"""关爱档案 / the care register: people, their export and erasure, the access log, figures.
+
+Every view starts with `care_community` / `care_object` (access.py): 404 without a care role.
+Lists show masked names and phones and are logged as a list view; opening one person's record
+is logged with the person (who, what, when, and an optional `?reason=`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from wuye_core.api.access import current_identity
+from wuye_core.errors import ErrorSchema
+from wuye_core.extensions import db
+from wuye_core.households.models import Resident
+from wuye_core.plugins import services
+
+from . import clock, service, vocab
+from . import schemas as s
+from .access import audit, care_community, care_object, gate, mask_name, mask_phone, watermark
+from .figures import care_figures
+from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
+
+blp = Blueprint(
+    "care_people",
+    __name__,
+    url_prefix="",
+    description="走访关爱 · 关爱档案 / Care visits: the care register (care_worker, care_supervisor only)",
+)
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
+
+REASON_DOC = {
+    "parameters": [
+        {
+            "in": "query",
+            "name": "reason",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "查看原因（记入访问审计）/ why you open it (written to the access log)",
+        }
+    ]
+}
+
+
+def _residents(ids) -> dict[int, Resident]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {r.id: r for r in db.session.scalars(select(Resident).where(Resident.id.in_(ids))).all()}
+
+
+def person_summary(person: CarePerson, resident: Resident | None) -> dict:
+    return {
+        "id": person.id,
+        "community_id": person.community_id,
+        "resident_id": person.resident_id,
+        "name_masked": mask_name(resident.name) if resident else None,
+        "phone_masked": mask_phone(resident.phone) if resident else None,
+        "difficulties": vocab.from_flags(person.difficulty_flags, vocab.DIFFICULTIES),
+        "level": person.level,
+        "active": person.active,
+        "last_visit_on": person.last_visit_on,
+        "next_due_on": person.next_due_on,
+        "overdue": bool(person.next_due_on and person.next_due_on < clock.today()),
+        "high_risk": person.high_risk,
+        "erased": person.erased_at is not None,
+    }
+
+
+def person_detail(person: CarePerson) -> dict:
+    resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
+    out = person_summary(person, resident)
+    out.update(
+        {
+            "name": resident.name if resident else None,
+            "phone": resident.phone if resident else None,
+            "household_id": resident.household_id if resident else None,
+            "id_number": person.id_number or (services.mask_id_card(resident.id_card) if resident else None),
+            "health_details": person.health_details,
+            "hardship_details": person.hardship_details,
+            "emergency_contacts": json.loads(person.emergency_contacts) if person.emergency_contacts else [],
+            "consent_visits": person.consent_visits,
+            "consent_photos": person.consent_photos,
+            "consent_sharing": person.consent_sharing or [],
+            "consent_recorded_on": person.consent_recorded_on,
+        }
+    )
+    return out
+
+
+@blp.route("/communities/<int:community_id>/people")
+class People(MethodView):
+    @blp.arguments(s.PersonQuery, location="query")
+    @blp.response(200, s.PersonListOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """关爱对象列表（姓名、电话脱敏）/ The register, masked"""
+        care_community(community_id)
+        stmt = select(CarePerson).where(
+            CarePerson.community_id == community_id, CarePerson.erased_at.is_(None)
+        )
+        if "level" in args:
+            stmt = stmt.where(CarePerson.level == args["level"])
+        if "difficulty" in args:
+            bit = vocab.to_flags([args["difficulty"]], vocab.DIFFICULTIES)
+            stmt = stmt.where(CarePerson.difficulty_flags.op("&")(bit) != 0)
+        if args.get("overdue") is not None:
+            late = CarePerson.next_due_on < clock.today()
+            stmt = stmt.where(late if args["overdue"] else ~late | CarePerson.next_due_on.is_(None))
+        stmt = (
+            stmt.order_by(CarePerson.id).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+        )
+        people = db.session.scalars(stmt).all()
+        residents = _residents(p.resident_id for p in people)
+        out = [person_summary(p, residents.get(p.resident_id)) for p in people]
+        audit("list_people", community_id)  # commits: serialise first, so the rows need no reload
+        return out
+
+    @blp.arguments(s.PersonIn)
+    @blp.response(201, s.PersonOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, data, community_id):
+        """登记关爱对象 / Put a resident on the care register"""
+        care_community(community_id)
+        person = service.create_person(community_id, data)
+        services.emit(
+            "care_visits",
+            "person_registered",
+            community_id,
+            person.id,
+            actor=current_identity().username,
+            level=person.level,
+        )
+        services.commit()
+        return person_detail(person)
+
+
+@blp.route("/people/<int:person_id>")
+class Person(MethodView):
+    @blp.doc(**REASON_DOC)
+    @blp.response(200, s.PersonOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, person_id):
+        """打开关爱档案（记入审计）/ Open one person's care record (audited)"""
+        person = care_object(CarePerson, person_id)
+        audit("read_person", person.community_id, person.id, "person", person.id)
+        return person_detail(person)
+
+    @blp.arguments(s.PersonPatch(partial=True))
+    @blp.response(200, s.PersonOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def patch(self, data, person_id):
+        """修改档案（分级、困难类型、同意书…）/ Change a record"""
+        person = care_object(CarePerson, person_id)
+        service.check_alive(person)
+        service.apply_person(person, data)
+        service.refresh_due(person)
+        audit("change_person", person.community_id, person.id, "person", person.id)
+        return person_detail(person)
+
+
+@blp.route("/people/<int:person_id>/export")
+class PersonExport(MethodView):
+    @blp.doc(**REASON_DOC)
+    @blp.response(200, s.PersonExportOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, person_id):
+        """导出本人关爱数据（审计、水印）/ Export the person's care data (audited, watermarked)"""
+        person = care_object(CarePerson, person_id)
+        audit("export_person", person.community_id, person.id, "person", person.id)
+        from .routes_visits import visit_detail
+
+        visits = db.session.scalars(
+            select(CareVisit)
+            .where(CareVisit.person_id == person.id)
+            .order_by(CareVisit.visited_on, CareVisit.id)
+        ).all()
+        return {
+            "watermark": watermark(),
+            "person": person_detail(person),
+            "visits": [visit_detail(v) for v in visits],
+        }
+
+
+@blp.route("/people/<int:person_id>/erase")
+class PersonErase(MethodView):
+    @blp.response(200, s.PersonOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, person_id):
+        """按本人申请删除关爱数据（主管；审计记录保留）/ Erase on request (supervisor; the audit trail stays)"""
+        person = care_object(CarePerson, person_id, supervisor=True)
+        service.erase_person(person)
+        audit("erase_person", person.community_id, person.id, "person", person.id)
+        return person_detail(person)
+
+
+@blp.route("/communities/<int:community_id>/access-log")
+class AccessLog(MethodView):
+    @blp.arguments(s.AccessLogQuery, location="query")
+    @blp.response(200, s.AccessLogOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """访问审计（主管）/ The access log (supervisor)"""
+        care_community(community_id, supervisor=True)
+        stmt = select(CareAccessLog).where(CareAccessLog.community_id == community_id)
+        if "person_id" in args:
+            stmt = stmt.where(CareAccessLog.person_id == args["person_id"])
+        stmt = (
+            stmt.order_by(CareAccessLog.id.desc())
+            .limit(args["per_page"])
+            .offset((args["page"] - 1) * args["per_page"])
+        )
+        return db.session.scalars(stmt).all()
+
+
+@blp.route("/communities/<int:community_id>/figures")
+class Figures(MethodView):
+    @blp.response(200, s.CareFigureOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, community_id):
+        """看板数字：覆盖率、逾期、未解除高风险、未办结转介 / Dashboard figures"""
+        care_community(community_id)
+        return [vars(f) for f in care_figures(community_id)]
+
+
+@blp.route("/photos/<int:photo_id>")
+class Photo(MethodView):
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, photo_id):
+        """查看走访照片（记入审计）/ A visit photo (audited)"""
+        from flask import Response
+
+        photo = care_object(CarePhoto, photo_id)
+        visit = db.session.get(CareVisit, photo.visit_id)
+        audit("read_photo", photo.community_id, visit.person_id, "photo", photo.id)
+        return Response(
+            base64.b64decode(photo.data),
+            mimetype=photo.content_type,
+            headers={"Cache-Control": "private, no-store"},
+        )

@@ -1,0 +1,155 @@
+"""走访计划 / visit plans: monthly or quarterly from the register and levels, extra weather rounds,
+who is due or overdue, assignment to staff."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from wuye_core.api.access import current_identity
+from wuye_core.errors import ErrorSchema, invalid
+from wuye_core.extensions import db
+from wuye_core.households.models import Resident
+
+from . import clock, service
+from . import schemas as s
+from .access import audit, care_community, care_object, gate, holds_care_role, mask_name
+from .models import CarePerson, CarePlanItem
+
+blp = Blueprint(
+    "care_visits_plans", __name__, url_prefix="", description="走访关爱 · 走访计划 / Care visits: visit plans"
+)
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
+
+
+def _items_out(items) -> list[dict]:
+    people = (
+        {
+            p.id: p
+            for p in db.session.scalars(
+                select(CarePerson).where(CarePerson.id.in_({i.person_id for i in items}))
+            ).all()
+        }
+        if items
+        else {}
+    )
+    residents = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(Resident).where(
+                    Resident.id.in_({p.resident_id for p in people.values() if p.resident_id})
+                )
+            ).all()
+        }
+        if people
+        else {}
+    )
+    today = clock.today()
+    out = []
+    for item in items:
+        person = people.get(item.person_id)
+        resident = residents.get(person.resident_id) if person else None
+        out.append(
+            {
+                **{
+                    k: getattr(item, k)
+                    for k in (
+                        "id",
+                        "community_id",
+                        "person_id",
+                        "period",
+                        "kind",
+                        "reason",
+                        "due_on",
+                        "assignee_id",
+                        "status",
+                        "visit_id",
+                    )
+                },
+                "name_masked": mask_name(resident.name) if resident else None,
+                "level": person.level if person else None,
+                "overdue": item.status == "planned" and item.due_on < today,
+            }
+        )
+    return out
+
+
+@blp.route("/communities/<int:community_id>/plans")
+class Plans(MethodView):
+    @blp.arguments(s.PlanQuery, location="query")
+    @blp.response(200, s.PlanItemOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """计划中的走访：应访、逾期、已完成 / Planned visits: due, overdue, done"""
+        care_community(community_id)
+        stmt = select(CarePlanItem).where(CarePlanItem.community_id == community_id)
+        if "period" in args:
+            stmt = stmt.where(CarePlanItem.period == args["period"])
+        if "status" in args:
+            stmt = stmt.where(CarePlanItem.status == args["status"])
+        if args.get("overdue"):
+            stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < clock.today())
+        items = db.session.scalars(stmt.order_by(CarePlanItem.due_on, CarePlanItem.id).limit(2000)).all()
+        out = _items_out(items)
+        audit("list_plans", community_id)
+        return out
+
+
+@blp.route("/communities/<int:community_id>/plans/generate")
+class PlanGenerate(MethodView):
+    @blp.arguments(s.PlanGenerateIn)
+    @blp.response(201, s.CountOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def post(self, data, community_id):
+        """按分级生成月度/季度计划（可重复调用）/ Generate a month's or quarter's plan (idempotent)"""
+        care_community(community_id)
+        return {"created": service.generate_plan(community_id, data["period"])}
+
+
+@blp.route("/communities/<int:community_id>/plans/weather")
+class WeatherRound(MethodView):
+    @blp.arguments(s.WeatherRoundIn)
+    @blp.response(201, s.CountOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def post(self, data, community_id):
+        """极端天气加访（指定分级）/ An extra round for extreme weather, for chosen levels"""
+        care_community(community_id)
+        return {
+            "created": service.weather_round(
+                community_id, data["levels"], data["reason"], data["due_on"], current_identity().username
+            )
+        }
+
+
+@blp.route("/plan-items/<int:plan_item_id>")
+class PlanItem(MethodView):
+    @blp.arguments(s.PlanItemPatch)
+    @blp.response(200, s.PlanItemOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def patch(self, data, plan_item_id):
+        """指派走访人员（须有关爱角色）/ Assign to a staff user who holds a care role there"""
+        item = care_object(CarePlanItem, plan_item_id)
+        if data["assignee_id"] is not None and not _care_staff(data["assignee_id"], item.community_id):
+            invalid("assignee_id", "该用户在本社区没有关爱角色 / no care role in this community")
+        item.assignee_id = data["assignee_id"]
+        db.session.commit()
+        return _items_out([item])[0]
+
+
+def _care_staff(user_id: int, community_id: int) -> bool:
+    """Whether a staff user of the tenant holds care_worker/care_supervisor for the community."""
+    from wuye_core.auth.roles import Identity
+
+    grants = _grants_of(user_id)
+    return grants is not None and holds_care_role(Identity("staff", user_id, "", grants=grants), community_id)
+
+
+def _grants_of(user_id: int):
+    from wuye_core.auth.models import StaffUser
+
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not getattr(user, "active", True):
+        return None
+    return tuple((g.role, g.community_id) for g in user.grants)

@@ -1,0 +1,208 @@
+"""走访记录 / visits, their referrals (转介) and photos (only with the person's consent)."""
+
+from __future__ import annotations
+
+import base64
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from flask_smorest.fields import Upload
+from sqlalchemy import or_, select
+
+from wuye_core.api.access import current_identity
+from wuye_core.common.schemas import StrictSchema
+from wuye_core.errors import ErrorSchema, invalid
+from wuye_core.extensions import db
+
+from . import schemas as s
+from . import service, vocab
+from .access import audit, care_community, care_object, detached, gate
+from .models import CarePerson, CarePhoto, CareReferral, CareVisit
+
+blp = Blueprint(
+    "care_visits_records",
+    __name__,
+    url_prefix="",
+    description="走访关爱 · 走访记录与转介 / Care visits: visit records and referrals",
+)
+blp.before_request(gate)  # 404 before anything else for whoever holds no care role
+
+MAX_PHOTO = 5 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+class PhotoIn(StrictSchema):
+    file = Upload(required=True, metadata={"description": "照片 JPEG/PNG，≤ 5 MB / a photo"})
+
+
+def visit_detail(visit: CareVisit) -> dict:
+    out = {
+        k: getattr(visit, k)
+        for k in (
+            "id",
+            "community_id",
+            "person_id",
+            "visited_on",
+            "visitors",
+            "outcome",
+            "risk_health",
+            "risk_safety",
+            "risk_social",
+            "next_visit_on",
+            "ticket_id",
+            "ticket_error",
+            "created_by",
+            *service.VISIT_TEXT,
+        )
+    }
+    out["needs"] = vocab.from_flags(visit.need_flags, vocab.NEEDS)
+    out["help"] = vocab.from_flags(visit.help_flags, vocab.HELP)
+    out["referrals"] = db.session.scalars(
+        select(CareReferral).where(CareReferral.visit_id == visit.id).order_by(CareReferral.id)
+    ).all()
+    out["photo_ids"] = db.session.scalars(
+        select(CarePhoto.id).where(CarePhoto.visit_id == visit.id).order_by(CarePhoto.id)
+    ).all()
+    return out
+
+
+@blp.route("/communities/<int:community_id>/visits")
+class Visits(MethodView):
+    @blp.arguments(s.VisitQuery, location="query")
+    @blp.response(200, s.VisitListOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """走访记录列表（不含文字内容）/ Visits (no free text)"""
+        care_community(community_id)
+        stmt = select(CareVisit).where(CareVisit.community_id == community_id)
+        if "person_id" in args:
+            stmt = stmt.where(CareVisit.person_id == args["person_id"])
+        if "date_from" in args:
+            stmt = stmt.where(CareVisit.visited_on >= args["date_from"])
+        if "date_to" in args:
+            stmt = stmt.where(CareVisit.visited_on <= args["date_to"])
+        if args.get("high_risk"):
+            stmt = stmt.where(or_(*(getattr(CareVisit, f"risk_{k}") == "high" for k in vocab.RISKS)))
+        stmt = (
+            stmt.order_by(CareVisit.visited_on.desc(), CareVisit.id.desc())
+            .limit(args["per_page"])
+            .offset((args["page"] - 1) * args["per_page"])
+        )
+        rows = detached(db.session.scalars(stmt).all())
+        audit("list_visits", community_id, args.get("person_id"))
+        return rows
+
+    @blp.arguments(s.VisitIn)
+    @blp.response(201, s.VisitOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, data, community_id):
+        """记录一次走访（高风险：告警事件，可开工单）/ Record a visit (a high risk raises an alert, may open a ticket)"""
+        care_community(community_id)
+        person = db.session.get(CarePerson, data["person_id"])
+        if person is None or person.community_id != community_id:
+            invalid("person_id", "不是本社区的关爱对象 / not on this community's care register")
+        visit = service.record_visit(person, data, current_identity().username)
+        return visit_detail(db.session.get(CareVisit, visit.id))
+
+
+@blp.route("/visits/<int:visit_id>")
+class Visit(MethodView):
+    @blp.response(200, s.VisitOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, visit_id):
+        """一次走访的全部记录（记入审计）/ One visit in full (audited)"""
+        visit = care_object(CareVisit, visit_id)
+        audit("read_visit", visit.community_id, visit.person_id, "visit", visit.id)
+        return visit_detail(visit)
+
+
+@blp.route("/visits/<int:visit_id>/referrals")
+class VisitReferrals(MethodView):
+    @blp.arguments(s.ReferralIn)
+    @blp.response(201, s.ReferralOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, data, visit_id):
+        """转介（居委会、民政、慈善、社工、法援、医疗）/ Refer to an outside body"""
+        visit = care_object(CareVisit, visit_id)
+        person = db.session.get(CarePerson, visit.person_id)
+        if data["body"] not in (person.consent_sharing or []):
+            abort(
+                409,
+                message="本人未同意向该机构共享信息 / the person has not agreed to share with this body",
+                errors={"json": {"body": ["未获同意 / no consent"]}},
+            )
+        return service.add_referral(visit, data, current_identity().username)
+
+
+@blp.route("/referrals/<int:referral_id>")
+class Referral(MethodView):
+    @blp.response(200, s.ReferralOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, referral_id):
+        """一条转介 / A referral"""
+        referral = care_object(CareReferral, referral_id)
+        audit("read_referral", referral.community_id, referral.person_id, "referral", referral.id)
+        return referral
+
+    @blp.arguments(s.ReferralPatch)
+    @blp.response(200, s.ReferralOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def patch(self, data, referral_id):
+        """记录转介进展与结果 / Record a referral's progress and outcome"""
+        referral = care_object(CareReferral, referral_id)
+        return service.move_referral(referral, data, current_identity().username)
+
+
+@blp.route("/communities/<int:community_id>/referrals")
+class Referrals(MethodView):
+    @blp.arguments(s.ReferralQuery, location="query")
+    @blp.response(200, s.ReferralOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """社区的转介（可筛未办结）/ The community's referrals"""
+        care_community(community_id)
+        stmt = select(CareReferral).where(CareReferral.community_id == community_id)
+        if "status" in args:
+            stmt = stmt.where(CareReferral.status == args["status"])
+        if args.get("open"):
+            stmt = stmt.where(CareReferral.status.in_(("open", "accepted")))
+        rows = detached(db.session.scalars(stmt.order_by(CareReferral.id).limit(500)).all())
+        audit("list_referrals", community_id)
+        return rows
+
+
+@blp.route("/visits/<int:visit_id>/photos")
+class VisitPhotos(MethodView):
+    @blp.arguments(PhotoIn, location="files")
+    @blp.response(201, s.PhotoOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def post(self, files, visit_id):
+        """上传走访照片（须本人同意拍照）/ Add a photo (only with the person's consent)"""
+        visit = care_object(CareVisit, visit_id)
+        person = db.session.get(CarePerson, visit.person_id)
+        service.check_alive(person)
+        if not person.consent_photos:
+            abort(
+                409,
+                message="本人未同意拍照 / the person has not consented to photos",
+                errors={"json": {"file": ["未获拍照同意 / no consent to photos"]}},
+            )
+        data = files["file"].stream.read(MAX_PHOTO + 1)
+        if len(data) > MAX_PHOTO:
+            invalid("file", "照片过大 / the photo is too large", location="files")
+        content_type = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
+        if content_type is None:
+            invalid("file", "只接受 JPEG 或 PNG / JPEG or PNG only", location="files")
+        photo = CarePhoto(
+            community_id=visit.community_id,
+            visit_id=visit.id,
+            content_type=content_type,
+            data=base64.b64encode(data).decode(),
+        )
+        db.session.add(photo)
+        db.session.commit()
+        return {"id": photo.id, "visit_id": visit.id, "content_type": content_type}

@@ -1,0 +1,379 @@
+"""The care register's rules: due dates, recording a visit (high risk → event, ticket), referrals,
+plans, erasure. Views call these; the demo data and the benchmark too."""
+
+from __future__ import annotations
+
+import json
+from calendar import monthrange
+from datetime import UTC, date, datetime, timedelta
+
+from flask_smorest import abort
+from sqlalchemy import delete, select, update
+from werkzeug.exceptions import HTTPException
+
+from wuye_core.extensions import db
+from wuye_core.households.models import Resident
+from wuye_core.plugins import services
+
+from . import clock, vocab
+from .access import NAME
+from .models import CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit
+
+PERSON_TEXT = ("health_details", "hardship_details", "id_number")
+VISIT_TEXT = (
+    "main_needs",
+    "living_conditions",
+    "mental_state",
+    "hazards",
+    "special_notes",
+    "root_cause",
+    "help_given",
+    "recommendation",
+    "followup_plan",
+)
+
+
+def config(community_id: int) -> dict:
+    return services.plugin_config(NAME, community_id) or {}
+
+
+def interval_days(cfg: dict, level: str) -> int:
+    return int(cfg.get(f"interval_{level.lower()}") or {"A": 30, "B": 90, "C": 180}[level])
+
+
+def compute_due(person: CarePerson, cfg: dict, latest_followup: date | None = None) -> date | None:
+    """When the next visit is due: the interval of the level after the last visit (or
+    `first_visit_days` after registration), earlier if a follow-up plan named an earlier date."""
+    if not person.active or not person.consent_visits or person.erased_at:
+        return None
+    if person.last_visit_on:
+        due = person.last_visit_on + timedelta(days=interval_days(cfg, person.level))
+    else:
+        registered = clock.local_date(person.created_at or datetime.now(UTC))
+        due = registered + timedelta(days=int(cfg.get("first_visit_days", 14)))
+    if latest_followup and latest_followup < due:
+        due = latest_followup
+    return due
+
+
+def _latest_followup(person_id: int) -> date | None:
+    return db.session.scalar(
+        select(CareVisit.next_visit_on)
+        .where(CareVisit.person_id == person_id, CareVisit.outcome == "visited")
+        .order_by(CareVisit.visited_on.desc(), CareVisit.id.desc())
+        .limit(1)
+    )
+
+
+def refresh_due(person: CarePerson, cfg: dict | None = None) -> None:
+    person.next_due_on = compute_due(person, cfg or config(person.community_id), _latest_followup(person.id))
+
+
+# --- register ---------------------------------------------------------------------------------
+
+
+def apply_person(person: CarePerson, data: dict) -> None:
+    for key in ("level", "active", "consent_visits", "consent_photos", "consent_recorded_on", *PERSON_TEXT):
+        if key in data:
+            setattr(person, key, data[key])
+    if "difficulties" in data:
+        person.difficulty_flags = vocab.to_flags(data["difficulties"], vocab.DIFFICULTIES)
+    if "consent_sharing" in data:
+        person.consent_sharing = sorted(set(data["consent_sharing"]))
+    if "emergency_contacts" in data:
+        person.emergency_contacts = json.dumps(data["emergency_contacts"], ensure_ascii=False)
+
+
+def create_person(community_id: int, data: dict) -> CarePerson:
+    resident = db.session.get(Resident, data["resident_id"])
+    if resident is None or resident.community_id != community_id:
+        abort(422, errors={"json": {"resident_id": ["不是本社区的居民 / not a resident of this community"]}})
+    if db.session.scalar(select(CarePerson.id).where(CarePerson.resident_id == resident.id)):
+        abort(409, message="该居民已在关爱档案中 / already on the care register")
+    person = CarePerson(community_id=community_id, resident_id=resident.id, created_at=datetime.now(UTC))
+    apply_person(person, data)
+    db.session.add(person)
+    db.session.flush()
+    refresh_due(person)
+    return person
+
+
+def check_alive(person: CarePerson) -> None:
+    if person.erased_at is not None:
+        abort(409, message="该档案已按本人申请删除 / this record was erased on request")
+
+
+# --- visits -----------------------------------------------------------------------------------
+
+
+def record_visit(person: CarePerson, data: dict, actor: str) -> CareVisit:
+    """Save a visit; move the person's due date; close their open plan items; on a high risk,
+    emit `care_visits.high_risk` and (if asked, or configured) open a ticket."""
+    check_alive(person)
+    cfg = config(person.community_id)
+    visit = CareVisit(
+        community_id=person.community_id,
+        person_id=person.id,
+        created_by=actor,
+        need_flags=vocab.to_flags(data.get("needs", []), vocab.NEEDS),
+        help_flags=vocab.to_flags(data.get("help", []), vocab.HELP),
+    )
+    for key in (
+        "visited_on",
+        "visitors",
+        "outcome",
+        "risk_health",
+        "risk_safety",
+        "risk_social",
+        "next_visit_on",
+        *VISIT_TEXT,
+    ):
+        setattr(visit, key, data.get(key))
+    db.session.add(visit)
+    db.session.flush()
+    if visit.outcome == "visited":
+        latest = person.last_visit_on is None or visit.visited_on >= person.last_visit_on
+        if latest:
+            person.last_visit_on = visit.visited_on
+            person.high_risk = visit.has_high_risk
+        refresh_due(person, cfg)
+        month_end = visit.visited_on.replace(day=monthrange(visit.visited_on.year, visit.visited_on.month)[1])
+        db.session.execute(
+            update(CarePlanItem)
+            .where(
+                CarePlanItem.person_id == person.id,
+                CarePlanItem.status == "planned",
+                CarePlanItem.due_on <= month_end,
+            )
+            .values(status="done", visit_id=visit.id)
+        )
+    high = visit.has_high_risk
+    if high:
+        risks = [k for k in vocab.RISKS if getattr(visit, f"risk_{k}") == "high"]
+        services.emit(
+            NAME, "high_risk", person.community_id, visit.id, actor=actor, person_id=person.id, risks=risks
+        )
+    services.commit()
+    want_ticket = data.get("open_ticket")
+    if want_ticket is None:
+        want_ticket = bool(cfg.get("ticket_on_high_risk"))
+    if high and want_ticket:
+        _open_ticket(visit, person, cfg, actor)
+    return visit
+
+
+def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) -> None:
+    """Tickets are seen by all staff: the title names no person and no diagnosis, only that a care
+    visit found a risk; the household (for the address) is enough to send someone."""
+    resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
+    if resident is None:
+        return
+    hazard = visit.risk_safety == "high"
+    try:
+        ticket_id = services.open_ticket(
+            person.community_id,
+            site_id=resident.site_id,
+            household_id=resident.household_id,
+            title="关爱走访发现高风险，请跟进 / Care visit found a high risk",
+            description=f"详情见关爱走访记录 #{visit.id}（仅关爱人员可见）/ see care visit #{visit.id}",
+            category=cfg.get("ticket_category") or "其他",
+            kind="repair" if hazard else "inquiry",
+            priority="urgent" if hazard else "normal",
+            channel="liaison_visit",
+            actor=actor,
+        )
+        visit.ticket_id = ticket_id
+    except HTTPException as exc:  # e.g. the configured category is not the community's: keep the visit
+        db.session.rollback()
+        visit = db.session.get(CareVisit, visit.id)
+        data = getattr(exc, "data", {}) or {}
+        visit.ticket_error = json.dumps(
+            data.get("messages") or data.get("errors") or str(exc), ensure_ascii=False
+        )[:300]
+    db.session.commit()
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+
+def add_referral(visit: CareVisit, data: dict, actor: str) -> CareReferral:
+    person = db.session.get(CarePerson, visit.person_id)
+    check_alive(person)
+    referral = CareReferral(
+        community_id=visit.community_id,
+        visit_id=visit.id,
+        person_id=visit.person_id,
+        body=data["body"],
+        note=data.get("note"),
+        status="open",
+        created_by=actor,
+        referred_on=data.get("referred_on") or visit.visited_on,
+    )
+    db.session.add(referral)
+    db.session.flush()
+    services.emit(NAME, "referral_opened", visit.community_id, referral.id, actor=actor, body=referral.body)
+    services.commit()
+    return referral
+
+
+def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferral:
+    if data["status"] not in vocab.REFERRAL_NEXT[referral.status]:
+        abort(
+            409,
+            message=f"转介状态不能从 {referral.status} 变为 {data['status']} / illegal referral transition",
+        )
+    referral.status = data["status"]
+    if data.get("outcome") is not None:
+        referral.outcome = data["outcome"]
+    if referral.status in ("resolved", "declined"):
+        referral.closed_on = data.get("closed_on") or clock.today()
+    services.emit(
+        NAME, "referral_changed", referral.community_id, referral.id, actor=actor, status=referral.status
+    )
+    services.commit()
+    return referral
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    year, part = period.split("-")
+    year = int(year)
+    if part.startswith("Q"):
+        first = (int(part[1]) - 1) * 3 + 1
+        return date(year, first, 1), date(year, first + 2, monthrange(year, first + 2)[1])
+    month = int(part)
+    return date(year, month, 1), date(year, month, monthrange(year, month)[1])
+
+
+def generate_plan(community_id: int, period: str) -> int:
+    """One plan item for each active, consenting person due by the end of the period (overdue ones
+    included, due at once). Idempotent: an existing item for the person and period is kept."""
+    start, end = period_bounds(period)
+    cfg = config(community_id)
+    people = db.session.scalars(
+        select(CarePerson).where(
+            CarePerson.community_id == community_id,
+            CarePerson.active.is_(True),
+            CarePerson.erased_at.is_(None),
+        )
+    ).all()
+    have = set(
+        db.session.scalars(
+            select(CarePlanItem.person_id).where(
+                CarePlanItem.community_id == community_id,
+                CarePlanItem.period == period,
+                CarePlanItem.kind == "regular",
+            )
+        ).all()
+    )
+    created = 0
+    for person in people:
+        refresh_due(person, cfg)  # the interval of the level may have changed in the config
+        if person.next_due_on is None or person.next_due_on > end or person.id in have:
+            continue
+        db.session.add(
+            CarePlanItem(
+                community_id=community_id,
+                person_id=person.id,
+                period=period,
+                kind="regular",
+                due_on=max(person.next_due_on, start),
+                status="planned",
+            )
+        )
+        created += 1
+    db.session.commit()
+    return created
+
+
+def weather_round(community_id: int, levels: list[str], reason: str, due_on: date, actor: str) -> int:
+    """An extra round (极端天气) for the chosen levels, triggered by staff."""
+    period = f"weather-{due_on.isoformat()}"
+    people = db.session.scalars(
+        select(CarePerson).where(
+            CarePerson.community_id == community_id,
+            CarePerson.active.is_(True),
+            CarePerson.erased_at.is_(None),
+            CarePerson.consent_visits.is_(True),
+            CarePerson.level.in_(levels),
+        )
+    ).all()
+    have = set(
+        db.session.scalars(
+            select(CarePlanItem.person_id).where(
+                CarePlanItem.community_id == community_id,
+                CarePlanItem.period == period,
+                CarePlanItem.kind == "weather",
+            )
+        ).all()
+    )
+    created = 0
+    for person in people:
+        if person.id in have:
+            continue
+        db.session.add(
+            CarePlanItem(
+                community_id=community_id,
+                person_id=person.id,
+                period=period,
+                kind="weather",
+                reason=reason,
+                due_on=due_on,
+                status="planned",
+            )
+        )
+        created += 1
+    services.emit(
+        NAME,
+        "weather_round",
+        community_id,
+        None,
+        actor=actor,
+        levels=sorted(levels),
+        reason=reason,
+        due_on=due_on.isoformat(),
+        people=created,
+    )
+    services.commit()
+    return created
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+
+def erase_person(person: CarePerson) -> None:
+    """删除个人关爱数据 on the person's request: personal texts, contacts, photos and the link to the
+    resident go; counts-only fields (dates, levels, risk levels) stay for the statistics; the
+    access log is kept whole."""
+    check_alive(person)
+    for key in PERSON_TEXT:
+        setattr(person, key, None)
+    person.emergency_contacts = None
+    person.consent_sharing = []
+    person.resident_id = None
+    person.active = False
+    person.next_due_on = None
+    person.erased_at = datetime.now(UTC)
+    visit_ids = select(CareVisit.id).where(CareVisit.person_id == person.id).scalar_subquery()
+    db.session.execute(
+        update(CareVisit)
+        .where(CareVisit.person_id == person.id)
+        .values(**{k: None for k in VISIT_TEXT}, visitors="—"),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(CareReferral).where(CareReferral.person_id == person.id).values(note=None, outcome=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        delete(CarePhoto).where(CarePhoto.visit_id.in_(visit_ids)),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        delete(CarePlanItem).where(CarePlanItem.person_id == person.id, CarePlanItem.status == "planned"),
+        execution_options={"synchronize_session": False},
+    )
+    services.emit(NAME, "person_erased", person.community_id, person.id)
+    services.commit()
