@@ -1,5 +1,9 @@
 """The fixtures live in wuye_core.testing (a pytest plugin shipped for plugin authors too).
 
+This file sits at the top of the repository so that it applies to the whole session — the
+core's tests/ and the plugins' tests under plugins/ alike: the session's app is built once,
+with the same plugins, whichever test happens to run first.
+
 The core's own suite also loads `sample`: the plugin that `wuye plugin new` generates,
 rendered fresh for the session and loaded through an entry point exactly like an installed
 one. So every core test — the isolation matrix above all — runs with a plugin's routes,
