@@ -1,6 +1,6 @@
 """Core services a plugin may call (public API, documented in docs/plugins.md).
 
-    from wuye_core.plugins.services import emit, commit, open_ticket, resolve_ticket, ticket_summary
+    from wuye_core.plugins.services import emit, commit, plugin_config, open_ticket, resolve_ticket, ticket_summary
 
 Everything here runs inside the caller's tenant context (a request, or a job the core started
 for a tenant). Functions that change data leave the commit to `commit()`, so a plugin's own
@@ -36,6 +36,27 @@ def plugin_enabled(plugin: str, community_id: int) -> bool:
     from .dispatch import enabled_names
 
     return plugin in enabled_names(community_id)
+
+
+def plugin_config(plugin: str, community_id: int) -> dict:
+    """`plugin`'s config for a community of the current tenant, loaded with its schema (defaults
+    filled in), for views and jobs that are not handed it by a hook. {} when it has no schema."""
+    from marshmallow import ValidationError
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .dispatch import host
+    from .enablement import CommunityPlugin
+
+    loaded = host().get(plugin)
+    if loaded is None or loaded.config_schema is None:
+        return {}
+    stored = db.session.scalar(select(CommunityPlugin.config).where(
+        CommunityPlugin.community_id == community_id, CommunityPlugin.plugin == plugin))
+    try:
+        return loaded.config_schema().load(stored or {})
+    except ValidationError:  # saved under an older, looser schema: the defaults
+        return loaded.config_schema().load({})
 
 
 def open_ticket(community_id: int, *, site_id: int, title: str, category: str, actor: str, kind: str = "repair",
