@@ -45,6 +45,7 @@ def _a_ids(tenant, register, enable_plugin):
     assert attachment.status_code == 201, attachment.get_json()
     ids["attachment"] = attachment.get_json()["id"]
     ids["import"] = _an_import(tenant, ids["community"])
+    _red_property_ids(tenant, ids, enable_plugin)
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -53,6 +54,41 @@ def _a_ids(tenant, register, enable_plugin):
         staff = login(tenant.app, tenant.slug, "a-staff", "password-123")
         ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
     return ids
+
+
+RED = "/api/v1/plugins/red_property"
+
+
+def _red_property_ids(tenant, ids, enable_plugin):
+    """One of each object of the red_property plugin for A, every text carrying the secret."""
+    enable_plugin(tenant, "red_property", ids["community"], {"meeting_title": SECRET})
+    c = ids["community"]
+
+    def made(response):
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    meeting = made(tenant.admin.post(f"{RED}/communities/{c}/meetings", json={
+        "location": SECRET, "participants": [{"side": "property", "name": SECRET}]}))
+    ids["meeting"], ids["participant"] = meeting["id"], meeting["participants"][0]["id"]
+    ids["agenda_item"] = made(tenant.admin.post(f"{RED}/tickets/{ids['ticket']}/escalation", json={"note": SECRET}))["id"]
+    ids["resolution"] = made(tenant.admin.post(f"{RED}/meetings/{meeting['id']}/resolutions", json={
+        "text": SECRET, "owner_side": "property", "owner_name": SECRET, "agenda_item_id": ids["agenda_item"]}))["id"]
+    made(tenant.admin.post(f"{RED}/resolutions/{ids['resolution']}/follow-ups", json={"note": SECRET}))
+    visit = made(tenant.admin.post(f"{RED}/communities/{c}/visits", json={
+        "site_id": ids["site"], "officer": SECRET, "notes": SECRET, "problems": [{"description": SECRET}]}))
+    ids["visit"], ids["problem"] = visit["id"], visit["problems"][0]["id"]
+    ids["agreement"] = made(tenant.admin.post(f"{RED}/communities/{c}/agreements", json={
+        "company_name": SECRET, "community_party": SECRET, "signed_on": "2026-01-01", "starts_on": "2026-01-01",
+        "scope": SECRET, "site_ids": [ids["site"]]}))["id"]
+    ids["dual_post"] = made(tenant.admin.post(f"{RED}/communities/{c}/dual-posts", json={
+        "person_name": SECRET, "community_post": SECRET, "property_post": SECRET}))["id"]
+    ids["shared_service"] = made(tenant.admin.post(f"{RED}/communities/{c}/shared-services", json={
+        "name": SECRET, "description": SECRET}))["id"]
+
+
+def _enable_red_property_for_b(tenant, community_id, enable_plugin):
+    enable_plugin(tenant, "red_property", community_id)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -127,7 +163,9 @@ def _required_query(spec, rule, method):
 def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register, enable_plugin):
     a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
     ids = _a_ids(a, register, enable_plugin)
-    enable_plugin(b, PLUGIN, register(b, prefix="乙")["community"])
+    b_community = register(b, prefix="乙")["community"]
+    enable_plugin(b, PLUGIN, b_community)
+    _enable_red_property_for_b(b, b_community, enable_plugin)
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()
     checked = secrets_seen = 0
@@ -155,7 +193,9 @@ def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register,
 def test_lists_never_contain_another_tenants_rows(app, make_tenant, register, enable_plugin):
     a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
     _a_ids(a, register, enable_plugin)
-    enable_plugin(b, PLUGIN, register(b, prefix="乙")["community"])
+    b_community = register(b, prefix="乙")["community"]
+    enable_plugin(b, PLUGIN, b_community)
+    _enable_red_property_for_b(b, b_community, enable_plugin)
     listed = 0
     for rule in _routes(app):
         if rule.arguments or "GET" not in rule.methods:

@@ -13,7 +13,7 @@ from wuye_core.tenancy.rls import disable_tenant_rls, enable_tenant_rls
 revision = "red_property_0001"
 down_revision = None
 branch_labels = ("red_property",)
-depends_on = "0001_core"
+depends_on = ("0001_core", "0002_tickets")  # agenda items and problems point at tickets
 
 TABLES = [
     "red_property_meetings",
