@@ -407,3 +407,35 @@ def test_readers_read_and_only_writers_write(make_tenant, register, enable_plugi
     outsider = t.user("outsider", "community_staff", [other])
     assert outsider.get(f"{P}/meetings/{meeting['id']}").status_code == 404
     assert outsider.get(f"{P}/communities/{community}/meetings").status_code == 404
+
+
+def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
+    app, make_tenant, register, enable_plugin
+):
+    from wuye_core.jobs.tasks import run_plugin_job
+
+    t = make_tenant("acme")
+    ids = register(t)
+    community = ids["community"]
+    manual_only = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
+    t.admin.post("/api/v1/communities", json={"name": "丙", "code": "c3"})  # plugin off there
+    enable_plugin(t, "red_property", community, {"cadence": "biweekly"})
+    enable_plugin(t, "red_property", manual_only, {"auto_schedule": False})
+    last = t.admin.post(
+        f"{P}/communities/{community}/meetings",
+        json={"scheduled_on": (_today() - timedelta(days=3)).isoformat()},
+    ).get_json()
+    t.admin.post(f"{P}/meetings/{last['id']}/hold", json={})
+    waiting = t.admin.post(f"{P}/communities/{community}/agenda-items", json={"title": "电梯年检"}).get_json()
+    assert waiting["meeting_id"] is None
+
+    with app.app_context():
+        assert run_plugin_job(tenant_id=t.id, plugin="red_property", job="schedule_meetings") == 1
+        assert run_plugin_job(tenant_id=t.id, plugin="red_property", job="schedule_meetings") == 0
+        db.session.remove()
+    planned = t.admin.get(
+        f"{P}/communities/{community}/meetings", query_string={"status": "planned"}
+    ).get_json()
+    assert [m["scheduled_on"] for m in planned] == [(_today() + timedelta(days=11)).isoformat()]
+    assert t.admin.get(f"{P}/agenda-items/{waiting['id']}").get_json()["meeting_id"] == planned[0]["id"]
+    assert t.admin.get(f"{P}/communities/{manual_only}/meetings").get_json() == []

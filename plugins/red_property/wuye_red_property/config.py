@@ -55,6 +55,10 @@ class Config(StrictSchema):
         validate=validate.OneOf(list(CADENCES)),
         metadata={"description": "联席会议周期 / meeting cadence"},
     )
+    auto_schedule = fields.Boolean(
+        load_default=True,
+        metadata={"description": "每天检查并按周期排定下次会议 / keep the next meeting planned"},
+    )
     meeting_title = fields.String(
         load_default="三方联席会议",
         validate=validate.Length(min=1, max=100),

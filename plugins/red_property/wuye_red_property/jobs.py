@@ -1,6 +1,8 @@
-"""The daily job: find overdue resolutions, mark each once, and tell the others (event
-`red_property.resolution_overdue`). Idempotent: a marked resolution is not reported again
-(unless its deadline moves)."""
+"""Daily jobs. `mark_overdue_resolutions`: find overdue resolutions, mark each once, and tell the
+others (event `red_property.resolution_overdue`); a marked resolution is not reported again
+unless its deadline moves. `schedule_meetings`: every community where the plugin is on (and
+`auto_schedule` is set) always has its next joint meeting planned, at the configured cadence.
+Both are idempotent."""
 
 from __future__ import annotations
 
@@ -53,4 +55,25 @@ def mark_overdue(tenant_id: int, **_) -> int:
     return marked
 
 
-JOBS = {"mark_overdue_resolutions": mark_overdue}
+def schedule_meetings(tenant_id: int, **_) -> int:
+    """Plan the next meeting where none is planned; returns how many were planned."""
+    from wuye_core.households.models import Community
+
+    from .meetings import create_meeting, next_meeting
+
+    planned = 0
+    for community_id in db.session.scalars(select(Community.id).order_by(Community.id)).all():
+        if not services.plugin_enabled(NAME, community_id):
+            continue
+        if not services.plugin_config(NAME, community_id)["auto_schedule"] or next_meeting(community_id):
+            continue
+        meeting = create_meeting(community_id, {})
+        services.emit(
+            NAME, "meeting_scheduled", community_id, meeting.id, scheduled_on=meeting.scheduled_on.isoformat()
+        )
+        planned += 1
+    services.commit()
+    return planned
+
+
+JOBS = {"mark_overdue_resolutions": mark_overdue, "schedule_meetings": schedule_meetings}

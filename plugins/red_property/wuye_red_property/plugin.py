@@ -76,7 +76,10 @@ def wuye_jobs():
 
 @hookimpl
 def wuye_schedules():
-    return [Schedule("overdue_resolutions", "mark_overdue_resolutions", DAY)]
+    return [
+        Schedule("overdue_resolutions", "mark_overdue_resolutions", DAY),
+        Schedule("schedule_meetings", "schedule_meetings", DAY),
+    ]
 
 
 @hookimpl
