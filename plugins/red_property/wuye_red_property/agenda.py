@@ -70,7 +70,7 @@ class AgendaQuery(StrictSchema):
     meeting_id = Id()
 
 
-class EscalationIn(StrictSchema):
+class TicketEscalationIn(StrictSchema):
     note = txt(
         5000, allow_none=True, load_default=None, metadata=label("升级说明", "why it goes to the meeting")
     )
@@ -192,7 +192,7 @@ class CloseItem(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/escalation", endpoint="ticket_escalation")
 class Escalation(MethodView):
-    @blp.arguments(EscalationIn)
+    @blp.arguments(TicketEscalationIn)
     @blp.response(201, AgendaItemOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)

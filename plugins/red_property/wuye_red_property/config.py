@@ -47,7 +47,7 @@ class RapidResponse(StrictSchema):
     )
 
 
-class Config(StrictSchema):
+class RedPropertyConfig(StrictSchema):
     """红色物业 · 三方联动 settings of one community."""
 
     cadence = fields.String(

@@ -36,7 +36,7 @@ SITE_KIND_ZH = {
 }
 
 
-class ManagementIn(StrictSchema):
+class SiteManagementIn(StrictSchema):
     manager = fields.String(
         required=True,
         validate=validate.OneOf(MANAGERS),
@@ -50,7 +50,7 @@ class ManagementIn(StrictSchema):
             raise ValidationError("物业公司须写明名称 / name the company", "company_name")
 
 
-class ManagementOut(StrictSchema):
+class SiteManagementOut(StrictSchema):
     site_id = fields.Integer()
     community_id = fields.Integer()
     manager = fields.String(allow_none=True, metadata=label("未登记为空", "null: not recorded"))
@@ -234,14 +234,14 @@ def coverage(community_id: int) -> dict:
 
 @blp.route("/sites/<int:site_id>/management", endpoint="site_management")
 class Management(MethodView):
-    @blp.response(200, ManagementOut)
+    @blp.response(200, SiteManagementOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, site_id):
         """小区由谁管理 / Who manages a site"""
         return _management_out(_site(site_id, write=False))
 
-    @blp.arguments(ManagementIn)
-    @blp.response(200, ManagementOut)
+    @blp.arguments(SiteManagementIn)
+    @blp.response(200, SiteManagementOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def put(self, data, site_id):

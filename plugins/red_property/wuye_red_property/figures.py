@@ -128,11 +128,15 @@ def report_sections(community_id: int, period_start: date, period_end: date) -> 
     due_on_time = _count(mine, Resolution.status == "done", Resolution.done_on <= Resolution.due_on, *due)
     escalated, resolved = escalated_tickets(community_id, period_start, period_end)
     rows = [
-        {"label": "召开三方联席会议（次）/ joint meetings held", "value": held},
-        {"label": "期内到期决议（项）/ resolutions due", "value": due_total},
-        {"label": "其中按期办结（项）/ of which done on time", "value": due_on_time},
-        {"label": "按期办结率（%）/ on-time rate", "value": _rate(due_on_time, due_total)},
-        {"label": "升级上会工单（件）/ tickets escalated", "value": escalated},
-        {"label": "其中已办结（件）/ of which resolved", "value": resolved},
+        {"label_zh": "召开三方联席会议（次）", "label_en": "Joint meetings held", "value": held},
+        {"label_zh": "期内到期决议（项）", "label_en": "Resolutions due", "value": due_total},
+        {"label_zh": "其中按期办结（项）", "label_en": "Of which done on time", "value": due_on_time},
+        {
+            "label_zh": "按期办结率（%）",
+            "label_en": "On-time rate (%)",
+            "value": _rate(due_on_time, due_total),
+        },
+        {"label_zh": "升级上会工单（件）", "label_en": "Tickets escalated", "value": escalated},
+        {"label_zh": "其中已办结（件）", "label_en": "Of which resolved", "value": resolved},
     ]
     return [ReportSection("joint_governance", "红色物业 · 三方联动", "Red property joint governance", rows)]

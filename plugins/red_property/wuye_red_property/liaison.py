@@ -43,12 +43,12 @@ def check_site(community_id: int, site_id: int | None, field: str = "site_id") -
         invalid(field, "Does not exist.")
 
 
-class ProblemIn(StrictSchema):
+class VisitProblemIn(StrictSchema):
     description = txt(1000, required=True, min_length=1, metadata=label("发现的问题", "the problem found"))
     site_id = Id(allow_none=True, load_default=None, metadata=label("小区/村湾（默认同走访）", "site"))
 
 
-class ProblemOut(StrictSchema):
+class VisitProblemOut(StrictSchema):
     id = fields.Integer(dump_only=True)
     visit_id = fields.Integer(dump_only=True)
     community_id = fields.Integer(dump_only=True)
@@ -62,15 +62,15 @@ class ProblemOut(StrictSchema):
     )
 
 
-class VisitIn(StrictSchema):
+class LiaisonVisitIn(StrictSchema):
     visited_on = fields.Date(metadata=label("走访日期（默认今天）", "date (default today)"))
     site_id = Id(allow_none=True, load_default=None)
     officer = txt(100, min_length=1, metadata=label("专员姓名（默认本人）", "officer (default: the caller)"))
     notes = txt(5000, allow_none=True, load_default=None, strip=False)
-    problems = fields.List(fields.Nested(ProblemIn), load_default=list, validate=validate.Length(max=50))
+    problems = fields.List(fields.Nested(VisitProblemIn), load_default=list, validate=validate.Length(max=50))
 
 
-class VisitOut(StrictSchema):
+class LiaisonVisitOut(StrictSchema):
     id = fields.Integer(dump_only=True)
     community_id = fields.Integer(dump_only=True)
     site_id = fields.Integer(allow_none=True, dump_only=True)
@@ -81,11 +81,11 @@ class VisitOut(StrictSchema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class VisitDetail(VisitOut):
-    problems = fields.List(fields.Nested(ProblemOut), dump_only=True)
+class LiaisonVisitDetail(LiaisonVisitOut):
+    problems = fields.List(fields.Nested(VisitProblemOut), dump_only=True)
 
 
-class ToAgendaIn(StrictSchema):
+class ProblemToAgendaIn(StrictSchema):
     meeting_id = Id(
         allow_none=True,
         load_default=None,
@@ -93,7 +93,7 @@ class ToAgendaIn(StrictSchema):
     )
 
 
-class ToTicketIn(StrictSchema):
+class ProblemToTicketIn(StrictSchema):
     category = txt(40, required=True, min_length=1, metadata=label("工单类别", "ticket category"))
     kind = fields.String(load_default="repair", validate=validate.OneOf(KINDS))
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
@@ -105,8 +105,8 @@ class ToTicketIn(StrictSchema):
     )
 
 
-class ToTicketOut(StrictSchema):
-    problem = fields.Nested(ProblemOut)
+class ProblemToTicketOut(StrictSchema):
+    problem = fields.Nested(VisitProblemOut)
     ticket_id = fields.Integer()
 
 
@@ -127,7 +127,7 @@ def _convertible(problem_id: int) -> tuple[Problem, str]:
 
 @blp.route("/communities/<int:community_id>/visits", endpoint="visits")
 class Visits(MethodView):
-    @blp.response(200, VisitOut(many=True))
+    @blp.response(200, LiaisonVisitOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """走访记录（新的在前）/ Liaison visits to a community, newest first"""
@@ -137,8 +137,8 @@ class Visits(MethodView):
             .order_by(Visit.visited_on.desc(), Visit.id.desc())
         ).all()
 
-    @blp.arguments(VisitIn)
-    @blp.response(201, VisitDetail)
+    @blp.arguments(LiaisonVisitIn)
+    @blp.response(201, LiaisonVisitDetail)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, community_id):
@@ -173,7 +173,7 @@ class Visits(MethodView):
 
 @blp.route("/visits/<int:visit_id>", endpoint="visit")
 class VisitItem(MethodView):
-    @blp.response(200, VisitDetail)
+    @blp.response(200, LiaisonVisitDetail)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, visit_id):
         """走访详情（含问题）/ A visit with its problems"""
@@ -182,7 +182,7 @@ class VisitItem(MethodView):
 
 @blp.route("/problems/<int:problem_id>", endpoint="problem")
 class ProblemItem(MethodView):
-    @blp.response(200, ProblemOut)
+    @blp.response(200, VisitProblemOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, problem_id):
         """走访发现的问题 / A problem found on a visit"""
@@ -191,7 +191,7 @@ class ProblemItem(MethodView):
 
 @blp.route("/problems/<int:problem_id>/agenda-item", endpoint="problem_to_agenda")
 class ProblemToAgenda(MethodView):
-    @blp.arguments(ToAgendaIn)
+    @blp.arguments(ProblemToAgendaIn)
     @blp.response(201, AgendaItemOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -214,8 +214,8 @@ class ProblemToAgenda(MethodView):
 
 @blp.route("/problems/<int:problem_id>/ticket", endpoint="problem_to_ticket")
 class ProblemToTicket(MethodView):
-    @blp.arguments(ToTicketIn)
-    @blp.response(201, ToTicketOut)
+    @blp.arguments(ProblemToTicketIn)
+    @blp.response(201, ProblemToTicketOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="已转过 / already converted")

@@ -24,7 +24,7 @@ blp = Blueprint("red_property_meetings", __name__, description="三方联席会�
 STATUSES = ("planned", "held", "cancelled")
 
 
-class ParticipantIn(StrictSchema):
+class MeetingParticipantIn(StrictSchema):
     side = fields.String(
         required=True,
         validate=SIDE,
@@ -35,12 +35,12 @@ class ParticipantIn(StrictSchema):
     attended = fields.Boolean(allow_none=True, load_default=None, metadata=label("是否出席", "attended"))
 
 
-class ParticipantPatch(StrictSchema):
+class MeetingParticipantPatch(StrictSchema):
     post = txt(100, allow_none=True)
     attended = fields.Boolean(allow_none=True)
 
 
-class ParticipantOut(StrictSchema):
+class MeetingParticipantOut(StrictSchema):
     id = fields.Integer()
     meeting_id = fields.Integer()
     side = fields.String()
@@ -56,7 +56,7 @@ class MeetingIn(StrictSchema):
     )
     location = txt(200, allow_none=True, load_default=None)
     participants = fields.List(
-        fields.Nested(ParticipantIn), load_default=list, validate=validate.Length(max=100)
+        fields.Nested(MeetingParticipantIn), load_default=list, validate=validate.Length(max=100)
     )
 
 
@@ -67,7 +67,7 @@ class MeetingPatch(StrictSchema):
     minutes = txt(50_000, allow_none=True, strip=False, metadata=label("会议纪要", "minutes"))
 
 
-class HoldIn(StrictSchema):
+class MeetingHoldIn(StrictSchema):
     held_on = fields.Date(metadata=label("召开日期（默认今天）", "date held (default today)"))
     minutes = txt(50_000, allow_none=True, load_default=None, strip=False)
 
@@ -87,13 +87,20 @@ class MeetingOut(StrictSchema):
 
 
 class MeetingDetail(MeetingOut):
-    participants = fields.List(fields.Nested(ParticipantOut), dump_only=True)
-    agenda_items = fields.List(fields.Raw(), dump_only=True, metadata=label("本次议题", "agenda items"))
+    participants = fields.List(fields.Nested(MeetingParticipantOut), dump_only=True)
+    # by full path: those schemas live in modules that import this one
+    agenda_items = fields.List(
+        fields.Nested("wuye_red_property.agenda.AgendaItemOut"),
+        dump_only=True,
+        metadata=label("本次议题", "agenda items"),
+    )
     resolutions = fields.List(
-        fields.Raw(), dump_only=True, metadata=label("本次决议", "resolutions decided here")
+        fields.Nested("wuye_red_property.resolutions.ResolutionOut"),
+        dump_only=True,
+        metadata=label("本次决议", "resolutions decided here"),
     )
     carried_over = fields.List(
-        fields.Raw(),
+        fields.Nested("wuye_red_property.resolutions.ResolutionOut"),
         dump_only=True,
         metadata=label("以往会议未办结的决议（本次跟进）", "open resolutions of earlier meetings"),
     )
@@ -161,36 +168,27 @@ def create_meeting(community_id: int, data: dict) -> Meeting:
 
 
 def detail(meeting: Meeting) -> Meeting:
-    from .agenda import AgendaItemOut
-    from .resolutions import ResolutionOut
-
     participants = db.session.scalars(
         select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
     ).all()
     meeting.participants = participants
-    meeting.agenda_items = AgendaItemOut(many=True).dump(
-        db.session.scalars(
-            select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.id)
+    meeting.agenda_items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.id)
+    ).all()
+    meeting.resolutions = db.session.scalars(
+        select(Resolution).where(Resolution.meeting_id == meeting.id).order_by(Resolution.id)
+    ).all()
+    meeting.carried_over = db.session.scalars(
+        select(Resolution)
+        .join(Meeting, Meeting.id == Resolution.meeting_id)
+        .where(
+            Resolution.community_id == meeting.community_id,
+            Resolution.meeting_id != meeting.id,
+            Meeting.scheduled_on <= meeting.scheduled_on,
+            Resolution.status.in_(("open", "in_progress")),
         )
-    )
-    meeting.resolutions = ResolutionOut(many=True).dump(
-        db.session.scalars(
-            select(Resolution).where(Resolution.meeting_id == meeting.id).order_by(Resolution.id)
-        )
-    )
-    meeting.carried_over = ResolutionOut(many=True).dump(
-        db.session.scalars(
-            select(Resolution)
-            .join(Meeting, Meeting.id == Resolution.meeting_id)
-            .where(
-                Resolution.community_id == meeting.community_id,
-                Resolution.meeting_id != meeting.id,
-                Meeting.scheduled_on <= meeting.scheduled_on,
-                Resolution.status.in_(("open", "in_progress")),
-            )
-            .order_by(Resolution.due_on, Resolution.id)
-        )
-    )
+        .order_by(Resolution.due_on, Resolution.id)
+    ).all()
     meeting.attendance = {
         side: {
             "invited": sum(p.side == side for p in participants),
@@ -256,7 +254,7 @@ class MeetingItem(MethodView):
 
 @blp.route("/meetings/<int:meeting_id>/hold", endpoint="meeting_hold")
 class Hold(MethodView):
-    @blp.arguments(HoldIn)
+    @blp.arguments(MeetingHoldIn)
     @blp.response(200, MeetingDetail)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -299,8 +297,8 @@ class Cancel(MethodView):
 
 @blp.route("/meetings/<int:meeting_id>/participants", endpoint="meeting_participants")
 class Participants(MethodView):
-    @blp.arguments(ParticipantIn)
-    @blp.response(201, ParticipantOut)
+    @blp.arguments(MeetingParticipantIn)
+    @blp.response(201, MeetingParticipantOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, meeting_id):
@@ -324,14 +322,14 @@ class _ParticipantAccess:
 
 @blp.route("/participants/<int:participant_id>", endpoint="participant")
 class ParticipantItem(MethodView):
-    @blp.response(200, ParticipantOut)
+    @blp.response(200, MeetingParticipantOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, participant_id):
         """参会人 / A participant"""
         return _ParticipantAccess.load(participant_id, write=False)
 
-    @blp.arguments(ParticipantPatch)
-    @blp.response(200, ParticipantOut)
+    @blp.arguments(MeetingParticipantPatch)
+    @blp.response(200, MeetingParticipantOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def patch(self, data, participant_id):

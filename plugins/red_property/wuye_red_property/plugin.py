@@ -13,7 +13,7 @@ from . import agenda, coverage, exports, integration, liaison, meetings, resolut
 from . import demo as demo_data
 from . import figures as dashboard
 from .common import NAME
-from .config import Config
+from .config import RedPropertyConfig
 from .jobs import DAY, JOBS
 from .models import MODELS, AgendaItem
 
@@ -61,7 +61,7 @@ def wuye_migrations():
 
 @hookimpl
 def wuye_config_schema():
-    return Config
+    return RedPropertyConfig
 
 
 @hookimpl

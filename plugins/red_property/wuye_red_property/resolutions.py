@@ -72,7 +72,7 @@ class ResolutionQuery(StrictSchema):
     owner_side = fields.String(validate=SIDE)
 
 
-class FollowUpIn(StrictSchema):
+class ResolutionFollowUpIn(StrictSchema):
     note = txt(1000, required=True, min_length=1, metadata=label("跟进情况", "progress"))
     status = fields.String(
         load_default="in_progress",
@@ -84,7 +84,7 @@ class FollowUpIn(StrictSchema):
     )
 
 
-class FollowUpOut(StrictSchema):
+class ResolutionFollowUpOut(StrictSchema):
     id = fields.Integer()
     resolution_id = fields.Integer()
     meeting_id = fields.Integer(allow_none=True)
@@ -94,18 +94,18 @@ class FollowUpOut(StrictSchema):
     created_at = fields.DateTime()
 
 
-class TicketOutcome(StrictSchema):
+class EscalatedTicketOutcome(StrictSchema):
     ticket_id = fields.Integer()
     resolved = fields.Boolean(metadata=label("是否已随决议办结", "resolved with the resolution"))
     status = fields.String(allow_none=True, metadata=label("工单当前状态", "the ticket's status now"))
     message = fields.String(metadata=label("说明", "note"))
 
 
-class FollowUpResult(StrictSchema):
-    follow_up = fields.Nested(FollowUpOut)
+class ResolutionFollowUpResult(StrictSchema):
+    follow_up = fields.Nested(ResolutionFollowUpOut)
     resolution = fields.Nested(ResolutionOut)
     tickets = fields.List(
-        fields.Nested(TicketOutcome),
+        fields.Nested(EscalatedTicketOutcome),
         metadata=label("关联工单的处理结果", "what happened to the escalated tickets"),
     )
 
@@ -253,7 +253,7 @@ class ResolutionItem(MethodView):
 
 @blp.route("/resolutions/<int:resolution_id>/follow-ups", endpoint="resolution_follow_ups")
 class FollowUps(MethodView):
-    @blp.response(200, FollowUpOut(many=True))
+    @blp.response(200, ResolutionFollowUpOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, resolution_id):
         """跟进记录 / A resolution's follow-ups, oldest first"""
@@ -262,8 +262,8 @@ class FollowUps(MethodView):
             select(FollowUp).where(FollowUp.resolution_id == resolution.id).order_by(FollowUp.id)
         ).all()
 
-    @blp.arguments(FollowUpIn)
-    @blp.response(201, FollowUpResult)
+    @blp.arguments(ResolutionFollowUpIn)
+    @blp.response(201, ResolutionFollowUpResult)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="决议已办结或撤销 / finished")
