@@ -439,3 +439,25 @@ def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
     assert [m["scheduled_on"] for m in planned] == [(_today() + timedelta(days=11)).isoformat()]
     assert t.admin.get(f"{P}/agenda-items/{waiting['id']}").get_json()["meeting_id"] == planned[0]["id"]
     assert t.admin.get(f"{P}/communities/{manual_only}/meetings").get_json() == []
+
+
+def test_a_resolution_can_leave_its_ticket_alone(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = register(t)
+    community = ids["community"]
+    enable_plugin(t, "red_property", community, {"resolve_linked_tickets": False})
+    ticket = _ticket(t, community, ids["site"])
+    _move(t, ticket["id"], "accept")
+    item = t.admin.post(f"{P}/tickets/{ticket['id']}/escalation", json={}).get_json()
+    meeting = t.admin.post(f"{P}/communities/{community}/meetings", json={}).get_json()
+    resolution = t.admin.post(
+        f"{P}/meetings/{meeting['id']}/resolutions",
+        json={"text": "x", "owner_side": "community", "owner_name": "陈主任", "agenda_item_id": item["id"]},
+    ).get_json()
+    r = t.admin.post(
+        f"{P}/resolutions/{resolution['id']}/follow-ups", json={"note": "办结", "status": "done"}
+    )
+    assert r.status_code == 201 and r.get_json()["tickets"] == []
+    assert t.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["status"] == "accepted"
+    # closed agenda item: the ticket may go to a meeting again
+    assert t.admin.post(f"{P}/tickets/{ticket['id']}/escalation", json={}).status_code == 201

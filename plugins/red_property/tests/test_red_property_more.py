@@ -257,3 +257,7 @@ def test_demo_data_is_a_year_of_meetings_and_idempotent(app, make_tenant, regist
     }
     assert figures["meetings_held_12m"] >= 11 and 50 <= figures["resolutions_on_time_rate"] <= 100
     assert t.admin.get(f"{P}/communities/{c}/visits").get_json()
+    escalated = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "ticket"}).get_json()
+    assert len(escalated) == 1 and escalated[0]["meeting_id"] == meetings[-1]["id"]
+    links = t.admin.get(f"/api/v1/tickets/{escalated[0]['ticket_id']}").get_json()["links"]
+    assert [link["key"] for link in links] == [f"agenda_item:{escalated[0]['id']}"]

@@ -80,6 +80,29 @@ def build(community_id: int, config: dict, today: date) -> None:
     _people(rng, upcoming.id, attended=None)
     _visits(rng, community_id, sites, today, upcoming.id)
     db.session.commit()
+    if sites:  # a ticket staff escalated to the coming meeting: its detail links to the agenda item
+        ticket_id = services.open_ticket(
+            community_id,
+            site_id=sites[0].id,
+            title="地下室反复积水",
+            category="其他",
+            actor="demo",
+            channel="phone",
+            priority="major",
+            description="多次报修未根治，需三方共同商议",
+        )
+        db.session.add(
+            AgendaItem(
+                community_id=community_id,
+                meeting_id=upcoming.id,
+                title=f"工单#{ticket_id}：地下室反复积水",
+                source="ticket",
+                ticket_id=ticket_id,
+                status="pending",
+                created_by="demo",
+            )
+        )
+        db.session.commit()
 
 
 def _people(rng: random.Random, meeting_id: int, attended: bool | None) -> None:
