@@ -7,9 +7,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_smorest import abort
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from wuye_core.api.access import require_staff
+from wuye_core.common.fields import Text
 from wuye_core.extensions import db
 from wuye_core.plugins import services
 
@@ -51,9 +52,8 @@ def require_write(community_id: int) -> str:
     return identity.username
 
 
-def txt(max_length: int, **kwargs) -> fields.String:
-    from wuye_core.common.fields import Text
-
+def txt(max_length: int, **kwargs) -> Text:
+    """A trimmed string field with a maximum length (NUL refused: PostgreSQL cannot store it)."""
     return Text(max_length, **kwargs)
 
 

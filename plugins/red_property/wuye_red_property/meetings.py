@@ -310,14 +310,13 @@ class Participants(MethodView):
         return participant
 
 
-class _ParticipantAccess:
-    @staticmethod
-    def load(participant_id: int, write: bool) -> Participant:
-        participant = db.session.get(Participant, participant_id)
-        if participant is None:
-            abort(404)
-        (writable if write else readable)(Meeting, participant.meeting_id)
-        return participant
+def _participant(participant_id: int, write: bool) -> Participant:
+    """Participants have no community of their own: access follows their meeting's."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None:
+        abort(404)
+    (writable if write else readable)(Meeting, participant.meeting_id)
+    return participant
 
 
 @blp.route("/participants/<int:participant_id>", endpoint="participant")
@@ -326,7 +325,7 @@ class ParticipantItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, participant_id):
         """参会人 / A participant"""
-        return _ParticipantAccess.load(participant_id, write=False)
+        return _participant(participant_id, write=False)
 
     @blp.arguments(MeetingParticipantPatch)
     @blp.response(200, MeetingParticipantOut)
@@ -334,7 +333,7 @@ class ParticipantItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def patch(self, data, participant_id):
         """记录出席 / Record attendance (or change the post)"""
-        participant = _ParticipantAccess.load(participant_id, write=True)
+        participant = _participant(participant_id, write=True)
         for key, value in data.items():
             setattr(participant, key, value)
         db.session.commit()
@@ -345,6 +344,6 @@ class ParticipantItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def delete(self, participant_id):
         """移除参会人 / Remove a participant"""
-        participant = _ParticipantAccess.load(participant_id, write=True)
+        participant = _participant(participant_id, write=True)
         db.session.delete(participant)
         db.session.commit()
