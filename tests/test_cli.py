@@ -64,6 +64,13 @@ def test_demo_json_is_idempotent_and_logs_in(app, wuye, owner_engine, backend):
     staff = login(app, "jinghe", "daoxiang", "daoxiang-staff-2026")
     assert viewer.get("/api/v1/tickets?mine=true").get_json()["total"] == 0
     assert staff.get("/api/v1/tickets?mine=true").get_json()["total"] > 0
+    # the plugins' demo data, seen by the users the plugins' roles were given to
+    codes = {c["code"]: c["id"] for c in admin.get("/api/v1/communities").get_json()["items"]}
+    care = login(app, "jinghe", "guanai", "jinghe-care-2026")
+    assert len(care.get(f"/api/v1/plugins/care_visits/communities/{codes['daoxiang']}/people").get_json()) > 10
+    assert admin.get(f"/api/v1/plugins/care_visits/communities/{codes['daoxiang']}/people").status_code == 404
+    meetings = admin.get(f"/api/v1/plugins/red_property/communities/{codes['daoxiang']}/meetings").get_json()
+    assert len([m for m in meetings if m["status"] == "held"]) >= 12  # a year of monthly meetings
 
 
 def test_tenants_and_users_create(app, wuye):

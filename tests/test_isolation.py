@@ -46,6 +46,7 @@ def _a_ids(tenant, register, enable_plugin):
     ids["attachment"] = attachment.get_json()["id"]
     ids["import"] = _an_import(tenant, ids["community"])
     ids.update(_care_visits_ids(tenant, ids, enable_plugin))
+    _red_property_ids(tenant, ids, enable_plugin)
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -54,6 +55,41 @@ def _a_ids(tenant, register, enable_plugin):
         staff = login(tenant.app, tenant.slug, "a-staff", "password-123")
         ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
     return ids
+
+
+RED = "/api/v1/plugins/red_property"
+
+
+def _red_property_ids(tenant, ids, enable_plugin):
+    """One of each object of the red_property plugin for A, every text carrying the secret."""
+    enable_plugin(tenant, "red_property", ids["community"], {"meeting_title": SECRET})
+    c = ids["community"]
+
+    def made(response):
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    meeting = made(tenant.admin.post(f"{RED}/communities/{c}/meetings", json={
+        "location": SECRET, "participants": [{"side": "property", "name": SECRET}]}))
+    ids["meeting"], ids["participant"] = meeting["id"], meeting["participants"][0]["id"]
+    ids["agenda_item"] = made(tenant.admin.post(f"{RED}/tickets/{ids['ticket']}/escalation", json={"note": SECRET}))["id"]
+    ids["resolution"] = made(tenant.admin.post(f"{RED}/meetings/{meeting['id']}/resolutions", json={
+        "text": SECRET, "owner_side": "property", "owner_name": SECRET, "agenda_item_id": ids["agenda_item"]}))["id"]
+    made(tenant.admin.post(f"{RED}/resolutions/{ids['resolution']}/follow-ups", json={"note": SECRET}))
+    visit = made(tenant.admin.post(f"{RED}/communities/{c}/visits", json={
+        "site_id": ids["site"], "officer": SECRET, "notes": SECRET, "problems": [{"description": SECRET}]}))
+    ids["red_property:visit"], ids["problem"] = visit["id"], visit["problems"][0]["id"]
+    ids["agreement"] = made(tenant.admin.post(f"{RED}/communities/{c}/agreements", json={
+        "company_name": SECRET, "community_party": SECRET, "signed_on": "2026-01-01", "starts_on": "2026-01-01",
+        "scope": SECRET, "site_ids": [ids["site"]]}))["id"]
+    ids["dual_post"] = made(tenant.admin.post(f"{RED}/communities/{c}/dual-posts", json={
+        "person_name": SECRET, "community_post": SECRET, "property_post": SECRET}))["id"]
+    ids["shared_service"] = made(tenant.admin.post(f"{RED}/communities/{c}/shared-services", json={
+        "name": SECRET, "description": SECRET}))["id"]
+
+
+def _enable_red_property_for_b(tenant, community_id, enable_plugin):
+    enable_plugin(tenant, "red_property", community_id)
 
 
 def _care_visits_ids(tenant, ids, enable_plugin) -> dict:
@@ -81,7 +117,7 @@ def _care_visits_ids(tenant, ids, enable_plugin) -> dict:
     brief = worker.post(f"{p}/communities/{ids['community']}/briefs", json={
         "period_start": date.today().replace(day=1).isoformat(), "period_end": date.today().isoformat()})
     assert brief.status_code == 202, brief.get_json()
-    return {"person": person, "visit": visit, "referral": referral["id"], "photo": photo["id"],
+    return {"person": person, "care_visits:visit": visit, "referral": referral["id"], "photo": photo["id"],
             "plan_item": plan_item, "brief": brief.get_json()["id"]}
 
 
@@ -99,6 +135,7 @@ def _b_setup(b, register, enable_plugin) -> None:
     community = register(b, prefix="乙")["community"]
     enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, enable_plugin)
+    _enable_red_property_for_b(b, community, enable_plugin)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -125,12 +162,16 @@ def _routes(app):
 
 
 def _fill(rule, ids):
+    """Put A's ids into the rule's path. Plugins may use the same parameter name for different
+    things (`visit_id`): `ids["<plugin>:visit"]` is used for that plugin's routes first."""
     path = rule.rule
+    plugin = re.match(r"/api/v1/plugins/(\w+)/", rule.rule)
     for name in rule.arguments:
         kind = name if name == "plugin_name" else name.removesuffix("_id")
-        if kind not in ids:
+        key = f"{plugin.group(1)}:{kind}" if plugin and f"{plugin.group(1)}:{kind}" in ids else kind
+        if key not in ids:
             pytest.fail(f"isolation matrix does not know path parameter {name!r} of {rule.rule}; teach it")
-        path = re.sub(rf"<(?:\w+:)?{name}>", str(ids[kind]), path)
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(ids[key]), path)
     return path
 
 

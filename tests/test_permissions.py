@@ -73,6 +73,16 @@ def test_role_grants_are_validated(make_tenant, register):
     assert t.admin.get("/api/v1/users").get_json()["total"] == 1
 
 
+def test_a_patch_sends_whole_grants(make_tenant, register):
+    """PATCH leaves out top-level fields, not the role of a grant it sends."""
+    t = make_tenant("acme")
+    clerk = t.admin.post("/api/v1/users", json={"username": "u1", "password": "password-123",
+                                                "roles": [{"role": "readonly"}]}).get_json()
+    r = t.admin.patch(f"/api/v1/users/{clerk['id']}", json={"roles": [{}]})
+    assert r.status_code == 422 and "roles" in r.get_json()["errors"]["json"]
+    assert t.admin.patch(f"/api/v1/users/{clerk['id']}", json={"active": False}).status_code == 200
+
+
 def test_usernames_are_unique_within_a_tenant(make_tenant):
     t = make_tenant("acme")
     body = {"username": "li", "password": "password-123", "roles": [{"role": "readonly"}]}

@@ -69,6 +69,20 @@ def test_config_is_validated_defaulted_and_kept_in_history(make_tenant, register
     assert [(h["version"], h["enabled"], h["changed_by"]) for h in history] == [(2, True, "admin"), (1, True, "admin")]
 
 
+def test_services_plugin_config_gives_a_communitys_config_with_defaults(app, make_tenant, register, enable_plugin):
+    from wuye_core.plugins import services
+    from wuye_core.tenancy import tenant_context
+
+    t = make_tenant("acme")
+    ids = register(t)
+    other = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
+    enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
+    with app.app_context(), tenant_context(t.id):
+        assert services.plugin_config("sample", ids["community"]) == {"greeting": "您好", "note_new_households": True}
+        assert services.plugin_config("sample", other) == {"greeting": "你好", "note_new_households": True}
+        assert services.plugin_config("no_such_plugin", other) == {}
+
+
 def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(make_tenant, register, enable_plugin):
     t = make_tenant("acme")
     ids = register(t)

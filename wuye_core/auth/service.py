@@ -28,10 +28,7 @@ def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
     """Validate role grants within the current tenant; returns (role, community_id) pairs."""
     checked = []
     for index, grant in enumerate(grants):
-        # a PATCH loads its body with partial=True, which reaches into the nested grants: no role is possible
-        role, community_id = grant.get("role"), grant.get("community_id")
-        if not role:
-            raise GrantError(f"roles.{index}.role", N_("Missing data for required field."))
+        role, community_id = grant["role"], grant.get("community_id")
         if role_permissions(role) is None:
             raise GrantError(f"roles.{index}.role", N_("Unknown role."))
         if role == TENANT_ADMIN and community_id is not None:

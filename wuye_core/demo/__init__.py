@@ -31,6 +31,9 @@ USERS = {
         ("admin", "jinghe-admin-2026", "tenant_admin", []),
         ("daoxiang", "daoxiang-staff-2026", "community_staff", ["daoxiang"]),
         ("viewer", "jinghe-view-2026", "readonly", []),
+        # roles that plugins add: created only where the plugin is installed
+        ("guanai", "jinghe-care-2026", "care_worker", ["daoxiang", "sandian"]),
+        ("lianluo", "jinghe-liaison-2026", "red_property_liaison", ["daoxiang", "haijingbei"]),
     ],
     "xinghe": [
         ("admin", "xinghe-admin-2026", "tenant_admin", []),
@@ -97,6 +100,13 @@ def _build_site(rng: random.Random, site: Site) -> None:
                     _add_residents(rng, household, rng.randint(1, 4))
 
 
+def _users(slug: str) -> list[tuple]:
+    """The demo users of a tenant whose role exists here (a plugin's role needs the plugin)."""
+    from ..auth.roles import role_permissions
+
+    return [user for user in USERS[slug] if role_permissions(user[2]) is not None]
+
+
 def _populate(slug: str) -> dict:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     rng = random.Random(slug)
@@ -105,7 +115,7 @@ def _populate(slug: str) -> dict:
             if db.session.scalar(select(Building.id).where(Building.site_id == site.id).limit(1)) is None:
                 _build_site(rng, site)
         codes = dict(db.session.execute(select(Community.code, Community.id)).all())
-        for username, password, role, communities in USERS[slug]:
+        for username, password, role, communities in _users(slug):
             if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
                 grants = [{"role": role, "community_id": codes[c]} for c in communities] or [{"role": role}]
                 create_user(username, password, grants, display_name=username)
@@ -113,7 +123,7 @@ def _populate(slug: str) -> dict:
         load_demo_tickets(rng)
     return {
         "slug": slug, "name": tenant.name,
-        "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in USERS[slug]],
+        "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in _users(slug)],
     }
 
 

@@ -1,6 +1,6 @@
 """Core services a plugin may call (public API, documented in docs/plugins.md).
 
-    from wuye_core.plugins.services import emit, commit, open_ticket, resolve_ticket, ticket_summary
+    from wuye_core.plugins.services import emit, commit, plugin_config, open_ticket, resolve_ticket, ticket_summary
 
 Everything here runs inside the caller's tenant context (a request, or a job the core started
 for a tenant). Functions that change data leave the commit to `commit()`, so a plugin's own
@@ -39,12 +39,24 @@ def plugin_enabled(plugin: str, community_id: int) -> bool:
 
 
 def plugin_config(plugin: str, community_id: int) -> dict:
-    """The plugin's config for a community of the current tenant, defaults filled in (as its
-    hooks receive it); `{}` when none was stored and the plugin has no schema."""
-    from .dispatch import host
-    from .enablement import community_configs
+    """`plugin`'s config for a community of the current tenant, defaults filled in, as its hooks
+    receive it — for views and jobs that are not handed it by a hook. `{}` without a schema."""
+    from marshmallow import ValidationError
+    from sqlalchemy import select
 
-    return community_configs(host(), community_id).get(plugin, {})
+    from ..extensions import db
+    from .dispatch import host
+    from .enablement import CommunityPlugin, _dumpable
+
+    loaded = host().get(plugin)
+    if loaded is None or loaded.config_schema is None:
+        return {}
+    stored = db.session.scalar(select(CommunityPlugin.config).where(
+        CommunityPlugin.community_id == community_id, CommunityPlugin.plugin == plugin))
+    try:
+        return _dumpable(loaded.config_schema().load(stored or {}))
+    except ValidationError:  # saved under an older, looser schema: the defaults
+        return _dumpable(loaded.config_schema().load({}))
 
 
 def mask_id_card(number: str | None) -> str | None:

@@ -1,0 +1,263 @@
+"""Liaison visits, co-building agreements and coverage, integration, Excel exports and demo data
+of 红色物业 · 三方联动, through the HTTP API."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
+
+P = "/api/v1/plugins/red_property"
+
+
+def _today():
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _setup(t, register, enable_plugin):
+    ids = register(t)
+    enable_plugin(t, "red_property", ids["community"])
+    return ids
+
+
+def test_a_liaison_officer_logs_visits_and_problems_become_agenda_items_or_tickets(
+    make_tenant, register, enable_plugin
+):
+    t = make_tenant("acme")
+    ids = _setup(t, register, enable_plugin)
+    c = ids["community"]
+    other = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
+    officer = t.user("xiaosun", "red_property_liaison", [c])
+    reader = t.user("reader", "readonly")
+
+    r = officer.post(
+        f"{P}/communities/{c}/visits",
+        json={
+            "site_id": ids["site"],
+            "notes": "与楼栋长交流",
+            "problems": [{"description": "3栋楼道灯不亮"}, {"description": "化粪池满溢，需三方协调"}],
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    visit = r.get_json()
+    assert visit["officer"] == "xiaosun" and visit["visited_on"] == _today().isoformat()
+    lamp, sewage = visit["problems"]
+    assert lamp["site_id"] == ids["site"]
+    assert reader.post(f"{P}/communities/{c}/visits", json={}).status_code == 403
+    assert officer.post(f"{P}/communities/{other}/visits", json={}).status_code == 404  # not his, plugin off
+    r = officer.post(
+        f"{P}/communities/{c}/visits", json={"problems": [{"description": "x", "site_id": 999999}]}
+    )
+    assert r.status_code == 422 and "problems.0.site_id" in r.get_json()["errors"]["json"]
+
+    r = officer.post(f"{P}/problems/{lamp['id']}/ticket", json={"category": "公共设施", "priority": "urgent"})
+    assert r.status_code == 201, r.get_json()
+    ticket = t.admin.get(f"/api/v1/tickets/{r.get_json()['ticket_id']}").get_json()
+    assert ticket["channel"] == "liaison_visit" and ticket["title"] == "3栋楼道灯不亮"
+    assert ticket["sla_policy"] == "red_property:5341"
+    r = officer.post(f"{P}/problems/{lamp['id']}/ticket", json={"category": "公共设施"})
+    assert r.status_code == 409
+    r = officer.post(f"{P}/problems/{sewage['id']}/ticket", json={"category": "不存在的类别"})
+    assert r.status_code == 422 and "category" in r.get_json()["errors"]["json"]
+
+    item = officer.post(f"{P}/problems/{sewage['id']}/agenda-item", json={})
+    assert item.status_code == 201 and item.get_json()["source"] == "visit"
+    assert officer.post(f"{P}/problems/{sewage['id']}/agenda-item", json={}).status_code == 409
+    shown = t.admin.get(f"{P}/visits/{visit['id']}").get_json()["problems"]
+    assert [(p["ticket_id"] is not None, p["agenda_item_id"]) for p in shown] == [
+        (True, None),
+        (False, item.get_json()["id"]),
+    ]
+    pending = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "visit"}).get_json()
+    assert [i["title"] for i in pending] == ["化粪池满溢，需三方协调"]
+
+
+def test_agreements_and_the_coverage_view(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = _setup(t, register, enable_plugin)
+    c = ids["community"]
+    village = t.admin.post(
+        "/api/v1/sites", json={"community_id": c, "name": "张家湾", "kind": "village"}
+    ).get_json()
+    old = t.admin.post(
+        "/api/v1/sites", json={"community_id": c, "name": "供销社宿舍", "kind": "old"}
+    ).get_json()
+
+    cover = t.admin.get(f"{P}/communities/{c}/coverage").get_json()
+    assert cover["total"] == 3 and cover["covered"] == 0 and cover["coverage_rate"] == 0.0
+
+    r = t.admin.post(
+        f"{P}/communities/{c}/agreements",
+        json={
+            "company_name": "海景物业",
+            "community_party": "社区党委",
+            "signed_on": "2026-01-01",
+            "starts_on": "2026-01-01",
+            "ends_on": None,
+            "scope": "参加联席会议，执行5341",
+            "site_ids": [ids["site"]],
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    agreement = r.get_json()
+    assert agreement["active"] is True and agreement["site_ids"] == [ids["site"]]
+    assert (
+        t.admin.put(f"{P}/sites/{village['id']}/management", json={"manager": "own_team"}).status_code == 200
+    )
+    r = t.admin.put(f"{P}/sites/{old['id']}/management", json={"manager": "company"})
+    assert r.status_code == 422 and "company_name" in r.get_json()["errors"]["json"]
+
+    cover = t.admin.get(f"{P}/communities/{c}/coverage").get_json()
+    by_site = {s["site_id"]: s for s in cover["sites"]}
+    assert by_site[ids["site"]]["company_name"] == "海景物业" and by_site[ids["site"]]["agreement_ids"] == [
+        agreement["id"]
+    ]
+    assert by_site[village["id"]]["manager"] == "own_team" and by_site[village["id"]]["coordinated"]
+    assert [s["name"] for s in cover["uncovered"]] == ["供销社宿舍"]
+    assert (cover["covered"], cover["coordinated"], cover["coverage_rate"]) == (2, 2, 66.7)
+    figures = {
+        f["key"]: f["value"] for f in t.admin.get(f"/api/v1/communities/{c}/dashboard").get_json()["figures"]
+    }
+    assert figures["site_coverage_rate"] == 66.7
+
+    # an agreement that has ended no longer brings the site under coordination
+    r = t.admin.put(
+        f"{P}/agreements/{agreement['id']}",
+        json={
+            "company_name": "海景物业",
+            "community_party": "社区党委",
+            "signed_on": "2025-01-01",
+            "starts_on": "2025-01-01",
+            "ends_on": "2025-12-31",
+            "site_ids": [ids["site"]],
+        },
+    )
+    assert r.status_code == 200 and r.get_json()["active"] is False
+    assert not {s["site_id"]: s for s in t.admin.get(f"{P}/communities/{c}/coverage").get_json()["sites"]}[
+        ids["site"]
+    ]["coordinated"]
+    r = t.admin.post(
+        f"{P}/communities/{c}/agreements",
+        json={
+            "company_name": "x",
+            "community_party": "y",
+            "signed_on": "2026-01-01",
+            "starts_on": "2026-02-01",
+            "ends_on": "2026-01-01",
+            "site_ids": [999999],
+        },
+    )
+    assert r.status_code == 422 and "ends_on" in r.get_json()["errors"]["json"]
+    assert t.admin.delete(f"{P}/agreements/{agreement['id']}").status_code == 204
+    assert t.admin.get(f"{P}/agreements/{agreement['id']}").status_code == 404
+
+
+def test_integration_dual_posts_and_shared_services(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = _setup(t, register, enable_plugin)
+    c = ids["community"]
+    users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
+    r = t.admin.post(
+        f"{P}/communities/{c}/dual-posts",
+        json={
+            "person_name": "刘书记",
+            "staff_user_id": users["admin"],
+            "community_post": "社区党委书记",
+            "property_post": "红色物业分公司经理",
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    r = t.admin.post(
+        f"{P}/communities/{c}/dual-posts",
+        json={"person_name": "x", "staff_user_id": 999999, "community_post": "a", "property_post": "b"},
+    )
+    assert r.status_code == 422 and "staff_user_id" in r.get_json()["errors"]["json"]
+    service = t.admin.post(f"{P}/communities/{c}/shared-services", json={"name": "一站式服务窗口"}).get_json()
+    assert [d["property_post"] for d in t.admin.get(f"{P}/communities/{c}/dual-posts").get_json()] == [
+        "红色物业分公司经理"
+    ]
+    assert t.admin.delete(f"{P}/shared-services/{service['id']}").status_code == 204
+    assert t.admin.get(f"{P}/communities/{c}/shared-services").get_json() == []
+
+
+def test_minutes_and_resolution_ledger_export_to_excel(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = _setup(t, register, enable_plugin)
+    c = ids["community"]
+    meeting = t.admin.post(
+        f"{P}/communities/{c}/meetings",
+        json={"participants": [{"side": "residents", "name": "周阿姨", "attended": True}]},
+    ).get_json()
+    t.admin.post(f"{P}/meetings/{meeting['id']}/hold", json={"minutes": '=HYPERLINK("x") 议定事项'})
+    resolution = t.admin.post(
+        f"{P}/meetings/{meeting['id']}/resolutions",
+        json={
+            "text": "=1+1 清理楼道",
+            "owner_side": "property",
+            "owner_name": "张经理",
+            "due_on": (_today() - timedelta(days=1)).isoformat(),
+        },
+    ).get_json()
+
+    r = t.admin.get(f"{P}/meetings/{meeting['id']}/minutes.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(r.data))
+    assert wb.sheetnames == ["会议纪要", "参会人员", "议题", "决议"]
+    info = {row[0]: row[1] for row in wb["会议纪要"].iter_rows(values_only=True)}
+    assert (
+        info["纪要"] == '=HYPERLINK("x") 议定事项' and wb["会议纪要"]["B6"].data_type == "s"
+    )  # text, no formula
+    assert list(wb["参会人员"].iter_rows(min_row=2, values_only=True)) == [("居民代表", "周阿姨", None, "是")]
+
+    r = t.admin.get(f"{P}/communities/{c}/resolutions.xlsx")
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(r.data))["决议台账"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("编号", "会议日期", "议题编号", "决议内容")
+    assert rows[1][0] == resolution["id"] and rows[1][3] == "=1+1 清理楼道" and rows[1][9] == "是"  # overdue
+    assert t.admin.get(f"{P}/meetings/999999/minutes.xlsx").status_code == 404
+
+
+def test_report_section_for_a_period(make_tenant, register, enable_plugin):
+    t = make_tenant("acme")
+    ids = _setup(t, register, enable_plugin)
+    c = ids["community"]
+    meeting = t.admin.post(f"{P}/communities/{c}/meetings", json={}).get_json()
+    t.admin.post(f"{P}/meetings/{meeting['id']}/hold", json={})
+    day = _today().isoformat()
+    r = t.admin.get(f"/api/v1/communities/{c}/report", query_string={"from": day, "to": day})
+    assert r.status_code == 200
+    section = next(s for s in r.get_json()["sections"] if s["plugin"] == "red_property")
+    assert section["rows"][0]["value"] == 1
+
+
+def test_demo_data_is_a_year_of_meetings_and_idempotent(app, make_tenant, register, enable_plugin):
+    from wuye_red_property import demo
+
+    from wuye_core.extensions import db
+    from wuye_core.tenancy import tenant_context
+
+    t = make_tenant("jinghe", kind="subdistrict")
+    ids = _setup(t, register, enable_plugin)
+    c = ids["community"]
+    config = t.admin.get(f"/api/v1/communities/{c}/plugins/red_property").get_json()["config"]
+    with app.app_context():
+        with tenant_context(t.id):
+            demo.build(c, config, _today())
+            demo.build(c, config, _today())  # idempotent
+        db.session.remove()
+    meetings = t.admin.get(f"{P}/communities/{c}/meetings").get_json()
+    held = [m for m in meetings if m["status"] == "held"]
+    assert len(held) == 12 and len([m for m in meetings if m["status"] == "planned"]) == 1
+    assert (_today() - datetime.fromisoformat(held[0]["scheduled_on"]).date()).days >= 360
+    figures = {
+        f["key"]: f["value"] for f in t.admin.get(f"/api/v1/communities/{c}/dashboard").get_json()["figures"]
+    }
+    assert figures["meetings_held_12m"] >= 11 and 50 <= figures["resolutions_on_time_rate"] <= 100
+    assert t.admin.get(f"{P}/communities/{c}/visits").get_json()
+    escalated = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "ticket"}).get_json()
+    assert len(escalated) == 1 and escalated[0]["meeting_id"] == meetings[-1]["id"]
+    links = t.admin.get(f"/api/v1/tickets/{escalated[0]['ticket_id']}").get_json()["links"]
+    assert [link["key"] for link in links] == [f"agenda_item:{escalated[0]['id']}"]

@@ -1,0 +1,61 @@
+"""What every module of the plugin shares: its name, access checks for routes without a
+community in the path, Beijing's date, and small schema helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_smorest import abort
+from marshmallow import validate
+
+from wuye_core.api.access import require_staff
+from wuye_core.common.fields import Text
+from wuye_core.extensions import db
+from wuye_core.plugins import services
+
+NAME = "red_property"
+BEIJING = ZoneInfo("Asia/Shanghai")
+SIDE = validate.OneOf(("community", "property", "residents"))
+
+
+def today() -> date:
+    """Deadlines are calendar dates in Beijing, where the meetings happen."""
+    return datetime.now(BEIJING).date()
+
+
+def readable(model, object_id: int):
+    """The object, if the caller may read its community and the plugin is on there; else 404.
+
+    The core's gate covers routes with `community_id` in the path; this covers the others."""
+    obj = db.session.get(model, object_id)
+    if (
+        obj is None
+        or not require_staff().can_read(obj.community_id)
+        or not services.plugin_enabled(NAME, obj.community_id)
+    ):
+        abort(404)
+    return obj
+
+
+def writable(model, object_id: int):
+    obj = readable(model, object_id)
+    require_write(obj.community_id)
+    return obj
+
+
+def require_write(community_id: int) -> str:
+    """403 unless the caller may write in the community; returns the actor (username)."""
+    identity = require_staff()
+    if not identity.can_write(community_id):
+        abort(403)
+    return identity.username
+
+
+def txt(max_length: int, **kwargs) -> Text:
+    """A trimmed string field with a maximum length (NUL refused: PostgreSQL cannot store it)."""
+    return Text(max_length, **kwargs)
+
+
+def label(zh: str, en: str) -> dict:
+    return {"description": f"{zh} / {en}"}

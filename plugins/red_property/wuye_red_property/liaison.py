@@ -1,0 +1,244 @@
+"""三方联动专员: liaison officers visit communities and log the problems they find. Each problem
+can become an agenda item of the next joint meeting or a ticket (channel `liaison_visit`)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from wuye_core.api.access import require_staff
+from wuye_core.common.fields import Id
+from wuye_core.common.schemas import StrictSchema
+from wuye_core.errors import ErrorSchema, invalid
+from wuye_core.extensions import db
+from wuye_core.households.models import Site
+from wuye_core.plugins import services
+
+from .agenda import AgendaItemOut, add_item
+from .common import NAME, label, readable, today, txt
+from .models import Problem, Visit
+
+blp = Blueprint("red_property_liaison", __name__, description="三方联动专员走访 / Liaison officers' visits")
+
+LIAISON_ROLE = "red_property_liaison"
+PRIORITIES = ("normal", "urgent", "major", "complex")
+KINDS = ("repair", "complaint", "inquiry", "suggestion", "dispute")
+
+
+def require_logger(community_id: int) -> str:
+    """Staff who may write in the community, or its liaison officers, log visits; else 403."""
+    identity = require_staff()
+    if not (identity.can_write(community_id) or identity.has_role(LIAISON_ROLE, community_id)):
+        abort(403)
+    return identity.username
+
+
+def check_site(community_id: int, site_id: int | None, field: str = "site_id") -> None:
+    if site_id is None:
+        return
+    site = db.session.get(Site, site_id)
+    if site is None or site.community_id != community_id:
+        invalid(field, "Does not exist.")
+
+
+class VisitProblemIn(StrictSchema):
+    description = txt(1000, required=True, min_length=1, metadata=label("发现的问题", "the problem found"))
+    site_id = Id(allow_none=True, load_default=None, metadata=label("小区/村湾（默认同走访）", "site"))
+
+
+class VisitProblemOut(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    visit_id = fields.Integer(dump_only=True)
+    community_id = fields.Integer(dump_only=True)
+    site_id = fields.Integer(allow_none=True, dump_only=True)
+    description = fields.String()
+    agenda_item_id = fields.Integer(
+        allow_none=True, dump_only=True, metadata=label("已转议题", "became this item")
+    )
+    ticket_id = fields.Integer(
+        allow_none=True, dump_only=True, metadata=label("已转工单", "became this ticket")
+    )
+
+
+class LiaisonVisitIn(StrictSchema):
+    visited_on = fields.Date(metadata=label("走访日期（默认今天）", "date (default today)"))
+    site_id = Id(allow_none=True, load_default=None)
+    officer = txt(100, min_length=1, metadata=label("专员姓名（默认本人）", "officer (default: the caller)"))
+    notes = txt(5000, allow_none=True, load_default=None, strip=False)
+    problems = fields.List(fields.Nested(VisitProblemIn), load_default=list, validate=validate.Length(max=50))
+
+
+class LiaisonVisitOut(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    community_id = fields.Integer(dump_only=True)
+    site_id = fields.Integer(allow_none=True, dump_only=True)
+    visited_on = fields.Date(dump_only=True)
+    officer = fields.String(dump_only=True)
+    notes = fields.String(allow_none=True, dump_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class LiaisonVisitDetail(LiaisonVisitOut):
+    problems = fields.List(fields.Nested(VisitProblemOut), dump_only=True)
+
+
+class ProblemToAgendaIn(StrictSchema):
+    meeting_id = Id(
+        allow_none=True,
+        load_default=None,
+        metadata=label("列入哪次会议（默认下一次）", "meeting (default: the next planned one)"),
+    )
+
+
+class ProblemToTicketIn(StrictSchema):
+    category = txt(40, required=True, min_length=1, metadata=label("工单类别", "ticket category"))
+    kind = fields.String(load_default="repair", validate=validate.OneOf(KINDS))
+    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    title = txt(
+        200, min_length=1, metadata=label("标题（默认取问题描述）", "title (default: the description)")
+    )
+    site_id = Id(
+        metadata=label("小区/村湾（默认取问题或走访的）", "site (default: the problem's or visit's)")
+    )
+
+
+class ProblemToTicketOut(StrictSchema):
+    problem = fields.Nested(VisitProblemOut)
+    ticket_id = fields.Integer()
+
+
+def _detail(visit: Visit) -> Visit:
+    visit.problems = db.session.scalars(
+        select(Problem).where(Problem.visit_id == visit.id).order_by(Problem.id)
+    ).all()
+    return visit
+
+
+def _convertible(problem_id: int) -> tuple[Problem, str]:
+    problem = readable(Problem, problem_id)
+    actor = require_logger(problem.community_id)
+    if problem.agenda_item_id is not None or problem.ticket_id is not None:
+        abort(409, message="问题已转为议题或工单 / already an agenda item or a ticket")
+    return problem, actor
+
+
+@blp.route("/communities/<int:community_id>/visits", endpoint="visits")
+class Visits(MethodView):
+    @blp.response(200, LiaisonVisitOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, community_id):
+        """走访记录（新的在前）/ Liaison visits to a community, newest first"""
+        return db.session.scalars(
+            select(Visit)
+            .where(Visit.community_id == community_id)
+            .order_by(Visit.visited_on.desc(), Visit.id.desc())
+        ).all()
+
+    @blp.arguments(LiaisonVisitIn)
+    @blp.response(201, LiaisonVisitDetail)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def post(self, data, community_id):
+        """登记走访及发现的问题（三方联动专员）/ Log a visit and the problems found (liaison officers)"""
+        actor = require_logger(community_id)
+        check_site(community_id, data["site_id"])
+        for i, p in enumerate(data["problems"]):
+            check_site(community_id, p["site_id"], f"problems.{i}.site_id")
+        visit = Visit(
+            community_id=community_id,
+            site_id=data["site_id"],
+            visited_on=data.get("visited_on") or today(),
+            officer=data.get("officer") or actor,
+            notes=data["notes"],
+            created_by=actor,
+        )
+        db.session.add(visit)
+        db.session.flush()
+        for p in data["problems"]:
+            db.session.add(
+                Problem(
+                    visit_id=visit.id,
+                    community_id=community_id,
+                    description=p["description"],
+                    site_id=p["site_id"] or data["site_id"],
+                )
+            )
+        services.emit(NAME, "visit_logged", community_id, visit.id, problems=len(data["problems"]))
+        services.commit()
+        return _detail(visit)
+
+
+@blp.route("/visits/<int:visit_id>", endpoint="visit")
+class VisitItem(MethodView):
+    @blp.response(200, LiaisonVisitDetail)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, visit_id):
+        """走访详情（含问题）/ A visit with its problems"""
+        return _detail(readable(Visit, visit_id))
+
+
+@blp.route("/problems/<int:problem_id>", endpoint="problem")
+class ProblemItem(MethodView):
+    @blp.response(200, VisitProblemOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, problem_id):
+        """走访发现的问题 / A problem found on a visit"""
+        return readable(Problem, problem_id)
+
+
+@blp.route("/problems/<int:problem_id>/agenda-item", endpoint="problem_to_agenda")
+class ProblemToAgenda(MethodView):
+    @blp.arguments(ProblemToAgendaIn)
+    @blp.response(201, AgendaItemOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="已转过 / already converted")
+    def post(self, data, problem_id):
+        """问题列入联席会议议题 / Put a problem on the joint meeting's agenda"""
+        problem, actor = _convertible(problem_id)
+        item = add_item(
+            problem.community_id,
+            problem.description[:200],
+            actor,
+            description=problem.description,
+            source="visit",
+            meeting_id=data["meeting_id"],
+        )
+        problem.agenda_item_id = item.id
+        db.session.commit()
+        return item
+
+
+@blp.route("/problems/<int:problem_id>/ticket", endpoint="problem_to_ticket")
+class ProblemToTicket(MethodView):
+    @blp.arguments(ProblemToTicketIn)
+    @blp.response(201, ProblemToTicketOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="已转过 / already converted")
+    def post(self, data, problem_id):
+        """问题转为工单（渠道：三方联动走访）/ Turn a problem into a ticket (channel liaison_visit)"""
+        problem, actor = _convertible(problem_id)
+        visit = db.session.get(Visit, problem.visit_id)
+        site_id = data.get("site_id") or problem.site_id or visit.site_id
+        if site_id is None:
+            invalid("site_id", "Missing data for required field.")
+        check_site(problem.community_id, site_id)
+        ticket_id = services.open_ticket(
+            problem.community_id,
+            site_id=site_id,
+            title=data.get("title") or problem.description[:200],
+            category=data["category"],
+            kind=data["kind"],
+            priority=data["priority"],
+            channel="liaison_visit",
+            description=problem.description,
+            actor=actor,
+        )
+        problem = db.session.get(Problem, problem_id)
+        problem.ticket_id = ticket_id
+        db.session.commit()
+        return {"problem": problem, "ticket_id": ticket_id}

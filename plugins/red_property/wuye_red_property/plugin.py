@@ -1,0 +1,118 @@
+"""Hook implementations of 红色物业 · 三方联动 (see wuye's docs/plugins.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from wuye_core.extensions import db
+from wuye_core.plugins import Link, PluginInfo, Role, Schedule, hookimpl, services
+
+from . import agenda, coverage, exports, integration, liaison, meetings, resolutions, sla
+from . import demo as demo_data
+from . import figures as dashboard
+from .common import NAME
+from .config import RedPropertyConfig
+from .jobs import DAY, JOBS
+from .models import MODELS, AgendaItem
+
+
+def community_config(community_id: int) -> dict:
+    return services.plugin_config(NAME, community_id)
+
+
+@hookimpl
+def wuye_plugin_info():
+    return PluginInfo(
+        name=NAME,
+        version="0.1.0",
+        title_zh="红色物业 · 三方联动",
+        title_en="Red property joint governance",
+        description="三方联席会议、议题与决议跟进、三方联动专员走访、“5341”快速响应、共建协议与全覆盖、"
+        "社区物业一体化 / Joint meetings, agenda and resolutions, liaison visits, "
+        "5341 rapid response, co-building agreements and coverage, integration.",
+        api_version="1.2",
+    )
+
+
+@hookimpl
+def wuye_blueprints():
+    return [
+        meetings.blp,
+        agenda.blp,
+        resolutions.blp,
+        liaison.blp,
+        coverage.blp,
+        integration.blp,
+        exports.blp,
+    ]
+
+
+@hookimpl
+def wuye_models():
+    return MODELS
+
+
+@hookimpl
+def wuye_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def wuye_config_schema():
+    return RedPropertyConfig
+
+
+@hookimpl
+def wuye_roles():
+    return [Role(liaison.LIAISON_ROLE, "三方联动专员", "Liaison officer", can_read=True, can_write=False)]
+
+
+@hookimpl
+def wuye_jobs():
+    return JOBS
+
+
+@hookimpl
+def wuye_schedules():
+    return [
+        Schedule("overdue_resolutions", "mark_overdue_resolutions", DAY),
+        Schedule("schedule_meetings", "schedule_meetings", DAY),
+    ]
+
+
+@hookimpl
+def wuye_ticket_sla_policy(community_id, priority):
+    return sla.policy(community_config(community_id), priority)
+
+
+@hookimpl
+def wuye_ticket_links(ticket_id):
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.ticket_id == ticket_id).order_by(AgendaItem.id)
+    ).all()
+    return [
+        Link(
+            f"agenda_item:{item.id}",
+            f"已列入三方联席会议议题（{agenda.STATUS_ZH[item.status]}）",
+            f"On the joint meeting agenda ({item.status})",
+            f"/api/v1/plugins/{NAME}/agenda-items/{item.id}",
+        )
+        for item in items
+    ]
+
+
+@hookimpl
+def wuye_dashboard_figures(community_id, config):
+    return dashboard.figures(community_id)
+
+
+@hookimpl
+def wuye_report_sections(community_id, period_start, period_end):
+    return dashboard.report_sections(community_id, period_start, period_end)
+
+
+@hookimpl
+def wuye_demo_data(community_id, config, today):
+    demo_data.build(community_id, config, today)

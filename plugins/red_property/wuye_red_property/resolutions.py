@@ -1,0 +1,323 @@
+"""决议: decided at a meeting, owned by one side and one person, due by a date, followed up at
+later meetings until done. Marking one done closes its agenda item once every resolution of the
+item is finished, and (if configured) resolves the ticket that was escalated to that item."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from wuye_core.common.fields import Id
+from wuye_core.common.schemas import StrictSchema
+from wuye_core.errors import ErrorSchema, invalid
+from wuye_core.extensions import db
+from wuye_core.plugins import services
+
+from .agenda import close_item
+from .common import NAME, SIDE, label, readable, require_write, today, txt, writable
+from .models import AgendaItem, FollowUp, Meeting, Resolution
+
+blp = Blueprint("red_property_resolutions", __name__, description="联席会议决议 / Resolutions")
+
+OPEN = ("open", "in_progress")
+STATUSES = ("open", "in_progress", "done", "cancelled")
+
+
+class ResolutionIn(StrictSchema):
+    text = txt(500, required=True, min_length=1, metadata=label("决议内容", "what was decided"))
+    owner_side = fields.String(required=True, validate=SIDE, metadata=label("责任方", "owner side"))
+    owner_name = txt(100, required=True, min_length=1, metadata=label("责任人", "owner"))
+    due_on = fields.Date(metadata=label("办理期限（默认按配置天数）", "deadline (default from config)"))
+    agenda_item_id = Id(allow_none=True, load_default=None, metadata=label("对应议题", "agenda item"))
+
+
+class ResolutionPatch(StrictSchema):
+    text = txt(500, min_length=1)
+    owner_side = fields.String(validate=SIDE)
+    owner_name = txt(100, min_length=1)
+    due_on = fields.Date()
+
+
+class ResolutionOut(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    community_id = fields.Integer(dump_only=True)
+    meeting_id = fields.Integer(dump_only=True)
+    agenda_item_id = fields.Integer(allow_none=True, dump_only=True)
+    text = fields.String()
+    owner_side = fields.String()
+    owner_name = fields.String()
+    due_on = fields.Date()
+    status = fields.String(
+        dump_only=True,
+        metadata=label("open 待办 / in_progress 办理中 / done 已办结 / cancelled 已撤销", "status"),
+    )
+    done_on = fields.Date(allow_none=True, dump_only=True)
+    overdue = fields.Method(
+        "_overdue", dump_only=True, metadata={"type": "boolean", **label("已逾期", "overdue")}
+    )
+    created_at = fields.DateTime(dump_only=True)
+
+    def _overdue(self, obj) -> bool:
+        return obj.status in OPEN and obj.due_on < today()
+
+
+class ResolutionQuery(StrictSchema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    overdue = fields.Boolean()
+    meeting_id = Id()
+    owner_side = fields.String(validate=SIDE)
+
+
+class ResolutionFollowUpIn(StrictSchema):
+    note = txt(1000, required=True, min_length=1, metadata=label("跟进情况", "progress"))
+    status = fields.String(
+        load_default="in_progress",
+        validate=validate.OneOf(["in_progress", "done", "cancelled"]),
+        metadata=label("跟进后的状态", "status after this follow-up"),
+    )
+    meeting_id = Id(
+        allow_none=True, load_default=None, metadata=label("在哪次会议上跟进", "at which meeting")
+    )
+
+
+class ResolutionFollowUpOut(StrictSchema):
+    id = fields.Integer()
+    resolution_id = fields.Integer()
+    meeting_id = fields.Integer(allow_none=True)
+    note = fields.String()
+    status = fields.String()
+    actor = fields.String()
+    created_at = fields.DateTime()
+
+
+class EscalatedTicketOutcome(StrictSchema):
+    ticket_id = fields.Integer()
+    resolved = fields.Boolean(metadata=label("是否已随决议办结", "resolved with the resolution"))
+    status = fields.String(allow_none=True, metadata=label("工单当前状态", "the ticket's status now"))
+    message = fields.String(metadata=label("说明", "note"))
+
+
+class ResolutionFollowUpResult(StrictSchema):
+    follow_up = fields.Nested(ResolutionFollowUpOut)
+    resolution = fields.Nested(ResolutionOut)
+    tickets = fields.List(
+        fields.Nested(EscalatedTicketOutcome),
+        metadata=label("关联工单的处理结果", "what happened to the escalated tickets"),
+    )
+
+
+def default_due(community_id: int):
+    from .plugin import community_config
+
+    return today() + timedelta(days=community_config(community_id)["resolution_days"])
+
+
+def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
+    """Resolve the tickets escalated to the resolution's agenda item; a ticket whose state does not
+    allow it (not yet accepted, already closed…) is reported, not an error."""
+    from .plugin import community_config
+
+    if (
+        resolution.agenda_item_id is None
+        or not community_config(resolution.community_id)["resolve_linked_tickets"]
+    ):
+        return []
+    ticket_id = db.session.scalar(
+        select(AgendaItem.ticket_id).where(AgendaItem.id == resolution.agenda_item_id)
+    )
+    if ticket_id is None:
+        return []
+    note = f"三方联席会议决议#{resolution.id}已办结：{resolution.text}"[:1000]
+    resolved = services.resolve_ticket(ticket_id, actor, note)
+    summary = services.ticket_summary(ticket_id)
+    message = (
+        "已办结 / resolved"
+        if resolved
+        else "工单当前状态不能办结，请在工单中处理 / the ticket's state does not allow resolving it"
+    )
+    return [
+        {
+            "ticket_id": ticket_id,
+            "resolved": resolved,
+            "status": summary and summary["status"],
+            "message": message,
+        }
+    ]
+
+
+@blp.route("/meetings/<int:meeting_id>/resolutions", endpoint="meeting_resolutions")
+class MeetingResolutions(MethodView):
+    @blp.response(200, ResolutionOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, meeting_id):
+        """本次会议的决议 / Resolutions decided at a meeting"""
+        meeting = readable(Meeting, meeting_id)
+        return db.session.scalars(
+            select(Resolution).where(Resolution.meeting_id == meeting.id).order_by(Resolution.id)
+        ).all()
+
+    @blp.arguments(ResolutionIn)
+    @blp.response(201, ResolutionOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="会议已取消 / the meeting was cancelled")
+    def post(self, data, meeting_id):
+        """记录决议（责任方、责任人、期限）/ Record a resolution (owner side and person, deadline)"""
+        meeting = writable(Meeting, meeting_id)
+        if meeting.status == "cancelled":
+            abort(409, message="会议已取消 / the meeting was cancelled")
+        item = None
+        if data["agenda_item_id"] is not None:
+            item = db.session.get(AgendaItem, data["agenda_item_id"])
+            if item is None or item.community_id != meeting.community_id:
+                invalid("agenda_item_id", "Does not exist.")
+            if item.status == "closed":
+                invalid("agenda_item_id", "议题已关闭 / the item is closed")
+        resolution = Resolution(
+            community_id=meeting.community_id,
+            meeting_id=meeting.id,
+            agenda_item_id=item and item.id,
+            text=data["text"],
+            owner_side=data["owner_side"],
+            owner_name=data["owner_name"],
+            due_on=data.get("due_on") or default_due(meeting.community_id),
+            status="open",
+        )
+        db.session.add(resolution)
+        if item is not None:
+            item.status = "discussed"
+            item.meeting_id = item.meeting_id or meeting.id
+        db.session.flush()
+        services.emit(
+            NAME,
+            "resolution_recorded",
+            meeting.community_id,
+            resolution.id,
+            due_on=resolution.due_on.isoformat(),
+            owner_side=resolution.owner_side,
+        )
+        services.commit()
+        return resolution
+
+
+@blp.route("/communities/<int:community_id>/resolutions", endpoint="resolutions")
+class Resolutions(MethodView):
+    @blp.arguments(ResolutionQuery, location="query")
+    @blp.response(200, ResolutionOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """决议台账（可筛选逾期）/ The resolution ledger (filter: status, overdue, meeting, side)"""
+        return ledger(community_id, args)
+
+
+def ledger(community_id: int, args: dict) -> list[Resolution]:
+    stmt = select(Resolution).where(Resolution.community_id == community_id)
+    for key in ("status", "meeting_id", "owner_side"):
+        if args.get(key) is not None:
+            stmt = stmt.where(getattr(Resolution, key) == args[key])
+    if args.get("overdue") is not None:
+        late = Resolution.status.in_(OPEN) & (Resolution.due_on < today())
+        stmt = stmt.where(late if args["overdue"] else ~late)
+    return db.session.scalars(stmt.order_by(Resolution.due_on, Resolution.id)).all()
+
+
+@blp.route("/resolutions/<int:resolution_id>", endpoint="resolution")
+class ResolutionItem(MethodView):
+    @blp.response(200, ResolutionOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, resolution_id):
+        """决议 / A resolution"""
+        return readable(Resolution, resolution_id)
+
+    @blp.arguments(ResolutionPatch)
+    @blp.response(200, ResolutionOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="决议已办结或撤销 / finished")
+    def patch(self, data, resolution_id):
+        """修改决议（内容、责任方、期限）/ Change a resolution (text, owner, deadline)"""
+        resolution = writable(Resolution, resolution_id)
+        if resolution.status not in OPEN:
+            abort(409, message="决议已办结或撤销 / the resolution is finished")
+        for key, value in data.items():
+            setattr(resolution, key, value)
+        if "due_on" in data:
+            resolution.overdue_at = None  # a new deadline may be missed again, and is reported again
+        db.session.commit()
+        return resolution
+
+
+@blp.route("/resolutions/<int:resolution_id>/follow-ups", endpoint="resolution_follow_ups")
+class FollowUps(MethodView):
+    @blp.response(200, ResolutionFollowUpOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, resolution_id):
+        """跟进记录 / A resolution's follow-ups, oldest first"""
+        resolution = readable(Resolution, resolution_id)
+        return db.session.scalars(
+            select(FollowUp).where(FollowUp.resolution_id == resolution.id).order_by(FollowUp.id)
+        ).all()
+
+    @blp.arguments(ResolutionFollowUpIn)
+    @blp.response(201, ResolutionFollowUpResult)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="决议已办结或撤销 / finished")
+    def post(self, data, resolution_id):
+        """跟进决议；status=done 办结（并可办结关联工单）/ Follow a resolution up; done finishes it (and its ticket)"""
+        resolution = writable(Resolution, resolution_id)
+        actor = require_write(resolution.community_id)
+        if resolution.status not in OPEN:
+            abort(409, message="决议已办结或撤销 / the resolution is finished")
+        if data["meeting_id"] is not None:
+            meeting = db.session.get(Meeting, data["meeting_id"])
+            if meeting is None or meeting.community_id != resolution.community_id:
+                invalid("meeting_id", "Does not exist.")
+        follow_up = FollowUp(
+            resolution_id=resolution.id,
+            meeting_id=data["meeting_id"],
+            note=data["note"],
+            status=data["status"],
+            actor=actor,
+        )
+        db.session.add(follow_up)
+        resolution.status = data["status"]
+        tickets = []
+        if data["status"] in ("done", "cancelled"):
+            if data["status"] == "done":
+                resolution.done_on = today()
+            _close_item_when_finished(resolution)
+            db.session.flush()
+            services.emit(
+                NAME,
+                f"resolution_{data['status']}",
+                resolution.community_id,
+                resolution.id,
+                on_time=bool(resolution.done_on and resolution.done_on <= resolution.due_on),
+            )
+            services.commit()
+            if data["status"] == "done":
+                tickets = _resolve_tickets(resolution, actor)
+        else:
+            services.commit()
+        return {"follow_up": follow_up, "resolution": resolution, "tickets": tickets}
+
+
+def _close_item_when_finished(resolution: Resolution) -> None:
+    if resolution.agenda_item_id is None:
+        return
+    still_open = db.session.scalar(
+        select(Resolution.id)
+        .where(
+            Resolution.agenda_item_id == resolution.agenda_item_id,
+            Resolution.id != resolution.id,
+            Resolution.status.in_(OPEN),
+        )
+        .limit(1)
+    )
+    if still_open is None:
+        close_item(db.session.get(AgendaItem, resolution.agenda_item_id))
