@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..common.clock import LOCAL_TZ, local_date, local_now, local_today  # noqa: F401  (public: Beijing dates)
 from ..common.encryption import EncryptedString, decrypt, encrypt  # noqa: F401  (public: encrypted columns)
 
 

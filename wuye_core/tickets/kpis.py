@@ -61,18 +61,18 @@ groups), and one with the window functions for the four percentiles.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, or_, select
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from ..common.clock import LOCAL_TZ
 from ..extensions import db
 from .models import Kind, Priority, Ticket
 from .states import OPEN, Status
 
-LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")  # China: UTC+8 all year since 1991
 MAX_DAYS = 3 * 365 + 1  # three years, one of them a leap year
 PERCENTILES = (50, 90)
 DONE = (Status.resolved, Status.closed)

@@ -1,20 +1,9 @@
-"""Dates as the people using wuye count them: Beijing time (UTC+8 all year), like the core's KPIs,
+"""Dates as the people using wuye count them: Beijing time, the core's clock (like its KPIs),
 whatever the server's time zone. Tests use `today()` too."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def now() -> datetime:
-    return datetime.now(UTC).astimezone(BEIJING)
-
-
-def today() -> date:
-    return now().date()
-
-
-def local_date(instant: datetime) -> date:
-    return instant.astimezone(BEIJING).date()
+from wuye_core.plugins.services import LOCAL_TZ as BEIJING  # noqa: F401
+from wuye_core.plugins.services import local_date  # noqa: F401
+from wuye_core.plugins.services import local_now as now  # noqa: F401
+from wuye_core.plugins.services import local_today as today  # noqa: F401

@@ -3,8 +3,7 @@ community in the path, Beijing's date, and small schema helpers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_smorest import abort
 from marshmallow import validate
@@ -15,13 +14,13 @@ from wuye_core.extensions import db
 from wuye_core.plugins import services
 
 NAME = "red_property"
-BEIJING = ZoneInfo("Asia/Shanghai")
+BEIJING = services.LOCAL_TZ  # Beijing time, the core's clock
 SIDE = validate.OneOf(("community", "property", "residents"))
 
 
 def today() -> date:
     """Deadlines are calendar dates in Beijing, where the meetings happen."""
-    return datetime.now(BEIJING).date()
+    return services.local_today()
 
 
 def readable(model, object_id: int):
