@@ -81,10 +81,6 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    # Only decorated views are limited (login), and their decorator checks the limits itself; the
-    # check Flask-Limiter also runs before every request is for app-wide limits, which we have none
-    # of — it cost ~0.2 ms on every API call.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
     api = WuyeApi(app)  # one per app: its OpenAPI document describes this app's routes only
     register_error_handlers(app, api)
     identity.init_app(app)
