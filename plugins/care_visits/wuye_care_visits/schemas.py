@@ -238,7 +238,7 @@ class ReferralQuery(Schema):
 class PlanGenerateIn(StrictSchema):
     period = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$"),
+        validate=validate.Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2]|Q[1-4])$"),  # years 1900–2099
         metadata={"description": "月度 2026-11 或季度 2026-Q4 / a month or a quarter"},
     )
 
