@@ -302,7 +302,7 @@ def test_docs_carry_every_hook_and_argument_and_are_current():
         assert doc, f"{name} has no docstring"
         for arg in args:
             assert f"`{arg}`" in doc or arg in reference.split(f"### `{name}(")[1].split(")")[0], (name, arg)
-        assert "Kind:" in doc and "Returns:" in doc or "Receives:" in doc, name
+        assert "Kind:" in doc and ("Returns:" in doc or "Receives:" in doc), name
 
 
 def test_hookspecs_marker_project():

@@ -89,16 +89,27 @@ def open_ticket(community_id: int, *, site_id: int, title: str, category: str, a
     return service.create_ticket(data, actor).id
 
 
-def ticket_summary(ticket_id: int) -> dict | None:
-    """`{"id", "community_id", "title", "status", "kind", "priority"}` of a ticket of the tenant, or None."""
+def ticket_summaries(ticket_ids) -> dict[int, dict]:
+    """`{id: {"id", "community_id", "title", "status", "kind", "priority"}}` of the tenant's tickets
+    among `ticket_ids`, in one query (ids of no ticket of the tenant are left out)."""
+    from sqlalchemy import select
+
     from ..extensions import db
     from ..tickets.models import Ticket
 
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        return None
-    return {"id": ticket.id, "community_id": ticket.community_id, "title": ticket.title,
-            "status": ticket.status.value, "kind": ticket.kind.value, "priority": ticket.priority.value}
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Ticket.id, Ticket.community_id, Ticket.title, Ticket.status, Ticket.kind,
+                                     Ticket.priority).where(Ticket.id.in_(ids))).all()
+    return {row.id: {"id": row.id, "community_id": row.community_id, "title": row.title,
+                     "status": row.status.value, "kind": row.kind.value, "priority": row.priority.value}
+            for row in rows}
+
+
+def ticket_summary(ticket_id: int) -> dict | None:
+    """One ticket's summary (see `ticket_summaries`), or None."""
+    return ticket_summaries([ticket_id]).get(ticket_id)
 
 
 def resolve_ticket(ticket_id: int, actor: str, note: str | None = None) -> bool:

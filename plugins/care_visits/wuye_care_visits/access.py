@@ -78,14 +78,6 @@ def audit(
     db.session.commit()
 
 
-def detached(rows: list) -> list:
-    """Rows taken out of the session: `audit` commits, which would expire them and cost one
-    reload per row when they are serialised afterwards."""
-    for row in rows:
-        db.session.expunge(row)
-    return rows
-
-
 def watermark() -> str:
     from . import clock
 

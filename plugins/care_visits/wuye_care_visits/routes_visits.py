@@ -16,7 +16,7 @@ from wuye_core.extensions import db
 
 from . import schemas as s
 from . import service, vocab
-from .access import audit, care_community, care_object, detached, gate
+from .access import audit, care_community, care_object, gate
 from .models import CarePerson, CarePhoto, CareReferral, CareVisit
 
 blp = Blueprint(
@@ -88,7 +88,7 @@ class Visits(MethodView):
             .limit(args["per_page"])
             .offset((args["page"] - 1) * args["per_page"])
         )
-        rows = detached(db.session.scalars(stmt).all())
+        rows = db.session.scalars(stmt).all()
         audit("list_visits", community_id, args.get("person_id"))
         return rows
 
@@ -169,7 +169,7 @@ class Referrals(MethodView):
             stmt = stmt.where(CareReferral.status == args["status"])
         if args.get("open"):
             stmt = stmt.where(CareReferral.status.in_(("open", "accepted")))
-        rows = detached(db.session.scalars(stmt.order_by(CareReferral.id).limit(500)).all())
+        rows = db.session.scalars(stmt.order_by(CareReferral.id).limit(500)).all()
         audit("list_referrals", community_id)
         return rows
 

@@ -23,6 +23,11 @@ def today() -> date:
     return services.local_today()
 
 
+def config(community_id: int) -> dict:
+    """The plugin's config for the community (defaults filled in)."""
+    return services.plugin_config(NAME, community_id)
+
+
 def readable(model, object_id: int):
     """The object, if the caller may read its community and the plugin is on there; else 404.
 

@@ -114,20 +114,20 @@ def _resolution_rows(stmt):
     day = today()
     follow_ups = dict(
         db.session.execute(
-            select(FollowUp.resolution_id, func.count(FollowUp.id)).group_by(FollowUp.resolution_id)
+            select(FollowUp.resolution_id, func.count(FollowUp.id))
+            .where(FollowUp.resolution_id.in_(stmt.with_only_columns(Resolution.id)))
+            .group_by(FollowUp.resolution_id)
         ).all()
     )
-    meetings = {}
     rows = []
-    for r in db.session.scalars(stmt.order_by(Resolution.due_on, Resolution.id)):
-        if r.meeting_id not in meetings:
-            meetings[r.meeting_id] = db.session.get(Meeting, r.meeting_id).scheduled_on
+    listed = stmt.add_columns(Meeting.scheduled_on).join(Meeting, Meeting.id == Resolution.meeting_id)
+    for r, scheduled_on in db.session.execute(listed.order_by(Resolution.due_on, Resolution.id)):
         overdue = r.status in ("open", "in_progress") and r.due_on < day
         on_time = None if r.done_on is None else r.done_on <= r.due_on
         rows.append(
             [
                 r.id,
-                meetings[r.meeting_id],
+                scheduled_on,
                 r.agenda_item_id,
                 r.text,
                 SIDE_LABELS.get(r.owner_side),

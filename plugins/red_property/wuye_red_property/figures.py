@@ -32,23 +32,14 @@ def escalated_tickets(
     community_id: int, start: date | None = None, end: date | None = None
 ) -> tuple[int, int]:
     """(tickets escalated to the agenda, those of them resolved or closed now)."""
-    stmt = (
-        select(AgendaItem.ticket_id)
-        .where(AgendaItem.community_id == community_id, AgendaItem.ticket_id.is_not(None))
-        .distinct()
-    )
-    ids = list(db.session.scalars(stmt))
-    if start is not None:
-        rows = db.session.execute(
-            select(AgendaItem.ticket_id, AgendaItem.created_at).where(
-                AgendaItem.community_id == community_id, AgendaItem.ticket_id.is_not(None)
-            )
-        ).all()
-        ids = sorted({t for t, at in rows if start <= at.astimezone(BEIJING).date() <= end})
-    resolved = 0
-    for ticket_id in ids:
-        summary = services.ticket_summary(ticket_id)
-        resolved += bool(summary and summary["status"] in ("resolved", "closed"))
+    rows = db.session.execute(
+        select(AgendaItem.ticket_id, AgendaItem.created_at).where(
+            AgendaItem.community_id == community_id, AgendaItem.ticket_id.is_not(None)
+        )
+    ).all()
+    ids = {t for t, at in rows if start is None or start <= at.astimezone(BEIJING).date() <= end}
+    summaries = services.ticket_summaries(ids)
+    resolved = sum(summaries.get(t, {}).get("status") in ("resolved", "closed") for t in ids)
     return len(ids), resolved
 
 

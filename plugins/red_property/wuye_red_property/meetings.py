@@ -15,7 +15,7 @@ from wuye_core.errors import ErrorSchema
 from wuye_core.extensions import db
 from wuye_core.plugins import services
 
-from .common import NAME, SIDE, label, readable, require_write, today, txt, writable
+from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
 from .config import CADENCES
 from .models import AgendaItem, Meeting, Participant, Resolution
 
@@ -136,18 +136,12 @@ def next_date(community_id: int, cadence: str):
     return max(today(), last + timedelta(days=CADENCES[cadence]))
 
 
-def config_of(community_id: int) -> dict:
-    from .plugin import community_config
-
-    return community_config(community_id)
-
-
 def create_meeting(community_id: int, data: dict) -> Meeting:
-    config = config_of(community_id)
+    settings = config(community_id)
     meeting = Meeting(
         community_id=community_id,
-        title=data.get("title") or config["meeting_title"],
-        scheduled_on=data.get("scheduled_on") or next_date(community_id, config["cadence"]),
+        title=data.get("title") or settings["meeting_title"],
+        scheduled_on=data.get("scheduled_on") or next_date(community_id, settings["cadence"]),
         location=data.get("location"),
         status="planned",
     )

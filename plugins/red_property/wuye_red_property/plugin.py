@@ -7,19 +7,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from wuye_core.extensions import db
-from wuye_core.plugins import Link, PluginInfo, Role, Schedule, hookimpl, services
+from wuye_core.plugins import Link, PluginInfo, Role, Schedule, hookimpl
 
 from . import agenda, coverage, exports, integration, liaison, meetings, resolutions, sla
 from . import demo as demo_data
 from . import figures as dashboard
-from .common import NAME
+from .common import NAME, config
 from .config import RedPropertyConfig
 from .jobs import DAY, JOBS
 from .models import MODELS, AgendaItem
-
-
-def community_config(community_id: int) -> dict:
-    return services.plugin_config(NAME, community_id)
 
 
 @hookimpl
@@ -84,7 +80,7 @@ def wuye_schedules():
 
 @hookimpl
 def wuye_ticket_sla_policy(community_id, priority):
-    return sla.policy(community_config(community_id), priority)
+    return sla.policy(config(community_id), priority)
 
 
 @hookimpl

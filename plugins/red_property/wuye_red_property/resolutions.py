@@ -18,7 +18,7 @@ from wuye_core.extensions import db
 from wuye_core.plugins import services
 
 from .agenda import close_item
-from .common import NAME, SIDE, label, readable, require_write, today, txt, writable
+from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
 from .models import AgendaItem, FollowUp, Meeting, Resolution
 
 blp = Blueprint("red_property_resolutions", __name__, description="联席会议决议 / Resolutions")
@@ -111,19 +111,15 @@ class ResolutionFollowUpResult(StrictSchema):
 
 
 def default_due(community_id: int):
-    from .plugin import community_config
-
-    return today() + timedelta(days=community_config(community_id)["resolution_days"])
+    return today() + timedelta(days=config(community_id)["resolution_days"])
 
 
 def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
     """Resolve the tickets escalated to the resolution's agenda item; a ticket whose state does not
     allow it (not yet accepted, already closed…) is reported, not an error."""
-    from .plugin import community_config
-
     if (
         resolution.agenda_item_id is None
-        or not community_config(resolution.community_id)["resolve_linked_tickets"]
+        or not config(resolution.community_id)["resolve_linked_tickets"]
     ):
         return []
     ticket_id = db.session.scalar(
