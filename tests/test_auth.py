@@ -7,7 +7,9 @@ import time
 import jwt
 from sqlalchemy import text
 
-from wuye_core.testing import ApiClient, login
+from wuye_core.app import create_app
+from wuye_core.auth.tokens import issue_token
+from wuye_core.testing import ApiClient, login, settings_for
 
 
 def _token(app, **body):
@@ -135,3 +137,29 @@ def test_the_tenant_comes_from_the_token_not_the_request(app, make_tenant, regis
         assert body["total"] == 0
     r = b.admin.post("/api/v1/communities", json={"name": "x", "code": "x1", "tenant_id": a.id})
     assert r.status_code == 422 and "tenant_id" in r.get_json()["errors"]["json"]
+
+
+def test_other_workers_see_a_deactivation_within_the_identity_cache_time(backend, app, make_tenant,
+                                                                        wuye_plugin_entry_points):
+    """Each worker process remembers a token's user for `auth_cache_seconds`; the worker that
+    made the change forgets at once (the test above), another one within those seconds."""
+    other_worker = create_app(settings_for(backend, auth_cache_seconds=1), plugin_entry_points=wuye_plugin_entry_points)
+    acme = make_tenant("acme")
+    acme.user("clerk", "readonly")
+    there = login(other_worker, "acme", "clerk", "password-123")
+    assert there.get("/api/v1/communities").status_code == 200
+    clerk = next(u for u in acme.admin.get("/api/v1/users").get_json()["items"] if u["username"] == "clerk")
+    assert acme.admin.delete(f"/api/v1/users/{clerk['id']}").status_code == 204
+    assert there.get("/api/v1/communities").status_code == 200  # still in that worker's cache
+    time.sleep(1.1)
+    assert there.get("/api/v1/communities").status_code == 401
+
+
+def test_an_expired_token_is_refused_although_it_was_verified_before(app, make_tenant):
+    acme = make_tenant("acme")
+    admin = next(u for u in acme.admin.get("/api/v1/users").get_json()["items"] if u["username"] == "admin")
+    token = issue_token(app.config["SECRET_KEY"], 2, kind="staff", user_id=admin["id"], tenant_id=acme.id)
+    client = ApiClient(app.test_client(), token)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    time.sleep(2.1)
+    assert client.get("/api/v1/auth/me").status_code == 401

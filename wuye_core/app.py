@@ -16,6 +16,7 @@ from .auth.passwords import configure_hasher
 from .common.encryption import configure_encryption
 from .common.fields import IdConverter
 from .config import Settings
+from .db_pool import ping_idle_connections
 from .errors import WuyeApi, register_error_handlers
 from .extensions import babel, db, limiter, migrate
 from .i18n import select_locale
@@ -38,7 +39,6 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
         WUYE=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url(),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
@@ -119,6 +119,7 @@ def _migration_locations(config):
 
 
 def _configure_engine(engine) -> None:
+    ping_idle_connections(engine)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from .app import create_app
+from .common import dumping
 from .config import Settings
 from .extensions import db, limiter
 
@@ -128,6 +129,7 @@ def app(backend, wuye_plugin_entry_points):
     """The app, migrated with the real migrations (core and plugins), connected as a
     non-owner role on PostgreSQL."""
     application = create_app(settings_for(backend), plugin_entry_points=wuye_plugin_entry_points)
+    dumping.CHECK = True  # every response of the suite is dumped both ways and compared
     application.config["TESTING"] = True
     with application.app_context():
         from flask_migrate import upgrade
@@ -164,6 +166,7 @@ def _clean_database(request):
         with app.app_context():
             db.session.remove()
             limiter.reset()
+        app.extensions["wuye_identity_cache"].clear()  # user ids start over
         _empty_all_tables(app)
         app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
 

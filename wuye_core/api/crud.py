@@ -159,7 +159,8 @@ def delete_item(resource: Resource, obj) -> None:
 
 def register_crud(blp: Blueprint, resource: Resource) -> None:
     path_param = f"{resource.singular}_id"
-    query = resource.query_schema
+    # Schema instances, not classes: webargs builds a new instance from a class on every request.
+    query = resource.query_schema()
     page = page_schema(resource.out_schema)
 
     def documented_errors(view, codes=(401, 403, 404)):
@@ -176,7 +177,7 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
             """列表（分页）/ List (paged)"""
             return paginate(list_statement(resource, args), resource.model, args["page"], args["per_page"])
 
-        @blp.arguments(resource.create_schema)
+        @blp.arguments(resource.create_schema())
         @blp.response(201, resource.out_schema)
         @documented_errors
         def post(self, data):
@@ -191,7 +192,7 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
             """查看 / Read"""
             return _get_readable(resource, path[path_param])
 
-        @blp.arguments(resource.update_schema)
+        @blp.arguments(resource.update_schema())
         @blp.response(200, resource.out_schema)
         @documented_errors
         def put(self, data, **path):

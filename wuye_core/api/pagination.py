@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func
 
+from ..common.dumping import FastDumpSchema
 from ..extensions import db
 
 MAX_PER_PAGE = 100
@@ -22,7 +23,7 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     """`{"items": [...], "total", "page", "per_page"}` for the given item schema."""
     name = item_schema.__name__.removesuffix("Schema") + "Page"
     if name not in _page_schemas:
-        _page_schemas[name] = Schema.from_dict(
+        _page_schemas[name] = FastDumpSchema.from_dict(
             {
                 "items": fields.List(fields.Nested(item_schema)),
                 "total": fields.Integer(),

@@ -1,8 +1,10 @@
 """Authentication of every API request, before any view runs (default deny).
 
 The token names the user and, for staff, the tenant. The tenant is entered here, once, before
-the first query, so every later query of the request is scoped to it. Users and tenants are
-re-read on every request: deactivating either takes effect at once.
+the first query, so every later query of the request is scoped to it. The user, its grants and
+its tenant are re-read when the per-process cache (identity_cache.py) has no fresh entry:
+deactivating either takes effect at once in the process that did it, within
+`auth_cache_seconds` (5) in the others.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import bindparam, select
 from ..extensions import db
 from ..tenancy import Tenant, enter_tenant
 from ..tenancy.context import reset_tenant
+from .identity_cache import CachedStaff, identity_cache
 from .models import PlatformOperator, RoleGrant, StaffUser
 from .roles import Identity
 from .tokens import read_token
@@ -56,16 +59,22 @@ def authenticate() -> None:
             abort(401)
         g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username)
         return
-    enter_tenant(claims["tid"])
-    # One round trip on the hot path: the user, whether the tenant is active, and the grants (one
-    # row per grant, outer-joined). Plain columns, not entities: no ORM objects to build per request.
-    rows = db.session.execute(_STAFF_LOOKUP, {"user_id": int(claims["sub"])}).all()
-    if not rows or not rows[0][1] or not rows[0][2]:
-        abort(401)
-    grants = tuple((role, community_id) for *_, role, community_id in rows if role is not None)
-    g.identity = Identity(kind="staff", user_id=int(claims["sub"]), username=rows[0][0], tenant_id=claims["tid"],
-                          grants=grants)
-    g.plugins_version = rows[0][3]  # keys the per-process cache of enabled plugins
+    tenant_id, user_id = claims["tid"], int(claims["sub"])
+    enter_tenant(tenant_id)
+    cache = identity_cache()
+    staff = cache.get(tenant_id, user_id)
+    if staff is None:
+        # One round trip: the user, whether the tenant is active, and the grants (one row per
+        # grant, outer-joined). Plain columns, not entities: no ORM objects to build.
+        rows = db.session.execute(_STAFF_LOOKUP, {"user_id": user_id}).all()
+        if not rows or not rows[0][1] or not rows[0][2]:
+            abort(401)
+        grants = tuple((role, community_id) for *_, role, community_id in rows if role is not None)
+        staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3])
+        cache.put(tenant_id, user_id, staff)
+    g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
+                          grants=staff.grants)
+    g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins
 
 
 def forget_tenant(exc=None) -> None:
@@ -73,5 +82,8 @@ def forget_tenant(exc=None) -> None:
 
 
 def init_app(app) -> None:
+    from . import identity_cache as cache_module
+
+    cache_module.install(app)
     app.before_request(authenticate)
     app.teardown_appcontext(forget_tenant)

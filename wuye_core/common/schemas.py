@@ -1,9 +1,12 @@
-"""Base schema: unknown fields are an error (a typo must not be silently dropped)."""
+"""Base schema: unknown fields are an error (a typo must not be silently dropped); responses
+are dumped by the faster path of common/dumping.py."""
 
 from marshmallow import RAISE, Schema
 
+from .dumping import FastDumpSchema
 
-class StrictSchema(Schema):
+
+class StrictSchema(FastDumpSchema):
     class Meta:
         unknown = RAISE
 

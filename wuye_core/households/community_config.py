@@ -6,6 +6,8 @@ Unknown sections are refused, so a typo cannot hide in stored config.
 
 from __future__ import annotations
 
+import copy
+
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError
 
@@ -27,6 +29,7 @@ _sections: dict[str, type[Schema]] = {"core": CoreSection}
 
 def register_section(name: str, schema: type[Schema]) -> None:
     _sections[name] = schema
+    _merged.clear()
 
 
 def check_config(document: dict) -> tuple[dict, dict]:
@@ -56,14 +59,33 @@ def sections() -> dict[str, type[Schema]]:
 
 
 def effective_config(community: Community) -> dict:
-    """Stored config with defaults for sections added since it was saved."""
+    """Stored config with defaults for sections added since it was saved (a copy of your own)."""
+    return copy.deepcopy(shared_effective_config(community))
+
+
+_MERGED_MAX = 1024
+_merged: dict[tuple[int, str], dict] = {}
+
+
+def shared_effective_config(community: Community) -> dict:
+    """The same, shared between callers: read it, never modify it.
+
+    Every ticket reads its community's config (categories, SLA); loading each section with its
+    schema took longer than the ticket's INSERTs. The result depends on the stored document and
+    the registered sections only, so it is remembered under exactly those."""
     stored = community.config or {}
-    merged = {}
-    for name, schema in _sections.items():
-        try:
-            merged[name] = schema().load(stored.get(name) or {})
-        except ValidationError:
-            merged[name] = stored.get(name)  # stored before a stricter schema: show as is
+    key = (len(_sections), repr(stored))
+    merged = _merged.get(key)
+    if merged is None:
+        merged = {}
+        for name, schema in _sections.items():
+            try:
+                merged[name] = schema().load(stored.get(name) or {})
+            except ValidationError:
+                merged[name] = stored.get(name)  # stored before a stricter schema: show as is
+        if len(_merged) >= _MERGED_MAX:
+            _merged.clear()
+        _merged[key] = merged
     return merged
 
 

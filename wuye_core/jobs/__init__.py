@@ -29,6 +29,7 @@ class Policy:
 
 POLICIES = {
     "wuye_core.jobs.tasks.deliver_outbox_event": Policy(timeout=60, retries=(5, 30, 120, 600, 1800)),
+    "wuye_core.jobs.tasks.deliver_pending_events": Policy(timeout=300, retries=(5, 30, 120, 600, 1800)),
     "wuye_core.jobs.tasks.check_sla": Policy(timeout=300, retries=(30,)),
     "wuye_core.jobs.tasks.auto_close": Policy(timeout=300, retries=(60,)),
     "wuye_core.jobs.tasks.sweep_outbox": Policy(timeout=120, retries=()),

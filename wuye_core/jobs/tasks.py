@@ -65,6 +65,16 @@ def deliver_outbox_event(tenant_id: int, outbox_id: int) -> bool:
     return _in_app(run)
 
 
+def deliver_pending_events(tenant_id: int) -> int:
+    def run():
+        from ..events.relay import deliver_pending
+
+        with tenant_context(tenant_id):
+            return deliver_pending()
+
+    return _in_app(run)
+
+
 def _in_every_tenant(path: str) -> int:
     """Run the function at `path` once in each active tenant's context; the sum of what it returns."""
 

@@ -34,8 +34,10 @@ def enabled_names(community_id: int | None = None) -> frozenset[str]:
     """Installed plugins enabled for the current tenant (and community, if given), plus the core.
 
     Cached per process under (tenant, community, tenant.plugins_version): the version comes with
-    the authentication query, so a request costs no query here, and any change — made by any
-    process — bumps the version and is seen at the next request. Outside requests (jobs) the
+    the authentication, so a request costs no query here, and any change bumps the version. The
+    process that made the change sees it at its next request, other workers within
+    `auth_cache_seconds` (their cached identity carries the version; plugin routes re-check
+    before a 404, so an enabled plugin is reachable at once). Outside requests (jobs) the
     database is asked each time.
     """
     version = g.get("plugins_version") if has_request_context() else None

@@ -156,13 +156,22 @@ def gate_plugin_routes() -> None:
     if plugin_name is None:
         return
     identity = require_staff()
-    if plugin_name not in enabled_names():
+    if not _enabled(plugin_name):
         abort(404)
     community_id = (request.view_args or {}).get("community_id")
     if community_id is not None:
         community = db.session.get(Community, community_id)
-        if community is None or not identity.can_read(community.id) or plugin_name not in enabled_names(community_id):
+        if community is None or not identity.can_read(community.id) or not _enabled(plugin_name, community_id):
             abort(404)
+
+
+def _enabled(plugin_name: str, community_id: int | None = None) -> bool:
+    if plugin_name in enabled_names(community_id):
+        return True
+    # Enabled a moment ago through another worker? This one may know an older plugins_version
+    # for a few seconds (auth/identity_cache.py): ask the database before answering 404.
+    forget_enablement()
+    return plugin_name in enabled_names(community_id)
 
 
 def mount_plugin_blueprints(app, api) -> None:

@@ -77,10 +77,22 @@ def _stamp_writes(session: Session, flush_context, instances) -> None:
                 raise TenantContextError("a row's tenant can never change")
 
 
+_SET_TENANT_RAW = "select set_config('app.tenant_id', %s, true)"
+
+
 def _set_rls_tenant(session: Session, transaction, connection) -> None:
-    if connection.dialect.name == "postgresql":
-        tenant_id = current_tenant_id()
-        connection.execute(_SET_TENANT, {"tenant_id": "" if tenant_id is None else str(tenant_id)})
+    if connection.dialect.name != "postgresql":
+        return
+    tenant_id = current_tenant_id()
+    value = "" if tenant_id is None else str(tenant_id)
+    # Straight to the driver, prepared once per connection: this runs at the start of every
+    # transaction, and SQLAlchemy's statement machinery cost more than the round trip itself.
+    try:
+        connection.connection.driver_connection.execute(_SET_TENANT_RAW, (value,), prepare=True)
+    except Exception:
+        # Let SQLAlchemy see the failure (a lost connection invalidates the pool) and raise it.
+        connection.execute(_SET_TENANT, {"tenant_id": value})
+        raise
 
 
 def apply_tenant_to_open_transaction(tenant_id: int) -> None:

@@ -64,13 +64,13 @@ def _list(args):
 
 @blp.route("", endpoint="tickets_collection")
 class Tickets(MethodView):
-    @blp.arguments(s.TicketQuery, location="query")
+    @blp.arguments(s.TicketQuery(), location="query")
     @blp.response(200, page_schema(s.TicketOut))
     def get(self, args):
         """工单列表 / List tickets (filters; `mine=true` is my queue)"""
         return paginate(_list(args), Ticket, args["page"], args["per_page"])
 
-    @blp.arguments(s.TicketCreate)
+    @blp.arguments(s.TicketCreate())
     @blp.response(201, s.TicketOut)
     @blp.alt_response(403, schema=ErrorSchema)
     def post(self, data):
@@ -96,7 +96,7 @@ class TicketItem(MethodView):
         ticket.plugin_links = [{"plugin": name, **vars(link)} for name, links in results for link in (links or [])]
         return ticket
 
-    @blp.arguments(s.TicketUpdate)
+    @blp.arguments(s.TicketUpdate())
     @blp.response(200, s.TicketOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def patch(self, data, ticket_id):
@@ -115,7 +115,7 @@ class Transitions(MethodView):
         return db.session.scalars(select(TicketTransition).where(TicketTransition.ticket_id == ticket.id)
                                   .order_by(TicketTransition.id)).all()
 
-    @blp.arguments(s.TransitionIn)
+    @blp.arguments(s.TransitionIn())
     @blp.response(200, s.TicketOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="当前状态不允许 / not allowed now (lists allowed_actions)")
@@ -128,7 +128,7 @@ class Transitions(MethodView):
 
 @blp.route("/<int:ticket_id>/rating", endpoint="ticket_rating")
 class Rating(MethodView):
-    @blp.arguments(s.RatingIn)
+    @blp.arguments(s.RatingIn())
     @blp.response(200, s.TicketOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import events
 from ..auth.models import StaffUser
 from ..errors import invalid
 from ..extensions import db
-from ..households.community_config import effective_config
+from ..households.community_config import shared_effective_config
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 from ..i18n import N_
 from . import sla
@@ -26,7 +27,8 @@ def now() -> datetime:
 
 
 def tickets_config(community: Community) -> dict:
-    return effective_config(community)["tickets"]
+    """The community's `tickets` config section (shared: read only)."""
+    return shared_effective_config(community)["tickets"]
 
 
 _PLACES = (("building_id", Building), ("unit_id", Unit), ("household_id", Household),
@@ -38,22 +40,31 @@ def _check_place(data: dict, community: Community) -> None:
 
     One statement for all of them (the site, LEFT JOINed to each other given row by id), not one
     lookup per field: ticket creation is the hottest write path."""
-    given = [(field, model) for field, model in _PLACES if data.get(field) is not None]
-    columns = [Site.community_id]
-    for _, model in given:
-        columns += [model.id, model.community_id, model.site_id]
-    stmt = select(*columns).select_from(Site).where(Site.id == data["site_id"])
-    for field, model in given:
-        stmt = stmt.outerjoin(model, model.id == data[field])
-    row = db.session.execute(stmt).first()
+    given = tuple(field for field, _ in _PLACES if data.get(field) is not None)
+    params = {field: data[field] for field in given}
+    params["site_id"] = data["site_id"]
+    row = db.session.execute(_place_statement(given), params).first()
     if row is None or row[0] != community.id:
         invalid("site_id", N_("Does not exist in this community."))
-    for i, (field, _) in enumerate(given):
+    for i, field in enumerate(given):
         found, community_id, site_id = row[1 + 3 * i: 4 + 3 * i]
         if found is None or community_id != community.id:
             invalid(field, N_("Does not exist in this community."))
         if site_id != data["site_id"]:
             invalid(field, N_("Does not belong to the given site."))
+
+
+@lru_cache(maxsize=len(_PLACES) ** 2 * 4)
+def _place_statement(given: tuple[str, ...]):
+    """Built once per combination of given fields (16 at most), with the ids as parameters."""
+    models = dict(_PLACES)
+    columns = [Site.community_id]
+    for field in given:
+        columns += [models[field].id, models[field].community_id, models[field].site_id]
+    stmt = select(*columns).select_from(Site).where(Site.id == bindparam("site_id"))
+    for field in given:
+        stmt = stmt.outerjoin(models[field], models[field].id == bindparam(field))
+    return stmt
 
 
 def _apply_sla(ticket: Ticket, community: Community) -> None:
