@@ -201,3 +201,22 @@ def test_delivering_an_outbox_event_twice_has_one_effect(app, make_tenant, regis
         assert row.delivered_at is not None  # the synchronous test queue delivered it already
         assert deliver(row.id) is False and deliver(row.id) is False
         assert db.session.get(OutboxEvent, row.id).attempts == 1
+
+
+def test_a_woken_delivery_job_takes_only_events_nobody_has_started(app, make_tenant):
+    """An event whose delivery is under way (attempts > 0) belongs to that delivery or, if it
+    failed, to the sweep's retry: a job woken meanwhile must not deliver it a second time."""
+    from datetime import UTC, datetime
+
+    from wuye_core.events.relay import deliver_pending
+
+    t = make_tenant("acme")
+    with app.test_request_context(), tenant_context(t.id):
+        for event_id, attempts in (("in-flight", 1), ("fresh", 0)):
+            db.session.add(OutboxEvent(event_id=event_id, name="household_created", community_id=None, object_id=1,
+                                       data={}, occurred_at=datetime.now(UTC), attempts=attempts))
+        db.session.commit()
+        assert deliver_pending() == 1
+        rows = {row.event_id: row for row in db.session.scalars(select(OutboxEvent))}
+        assert rows["fresh"].delivered_at is not None and rows["fresh"].attempts == 1
+        assert rows["in-flight"].delivered_at is None and rows["in-flight"].attempts == 1

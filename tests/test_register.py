@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
+
+from wuye_core.app import create_app
+from wuye_core.testing import login, settings_for
 
 VALID_ID_CARD = "11010519491231002X"
 
@@ -79,6 +84,28 @@ def test_pagination_is_stable_and_has_a_total(make_tenant, register):
         r = t.admin.get(f"/api/v1/households?{bad}")
         assert r.status_code == 422, bad
         assert bad.split("=")[0] in r.get_json()["errors"]["query"]
+
+
+def test_list_totals_follow_writes_at_once_here_and_within_the_cache_time_elsewhere(backend, app, make_tenant, register,
+                                                                                  wuye_plugin_entry_points):
+    """Totals are remembered per worker for `list_total_cache_seconds`: the worker that wrote
+    forgets at once (also after a resident's tag changes a filtered total), another within those seconds."""
+    other_worker = create_app(settings_for(backend, list_total_cache_seconds=1),
+                              plugin_entry_points=wuye_plugin_entry_points)
+    t = make_tenant("acme")
+    ids = register(t)
+    there = login(other_worker, "acme", "admin", "admin-pass-123")
+    assert t.admin.get("/api/v1/households").get_json()["total"] == 1
+    assert t.admin.get("/api/v1/households?tag=党员").get_json()["total"] == 1
+    assert there.get("/api/v1/households").get_json()["total"] == 1
+    _households(t, ids["community"], 2)
+    assert t.admin.patch(f"/api/v1/residents/{ids['resident']}", json={"tags": []}).status_code == 200
+    assert t.admin.get("/api/v1/households").get_json()["total"] == 3
+    assert t.admin.get("/api/v1/households?tag=党员").get_json()["total"] == 0
+    stale = there.get("/api/v1/households").get_json()
+    assert stale["total"] == 1 and len(stale["items"]) == 3  # the rows themselves are always fresh
+    time.sleep(1.1)
+    assert there.get("/api/v1/households").get_json()["total"] == 3
 
 
 def test_filters_by_community_site_building_and_tag(make_tenant, register):

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
+from .api import totals
 from .auth import identity
 from .auth.passwords import configure_hasher
 from .common.encryption import configure_encryption
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     api = WuyeApi(app)  # one per app: its OpenAPI document describes this app's routes only
     register_error_handlers(app, api)
     identity.init_app(app)
+    totals.install(app)
 
     _register_blueprints(app, api)
 

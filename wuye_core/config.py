@@ -41,6 +41,9 @@ class Settings:
     # A user's grants and active flag are re-read at most this often per worker process
     # (auth/identity_cache.py); 0 re-reads them on every request.
     auth_cache_seconds: int = 5
+    # The total of a register list page is counted at most this often per worker process and
+    # list (api/totals.py); 0 counts on every page.
+    list_total_cache_seconds: int = 5
     proxy_hops: int = 0  # trusted reverse proxies in front of us (X-Forwarded-For)
     login_limit_per_user: str = "5 per 15 minutes"
     login_limit_per_address: str = "30 per 15 minutes"

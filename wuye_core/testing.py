@@ -167,6 +167,7 @@ def _clean_database(request):
             db.session.remove()
             limiter.reset()
         app.extensions["wuye_identity_cache"].clear()  # user ids start over
+        app.extensions["wuye_totals_cache"].clear()
         _empty_all_tables(app)
         app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
 

@@ -175,7 +175,11 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         @documented_errors
         def get(self, args):
             """列表（分页）/ List (paged)"""
-            return paginate(list_statement(resource, args), resource.model, args["page"], args["per_page"])
+            readable = require_staff().readable_communities()
+            total_key = (resource.name, tuple(sorted((k, repr(v)) for k, v in args.items() if k not in ("page", "per_page"))),
+                         None if readable is None else frozenset(readable))
+            return paginate(list_statement(resource, args), resource.model, args["page"], args["per_page"],
+                            total_key=total_key)
 
         @blp.arguments(resource.create_schema())
         @blp.response(201, resource.out_schema)

@@ -62,7 +62,7 @@ def authenticate() -> None:
     tenant_id, user_id = claims["tid"], int(claims["sub"])
     enter_tenant(tenant_id)
     cache = identity_cache()
-    staff = cache.get(tenant_id, user_id)
+    staff = cache.get((tenant_id, user_id))
     if staff is None:
         # One round trip: the user, whether the tenant is active, and the grants (one row per
         # grant, outer-joined). Plain columns, not entities: no ORM objects to build.
@@ -71,7 +71,7 @@ def authenticate() -> None:
             abort(401)
         grants = tuple((role, community_id) for *_, role, community_id in rows if role is not None)
         staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3])
-        cache.put(tenant_id, user_id, staff)
+        cache.put((tenant_id, user_id), staff)
     g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
                           grants=staff.grants)
     g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins

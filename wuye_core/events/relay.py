@@ -54,23 +54,26 @@ def wake(connection, tenant_id: int) -> None:
 
 
 def deliver_pending() -> int:
-    """The woken job, in the tenant's context: deliver every undelivered event, oldest first."""
+    """The woken job, in the tenant's context: deliver every event not yet attempted, oldest first.
+    Failed attempts are retried by the sweep (per event, with rq's retry schedule)."""
     connection = redis_connection()
     if connection is not None:
         connection.delete(_flag(require_tenant_id()))  # before reading: see relay()
-    ids = db.session.scalars(select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None))
+    ids = db.session.scalars(select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None), OutboxEvent.attempts == 0)
                              .order_by(OutboxEvent.id).limit(PENDING_BATCH)).all()
     db.session.rollback()
-    delivered = sum(deliver(outbox_id) for outbox_id in ids)
+    delivered = sum(deliver(outbox_id, only_new=True) for outbox_id in ids)
     if len(ids) == PENDING_BATCH and connection is not None:
         wake(connection, require_tenant_id())  # more than one batch waiting
     return delivered
 
 
-def deliver(outbox_id: int) -> bool:
-    """Deliver one outbox row to the enabled plugins, once. The caller is in the tenant's context."""
+def deliver(outbox_id: int, only_new: bool = False) -> bool:
+    """Deliver one outbox row to the enabled plugins, once. The caller is in the tenant's context.
+    `only_new`: only if no delivery was ever started (the woken job's way: it must not pick up an
+    event that another job is delivering right now, nor one that failed and waits for its retry)."""
     row = db.session.get(OutboxEvent, outbox_id, with_for_update={"skip_locked": True})
-    if row is None or row.delivered_at is not None:
+    if row is None or row.delivered_at is not None or (only_new and row.attempts):
         db.session.rollback()
         return False  # already delivered (or being delivered by someone else): one effect only
     row.attempts += 1

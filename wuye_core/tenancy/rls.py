@@ -9,7 +9,9 @@ FORCE makes the policy apply to the table owner as well.
 from __future__ import annotations
 
 POLICY = "tenant_isolation"
-TENANT_PREDICATE = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::integer"
+# The transaction's tenant, as SQL; the ORM scoping (scoping.py) compares with the very same text.
+CURRENT_TENANT_SQL = "nullif(current_setting('app.tenant_id', true), '')::integer"
+TENANT_PREDICATE = f"tenant_id = {CURRENT_TENANT_SQL}"
 
 
 def rls_statements(table: str) -> list[str]:
