@@ -489,13 +489,13 @@ def profile(args, slugs, bodies, bare_bodies, wuye_env, say) -> dict:
     import wuye_core.tickets.sla as sla_mod
 
     segments = Segments()
-    segments.wrap(identity_mod, "authenticate", "authentication: token, tenant, user+grants SELECT")
-    segments.wrap(service_mod, "_check_place", "place checks: session.get site, building, unit, household")
-    segments.wrap(service_mod, "tickets_config", "community config (effective_config), 2 calls")
+    segments.wrap(identity_mod, "authenticate", "authentication: token, identity (cached per worker)")
+    segments.wrap(service_mod, "_community_and_place", "community + place checks + ticket id: one SELECT")
+    segments.wrap(service_mod, "tickets_config", "community config (merged once per document), 2 calls")
     segments.wrap(sla_mod, "resolve_policy", "SLA hook: enablement lookup (SQL) + dispatch")
     segments.wrap(events_mod, "commit", "events.commit(): flush 3 INSERTs + COMMIT + relay")
-    segments.wrap(relay_mod, "relay", "relay: rq enqueue of the event's job")
-    segments.wrap(schemas_mod.TicketOut, "dump", "response: reload expired ticket (new transaction) + dump")
+    segments.wrap(relay_mod, "relay", "relay: wake the tenant's delivery job (SET NX)")
+    segments.wrap(schemas_mod.TicketOut, "dump", "response: dump")
 
     from wuye_core.app import create_app
     from wuye_core.config import Settings
@@ -536,7 +536,7 @@ def profile(args, slugs, bodies, bare_bodies, wuye_env, say) -> dict:
         f"ms)")
     seg, (tw, tc) = found["wuye"]["segments_ms"], found["wuye"]["segments_total_ms"]
     say(f"  where wuye's time goes ({n} more requests, wrappers around these functions; wall / CPU ms per request):")
-    relay = seg.get("relay: rq enqueue of the event's job", (0.0, 0.0))
+    relay = seg.get("relay: wake the tenant's delivery job (SET NX)", (0.0, 0.0))
     named = 0.0, 0.0
     for label, (w, c) in seg.items():
         if label.startswith("events.commit"):

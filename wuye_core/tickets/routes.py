@@ -76,12 +76,14 @@ class Tickets(MethodView):
     def post(self, data):
         """提交工单 / Submit a ticket (staff, also on a resident's behalf)"""
         identity = require_staff()
-        community = db.session.get(Community, data["community_id"])
-        if community is None or not identity.can_read(community.id):
-            invalid("community_id", N_("Does not exist."))
-        if not identity.can_write(community.id):
-            abort(403)
-        return service.create_ticket(data, identity.username)
+
+        def authorize(community: Community) -> None:
+            if not identity.can_read(community.id):
+                invalid("community_id", N_("Does not exist."))
+            if not identity.can_write(community.id):
+                abort(403)
+
+        return service.create_ticket(data, identity.username, authorize=authorize)
 
 
 @blp.route("/<int:ticket_id>", endpoint="tickets_item")

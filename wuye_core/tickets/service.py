@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask_smorest import abort
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, literal_column, select
 
 from .. import events
 from ..auth.models import StaffUser
@@ -35,36 +36,49 @@ _PLACES = (("building_id", Building), ("unit_id", Unit), ("household_id", Househ
            ("reporter_resident_id", Resident))
 
 
-def _check_place(data: dict, community: Community) -> None:
-    """The site, building, unit, household and reporter must all lie in the ticket's community.
-
-    One statement for all of them (the site, LEFT JOINed to each other given row by id), not one
-    lookup per field: ticket creation is the hottest write path."""
+def _community_and_place(data: dict) -> tuple[Community | None, tuple, int | None]:
+    """The ticket's community, the place checks and (PostgreSQL) the new ticket's id, in one
+    statement: the community with its site, building, unit, household and reporter LEFT JOINed by
+    id — ticket creation is the hottest write path, and each statement costs a round trip and
+    more Python than the work it does."""
     given = tuple(field for field, _ in _PLACES if data.get(field) is not None)
     params = {field: data[field] for field in given}
-    params["site_id"] = data["site_id"]
-    row = db.session.execute(_place_statement(given), params).first()
-    if row is None or row[0] != community.id:
+    params.update(community_id=data["community_id"], site_id=data["site_id"])
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    row = db.session.execute(_community_statement(given, postgresql), params).first()
+    if row is None:
+        return None, (), None
+    return row[0], row[1:-1] if postgresql else row[1:], row[-1] if postgresql else None
+
+
+def _check_place(data: dict, community: Community, place: tuple) -> None:
+    """The site, building, unit, household and reporter must all lie in the ticket's community."""
+    if place[0] != community.id:
         invalid("site_id", N_("Does not exist in this community."))
+    given = [field for field, _ in _PLACES if data.get(field) is not None]
     for i, field in enumerate(given):
-        found, community_id, site_id = row[1 + 3 * i: 4 + 3 * i]
+        found, community_id, site_id = place[1 + 3 * i: 4 + 3 * i]
         if found is None or community_id != community.id:
             invalid(field, N_("Does not exist in this community."))
         if site_id != data["site_id"]:
             invalid(field, N_("Does not belong to the given site."))
 
 
-@lru_cache(maxsize=len(_PLACES) ** 2 * 4)
-def _place_statement(given: tuple[str, ...]):
-    """Built once per combination of given fields (16 at most), with the ids as parameters."""
+@lru_cache(maxsize=64)
+def _community_statement(given: tuple[str, ...], postgresql: bool):
+    """Built once per combination of given fields (16 at most) and dialect, ids as parameters.
+    On PostgreSQL the new ticket's id comes from its sequence here, so the ticket, its history
+    row and its outbox event are written in one flush (SQLite learns the id from the INSERT)."""
     models = dict(_PLACES)
-    columns = [Site.community_id]
+    columns = [Community, Site.community_id]
     for field in given:
         columns += [models[field].id, models[field].community_id, models[field].site_id]
-    stmt = select(*columns).select_from(Site).where(Site.id == bindparam("site_id"))
+    if postgresql:
+        columns.append(literal_column("nextval('tickets_id_seq')", Integer))
+    stmt = select(*columns).select_from(Community).outerjoin(Site, Site.id == bindparam("site_id"))
     for field in given:
         stmt = stmt.outerjoin(models[field], models[field].id == bindparam(field))
-    return stmt
+    return stmt.where(Community.id == bindparam("community_id"))
 
 
 def _apply_sla(ticket: Ticket, community: Community) -> None:
@@ -79,16 +93,24 @@ def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: s
                                     to_status=ticket.status.value, actor=actor, note=note, at=now()))
 
 
-def create_ticket(data: dict, actor: str) -> Ticket:
-    community = db.session.get(Community, data["community_id"])
-    _check_place(data, community)
+def create_ticket(data: dict, actor: str, authorize: Callable[[Community], None] | None = None) -> Ticket:
+    """Validate and write a new ticket. `authorize(community)` may refuse (abort) before anything
+    about the place is revealed; the HTTP layer checks the caller's permissions there."""
+    community, place, ticket_id = _community_and_place(data)
+    if community is None:
+        invalid("community_id", N_("Does not exist."))
+    if authorize is not None:
+        authorize(community)
+    _check_place(data, community, place)
     if data["category"] not in tickets_config(community)["categories"]:
         invalid("category", N_("Not one of this community's ticket categories."))
-    ticket = Ticket(**data, status=Status.submitted, created_by=actor, created_at=now(), reopened_count=0)
+    ticket = Ticket(**data, id=ticket_id, status=Status.submitted, created_by=actor, created_at=now(),
+                    reopened_count=0)
     ticket.tenant_id = community.tenant_id
     _apply_sla(ticket, community)
     db.session.add(ticket)
-    db.session.flush()
+    if ticket_id is None:
+        db.session.flush()  # SQLite: the id comes from the INSERT
     _log(ticket, "submit", None, actor)
     events.record("ticket_created", ticket.community_id, ticket.id, actor=actor, kind=ticket.kind.value,
                   category=ticket.category, priority=ticket.priority.value, channel=ticket.channel.value)
