@@ -85,7 +85,7 @@ def open_ticket(community_id: int, *, site_id: int, title: str, category: str, a
     try:
         data = TicketCreate().load(payload)
     except ValidationError as exc:
-        abort(422, message="Invalid ticket.", errors={"json": exc.messages})
+        abort(422, errors={"json": exc.messages})  # the core's own 422: message in the caller's language
     return service.create_ticket(data, actor).id
 
 
