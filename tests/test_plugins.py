@@ -83,6 +83,46 @@ def test_services_plugin_config_gives_a_communitys_config_with_defaults(app, mak
         assert services.plugin_config("no_such_plugin", other) == {}
 
 
+def test_plugin_config_is_remembered_per_plugins_version_in_requests(app, backend, make_tenant, register,
+                                                                     enable_plugin, owner_engine):
+    """In a request, a plugin's config is read once per tenant plugins_version (every change made
+    through wuye bumps it); a copy is handed out, so a caller cannot spoil the remembered one."""
+    from flask import g
+    from sqlalchemy import text
+
+    from wuye_core.plugins import services
+    from wuye_core.tenancy import tenant_context
+
+    t = make_tenant("acme")
+    ids = register(t)
+    enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
+
+    def as_owner(conn):  # RLS is forced for the owner too: name the tenant first
+        if backend.is_postgresql:
+            conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(t.id)})
+        return conn
+
+    def read():
+        with owner_engine.begin() as conn:
+            as_owner(conn)
+            version = conn.execute(text("select plugins_version from tenants where id = :t"), {"t": t.id}).scalar()
+        with app.test_request_context(), tenant_context(t.id):
+            g.plugins_version = version
+            return services.plugin_config("sample", ids["community"])
+
+    first = read()
+    assert first["greeting"] == "您好"
+    first["greeting"] = "spoiled"
+    with owner_engine.begin() as conn:  # behind wuye's back: no version bump, so not seen
+        as_owner(conn).execute(text("update community_plugins set config = :c where plugin = 'sample'"),
+                     {"c": '{"greeting": "背后改的"}'})
+    assert read()["greeting"] == "您好"
+    url = f"/api/v1/communities/{ids['community']}/plugins/sample"
+    version = t.admin.get(url).get_json()["version"]
+    assert t.admin.put(url, json={"enabled": True, "config": {"greeting": "早上好"}, "version": version}).status_code == 200
+    assert read()["greeting"] == "早上好"
+
+
 def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(make_tenant, register, enable_plugin):
     t = make_tenant("acme")
     ids = register(t)

@@ -170,6 +170,7 @@ def _clean_database(request):
         app.extensions["wuye_totals_cache"].clear()
         _empty_all_tables(app)
         app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
+        app.extensions["wuye_plugins"].config_cache.clear()
 
 
 @pytest.fixture

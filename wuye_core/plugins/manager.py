@@ -76,6 +76,8 @@ class PluginHost:
         self.core_names: set[str] = set()
         # (tenant, community, tenant.plugins_version) -> enabled plugin names; see dispatch.py
         self.enabled_cache: dict[tuple, frozenset[str]] = {}
+        # (tenant, community, plugin, tenant.plugins_version) -> its config; see services.plugin_config
+        self.config_cache: dict[tuple, dict] = {}
 
     # -- discovery --------------------------------------------------------------------------------
 

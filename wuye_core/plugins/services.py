@@ -41,19 +41,42 @@ def plugin_enabled(plugin: str, community_id: int) -> bool:
 
 def plugin_config(plugin: str, community_id: int) -> dict:
     """`plugin`'s config for a community of the current tenant, defaults filled in, as its hooks
-    receive it — for views and jobs that are not handed it by a hook. `{}` without a schema."""
-    from marshmallow import ValidationError
-    from sqlalchemy import select
+    receive it — for views and jobs that are not handed it by a hook. `{}` without a schema.
 
-    from ..extensions import db
+    In a request it is remembered per process under the tenant's plugins_version, which every
+    config change bumps (like the enabled plugins, dispatch.enabled_names): a plugin that reads
+    its config for every ticket costs no query. A copy of your own is returned."""
+    import copy
+
+    from flask import g, has_request_context
+
+    from ..tenancy import require_tenant_id
     from .dispatch import host
-    from .enablement import CommunityPlugin, _dumpable
 
     loaded = host().get(plugin)
     if loaded is None or loaded.config_schema is None:
         return {}
+    version = g.get("plugins_version") if has_request_context() else None
+    if version is None:
+        return _read_plugin_config(loaded, community_id)
+    key = (require_tenant_id(), community_id, plugin, version)
+    cache = host().config_cache
+    if key not in cache:
+        if len(cache) >= 20_000:
+            cache.clear()
+        cache[key] = _read_plugin_config(loaded, community_id)
+    return copy.deepcopy(cache[key])
+
+
+def _read_plugin_config(loaded, community_id: int) -> dict:
+    from marshmallow import ValidationError
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .enablement import CommunityPlugin, _dumpable
+
     stored = db.session.scalar(select(CommunityPlugin.config).where(
-        CommunityPlugin.community_id == community_id, CommunityPlugin.plugin == plugin))
+        CommunityPlugin.community_id == community_id, CommunityPlugin.plugin == loaded.name))
     try:
         return _dumpable(loaded.config_schema().load(stored or {}))
     except ValidationError:  # saved under an older, looser schema: the defaults
