@@ -57,7 +57,7 @@ SlowAll = Schema.from_dict(_fields(), name="SlowAll")
 FULL = dict(id=7, as_text=8, name="张三", renamed="r", other="o", flag=1, ratio=0.5, amount=decimal.Decimal("1.20"),
             day=dt.date(2026, 11, 25), at=dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.UTC),
             at_custom=dt.datetime(2026, 1, 2), colour=Colour.RED, colour_name=Colour.GREEN, raw={"a": [1]},
-            with_default="有", inner={"id": 1, "name": "一"}, inners=[SimpleNamespace(id=2, name="二")],
+            with_default="有", inner={"id": 1, "name": "一"}, inners=[SimpleNamespace(id=2, name="二"), None],
             tags=["党员", 3], secret="never shown")
 NONES = {k: None for k in FULL}
 SPARSE = {"id": "12", "name": 5}  # values to convert, most attributes absent

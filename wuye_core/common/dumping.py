@@ -65,7 +65,26 @@ def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
         return _formatter(kind.SERIALIZATION_FUNCS[field.format or kind.DEFAULT_FORMAT])
     if serialize is fields.Enum._serialize and field.by_value and type(field.field)._serialize is fields.Field._serialize:
         return _by_value
+    if serialize is fields.List._serialize and type(field.inner)._serialize is fields.Nested._serialize:
+        return _list_of_nested(field.inner)
     return None
+
+
+def _list_of_nested(nested: fields.Nested) -> Callable[[Any], Any] | None:
+    """A list of nested objects (a page's items) dumped in one go, not one `dump()` per item."""
+    schema = nested.schema
+    if not isinstance(schema, FastDumpSchema) or schema.many or nested.many:
+        return None
+    plan = schema._dump_plan()
+    if plan is None:
+        return None
+
+    def convert(items):
+        if items is None:
+            return None
+        return [None if item is None else _dump_one(schema, plan, item) for item in items]
+
+    return convert
 
 
 def _plan(schema: Schema) -> list[tuple] | None:
@@ -102,10 +121,14 @@ def _dump_one(schema: Schema, plan: list[tuple], obj) -> dict:
 
 
 class FastDumpSchema(Schema):
-    def dump(self, obj: Any, *, many: bool | None = None):
+    def _dump_plan(self) -> list[tuple] | None:
         plan = self.__dict__.get("_wuye_dump_plan", missing)
         if plan is missing:
             plan = self.__dict__["_wuye_dump_plan"] = _plan(self)
+        return plan
+
+    def dump(self, obj: Any, *, many: bool | None = None):
+        plan = self._dump_plan()
         if plan is None:
             return super().dump(obj, many=many)
         many = self.many if many is None else bool(many)
