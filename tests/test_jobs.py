@@ -220,3 +220,27 @@ def test_a_woken_delivery_job_takes_only_events_nobody_has_started(app, make_ten
         rows = {row.event_id: row for row in db.session.scalars(select(OutboxEvent))}
         assert rows["fresh"].delivered_at is not None and rows["fresh"].attempts == 1
         assert rows["in-flight"].delivered_at is None and rows["in-flight"].attempts == 1
+
+
+def test_a_wake_up_that_no_job_took_is_withdrawn(app, backend, make_tenant, monkeypatch):
+    """If the delivery job could not be queued, the tenant's wake-up flag must not stay set for
+    a minute (it would hold back the next commits' wake-ups): the next commit tries again."""
+    if not backend.redis_url:
+        pytest.skip("needs Redis")
+    from wuye_core.events import relay
+    from wuye_core.jobs import redis_connection
+
+    t = make_tenant("acme")
+    with app.test_request_context(), tenant_context(t.id):
+        connection = redis_connection()
+        flag = relay._flag(t.id)
+        connection.delete(flag)
+        monkeypatch.setattr(relay, "enqueue", lambda *args, **kwargs: False)  # as when Redis refuses the job
+        relay.wake(connection, t.id)
+        assert not connection.exists(flag)
+        queued = []
+        monkeypatch.setattr(relay, "enqueue", lambda *args, **kwargs: queued.append(kwargs) or True)
+        relay.wake(connection, t.id)
+        relay.wake(connection, t.id)  # already woken: no second job
+        assert connection.exists(flag) and queued == [{"tenant_id": t.id}]
+        connection.delete(flag)

@@ -47,7 +47,7 @@ class Settings:
     proxy_hops: int = 0  # trusted reverse proxies in front of us (X-Forwarded-For)
     login_limit_per_user: str = "5 per 15 minutes"
     login_limit_per_address: str = "30 per 15 minutes"
-    rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits
+    rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits and the event wake-ups
     rate_limit_storage_url: str | None = None  # default: redis_url, else per-process memory
     # argon2id cost; tests lower it so a suite of hundreds of logins stays quick.
     password_time_cost: int = 3

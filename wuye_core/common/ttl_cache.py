@@ -11,8 +11,6 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
-_MISSING = object()
-
 
 class TtlCache:
     def __init__(self, seconds: float, max_entries: int = 10_000):

@@ -46,9 +46,11 @@ def _flag(tenant_id: int) -> str:
 def wake(connection, tenant_id: int) -> None:
     from redis.exceptions import RedisError
 
+    flag = _flag(tenant_id)
     try:
-        if connection.set(_flag(tenant_id), "1", nx=True, ex=WAKE_TTL):
-            enqueue("wuye_core.jobs.tasks.deliver_pending_events", tenant_id=tenant_id)
+        if connection.set(flag, "1", nx=True, ex=WAKE_TTL) and not enqueue(
+                "wuye_core.jobs.tasks.deliver_pending_events", tenant_id=tenant_id):
+            connection.delete(flag)  # no job took it: let the next commit try again
     except RedisError as exc:
         log.warning("could not wake the event delivery of tenant %s (%s); the sweep will", tenant_id, exc)
 
