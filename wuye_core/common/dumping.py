@@ -60,9 +60,9 @@ def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
         return _as_str
     if serialize is fields.Number._serialize and field.num_type is int and not field.as_string:
         return _as_int
-    if serialize in (fields.DateTime._serialize,) and kind.SERIALIZATION_FUNCS.get(
-            field.format or kind.DEFAULT_FORMAT) is not None:
-        return _formatter(kind.SERIALIZATION_FUNCS[field.format or kind.DEFAULT_FORMAT])
+    if serialize is fields.DateTime._serialize:  # Date too
+        format_func = kind.SERIALIZATION_FUNCS.get(field.format or kind.DEFAULT_FORMAT)
+        return None if format_func is None else _formatter(format_func)
     if serialize is fields.Enum._serialize and field.by_value and type(field.field)._serialize is fields.Field._serialize:
         return _by_value
     if serialize is fields.List._serialize and type(field.inner)._serialize is fields.Nested._serialize:

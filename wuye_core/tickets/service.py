@@ -36,12 +36,16 @@ _PLACES = (("building_id", Building), ("unit_id", Unit), ("household_id", Househ
            ("reporter_resident_id", Resident))
 
 
+def _given_places(data: dict) -> tuple[str, ...]:
+    return tuple(field for field, _ in _PLACES if data.get(field) is not None)
+
+
 def _community_and_place(data: dict) -> tuple[Community | None, tuple, int | None]:
     """The ticket's community, the place checks and (PostgreSQL) the new ticket's id, in one
     statement: the community with its site, building, unit, household and reporter LEFT JOINed by
     id — ticket creation is the hottest write path, and each statement costs a round trip and
     more Python than the work it does."""
-    given = tuple(field for field, _ in _PLACES if data.get(field) is not None)
+    given = _given_places(data)
     params = {field: data[field] for field in given}
     params.update(community_id=data["community_id"], site_id=data["site_id"])
     postgresql = db.session.get_bind().dialect.name == "postgresql"
@@ -52,11 +56,11 @@ def _community_and_place(data: dict) -> tuple[Community | None, tuple, int | Non
 
 
 def _check_place(data: dict, community: Community, place: tuple) -> None:
-    """The site, building, unit, household and reporter must all lie in the ticket's community."""
+    """The site, building, unit, household and reporter must all lie in the ticket's community.
+    `place`: the columns `_community_and_place` read, three per given field, in _PLACES order."""
     if place[0] != community.id:
         invalid("site_id", N_("Does not exist in this community."))
-    given = [field for field, _ in _PLACES if data.get(field) is not None]
-    for i, field in enumerate(given):
+    for i, field in enumerate(_given_places(data)):
         found, community_id, site_id = place[1 + 3 * i: 4 + 3 * i]
         if found is None or community_id != community.id:
             invalid(field, N_("Does not exist in this community."))
