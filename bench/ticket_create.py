@@ -11,10 +11,10 @@ SQLAlchemy endpoint inserting the same row.
    bench/setup_pg.py's functions: 16 tenants x 500 households, migrated as the owner; wuye
    connects as `wuye_app` (no ownership, no BYPASSRLS). Redis db `--redis-url` (default /14, a
    db nobody else uses; it must be empty at the start) is WUYE_REDIS_URL: the rate limiter lives
-   there and the outbox relay enqueues one rq job per event (no worker runs; the queue only grows).
+   there and the outbox relay wakes one delivery job per tenant (no worker runs; the queue only grows).
 2. In-process profile (`--profile-requests` each, Flask test client, one thread): the bare app
    first (before wuye's tenancy hooks are installed on SQLAlchemy's Session class), then wuye:
-   median time per request, SQL statements, pool checkouts (pool_pre_ping: a round trip each),
+   median time per request, SQL statements, pool checkouts,
    Redis connections and commands per request, cProfile own time by package.
    Written to bench/results/ticket_create-profile.txt.
 3. Two gunicorns with the same worker config (household_list.py's Gunicorn: WUYE_ENV=production,
@@ -490,10 +490,11 @@ def profile(args, slugs, bodies, bare_bodies, wuye_env, say) -> dict:
 
     segments = Segments()
     segments.wrap(identity_mod, "authenticate", "authentication: token, identity (cached per worker)")
-    segments.wrap(service_mod, "_community_and_place", "community + place checks + ticket id: one SELECT")
+    segments.wrap(service_mod, "_community_and_place", "transaction start + community and place checks: one SELECT")
     segments.wrap(service_mod, "tickets_config", "community config (merged once per document), 2 calls")
     segments.wrap(sla_mod, "resolve_policy", "SLA hook: enablement lookup (SQL) + dispatch")
-    segments.wrap(events_mod, "commit", "events.commit(): flush 3 INSERTs + COMMIT + relay")
+    segments.wrap(service_mod.direct, "insert_rows", "ticket, history row, outbox row: one INSERT statement")
+    segments.wrap(events_mod, "commit", "events.commit(): COMMIT + relay")
     segments.wrap(relay_mod, "relay", "relay: wake the tenant's delivery job (SET NX)")
     segments.wrap(schemas_mod.TicketOut, "dump", "response: dump")
 
@@ -540,7 +541,7 @@ def profile(args, slugs, bodies, bare_bodies, wuye_env, say) -> dict:
     named = 0.0, 0.0
     for label, (w, c) in seg.items():
         if label.startswith("events.commit"):
-            label, w, c = "events.commit(): flush 3 INSERTs + COMMIT (without relay)", w - relay[0], c - relay[1]
+            label, w, c = "events.commit(): COMMIT (without relay)", w - relay[0], c - relay[1]
         say(f"    {label:<66} {w:6.2f} / {c:5.2f}")
         named = named[0] + w, named[1] + c
     say(f"    {'the rest: WSGI, routing, JSON + marshmallow load, access checks, teardown':<66} "

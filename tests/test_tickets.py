@@ -254,3 +254,12 @@ def test_the_assignee_is_notified_once(app, make_tenant, register):
         service.mark_sla_breaches(datetime.now(UTC) + timedelta(minutes=10))
     kinds = [n["kind"] for n in plumber.get("/api/v1/notifications").get_json()["items"]]
     assert kinds == ["assigned", "sla_breached"]
+
+
+def test_a_new_ticket_is_written_with_every_field_the_api_takes():
+    """create_ticket writes a fixed list of columns (one statement shape); a field added to
+    TicketCreate but not to that list would be accepted and silently dropped."""
+    from wuye_core.tickets.schemas import TicketCreate
+
+    assert set(TicketCreate().fields) <= set(service.NEW_TICKET_COLUMNS)
+    assert set(service.NEW_TICKET_COLUMNS) <= set(Ticket.__table__.columns.keys())

@@ -23,6 +23,11 @@ def forget_on_commit(classes: tuple[type, ...], forget: Callable[[], None]) -> N
         _watchers.append((classes, forget))
 
 
+def note_written(session: Session, classes) -> None:
+    """For writes that bypass the unit of work and ORM statements (tenancy/direct.py)."""
+    _note(session, classes)
+
+
 def _note(session: Session, classes) -> None:
     session.info.setdefault(_CHANGED, set()).update(classes)
 

@@ -3,6 +3,12 @@
     record("household_created", community_id, household.id, unit_id=…)
     commit()   # instead of db.session.commit() where events were recorded
 
+The hottest write path (ticket creation) writes its outbox row in the same statement as the
+change instead (tenancy/direct.py):
+
+    ids = insert_rows((Ticket, {...}), outbox_row("ticket_created", community_id, NewId(0), …))
+    recorded(ids[-1]); commit()
+
 Events carry identifiers and plain values, never ORM objects. After the commit the relay
 hands the new outbox rows to the job queue (rq), or — in the embedded default without Redis —
 delivers them in-process at once. Nothing is enqueued before the transaction commits.
@@ -10,7 +16,8 @@ delivers them in-process at once. Nothing is enqueued before the transaction com
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 
 from ..extensions import db
 from ..plugins.types import Event
@@ -18,16 +25,30 @@ from ..tenancy import require_tenant_id
 from .outbox import OutboxEvent
 
 _PENDING = "wuye_pending_outbox"
+_PENDING_IDS = "wuye_pending_outbox_ids"
+
+
+def outbox_row(name: str, community_id: int | None, object_id, actor: str | None = None,
+               **data) -> tuple[type[OutboxEvent], dict]:
+    """The outbox row of a new event, as (model, values). `object_id` may be a tenancy NewId."""
+    return OutboxEvent, {"event_id": uuid.uuid4().hex, "name": name, "community_id": community_id,
+                         "object_id": object_id, "actor": actor, "data": data, "occurred_at": datetime.now(UTC),
+                         "attempts": 0}
 
 
 def record(name: str, community_id: int | None, object_id: int | None, actor: str | None = None, **data) -> Event:
-    event = Event(name=name, tenant_id=require_tenant_id(), community_id=community_id, object_id=object_id,
-                  data=data, actor=actor)
-    row = OutboxEvent(event_id=event.id, name=name, community_id=community_id, object_id=object_id, actor=actor,
-                      data=data, occurred_at=datetime.fromisoformat(event.occurred_at), attempts=0)
+    tenant_id = require_tenant_id()
+    values = outbox_row(name, community_id, object_id, actor, **data)[1]
+    row = OutboxEvent(**values)
     db.session.add(row)
     db.session.info.setdefault(_PENDING, []).append(row)
-    return event
+    return Event(name=name, tenant_id=tenant_id, community_id=community_id, object_id=object_id, data=data,
+                 actor=actor, id=values["event_id"], occurred_at=values["occurred_at"].isoformat())
+
+
+def recorded(outbox_id: int) -> None:
+    """An outbox row written outside the unit of work (with `outbox_row`): relay it after commit()."""
+    db.session.info.setdefault(_PENDING_IDS, []).append((require_tenant_id(), outbox_id))
 
 
 def commit() -> None:
@@ -38,10 +59,12 @@ def commit() -> None:
         db.session.flush()
         # read the ids now: after the commit the rows are expired and reading them would open
         # another transaction just to reload them
-        ids = [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, [])]
+        ids = db.session.info.pop(_PENDING_IDS, [])
+        ids += [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, [])]
         db.session.commit()
     except Exception:
         db.session.info.pop(_PENDING, None)
+        db.session.info.pop(_PENDING_IDS, None)
         raise
     db.session.info.pop(_PENDING, None)
     if ids:

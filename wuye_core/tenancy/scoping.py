@@ -9,7 +9,8 @@ Installed once on the SQLAlchemy Session class:
   row-level security (tenancy/rls.py) checks the same tenant a second time.
 
 Known holes, closed elsewhere: `text()` SQL is not scoped (no raw SQL on tenant tables outside
-this package), and Core `insert()` rows are only checked, not stamped (use `bulk_insert`).
+this package); Core statements on tenant tables go through tenancy/direct.py, which scopes and
+stamps them the same way.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ _NO_TENANT = with_loader_criteria(TenantScoped, lambda cls: false(), include_ali
 # that every scanned row passed through: +40 % on an OFFSET page, +20 % on a count (bench/README.md).
 # Unset, it matches nothing: it fails closed exactly like the policy.
 # Literally the policy's text: PostgreSQL merges the two conditions only when they are equal.
-_TRANSACTION_TENANT = literal_column(CURRENT_TENANT_SQL, Integer)
-_TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == _TRANSACTION_TENANT,
+TRANSACTION_TENANT = literal_column(CURRENT_TENANT_SQL, Integer)
+_TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == TRANSACTION_TENANT,
                                               include_aliases=True)
 
 

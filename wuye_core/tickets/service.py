@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask_smorest import abort
-from sqlalchemy import Integer, bindparam, literal_column, select
+from sqlalchemy import bindparam, select
 
 from .. import events
 from ..auth.models import StaffUser
@@ -16,6 +17,8 @@ from ..extensions import db
 from ..households.community_config import shared_effective_config
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 from ..i18n import N_
+from ..tenancy import direct
+from ..tenancy.direct import NewId
 from . import sla
 from .models import Ticket, TicketTransition
 from .states import Status, allowed_actions, target
@@ -40,22 +43,30 @@ def _given_places(data: dict) -> tuple[str, ...]:
     return tuple(field for field, _ in _PLACES if data.get(field) is not None)
 
 
-def _community_and_place(data: dict) -> tuple[Community | None, tuple, int | None]:
-    """The ticket's community, the place checks and (PostgreSQL) the new ticket's id, in one
-    statement: the community with its site, building, unit, household and reporter LEFT JOINed by
-    id — ticket creation is the hottest write path, and each statement costs a round trip and
-    more Python than the work it does."""
+@dataclass(frozen=True)
+class CommunityRow:
+    """What creating a ticket reads of its community: a row, not an entity."""
+
+    id: int
+    tenant_id: int
+    config: dict | None
+
+
+def _community_and_place(data: dict) -> tuple[CommunityRow | None, tuple]:
+    """The ticket's community and the place checks, in one statement: the community with its
+    site, building, unit, household and reporter LEFT JOINed by id — ticket creation is the
+    hottest write path, and each statement costs a round trip and more Python than the work it
+    does (hence also a direct statement: tenancy/direct.py)."""
     given = _given_places(data)
     params = {field: data[field] for field in given}
     params.update(community_id=data["community_id"], site_id=data["site_id"])
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    row = db.session.execute(_community_statement(given, postgresql), params).first()
+    row = direct.select_rows(_community_statement(given), params).first()
     if row is None:
-        return None, (), None
-    return row[0], row[1:-1] if postgresql else row[1:], row[-1] if postgresql else None
+        return None, ()
+    return CommunityRow(*row[:3]), row[3:]
 
 
-def _check_place(data: dict, community: Community, place: tuple) -> None:
+def _check_place(data: dict, community: CommunityRow, place: tuple) -> None:
     """The site, building, unit, household and reporter must all lie in the ticket's community.
     `place`: the columns `_community_and_place` read, three per given field, in _PLACES order."""
     if place[0] != community.id:
@@ -68,17 +79,13 @@ def _check_place(data: dict, community: Community, place: tuple) -> None:
             invalid(field, N_("Does not belong to the given site."))
 
 
-@lru_cache(maxsize=64)
-def _community_statement(given: tuple[str, ...], postgresql: bool):
-    """Built once per combination of given fields (16 at most) and dialect, ids as parameters.
-    On PostgreSQL the new ticket's id comes from its sequence here, so the ticket, its history
-    row and its outbox event are written in one flush (SQLite learns the id from the INSERT)."""
+@lru_cache(maxsize=32)
+def _community_statement(given: tuple[str, ...]):
+    """Built once per combination of given fields (16 at most), ids as parameters."""
     models = dict(_PLACES)
-    columns = [Community, Site.community_id]
+    columns = [Community.id, Community.tenant_id, Community.config, Site.community_id]
     for field in given:
         columns += [models[field].id, models[field].community_id, models[field].site_id]
-    if postgresql:
-        columns.append(literal_column("nextval('tickets_id_seq')", Integer))
     stmt = select(*columns).select_from(Community).outerjoin(Site, Site.id == bindparam("site_id"))
     for field in given:
         stmt = stmt.outerjoin(models[field], models[field].id == bindparam(field))
@@ -97,10 +104,13 @@ def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: s
                                     to_status=ticket.status.value, actor=actor, note=note, at=now()))
 
 
-def create_ticket(data: dict, actor: str, authorize: Callable[[Community], None] | None = None) -> Ticket:
+def create_ticket(data: dict, actor: str, authorize: Callable[[CommunityRow], None] | None = None) -> Ticket:
     """Validate and write a new ticket. `authorize(community)` may refuse (abort) before anything
-    about the place is revealed; the HTTP layer checks the caller's permissions there."""
-    community, place, ticket_id = _community_and_place(data)
+    about the place is revealed; the HTTP layer checks the caller's permissions there.
+
+    The ticket, its first history row and its `ticket_created` event are one INSERT statement
+    on PostgreSQL (tenancy/direct.py); the returned ticket is not in the session."""
+    community, place = _community_and_place(data)
     if community is None:
         invalid("community_id", N_("Does not exist."))
     if authorize is not None:
@@ -108,18 +118,29 @@ def create_ticket(data: dict, actor: str, authorize: Callable[[Community], None]
     _check_place(data, community, place)
     if data["category"] not in tickets_config(community)["categories"]:
         invalid("category", N_("Not one of this community's ticket categories."))
-    ticket = Ticket(**data, id=ticket_id, status=Status.submitted, created_by=actor, created_at=now(),
-                    reopened_count=0)
+    at = now()
+    ticket = Ticket(**data, status=Status.submitted, created_by=actor, created_at=at, reopened_count=0)
     ticket.tenant_id = community.tenant_id
     _apply_sla(ticket, community)
-    db.session.add(ticket)
-    if ticket_id is None:
-        db.session.flush()  # SQLite: the id comes from the INSERT
-    _log(ticket, "submit", None, actor)
-    events.record("ticket_created", ticket.community_id, ticket.id, actor=actor, kind=ticket.kind.value,
-                  category=ticket.category, priority=ticket.priority.value, channel=ticket.channel.value)
+    values = {column: getattr(ticket, column) for column in NEW_TICKET_COLUMNS}
+    ticket.id, _, outbox_id = direct.insert_rows(
+        (Ticket, values),
+        (TicketTransition, {"ticket_id": NewId(0), "action": "submit", "from_status": None,
+                            "to_status": Status.submitted.value, "actor": actor, "note": None, "at": at}),
+        events.outbox_row("ticket_created", ticket.community_id, NewId(0), actor=actor, kind=ticket.kind.value,
+                          category=ticket.category, priority=ticket.priority.value, channel=ticket.channel.value))
+    events.recorded(outbox_id)
     events.commit()
     return ticket
+
+
+# What a new ticket is written with, given or not (one statement shape): the fields TicketCreate
+# takes (a test holds the two together) and what creation computes.
+NEW_TICKET_COLUMNS = ("community_id", "site_id", "building_id", "unit_id", "household_id", "location",
+                      "reporter_resident_id", "reporter_name", "reporter_phone", "channel", "kind", "category",
+                      "title", "description", "priority",
+                      "status", "created_by", "created_at", "reopened_count", "arrive_due_at", "resolve_due_at",
+                      "sla_policy")
 
 
 def update_ticket(ticket: Ticket, data: dict, actor: str) -> Ticket:

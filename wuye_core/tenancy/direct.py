@@ -1,0 +1,147 @@
+"""Statements built once and run straight on the session's connection, scoped by the framework.
+
+For the hottest write paths (ticket creation). `session.execute()` and the unit of work cost
+SQLAlchemy more Python per statement than the database spends on it (bench/README.md: an ORM
+select through the session ≈ 1.4 M instructions, the same statement on the connection ≈ 0.5 M;
+three INSERTs through the unit of work ≈ 2 M, one statement ≈ 0.5 M). These helpers skip that
+machinery but not the walls:
+
+- `select_rows(stmt, params)`: a select of ORM columns, built once; the tenant condition is added
+  here, for every tenant table it reads, joins and outer joins included — the same
+  `with_loader_criteria` that scoping.py adds to every ORM statement (the transaction's tenant,
+  as the RLS policy says it, on PostgreSQL; the current tenant as a parameter on SQLite).
+- `insert_rows(rows)`: one row each into several tenant tables, in ONE statement on PostgreSQL
+  (data-modifying CTEs; later rows may name an earlier row's new id with `NewId(i)`), one per
+  row on SQLite. Every row's `tenant_id` is the current tenant, written by the framework (the
+  transaction's setting on PostgreSQL, so it cannot disagree with row-level security).
+
+Both run in the session's transaction: `after_begin` has run `set_config`, RLS applies, and a
+commit or rollback of the session ends them. Both fail closed without a tenant, and inside
+`unscoped()` they refuse (platform work has the ORM for that). Objects are not loaded into the
+identity map: these return plain rows and ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Integer, bindparam, insert, select, true
+from sqlalchemy.engine import Result
+from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.sql import Select
+
+from .context import TenantContextError, is_unscoped, require_tenant_id
+from .models import TenantScoped
+from .scoping import TRANSACTION_TENANT
+
+_TENANT = "wuye_tenant_id"  # the parameter that carries the tenant where the database cannot (SQLite)
+
+
+@dataclass(frozen=True)
+class NewId:
+    """In `insert_rows`: the new id of the `row`-th row (an earlier one)."""
+
+    row: int
+
+
+def _tenant_expression(dialect: str):
+    """The tenant as the statement names it: the transaction's setting (what the RLS policy reads)
+    on PostgreSQL, a parameter filled in from the tenant context on SQLite."""
+    return TRANSACTION_TENANT if dialect == "postgresql" else bindparam(_TENANT, type_=Integer)
+
+
+def _connection_and_tenant():
+    from ..extensions import db
+
+    if is_unscoped():
+        raise TenantContextError("direct statements are tenant work; not inside unscoped()")
+    tenant_id = require_tenant_id()  # fail closed before the transaction starts
+    connection = db.session().connection()
+    return connection, tenant_id
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _scoped(stmt: Select, dialect: str) -> Select:
+    tenant = _tenant_expression(dialect)
+    return stmt.options(with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True))
+
+
+def select_rows(stmt: Select, params: dict) -> Result:
+    """Run a select of ORM columns (built once, at import or in an lru_cache: it is the cache key
+    of its scoped form) in the current tenant. Rows, not entities."""
+    connection, tenant_id = _connection_and_tenant()
+    dialect = connection.dialect.name
+    if dialect != "postgresql":
+        params = {**params, _TENANT: tenant_id}
+    return connection.execute(_scoped(stmt, dialect), params)
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def insert_rows(*rows: tuple[type[TenantScoped], dict]) -> tuple[int, ...]:
+    """Insert `(Model, {column: value})` rows of tenant tables; returns their new ids, in order.
+
+    A value `NewId(i)` stands for the id that row `i` (an earlier one) gets. `tenant_id` is
+    written by the framework; a row may name it only as the current tenant. Columns not named
+    get the database's defaults (Python-side column defaults do not apply: name every value)."""
+    from ..db_changes import note_written
+    from ..extensions import db
+
+    connection, tenant_id = _connection_and_tenant()
+    shape, values = [], []
+    for i, (model, row) in enumerate(rows):
+        if not issubclass(model, TenantScoped):
+            raise TypeError(f"{model.__name__} is not a tenant table")
+        if row.get("tenant_id", tenant_id) != tenant_id:
+            raise TenantContextError("refusing to write a row for another tenant")
+        row = {k: v for k, v in row.items() if k != "tenant_id"}
+        for v in row.values():
+            if isinstance(v, NewId) and not 0 <= v.row < i:
+                raise ValueError(f"row {i}: NewId({v.row}) must name an earlier row")
+        shape.append((model, tuple((k, v.row if isinstance(v, NewId) else None) for k, v in row.items())))
+        values.append(row)
+    note_written(db.session(), {model for model, _ in rows})
+    if connection.dialect.name == "postgresql":
+        params = {f"r{i}_{k}": v for i, row in enumerate(values) for k, v in row.items() if not isinstance(v, NewId)}
+        return tuple(connection.execute(_one_statement(tuple(shape)), params).one())
+    ids: list[int] = []
+    for (model, columns), row in zip(shape, values, strict=True):  # SQLite has no DML in CTEs: one by one
+        params = {k: ids[v.row] if isinstance(v, NewId) else v for k, v in row.items()}
+        params[_TENANT] = tenant_id
+        ids.append(connection.execute(_single_insert(model, columns), params).scalar_one())
+    return tuple(ids)
+
+
+@lru_cache(maxsize=64)
+def _single_insert(model, columns: tuple):
+    table = model.__table__
+    values = {"tenant_id": bindparam(_TENANT, type_=Integer)}
+    values.update({c: bindparam(c, type_=table.c[c].type) for c, _ in columns})
+    return insert(table).values(values).returning(table.c.id)
+
+
+@lru_cache(maxsize=64)
+def _one_statement(shape: tuple):
+    """WITH r0 AS (INSERT … RETURNING id), r1 AS (INSERT … SELECT …, r0.id FROM r0 RETURNING id), …
+    SELECT r0.id, r1.id, …: one round trip and one statement for PostgreSQL to plan and check.
+    The composite foreign keys between the rows are checked at the end of the statement, when
+    all of them exist. Built once per shape (which columns each row names, which are new ids)."""
+    tenant = TRANSACTION_TENANT
+    ctes = []
+    for i, (model, columns) in enumerate(shape):
+        table = model.__table__
+        exprs = [tenant] + [ctes[ref].c.id if ref is not None else bindparam(f"r{i}_{c}", type_=table.c[c].type)
+                            for c, ref in columns]
+        source = select(*exprs)
+        ctes.append(insert(table).from_select(["tenant_id", *(c for c, _ in columns)], source, include_defaults=False)
+                    .returning(table.c.id).cte(f"r{i}"))
+    # one row each: their product is the one row of ids (an explicit ON true keeps the linter quiet)
+    joined = ctes[0]
+    for cte in ctes[1:]:
+        joined = joined.join(cte, true())
+    return select(*(cte.c.id for cte in ctes)).select_from(joined)
