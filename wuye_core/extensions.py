@@ -36,5 +36,7 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-# No default limits: only the login endpoint is throttled (see auth/routes.py).
+# No default limits: only the login endpoint is throttled (see auth/routes.py), so app.py drops
+# the limiter's check before every request. App-wide limits belong in RATELIMIT_DEFAULT /
+# RATELIMIT_APPLICATION, which keep that check.
 limiter = Limiter(key_func=_client_address, default_limits=[])

@@ -93,27 +93,33 @@ def insert_rows(*rows: tuple[type[TenantScoped], dict]) -> tuple[int, ...]:
     from ..extensions import db
 
     connection, tenant_id = _connection_and_tenant()
-    shape, values = [], []
+    # One pass over the values: the statement's shape (each column, and which earlier row it
+    # takes its id from) and its parameters, named r<row>_<column> as _one_statement names them.
+    shape, params = [], {}
     for i, (model, row) in enumerate(rows):
         if not issubclass(model, TenantScoped):
             raise TypeError(f"{model.__name__} is not a tenant table")
-        if row.get("tenant_id", tenant_id) != tenant_id:
-            raise TenantContextError("refusing to write a row for another tenant")
-        row = {k: v for k, v in row.items() if k != "tenant_id"}
-        for v in row.values():
-            if isinstance(v, NewId) and not 0 <= v.row < i:
-                raise ValueError(f"row {i}: NewId({v.row}) must name an earlier row")
-        shape.append((model, tuple((k, v.row if isinstance(v, NewId) else None) for k, v in row.items())))
-        values.append(row)
+        columns = []
+        for column, value in row.items():
+            if column == "tenant_id":
+                if value != tenant_id:
+                    raise TenantContextError("refusing to write a row for another tenant")
+            elif isinstance(value, NewId):
+                if not 0 <= value.row < i:
+                    raise ValueError(f"row {i}: NewId({value.row}) must name an earlier row")
+                columns.append((column, value.row))
+            else:
+                columns.append((column, None))
+                params[f"r{i}_{column}"] = value
+        shape.append((model, tuple(columns)))
     note_written(db.session(), {model for model, _ in rows})
     if connection.dialect.name == "postgresql":
-        params = {f"r{i}_{k}": v for i, row in enumerate(values) for k, v in row.items() if not isinstance(v, NewId)}
         return tuple(connection.execute(_one_statement(tuple(shape)), params).one())
     ids: list[int] = []
-    for (model, columns), row in zip(shape, values, strict=True):  # SQLite has no DML in CTEs: one by one
-        params = {k: ids[v.row] if isinstance(v, NewId) else v for k, v in row.items()}
-        params[_TENANT] = tenant_id
-        ids.append(connection.execute(_single_insert(model, columns), params).scalar_one())
+    for i, (model, columns) in enumerate(shape):  # SQLite has no DML in CTEs: one by one
+        values = {c: ids[ref] if ref is not None else params[f"r{i}_{c}"] for c, ref in columns}
+        values[_TENANT] = tenant_id
+        ids.append(connection.execute(_single_insert(model, columns), values).scalar_one())
     return tuple(ids)
 
 
