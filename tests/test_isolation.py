@@ -374,3 +374,23 @@ def test_rls_refuses_writing_a_row_for_another_tenant(app, backend, make_tenant,
                                   "values (:a, :c, 'x', 'old')"), {"a": a.id, "c": ids["community"]})
     finally:
         engine.dispose()
+
+
+def test_a_ticket_cannot_name_another_tenants_places(make_tenant, register):
+    """Ticket creation reads its community and places with a direct statement (tenancy/direct.py):
+    each of A's ids, in B's request, is refused as not existing, and nothing is written for A."""
+    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
+    a_ids, b_ids = register(a, prefix=SECRET), register(b)
+    own = {"community_id": b_ids["community"], "site_id": b_ids["site"], "building_id": b_ids["building"],
+           "unit_id": b_ids["unit"], "household_id": b_ids["household"], "reporter_resident_id": b_ids["resident"]}
+    theirs = {"community_id": a_ids["community"], "site_id": a_ids["site"], "building_id": a_ids["building"],
+              "unit_id": a_ids["unit"], "household_id": a_ids["household"],
+              "reporter_resident_id": a_ids["resident"]}
+    for field in own:
+        body = {**own, field: theirs[field], "channel": "phone", "kind": "repair", "category": "水电维修",
+                "title": "越界"}
+        r = b.admin.post("/api/v1/tickets", json=body)
+        assert r.status_code == 422 and list(r.get_json()["errors"]["json"]) == [field], (field, r.get_json())
+        assert SECRET not in r.get_data(as_text=True)
+    assert a.admin.get("/api/v1/tickets").get_json()["total"] == 0
+    assert b.admin.get("/api/v1/tickets").get_json()["total"] == 0
