@@ -1,10 +1,10 @@
 """Statements built once and run straight on the session's connection, scoped by the framework.
 
 For the hottest write paths (ticket creation). `session.execute()` and the unit of work cost
-SQLAlchemy more Python per statement than the database spends on it (bench/README.md: an ORM
-select through the session ≈ 1.4 M instructions, the same statement on the connection ≈ 0.5 M;
-three INSERTs through the unit of work ≈ 2 M, one statement ≈ 0.5 M). These helpers skip that
-machinery but not the walls:
+SQLAlchemy more Python per statement than the database spends on it (callgrind, bench/README.md
+"Fourth session": the community select through the session 1.36 M instructions, on the
+connection 0.51 M; the unit of work's three INSERTs about 2 M more than one statement). These
+helpers skip that machinery but not the walls:
 
 - `select_rows(stmt, params)`: a select of ORM columns, built once; the tenant condition is added
   here, for every tenant table it reads, joins and outer joins included — the same
