@@ -82,6 +82,8 @@ def test_direct_inserts_refuse_what_the_unit_of_work_refuses(app, two):
                 insert_rows(*rows)
             with pytest.raises(ValueError, match="earlier row"):
                 insert_rows(rows[1], rows[0])
+            with pytest.raises(ValueError, match="attempts"):  # a Python-side default left out
+                insert_rows(rows[0], (OutboxEvent, {k: v for k, v in rows[2][1].items() if k != "attempts"}))
             with pytest.raises(TypeError, match="not a tenant table"):
                 from wuye_core.tenancy import Tenant
 

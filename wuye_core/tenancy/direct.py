@@ -87,8 +87,9 @@ def insert_rows(*rows: tuple[type[TenantScoped], dict]) -> tuple[int, ...]:
     """Insert `(Model, {column: value})` rows of tenant tables; returns their new ids, in order.
 
     A value `NewId(i)` stands for the id that row `i` (an earlier one) gets. `tenant_id` is
-    written by the framework; a row may name it only as the current tenant. Columns not named
-    get the database's defaults (Python-side column defaults do not apply: name every value)."""
+    written by the framework; a row may name it only as the current tenant. A column with a
+    Python-side default must be named (ValueError otherwise): the one statement would not apply
+    it, SQLite's inserts would; columns not named get the database's defaults on both."""
     from ..db_changes import note_written
     from ..extensions import db
 
@@ -115,17 +116,27 @@ def insert_rows(*rows: tuple[type[TenantScoped], dict]) -> tuple[int, ...]:
     note_written(db.session(), {model for model, _ in rows})
     if connection.dialect.name == "postgresql":
         return tuple(connection.execute(_one_statement(tuple(shape)), params).one())
+    statements = [_single_insert(model, columns) for model, columns in shape]  # all checked before any runs
     ids: list[int] = []
-    for i, (model, columns) in enumerate(shape):  # SQLite has no DML in CTEs: one by one
+    for i, ((_, columns), stmt) in enumerate(zip(shape, statements, strict=True)):  # SQLite: no DML in CTEs
         values = {c: ids[ref] if ref is not None else params[f"r{i}_{c}"] for c, ref in columns}
         values[_TENANT] = tenant_id
-        ids.append(connection.execute(_single_insert(model, columns), values).scalar_one())
+        ids.append(connection.execute(stmt, values).scalar_one())
     return tuple(ids)
+
+
+def _named_python_defaults(model, columns: tuple):
+    table = model.__table__
+    named = {c for c, _ in columns} | {"tenant_id"}
+    missing = [c.name for c in table.columns if c.default is not None and c.name not in named]
+    if missing:
+        raise ValueError(f"{model.__name__}: name {', '.join(missing)} (Python-side defaults are not applied)")
+    return table
 
 
 @lru_cache(maxsize=64)
 def _single_insert(model, columns: tuple):
-    table = model.__table__
+    table = _named_python_defaults(model, columns)
     values = {"tenant_id": bindparam(_TENANT, type_=Integer)}
     values.update({c: bindparam(c, type_=table.c[c].type) for c, _ in columns})
     return insert(table).values(values).returning(table.c.id)
@@ -140,7 +151,7 @@ def _one_statement(shape: tuple):
     tenant = TRANSACTION_TENANT
     ctes = []
     for i, (model, columns) in enumerate(shape):
-        table = model.__table__
+        table = _named_python_defaults(model, columns)
         exprs = [tenant] + [ctes[ref].c.id if ref is not None else bindparam(f"r{i}_{c}", type_=table.c[c].type)
                             for c, ref in columns]
         source = select(*exprs)
