@@ -102,7 +102,8 @@ def _limit_decorated_routes_only(app: Flask) -> None:
     """Flask-Limiter checks default, application and blueprint limits before every request; wuye
     sets none (only login is throttled, by its route's own decorator, which checks its limits
     itself). That check found nothing to do on every request and cost 6 % of a ticket's CPU
-    instructions (bench/README.md), so it is dropped unless app-wide limits are configured."""
+    instructions (bench/README.md), so it is dropped unless app-wide limits are configured. (A
+    limit on a whole blueprint, `limiter.limit(...)(blueprint)`, would need it too: there is none.)"""
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return
     checks = app.before_request_funcs.get(None, [])

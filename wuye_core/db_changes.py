@@ -24,21 +24,18 @@ def forget_on_commit(classes: tuple[type, ...], forget: Callable[[], None]) -> N
 
 
 def note_written(session: Session, classes) -> None:
-    """For writes that bypass the unit of work and ORM statements (tenancy/direct.py)."""
-    _note(session, classes)
-
-
-def _note(session: Session, classes) -> None:
+    """Record that this transaction wrote rows of `classes`. The listeners below call it for the
+    unit of work and ORM statements; tenancy/direct.py, which bypasses both, calls it itself."""
     session.info.setdefault(_CHANGED, set()).update(classes)
 
 
 def _note_flush(session: Session, _flush_context, _instances) -> None:
-    _note(session, {type(obj) for objs in (session.new, session.dirty, session.deleted) for obj in objs})
+    note_written(session, {type(obj) for objs in (session.new, session.dirty, session.deleted) for obj in objs})
 
 
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        _note(state.session, {m.class_ for m in state.all_mappers})
+        note_written(state.session, {m.class_ for m in state.all_mappers})
 
 
 def _after_commit(session: Session) -> None:
