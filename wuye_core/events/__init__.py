@@ -37,13 +37,10 @@ def outbox_row(name: str, community_id: int | None, object_id, actor: str | None
 
 
 def record(name: str, community_id: int | None, object_id: int | None, actor: str | None = None, **data) -> Event:
-    tenant_id = require_tenant_id()
-    values = outbox_row(name, community_id, object_id, actor, **data)[1]
-    row = OutboxEvent(**values)
+    row = OutboxEvent(tenant_id=require_tenant_id(), **outbox_row(name, community_id, object_id, actor, **data)[1])
     db.session.add(row)
     db.session.info.setdefault(_PENDING, []).append(row)
-    return Event(name=name, tenant_id=tenant_id, community_id=community_id, object_id=object_id, data=data,
-                 actor=actor, id=values["event_id"], occurred_at=values["occurred_at"].isoformat())
+    return row.to_event()
 
 
 def recorded(outbox_id: int) -> None:

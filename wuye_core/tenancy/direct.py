@@ -33,7 +33,7 @@ from sqlalchemy.sql import Select
 
 from .context import TenantContextError, is_unscoped, require_tenant_id
 from .models import TenantScoped
-from .scoping import TRANSACTION_TENANT
+from .scoping import TENANT_OF_TRANSACTION, TRANSACTION_TENANT
 
 _TENANT = "wuye_tenant_id"  # the parameter that carries the tenant where the database cannot (SQLite)
 
@@ -45,10 +45,11 @@ class NewId:
     row: int
 
 
-def _tenant_expression(dialect: str):
-    """The tenant as the statement names it: the transaction's setting (what the RLS policy reads)
-    on PostgreSQL, a parameter filled in from the tenant context on SQLite."""
-    return TRANSACTION_TENANT if dialect == "postgresql" else bindparam(_TENANT, type_=Integer)
+# SQLite: the tenant as a parameter, filled in from the tenant context (PostgreSQL uses the
+# criteria of scoping.py as it is: the transaction's setting, what the RLS policy reads).
+_PARAMETER_TENANT = bindparam(_TENANT, type_=Integer)
+_TENANT_OF_PARAMETER = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == _PARAMETER_TENANT,
+                                            include_aliases=True)
 
 
 def _connection_and_tenant():
@@ -66,8 +67,7 @@ def _connection_and_tenant():
 
 @lru_cache(maxsize=256)
 def _scoped(stmt: Select, dialect: str) -> Select:
-    tenant = _tenant_expression(dialect)
-    return stmt.options(with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant, include_aliases=True))
+    return stmt.options(TENANT_OF_TRANSACTION if dialect == "postgresql" else _TENANT_OF_PARAMETER)
 
 
 def select_rows(stmt: Select, params: dict) -> Result:

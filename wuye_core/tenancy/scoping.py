@@ -49,7 +49,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
         # A tenant table hidden in a subquery of a platform query sees nothing.
         criteria = _NO_TENANT
     elif state.session.get_bind().dialect.name == "postgresql":
-        criteria = _TENANT_OF_TRANSACTION
+        criteria = TENANT_OF_TRANSACTION
     else:
         criteria = _tenant_criteria(tenant_id)
     state.statement = state.statement.options(criteria)
@@ -64,7 +64,7 @@ _NO_TENANT = with_loader_criteria(TenantScoped, lambda cls: false(), include_ali
 # Unset, it matches nothing: it fails closed exactly like the policy.
 # Literally the policy's text: PostgreSQL merges the two conditions only when they are equal.
 TRANSACTION_TENANT = literal_column(CURRENT_TENANT_SQL, Integer)
-_TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == TRANSACTION_TENANT,
+TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == TRANSACTION_TENANT,
                                               include_aliases=True)
 
 
