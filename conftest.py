@@ -17,7 +17,7 @@ from importlib import metadata
 
 import pytest
 
-from wuye_core.plugins.manager import ENTRY_POINT_GROUP
+from wuye_core.host.manager import ENTRY_POINT_GROUP
 from wuye_core.plugins.scaffold import render
 
 SAMPLE = "sample"

@@ -252,9 +252,9 @@ def main() -> None:
     from wuye_core.app import create_app
     from wuye_core.config import Settings
     from wuye_core.extensions import db
+    from wuye_core.host.dispatch import deliver_event, forget_enablement
+    from wuye_core.host.routes import gate_plugin_routes
     from wuye_core.plugins import Event
-    from wuye_core.plugins.dispatch import deliver_event, forget_enablement
-    from wuye_core.plugins.routes import gate_plugin_routes
 
     entry_points = install_plugin_module(max(PLUGINS_IN.values()))
     env = app_env()  # WUYE_ENV=production, the app role, no Redis (WUYE_* from outside dropped)

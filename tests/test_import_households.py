@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
 from wuye_core.app import create_app
-from wuye_core.plugins.manager import ENTRY_POINT_GROUP
+from wuye_core.host.manager import ENTRY_POINT_GROUP
 from wuye_core.testing import login, settings_for
 
 VALID_ID_CARD = "11010519491231002X"

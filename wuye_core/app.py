@@ -111,8 +111,8 @@ def _limit_decorated_routes_only(app: Flask) -> None:
 
 
 def _load_plugins(app: Flask, entry_points) -> None:
+    from .host.manager import PluginHost
     from .households.dashboard import core_plugin
-    from .plugins.manager import PluginHost
 
     host = PluginHost()
     host.add_core(core_plugin)
@@ -151,9 +151,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import health
     from .api import docs_assets
     from .auth import routes as auth_routes
+    from .host import routes as plugin_routes
     from .households import dashboard
     from .households.routes import build_blueprints
-    from .plugins import routes as plugin_routes
     from .tenancy import routes as tenant_routes
     from .tickets import attachments as _attachments  # noqa: F401 - adds its routes to the tickets blueprint
     from .tickets import kpi_routes

@@ -163,9 +163,9 @@ def tenants_show(slug, code):
     """显示社区的有效配置（含默认值）/ Show a community's effective config."""
     import yaml
 
+    from .host.enablement import community_plugin_state
     from .households.community_config import effective_config
     from .households.models import Community
-    from .plugins.enablement import community_plugin_state
     from .tenancy import Tenant, tenant_context
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
@@ -295,8 +295,8 @@ def plugins_list():
     from flask import current_app
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from .plugins.enablement import CommunityPlugin, TenantPlugin
-    from .plugins.hookspecs import HOOK_API_VERSION
+    from .host.enablement import CommunityPlugin, TenantPlugin
+    from .host.hookspecs import HOOK_API_VERSION
     from .tenancy import Tenant, tenant_context
 
     host = current_app.extensions["wuye_plugins"]
@@ -353,7 +353,7 @@ def plugin_new(name, directory):
 @click.option("--check", is_flag=True, help="只检查是否过期 / only check that docs/plugins.md is current")
 def plugin_docs(check):
     """由 hookspecs.py 生成钩子参考 / Regenerate the hook reference in docs/plugins.md."""
-    from .plugins import docs
+    from .host import docs
 
     if check:
         if docs.current_reference() != docs.render_reference():

@@ -72,9 +72,53 @@ class WuyeApi(Api):
         return response
 
 
+class DomainError(Exception):
+    """A rule of the domain refused something. Services raise it instead of answering HTTP, so
+    a request, a job, a command, an import or a plugin can call them alike; one handler turns it
+    into the JSON error body (the request's transaction is rolled back), a command prints it.
+
+    `message` and the messages in `errors` are English msgids, translated for the reader."""
+
+    status = 422
+
+    def __init__(self, message: str | None = None, errors: dict | None = None):
+        super().__init__(message or (errors and str(errors)) or self.__class__.__name__)
+        self.message = message
+        self.errors = errors
+
+    def body(self) -> dict:
+        return error_body(self.status, self.message, self.errors)
+
+
+class Invalid(DomainError):
+    """422: one field's value is refused, and why."""
+
+    def __init__(self, field: str, message: str, location: str = "json"):
+        super().__init__(None, {location: {field: [message]}})
+        self.field = field
+
+
+class NotFound(DomainError):
+    """404: no such object — or one the caller may not see (the two look the same)."""
+
+    status = 404
+
+
+class Forbidden(DomainError):
+    """403: the caller may not do this."""
+
+    status = 403
+
+
+class Conflict(DomainError):
+    """409: the data's current state does not allow it (a stale version, a wrong status…)."""
+
+    status = 409
+
+
 def invalid(field: str, message: str, location: str = "json"):
-    """422 naming one field; `message` is an English msgid, translated on the way out."""
-    abort(422, errors={location: {field: [message]}})
+    """Refuse one field (422); `message` is an English msgid, translated on the way out."""
+    raise Invalid(field, message, location)
 
 
 def register_error_handlers(app, api: WuyeApi) -> None:
@@ -110,6 +154,13 @@ def register_error_handlers(app, api: WuyeApi) -> None:
         db.session.rollback()
         log.warning("data error reached the database: %s", exc.orig)
         return jsonify(error_body(422, N_("A value is out of range for its field."))), 422
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        from .extensions import db
+
+        db.session.rollback()  # nothing of a refused change is kept
+        return jsonify(exc.body()), exc.status
 
     @app.errorhandler(TenantContextError)
     def _tenant(exc):

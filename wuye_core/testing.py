@@ -308,3 +308,63 @@ def enable_plugin():
 def _created(response) -> int:
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
+
+
+# --- looking behind the API (for plugin tests; nothing here needs an import from wuye_core) -------
+
+
+@pytest.fixture
+def wuye_outbox(app):
+    """`wuye_outbox(tenant)`: the events recorded for a tenant so far (`Event` values, oldest
+    first), delivered or not — to check what a plugin emitted."""
+
+    def _events(tenant: TenantHandle) -> list:
+        from sqlalchemy import select
+
+        from .events.outbox import OutboxEvent
+        from .tenancy import tenant_context
+
+        with app.app_context(), tenant_context(tenant.id):
+            rows = db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+            return [row.to_event() for row in rows]
+
+    return _events
+
+
+@pytest.fixture
+def wuye_run_job(app):
+    """`wuye_run_job(tenant, plugin, job, **kwargs)`: run a plugin's job now, as a worker would
+    (in the tenant's context, only while the plugin is enabled there); returns what it returns."""
+
+    def _run(tenant: TenantHandle, plugin: str, job: str, **kwargs):
+        from .jobs.tasks import run_plugin_job
+
+        with app.app_context():
+            return run_plugin_job(tenant_id=tenant.id, plugin=plugin, job=job, **kwargs)
+
+    return _run
+
+
+@pytest.fixture
+def wuye_rotate_keys(app):
+    """`wuye_rotate_keys()`: put a new encryption key in front, re-encrypt every encrypted column
+    of every tenant (the core's and the plugins'), then drop the old key, as `wuye keys rotate`
+    does in production. Returns `(rows rewritten, [(model, attribute), …] encrypted)`. The
+    test's keys are restored afterwards."""
+    from cryptography.fernet import Fernet
+
+    from .common import encryption
+    from .common.key_rotation import encrypted_columns, rotate_all_keys
+
+    old = encryption._fernet
+
+    def _rotate():
+        new = Fernet(Fernet.generate_key())
+        with app.app_context():
+            encryption._fernet = encryption.MultiFernet([new, *old._fernets])  # the old key still decrypts
+            rewritten = rotate_all_keys()
+        encryption._fernet = encryption.MultiFernet([new])  # and now it is gone
+        return rewritten, encrypted_columns()
+
+    yield _rotate
+    encryption._fernet = old

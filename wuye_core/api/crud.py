@@ -24,8 +24,8 @@ from .. import events
 from ..common.schemas import partial
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
+from ..host.dispatch import check_veto
 from ..i18n import N_
-from ..plugins.dispatch import check_veto
 from .access import require_staff, require_tenant_admin
 from .pagination import page_schema, paginate
 

@@ -129,8 +129,8 @@ def _populate(slug: str) -> dict:
 
 def _plugin_demo(slug: str) -> None:
     """Each enabled plugin adds its demo data to each community (hook `wuye_demo_data`)."""
-    from ..plugins import enablement
-    from ..plugins.dispatch import call_uncontained, host
+    from ..host import enablement
+    from ..host.dispatch import call_uncontained, host
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     with tenant_context(tenant.id):

@@ -20,7 +20,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ..extensions import db
-from ..plugins.types import Event
+from ..host.types import Event
 from ..tenancy import require_tenant_id
 from .outbox import OutboxEvent
 

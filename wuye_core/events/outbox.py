@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..common.types import UTCDateTime
 from ..extensions import db
-from ..plugins.types import Event
+from ..host.types import Event
 from ..tenancy import TenantScoped
 
 

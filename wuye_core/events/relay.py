@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..host.dispatch import deliver_event
 from ..jobs import enqueue, redis_connection
-from ..plugins.dispatch import deliver_event
 from ..tenancy import Tenant, require_tenant_id, tenant_context
 from .outbox import OutboxEvent
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
+from ..host import enablement
+from ..host.dispatch import call_contained, host
+from ..host.hookspecs import hookimpl
+from ..host.types import Figure, ReportSection
 from ..i18n import N_
-from ..plugins import enablement
-from ..plugins.dispatch import call_contained, host
-from ..plugins.hookspecs import hookimpl
-from ..plugins.types import Figure, ReportSection
 from .access import readable_community
 from .models import Building, Household, Resident, Site
 

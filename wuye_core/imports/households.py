@@ -50,11 +50,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import events
 from ..common.encryption import decrypt
 from ..extensions import db
+from ..host import dispatch
+from ..host.types import PluginVeto
 from ..households import schemas as hs
 from ..households.models import Building, Household, HouseholdKind, Resident, ResidentTag, Site, Unit
 from ..i18n import N_
-from ..plugins import dispatch
-from ..plugins.types import PluginVeto
 from ..tenancy import require_tenant_id
 from .columns import BY_KEY, COLUMNS, KIND_LABELS, HeaderProblem, column_for, expected_headers
 

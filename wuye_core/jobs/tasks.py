@@ -122,7 +122,7 @@ def run_plugin_job(tenant_id: int, plugin: str, job: str, **kwargs):
     """A plugin's job, for one tenant, only while the plugin is still enabled there."""
 
     def run():
-        from ..plugins import enablement
+        from ..host import enablement
 
         host = current_app.extensions["wuye_plugins"]
         loaded = host.get(plugin)
@@ -139,7 +139,7 @@ def run_plugin_schedule(plugin: str, job: str) -> int:
     """Periodic: a plugin's scheduled job, queued once per tenant where the plugin is enabled."""
 
     def run():
-        from ..plugins.enablement import TenantPlugin
+        from ..host.enablement import TenantPlugin
         from . import enqueue
 
         count = 0

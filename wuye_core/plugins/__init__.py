@@ -1,10 +1,76 @@
-"""The plugin host, and the public API for plugin authors.
+# ruff: noqa: I001  (grouped by topic, in the order docs/plugins.md §3 lists them)
+"""The public API for plugin authors: everything a plugin may use, from this one import root.
 
-    from wuye_core.plugins import hookimpl, PluginInfo, Figure, Event, PluginVeto
+    from wuye_core.plugins import hookimpl, PluginInfo, db, TenantScoped, require_staff, invalid
 
-Everything a plugin may rely on is exported here or documented in docs/plugins.md; anything
-else in wuye_core is private and may change without notice.
+docs/plugins.md §3 lists every name exported here, and a test in CI fails when a plugin in
+this repository imports anything else from wuye_core. Nothing else in wuye_core is public:
+it may change without notice. The core itself never imports this package (it is a facade
+over the core's features and the plugin host, wuye_core.host), so it may import anything.
 """
 
-from .hookspecs import HOOK_API_VERSION, hookimpl  # noqa: F401
-from .types import Event, Figure, Link, PluginInfo, PluginVeto, ReportSection, Role, Schedule  # noqa: F401
+# Hooks and the values that cross them
+from ..host.hookspecs import HOOK_API_VERSION, hookimpl
+from ..host.types import Event, Figure, Link, PluginInfo, PluginVeto, ReportSection, Role, Schedule
+
+# Data: the session, tenant-scoped models, the tenant context, RLS in migrations, encrypted columns
+from ..extensions import db
+from ..tenancy import TenantScoped, require_tenant_id, tenant_context, tenant_fk
+from ..tenancy.rls import disable_tenant_rls, enable_tenant_rls
+from ..common.types import UTCDateTime
+from ..common.encryption import EncryptedString, decrypt, encrypt
+
+# Input and output: the strict base schema, bounded fields, errors that name the field
+from ..common.schemas import StrictSchema
+from ..common.fields import Id, Text
+from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
+
+# Who is calling, and what they may do
+from ..api.access import current_identity, require_staff, require_tenant_admin
+from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
+from ..households.access import readable_community
+
+# The housing register, to read (change it through the API, which runs the checks and hooks)
+from ..households.models import Building, Community, Household, Resident, Site, Unit
+
+# Services: events, plugin config, background jobs, tickets, staff, tenants, Beijing dates
+from . import services
+from .services import (
+    LOCAL_TZ,
+    commit,
+    emit,
+    enqueue_job,
+    local_date,
+    local_now,
+    local_today,
+    mask_id_card,
+    open_ticket,
+    plugin_config,
+    plugin_enabled,
+    resolve_ticket,
+    staff_identity,
+    tenant_ids,
+    tenant_name,
+    ticket_summaries,
+    ticket_summary,
+)
+
+__all__ = [
+    # hooks
+    "HOOK_API_VERSION", "hookimpl", "Event", "Figure", "Link", "PluginInfo", "PluginVeto", "ReportSection", "Role",
+    "Schedule",
+    # data
+    "db", "TenantScoped", "tenant_fk", "tenant_context", "require_tenant_id", "enable_tenant_rls",
+    "disable_tenant_rls", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
+    # input and output
+    "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
+    "invalid",
+    # access
+    "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
+    "READONLY", "readable_community",
+    # register
+    "Community", "Site", "Building", "Unit", "Household", "Resident",
+    # services
+    "services", "emit", "commit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
+    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "local_today", "local_now", "local_date", "LOCAL_TZ",
+]

@@ -34,7 +34,7 @@ def commit() -> None:
 def plugin_enabled(plugin: str, community_id: int) -> bool:
     """Whether `plugin` is enabled for the current tenant and that community (for views whose URL
     has no `community_id`, which the core's gate cannot check)."""
-    from .dispatch import enabled_names
+    from ..host.dispatch import enabled_names
 
     return plugin in enabled_names(community_id)
 
@@ -50,8 +50,8 @@ def plugin_config(plugin: str, community_id: int) -> dict:
 
     from flask import g, has_request_context
 
+    from ..host.dispatch import host
     from ..tenancy import require_tenant_id
-    from .dispatch import host
 
     loaded = host().get(plugin)
     if loaded is None or loaded.config_schema is None:
@@ -73,7 +73,7 @@ def _read_plugin_config(loaded, community_id: int) -> dict:
     from sqlalchemy import select
 
     from ..extensions import db
-    from .enablement import CommunityPlugin, _dumpable
+    from ..host.enablement import CommunityPlugin, _dumpable
 
     stored = db.session.scalar(select(CommunityPlugin.config).where(
         CommunityPlugin.community_id == community_id, CommunityPlugin.plugin == loaded.name))
@@ -95,10 +95,10 @@ def open_ticket(community_id: int, *, site_id: int, title: str, category: str, a
                 location: str | None = None, household_id: int | None = None,
                 reporter_resident_id: int | None = None) -> int:
     """Submit a ticket as the core's API would (place checks, category, SLA, events); commits.
-    Returns the ticket id. Bad values raise the core's 422 (naming the field)."""
-    from flask_smorest import abort
+    Returns the ticket id. Bad values raise `DomainError` (a 422 naming the field)."""
     from marshmallow import ValidationError
 
+    from ..errors import DomainError
     from ..tickets import service
     from ..tickets.schemas import TicketCreate
 
@@ -108,7 +108,7 @@ def open_ticket(community_id: int, *, site_id: int, title: str, category: str, a
     try:
         data = TicketCreate().load(payload)
     except ValidationError as exc:
-        abort(422, errors={"json": exc.messages})  # the core's own 422: message in the caller's language
+        raise DomainError(errors={"json": exc.messages}) from exc  # the core's 422, in the caller's language
     return service.create_ticket(data, actor).id
 
 
@@ -160,3 +160,38 @@ def enqueue_job(plugin: str, job: str, job_id: str | None = None, **kwargs: Any)
 
     return enqueue("wuye_core.jobs.tasks.run_plugin_job", job_id=job_id, tenant_id=require_tenant_id(),
                    plugin=plugin, job=job, **kwargs)
+
+
+def staff_identity(user_id: int):
+    """An active staff user of the current tenant as an `Identity` (their roles, for
+    `can_read`/`can_write`/`has_role`), or None when there is no such active user."""
+    from ..auth.identity import staff_identity as identity_of
+    from ..auth.models import StaffUser
+    from ..extensions import db
+
+    user = db.session.get(StaffUser, user_id)  # tenant-scoped by the framework
+    if user is None or not user.active:
+        return None
+    return identity_of(user)
+
+
+def tenant_name() -> str:
+    """The current tenant's name (for a document's letterhead)."""
+    from ..extensions import db
+    from ..tenancy import Tenant, require_tenant_id
+
+    return db.session.get(Tenant, require_tenant_id()).name
+
+
+def tenant_ids(active_only: bool = True) -> list[int]:
+    """Every tenant's id, for platform-level maintenance commands (a retention purge) that then
+    enter each tenant's context with `tenant_context(id)`."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..tenancy import Tenant
+
+    stmt = select(Tenant.id).order_by(Tenant.id)
+    if active_only:
+        stmt = stmt.where(Tenant.active.is_(True))
+    return list(db.session.scalars(stmt))

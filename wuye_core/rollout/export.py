@@ -6,9 +6,9 @@ import yaml
 from sqlalchemy import select
 
 from ..extensions import db
+from ..host.enablement import CommunityPlugin, TenantPlugin
 from ..households.community_config import effective_config
 from ..households.models import Community, Site
-from ..plugins.enablement import CommunityPlugin, TenantPlugin
 from ..tenancy import Tenant, tenant_context
 
 

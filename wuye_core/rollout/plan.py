@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
+from ..host.enablement import CommunityPlugin, TenantPlugin
 from ..households.models import Community, ConfigRevision, Site, SiteKind
-from ..plugins.enablement import CommunityPlugin, TenantPlugin
 from ..tenancy import Tenant, TenantKind
 from ..tenancy.context import enter_tenant, reset_tenant
 from .document import DesiredState

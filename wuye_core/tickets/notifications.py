@@ -20,7 +20,7 @@ from ..common.schemas import StrictSchema
 from ..common.types import UTCDateTime
 from ..errors import ErrorSchema
 from ..extensions import db
-from ..plugins.hookspecs import hookimpl
+from ..host.hookspecs import hookimpl
 from ..tenancy import TenantScoped
 from .models import Ticket
 

@@ -12,10 +12,10 @@ from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
+from ..host.dispatch import call_contained
 from ..households.community_config import register_section
 from ..households.models import Community
 from ..i18n import N_
-from ..plugins.dispatch import call_contained
 from . import schemas as s
 from . import service
 from .models import Ticket, TicketTransition

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from marshmallow import fields, validate
 
 from ..common.schemas import StrictSchema
-from ..plugins.dispatch import call_contained
+from ..host.dispatch import call_contained
 from .models import Priority
 
 DEFAULT_POLICY = "5341"

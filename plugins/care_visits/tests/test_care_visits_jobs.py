@@ -35,9 +35,7 @@ def test_demo_data_is_idempotent_and_covers_a_year(app, make_tenant, register, e
     from wuye_care_visits.demo import add_demo_data
     from wuye_care_visits.models import CarePerson, CareVisit
 
-    from wuye_core.extensions import db
-    from wuye_core.plugins import services
-    from wuye_core.tenancy import tenant_context
+    from wuye_core.plugins import db, services, tenant_context
 
     tenant = make_tenant("acme")
     ids = register(tenant)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from wuye_core.plugins import services
-from wuye_core.tenancy import tenant_context
+from wuye_core.plugins import services, tenant_context
 
 
 def test_plugin_config_has_the_defaults_and_what_was_stored(app, make_tenant, register, enable_plugin):

@@ -12,10 +12,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import abort
 
-from wuye_core.api.access import require_staff
-from wuye_core.extensions import db
-from wuye_core.households.access import readable_community
-from wuye_core.plugins import services
+from wuye_core.plugins import db, readable_community, require_staff, services
 
 NAME = "care_visits"
 WORKER = "care_worker"

@@ -19,9 +19,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import and_, case, func, or_, select
 
-from wuye_core.extensions import db
-from wuye_core.households.models import Community, Resident
-from wuye_core.tenancy import Tenant
+from wuye_core.plugins import Community, Resident, db, services
 
 from . import vocab
 from .access import mask_name
@@ -446,7 +444,7 @@ def build_brief(tenant_id: int, brief_id: int) -> str | None:
     try:
         _progress(brief, 5)
         start, end, cid = brief.period_start, brief.period_end, brief.community_id
-        scope = db.session.get(Community, cid).name if cid else db.session.get(Tenant, tenant_id).name
+        scope = db.session.get(Community, cid).name if cid else services.tenant_name()
         title = f"《{scope}困难群众走访情况简报（{start.isoformat()} 至 {end.isoformat()}）》"
         figures = compute_figures(cid, start, end)
         _progress(brief, 40)

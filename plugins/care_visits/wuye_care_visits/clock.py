@@ -3,7 +3,7 @@ whatever the server's time zone. Tests use `today()` too."""
 
 from __future__ import annotations
 
-from wuye_core.plugins.services import LOCAL_TZ as BEIJING  # noqa: F401
-from wuye_core.plugins.services import local_date  # noqa: F401
-from wuye_core.plugins.services import local_now as now  # noqa: F401
-from wuye_core.plugins.services import local_today as today  # noqa: F401
+from wuye_core.plugins import LOCAL_TZ as BEIJING  # noqa: F401
+from wuye_core.plugins import local_date  # noqa: F401
+from wuye_core.plugins import local_now as now  # noqa: F401
+from wuye_core.plugins import local_today as today  # noqa: F401

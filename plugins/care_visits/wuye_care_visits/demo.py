@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from wuye_core.extensions import db
-from wuye_core.households.models import Resident
+from wuye_core.plugins import Resident, db
 
 from . import service, vocab
 from .models import CarePerson, CarePlanItem, CareReferral, CareVisit

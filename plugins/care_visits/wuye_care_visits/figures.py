@@ -6,8 +6,7 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from wuye_core.extensions import db
-from wuye_core.plugins import Figure
+from wuye_core.plugins import Figure, db
 
 from . import clock
 from .models import CarePerson, CareReferral

@@ -22,10 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wuye_core.common.types import UTCDateTime
-from wuye_core.extensions import db
-from wuye_core.plugins.services import EncryptedString
-from wuye_core.tenancy import TenantScoped, tenant_fk
+from wuye_core.plugins import EncryptedString, TenantScoped, UTCDateTime, db, tenant_fk
 
 
 def _child_of(column: str, table: str) -> ForeignKeyConstraint:

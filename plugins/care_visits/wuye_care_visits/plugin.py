@@ -9,8 +9,7 @@ from flask import has_request_context
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from wuye_core.extensions import db
-from wuye_core.plugins import Link, PluginInfo, Role, hookimpl
+from wuye_core.plugins import Link, PluginInfo, Role, db, hookimpl
 
 from .access import NAME, SUPERVISOR, WORKER, holds_care_role
 from .models import MODELS, CareVisit
@@ -75,7 +74,7 @@ def _caller_cares(community_id: int) -> bool:
     """Only in a request by a care role holder: everyone else sees nothing of care data."""
     if not has_request_context():
         return False
-    from wuye_core.api.access import current_identity
+    from wuye_core.plugins import current_identity
 
     identity = current_identity()
     return not identity.is_operator and holds_care_role(identity, community_id)

@@ -15,10 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from wuye_core.api.access import current_identity, require_staff
-from wuye_core.errors import ErrorSchema
-from wuye_core.extensions import db
-from wuye_core.plugins import services
+from wuye_core.plugins import ErrorSchema, current_identity, db, require_staff, services
 
 from . import schemas as s
 from .access import NAME, audit, care_community, gate, holds_care_role, watermark

@@ -14,11 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from wuye_core.api.access import current_identity
-from wuye_core.errors import ErrorSchema
-from wuye_core.extensions import db
-from wuye_core.households.models import Resident
-from wuye_core.plugins import services
+from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, services
 
 from . import clock, service, vocab
 from . import schemas as s

@@ -7,10 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from wuye_core.api.access import current_identity
-from wuye_core.errors import ErrorSchema, invalid
-from wuye_core.extensions import db
-from wuye_core.households.models import Resident
+from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, invalid, services
 
 from . import clock, service
 from . import schemas as s
@@ -140,16 +137,5 @@ class PlanItem(MethodView):
 
 def _care_staff(user_id: int, community_id: int) -> bool:
     """Whether a staff user of the tenant holds care_worker/care_supervisor for the community."""
-    from wuye_core.auth.roles import Identity
-
-    grants = _grants_of(user_id)
-    return grants is not None and holds_care_role(Identity("staff", user_id, "", grants=grants), community_id)
-
-
-def _grants_of(user_id: int):
-    from wuye_core.auth.models import StaffUser
-
-    user = db.session.get(StaffUser, user_id)
-    if user is None or not getattr(user, "active", True):
-        return None
-    return tuple((g.role, g.community_id) for g in user.grants)
+    identity = services.staff_identity(user_id)
+    return identity is not None and holds_care_role(identity, community_id)

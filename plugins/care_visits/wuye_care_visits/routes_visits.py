@@ -9,10 +9,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from sqlalchemy import or_, select
 
-from wuye_core.api.access import current_identity
-from wuye_core.common.schemas import StrictSchema
-from wuye_core.errors import ErrorSchema, invalid
-from wuye_core.extensions import db
+from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, invalid
 
 from . import schemas as s
 from . import service, vocab

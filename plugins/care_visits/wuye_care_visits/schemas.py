@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from wuye_core.common.fields import Text
-from wuye_core.common.schemas import StrictSchema
+from wuye_core.plugins import StrictSchema, Text
 
 from . import vocab
 

@@ -9,11 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_smorest import abort
 from sqlalchemy import delete, select, update
-from werkzeug.exceptions import HTTPException
 
-from wuye_core.extensions import db
-from wuye_core.households.models import Resident
-from wuye_core.plugins import services
+from wuye_core.plugins import DomainError, Resident, db, services
 
 from . import clock, vocab
 from .access import NAME
@@ -183,13 +180,10 @@ def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) ->
             actor=actor,
         )
         visit.ticket_id = ticket_id
-    except HTTPException as exc:  # e.g. the configured category is not the community's: keep the visit
+    except DomainError as exc:  # e.g. the configured category is not the community's: keep the visit
         db.session.rollback()
         visit = db.session.get(CareVisit, visit.id)
-        data = getattr(exc, "data", {}) or {}
-        visit.ticket_error = json.dumps(
-            data.get("messages") or data.get("errors") or str(exc), ensure_ascii=False
-        )[:300]
+        visit.ticket_error = json.dumps(exc.errors or str(exc), ensure_ascii=False)[:300]
     db.session.commit()
 
 

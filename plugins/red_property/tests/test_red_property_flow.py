@@ -7,9 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from wuye_core.extensions import db
-from wuye_core.tenancy import tenant_context
-
 P = "/api/v1/plugins/red_property"
 
 
@@ -293,10 +290,9 @@ def test_bad_config_is_refused_naming_the_fields(make_tenant, register, enable_p
     )
 
 
-def test_overdue_resolutions_are_marked_once_reported_and_shown(app, make_tenant, register, enable_plugin):
-    from wuye_core.events.outbox import OutboxEvent
-    from wuye_core.jobs.tasks import run_plugin_job
-
+def test_overdue_resolutions_are_marked_once_reported_and_shown(
+    make_tenant, register, enable_plugin, wuye_run_job, wuye_outbox
+):
     t = make_tenant("acme")
     ids = register(t)
     community = ids["community"]
@@ -320,17 +316,12 @@ def test_overdue_resolutions_are_marked_once_reported_and_shown(app, make_tenant
     )
     assert late["overdue"] is True
 
-    with app.app_context():
-        assert run_plugin_job(tenant_id=t.id, plugin="red_property", job="mark_overdue_resolutions") == 1
-        assert run_plugin_job(tenant_id=t.id, plugin="red_property", job="mark_overdue_resolutions") == 0
-        with tenant_context(t.id):
-            events = db.session.scalars(
-                db.select(OutboxEvent).where(OutboxEvent.name == "red_property.resolution_overdue")
-            ).all()
-            assert [(e.object_id, e.data["days_overdue"], e.data["owner_name"]) for e in events] == [
-                (late["id"], 3, "张经理")
-            ]
-        db.session.remove()
+    assert wuye_run_job(t, "red_property", "mark_overdue_resolutions") == 1
+    assert wuye_run_job(t, "red_property", "mark_overdue_resolutions") == 0
+    events = [e for e in wuye_outbox(t) if e.name == "red_property.resolution_overdue"]
+    assert [(e.object_id, e.data["days_overdue"], e.data["owner_name"]) for e in events] == [
+        (late["id"], 3, "张经理")
+    ]
 
     assert _figures(t, community)["resolutions_overdue"] == 1
     listed = t.admin.get(
@@ -410,10 +401,8 @@ def test_readers_read_and_only_writers_write(make_tenant, register, enable_plugi
 
 
 def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
-    app, make_tenant, register, enable_plugin
+    make_tenant, register, enable_plugin, wuye_run_job
 ):
-    from wuye_core.jobs.tasks import run_plugin_job
-
     t = make_tenant("acme")
     ids = register(t)
     community = ids["community"]
@@ -429,10 +418,8 @@ def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
     waiting = t.admin.post(f"{P}/communities/{community}/agenda-items", json={"title": "电梯年检"}).get_json()
     assert waiting["meeting_id"] is None
 
-    with app.app_context():
-        assert run_plugin_job(tenant_id=t.id, plugin="red_property", job="schedule_meetings") == 1
-        assert run_plugin_job(tenant_id=t.id, plugin="red_property", job="schedule_meetings") == 0
-        db.session.remove()
+    assert wuye_run_job(t, "red_property", "schedule_meetings") == 1
+    assert wuye_run_job(t, "red_property", "schedule_meetings") == 0
     planned = t.admin.get(
         f"{P}/communities/{community}/meetings", query_string={"status": "planned"}
     ).get_json()

@@ -236,8 +236,7 @@ def test_report_section_for_a_period(make_tenant, register, enable_plugin):
 def test_demo_data_is_a_year_of_meetings_and_idempotent(app, make_tenant, register, enable_plugin):
     from wuye_red_property import demo
 
-    from wuye_core.extensions import db
-    from wuye_core.tenancy import tenant_context
+    from wuye_core.plugins import db, tenant_context
 
     t = make_tenant("jinghe", kind="subdistrict")
     ids = _setup(t, register, enable_plugin)

@@ -8,10 +8,7 @@ from datetime import date
 from flask_smorest import abort
 from marshmallow import validate
 
-from wuye_core.api.access import require_staff
-from wuye_core.common.fields import Text
-from wuye_core.extensions import db
-from wuye_core.plugins import services
+from wuye_core.plugins import Text, db, require_staff, services
 
 NAME = "red_property"
 BEIJING = services.LOCAL_TZ  # Beijing time, the core's clock

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from wuye_core.common.schemas import StrictSchema
+from wuye_core.plugins import StrictSchema
 
 CADENCES = {"weekly": 7, "biweekly": 14, "monthly": 30, "quarterly": 91}  # days, for planning the next date
 MINUTES = validate.Range(min=1, max=60 * 24 * 30)

@@ -11,13 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import delete, select
 
-from wuye_core.api.access import require_staff
-from wuye_core.common.fields import Id
-from wuye_core.common.schemas import StrictSchema
-from wuye_core.errors import ErrorSchema
-from wuye_core.extensions import db
-from wuye_core.households.models import Site
-from wuye_core.plugins import services
+from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, require_staff, services
 
 from .common import NAME, label, readable, require_write, today, txt, writable
 from .liaison import check_site

@@ -10,9 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from wuye_core.extensions import db
-from wuye_core.households.models import Site
-from wuye_core.plugins import services
+from wuye_core.plugins import Site, db, services
 
 from .config import CADENCES
 from .models import (

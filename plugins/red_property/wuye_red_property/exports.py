@@ -16,8 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
-from wuye_core.errors import ErrorSchema
-from wuye_core.extensions import db
+from wuye_core.plugins import ErrorSchema, db
 
 from .common import readable, today
 from .models import SIDE_LABELS, AgendaItem, FollowUp, Meeting, Participant, Resolution

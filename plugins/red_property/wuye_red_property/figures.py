@@ -10,8 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from wuye_core.extensions import db
-from wuye_core.plugins import Figure, ReportSection, services
+from wuye_core.plugins import Figure, ReportSection, db, services
 
 from .common import BEIJING, today
 from .coverage import coverage

@@ -8,10 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
-from wuye_core.common.fields import Id
-from wuye_core.common.schemas import StrictSchema
-from wuye_core.errors import ErrorSchema, invalid
-from wuye_core.extensions import db
+from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
 
 from .common import label, readable, require_write, txt, writable
 from .models import DualPost, SharedService
@@ -51,9 +48,7 @@ def _check_staff_user(staff_user_id: int | None) -> None:
     """The staff user must exist in this tenant (the composite key would refuse it too, as a 500)."""
     if staff_user_id is None:
         return
-    from wuye_core.auth.models import StaffUser
-
-    if db.session.get(StaffUser, staff_user_id) is None:
+    if services.staff_identity(staff_user_id) is None:
         invalid("staff_user_id", "Does not exist.")
 
 

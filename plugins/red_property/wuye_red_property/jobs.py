@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from wuye_core.extensions import db
-from wuye_core.plugins import services
+from wuye_core.plugins import db, services
 
 from .common import NAME, today
 from .models import Resolution
@@ -57,7 +56,7 @@ def mark_overdue(tenant_id: int, **_) -> int:
 
 def schedule_meetings(tenant_id: int, **_) -> int:
     """Plan the next meeting where none is planned; returns how many were planned."""
-    from wuye_core.households.models import Community
+    from wuye_core.plugins import Community
 
     from .meetings import create_meeting, next_meeting
 

@@ -8,13 +8,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.api.access import require_staff
-from wuye_core.common.fields import Id
-from wuye_core.common.schemas import StrictSchema
-from wuye_core.errors import ErrorSchema, invalid
-from wuye_core.extensions import db
-from wuye_core.households.models import Site
-from wuye_core.plugins import services
+from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, invalid, require_staff, services
 
 from .agenda import AgendaItemOut, add_item
 from .common import NAME, label, readable, today, txt

@@ -10,10 +10,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.common.schemas import StrictSchema
-from wuye_core.errors import ErrorSchema
-from wuye_core.extensions import db
-from wuye_core.plugins import services
+from wuye_core.plugins import ErrorSchema, StrictSchema, db, services
 
 from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
 from .config import CADENCES

@@ -12,9 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wuye_core.common.types import UTCDateTime
-from wuye_core.extensions import db
-from wuye_core.tenancy import TenantScoped, tenant_fk
+from wuye_core.plugins import TenantScoped, UTCDateTime, db, tenant_fk
 
 SIDES = ("community", "property", "residents")  # 社区（党组织/居委会）、物业、居民代表
 SIDE_LABELS = {"community": "社区（党组织/居委会）", "property": "物业服务企业", "residents": "居民代表"}

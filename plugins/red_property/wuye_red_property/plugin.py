@@ -6,8 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from wuye_core.extensions import db
-from wuye_core.plugins import Link, PluginInfo, Role, Schedule, hookimpl
+from wuye_core.plugins import Link, PluginInfo, Role, Schedule, db, hookimpl
 
 from . import agenda, coverage, exports, integration, liaison, meetings, resolutions, sla
 from . import demo as demo_data

@@ -11,11 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.common.fields import Id
-from wuye_core.common.schemas import StrictSchema
-from wuye_core.errors import ErrorSchema, invalid
-from wuye_core.extensions import db
-from wuye_core.plugins import services
+from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
 
 from .agenda import close_item
 from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable

@@ -11,7 +11,7 @@ EncryptedString): plain Text/String columns here, never plain text in them.
 import sqlalchemy as sa
 from alembic import op
 
-from wuye_core.tenancy.rls import disable_tenant_rls, enable_tenant_rls
+from wuye_core.plugins import disable_tenant_rls, enable_tenant_rls
 
 revision = "care_visits_0001"
 down_revision = None

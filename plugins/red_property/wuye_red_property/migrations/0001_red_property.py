@@ -8,7 +8,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-from wuye_core.tenancy.rls import disable_tenant_rls, enable_tenant_rls
+from wuye_core.plugins import disable_tenant_rls, enable_tenant_rls
 
 revision = "red_property_0001"
 down_revision = None
