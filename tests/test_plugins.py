@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from wuye_core.app import create_app
 from wuye_core.extensions import db
-from wuye_core.host.manager import ENTRY_POINT_GROUP, api_compatible
 from wuye_core.host import docs, hookspecs
+from wuye_core.host.manager import ENTRY_POINT_GROUP, api_compatible
 from wuye_core.testing import login, settings_for
 
 NOTES = "/api/v1/plugins/sample/communities/{}/notes"
