@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import click
 
-from wuye_core.extensions import db
-from wuye_core.plugins import Link, PluginInfo, PluginVeto, Role, Schedule, hookimpl, services
-from wuye_core.tenancy import TenantScoped
+from wuye_core.plugins import (
+    Link,
+    PluginInfo,
+    PluginVeto,
+    Role,
+    Schedule,
+    TenantScoped,
+    db,
+    hookimpl,
+    services,
+)
 
 
 def _info(name, api_version="1.0"):

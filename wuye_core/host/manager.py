@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -20,6 +21,7 @@ import pluggy
 
 from ..tenancy import TenantScoped
 from . import hookspecs
+from .boundary import private_imports
 from .types import PluginInfo, Role, Schedule
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class LoadedPlugin:
     cli_commands: list = field(default_factory=list)
     jobs: dict[str, Any] = field(default_factory=dict)
     schedules: list[Schedule] = field(default_factory=list)
+    # wuye_core modules it imports outside the facade (deprecated since hook API 1.3: boundary.py)
+    private_imports: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +124,12 @@ class PluginHost:
         except Exception as exc:
             self.pm.unregister(module)
             raise PluginRefused(f"a contribution hook failed: {type(exc).__name__}: {exc}") from exc
+        plugin.private_imports = private_imports(module)
+        if plugin.private_imports:
+            message = (f"plugin {plugin.name} imports {', '.join(plugin.private_imports)}: private since hook API 1.3, "
+                       f"import from wuye_core.plugins instead (docs/plugins.md §3) / 请改为从 wuye_core.plugins 导入")
+            log.warning(message)
+            warnings.warn(message, DeprecationWarning, stacklevel=2)
         self.plugins[plugin.name] = plugin
         return plugin
 

@@ -1,0 +1,1 @@
+"""The wuye plugin `legacy`."""
