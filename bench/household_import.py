@@ -83,7 +83,7 @@ def setup_tenant(codes: list[str]) -> dict[str, int]:
     from wuye_core.extensions import db
     from wuye_core.households.models import Community, Site, SiteKind
     from wuye_core.tenancy import tenant_context
-    from wuye_core.tenancy.service import create_tenant
+    from wuye_core.tenants.service import create_tenant
 
     app = make_app()
     with app.app_context():

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from wuye_core.common import encryption
-from wuye_core.common.key_rotation import rotate_all_keys
+from wuye_core.tenancy.key_rotation import rotate_all_keys
 
 ID_CARD = "11010519491231002X"
 

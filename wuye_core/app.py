@@ -11,7 +11,6 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
-from .api import totals
 from .auth import identity
 from .auth.passwords import configure_hasher
 from .common.encryption import configure_encryption
@@ -20,7 +19,9 @@ from .config import Settings
 from .db_pool import ping_idle_connections
 from .errors import WuyeApi, register_error_handlers
 from .extensions import babel, db, limiter, migrate
+from .households import totals
 from .i18n import select_locale
+from .tenancy.context import TenantContextError, refuse_without_context
 from .tenancy.scoping import install_tenant_scoping
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     _limit_decorated_routes_only(app)
     api = WuyeApi(app)  # one per app: its OpenAPI document describes this app's routes only
     register_error_handlers(app, api)
+    app.register_error_handler(TenantContextError, refuse_without_context)
     identity.init_app(app)
     totals.install(app)
 
@@ -150,11 +152,11 @@ def _configure_engine(engine) -> None:
 def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import health
     from .api import docs_assets
-    from .auth import routes as auth_routes
     from .host import routes as plugin_routes
     from .households import dashboard
     from .households.routes import build_blueprints
-    from .tenancy import routes as tenant_routes
+    from .staff import routes as staff_routes
+    from .tenants import routes as tenant_routes
     from .tickets import attachments as _attachments  # noqa: F401 - adds its routes to the tickets blueprint
     from .tickets import kpi_routes
     from .tickets import routes as ticket_routes
@@ -163,8 +165,8 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     app.register_blueprint(docs_assets.blp)
     api.register_blueprint(plugin_routes.blp)
     api.register_blueprint(dashboard.blp)
-    api.register_blueprint(auth_routes.blp)
-    api.register_blueprint(auth_routes.users)
+    api.register_blueprint(staff_routes.blp)
+    api.register_blueprint(staff_routes.users)
     api.register_blueprint(tenant_routes.blp)
     api.register_blueprint(ticket_routes.blp)
     from .tickets import notifications

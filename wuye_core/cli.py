@@ -87,7 +87,7 @@ def tenants_group():
 def tenants_create(slug, name, kind):
     """新建租户 / Create a tenant."""
     from .tenancy import Tenant
-    from .tenancy.service import create_tenant
+    from .tenants.service import create_tenant
 
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
         raise click.ClickException(f"租户已存在 / tenant exists: {slug}")
@@ -237,7 +237,7 @@ def users_group():
 def users_create(tenant_slug, username, password, role, communities):
     """新建工作人员 / Create a staff user."""
     from .auth.models import StaffUser
-    from .auth.service import GrantError, communities_by_code, create_user
+    from .staff.service import GrantError, communities_by_code, create_user
     from .tenancy import Tenant, tenant_context
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
@@ -452,7 +452,7 @@ def keys_rotate():
     Put the new key first in WUYE_ENCRYPTION_KEYS (keep the old ones after it), run this,
     then remove the old keys.
     """
-    from .common.key_rotation import rotate_all_keys
+    from .tenancy.key_rotation import rotate_all_keys
 
     count = rotate_all_keys()
     click.echo(f"已重新加密 {count} 个值 / re-encrypted {count} values")

@@ -122,8 +122,6 @@ def invalid(field: str, message: str, location: str = "json"):
 
 
 def register_error_handlers(app, api: WuyeApi) -> None:
-    from .tenancy import TenantContextError
-
     @app.before_request
     def _json_body_parses():
         """A JSON body that does not parse is a 400, whatever breaks the parser: besides syntax,
@@ -161,11 +159,6 @@ def register_error_handlers(app, api: WuyeApi) -> None:
 
         db.session.rollback()  # nothing of a refused change is kept
         return jsonify(exc.body()), exc.status
-
-    @app.errorhandler(TenantContextError)
-    def _tenant(exc):
-        log.error("tenant context error (fail closed): %s", exc)
-        return jsonify(error_body(403)), 403
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from .app import create_app
-from .common import dumping
+from .common import caches, dumping
 from .config import Settings
 from .extensions import db, limiter
 
@@ -166,8 +166,7 @@ def _clean_database(request):
         with app.app_context():
             db.session.remove()
             limiter.reset()
-        app.extensions["wuye_identity_cache"].clear()  # user ids start over
-        app.extensions["wuye_totals_cache"].clear()
+        caches.clear_all(app)  # user ids and versions start over
         _empty_all_tables(app)
         app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
         app.extensions["wuye_plugins"].config_cache.clear()
@@ -244,7 +243,7 @@ def make_tenant(app):
     """`make_tenant("slug")` creates a tenant with an admin and returns a TenantHandle."""
 
     def _make(slug: str, kind: str = "company", name: str | None = None) -> TenantHandle:
-        from .tenancy.service import create_tenant
+        from .tenants.service import create_tenant
 
         with app.app_context():
             tenant = create_tenant(slug, name or slug, kind, admin_username="admin", admin_password="admin-pass-123")
@@ -354,7 +353,7 @@ def wuye_rotate_keys(app):
     from cryptography.fernet import Fernet
 
     from .common import encryption
-    from .common.key_rotation import encrypted_columns, rotate_all_keys
+    from .tenancy.key_rotation import encrypted_columns, rotate_all_keys
 
     old = encryption._fernet
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import current_app, has_app_context
-
-from ..common.ttl_cache import TtlCache
+from ..common.caches import TtlCache, cache, declare
 
 
 class CachedStaff(NamedTuple):
@@ -23,18 +21,13 @@ class CachedStaff(NamedTuple):
 
 
 def identity_cache() -> TtlCache:
-    return current_app.extensions["wuye_identity_cache"]
-
-
-def _forget_identities() -> None:
-    if has_app_context():
-        identity_cache().clear()
+    return cache("identity")
 
 
 def install(app) -> None:
-    from ..db_changes import forget_on_commit
     from ..tenancy import Tenant
     from .models import RoleGrant, StaffUser
 
-    app.extensions["wuye_identity_cache"] = TtlCache(app.config["WUYE"].auth_cache_seconds)
-    forget_on_commit((StaffUser, RoleGrant, Tenant), _forget_identities)
+    declare(app, "identity", seconds=app.config["WUYE"].auth_cache_seconds,
+            forget_on_commit_of=(StaffUser, RoleGrant, Tenant),
+            why="a token's user, grants and plugins_version, on every request")

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from ..auth.models import PlatformOperator, StaffUser
 from ..auth.passwords import hash_password
-from ..auth.service import create_user
 from ..extensions import db
 from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
+from ..staff.service import create_user
 from ..tenancy import Tenant, tenant_context
 from .tickets import load_demo_tickets
 

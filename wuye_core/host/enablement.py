@@ -15,8 +15,8 @@ from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, func, s
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..common.types import UTCDateTime
+from ..config_history import ConfigRevision
 from ..extensions import db
-from ..households.models import ConfigRevision
 from ..i18n import N_
 from ..tenancy import TenantScoped, tenant_fk
 

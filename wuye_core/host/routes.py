@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from ..api.access import current_identity, require_staff, require_tenant_admin
 from ..common.schemas import StrictSchema
+from ..config_history import ConfigRevision
 from ..errors import ErrorSchema
 from ..extensions import db
 from ..households.access import readable_community
-from ..households.models import Community, ConfigRevision
+from ..households.models import Community
 from . import enablement
 from .dispatch import enabled_names, forget_enablement, host
 

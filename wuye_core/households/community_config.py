@@ -13,9 +13,10 @@ from marshmallow import Schema, ValidationError
 
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
+from ..config_history import ConfigRevision
 from ..extensions import db
 from ..i18n import N_
-from .models import Community, ConfigRevision
+from .models import Community
 
 
 class CoreSection(StrictSchema):

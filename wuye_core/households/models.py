@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Date,
     Enum,
     Index,
@@ -55,26 +54,6 @@ class Community(TenantScoped, db.Model):
     def community_id(self) -> int:
         """A community belongs to itself, so permission checks read `community_id` everywhere."""
         return self.id
-
-
-class ConfigRevision(TenantScoped, db.Model):
-    """Each accepted version of a community's settings — the core config (`scope` "core") or
-    one plugin's (`scope` = plugin name, with its enabled flag): who changed what, when."""
-
-    __tablename__ = "config_revisions"
-    __extra_table_args__ = (
-        tenant_fk("community_id", "communities"),
-        UniqueConstraint("tenant_id", "community_id", "scope", "version"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(Integer)
-    scope: Mapped[str] = mapped_column(String(40), default="core")
-    version: Mapped[int] = mapped_column(Integer)
-    enabled: Mapped[bool | None] = mapped_column(Boolean)
-    config: Mapped[dict] = mapped_column(JSON)
-    changed_by: Mapped[str | None] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class SiteKind(enum.StrEnum):

@@ -7,13 +7,14 @@ from flask_smorest import Blueprint
 from sqlalchemy import exists, or_, select
 
 from ..api.access import require_tenant_admin
-from ..api.crud import Resource, register_crud
+from ..config_history import ConfigRevision
 from ..errors import ErrorSchema
 from ..extensions import db
 from . import schemas as s
 from .access import readable_community
 from .community_config import effective_config, update_config
-from .models import Building, Community, ConfigRevision, Household, Resident, ResidentTag, Site, Unit
+from .models import Building, Community, Household, Resident, ResidentTag, Site, Unit
+from .resources import Resource, register_crud
 
 
 def _like(column, text):

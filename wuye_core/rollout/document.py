@@ -13,7 +13,7 @@ from ..common.schemas import StrictSchema
 from ..households.community_config import check_config
 from ..households.schemas import CODE, CommunityCreate, SiteUpdate
 from ..tenancy.models import TenantKind
-from ..tenancy.routes import SLUG
+from ..tenants.routes import SLUG
 
 
 class PluginSetting(StrictSchema):

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..config_history import ConfigRevision
 from ..extensions import db
 from ..host.enablement import CommunityPlugin, TenantPlugin
-from ..households.models import Community, ConfigRevision, Site, SiteKind
+from ..households.models import Community, Site, SiteKind
 from ..tenancy import Tenant, TenantKind
 from ..tenancy.context import enter_tenant, reset_tenant
 from .document import DesiredState

@@ -8,6 +8,7 @@ tenant A to code running for tenant B.
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -86,3 +87,14 @@ def unscoped():
     finally:
         db.session.remove()
         _unscoped.reset(token)
+
+
+def refuse_without_context(exc: TenantContextError):
+    """The app's handler for a request that reached tenant data without a tenant: fail closed
+    with a 403 (registered by app.py)."""
+    from flask import jsonify
+
+    from ..errors import error_body
+
+    logging.getLogger(__name__).error("tenant context error (fail closed): %s", exc)
+    return jsonify(error_body(403)), 403

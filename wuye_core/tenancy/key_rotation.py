@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import flag_modified
 
+from ..common.encryption import EncryptedString
 from ..extensions import db
-from ..tenancy import Tenant, TenantScoped, tenant_context
-from .encryption import EncryptedString
+from .context import tenant_context
+from .models import Tenant, TenantScoped
 
 BATCH = 500
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from ..api.access import current_identity, public, require_tenant_admin
 from ..api.pagination import page_schema, paginate
+from ..auth.models import StaffUser
+from ..auth.passwords import hash_password
 from ..common.schemas import partial
 from ..errors import ErrorSchema, invalid
 from ..extensions import db, limiter
 from ..i18n import N_
 from . import schemas as s
-from .models import StaffUser
-from .passwords import hash_password
 from .service import GrantError, check_grants, create_user, login, set_grants
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 / Authentication")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..extensions import db
-from .context import enter_tenant
-from .models import Tenant, TenantKind
+from ..tenancy.context import enter_tenant
+from ..tenancy.models import Tenant, TenantKind
 
 
 def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_username: str | None = None,
@@ -15,7 +15,7 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_usernam
     db.session.flush()
     if admin_username:
         from ..auth.roles import TENANT_ADMIN
-        from ..auth.service import create_user
+        from ..staff.service import create_user
 
         enter_tenant(tenant.id)
         create_user(admin_username, admin_password, [{"role": TENANT_ADMIN}])

@@ -21,13 +21,13 @@ from marshmallow import Schema, missing
 from sqlalchemy import ColumnElement, select
 
 from .. import events
+from ..api.access import require_staff, require_tenant_admin
+from ..api.pagination import page_schema, paginate
 from ..common.schemas import partial
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..host.dispatch import check_veto
 from ..i18n import N_
-from .access import require_staff, require_tenant_admin
-from .pagination import page_schema, paginate
 
 ERRORS = {401: "未登录 / not authenticated", 403: "无权限 / forbidden", 404: "不存在 / not found"}
 

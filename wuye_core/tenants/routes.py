@@ -14,7 +14,7 @@ from ..common.schemas import StrictSchema, partial
 from ..errors import ErrorSchema
 from ..extensions import db
 from ..i18n import N_
-from .models import Tenant, TenantKind
+from ..tenancy.models import Tenant, TenantKind
 from .service import create_tenant
 
 blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="租户（平台管理）/ Tenants")

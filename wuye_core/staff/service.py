@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from ..auth.models import PlatformOperator, RoleGrant, StaffUser
+from ..auth.passwords import hash_password, needs_rehash, verify_password
+from ..auth.roles import TENANT_ADMIN, role_permissions
+from ..auth.tokens import issue_token
 from ..extensions import db
 from ..households.models import Community
 from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
-from .models import PlatformOperator, RoleGrant, StaffUser
-from .passwords import hash_password, needs_rehash, verify_password
-from .roles import TENANT_ADMIN, role_permissions
-from .tokens import issue_token
 
 
 class GrantError(ValueError):
