@@ -152,9 +152,10 @@ def _configure_engine(engine) -> None:
 def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import health
     from .api import docs_assets
-    from .host import routes as plugin_routes
+    from .host import routes as plugin_gate
     from .households import dashboard
     from .households.routes import build_blueprints
+    from .plugin_settings import routes as plugin_routes
     from .staff import routes as staff_routes
     from .tenants import routes as tenant_routes
     from .tickets import attachments as _attachments  # noqa: F401 - adds its routes to the tickets blueprint
@@ -178,7 +179,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(import_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
-    plugin_routes.mount_plugin_blueprints(app, api)
+    plugin_gate.mount_plugin_blueprints(app, api)
     for plugin in app.extensions["wuye_plugins"].plugins.values():
         if plugin.cli_commands:
             import click

@@ -1,0 +1,1 @@
+"""Plugin settings per tenant and community (HTTP): enabling, config, history."""
