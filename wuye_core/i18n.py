@@ -230,7 +230,7 @@ def store_note(note: str | None, max_length: int = 500) -> str | None:
     values = dict(note.values)
     while True:
         stored = NOTE_MARK + json.dumps({"d": note.domain, "m": note.msgid, "v": values}, ensure_ascii=False,
-                                        separators=(",", ":"))
+                                        separators=(",", ":"), default=str)  # a date: as its ISO text
         over = len(stored) - max_length
         longest = max((k for k, v in values.items() if isinstance(v, str)), key=lambda k: len(values[k]),
                       default=None)
