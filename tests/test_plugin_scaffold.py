@@ -29,7 +29,10 @@ def installed_plugin(tmp_path_factory):
     assert (root / "pyproject.toml").is_file() and (root / "wuye_greenery" / "migrations").is_dir()
     site = work / "site"
     _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(root)], env, work)
-    env["PYTHONPATH"] = str(site)
+    # wuye itself as this process sees it (a checkout on PYTHONPATH, or the installed one)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    # its catalog was compiled when it was written, and ships in the package
+    assert (site / "wuye_greenery" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "greenery.mo").is_file()
     return root, env
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .i18n import N_, _, translate_messages
+from .i18n import N_, translate_message, translate_messages
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ class ErrorSchema(Schema):
 
 def error_body(code: int, message: str | None = None, errors=None) -> dict:
     status = HTTP_STATUS_CODES.get(code, str(code))
-    body = {"code": code, "status": status, "message": _(message or _DEFAULT_MESSAGES.get(code, status))}
+    # A message is a core msgid or a plugin's Message (which knows its catalog): both are translated.
+    body = {"code": code, "status": status, "message": translate_message(message or _DEFAULT_MESSAGES.get(code, status))}
     if errors:
         body["errors"] = translate_messages(errors)
     return body

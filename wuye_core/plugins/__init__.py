@@ -25,6 +25,9 @@ from ..common.schemas import StrictSchema
 from ..common.fields import Id, Text
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
+# Languages: the plugin's own catalog, messages translated for their reader, a job's locale
+from ..i18n import Message, Translator, current_locale, translator, use_locale
+
 # Who is calling, and what they may do
 from ..api.access import current_identity, require_staff, require_tenant_admin
 from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
@@ -65,6 +68,8 @@ __all__ = [
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
+    # languages
+    "translator", "Translator", "Message", "current_locale", "use_locale",
     # access
     "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
     "READONLY", "readable_community",

@@ -8,6 +8,7 @@ from ..api.pagination import PageArgs
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
 from ..households.schemas import PHONE
+from ..i18n import show_note
 from .models import Channel, Kind, Priority
 from .states import TRANSITIONS, Status, allowed_actions
 
@@ -116,7 +117,8 @@ class TransitionOut(StrictSchema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     actor = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
+    # A note the system wrote is stored as a message and shown in the reader's language.
+    note = fields.Function(lambda row: show_note(row.note), allow_none=True, metadata={"type": "string"})
     at = fields.DateTime()
 
 

@@ -16,7 +16,7 @@ from ..errors import invalid
 from ..extensions import db
 from ..households.community_config import shared_effective_config
 from ..households.models import Building, Community, Household, Resident, Site, Unit
-from ..i18n import N_
+from ..i18n import N_, store_note
 from ..tenancy import direct
 from ..tenancy.direct import NewId
 from . import sla
@@ -101,7 +101,7 @@ def _apply_sla(ticket: Ticket, community: Community) -> None:
 
 def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: str | None = None) -> None:
     db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before and before.value,
-                                    to_status=ticket.status.value, actor=actor, note=note, at=now()))
+                                    to_status=ticket.status.value, actor=actor, note=store_note(note), at=now()))
 
 
 def create_ticket(data: dict, actor: str, authorize: Callable[[CommunityRow], None] | None = None) -> Ticket:
@@ -217,7 +217,7 @@ def rate(ticket: Ticket, rating: int, comment: str | None, actor: str) -> Ticket
     events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating)
     if ticket.status is Status.resolved:  # the return visit (回访) closes the ticket
         before, ticket.status, ticket.closed_at = ticket.status, Status.closed, now()
-        _log(ticket, "close", before, actor, "回访完成 / rated")
+        _log(ticket, "close", before, actor, N_("Closed after the return visit (rated)."))
         events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=actor, action="close",
                       from_status=before.value, to_status=Status.closed.value)
     events.commit()
@@ -256,7 +256,8 @@ def auto_close(at: datetime | None = None) -> int:
                                      Ticket.resolved_at < at - timedelta(days=days))
         for ticket in db.session.scalars(stale.with_for_update(skip_locked=True)).all():
             ticket.status, ticket.closed_at = Status.closed, at
-            _log(ticket, "close", Status.resolved, SYSTEM, f"{days} 天未评价，自动关闭 / auto-closed")
+            _log(ticket, "close", Status.resolved, SYSTEM,
+                 N_("Closed automatically: not rated within %(days)s days.", days=days))
             events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=SYSTEM, action="close",
                           from_status=Status.resolved.value, to_status=Status.closed.value)
             closed += 1

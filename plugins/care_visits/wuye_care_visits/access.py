@@ -14,6 +14,8 @@ from flask_smorest import abort
 
 from wuye_core.plugins import db, readable_community, require_staff, services
 
+from .i18n import _
+
 NAME = "care_visits"
 WORKER = "care_worker"
 SUPERVISOR = "care_supervisor"
@@ -79,8 +81,9 @@ def watermark() -> str:
     from . import clock
 
     identity = require_staff()
-    stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S 北京时间")
-    return f"仅限关爱工作使用 · 导出人 {identity.username}（#{identity.user_id}）· {stamp} / Exported by {identity.username}"
+    stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S")
+    return _("For care work only · exported by %(user)s (#%(id)s) · %(time)s Beijing time",
+             user=identity.username, id=identity.user_id, time=stamp)
 
 
 def mask_name(name: str | None) -> str | None:

@@ -19,16 +19,28 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import and_, case, func, or_, select
 
-from wuye_core.plugins import Community, Resident, db, services
+from wuye_core.plugins import Community, Resident, db, services, use_locale
 
 from . import vocab
 from .access import mask_name
+from .i18n import N_, _
 from .models import CareBrief, CarePerson, CarePlanItem, CareReferral, CareVisit
 
 PLACEHOLDER = "WUYE-CARE-WATERMARK"
 MAX_RECOMMENDATIONS = 20
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The visit counts of `compute_figures`, as the ledger's summary names them.
+VISIT_FIGURES = {
+    "planned": N_("Visits planned"),
+    "made": N_("Visits made (at home)"),
+    "attempts": N_("Visits attempted"),
+    "not_home": N_("Not at home"),
+    "refused": N_("Visit refused"),
+    "people_visited": N_("People visited"),
+    "high_risk_visits": N_("Visits that found a high risk"),
+    "helped_visits": N_("Visits that gave help"),
+}
 
 
 def _flag_sums(column, vocabulary: dict):
@@ -143,7 +155,6 @@ def compute_figures(community_id: int | None, start: date, end: date) -> dict:
         (
             {
                 "code": code,
-                "label_zh": vocab.NEEDS[code][0],
                 "count": current["needs"][code],
                 "previous": previous["needs"][code],
                 "change": current["needs"][code] - previous["needs"][code],
@@ -204,14 +215,18 @@ def recommendations(community_id: int | None, start: date, end: date, figures: d
     out = []
     visits = figures["visits"]
     if visits["planned"] and visits["made"] < visits["planned"]:
-        out.append(f"本期计划走访 {visits['planned']} 次，实际 {visits['made']} 次，建议补访未完成对象。")
+        out.append(_("%(planned)s visits were planned and %(made)s made: visit the people not yet seen.",
+                     planned=visits["planned"], made=visits["made"]))
     if figures["referrals"]["open_now"]:
-        out.append(f"尚有 {figures['referrals']['open_now']} 件转介未办结，建议跟进相关机构。")
+        out.append(_("%(open)s referrals are still open: follow them up with the bodies concerned.",
+                     open=figures["referrals"]["open_now"]))
     if figures["common_problems"]:
         top = figures["common_problems"][0]
-        out.append(f"最突出的问题是“{top['label_zh']}”（{top['count']} 次），建议对接相应资源。")
+        out.append(_("The most frequent problem is “%(problem)s” (%(count)s times): connect the matching resources.",
+                     problem=vocab.label(vocab.NEEDS, top["code"]), count=top["count"]))
     if visits["high_risk_visits"]:
-        out.append(f"本期发现高风险 {visits['high_risk_visits']} 次，建议按分级加密走访。")
+        out.append(_("%(count)s visits found a high risk: visit more often, by level.",
+                     count=visits["high_risk_visits"]))
     texts = db.session.scalars(
         select(CareVisit.recommendation)
         .where(
@@ -244,61 +259,67 @@ def write_docx(title: str, figures: dict) -> bytes:
     doc.add_paragraph(PLACEHOLDER)
     period = figures["period"]
     doc.add_paragraph(
-        f"统计期间：{period['start']} 至 {period['end']}（上期 {figures['previous_period']['start']}"
-        f" 至 {figures['previous_period']['end']}）"
+        _("Period: %(start)s to %(end)s (previous period %(previous_start)s to %(previous_end)s)",
+          start=period["start"], end=period["end"], previous_start=figures["previous_period"]["start"],
+          previous_end=figures["previous_period"]["end"])
     )
 
     v = figures["visits"]
-    doc.add_heading("一、走访完成情况", level=2)
+    doc.add_heading(_("1. Visits made"), level=2)
     _table(
         doc,
-        ["项目", "本期"],
+        [_("Item"), _("This period")],
         [
-            ["计划走访", v["planned"]],
-            ["实际走访（入户）", v["made"]],
-            ["不在家", v["not_home"]],
-            ["拒绝走访", v["refused"]],
-            ["走访人数", v["people_visited"]],
-            ["提供帮扶的走访", v["helped_visits"]],
+            [_("Visits planned"), v["planned"]],
+            [_("Visits made (at home)"), v["made"]],
+            [_("Not at home"), v["not_home"]],
+            [_("Visit refused"), v["refused"]],
+            [_("People visited"), v["people_visited"]],
+            [_("Visits that gave help"), v["helped_visits"]],
         ],
     )
-    doc.add_heading("二、关爱对象（按分级、按困难类型）", level=2)
+    doc.add_heading(_("2. People in care (by level, by difficulty)"), level=2)
     people = figures["people"]
     _table(
-        doc, ["分级", "人数"], [[lv, n] for lv, n in people["by_level"].items()] + [["合计", people["total"]]]
+        doc, [_("Level"), _("People")],
+        [[lv, n] for lv, n in people["by_level"].items()] + [[_("Total"), people["total"]]]
     )
-    _table(doc, ["困难类型", "人数"], [[vocab.DIFFICULTIES[k][0], n] for k, n in people["by_type"].items()])
-    doc.add_heading("三、风险评估", level=2)
+    _table(doc, [_("Difficulty"), _("People")],
+           [[vocab.label(vocab.DIFFICULTIES, k), n] for k, n in people["by_type"].items()])
+    doc.add_heading(_("3. Risk assessment"), level=2)
     _table(
         doc,
-        ["风险", "无", "低", "中", "高"],
-        [[vocab.RISKS[k][0], *(figures["risks"][k][lv] for lv in vocab.RISK_LEVELS)] for k in vocab.RISKS],
+        [_("Risk"), *(vocab.label(vocab.RISK_LABELS, lv) for lv in vocab.RISK_LEVELS)],
+        [[vocab.label(vocab.RISKS, k), *(figures["risks"][k][lv] for lv in vocab.RISK_LEVELS)] for k in vocab.RISKS],
     )
-    doc.add_heading("四、帮扶措施", level=2)
-    _table(doc, ["措施", "次数"], [[vocab.HELP[k][0], n] for k, n in figures["help"].items()])
-    doc.add_heading("五、转介及结果", level=2)
+    doc.add_heading(_("4. Help given"), level=2)
+    _table(doc, [_("Help"), _("Times")], [[vocab.label(vocab.HELP, k), n] for k, n in figures["help"].items()])
+    doc.add_heading(_("5. Referrals and their outcomes"), level=2)
     _table(
         doc,
-        ["机构", *[s[0] for s in vocab.REFERRAL_STATES.values()]],
+        [_("Body"), *(vocab.label(vocab.REFERRAL_STATES, s) for s in vocab.REFERRAL_STATES)],
         [
-            [vocab.BODIES[b][0], *(row[s] for s in vocab.REFERRAL_STATES)]
+            [vocab.label(vocab.BODIES, b), *(row[s] for s in vocab.REFERRAL_STATES)]
             for b, row in figures["referrals"]["by_body"].items()
         ],
     )
-    doc.add_paragraph(f"目前未办结转介：{figures['referrals']['open_now']} 件。")
-    doc.add_heading("六、共性问题与趋势（与上期比较）", level=2)
+    doc.add_paragraph(_("Referrals still open: %(count)s.", count=figures["referrals"]["open_now"]))
+    doc.add_heading(_("6. Common problems and trends (against the previous period)"), level=2)
     _table(
         doc,
-        ["问题", "本期", "上期", "变化"],
-        [[p["label_zh"], p["count"], p["previous"], f"{p['change']:+d}"] for p in figures["common_problems"]],
+        [_("Problem"), _("This period"), _("Previous period"), _("Change")],
+        [[vocab.label(vocab.NEEDS, p["code"]), p["count"], p["previous"], f"{p['change']:+d}"]
+         for p in figures["common_problems"]],
     )
     t = figures["trends"]
     doc.add_paragraph(
-        f"入户走访 {t['made']['current']} 次（上期 {t['made']['previous']}）；高风险 "
-        f"{t['high_risk_visits']['current']} 次（上期 {t['high_risk_visits']['previous']}）；"
-        f"不在家或拒访 {t['not_home_or_refused']['current']} 次（上期 {t['not_home_or_refused']['previous']}）。"
+        _("Visits made at home: %(made)s (previous %(made_before)s); high risks: %(high)s (previous "
+          "%(high_before)s); not at home or refused: %(missed)s (previous %(missed_before)s).",
+          made=t["made"]["current"], made_before=t["made"]["previous"], high=t["high_risk_visits"]["current"],
+          high_before=t["high_risk_visits"]["previous"], missed=t["not_home_or_refused"]["current"],
+          missed_before=t["not_home_or_refused"]["previous"])
     )
-    doc.add_heading("七、建议", level=2)
+    doc.add_heading(_("7. Recommendations"), level=2)
     for text in figures.get("recommendations", []):
         doc.add_paragraph(text, style="List Bullet")
     out = io.BytesIO()
@@ -322,33 +343,33 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    summary = wb.create_sheet("汇总")
+    summary = wb.create_sheet(_("Summary"))
     summary.oddHeader.center.text = PLACEHOLDER
     summary.oddFooter.center.text = PLACEHOLDER
     summary.append([PLACEHOLDER])
     summary.append([title])
-    summary.append(["统计期间", figures["period"]["start"], figures["period"]["end"]])
+    summary.append([_("Period"), figures["period"]["start"], figures["period"]["end"]])
     for key, value in figures["visits"].items():
-        summary.append([key, value])
+        summary.append([vocab.label(VISIT_FIGURES, key), value])
     for key, value in figures["people"]["by_level"].items():
-        summary.append([f"{key} 级人数", value])
+        summary.append([_("People at level %(level)s", level=key), value])
 
-    ledger = wb.create_sheet("关爱台账")
+    ledger = wb.create_sheet(_("Care ledger"))
     ledger.oddHeader.center.text = PLACEHOLDER
     ledger.oddFooter.center.text = PLACEHOLDER
     ledger.append([PLACEHOLDER])
     ledger.append(
         [
-            "档案号",
-            "姓名（脱敏）",
-            "社区",
-            "分级",
-            "困难类型",
-            "最近走访",
-            "下次应访",
-            "本期走访",
-            "本期高风险",
-            "未办结转介",
+            _("Record no."),
+            _("Name (masked)"),
+            _("Community"),
+            _("Level"),
+            _("Difficulties"),
+            _("Last visit"),
+            _("Next visit due"),
+            _("Visits this period"),
+            _("High risks this period"),
+            _("Open referrals"),
         ]
     )
     made = CareVisit.outcome == "visited"
@@ -401,7 +422,7 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
                 mask_name(name) or "",
                 communities.get(cid, ""),
                 level,
-                "、".join(vocab.DIFFICULTIES[c][0] for c in vocab.from_flags(flags, vocab.DIFFICULTIES)),
+                _(", ").join(vocab.label(vocab.DIFFICULTIES, c) for c in vocab.from_flags(flags, vocab.DIFFICULTIES)),
                 last.isoformat() if last else "",
                 due.isoformat() if due else "",
                 n,
@@ -436,8 +457,14 @@ def _progress(brief: CareBrief, value: int, status: str = "running") -> None:
     db.session.commit()
 
 
-def build_brief(tenant_id: int, brief_id: int) -> str | None:
-    """Job `build_brief`: idempotent (a brief already done is left alone; a failed one is rebuilt)."""
+def build_brief(tenant_id: int, brief_id: int, locale: str | None = None) -> str | None:
+    """Job `build_brief`: idempotent (a brief already done is left alone; a failed one is rebuilt).
+    The files are written in `locale`, the language of whoever asked for the brief."""
+    with use_locale(locale):
+        return _build_brief(brief_id)
+
+
+def _build_brief(brief_id: int) -> str | None:
     brief = db.session.get(CareBrief, brief_id)
     if brief is None or brief.status == "done":
         return None
@@ -445,7 +472,8 @@ def build_brief(tenant_id: int, brief_id: int) -> str | None:
         _progress(brief, 5)
         start, end, cid = brief.period_start, brief.period_end, brief.community_id
         scope = db.session.get(Community, cid).name if cid else services.tenant_name()
-        title = f"《{scope}困难群众走访情况简报（{start.isoformat()} 至 {end.isoformat()}）》"
+        title = _("Care visits brief: %(scope)s, %(start)s to %(end)s", scope=scope, start=start.isoformat(),
+                  end=end.isoformat())
         figures = compute_figures(cid, start, end)
         _progress(brief, 40)
         figures["title"] = title

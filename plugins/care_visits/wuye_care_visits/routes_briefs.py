@@ -15,11 +15,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, current_identity, db, require_staff, services
+from wuye_core.plugins import ErrorSchema, current_identity, current_locale, db, require_staff, services
 
 from . import schemas as s
 from .access import NAME, audit, care_community, gate, holds_care_role, watermark
 from .brief import DOCX, XLSX, stamp
+from .i18n import N_, _
 from .models import CareBrief
 
 blp = Blueprint(
@@ -42,10 +43,11 @@ def _create(community_id: int | None, data: dict) -> CareBrief:
     )
     db.session.add(brief)
     db.session.commit()
-    if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id):  # Redis could not take it
-        brief.status, brief.error = (
+    # The brief is written in the language of whoever asks for it.
+    if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id, locale=current_locale()):
+        brief.status, brief.error = (  # Redis could not take it
             "failed",
-            "后台队列不可用，请稍后重试 / the job queue is unavailable, try again",
+            _("The job queue is unavailable; please try again later."),
         )
         db.session.commit()
     db.session.expire_all()
@@ -124,10 +126,11 @@ class Brief(MethodView):
 def _download(brief_id: int, kind: str) -> Response:
     brief = _brief(brief_id)
     if brief.status != "done":
-        abort(409, message="简报尚未生成完毕 / the brief is not ready")
+        abort(409, message=N_("The brief is not ready yet."))
     audit(f"export_brief_{kind}", brief.community_id, None, "brief", brief.id)
     content = stamp(base64.b64decode(getattr(brief, kind)), watermark())
-    name = f"困难群众走访简报-{brief.period_start.isoformat()}-{brief.period_end.isoformat()}.{kind}"
+    name = _("Care visits brief-%(start)s-%(end)s", start=brief.period_start.isoformat(),
+             end=brief.period_end.isoformat()) + f".{kind}"
     return Response(
         content,
         mimetype=DOCX if kind == "docx" else XLSX,

@@ -12,6 +12,7 @@ from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, inval
 from . import clock, service
 from . import schemas as s
 from .access import audit, care_community, care_object, gate, holds_care_role, mask_name
+from .i18n import N_
 from .models import CarePerson, CarePlanItem
 
 blp = Blueprint(
@@ -129,7 +130,7 @@ class PlanItem(MethodView):
         """指派走访人员（须有关爱角色）/ Assign to a staff user who holds a care role there"""
         item = care_object(CarePlanItem, plan_item_id)
         if data["assignee_id"] is not None and not _care_staff(data["assignee_id"], item.community_id):
-            invalid("assignee_id", "该用户在本社区没有关爱角色 / no care role in this community")
+            invalid("assignee_id", N_("This user has no care role in this community."))
         item.assignee_id = data["assignee_id"]
         db.session.commit()
         return _items_out([item])[0]

@@ -14,6 +14,7 @@ from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, i
 from . import schemas as s
 from . import service, vocab
 from .access import audit, care_community, care_object, gate
+from .i18n import N_
 from .models import CarePerson, CarePhoto, CareReferral, CareVisit
 
 blp = Blueprint(
@@ -98,7 +99,7 @@ class Visits(MethodView):
         care_community(community_id)
         person = db.session.get(CarePerson, data["person_id"])
         if person is None or person.community_id != community_id:
-            invalid("person_id", "不是本社区的关爱对象 / not on this community's care register")
+            invalid("person_id", N_("Not on this community's care register."))
         visit = service.record_visit(person, data, current_identity().username)
         return visit_detail(db.session.get(CareVisit, visit.id))
 
@@ -127,8 +128,8 @@ class VisitReferrals(MethodView):
         if data["body"] not in (person.consent_sharing or []):
             abort(
                 409,
-                message="本人未同意向该机构共享信息 / the person has not agreed to share with this body",
-                errors={"json": {"body": ["未获同意 / no consent"]}},
+                message=N_("The person has not agreed to share with this body."),
+                errors={"json": {"body": [N_("No consent.")]}},
             )
         return service.add_referral(visit, data, current_identity().username)
 
@@ -185,15 +186,15 @@ class VisitPhotos(MethodView):
         if not person.consent_photos:
             abort(
                 409,
-                message="本人未同意拍照 / the person has not consented to photos",
-                errors={"json": {"file": ["未获拍照同意 / no consent to photos"]}},
+                message=N_("The person has not consented to photos."),
+                errors={"json": {"file": [N_("No consent to photos.")]}},
             )
         data = files["file"].stream.read(MAX_PHOTO + 1)
         if len(data) > MAX_PHOTO:
-            invalid("file", "照片过大 / the photo is too large", location="files")
+            invalid("file", N_("The photo is too large."), location="files")
         content_type = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
         if content_type is None:
-            invalid("file", "只接受 JPEG 或 PNG / JPEG or PNG only", location="files")
+            invalid("file", N_("Only JPEG or PNG."), location="files")
         photo = CarePhoto(
             community_id=visit.community_id,
             visit_id=visit.id,

@@ -7,13 +7,14 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from wuye_core.plugins import StrictSchema, Text
 
 from . import vocab
+from .i18n import N_
 
 
 def _codes(vocabulary: dict, what: str):
     return fields.List(
         fields.String(validate=validate.OneOf(list(vocabulary))),
         load_default=list,
-        metadata={"description": f"{what}: " + ", ".join(f"{k} {v[0]}" for k, v in vocabulary.items())},
+        metadata={"description": f"{what}: " + ", ".join(f"{k} ({v})" for k, v in vocabulary.items())},
     )
 
 
@@ -149,7 +150,7 @@ class VisitIn(StrictSchema):
     @validates_schema
     def _dates(self, data, **kwargs):
         if data.get("next_visit_on") and data["next_visit_on"] < data["visited_on"]:
-            raise ValidationError("下次走访日期不能早于本次 / before the visit", "next_visit_on")
+            raise ValidationError(N_("The next visit cannot be before this one."), "next_visit_on")
 
 
 class ReferralOut(Schema):
@@ -284,9 +285,9 @@ class BriefIn(StrictSchema):
     @validates_schema
     def _period(self, data, **kwargs):
         if data["period_end"] < data["period_start"]:
-            raise ValidationError("结束日期早于开始日期 / ends before it starts", "period_end")
+            raise ValidationError(N_("Ends before it starts."), "period_end")
         if (data["period_end"] - data["period_start"]).days > 366:
-            raise ValidationError("期间最长一年 / at most a year", "period_end")
+            raise ValidationError(N_("At most a year."), "period_end")
 
 
 class BriefOut(Schema):

@@ -14,6 +14,7 @@ from wuye_core.plugins import DomainError, Resident, db, services
 
 from . import clock, vocab
 from .access import NAME
+from .i18n import N_, _
 from .models import CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit
 
 PERSON_TEXT = ("health_details", "hardship_details", "id_number")
@@ -84,9 +85,9 @@ def apply_person(person: CarePerson, data: dict) -> None:
 def create_person(community_id: int, data: dict) -> CarePerson:
     resident = db.session.get(Resident, data["resident_id"])
     if resident is None or resident.community_id != community_id:
-        abort(422, errors={"json": {"resident_id": ["不是本社区的居民 / not a resident of this community"]}})
+        abort(422, errors={"json": {"resident_id": [N_("Not a resident of this community.")]}})
     if db.session.scalar(select(CarePerson.id).where(CarePerson.resident_id == resident.id)):
-        abort(409, message="该居民已在关爱档案中 / already on the care register")
+        abort(409, message=N_("This resident is already on the care register."))
     person = CarePerson(community_id=community_id, resident_id=resident.id, created_at=datetime.now(UTC))
     apply_person(person, data)
     db.session.add(person)
@@ -97,7 +98,7 @@ def create_person(community_id: int, data: dict) -> CarePerson:
 
 def check_alive(person: CarePerson) -> None:
     if person.erased_at is not None:
-        abort(409, message="该档案已按本人申请删除 / this record was erased on request")
+        abort(409, message=N_("This record was erased at the person's request."))
 
 
 # --- visits -----------------------------------------------------------------------------------
@@ -171,8 +172,9 @@ def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) ->
             person.community_id,
             site_id=resident.site_id,
             household_id=resident.household_id,
-            title="关爱走访发现高风险，请跟进 / Care visit found a high risk",
-            description=f"详情见关爱走访记录 #{visit.id}（仅关爱人员可见）/ see care visit #{visit.id}",
+            # The ticket's text, in the language of whoever recorded the visit (tickets store text).
+            title=_("A care visit found a high risk: please follow up"),
+            description=_("Details in care visit #%(id)s (visible to care staff only).", id=visit.id),
             category=cfg.get("ticket_category") or "其他",
             kind="repair" if hazard else "inquiry",
             priority="urgent" if hazard else "normal",
@@ -214,7 +216,9 @@ def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferra
     if data["status"] not in vocab.REFERRAL_NEXT[referral.status]:
         abort(
             409,
-            message=f"转介状态不能从 {referral.status} 变为 {data['status']} / illegal referral transition",
+            message=N_("A referral cannot go from %(before)s to %(after)s.",
+                       before=vocab.label(vocab.REFERRAL_STATES, referral.status),
+                       after=vocab.label(vocab.REFERRAL_STATES, data["status"])),
         )
     referral.status = data["status"]
     if data.get("outcome") is not None:

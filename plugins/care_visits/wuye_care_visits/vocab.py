@@ -1,4 +1,5 @@
-"""The plugin's fixed vocabularies (codes in the API and the database, labels zh / en for people).
+"""The plugin's fixed vocabularies: codes in the API and the database; labels (English msgids of
+the plugin's catalog) for people, translated where shown (`label`).
 
 Difficulty types, needs and help are stored as bit masks (bit i = the i-th code below), so the
 brief counts them with one SQL aggregate each, on SQLite and PostgreSQL alike. Append new codes
@@ -7,59 +8,61 @@ at the end only: a code's position is its bit.
 
 from __future__ import annotations
 
+from .i18n import N_
+
 DIFFICULTIES = {  # source 002: 困难类型
-    "elderly": ("高龄", "Elderly"),
-    "illness": ("疾病", "Illness"),
-    "disability": ("残疾", "Disability"),
-    "widowed_childless": ("孤寡", "Widowed / childless"),
-    "living_alone": ("独居", "Living alone"),
-    "economic": ("经济困难", "Economic hardship"),
-    "single_parent": ("单亲", "Single parent"),
-    "mental_disorder": ("精神障碍", "Mental disorder"),
-    "schooling": ("子女教育困难", "Children's schooling"),
+    "elderly": N_("Elderly"),
+    "illness": N_("Illness"),
+    "disability": N_("Disability"),
+    "widowed_childless": N_("Widowed / childless"),
+    "living_alone": N_("Living alone"),
+    "economic": N_("Economic hardship"),
+    "single_parent": N_("Single parent"),
+    "mental_disorder": N_("Mental disorder"),
+    "schooling": N_("Children's schooling"),
 }
 NEEDS = {  # 主要诉求
-    "medical": ("看病难", "Medical care"),
-    "schooling": ("子女上学难", "Schooling"),
-    "employment": ("就业难", "Employment"),
-    "housing": ("住房条件差", "Housing"),
-    "bills": ("水电费压力大", "Utility bills"),
-    "daily_goods": ("生活用品缺乏", "Daily necessities"),
-    "loneliness": ("精神孤独", "Loneliness"),
-    "repairs": ("家中维修", "Home repairs"),
-    "other": ("其他", "Other"),
+    "medical": N_("Medical care"),
+    "schooling": N_("Schooling"),
+    "employment": N_("Employment"),
+    "housing": N_("Housing"),
+    "bills": N_("Utility bills"),
+    "daily_goods": N_("Daily necessities"),
+    "loneliness": N_("Loneliness"),
+    "repairs": N_("Home repairs"),
+    "other": N_("Other"),
 }
 HELP = {  # 物业内部帮扶措施
-    "fee_relief": ("减免物业费", "Fee relief"),
-    "repairs": ("上门维修", "Repairs"),
-    "neighbours": ("协调邻里关怀", "Neighbour care"),
-    "job_info": ("提供就业信息", "Job information"),
-    "comfort": ("心理慰藉", "Emotional support"),
-    "goods": ("生活物资", "Daily goods"),
-    "other": ("其他", "Other"),
+    "fee_relief": N_("Fee relief"),
+    "repairs": N_("Repairs"),
+    "neighbours": N_("Neighbour care"),
+    "job_info": N_("Job information"),
+    "comfort": N_("Emotional support"),
+    "goods": N_("Daily goods"),
+    "other": N_("Other"),
 }
 BODIES = {  # 外部资源对接 (referrals)
-    "residents_committee": ("社区居委会", "Residents' committee"),
-    "civil_affairs": ("街道民政办", "Civil-affairs office"),
-    "charity": ("慈善机构", "Charity"),
-    "social_workers": ("专业社工组织", "Social workers"),
-    "legal_aid": ("法律援助中心", "Legal aid"),
-    "medical": ("医疗机构", "Medical"),
+    "residents_committee": N_("Residents' committee"),
+    "civil_affairs": N_("Civil-affairs office"),
+    "charity": N_("Charity"),
+    "social_workers": N_("Social workers"),
+    "legal_aid": N_("Legal aid"),
+    "medical": N_("Medical"),
 }
 RISK_LEVELS = ["none", "low", "medium", "high"]
-RISK_LABELS = {"none": "无", "low": "低", "medium": "中", "high": "高"}
-RISKS = {"health": ("健康风险", "Health"), "safety": ("安全风险", "Safety"), "social": ("社会风险", "Social")}
+RISK_LABELS = {"none": N_("None"), "low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
+RISKS = {"health": N_("Health"), "safety": N_("Safety"), "social": N_("Social")}
 OUTCOMES = {
-    "visited": ("已走访", "Visited"),
-    "not_home": ("不在家", "Not at home"),
-    "refused": ("拒绝走访", "Refused"),
+    "visited": N_("Visited"),
+    "not_home": N_("Not at home"),
+    "refused": N_("Refused"),
 }
 LEVELS = ["A", "B", "C"]
 REFERRAL_STATES = {
-    "open": ("已转介", "Open"),
-    "accepted": ("已受理", "Accepted"),
-    "resolved": ("已解决", "Resolved"),
-    "declined": ("未受理", "Declined"),
+    "open": N_("Open"),
+    "accepted": N_("Accepted"),
+    "resolved": N_("Resolved"),
+    "declined": N_("Declined"),
 }
 # allowed referral transitions (anything else is a 409)
 REFERRAL_NEXT = {
@@ -68,6 +71,11 @@ REFERRAL_NEXT = {
     "resolved": set(),
     "declined": set(),
 }
+
+
+def label(vocabulary: dict, code: str) -> str:
+    """A code's label in the current language."""
+    return vocabulary[code].translate()
 
 
 def to_flags(codes: list[str], vocabulary: dict) -> int:

@@ -195,7 +195,7 @@ def test_end_to_end_meeting_from_escalated_tickets_to_done_and_the_5341_switch(
     body = r.get_json()
     assert body["resolution"]["status"] == "done" and body["resolution"]["done_on"] == _today().isoformat()
     assert body["tickets"] == [
-        {"ticket_id": leaking["id"], "resolved": True, "status": "resolved", "message": "已办结 / resolved"}
+        {"ticket_id": leaking["id"], "resolved": True, "status": "resolved", "message": "已办结"}
     ]
     assert t.admin.get(f"/api/v1/tickets/{leaking['id']}").get_json()["status"] == "resolved"
     assert t.admin.get(f"{P}/agenda-items/{leak_item['id']}").get_json()["status"] == "closed"

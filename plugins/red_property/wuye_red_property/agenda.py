@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, require_staff, services
 
 from .common import NAME, label, readable, require_write, txt, writable
+from .i18n import N_, _
 from .meetings import next_meeting
 from .models import AgendaItem, Meeting
 
@@ -79,7 +80,7 @@ def _meeting_for(community_id: int, meeting_id: int | None) -> int | None:
     if meeting is None or meeting.community_id != community_id:
         invalid("meeting_id", "Does not exist.")
     if meeting.status != "planned":
-        invalid("meeting_id", "会议不是待召开状态 / the meeting is not planned")
+        invalid("meeting_id", N_("The meeting is not planned."))
     return meeting.id
 
 
@@ -157,10 +158,10 @@ class AgendaItemView(MethodView):
         """修改议题、改到另一次会议 / Change an item, or move it to another planned meeting"""
         item = writable(AgendaItem, agenda_item_id)
         if item.status == "closed":
-            abort(409, message="议题已关闭 / the item is closed")
+            abort(409, message=N_("The item is closed."))
         if "meeting_id" in data:
             if item.status != "pending":
-                abort(409, message="已讨论的议题不能改会议 / a discussed item stays with its meeting")
+                abort(409, message=N_("A discussed item stays with its meeting."))
             item.meeting_id = _meeting_for(item.community_id, data["meeting_id"])
         for key in ("title", "description"):
             if key in data:
@@ -179,7 +180,7 @@ class CloseItem(MethodView):
         """手动关闭议题（如无需决议）/ Close an item by hand (e.g. nothing to decide)"""
         item = writable(AgendaItem, agenda_item_id)
         if item.status == "closed":
-            abort(409, message="议题已关闭 / the item is closed")
+            abort(409, message=N_("The item is closed."))
         close_item(item)
         db.session.commit()
         return item
@@ -203,14 +204,14 @@ class Escalation(MethodView):
             abort(404)
         actor = require_write(ticket["community_id"])
         if ticket["status"] in ("closed", "cancelled"):
-            abort(409, message="工单已关闭或取消 / the ticket is closed or cancelled")
+            abort(409, message=N_("The ticket is closed or cancelled."))
         if db.session.scalar(
             select(AgendaItem.id).where(AgendaItem.ticket_id == ticket_id, AgendaItem.status != "closed")
         ):
-            abort(409, message="工单已在联席会议议题中 / the ticket is already on the agenda")
+            abort(409, message=N_("The ticket is already on the agenda."))
         item = add_item(
             ticket["community_id"],
-            f"工单#{ticket_id}：{ticket['title']}"[:200],
+            _("Ticket #%(id)s: %(title)s", id=ticket_id, title=ticket["title"])[:200],
             actor,
             description=data["note"],
             source="ticket",

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, require_staff, services
 
 from .common import NAME, label, readable, require_write, today, txt, writable
+from .i18n import N_
 from .liaison import check_site
 from .models import Agreement, AgreementSite, SiteManagement
 
@@ -41,7 +42,7 @@ class SiteManagementIn(StrictSchema):
     @validates_schema
     def _company_named(self, data, **kwargs):
         if data["manager"] == "company" and not data.get("company_name"):
-            raise ValidationError("物业公司须写明名称 / name the company", "company_name")
+            raise ValidationError(N_("Name the property company."), "company_name")
 
 
 class SiteManagementOut(StrictSchema):
@@ -72,7 +73,7 @@ class AgreementIn(StrictSchema):
     @validates_schema
     def _dates(self, data, **kwargs):
         if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
-            raise ValidationError("到期日早于开始日 / ends before it starts", "ends_on")
+            raise ValidationError(N_("Ends before it starts."), "ends_on")
 
 
 class AgreementOut(StrictSchema):

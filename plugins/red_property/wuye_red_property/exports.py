@@ -19,16 +19,23 @@ from sqlalchemy import func, select
 from wuye_core.plugins import ErrorSchema, db
 
 from .common import readable, today
+from .i18n import N_, _
 from .models import SIDE_LABELS, AgendaItem, FollowUp, Meeting, Participant, Resolution
 
 blp = Blueprint("red_property_exports", __name__, description="导出 Excel / Excel exports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_DOC = {"schema": {"type": "string", "format": "binary"}, "content_type": XLSX}
-MEETING_STATUS = {"planned": "待召开", "held": "已召开", "cancelled": "已取消"}
-ITEM_STATUS = {"pending": "待上会", "discussed": "已讨论", "closed": "已关闭"}
-ITEM_SOURCE = {"manual": "手动添加", "ticket": "工单升级", "visit": "走访发现"}
-RESOLUTION_STATUS = {"open": "待办", "in_progress": "办理中", "done": "已办结", "cancelled": "已撤销"}
+# Codes as people read them (translated when the workbook is written).
+MEETING_STATUS = {"planned": N_("Planned"), "held": N_("Held"), "cancelled": N_("Cancelled")}
+ITEM_STATUS = {"pending": N_("Waiting for a meeting"), "discussed": N_("Discussed"), "closed": N_("Closed")}
+ITEM_SOURCE = {"manual": N_("Added by hand"), "ticket": N_("Escalated ticket"), "visit": N_("Found on a visit")}
+RESOLUTION_STATUS = {"open": N_("To do"), "in_progress": N_("In progress"), "done": N_("Done"),
+                     "cancelled": N_("Withdrawn")}
+
+
+def _label(labels: dict, code: str | None) -> str | None:
+    return labels[code].translate() if code in labels else code
 
 
 def _clean(value):
@@ -63,20 +70,20 @@ def _send(wb: Workbook, filename: str):
 
 
 def _yes(value) -> str | None:
-    return None if value is None else ("是" if value else "否")
+    return None if value is None else (_("Yes") if value else _("No"))
 
 
 def minutes_workbook(meeting: Meeting) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
-    info = wb.create_sheet("会议纪要")
+    info = wb.create_sheet(_("Meeting minutes"))
     for key, value in [
-        ("会议", meeting.title),
-        ("日期", meeting.scheduled_on),
-        ("召开日期", meeting.held_on),
-        ("地点", meeting.location),
-        ("状态", MEETING_STATUS.get(meeting.status)),
-        ("纪要", meeting.minutes),
+        (_("Meeting"), meeting.title),
+        (_("Date"), meeting.scheduled_on),
+        (_("Held on"), meeting.held_on),
+        (_("Place"), meeting.location),
+        (_("Status"), _label(MEETING_STATUS, meeting.status)),
+        (_("Minutes"), meeting.minutes),
     ]:
         _append(info, [key, value])
     info.column_dimensions["A"].width, info.column_dimensions["B"].width = 12, 80
@@ -87,9 +94,9 @@ def minutes_workbook(meeting: Meeting) -> Workbook:
     )
     _sheet(
         wb,
-        "参会人员",
-        ["所属方", "姓名", "职务", "出席"],
-        ([SIDE_LABELS.get(p.side, p.side), p.name, p.post, _yes(p.attended)] for p in people),
+        _("Participants"),
+        [_("Side"), _("Name"), _("Post"), _("Attended")],
+        ([_label(SIDE_LABELS, p.side), p.name, p.post, _yes(p.attended)] for p in people),
         [22, 12, 20, 8],
     )
     items = db.session.scalars(
@@ -97,15 +104,15 @@ def minutes_workbook(meeting: Meeting) -> Workbook:
     )
     _sheet(
         wb,
-        "议题",
-        ["编号", "议题", "说明", "来源", "关联工单", "状态"],
+        _("Agenda"),
+        [_("No."), _("Item"), _("Description"), _("Source"), _("Ticket"), _("Status")],
         (
-            [i.id, i.title, i.description, ITEM_SOURCE.get(i.source), i.ticket_id, ITEM_STATUS.get(i.status)]
+            [i.id, i.title, i.description, _label(ITEM_SOURCE, i.source), i.ticket_id, _label(ITEM_STATUS, i.status)]
             for i in items
         ),
         [8, 40, 50, 10, 10, 10],
     )
-    _sheet(wb, "决议", *_resolution_rows(select(Resolution).where(Resolution.meeting_id == meeting.id)))
+    _sheet(wb, _("Resolutions"), *_resolution_rows(select(Resolution).where(Resolution.meeting_id == meeting.id)))
     return wb
 
 
@@ -129,10 +136,10 @@ def _resolution_rows(stmt):
                 scheduled_on,
                 r.agenda_item_id,
                 r.text,
-                SIDE_LABELS.get(r.owner_side),
+                _label(SIDE_LABELS, r.owner_side),
                 r.owner_name,
                 r.due_on,
-                RESOLUTION_STATUS.get(r.status),
+                _label(RESOLUTION_STATUS, r.status),
                 r.done_on,
                 _yes(overdue),
                 _yes(on_time),
@@ -140,18 +147,18 @@ def _resolution_rows(stmt):
             ]
         )
     header = [
-        "编号",
-        "会议日期",
-        "议题编号",
-        "决议内容",
-        "责任方",
-        "责任人",
-        "办理期限",
-        "状态",
-        "办结日期",
-        "逾期",
-        "按期办结",
-        "跟进次数",
+        _("No."),
+        _("Meeting date"),
+        _("Agenda item no."),
+        _("Resolution"),
+        _("Owner side"),
+        _("Owner"),
+        _("Deadline"),
+        _("Status"),
+        _("Done on"),
+        _("Overdue"),
+        _("Done on time"),
+        _("Follow-ups"),
     ]
     return header, rows, [8, 12, 8, 50, 20, 12, 12, 10, 12, 6, 8, 8]
 
@@ -163,7 +170,8 @@ class MinutesXlsx(MethodView):
     def get(self, meeting_id):
         """导出会议纪要（Excel）/ Export a meeting's minutes, participants, agenda and resolutions (.xlsx)"""
         meeting = readable(Meeting, meeting_id)
-        return _send(minutes_workbook(meeting), f"三方联席会议纪要-{meeting.scheduled_on.isoformat()}.xlsx")
+        name = _("Joint meeting minutes-%(date)s", date=meeting.scheduled_on.isoformat())
+        return _send(minutes_workbook(meeting), f"{name}.xlsx")
 
 
 @blp.route("/communities/<int:community_id>/resolutions.xlsx", endpoint="resolutions_xlsx")
@@ -176,7 +184,7 @@ class LedgerXlsx(MethodView):
         wb.remove(wb.active)
         _sheet(
             wb,
-            "决议台账",
+            _("Resolution ledger"),
             *_resolution_rows(select(Resolution).where(Resolution.community_id == community_id)),
         )
-        return _send(wb, f"三方联席会议决议台账-{today().isoformat()}.xlsx")
+        return _send(wb, _("Joint meeting resolution ledger-%(date)s", date=today().isoformat()) + ".xlsx")

@@ -12,6 +12,7 @@ from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, invalid, 
 
 from .agenda import AgendaItemOut, add_item
 from .common import NAME, label, readable, today, txt
+from .i18n import N_
 from .models import Problem, Visit
 
 blp = Blueprint("red_property_liaison", __name__, description="三方联动专员走访 / Liaison officers' visits")
@@ -115,7 +116,7 @@ def _convertible(problem_id: int) -> tuple[Problem, str]:
     problem = readable(Problem, problem_id)
     actor = require_logger(problem.community_id)
     if problem.agenda_item_id is not None or problem.ticket_id is not None:
-        abort(409, message="问题已转为议题或工单 / already an agenda item or a ticket")
+        abort(409, message=N_("The problem is already an agenda item or a ticket."))
     return problem, actor
 
 

@@ -14,6 +14,7 @@ from wuye_core.plugins import ErrorSchema, StrictSchema, db, services
 
 from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
 from .config import CADENCES
+from .i18n import N_
 from .models import AgendaItem, Meeting, Participant, Resolution
 
 blp = Blueprint("red_property_meetings", __name__, description="三方联席会议 / Joint meetings")
@@ -234,9 +235,9 @@ class MeetingItem(MethodView):
         """修改会议（标题、日期、地点、纪要）/ Change a meeting (title, date, place, minutes)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status == "cancelled":
-            abort(409, message="会议已取消 / the meeting was cancelled")
+            abort(409, message=N_("The meeting was cancelled."))
         if "scheduled_on" in data and meeting.status != "planned":
-            abort(409, message="会议已召开，日期不能改 / a held meeting keeps its date")
+            abort(409, message=N_("A held meeting keeps its date."))
         for key, value in data.items():
             setattr(meeting, key, value)
         db.session.commit()
@@ -254,7 +255,7 @@ class Hold(MethodView):
         """记录会议已召开（及纪要）/ Record that the meeting was held (with its minutes)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status != "planned":
-            abort(409, message="只有待召开的会议可以召开 / only a planned meeting can be held")
+            abort(409, message=N_("Only a planned meeting can be held."))
         meeting.status = "held"
         meeting.held_on = data.get("held_on") or today()
         if data.get("minutes") is not None:
@@ -276,7 +277,7 @@ class Cancel(MethodView):
         """取消会议（未讨论的议题回到待上会）/ Cancel a meeting (its undiscussed items wait for the next one)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status != "planned":
-            abort(409, message="只有待召开的会议可以取消 / only a planned meeting can be cancelled")
+            abort(409, message=N_("Only a planned meeting can be cancelled."))
         meeting.status = "cancelled"
         for item in db.session.scalars(
             select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.status == "pending")

@@ -14,8 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wuye_core.plugins import TenantScoped, UTCDateTime, db, tenant_fk
 
+from .i18n import N_
+
 SIDES = ("community", "property", "residents")  # 社区（党组织/居委会）、物业、居民代表
-SIDE_LABELS = {"community": "社区（党组织/居委会）", "property": "物业服务企业", "residents": "居民代表"}
+SIDE_LABELS = {  # for people, translated where shown
+    "community": N_("Community (party organisation / residents' committee)"),
+    "property": N_("Property company"),
+    "residents": N_("Residents' representatives"),
+}
 
 
 class Meeting(TenantScoped, db.Model):

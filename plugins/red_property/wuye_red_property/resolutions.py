@@ -15,6 +15,7 @@ from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, servic
 
 from .agenda import close_item
 from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
+from .i18n import N_, _
 from .models import AgendaItem, FollowUp, Meeting, Resolution
 
 blp = Blueprint("red_property_resolutions", __name__, description="联席会议决议 / Resolutions")
@@ -123,13 +124,14 @@ def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
     )
     if ticket_id is None:
         return []
-    note = f"三方联席会议决议#{resolution.id}已办结：{resolution.text}"[:1000]
+    # Stored as a message: the ticket's history shows it in each reader's language.
+    note = N_("Joint meeting resolution #%(id)s is done: %(text)s", id=resolution.id, text=resolution.text)
     resolved = services.resolve_ticket(ticket_id, actor, note)
     summary = services.ticket_summary(ticket_id)
     message = (
-        "已办结 / resolved"
+        _("Resolved.")
         if resolved
-        else "工单当前状态不能办结，请在工单中处理 / the ticket's state does not allow resolving it"
+        else _("The ticket's state does not allow resolving it; handle it in the ticket.")
     )
     return [
         {
@@ -161,14 +163,14 @@ class MeetingResolutions(MethodView):
         """记录决议（责任方、责任人、期限）/ Record a resolution (owner side and person, deadline)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status == "cancelled":
-            abort(409, message="会议已取消 / the meeting was cancelled")
+            abort(409, message=N_("The meeting was cancelled."))
         item = None
         if data["agenda_item_id"] is not None:
             item = db.session.get(AgendaItem, data["agenda_item_id"])
             if item is None or item.community_id != meeting.community_id:
                 invalid("agenda_item_id", "Does not exist.")
             if item.status == "closed":
-                invalid("agenda_item_id", "议题已关闭 / the item is closed")
+                invalid("agenda_item_id", N_("The item is closed."))
         resolution = Resolution(
             community_id=meeting.community_id,
             meeting_id=meeting.id,
@@ -234,7 +236,7 @@ class ResolutionItem(MethodView):
         """修改决议（内容、责任方、期限）/ Change a resolution (text, owner, deadline)"""
         resolution = writable(Resolution, resolution_id)
         if resolution.status not in OPEN:
-            abort(409, message="决议已办结或撤销 / the resolution is finished")
+            abort(409, message=N_("The resolution is done or withdrawn."))
         for key, value in data.items():
             setattr(resolution, key, value)
         if "due_on" in data:
@@ -264,7 +266,7 @@ class FollowUps(MethodView):
         resolution = writable(Resolution, resolution_id)
         actor = require_write(resolution.community_id)
         if resolution.status not in OPEN:
-            abort(409, message="决议已办结或撤销 / the resolution is finished")
+            abort(409, message=N_("The resolution is done or withdrawn."))
         if data["meeting_id"] is not None:
             meeting = db.session.get(Meeting, data["meeting_id"])
             if meeting is None or meeting.community_id != resolution.community_id:

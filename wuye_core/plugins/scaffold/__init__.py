@@ -1,7 +1,8 @@
 """`wuye plugin new NAME`: a working, installable plugin package to start from.
 
 The template uses the placeholder `__NAME__` for the plugin's name; files are copied and
-the placeholder replaced, in file contents and paths alike.
+the placeholder replaced, in file contents and paths alike. The plugin's catalog (.po) is
+compiled to its .mo as it is written.
 """
 
 from __future__ import annotations
@@ -28,4 +29,16 @@ def render(name: str, destination: Path) -> Path:
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.read_text(encoding="utf-8").replace(PLACEHOLDER, name), encoding="utf-8")
+    for po in root.rglob("*.po"):  # the catalog, compiled (the template holds text files only)
+        _compile(po)
     return root
+
+
+def _compile(po: Path) -> None:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    with po.with_suffix(".mo").open("wb") as f:
+        write_mo(f, catalog)
