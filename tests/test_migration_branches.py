@@ -20,8 +20,8 @@ from wuye_core.migration_branches import CORE_FOLDER, branch_for
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _config(app):
-    return app.extensions["migrate"].migrate.get_config(opts=["autogenerate"])
+def _config(wuye_app):
+    return wuye_app.extensions["migrate"].migrate.get_config(opts=["autogenerate"])
 
 
 def test_the_cores_branch(wuye_app):

@@ -51,9 +51,9 @@ def test_wuye_db_upgrade_creates_the_plugins_tables(installed_plugin, tmp_path):
     assert "greenery_0001" in heads  # its branch is applied (it depends on 0001_core)
 
 
-def test_the_scaffolded_plugin_passes_its_own_tests(installed_plugin, backend):
+def test_the_scaffolded_plugin_passes_its_own_tests(installed_plugin, wuye_backend):
     root, env = installed_plugin
-    if backend.is_postgresql:  # its tests run where ours do: on PostgreSQL + Redis too
+    if wuye_backend.is_postgresql:  # its tests run where ours do: on PostgreSQL + Redis too
         env = {**env, "WUYE_TEST_DATABASE_URL": os.environ["WUYE_TEST_DATABASE_URL"],
                "WUYE_TEST_REDIS_URL": os.environ.get("WUYE_TEST_REDIS_URL", "")}
     result = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")], env, root)
