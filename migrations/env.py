@@ -9,7 +9,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import String, create_engine, make_url, text
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -21,15 +21,42 @@ db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
 
 
+# `wuye db revision` compares only the tables of the branch it writes on (migration_branches.py).
+_include_table = config.attributes.get("wuye_include_table")
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    if _include_table is None:
+        return True
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table is None or _include_table(table)
+
+
+def _compare_type(_context, _inspected_column, _metadata_column, inspected_type, metadata_type):
+    """An unbounded VARCHAR is TEXT on PostgreSQL and on SQLite: an `EncryptedString()` (a String
+    without length) over a column a migration made `sa.Text()` is no change. Otherwise Alembic's
+    own comparison (None)."""
+    declared = getattr(metadata_type, "impl_instance", metadata_type)  # a TypeDecorator's storage type
+    if isinstance(declared, String) and isinstance(inspected_type, String) \
+            and declared.length is None and inspected_type.length is None:
+        return False
+    return None
+
+
 def _owner_engine():
     if settings.migrate_database_url:
-        return create_engine(settings.sqlalchemy_url(settings.migrate_database_url))
+        from wuye_core.app import make_sqlite_folder_on_connect
+
+        engine = create_engine(settings.sqlalchemy_url(settings.migrate_database_url))
+        make_sqlite_folder_on_connect(engine)
+        return engine
     return db.engine
 
 
 def run_migrations_offline():
     context.configure(url=settings.sqlalchemy_url(settings.migrate_database_url or settings.database_url),
-                      target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+                      target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
+                      include_object=_include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,7 +68,8 @@ def run_migrations_online():
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
-            compare_type=True,
+            compare_type=_compare_type,
+            include_object=_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -7,7 +7,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 ${imports if imports else ""}
-from wuye_core.tenancy.rls import enable_tenant_rls, disable_tenant_rls  # noqa: F401
+from ${config.attributes.get("wuye_rls_module", "wuye_core.tenancy.rls")} import disable_tenant_rls, enable_tenant_rls  # noqa: F401
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

@@ -17,9 +17,9 @@ WUYE = str(Path(sys.executable).with_name("wuye"))
 
 
 @pytest.fixture
-def wuye(app, backend, tmp_path):
-    settings = app.config["WUYE"]
-    env = {**os.environ, "WUYE_DATABASE_URL": backend.app_url, "WUYE_MIGRATE_DATABASE_URL": backend.owner_url,
+def wuye(wuye_app, wuye_backend, tmp_path):
+    settings = wuye_app.config["WUYE"]
+    env = {**os.environ, "WUYE_DATABASE_URL": wuye_backend.app_url, "WUYE_MIGRATE_DATABASE_URL": wuye_backend.owner_url,
            "WUYE_SECRET_KEY": settings.secret_key, "WUYE_PASSWORD_TIME_COST": "1",
            "WUYE_PASSWORD_MEMORY_COST": "1024", "WUYE_LOG_LEVEL": "WARNING"}
     env.pop("WUYE_REDIS_URL", None)
@@ -33,57 +33,57 @@ def wuye(app, backend, tmp_path):
     return run
 
 
-def _count(owner_engine, backend, table, tenant_id):
-    with owner_engine.connect() as conn:
-        if backend.is_postgresql:
+def _count(wuye_owner_engine, wuye_backend, table, tenant_id):
+    with wuye_owner_engine.connect() as conn:
+        if wuye_backend.is_postgresql:
             conn.execute(text("select set_config('app.tenant_id', :t, false)"), {"t": str(tenant_id)})
         return conn.execute(text(f"select count(*) from {table} where tenant_id = :t"), {"t": tenant_id}).scalar()
 
 
-def test_demo_json_is_idempotent_and_logs_in(app, wuye, owner_engine, backend):
+def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, wuye_backend):
     first = json.loads(wuye("demo", "--json").stdout)  # stdout is JSON and nothing else
     slugs = [t["slug"] for t in first["tenants"]]
     assert slugs == ["jinghe", "xinghe"]
-    with owner_engine.connect() as conn:
+    with wuye_owner_engine.connect() as conn:
         jinghe = conn.execute(text("select id from tenants where slug = 'jinghe'")).scalar()
-    households = _count(owner_engine, backend, "households", jinghe)
-    communities = _count(owner_engine, backend, "communities", jinghe)
+    households = _count(wuye_owner_engine, wuye_backend, "households", jinghe)
+    communities = _count(wuye_owner_engine, wuye_backend, "communities", jinghe)
     assert communities == 3 and 200 <= households <= 1000
     second = json.loads(wuye("demo", "--json").stdout)
     assert second == first
-    assert _count(owner_engine, backend, "households", jinghe) == households
+    assert _count(wuye_owner_engine, wuye_backend, "households", jinghe) == households
     for tenant in first["tenants"]:
         for user in tenant["users"]:
-            client = login(app, tenant["slug"], user["username"], user["password"])
+            client = login(wuye_app, tenant["slug"], user["username"], user["password"])
             assert client.get("/api/v1/auth/me").get_json()["roles"][0]["role"] == user["role"]
     # the subdistrict has a natural village among its sites
-    admin = login(app, "jinghe", "admin", "jinghe-admin-2026")
+    admin = login(wuye_app, "jinghe", "admin", "jinghe-admin-2026")
     assert "village" in {s["kind"] for s in admin.get("/api/v1/sites?per_page=100").get_json()["items"]}
     # demo tickets go to people who may work on them: the read-only viewer has none
-    viewer = login(app, "jinghe", "viewer", "jinghe-view-2026")
-    staff = login(app, "jinghe", "daoxiang", "daoxiang-staff-2026")
+    viewer = login(wuye_app, "jinghe", "viewer", "jinghe-view-2026")
+    staff = login(wuye_app, "jinghe", "daoxiang", "daoxiang-staff-2026")
     assert viewer.get("/api/v1/tickets?mine=true").get_json()["total"] == 0
     assert staff.get("/api/v1/tickets?mine=true").get_json()["total"] > 0
     # the plugins' demo data, seen by the users the plugins' roles were given to
     codes = {c["code"]: c["id"] for c in admin.get("/api/v1/communities").get_json()["items"]}
-    care = login(app, "jinghe", "guanai", "jinghe-care-2026")
+    care = login(wuye_app, "jinghe", "guanai", "jinghe-care-2026")
     assert len(care.get(f"/api/v1/plugins/care_visits/communities/{codes['daoxiang']}/people").get_json()) > 10
     assert admin.get(f"/api/v1/plugins/care_visits/communities/{codes['daoxiang']}/people").status_code == 404
     meetings = admin.get(f"/api/v1/plugins/red_property/communities/{codes['daoxiang']}/meetings").get_json()
     assert len([m for m in meetings if m["status"] == "held"]) >= 12  # a year of monthly meetings
 
 
-def test_tenants_and_users_create(app, wuye):
+def test_tenants_and_users_create(wuye_app, wuye):
     out = wuye("tenants", "create", "--slug", "hk", "--name", "红科物业", "--kind", "company")
     assert "hk" in out.stdout
     assert wuye("tenants", "create", "--slug", "hk", "--name", "x", "--kind", "company", check=False).returncode != 0
     wuye("users", "create", "--tenant", "hk", "--username", "boss", "--password", "boss-pass-123",
          "--role", "tenant_admin")
-    boss = login(app, "hk", "boss", "boss-pass-123")
+    boss = login(wuye_app, "hk", "boss", "boss-pass-123")
     assert boss.post("/api/v1/communities", json={"name": "一社区", "code": "one"}).status_code == 201
     wuye("users", "create", "--tenant", "hk", "--username", "grid", "--password", "grid-pass-123",
          "--role", "community_staff", "--community", "one")
-    grid = login(app, "hk", "grid", "grid-pass-123")
+    grid = login(wuye_app, "hk", "grid", "grid-pass-123")
     assert grid.get("/api/v1/auth/me").get_json()["roles"][0]["community_id"] is not None
     bad = wuye("users", "create", "--tenant", "hk", "--username", "x", "--password", "p-123456",
                "--role", "readonly", "--community", "nope", check=False)
@@ -92,7 +92,7 @@ def test_tenants_and_users_create(app, wuye):
                 "--role", "readonly", check=False).returncode != 0
 
 
-def test_operator_create_and_login(app, wuye):
+def test_operator_create_and_login(wuye_app, wuye):
     wuye("operators", "create", "--username", "ops", "--password", "ops-pass-123")
-    ops = login(app, None, "ops", "ops-pass-123")
+    ops = login(wuye_app, None, "ops", "ops-pass-123")
     assert ops.get("/api/v1/tenants").status_code == 200

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 
-def test_config_has_defaults_and_keeps_versions(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_config_has_defaults_and_keeps_versions(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/communities/{ids['community']}/config"
     first = t.admin.get(url).get_json()
     assert first["version"] == 1 and first["config"]["core"]["service_hours"] == "08:30-17:30"
@@ -18,9 +18,9 @@ def test_config_has_defaults_and_keeps_versions(make_tenant, register):
     assert [h["version"] for h in history] == [2] and history[0]["changed_by"] == "admin"
 
 
-def test_stale_version_is_a_conflict_and_changes_nothing(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_stale_version_is_a_conflict_and_changes_nothing(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/communities/{ids['community']}/config"
     assert t.admin.put(url, json={"version": 1, "config": {"core": {"service_hours": "9-5"}}}).status_code == 200
     r = t.admin.put(url, json={"version": 1, "config": {"core": {"service_hours": "8-6"}}})
@@ -28,9 +28,9 @@ def test_stale_version_is_a_conflict_and_changes_nothing(make_tenant, register):
     assert t.admin.get(url).get_json()["config"]["core"]["service_hours"] == "9-5"
 
 
-def test_bad_config_names_the_path(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_bad_config_names_the_path(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/communities/{ids['community']}/config"
     r = t.admin.put(url, json={"version": 1, "config": {"core": {"service_hours": 5, "colour": "red"},
                                                          "nonsense": {}}})

@@ -8,13 +8,13 @@ from sqlalchemy import text
 from wuye_core import db_pool
 
 
-def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(app, backend, make_tenant,
-                                                                                owner_engine, monkeypatch):
-    if not backend.is_postgresql:
+def test_a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it(wuye_app, wuye_backend, wuye_make_tenant,
+                                                                                wuye_owner_engine, monkeypatch):
+    if not wuye_backend.is_postgresql:
         pytest.skip("needs PostgreSQL: a server that can drop the app's connections")
-    acme = make_tenant("acme")
+    acme = wuye_make_tenant("acme")
     assert acme.admin.get("/api/v1/communities").status_code == 200
-    with owner_engine.begin() as conn:
+    with wuye_owner_engine.begin() as conn:
         killed = conn.execute(text(
             "select count(pg_terminate_backend(pid)) from pg_stat_activity "
             "where datname = current_database() and pid <> pg_backend_pid() and usename <> current_user")).scalar()

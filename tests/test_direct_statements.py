@@ -23,14 +23,14 @@ COMMUNITY_AND_SITE = (select(Community.id, Community.name, Site.id, Site.name).s
 
 
 @pytest.fixture
-def two(make_tenant, register):
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    return a, register(a, prefix="A"), b, register(b, prefix="B")
+def two(wuye_make_tenant, wuye_register):
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    return a, wuye_register(a, prefix="A"), b, wuye_register(b, prefix="B")
 
 
-def test_a_direct_select_sees_its_tenant_only_in_every_table_it_joins(app, two):
+def test_a_direct_select_sees_its_tenant_only_in_every_table_it_joins(wuye_app, two):
     a, a_ids, b, b_ids = two
-    with app.app_context(), tenant_context(a.id):
+    with wuye_app.app_context(), tenant_context(a.id):
         own = select_rows(COMMUNITY_AND_SITE, {"community_id": a_ids["community"], "site_id": a_ids["site"]}).all()
         # B's site, outer-joined: no row of B comes back, the join finds nothing
         b_site = select_rows(COMMUNITY_AND_SITE, {"community_id": a_ids["community"], "site_id": b_ids["site"]}).all()
@@ -52,9 +52,9 @@ def _ticket_rows(community_id: int, site_id: int, title: str = "漏水"):
                            "data": {"title": title}, "occurred_at": at, "attempts": 0}))
 
 
-def test_direct_inserts_are_stamped_with_the_tenant_and_linked_by_new_ids(app, two):
+def test_direct_inserts_are_stamped_with_the_tenant_and_linked_by_new_ids(wuye_app, two):
     a, a_ids, b, _ = two
-    with app.app_context(), tenant_context(a.id):
+    with wuye_app.app_context(), tenant_context(a.id):
         ticket_id, transition_id, outbox_id = insert_rows(*_ticket_rows(a_ids["community"], a_ids["site"]))
         db.session.commit()
         transition = db.session.get(TicketTransition, transition_id)
@@ -64,15 +64,15 @@ def test_direct_inserts_are_stamped_with_the_tenant_and_linked_by_new_ids(app, t
                 event.object_id, event.data)
         db.session.rollback()
     assert seen == (a.id, "漏水", a.id, ticket_id, a.id, ticket_id, {"title": "漏水"})
-    with app.app_context(), tenant_context(b.id):
+    with wuye_app.app_context(), tenant_context(b.id):
         assert db.session.get(Ticket, ticket_id) is None  # the other tenant does not see it
         db.session.rollback()
 
 
-def test_direct_inserts_refuse_what_the_unit_of_work_refuses(app, two):
+def test_direct_inserts_refuse_what_the_unit_of_work_refuses(wuye_app, two):
     a, a_ids, b, _ = two
     rows = _ticket_rows(a_ids["community"], a_ids["site"])
-    with app.app_context():
+    with wuye_app.app_context():
         with pytest.raises(TenantContextError):  # no tenant: fail closed
             insert_rows(*rows)
         with tenant_context(a.id):
@@ -93,10 +93,10 @@ def test_direct_inserts_refuse_what_the_unit_of_work_refuses(app, two):
             db.session.rollback()
 
 
-def test_one_failing_row_writes_none_of_them(app, two):
+def test_one_failing_row_writes_none_of_them(wuye_app, two):
     """The composite foreign key refuses B's community for A's ticket: nothing of the three stays."""
     a, a_ids, _, b_ids = two
-    with app.app_context(), tenant_context(a.id):
+    with wuye_app.app_context(), tenant_context(a.id):
         with pytest.raises(IntegrityError):
             insert_rows(*_ticket_rows(b_ids["community"], a_ids["site"]))
         db.session.rollback()
@@ -107,7 +107,7 @@ def test_one_failing_row_writes_none_of_them(app, two):
     assert counts == [0, 0, 0]
 
 
-def test_a_commit_after_direct_inserts_empties_the_caches_of_those_tables(app, two):
+def test_a_commit_after_direct_inserts_empties_the_caches_of_those_tables(wuye_app, two):
     a, a_ids, _, _ = two
     forgotten = []
 
@@ -115,7 +115,7 @@ def test_a_commit_after_direct_inserts_empties_the_caches_of_those_tables(app, t
         forgotten.append(True)
 
     forget_on_commit((Ticket,), forget)
-    with app.app_context(), tenant_context(a.id):
+    with wuye_app.app_context(), tenant_context(a.id):
         insert_rows(*_ticket_rows(a_ids["community"], a_ids["site"], "一"))
         db.session.rollback()  # rolled back: nothing changed, nothing forgotten
         assert forgotten == []

@@ -12,24 +12,24 @@ ID_CARD = "11010519491231002X"
 
 
 @pytest.fixture
-def keys(app):
+def keys(wuye_app):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     encryption.configure_encryption(old, "unused")
     yield old, new
-    settings = app.config["WUYE"]
+    settings = wuye_app.config["WUYE"]
     encryption.configure_encryption(settings.encryption_keys, settings.secret_key)
 
 
-def test_rotation_moves_values_to_the_new_key(app, make_tenant, register, keys):
+def test_rotation_moves_values_to_the_new_key(wuye_app, wuye_make_tenant, wuye_register, keys):
     old, new = keys
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/residents/{ids['resident']}"
     assert t.admin.patch(url, json={"id_card": ID_CARD}).status_code == 200
 
     encryption.configure_encryption(f"{new},{old}", "unused")  # new key first, old still readable
     assert t.admin.get(url).get_json()["id_card_masked"] == "110***********002X"
-    with app.app_context():
+    with wuye_app.app_context():
         assert rotate_all_keys() == 1
 
     encryption.configure_encryption(new, "unused")  # the old key is gone: values still readable

@@ -107,7 +107,7 @@ schema = schemathesis.openapi.from_dict(_document, config=_config(_plugins, _rol
 
 
 @pytest.fixture
-def fuzz_world(request, app):
+def fuzz_world(request, wuye_app):
     """`fuzz_world(path)`: rows for ids to point at and the token to send, built on first use
     (operator endpoints need no tenant data, tenant endpoints no operator)."""
     world = {}
@@ -115,14 +115,14 @@ def fuzz_world(request, app):
     def build(path: str) -> dict:
         if world:
             return world
-        make_tenant, register = request.getfixturevalue("make_tenant"), request.getfixturevalue("register")
-        other = make_tenant("fuzz-other")  # another tenant's rows: must answer like missing ones
+        wuye_make_tenant, wuye_register = request.getfixturevalue("wuye_make_tenant"), request.getfixturevalue("wuye_register")
+        other = wuye_make_tenant("fuzz-other")  # another tenant's rows: must answer like missing ones
         if path.startswith("/api/v1/tenants"):
-            world.update(token=request.getfixturevalue("operator").token,
+            world.update(token=request.getfixturevalue("wuye_operator").token,
                          existing={"tenant_id": [other.id]}, protected={})
             return world
-        tenant = make_tenant(TENANT_SLUG)
-        ids, other_ids = register(tenant), register(other, prefix="其他")
+        tenant = wuye_make_tenant(TENANT_SLUG)
+        ids, other_ids = wuye_register(tenant), wuye_register(other, prefix="其他")
         victim = tenant.admin.post("/api/v1/users", json={
             "username": "victim", "password": "password-123", "roles": [{"role": "tenant_admin"}]})
         assert victim.status_code == 201, victim.get_json()
@@ -134,7 +134,7 @@ def fuzz_world(request, app):
             # a plugin's routes are fuzzed where it is on, by a user holding its roles (care data,
             # for one, answers 404 to everybody else): validation and the database, not the gate
             name = plugin.group(1)
-            request.getfixturevalue("enable_plugin")(tenant, name, ids["community"])
+            request.getfixturevalue("wuye_enable_plugin")(tenant, name, ids["community"])
             me = next(u for u in users if u["username"] == ADMIN)
             grants = [{"role": "tenant_admin"}] + [{"role": role} for role in _roles_of[name]]
             r = tenant.admin.patch(f"/api/v1/users/{me['id']}", json={"roles": grants})
@@ -196,10 +196,10 @@ def check_answer(status: int, content_type: str, content: bytes, what: str,
 
 
 @schema.parametrize()
-def test_no_server_error(case, app, fuzz_world):
+def test_no_server_error(case, wuye_app, fuzz_world):
     world = fuzz_world(case.path)
     _point_at_existing_rows(case, world)
-    response = case.call(app=app, headers={"Authorization": f"Bearer {world['token']}"})
+    response = case.call(app=wuye_app, headers={"Authorization": f"Bearer {world['token']}"})
     content_type = (response.headers.get("content-type") or [""])[0]  # name → [values]
     responses = case.operation.definition.raw.get("responses", {})
     documented = frozenset(media for code, answer in responses.items() if str(code).startswith("2")
@@ -225,10 +225,10 @@ BODY_OPERATIONS = [
 
 
 @pytest.mark.parametrize("body", list(MALFORMED_JSON.values()), ids=list(MALFORMED_JSON))
-def test_malformed_json_is_a_400(app, make_tenant, operator, body):
-    admin = make_tenant(TENANT_SLUG).admin
+def test_malformed_json_is_a_400(wuye_app, wuye_make_tenant, wuye_operator, body):
+    admin = wuye_make_tenant(TENANT_SLUG).admin
     for method, path in BODY_OPERATIONS:
-        client = operator if path.startswith("/api/v1/tenants") else admin
+        client = wuye_operator if path.startswith("/api/v1/tenants") else admin
         url = re.sub(r"\{[^}]+\}", "1", path)
         response = client.request(method, url, data=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, (method, path, response.status_code, response.get_json())
@@ -249,9 +249,9 @@ AUTHORIZATION = st.one_of(
           suppress_health_check=list(HealthCheck))
 @given(authorization=AUTHORIZATION, path=st.sampled_from(
     ["/api/v1/auth/me", "/api/v1/communities", "/api/v1/tenants", "/api/v1/users/1"]))
-def test_no_server_error_for_any_authorization_header(app, authorization, path):
+def test_no_server_error_for_any_authorization_header(wuye_app, authorization, path):
     try:
-        response = app.test_client().get(path, headers={"Authorization": authorization})
+        response = wuye_app.test_client().get(path, headers={"Authorization": authorization})
     except (UnicodeEncodeError, ValueError):
         return  # not even sendable as an HTTP header
     assert response.status_code == 401, (authorization, response.status_code, response.get_json())

@@ -7,38 +7,38 @@ import pytest
 from wuye_core.config import ConfigError, Settings
 
 
-def test_healthz_and_readyz(app, backend):
-    client = app.test_client()
+def test_healthz_and_readyz(wuye_app, wuye_backend):
+    client = wuye_app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     checks = ready.get_json()["checks"]
     assert checks["database"] == "ok"
-    if backend.redis_url:
+    if wuye_backend.redis_url:
         assert checks["redis"] == "ok"
 
 
-def test_readyz_reports_an_unreachable_redis(app):
-    settings = app.config["WUYE"]
+def test_readyz_reports_an_unreachable_redis(wuye_app):
+    settings = wuye_app.config["WUYE"]
     saved = settings.redis_url
     settings.redis_url = "redis://127.0.0.1:1/0"
     try:
-        r = app.test_client().get("/readyz")
+        r = wuye_app.test_client().get("/readyz")
     finally:
         settings.redis_url = saved
     assert r.status_code == 503 and r.get_json()["checks"]["redis"].startswith("error")
 
 
-def test_openapi_documents_every_endpoint(app):
-    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+def test_openapi_documents_every_endpoint(wuye_app):
+    spec = wuye_app.test_client().get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    docs = app.test_client().get("/api/v1/docs")
+    docs = wuye_app.test_client().get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger" in docs.data.lower()
     # the page's scripts come from the app itself, without a token (no CDN: works offline)
     assert b"/api/v1/docs/assets/swagger-ui-bundle.js" in docs.data and b"cdn." not in docs.data
-    script = app.test_client().get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    script = wuye_app.test_client().get("/api/v1/docs/assets/swagger-ui-bundle.js")
     assert script.status_code == 200 and len(script.data) > 100_000
-    assert app.test_client().get("/api/v1/docs/assets/../../../etc/passwd").status_code == 404
+    assert wuye_app.test_client().get("/api/v1/docs/assets/../../../etc/passwd").status_code == 404
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
             if method == "parameters":

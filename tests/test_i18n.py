@@ -146,10 +146,10 @@ def test_no_fuzzy_or_obsolete_entries(catalog):
     assert not catalog.obsolete, f"obsolete entries in messages.po: {list(catalog.obsolete)}"
 
 
-def test_flask_babel_finds_the_chinese_catalog(app):
+def test_flask_babel_finds_the_chinese_catalog(wuye_app):
     from flask_babel import get_locale, get_translations
 
-    with app.test_request_context("/"):
+    with wuye_app.test_request_context("/"):
         assert str(get_locale()) == "zh_Hans_CN"
         assert get_translations().gettext("Unknown field.") == "未知字段。", (
             f"no catalog found for {get_locale()!s} in {TRANSLATIONS}"
@@ -215,14 +215,14 @@ def test_select_locale_outside_a_request():
         ("Something we never translated.", "Something we never translated."),
     ],
 )
-def test_translate_message(app, english, chinese):
-    with app.test_request_context("/"):
+def test_translate_message(wuye_app, english, chinese):
+    with wuye_app.test_request_context("/"):
         assert translate_message(english) == chinese
-    with app.test_request_context("/?lang=en"):
+    with wuye_app.test_request_context("/?lang=en"):
         assert translate_message(english) == english
 
 
-def test_real_marshmallow_errors_are_translated(app):
+def test_real_marshmallow_errors_are_translated(wuye_app):
     from marshmallow import RAISE, Schema, fields, validate
 
     class Probe(Schema):
@@ -247,7 +247,7 @@ def test_real_marshmallow_errors_are_translated(app):
         {"text": "xxxx", "number": "x", "low": "nan", "items": ["x"]},
         [],
     ]
-    with app.test_request_context("/"):
+    with wuye_app.test_request_context("/"):
         for data in bad:
             messages = list(_leaves(Probe().validate(data)))
             assert messages
@@ -281,8 +281,8 @@ def _assert_chinese_422(body):
     return errors
 
 
-def test_validation_errors_are_chinese_by_default(make_tenant):
-    tenant = make_tenant("a")
+def test_validation_errors_are_chinese_by_default(wuye_make_tenant):
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.post("/api/v1/sites", json=BAD_SITE)
     assert r.status_code == 422, r.get_json()
     body = r.get_json()
@@ -294,8 +294,8 @@ def test_validation_errors_are_chinese_by_default(make_tenant):
     assert "{" not in errors["kind"][0] and "compound" in errors["kind"][0]
 
 
-def test_chinese_accept_language_gives_chinese(make_tenant):
-    tenant = make_tenant("a")
+def test_chinese_accept_language_gives_chinese(wuye_make_tenant):
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.post("/api/v1/sites", json=BAD_SITE, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert r.status_code == 422
     _assert_chinese_422(r.get_json())
@@ -314,30 +314,30 @@ def _assert_english_422(body):
 
 
 @pytest.mark.parametrize("accept_language", ["en", "en-US,en;q=0.9"])
-def test_english_with_accept_language(make_tenant, accept_language):
-    tenant = make_tenant("a")
+def test_english_with_accept_language(wuye_make_tenant, accept_language):
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.post("/api/v1/sites", json=BAD_SITE, headers={"Accept-Language": accept_language})
     assert r.status_code == 422
     _assert_english_422(r.get_json())
 
 
-def test_english_with_lang_parameter(make_tenant):
-    tenant = make_tenant("a")
+def test_english_with_lang_parameter(wuye_make_tenant):
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.post("/api/v1/sites?lang=en", json=BAD_SITE, headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 422
     _assert_english_422(r.get_json())
 
 
-def test_range_error_is_the_specific_message(make_tenant):
-    tenant = make_tenant("a")
+def test_range_error_is_the_specific_message(wuye_make_tenant):
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.post("/api/v1/sites", json={**BAD_SITE, "community_id": 0})
     assert r.status_code == 422
     assert r.get_json()["errors"]["json"]["community_id"] == ["必须在 1 到 2147483647 之间。"]
 
 
-def test_app_messages_are_translated(make_tenant):
+def test_app_messages_are_translated(wuye_make_tenant):
     """Messages of our own (N_ msgids) are translated on the way out, in `message` and in `errors`."""
-    tenant = make_tenant("a")
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.post("/api/v1/sites", json={"community_id": 999, "name": "x", "kind": "compound"})
     assert r.status_code == 422
     assert r.get_json()["errors"]["json"]["community_id"] == ["不存在。"]
@@ -351,8 +351,8 @@ def test_app_messages_are_translated(make_tenant):
     assert r.get_json()["message"] == "This username is taken."
 
 
-def test_unauthenticated_is_chinese_by_default(app):
-    client = app.test_client()
+def test_unauthenticated_is_chinese_by_default(wuye_app):
+    client = wuye_app.test_client()
     r = client.get("/api/v1/sites")
     assert r.status_code == 401
     body = r.get_json()
@@ -362,16 +362,16 @@ def test_unauthenticated_is_chinese_by_default(app):
     assert r.get_json()["message"] == "Authentication is required."
 
 
-def test_wrong_password_is_chinese(app, make_tenant):
-    make_tenant("a")
-    r = app.test_client().post("/api/v1/auth/token",
+def test_wrong_password_is_chinese(wuye_app, wuye_make_tenant):
+    wuye_make_tenant("a")
+    r = wuye_app.test_client().post("/api/v1/auth/token",
                                json={"tenant": "a", "username": "admin", "password": "nope"})
     assert r.status_code == 401
     assert r.get_json()["message"] == "租户、用户名或密码错误。"
 
 
-def test_invalid_json_body_is_chinese(make_tenant):
-    tenant = make_tenant("a")
+def test_invalid_json_body_is_chinese(wuye_make_tenant):
+    tenant = wuye_make_tenant("a")
     r = tenant.admin.client.post("/api/v1/sites", data="{not json", content_type="application/json",
                                  headers={"Authorization": f"Bearer {tenant.admin.token}"})
     assert r.status_code == 400
@@ -380,7 +380,7 @@ def test_invalid_json_body_is_chinese(make_tenant):
     assert body["errors"]["json"] == ["请求体不是有效的 JSON。"]
 
 
-def test_unknown_route_is_chinese(app):
-    r = app.test_client().get("/api/v1/no-such-thing")
+def test_unknown_route_is_chinese(wuye_app):
+    r = wuye_app.test_client().get("/api/v1/no-such-thing")
     assert r.status_code in (401, 404)
     assert CJK.search(r.get_json()["message"])

@@ -73,13 +73,13 @@ def errors(job) -> list[tuple]:
 
 
 @pytest.fixture
-def world(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)  # 社区 c1, site 小区, 1栋, unit 1-101, a household, resident 张三 (党员)
+def world(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)  # 社区 c1, site 小区, 1栋, unit 1-101, a household, resident 张三 (党员)
     return t, ids
 
 
-def test_a_good_file_imports_and_the_api_shows_it(world, owner_engine, backend):
+def test_a_good_file_imports_and_the_api_shows_it(world, wuye_owner_engine, wuye_backend):
     t, ids = world
     job = imported(t.admin, ids["community"], xlsx(GOOD))
     assert job["status"] == "done" and job["total_rows"] == job["processed_rows"] == 4
@@ -105,8 +105,8 @@ def test_a_good_file_imports_and_the_api_shows_it(world, owner_engine, backend):
     assert sorted(zhang["tags"]) == ["党员", "网格员"]  # added, none removed
     assert api.get(f"/api/v1/households/{ids['household']}").get_json()["members"] == 4
     assert api.get("/api/v1/residents").get_json()["total"] == 3  # 张三 was not created again
-    with owner_engine.connect() as conn:
-        if backend.is_postgresql:
+    with wuye_owner_engine.connect() as conn:
+        if wuye_backend.is_postgresql:
             conn.execute(text("select set_config('app.tenant_id', :t, false)"), {"t": str(t.id)})
         stored = conn.execute(text("select id_card from residents where name = '王五'")).scalar()
         assert stored and VALID_ID_CARD not in stored and "002X" not in stored
@@ -249,7 +249,7 @@ def test_a_declared_type_that_contradicts_the_content_is_a_422(world):
     assert ok.status_code == 202
 
 
-def test_who_may_import(world, make_tenant, register):
+def test_who_may_import(world, wuye_make_tenant, wuye_register):
     t, ids = world
     url = f"/api/v1/communities/{ids['community']}/imports"
     content = xlsx(GOOD)
@@ -267,8 +267,8 @@ def test_who_may_import(world, make_tenant, register):
     assert elsewhere.get(f"{url}/{job['id']}").status_code == 404
     assert elsewhere.get(f"{url}/households/template.xlsx").status_code == 404
     assert t.admin.get(f"/api/v1/communities/{other}/imports/{job['id']}").status_code == 404  # wrong community
-    b = make_tenant("tenant-b")
-    register(b)
+    b = wuye_make_tenant("tenant-b")
+    wuye_register(b)
     assert upload(b.admin, ids["community"], content).status_code == 404
     assert b.admin.get(f"{url}/{job['id']}").status_code == 404
     assert b.admin.get(f"{url}/households/template.xlsx").status_code == 404
@@ -289,17 +289,17 @@ def test_the_template_downloads_and_imports_cleanly(world):
     assert counts(imported(t.admin, ids["community"], r.data)) == (0, 0, 1, 0)
 
 
-def test_the_upload_is_removed_once_imported(world, app):
+def test_the_upload_is_removed_once_imported(world, wuye_app):
     t, ids = world
     imported(t.admin, ids["community"], xlsx(GOOD))
-    storage = app.extensions["wuye_storage"]
+    storage = wuye_app.extensions["wuye_storage"]
     root = Path(storage.root) / f"t{t.id}" / "import"
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
 
 
-def test_events_reach_listening_plugins(world, enable_plugin):
+def test_events_reach_listening_plugins(world, wuye_enable_plugin):
     t, ids = world
-    enable_plugin(t, "sample", ids["community"])  # notes every new household (household_created)
+    wuye_enable_plugin(t, "sample", ids["community"])  # notes every new household (household_created)
     notes_url = f"/api/v1/plugins/sample/communities/{ids['community']}/notes"
     before = t.admin.get(notes_url).get_json()
     count = before["total"] if isinstance(before, dict) else len(before)
@@ -312,10 +312,10 @@ def _ep(name, target):
     return metadata.EntryPoint(name, target, ENTRY_POINT_GROUP)
 
 
-def test_a_plugin_veto_fails_the_row_only(backend, app, make_tenant, register):
-    strict_app = create_app(settings_for(backend), plugin_entry_points=[_ep("strict", "tests.plugin_fixtures:strict")])
-    t = make_tenant("acme")
-    ids = register(t)
+def test_a_plugin_veto_fails_the_row_only(wuye_backend, wuye_app, wuye_make_tenant, wuye_register):
+    strict_app = create_app(settings_for(wuye_backend), plugin_entry_points=[_ep("strict", "tests.plugin_fixtures:strict")])
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     admin = login(strict_app, "acme", "admin", "admin-pass-123")
     assert admin.put("/api/v1/plugins/strict", json={"enabled": True}).status_code == 200
     assert admin.put(f"/api/v1/communities/{ids['community']}/plugins/strict", json={"enabled": True}).status_code == 200
@@ -329,9 +329,9 @@ def test_a_plugin_veto_fails_the_row_only(backend, app, make_tenant, register):
 
 
 @pytest.fixture
-def wuye(app, backend, tmp_path):
-    settings = app.config["WUYE"]
-    env = {**os.environ, "WUYE_DATABASE_URL": backend.app_url, "WUYE_MIGRATE_DATABASE_URL": backend.owner_url,
+def wuye(wuye_app, wuye_backend, tmp_path):
+    settings = wuye_app.config["WUYE"]
+    env = {**os.environ, "WUYE_DATABASE_URL": wuye_backend.app_url, "WUYE_MIGRATE_DATABASE_URL": wuye_backend.owner_url,
            "WUYE_SECRET_KEY": settings.secret_key, "WUYE_LOG_LEVEL": "WARNING"}
     env.pop("WUYE_REDIS_URL", None)
 
@@ -390,7 +390,7 @@ def test_the_duplicate_index_finds_every_earlier_row(monkeypatch):
     assert len(seen) == len(first) == 77 and len(seen.runs) <= 7
 
 
-def test_an_import_whose_worker_died_is_marked_failed_by_the_sweep(world, app):
+def test_an_import_whose_worker_died_is_marked_failed_by_the_sweep(world, wuye_app):
     """A worker killed outright never records the end of its import: the periodic sweep does,
     once the import has run longer than its job may; a recent one is left to finish."""
     from datetime import UTC, datetime, timedelta
@@ -401,7 +401,7 @@ def test_an_import_whose_worker_died_is_marked_failed_by_the_sweep(world, app):
     from wuye_core.tenancy import tenant_context
 
     t, ids = world
-    with app.app_context(), tenant_context(t.id):
+    with wuye_app.app_context(), tenant_context(t.id):
         long_ago = datetime.now(UTC) - timedelta(hours=3)
         for started in (long_ago, datetime.now(UTC)):
             db.session.add(ImportJob(community_id=ids["community"], status=ImportStatus.running, started_at=started,

@@ -23,14 +23,14 @@ PLATFORM_ONLY = ("/api/v1/tenants",)
 PLUGIN = "sample"  # loaded by tests/conftest.py; enabled for both tenants below
 
 
-def _a_ids(tenant, register, enable_plugin):
-    ids = register(tenant, prefix=SECRET)
+def _a_ids(tenant, wuye_register, wuye_enable_plugin):
+    ids = wuye_register(tenant, prefix=SECRET)
     staff = tenant.admin.post("/api/v1/users", json={
         "username": "a-staff", "display_name": SECRET, "password": "password-123",
         "roles": [{"role": "community_staff", "community_id": ids["community"]}]})
     assert staff.status_code == 201
     ids["user"] = staff.get_json()["id"]
-    enable_plugin(tenant, PLUGIN, ids["community"], {"greeting": SECRET})
+    wuye_enable_plugin(tenant, PLUGIN, ids["community"], {"greeting": SECRET})
     note = tenant.admin.post(f"/api/v1/plugins/{PLUGIN}/communities/{ids['community']}/notes", json={"text": SECRET})
     assert note.status_code == 201
     ids["plugin_name"] = PLUGIN
@@ -45,8 +45,8 @@ def _a_ids(tenant, register, enable_plugin):
     assert attachment.status_code == 201, attachment.get_json()
     ids["attachment"] = attachment.get_json()["id"]
     ids["import"] = _an_import(tenant, ids["community"])
-    ids.update(_care_visits_ids(tenant, ids, enable_plugin))
-    _red_property_ids(tenant, ids, enable_plugin)
+    ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
+    _red_property_ids(tenant, ids, wuye_enable_plugin)
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -60,9 +60,9 @@ def _a_ids(tenant, register, enable_plugin):
 RED = "/api/v1/plugins/red_property"
 
 
-def _red_property_ids(tenant, ids, enable_plugin):
+def _red_property_ids(tenant, ids, wuye_enable_plugin):
     """One of each object of the red_property plugin for A, every text carrying the secret."""
-    enable_plugin(tenant, "red_property", ids["community"], {"meeting_title": SECRET})
+    wuye_enable_plugin(tenant, "red_property", ids["community"], {"meeting_title": SECRET})
     c = ids["community"]
 
     def made(response):
@@ -88,16 +88,16 @@ def _red_property_ids(tenant, ids, enable_plugin):
         "name": SECRET, "description": SECRET}))["id"]
 
 
-def _enable_red_property_for_b(tenant, community_id, enable_plugin):
-    enable_plugin(tenant, "red_property", community_id)
+def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):
+    wuye_enable_plugin(tenant, "red_property", community_id)
 
 
-def _care_visits_ids(tenant, ids, enable_plugin) -> dict:
+def _care_visits_ids(tenant, ids, wuye_enable_plugin) -> dict:
     """One of each care_visits object of A (texts carry the marker), made by an A care worker."""
     from datetime import date
 
     p = "/api/v1/plugins/care_visits"
-    enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0})
+    wuye_enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0})
     worker = tenant.user("a-care", "care_supervisor", [ids["community"]])
     person = worker.post(f"{p}/communities/{ids['community']}/people", json={
         "resident_id": ids["resident"], "level": "A", "health_details": SECRET, "consent_photos": True,
@@ -121,21 +121,21 @@ def _care_visits_ids(tenant, ids, enable_plugin) -> dict:
             "plan_item": plan_item, "brief": brief.get_json()["id"]}
 
 
-def _care_visits_for_b(b, community_id, enable_plugin) -> None:
+def _care_visits_for_b(b, community_id, wuye_enable_plugin) -> None:
     """B's admin holds a tenant-wide care role in B: the 404s on A's care objects are isolation,
     not merely a missing role."""
-    enable_plugin(b, "care_visits", community_id)
+    wuye_enable_plugin(b, "care_visits", community_id)
     users = {u["username"]: u["id"] for u in b.admin.get("/api/v1/users").get_json()["items"]}
     r = b.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [
         {"role": "tenant_admin"}, {"role": "care_supervisor"}]})
     assert r.status_code == 200, r.get_json()
 
 
-def _b_setup(b, register, enable_plugin) -> None:
-    community = register(b, prefix="乙")["community"]
-    enable_plugin(b, PLUGIN, community)
-    _care_visits_for_b(b, community, enable_plugin)
-    _enable_red_property_for_b(b, community, enable_plugin)
+def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
+    community = wuye_register(b, prefix="乙")["community"]
+    wuye_enable_plugin(b, PLUGIN, community)
+    _care_visits_for_b(b, community, wuye_enable_plugin)
+    _enable_red_property_for_b(b, community, wuye_enable_plugin)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -154,8 +154,8 @@ def _an_import(tenant, community_id) -> int:
     return r.get_json()["id"]
 
 
-def _routes(app):
-    for rule in app.url_map.iter_rules():
+def _routes(wuye_app):
+    for rule in wuye_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs"):
             continue
         yield rule
@@ -211,14 +211,14 @@ def _required_query(spec, rule, method):
     return query
 
 
-def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register, enable_plugin):
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    ids = _a_ids(a, register, enable_plugin)
-    _b_setup(b, register, enable_plugin)
+def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    ids = _a_ids(a, wuye_register, wuye_enable_plugin)
+    _b_setup(b, wuye_register, wuye_enable_plugin)
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()
     checked = secrets_seen = 0
-    for rule in _routes(app):
+    for rule in _routes(wuye_app):
         if not rule.arguments or rule.arguments == {"plugin_name"}:
             continue  # a plugin name is no tenant's object: /plugins/<name> is each tenant's own setting
         path = _fill(rule, ids)
@@ -239,12 +239,12 @@ def test_no_endpoint_reaches_another_tenants_objects(app, make_tenant, register,
     assert secrets_seen >= 5  # the marker is visible to A, so its absence for B means something
 
 
-def test_lists_never_contain_another_tenants_rows(app, make_tenant, register, enable_plugin):
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    _a_ids(a, register, enable_plugin)
-    _b_setup(b, register, enable_plugin)
+def test_lists_never_contain_another_tenants_rows(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    _a_ids(a, wuye_register, wuye_enable_plugin)
+    _b_setup(b, wuye_register, wuye_enable_plugin)
     listed = 0
-    for rule in _routes(app):
+    for rule in _routes(wuye_app):
         if rule.arguments or "GET" not in rule.methods:
             continue
         response = b.admin.get(rule.rule)
@@ -256,9 +256,9 @@ def test_lists_never_contain_another_tenants_rows(app, make_tenant, register, en
     assert SECRET in a.admin.get("/api/v1/residents").get_data().decode("utf-8", "replace")
 
 
-def test_parent_ids_of_another_tenant_are_refused(make_tenant, register):
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    ids = register(a)
+def test_parent_ids_of_another_tenant_are_refused(wuye_make_tenant, wuye_register):
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    ids = wuye_register(a)
     attempts = [
         ("/api/v1/sites", {"community_id": ids["community"], "name": "x", "kind": "old"}, "community_id"),
         ("/api/v1/buildings", {"site_id": ids["site"], "name": "x"}, "site_id"),
@@ -268,7 +268,7 @@ def test_parent_ids_of_another_tenant_are_refused(make_tenant, register):
         ("/api/v1/users", {"username": "x", "password": "password-123",
                            "roles": [{"role": "readonly", "community_id": ids["community"]}]}, "roles.0.community_id"),
     ]
-    own = register(b, prefix="乙")
+    own = wuye_register(b, prefix="乙")
     place = {"community_id": own["community"], "site_id": own["site"], "channel": "phone", "kind": "repair",
              "category": "电梯", "title": "x"}
     attempts += [  # a ticket's place: B's own community and site, with one of A's rows slipped in
@@ -285,18 +285,18 @@ def test_parent_ids_of_another_tenant_are_refused(make_tenant, register):
     assert a.admin.get("/api/v1/sites").get_json()["total"] == 1
 
 
-def test_orm_query_without_a_tenant_fails_closed(app, make_tenant, register):
-    register(make_tenant("tenant-a"))
-    with app.app_context():
+def test_orm_query_without_a_tenant_fails_closed(wuye_app, wuye_make_tenant, wuye_register):
+    wuye_register(wuye_make_tenant("tenant-a"))
+    with wuye_app.app_context():
         with pytest.raises(TenantContextError):
             db.session.scalars(select(Resident)).all()
 
 
-def test_orm_query_sees_only_the_current_tenant(app, make_tenant, register):
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    register(a, prefix="A")
-    register(b, prefix="B")
-    with app.app_context():
+def test_orm_query_sees_only_the_current_tenant(wuye_app, wuye_make_tenant, wuye_register):
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    wuye_register(a, prefix="A")
+    wuye_register(b, prefix="B")
+    with wuye_app.app_context():
         with tenant_context(a.id):
             names = db.session.scalars(select(Resident.name)).all()
             # a join and a subquery get the criteria too
@@ -305,8 +305,8 @@ def test_orm_query_sees_only_the_current_tenant(app, make_tenant, register):
     assert names == ["A张三"] and joined == ["A张三"]
 
 
-def test_every_tenant_table_has_an_index_led_by_tenant_id(app, owner_engine):
-    inspector = inspect(owner_engine)
+def test_every_tenant_table_has_an_index_led_by_tenant_id(wuye_app, wuye_owner_engine):
+    inspector = inspect(wuye_owner_engine)
     tenant_tables = [t for t in inspector.get_table_names()
                      if any(c["name"] == "tenant_id" for c in inspector.get_columns(t))]
     assert len(tenant_tables) >= 10
@@ -317,13 +317,13 @@ def test_every_tenant_table_has_an_index_led_by_tenant_id(app, owner_engine):
 
 
 @pytest.fixture
-def pg_only(backend):
-    if not backend.is_postgresql:
+def pg_only(wuye_backend):
+    if not wuye_backend.is_postgresql:
         pytest.skip("row-level security is a PostgreSQL feature")
 
 
-def test_every_tenant_table_forces_row_level_security(app, owner_engine, pg_only):
-    with owner_engine.connect() as conn:
+def test_every_tenant_table_forces_row_level_security(wuye_app, wuye_owner_engine, pg_only):
+    with wuye_owner_engine.connect() as conn:
         tables = conn.execute(text(
             "select table_name from information_schema.columns "
             "where table_schema = 'public' and column_name = 'tenant_id'")).scalars().all()
@@ -336,8 +336,8 @@ def test_every_tenant_table_forces_row_level_security(app, owner_engine, pg_only
             assert enabled and forced and policies >= 1, table
 
 
-def test_app_role_owns_nothing_and_cannot_bypass_rls(app, pg_only):
-    with app.app_context():
+def test_app_role_owns_nothing_and_cannot_bypass_rls(wuye_app, pg_only):
+    with wuye_app.app_context():
         row = db.session.execute(text(
             "select rolsuper, rolbypassrls from pg_roles where rolname = current_user")).one()
         owned = db.session.execute(text(
@@ -347,9 +347,9 @@ def test_app_role_owns_nothing_and_cannot_bypass_rls(app, pg_only):
     assert owned == 0
 
 
-def test_raw_sql_without_a_tenant_sees_no_rows(app, backend, make_tenant, register, pg_only):
-    register(make_tenant("tenant-a"))
-    engine = create_engine(app.config["WUYE"].sqlalchemy_url(backend.app_url))
+def test_raw_sql_without_a_tenant_sees_no_rows(wuye_app, wuye_backend, wuye_make_tenant, wuye_register, pg_only):
+    wuye_register(wuye_make_tenant("tenant-a"))
+    engine = create_engine(wuye_app.config["WUYE"].sqlalchemy_url(wuye_backend.app_url))
     try:
         with engine.connect() as conn:
             assert conn.execute(text("select count(*) from residents")).scalar() == 0
@@ -362,10 +362,10 @@ def test_raw_sql_without_a_tenant_sees_no_rows(app, backend, make_tenant, regist
         engine.dispose()
 
 
-def test_rls_refuses_writing_a_row_for_another_tenant(app, backend, make_tenant, register, pg_only):
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    ids = register(a)
-    engine = create_engine(app.config["WUYE"].sqlalchemy_url(backend.app_url))
+def test_rls_refuses_writing_a_row_for_another_tenant(wuye_app, wuye_backend, wuye_make_tenant, wuye_register, pg_only):
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    ids = wuye_register(a)
+    engine = create_engine(wuye_app.config["WUYE"].sqlalchemy_url(wuye_backend.app_url))
     try:
         with engine.connect() as conn:
             conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(b.id)})
@@ -376,11 +376,11 @@ def test_rls_refuses_writing_a_row_for_another_tenant(app, backend, make_tenant,
         engine.dispose()
 
 
-def test_a_ticket_cannot_name_another_tenants_places(make_tenant, register):
+def test_a_ticket_cannot_name_another_tenants_places(wuye_make_tenant, wuye_register):
     """Ticket creation reads its community and places with a direct statement (tenancy/direct.py):
     each of A's ids, in B's request, is refused as not existing, and nothing is written for A."""
-    a, b = make_tenant("tenant-a"), make_tenant("tenant-b")
-    a_ids, b_ids = register(a, prefix=SECRET), register(b)
+    a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
+    a_ids, b_ids = wuye_register(a, prefix=SECRET), wuye_register(b)
     own = {"community_id": b_ids["community"], "site_id": b_ids["site"], "building_id": b_ids["building"],
            "unit_id": b_ids["unit"], "household_id": b_ids["household"], "reporter_resident_id": b_ids["resident"]}
     theirs = {"community_id": a_ids["community"], "site_id": a_ids["site"], "building_id": a_ids["building"],

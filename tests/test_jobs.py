@@ -65,8 +65,8 @@ class PrivateRedis:
 
 
 @pytest.fixture
-def redis_server(backend, tmp_path):
-    if not backend.is_postgresql or shutil.which("redis-server") is None:
+def redis_server(wuye_backend, tmp_path):
+    if not wuye_backend.is_postgresql or shutil.which("redis-server") is None:
         pytest.skip("needs the PostgreSQL + Redis backend and redis-server")
     server = PrivateRedis(tmp_path)
     server.start()
@@ -75,29 +75,29 @@ def redis_server(backend, tmp_path):
 
 
 @pytest.fixture
-def async_app(backend, app, redis_server, wuye_plugin_entry_points):
+def async_app(wuye_backend, wuye_app, redis_server, wuye_plugin_entry_points):
     """The app with a real asynchronous queue on the private Redis."""
     # login limits stay on the suite's Redis (the limiter is one per process)
-    return create_app(settings_for(backend, redis_url=redis_server.url, jobs_synchronous=False,
-                                   rate_limit_storage_url=backend.redis_url),
+    return create_app(settings_for(wuye_backend, redis_url=redis_server.url, jobs_synchronous=False,
+                                   rate_limit_storage_url=wuye_backend.redis_url),
                       plugin_entry_points=wuye_plugin_entry_points)
 
 
-def _worker_env(backend, app, redis_url):
-    settings = app.config["WUYE"]
-    return {**os.environ, "WUYE_DATABASE_URL": backend.app_url, "WUYE_REDIS_URL": redis_url,
+def _worker_env(wuye_backend, wuye_app, redis_url):
+    settings = wuye_app.config["WUYE"]
+    return {**os.environ, "WUYE_DATABASE_URL": wuye_backend.app_url, "WUYE_REDIS_URL": redis_url,
             "WUYE_SECRET_KEY": settings.secret_key, "WUYE_LOG_LEVEL": "WARNING",
             "WUYE_STORAGE_URL": settings.storage_url or "", "PYTHONPATH": str(ROOT)}
 
 
-def _burst(backend, app, redis_url):
-    result = subprocess.run([WUYE, "worker", "--burst"], env=_worker_env(backend, app, redis_url),
+def _burst(wuye_backend, wuye_app, redis_url):
+    result = subprocess.run([WUYE, "worker", "--burst"], env=_worker_env(wuye_backend, wuye_app, redis_url),
                             capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def _outbox(app, tenant_id):
-    with app.app_context(), tenant_context(tenant_id):
+def _outbox(wuye_app, tenant_id):
+    with wuye_app.app_context(), tenant_context(tenant_id):
         return [(row.name, row.delivered_at is not None)
                 for row in db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]
 
@@ -109,20 +109,20 @@ def _new_ticket(admin, ids):
     return r.get_json()
 
 
-def test_events_go_through_the_queue_to_a_worker(async_app, make_tenant, register, backend, redis_server):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_events_go_through_the_queue_to_a_worker(async_app, wuye_make_tenant, wuye_register, wuye_backend, redis_server):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     admin = login(async_app, "acme", "admin", "admin-pass-123")
     _new_ticket(admin, ids)
     assert ("ticket_created", False) in _outbox(async_app, t.id)  # queued, not yet delivered
-    _burst(backend, async_app, redis_server.url)
+    _burst(wuye_backend, async_app, redis_server.url)
     assert all(delivered for _, delivered in _outbox(async_app, t.id))
 
 
-def test_with_redis_down_tickets_still_work_and_events_arrive_later(async_app, make_tenant, register, backend,
+def test_with_redis_down_tickets_still_work_and_events_arrive_later(async_app, wuye_make_tenant, wuye_register, wuye_backend,
                                                                       redis_server):
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     admin = login(async_app, "acme", "admin", "admin-pass-123")
     redis_server.stop()  # Redis goes away
     ticket = _new_ticket(admin, ids)
@@ -138,11 +138,11 @@ def test_with_redis_down_tickets_still_work_and_events_arrive_later(async_app, m
 
     with async_app.app_context():
         assert sweep(older_than=timedelta(0)) >= 1
-    _burst(backend, async_app, redis_server.url)
+    _burst(wuye_backend, async_app, redis_server.url)
     assert all(delivered for _, delivered in _outbox(async_app, t.id))
 
 
-def test_a_job_of_a_killed_worker_is_retried(async_app, backend, redis_server, tmp_path):
+def test_a_job_of_a_killed_worker_is_retried(async_app, wuye_backend, redis_server, tmp_path):
     from redis import Redis
     from rq import Queue, Retry
     from rq.job import Job
@@ -152,7 +152,7 @@ def test_a_job_of_a_killed_worker_is_retried(async_app, backend, redis_server, t
     queue = Queue("wuye", connection=connection)
     job = queue.enqueue("tests.job_fixtures.slow_the_first_time", kwargs={"marker_dir": str(tmp_path)},
                         retry=Retry(max=2), job_timeout=120)
-    worker = subprocess.Popen([WUYE, "worker"], env=_worker_env(backend, async_app, redis_server.url), cwd=ROOT,
+    worker = subprocess.Popen([WUYE, "worker"], env=_worker_env(wuye_backend, async_app, redis_server.url), cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         for _ in range(300):
@@ -168,19 +168,19 @@ def test_a_job_of_a_killed_worker_is_retried(async_app, backend, redis_server, t
     assert not (tmp_path / "done").exists()
     # rq's maintenance finds the abandoned job once its worker's lease runs out; fast-forward to then
     StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
-    _burst(backend, async_app, redis_server.url)
+    _burst(wuye_backend, async_app, redis_server.url)
     assert (tmp_path / "done").read_text() == "2"
     assert Job.fetch(job.id, connection=connection).get_status() == "finished"
 
 
-def test_failed_jobs_are_listed_and_can_be_retried(async_app, backend, redis_server):
+def test_failed_jobs_are_listed_and_can_be_retried(async_app, wuye_backend, redis_server):
     from redis import Redis
     from rq import Queue
 
     queue = Queue("wuye", connection=Redis.from_url(redis_server.url))
     job = queue.enqueue("tests.job_fixtures.always_fails")
-    _burst(backend, async_app, redis_server.url)
-    env = _worker_env(backend, async_app, redis_server.url)
+    _burst(wuye_backend, async_app, redis_server.url)
+    env = _worker_env(wuye_backend, async_app, redis_server.url)
     listed = subprocess.run([WUYE, "jobs", "failed"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert listed.returncode == 0 and job.id in listed.stdout and "always_fails" in listed.stdout
     retried = subprocess.run([WUYE, "jobs", "retry", "--all"], env=env, capture_output=True, text=True,
@@ -189,29 +189,29 @@ def test_failed_jobs_are_listed_and_can_be_retried(async_app, backend, redis_ser
     assert job.id in queue.get_job_ids()
 
 
-def test_delivering_an_outbox_event_twice_has_one_effect(app, make_tenant, register):
+def test_delivering_an_outbox_event_twice_has_one_effect(wuye_app, wuye_make_tenant, wuye_register):
     from wuye_core.events.relay import deliver
 
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     t.admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": ids["site"],
                                           "channel": "phone", "kind": "repair", "category": "电梯", "title": "x"})
-    with app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id):
         row = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "ticket_created")).one()
         assert row.delivered_at is not None  # the synchronous test queue delivered it already
         assert deliver(row.id) is False and deliver(row.id) is False
         assert db.session.get(OutboxEvent, row.id).attempts == 1
 
 
-def test_a_woken_delivery_job_takes_only_events_nobody_has_started(app, make_tenant):
+def test_a_woken_delivery_job_takes_only_events_nobody_has_started(wuye_app, wuye_make_tenant):
     """An event whose delivery is under way (attempts > 0) belongs to that delivery or, if it
     failed, to the sweep's retry: a job woken meanwhile must not deliver it a second time."""
     from datetime import UTC, datetime
 
     from wuye_core.events.relay import deliver_pending
 
-    t = make_tenant("acme")
-    with app.test_request_context(), tenant_context(t.id):
+    t = wuye_make_tenant("acme")
+    with wuye_app.test_request_context(), tenant_context(t.id):
         for event_id, attempts in (("in-flight", 1), ("fresh", 0)):
             db.session.add(OutboxEvent(event_id=event_id, name="household_created", community_id=None, object_id=1,
                                        data={}, occurred_at=datetime.now(UTC), attempts=attempts))
@@ -222,16 +222,16 @@ def test_a_woken_delivery_job_takes_only_events_nobody_has_started(app, make_ten
         assert rows["in-flight"].delivered_at is None and rows["in-flight"].attempts == 1
 
 
-def test_a_wake_up_that_no_job_took_is_withdrawn(app, backend, make_tenant, monkeypatch):
+def test_a_wake_up_that_no_job_took_is_withdrawn(wuye_app, wuye_backend, wuye_make_tenant, monkeypatch):
     """If the delivery job could not be queued, the tenant's wake-up flag must not stay set for
     a minute (it would hold back the next commits' wake-ups): the next commit tries again."""
-    if not backend.redis_url:
+    if not wuye_backend.redis_url:
         pytest.skip("needs Redis")
     from wuye_core.events import relay
     from wuye_core.jobs import redis_connection
 
-    t = make_tenant("acme")
-    with app.test_request_context(), tenant_context(t.id):
+    t = wuye_make_tenant("acme")
+    with wuye_app.test_request_context(), tenant_context(t.id):
         connection = redis_connection()
         flag = relay._flag(t.id)
         connection.delete(flag)

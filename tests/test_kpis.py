@@ -31,7 +31,7 @@ def _minutes(m):
     return timedelta(minutes=m)
 
 
-def _ticket(app, tenant, community, site, created, *, kind="repair", category="水电维修", priority="normal",
+def _ticket(wuye_app, tenant, community, site, created, *, kind="repair", category="水电维修", priority="normal",
             status="submitted", title="厨房水管漏水", accepted=None, on_site=None, resolved=None, closed=None,
             arrive_due=_minutes(5), resolve_due=_minutes(30), rating=None, reopened=0):
     """Submit a ticket through the API, then give it known timestamps (offsets from `created`)."""
@@ -46,7 +46,7 @@ def _ticket(app, tenant, community, site, created, *, kind="repair", category="�
             return None
         return offset if isinstance(offset, datetime) else created + offset
 
-    with app.app_context(), tenant_context(tenant.id):
+    with wuye_app.app_context(), tenant_context(tenant.id):
         t = db.session.get(Ticket, ticket_id)
         t.created_at, t.status = created, status
         t.accepted_at, t.on_site_at, t.resolved_at, t.closed_at = at(accepted), at(on_site), at(resolved), at(closed)
@@ -57,40 +57,40 @@ def _ticket(app, tenant, community, site, created, *, kind="repair", category="�
 
 
 @pytest.fixture
-def world(app, make_tenant, register):
+def world(wuye_app, wuye_make_tenant, wuye_register):
     """Tenant `acme`: community one (c1) with six tickets in the quarter and two just outside it,
     community two (c2) with one ticket in the quarter."""
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     c1, s1 = ids["community"], ids["site"]
     c2 = t.admin.post("/api/v1/communities", json={"name": "二社区", "code": "c2"}).get_json()["id"]
     s2 = t.admin.post("/api/v1/sites", json={"community_id": c2, "name": "二小区", "kind": "old"}).get_json()["id"]
     tickets = {
         # created exactly at the start: in. Arrived late (12 > 5 min), resolved in time (20 ≤ 30).
-        "t1": _ticket(app, t, c1, s1, START, status="closed", accepted=_minutes(10), on_site=_minutes(12),
+        "t1": _ticket(wuye_app, t, c1, s1, START, status="closed", accepted=_minutes(10), on_site=_minutes(12),
                       resolved=_minutes(20), closed=timedelta(days=1), rating=5),
         # created at .7 s: the response 299.5 s counts as 300 s (both instants truncated to the second).
         # Arrived in time, resolved late (60 > 30 min); reopened once, then closed.
-        "t2": _ticket(app, t, c1, s1, datetime(2025, 1, 10, 2, 0, 0, 700000, tzinfo=UTC), kind="complaint",
+        "t2": _ticket(wuye_app, t, c1, s1, datetime(2025, 1, 10, 2, 0, 0, 700000, tzinfo=UTC), kind="complaint",
                       category="噪音", priority="urgent", status="closed", accepted=timedelta(seconds=299.5),
                       on_site=_minutes(4), resolved=_minutes(60), closed=_minutes(90), rating=2, reopened=1),
         # open, both deadlines long past: two misses
-        "t3": _ticket(app, t, c1, s1, datetime(2025, 2, 1, tzinfo=UTC), kind="complaint", category="噪音",
+        "t3": _ticket(wuye_app, t, c1, s1, datetime(2025, 2, 1, tzinfo=UTC), kind="complaint", category="噪音",
                       status="accepted", accepted=_minutes(2)),
         # a microsecond before the end: in. Cancelled: out of completion and SLA figures.
-        "t4": _ticket(app, t, c1, s1, END - US, kind="inquiry", category="其他", status="cancelled",
+        "t4": _ticket(wuye_app, t, c1, s1, END - US, kind="inquiry", category="其他", status="cancelled",
                       closed=_minutes(1)),
         # resolved within the 4 hours of a major ticket, without the arrive step: arrival missed
-        "t7": _ticket(app, t, c1, s1, datetime(2025, 3, 1, tzinfo=UTC), priority="major", status="resolved",
+        "t7": _ticket(wuye_app, t, c1, s1, datetime(2025, 3, 1, tzinfo=UTC), priority="major", status="resolved",
                       accepted=_minutes(20), resolved=timedelta(hours=3), resolve_due=timedelta(hours=4)),
         # open, deadlines not yet passed: in no SLA figure
-        "t9": _ticket(app, t, c1, s1, datetime(2025, 3, 15, tzinfo=UTC), kind="suggestion", category="其他",
+        "t9": _ticket(wuye_app, t, c1, s1, datetime(2025, 3, 15, tzinfo=UTC), kind="suggestion", category="其他",
                       priority="complex", arrive_due=FAR, resolve_due=FAR),
         # just outside: exactly at the end, and a microsecond before the start
-        "t5": _ticket(app, t, c1, s1, END, kind="complaint", category="噪音", priority="major"),
-        "t6": _ticket(app, t, c1, s1, START - US),
+        "t5": _ticket(wuye_app, t, c1, s1, END, kind="complaint", category="噪音", priority="major"),
+        "t6": _ticket(wuye_app, t, c1, s1, START - US),
         # the other community
-        "t8": _ticket(app, t, c2, s2, datetime(2025, 2, 2, tzinfo=UTC), category="电梯", status="closed",
+        "t8": _ticket(wuye_app, t, c2, s2, datetime(2025, 2, 2, tzinfo=UTC), category="电梯", status="closed",
                       accepted=_minutes(1), on_site=_minutes(3), resolved=_minutes(10), closed=_minutes(11),
                       rating=4),
     }
@@ -163,10 +163,10 @@ def test_the_edges_of_the_period(world):
     assert with_all["total"] == 8
 
 
-def test_the_service_function_sees_the_same_edges(app, world):
+def test_the_service_function_sees_the_same_edges(wuye_app, world):
     t, c1 = world["tenant"], world["c1"]
     period = kpis.Period(datetime(2025, 1, 1).date(), datetime(2025, 3, 31).date())
-    with app.app_context(), tenant_context(t.id):
+    with wuye_app.app_context(), tenant_context(t.id):
         assert kpis.compute(period, [c1])["total"] == 6
         assert kpis.compute(period, [c1, world["c2"]])["total"] == 7
         assert kpis.compute(period, [])["total"] == 0
@@ -184,10 +184,10 @@ def test_an_empty_period_has_null_rates_not_zero(world):
     assert k["satisfaction"] == {"average": None, "rated": 0}
 
 
-def test_a_rate_is_null_only_where_its_own_denominator_is_zero(app, make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
-    _ticket(app, t, ids["community"], ids["site"], datetime(2025, 2, 1, tzinfo=UTC), status="cancelled",
+def test_a_rate_is_null_only_where_its_own_denominator_is_zero(wuye_app, wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    _ticket(wuye_app, t, ids["community"], ids["site"], datetime(2025, 2, 1, tzinfo=UTC), status="cancelled",
             arrive_due=None, resolve_due=None)
     k = _kpis(t.admin, f"/api/v1/communities/{ids['community']}/kpis")
     assert k["total"] == 1
@@ -196,7 +196,7 @@ def test_a_rate_is_null_only_where_its_own_denominator_is_zero(app, make_tenant,
     assert k["reopened_rate"] == {"value": 0.0, "numerator": 0, "denominator": 1}
 
 
-def test_permissions(world, operator):
+def test_permissions(world, wuye_operator):
     t, c1, c2 = world["tenant"], world["c1"], world["c2"]
     staff1 = t.user("staff1", "community_staff", [c1])
     staff2 = t.user("staff2", "community_staff", [c2])
@@ -209,12 +209,12 @@ def test_permissions(world, operator):
     assert mine["community_ids"] == [c2] and mine["total"] == 1 and mine["by_category"] == {"电梯": 1}
     assert _kpis(staff1, "/api/v1/kpis")["total"] == 6
     assert _kpis(reader, "/api/v1/kpis")["total"] == 7
-    assert operator.get("/api/v1/kpis", query_string=Q1).status_code == 403
-    assert operator.get(f"/api/v1/communities/{c1}/kpis", query_string=Q1).status_code == 403
+    assert wuye_operator.get("/api/v1/kpis", query_string=Q1).status_code == 403
+    assert wuye_operator.get(f"/api/v1/communities/{c1}/kpis", query_string=Q1).status_code == 403
 
 
-def test_another_tenant_sees_none_of_it(world, make_tenant):
-    b = make_tenant("beta")
+def test_another_tenant_sees_none_of_it(world, wuye_make_tenant):
+    b = wuye_make_tenant("beta")
     assert b.admin.get(f"/api/v1/communities/{world['c1']}/kpis", query_string=Q1).status_code == 404
     assert b.admin.get(f"/api/v1/communities/{world['c1']}/kpis.xlsx", query_string=Q1).status_code == 404
     k = _kpis(b.admin, "/api/v1/kpis")
@@ -237,9 +237,9 @@ def test_another_tenant_sees_none_of_it(world, make_tenant):
 ])
 @pytest.mark.parametrize("path", ["/api/v1/kpis", "/api/v1/communities/{c}/kpis", "/api/v1/communities/{c}/kpis.xlsx",
                                   "/api/v1/tickets/export.xlsx"])
-def test_bad_periods_are_422_naming_the_field(make_tenant, register, query, field, path):
-    t = make_tenant("acme")
-    c = register(t)["community"]
+def test_bad_periods_are_422_naming_the_field(wuye_make_tenant, wuye_register, query, field, path):
+    t = wuye_make_tenant("acme")
+    c = wuye_register(t)["community"]
     r = t.admin.get(path.format(c=c), query_string=query)
     assert r.status_code == 422, r.get_json()
     assert list(r.get_json()["errors"]["query"]) == [field]
@@ -250,8 +250,8 @@ def test_three_years_is_the_longest_period(world):
     assert _kpis(world["tenant"].admin, "/api/v1/kpis", **{"from": "2023-01-01", "to": "2025-12-31"})["total"] == 9
 
 
-def test_messages_are_chinese_first(make_tenant):
-    t = make_tenant("acme")
+def test_messages_are_chinese_first(wuye_make_tenant):
+    t = wuye_make_tenant("acme")
     r = t.admin.get("/api/v1/kpis", query_string={"from": "2020-01-01", "to": "2024-01-01"})
     assert r.get_json()["errors"]["query"]["to"] == ["统计期间最长为三年。"]
     r = t.admin.get("/api/v1/kpis", query_string={"from": "2020-01-01", "to": "2024-01-01", "lang": "en"})
@@ -303,11 +303,11 @@ def test_ticket_export_follows_permissions(world):
     assert r.status_code == 422 and "community_id" in r.get_json()["errors"]["query"]
 
 
-def test_user_text_stays_text_in_the_workbook(app, make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
-    _ticket(app, t, ids["community"], ids["site"], datetime(2025, 2, 1, tzinfo=UTC), title="=HYPERLINK(\"x\")")
-    _ticket(app, t, ids["community"], ids["site"], datetime(2025, 2, 2, tzinfo=UTC), title="#N/A\x07响铃")
+def test_user_text_stays_text_in_the_workbook(wuye_app, wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    _ticket(wuye_app, t, ids["community"], ids["site"], datetime(2025, 2, 1, tzinfo=UTC), title="=HYPERLINK(\"x\")")
+    _ticket(wuye_app, t, ids["community"], ids["site"], datetime(2025, 2, 2, tzinfo=UTC), title="#N/A\x07响铃")
     ws = _sheet(t.admin.get("/api/v1/tickets/export.xlsx", query_string=Q1), "工单")
     titles = [row[7] for row in ws.iter_rows(min_row=2)]
     assert [c.value for c in titles] == ["=HYPERLINK(\"x\")", "#N/A响铃"]
@@ -335,8 +335,8 @@ def test_kpi_workbook(world):
     assert dict(workbook["按状态"].iter_rows(min_row=2, values_only=True))["已取消"] == 1
 
 
-def test_the_openapi_document_describes_the_workbooks(app):
-    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+def test_the_openapi_document_describes_the_workbooks(wuye_app):
+    spec = wuye_app.test_client().get("/api/v1/openapi.json").get_json()
     for path in ("/api/v1/tickets/export.xlsx", "/api/v1/communities/{community_id}/kpis.xlsx"):
         ok = spec["paths"][path]["get"]["responses"]["200"]
         assert list(ok["content"]) == [XLSX] and "Content-Disposition" in ok["headers"]

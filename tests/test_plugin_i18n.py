@@ -204,38 +204,38 @@ def demo_domain(tmp_path):
     return translator("demo_i18n", tmp_path)
 
 
-def test_a_plugin_message_is_translated_with_its_own_catalog(app, demo_domain):
+def test_a_plugin_message_is_translated_with_its_own_catalog(wuye_app, demo_domain):
     _, N_plugin = demo_domain
     message = N_plugin("Meeting #%(id)s was held.", id=3)
     assert message == "Meeting #3 was held." and message.domain == "demo_i18n"  # a str: English
-    with app.test_request_context("/"):
+    with wuye_app.test_request_context("/"):
         assert message.translate() == "第 3 次会议已召开。"
         assert _("Meeting #%(id)s was held.", id=4) == "第 4 次会议已召开。"
         with use_locale("en"):
             assert _("Meeting #%(id)s was held.", id=4) == "Meeting #4 was held."
-    with app.test_request_context("/?lang=en"):
+    with wuye_app.test_request_context("/?lang=en"):
         assert message.translate() == "Meeting #3 was held."
         with use_locale("zh_CN"):
             assert message.translate() == "第 3 次会议已召开。"
     # the core's catalog does not know the plugin's message, and the plugin's not the core's
-    with app.test_request_context("/"):
+    with wuye_app.test_request_context("/"):
         from wuye_core.i18n import translate_message
 
         assert translate_message(Message("Meeting #%(id)s was held.", None, id=3)) == "Meeting #3 was held."
         assert translate_message(N_("Not found.")) == "请求的内容不存在。"
 
 
-def test_a_stored_note_is_shown_in_each_readers_language(app, demo_domain):
+def test_a_stored_note_is_shown_in_each_readers_language(wuye_app, demo_domain):
     _, N_plugin = demo_domain
     stored = store_note(N_plugin("Meeting #%(id)s was held.", id=3))
     assert stored.startswith(NOTE_MARK) and "Meeting #%(id)s was held." in stored
-    with app.test_request_context("/"):
+    with wuye_app.test_request_context("/"):
         assert show_note(stored) == "第 3 次会议已召开。"
-    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+    with wuye_app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert show_note(stored) == "Meeting #3 was held."
     # a plugin that is gone: its English text, not an error
     gone = store_note(Message("Meeting #%(id)s was held.", "uninstalled_plugin", id=3))
-    with app.test_request_context("/"):
+    with wuye_app.test_request_context("/"):
         assert show_note(gone) == "Meeting #3 was held."
 
 
@@ -254,10 +254,10 @@ def test_a_long_value_is_shortened_to_fit_the_column():
     assert shown.startswith("Closed: 很长的决议内容") and shown.endswith("…")
 
 
-def test_the_cores_own_history_note_follows_the_reader(make_tenant, register):
+def test_the_cores_own_history_note_follows_the_reader(wuye_make_tenant, wuye_register):
     """rate() closes the ticket with a note of the system: stored as a message, shown per reader."""
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     ticket = t.admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": ids["site"],
                                                    "channel": "phone", "kind": "repair", "category": "保洁",
                                                    "title": "灯坏了"}).get_json()

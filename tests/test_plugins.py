@@ -24,21 +24,22 @@ def _ep(name, target):
 # --- enablement ----------------------------------------------------------------------------------
 
 
-def test_installed_plugins_are_listed_with_the_tenants_choice(make_tenant, operator):
-    t = make_tenant("acme")
+def test_installed_plugins_are_listed_with_the_tenants_choice(wuye_make_tenant, wuye_operator):
+    t = wuye_make_tenant("acme")
     plugins = {p["name"]: p for p in t.admin.get("/api/v1/plugins").get_json()["plugins"]}
     assert plugins["sample"]["enabled_for_tenant"] is False
-    assert plugins["sample"]["title_zh"] == "sample 插件" and plugins["sample"]["api_version"] == "1.0"
+    assert plugins["sample"]["title_zh"] == "sample 插件"
+    assert plugins["sample"]["api_version"] == hookspecs.HOOK_API_VERSION  # the scaffold targets the current API
     t.admin.put("/api/v1/plugins/sample", json={"enabled": True})
     plugins = {p["name"]: p for p in t.admin.get("/api/v1/plugins").get_json()["plugins"]}
     assert plugins["sample"]["enabled_for_tenant"] is True
-    seen_by_operator = operator.get("/api/v1/plugins").get_json()
+    seen_by_operator = wuye_operator.get("/api/v1/plugins").get_json()
     assert "sample" in {p["name"] for p in seen_by_operator["plugins"]} and seen_by_operator["failures"] == []
 
 
-def test_only_a_tenant_admin_enables_plugins(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_only_a_tenant_admin_enables_plugins(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     staff = t.user("grid", "community_staff", [ids["community"]])
     assert staff.put("/api/v1/plugins/sample", json={"enabled": True}).status_code == 403
     assert staff.put(f"/api/v1/communities/{ids['community']}/plugins/sample",
@@ -46,17 +47,17 @@ def test_only_a_tenant_admin_enables_plugins(make_tenant, register):
     assert t.admin.put("/api/v1/plugins/nope", json={"enabled": True}).status_code == 404
 
 
-def test_a_community_needs_the_tenant_to_enable_first(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_a_community_needs_the_tenant_to_enable_first(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     r = t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": True})
     assert r.status_code == 409 and "enabled" in r.get_json()["errors"]["json"]
 
 
-def test_config_is_validated_defaulted_and_kept_in_history(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
-    state = enable_plugin(t, "sample", ids["community"])
+def test_config_is_validated_defaulted_and_kept_in_history(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    state = wuye_enable_plugin(t, "sample", ids["community"])
     assert state["config"] == {"greeting": "你好", "note_new_households": True} and state["version"] == 1
     url = f"/api/v1/communities/{ids['community']}/plugins/sample"
     bad = t.admin.put(url, json={"enabled": True, "config": {"greeting": 5, "extra": 1}})
@@ -69,22 +70,22 @@ def test_config_is_validated_defaulted_and_kept_in_history(make_tenant, register
     assert [(h["version"], h["enabled"], h["changed_by"]) for h in history] == [(2, True, "admin"), (1, True, "admin")]
 
 
-def test_services_plugin_config_gives_a_communitys_config_with_defaults(app, make_tenant, register, enable_plugin):
+def test_services_plugin_config_gives_a_communitys_config_with_defaults(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     from wuye_core.plugins import services
     from wuye_core.tenancy import tenant_context
 
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     other = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
-    enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
-    with app.app_context(), tenant_context(t.id):
+    wuye_enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
+    with wuye_app.app_context(), tenant_context(t.id):
         assert services.plugin_config("sample", ids["community"]) == {"greeting": "您好", "note_new_households": True}
         assert services.plugin_config("sample", other) == {"greeting": "你好", "note_new_households": True}
         assert services.plugin_config("no_such_plugin", other) == {}
 
 
-def test_plugin_config_is_remembered_per_plugins_version_in_requests(app, backend, make_tenant, register,
-                                                                     enable_plugin, owner_engine):
+def test_plugin_config_is_remembered_per_plugins_version_in_requests(wuye_app, wuye_backend, wuye_make_tenant, wuye_register,
+                                                                     wuye_enable_plugin, wuye_owner_engine):
     """In a request, a plugin's config is read once per tenant plugins_version (every change made
     through wuye bumps it); a copy is handed out, so a caller cannot spoil the remembered one."""
     from flask import g
@@ -93,27 +94,27 @@ def test_plugin_config_is_remembered_per_plugins_version_in_requests(app, backen
     from wuye_core.plugins import services
     from wuye_core.tenancy import tenant_context
 
-    t = make_tenant("acme")
-    ids = register(t)
-    enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    wuye_enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
 
     def as_owner(conn):  # RLS is forced for the owner too: name the tenant first
-        if backend.is_postgresql:
+        if wuye_backend.is_postgresql:
             conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(t.id)})
         return conn
 
     def read():
-        with owner_engine.begin() as conn:
+        with wuye_owner_engine.begin() as conn:
             as_owner(conn)
             version = conn.execute(text("select plugins_version from tenants where id = :t"), {"t": t.id}).scalar()
-        with app.test_request_context(), tenant_context(t.id):
+        with wuye_app.test_request_context(), tenant_context(t.id):
             g.plugins_version = version
             return services.plugin_config("sample", ids["community"])
 
     first = read()
     assert first["greeting"] == "您好"
     first["greeting"] = "spoiled"
-    with owner_engine.begin() as conn:  # behind wuye's back: no version bump, so not seen
+    with wuye_owner_engine.begin() as conn:  # behind wuye's back: no version bump, so not seen
         as_owner(conn).execute(text("update community_plugins set config = :c where plugin = 'sample'"),
                      {"c": '{"greeting": "背后改的"}'})
     assert read()["greeting"] == "您好"
@@ -123,13 +124,13 @@ def test_plugin_config_is_remembered_per_plugins_version_in_requests(app, backen
     assert read()["greeting"] == "早上好"
 
 
-def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     other = t.admin.post("/api/v1/communities", json={"name": "二社区", "code": "c2"}).get_json()["id"]
     url = NOTES.format(ids["community"])
     assert t.admin.get(url).status_code == 404  # not enabled anywhere yet
-    enable_plugin(t, "sample", ids["community"])
+    wuye_enable_plugin(t, "sample", ids["community"])
     assert t.admin.post(url, json={"text": "路灯坏了"}).status_code == 201
     assert t.admin.get(NOTES.format(other)).status_code == 404  # enabled for the tenant, not that community
     t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": False})
@@ -142,10 +143,10 @@ def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(make_tenant
     assert [n["text"] for n in t.admin.get(url).get_json()] == ["路灯坏了"]
 
 
-def test_event_hooks_run_only_where_enabled_and_once_per_event(app, make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
-    enable_plugin(t, "sample", ids["community"])
+def test_event_hooks_run_only_where_enabled_and_once_per_event(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    wuye_enable_plugin(t, "sample", ids["community"])
     unit = t.admin.post("/api/v1/units", json={"building_id": ids["building"], "number": "9"}).get_json()
     household = t.admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"}).get_json()
     notes = t.admin.get(NOTES.format(ids["community"])).get_json()
@@ -157,28 +158,28 @@ def test_event_hooks_run_only_where_enabled_and_once_per_event(app, make_tenant,
     from wuye_core.tenancy import tenant_context
 
     event = Event("household_created", t.id, ids["community"], household["id"], id="fixed-event-id")
-    with app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id):
         deliver_event(event)
         deliver_event(event)
     assert len(t.admin.get(NOTES.format(ids["community"])).get_json()) == 2
 
-    other = make_tenant("other")  # the same plugin, not enabled there: nothing runs
-    oids = register(other)
+    other = wuye_make_tenant("other")  # the same plugin, not enabled there: nothing runs
+    oids = wuye_register(other)
     other.admin.put("/api/v1/plugins/sample", json={"enabled": True})
     unit = other.admin.post("/api/v1/units", json={"building_id": oids["building"], "number": "9"}).get_json()
     other.admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"})
-    enable_plugin(other, "sample", oids["community"])
+    wuye_enable_plugin(other, "sample", oids["community"])
     assert other.admin.get(NOTES.format(oids["community"])).get_json() == []
 
 
-def test_dashboard_shows_core_figures_and_enabled_plugins_only(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_dashboard_shows_core_figures_and_enabled_plugins_only(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/communities/{ids['community']}/dashboard"
     figures = {(f["plugin"], f["key"]): f["value"] for f in t.admin.get(url).get_json()["figures"]}
     assert figures == {("core", "sites"): 1, ("core", "buildings"): 1, ("core", "households"): 1,
                        ("core", "residents"): 1}
-    enable_plugin(t, "sample", ids["community"], {"greeting": "早上好"})
+    wuye_enable_plugin(t, "sample", ids["community"], {"greeting": "早上好"})
     figures = t.admin.get(url).get_json()["figures"]
     sample = [f for f in figures if f["plugin"] == "sample"]
     assert sample == [{"plugin": "sample", "key": "notes", "label_zh": "早上好：便签数", "label_en": "Notes",
@@ -193,7 +194,7 @@ def test_dashboard_shows_core_figures_and_enabled_plugins_only(make_tenant, regi
 
 
 @pytest.fixture
-def odd_app(backend, app):
+def odd_app(wuye_backend, wuye_app):
     """A second app on the same database, loading the misbehaving plugins by entry point."""
     entry_points = [
         _ep("exploding", "tests.plugin_fixtures:exploding"),
@@ -205,12 +206,12 @@ def odd_app(backend, app):
         _ep("wrongarg", "tests.plugin_fixtures:wrong_argument"),
         _ep("missing", "tests.no_such_module:plugin"),
     ]
-    return create_app(settings_for(backend), plugin_entry_points=entry_points)
+    return create_app(settings_for(wuye_backend), plugin_entry_points=entry_points)
 
 
-def _odd_tenant(odd_app, make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def _odd_tenant(odd_app, wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     admin = login(odd_app, "acme", "admin", "admin-pass-123")
     for name in ("exploding", "strict"):
         assert admin.put(f"/api/v1/plugins/{name}", json={"enabled": True}).status_code == 200
@@ -231,10 +232,10 @@ def test_broken_plugins_are_refused_and_reported_while_the_rest_runs(odd_app):
     assert odd_app.test_client().get("/healthz").status_code == 200
 
 
-def test_a_failing_event_hook_is_contained_logged_and_counted(odd_app, make_tenant, register, caplog):
+def test_a_failing_event_hook_is_contained_logged_and_counted(odd_app, wuye_make_tenant, wuye_register, caplog):
     from tests.plugin_fixtures import Exploding
 
-    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
     before = Exploding.calls
     with caplog.at_level(logging.ERROR, logger="wuye_core.host.dispatch"):
         unit = admin.post("/api/v1/units", json={"building_id": ids["building"], "number": "7"}).get_json()
@@ -251,14 +252,14 @@ def test_a_failing_event_hook_is_contained_logged_and_counted(odd_app, make_tena
     assert {f["plugin"] for f in figures} == {"core"}
 
 
-def test_plugin_events_ticket_links_and_ticket_services(odd_app, make_tenant, register):
+def test_plugin_events_ticket_links_and_ticket_services(odd_app, wuye_make_tenant, wuye_register):
     """API 1.2: a plugin's own event goes through the outbox to `wuye_plugin_event` once; a ticket
     shows the links plugins give it; plugins open and resolve tickets through the core's services."""
     from tests.plugin_fixtures import Linker
     from wuye_core.plugins import services
     from wuye_core.tenancy import Tenant, tenant_context
 
-    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+    admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
     ticket = admin.post("/api/v1/tickets", json={
         "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
         "category": "水电维修", "title": "漏水"}).get_json()
@@ -302,8 +303,8 @@ def test_plugin_events_ticket_links_and_ticket_services(odd_app, make_tenant, re
         assert refused.value.status == 422 and "kind" in refused.value.errors["json"]
 
 
-def test_a_veto_hook_refuses_with_a_422_naming_the_plugin(odd_app, make_tenant, register):
-    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+def test_a_veto_hook_refuses_with_a_422_naming_the_plugin(odd_app, wuye_make_tenant, wuye_register):
+    admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
     r = admin.post("/api/v1/residents", json={"household_id": ids["household"], "name": "无电话"})
     body = r.get_json()
     assert r.status_code == 422 and body["errors"]["plugin"] == "strict"
@@ -314,8 +315,8 @@ def test_a_veto_hook_refuses_with_a_422_naming_the_plugin(odd_app, make_tenant, 
     assert ok.status_code == 201
 
 
-def test_the_veto_only_applies_where_the_plugin_is_enabled(odd_app, make_tenant, register):
-    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+def test_the_veto_only_applies_where_the_plugin_is_enabled(odd_app, wuye_make_tenant, wuye_register):
+    admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
     other = admin.post("/api/v1/communities", json={"name": "二", "code": "c2"}).get_json()["id"]
     site = admin.post("/api/v1/sites", json={"community_id": other, "name": "s", "kind": "old"}).get_json()
     building = admin.post("/api/v1/buildings", json={"site_id": site["id"], "name": "b"}).get_json()
@@ -339,20 +340,27 @@ def test_docs_carry_every_hook_and_argument_and_are_current():
     specs = docs.hook_specs()
     assert {name for name, *_ in specs} == {n for n in vars(hookspecs) if n.startswith("wuye_")}
     assert len(specs) == 27
-    for name, args, doc, _ in specs:
+    for name, _args, doc, _ in specs:
         assert f"### `{name}(" in reference
         assert doc, f"{name} has no docstring"
-        for arg in args:
-            assert f"`{arg}`" in doc or arg in reference.split(f"### `{name}(")[1].split(")")[0], (name, arg)
         assert "Kind:" in doc and ("Returns:" in doc or "Receives:" in doc), name
+    assert docs.undocumented_arguments() == []  # every argument named, as `arg`, in its docstring
+
+
+def test_an_argument_missing_from_its_docstring_is_found():
+    documented = ("wuye_x", ["tenant_id", "event"], "Kind: … Receives: `event`. Returns: nothing.", {})
+    assert docs.undocumented_arguments([documented]) == [("wuye_x", "tenant_id")]
+    # the generated signature line names it, but that is no documentation of what it is
+    assert docs.undocumented_arguments([("wuye_y", ["tenant_id"], "wuye_y(tenant_id) tenant_id", {})]) == [
+        ("wuye_y", "tenant_id")]
 
 
 def test_hookspecs_marker_project():
     assert hookspecs.PROJECT == "wuye"
 
 
-def test_a_plugins_role_can_be_granted_and_its_commands_run(odd_app, make_tenant, register):
-    admin, ids = _odd_tenant(odd_app, make_tenant, register)
+def test_a_plugins_role_can_be_granted_and_its_commands_run(odd_app, wuye_make_tenant, wuye_register):
+    admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
     r = admin.post("/api/v1/users", json={"username": "inspector", "password": "password-123",
                                            "roles": [{"role": "strict_inspector", "community_id": ids["community"]}]})
     assert r.status_code == 201, r.get_json()
@@ -363,13 +371,13 @@ def test_a_plugins_role_can_be_granted_and_its_commands_run(odd_app, make_tenant
     assert result.exit_code == 0 and "strict says 你好" in result.output
 
 
-def test_plugin_schedules_run_per_tenant_only_where_enabled(odd_app, make_tenant, register):
+def test_plugin_schedules_run_per_tenant_only_where_enabled(odd_app, wuye_make_tenant, wuye_register):
     from tests.plugin_fixtures import Strict
     from wuye_core.jobs import tasks
     from wuye_core.jobs.schedule import periodic_work
 
-    _odd_tenant(odd_app, make_tenant, register)  # "acme" enables strict
-    other = make_tenant("other")  # does not
+    _odd_tenant(odd_app, wuye_make_tenant, wuye_register)  # "acme" enables strict
+    other = wuye_make_tenant("other")  # does not
     assert "strict.nightly_census" in {w.name for w in periodic_work(odd_app)}
     Strict.ran_for.clear()
     with odd_app.app_context():
@@ -381,12 +389,12 @@ def test_plugin_schedules_run_per_tenant_only_where_enabled(odd_app, make_tenant
     assert Strict.ran_for == acme
 
 
-def test_enablement_changes_reach_every_worker_at_its_next_request(backend, app, make_tenant, register,
+def test_enablement_changes_reach_every_worker_at_its_next_request(wuye_backend, wuye_app, wuye_make_tenant, wuye_register,
                                                                    wuye_plugin_entry_points):
     """Two apps on one database stand for two gunicorn workers, each with its own cache."""
-    other_worker = create_app(settings_for(backend), plugin_entry_points=wuye_plugin_entry_points)
-    t = make_tenant("acme")
-    ids = register(t)
+    other_worker = create_app(settings_for(wuye_backend), plugin_entry_points=wuye_plugin_entry_points)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     there = login(other_worker, "acme", "admin", "admin-pass-123")
     url = NOTES.format(ids["community"])
     assert there.get(url).status_code == 404  # cached there: not enabled

@@ -13,9 +13,9 @@ from wuye_core.testing import login, settings_for
 VALID_ID_CARD = "11010519491231002X"
 
 
-def test_create_read_update_delete_a_site(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_create_read_update_delete_a_site(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     api = t.admin
     r = api.post("/api/v1/sites", json={"community_id": ids["community"], "name": "张家湾", "kind": "village",
                                         "area_m2": 12345.678})
@@ -30,25 +30,25 @@ def test_create_read_update_delete_a_site(make_tenant, register):
     assert api.get(f"/api/v1/sites/{site['id']}").status_code == 404
 
 
-def test_children_inherit_their_ancestry(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_children_inherit_their_ancestry(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     resident = t.admin.get(f"/api/v1/residents/{ids['resident']}").get_json()
     assert {k: resident[k] for k in ("community_id", "site_id", "building_id", "household_id")} == {
         "community_id": ids["community"], "site_id": ids["site"], "building_id": ids["building"],
         "household_id": ids["household"]}
 
 
-def test_parents_cannot_be_changed_after_creation(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_parents_cannot_be_changed_after_creation(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     r = t.admin.patch(f"/api/v1/buildings/{ids['building']}", json={"site_id": 123})
     assert r.status_code == 422 and "site_id" in r.get_json()["errors"]["json"]
 
 
-def test_deleting_a_parent_with_children_is_refused_and_loses_nothing(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_deleting_a_parent_with_children_is_refused_and_loses_nothing(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     for kind in ("community", "site", "building", "unit", "household"):
         plural = {"community": "communities"}.get(kind, kind + "s")
         r = t.admin.delete(f"/api/v1/{plural}/{ids[kind]}")
@@ -69,9 +69,9 @@ def _households(t, community_id, count):
     return site["id"], building["id"], ids
 
 
-def test_pagination_is_stable_and_has_a_total(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_pagination_is_stable_and_has_a_total(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     _, _, created = _households(t, ids["community"], 7)
     seen = []
     for page in (1, 2, 3):
@@ -86,14 +86,14 @@ def test_pagination_is_stable_and_has_a_total(make_tenant, register):
         assert bad.split("=")[0] in r.get_json()["errors"]["query"]
 
 
-def test_list_totals_follow_writes_at_once_here_and_within_the_cache_time_elsewhere(backend, app, make_tenant, register,
+def test_list_totals_follow_writes_at_once_here_and_within_the_cache_time_elsewhere(wuye_backend, wuye_app, wuye_make_tenant, wuye_register,
                                                                                   wuye_plugin_entry_points):
     """Totals are remembered per worker for `list_total_cache_seconds`: the worker that wrote
     forgets at once (also after a resident's tag changes a filtered total), another within those seconds."""
-    other_worker = create_app(settings_for(backend, list_total_cache_seconds=1),
+    other_worker = create_app(settings_for(wuye_backend, list_total_cache_seconds=1),
                               plugin_entry_points=wuye_plugin_entry_points)
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     there = login(other_worker, "acme", "admin", "admin-pass-123")
     assert t.admin.get("/api/v1/households").get_json()["total"] == 1
     assert t.admin.get("/api/v1/households?tag=党员").get_json()["total"] == 1
@@ -108,9 +108,9 @@ def test_list_totals_follow_writes_at_once_here_and_within_the_cache_time_elsewh
     assert there.get("/api/v1/households").get_json()["total"] == 3
 
 
-def test_filters_by_community_site_building_and_tag(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_filters_by_community_site_building_and_tag(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     site, building, created = _households(t, ids["community"], 3)
     api = t.admin
     assert api.get(f"/api/v1/households?site_id={site}").get_json()["total"] == 3
@@ -126,9 +126,9 @@ def test_filters_by_community_site_building_and_tag(make_tenant, register):
     assert api.get(f"/api/v1/residents?site_id={site}").get_json()["total"] == 2
 
 
-def test_search_by_name_or_phone(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_search_by_name_or_phone(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     api = t.admin
     api.post("/api/v1/residents", json={"household_id": ids["household"], "name": "李小红", "phone": "13912345678"})
     assert [r["name"] for r in api.get("/api/v1/residents?q=小红").get_json()["items"]] == ["李小红"]
@@ -137,23 +137,23 @@ def test_search_by_name_or_phone(make_tenant, register):
     assert api.get("/api/v1/households?q=李小红").get_json()["total"] == 1
 
 
-def test_tags_are_replaced_not_appended(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_tags_are_replaced_not_appended(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/residents/{ids['resident']}"
     assert t.admin.patch(url, json={"tags": ["网格员", "网格员", "业委会"]}).get_json()["tags"] == ["业委会", "网格员"]
     assert t.admin.patch(url, json={"tags": []}).get_json()["tags"] == []
 
 
-def test_id_card_is_encrypted_at_rest_and_shown_masked(make_tenant, register, owner_engine, backend):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_id_card_is_encrypted_at_rest_and_shown_masked(wuye_make_tenant, wuye_register, wuye_owner_engine, wuye_backend):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     r = t.admin.patch(f"/api/v1/residents/{ids['resident']}", json={"id_card": VALID_ID_CARD})
     body = r.get_json()
     assert r.status_code == 200 and "id_card" not in body
     assert body["id_card_masked"] == "110***********002X"
-    with owner_engine.connect() as conn:
-        if backend.is_postgresql:
+    with wuye_owner_engine.connect() as conn:
+        if wuye_backend.is_postgresql:
             conn.execute(text("select set_config('app.tenant_id', :t, false)"), {"t": str(t.id)})
         stored = conn.execute(text("select id_card from residents")).scalar()
     assert stored and VALID_ID_CARD not in stored and "002X" not in stored
@@ -161,9 +161,9 @@ def test_id_card_is_encrypted_at_rest_and_shown_masked(make_tenant, register, ow
     assert bad.status_code == 422 and "id_card" in bad.get_json()["errors"]["json"]
 
 
-def test_validation_errors_name_every_field(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_validation_errors_name_every_field(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     r = t.admin.post("/api/v1/residents", json={
         "household_id": ids["household"], "name": "", "phone": "call me", "gender": "x", "birth_year": 1800,
         "tags": ["a" * 21], "nickname": "unknown field"})
@@ -180,9 +180,9 @@ def test_validation_errors_name_every_field(make_tenant, register):
                                                              "area_m2": "NaN"},
     {"community_id": 1, "name": "x", "kind": "old", "area_m2": 1e300}, {"community_id": None},
 ])
-def test_garbage_input_is_a_4xx_never_a_500(make_tenant, register, payload):
-    t = make_tenant("acme")
-    register(t)
+def test_garbage_input_is_a_4xx_never_a_500(wuye_make_tenant, wuye_register, payload):
+    t = wuye_make_tenant("acme")
+    wuye_register(t)
     r = t.admin.post("/api/v1/sites", json=payload)
     assert 400 <= r.status_code < 500, (payload, r.status_code)
     assert r.get_json()["code"] == r.status_code
@@ -191,16 +191,16 @@ def test_garbage_input_is_a_4xx_never_a_500(make_tenant, register, payload):
         assert 400 <= t.admin.get(path).status_code < 500, path
 
 
-def test_not_json_is_a_4xx(make_tenant, register):
-    t = make_tenant("acme")
-    register(t)
+def test_not_json_is_a_4xx(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    wuye_register(t)
     r = t.admin.client.post("/api/v1/sites", data="{not json", headers={
         "Authorization": f"Bearer {t.admin.token}", "Content-Type": "application/json"})
     assert 400 <= r.status_code < 500 and r.get_json()["code"] == r.status_code
 
 
-def test_duplicate_unit_is_a_409(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_duplicate_unit_is_a_409(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     r = t.admin.post("/api/v1/units", json={"building_id": ids["building"], "number": "101", "entrance": "1"})
     assert r.status_code == 409

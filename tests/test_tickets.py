@@ -22,11 +22,11 @@ def _ticket(api, ids, **extra):
     return r.get_json()
 
 
-def test_a_tickets_place_must_hang_together(make_tenant, register):
+def test_a_tickets_place_must_hang_together(wuye_make_tenant, wuye_register):
     """Site, building, unit, household and reporter: each must exist in the ticket's community and
     lie in its site; the error names the first field that does not."""
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     site2 = t.admin.post("/api/v1/sites", json={"community_id": ids["community"], "name": "二期", "kind": "old"})
     building2 = t.admin.post("/api/v1/buildings", json={"site_id": site2.get_json()["id"], "name": "9栋"}).get_json()
     other = t.admin.post("/api/v1/communities", json={"name": "乙社区", "code": "c2"}).get_json()["id"]
@@ -53,9 +53,9 @@ def _at(text):
     return datetime.fromisoformat(text)
 
 
-def test_the_5341_default_sets_deadlines(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_the_5341_default_sets_deadlines(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     ticket = _ticket(t.admin, ids)
     created = _at(ticket["created_at"])
     assert ticket["status"] == "submitted" and ticket["sla_policy"] == "5341"
@@ -67,9 +67,9 @@ def test_the_5341_default_sets_deadlines(make_tenant, register):
     assert _at(complex_["resolve_due_at"]) - _at(complex_["created_at"]) == timedelta(days=1)
 
 
-def test_a_community_sets_its_own_policy_and_categories(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_a_community_sets_its_own_policy_and_categories(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     url = f"/api/v1/communities/{ids['community']}/config"
     r = t.admin.put(url, json={"version": 1, "config": {"tickets": {
         "categories": ["电梯", "门禁"], "sla": {"name": "慢一点", "normal": {"arrive_minutes": 60, "resolve_minutes": None}}}}})
@@ -82,9 +82,9 @@ def test_a_community_sets_its_own_policy_and_categories(make_tenant, register):
     assert r.status_code == 422 and "category" in r.get_json()["errors"]["json"]
 
 
-def test_lifecycle_history_and_illegal_moves(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_lifecycle_history_and_illegal_moves(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     worker = t.user("plumber", "community_staff", [ids["community"]])
     worker_id = worker.get("/api/v1/auth/me").get_json()
     users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
@@ -110,9 +110,9 @@ def test_lifecycle_history_and_illegal_moves(make_tenant, register):
                        ("resolve", "on_site", "resolved"), ("reopen", "resolved", "reopened")]
 
 
-def test_dispatch_only_to_staff_of_the_community(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_dispatch_only_to_staff_of_the_community(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     other = t.admin.post("/api/v1/communities", json={"name": "二", "code": "c2"}).get_json()["id"]
     t.user("elsewhere", "community_staff", [other])
     users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
@@ -122,9 +122,9 @@ def test_dispatch_only_to_staff_of_the_community(make_tenant, register):
     assert r.status_code == 422 and "assignee_id" in r.get_json()["errors"]["json"]
 
 
-def test_rating_closes_and_is_validated(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_rating_closes_and_is_validated(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     ticket = _ticket(t.admin, ids, kind="complaint", category="噪音")
     url = f"/api/v1/tickets/{ticket['id']}"
     assert t.admin.put(url + "/rating", json={"rating": 5}).status_code == 409  # not resolved yet
@@ -135,9 +135,9 @@ def test_rating_closes_and_is_validated(make_tenant, register):
     assert rated["rating"] == 4 and rated["status"] == "closed"
 
 
-def test_places_must_be_in_the_tickets_community(make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_places_must_be_in_the_tickets_community(wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     other = t.admin.post("/api/v1/communities", json={"name": "二", "code": "c2"}).get_json()["id"]
     site2 = t.admin.post("/api/v1/sites", json={"community_id": other, "name": "二小区", "kind": "old"}).get_json()
     r = t.admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": site2["id"],
@@ -145,12 +145,12 @@ def test_places_must_be_in_the_tickets_community(make_tenant, register):
     assert r.status_code == 422 and "site_id" in r.get_json()["errors"]["json"]
 
 
-def test_sla_breaches_are_marked_once_and_reach_plugins(app, make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_sla_breaches_are_marked_once_and_reach_plugins(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     ticket = _ticket(t.admin, ids)
     later = datetime.now(UTC) + timedelta(minutes=10)  # arrival (5 min) missed, resolution (30) not yet
-    with app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id):
         assert service.mark_sla_breaches(later) == 1
         assert service.mark_sla_breaches(later) == 0
         assert service.mark_sla_breaches(later + timedelta(hours=1)) == 1  # now resolution too
@@ -161,30 +161,30 @@ def test_sla_breaches_are_marked_once_and_reach_plugins(app, make_tenant, regist
     assert t.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["arrive_breached_at"]
 
 
-def test_the_periodic_sla_check_covers_every_tenant(app, make_tenant, register):
+def test_the_periodic_sla_check_covers_every_tenant(wuye_app, wuye_make_tenant, wuye_register):
     from wuye_core.jobs import tasks
 
-    handles = [make_tenant("acme"), make_tenant("beta")]
+    handles = [wuye_make_tenant("acme"), wuye_make_tenant("beta")]
     for t in handles:
-        ticket = _ticket(t.admin, register(t))
-        with app.app_context(), tenant_context(t.id):  # its arrival deadline has passed
+        ticket = _ticket(t.admin, wuye_register(t))
+        with wuye_app.app_context(), tenant_context(t.id):  # its arrival deadline has passed
             db.session.get(Ticket, ticket["id"]).arrive_due_at = datetime.now(UTC) - timedelta(minutes=1)
             db.session.commit()
-    with app.app_context():
+    with wuye_app.app_context():
         assert tasks.check_sla() == 2
         assert tasks.check_sla() == 0
     for t in handles:
         assert t.admin.get("/api/v1/tickets?overdue=true").get_json()["total"] == 1
 
 
-def test_unrated_resolved_tickets_close_after_the_configured_days(app, make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_unrated_resolved_tickets_close_after_the_configured_days(wuye_app, wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     ticket = _ticket(t.admin, ids)
     url = f"/api/v1/tickets/{ticket['id']}"
     t.admin.post(url + "/transitions", json={"action": "accept"})
     t.admin.post(url + "/transitions", json={"action": "resolve"})
-    with app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id):
         assert service.auto_close(datetime.now(UTC) + timedelta(days=6)) == 0
         assert service.auto_close(datetime.now(UTC) + timedelta(days=8)) == 1
     closed = t.admin.get(url).get_json()
@@ -193,9 +193,9 @@ def test_unrated_resolved_tickets_close_after_the_configured_days(app, make_tena
 
 
 @pytest.mark.parametrize("action", ["accept", "cancel"])
-def test_readonly_cannot_move_tickets(make_tenant, register, action):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_readonly_cannot_move_tickets(wuye_make_tenant, wuye_register, action):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     ticket = _ticket(t.admin, ids)
     viewer = t.user("viewer", "readonly")
     assert viewer.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200
@@ -205,12 +205,12 @@ def test_readonly_cannot_move_tickets(make_tenant, register, action):
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def test_attachments_are_checked_stored_and_served_to_the_tenant_only(make_tenant, register):
+def test_attachments_are_checked_stored_and_served_to_the_tenant_only(wuye_make_tenant, wuye_register):
     import io
 
-    a, b = make_tenant("acme"), make_tenant("other")
-    ids = register(a)
-    register(b)
+    a, b = wuye_make_tenant("acme"), wuye_make_tenant("other")
+    ids = wuye_register(a)
+    wuye_register(b)
     ticket = _ticket(a.admin, ids)
     url = f"/api/v1/tickets/{ticket['id']}/attachments"
 
@@ -234,9 +234,9 @@ def test_attachments_are_checked_stored_and_served_to_the_tenant_only(make_tenan
     assert upload(b.admin, PNG, "x.png", "image/png").status_code == 404
 
 
-def test_the_assignee_is_notified_once(app, make_tenant, register):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_the_assignee_is_notified_once(wuye_app, wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     plumber = t.user("plumber", "community_staff", [ids["community"]])
     users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
     ticket = _ticket(t.admin, ids)
@@ -250,7 +250,7 @@ def test_the_assignee_is_notified_once(app, make_tenant, register):
     assert plumber.put(f"/api/v1/notifications/{notes['items'][0]['id']}/read").status_code == 204
     assert plumber.get("/api/v1/notifications?unread=true").get_json()["total"] == 0
     # a missed deadline on their ticket reaches them too, once
-    with app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id):
         service.mark_sla_breaches(datetime.now(UTC) + timedelta(minutes=10))
     kinds = [n["kind"] for n in plumber.get("/api/v1/notifications").get_json()["items"]]
     assert kinds == ["assigned", "sla_breached"]

@@ -35,8 +35,6 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     app.url_map.converters["int"] = IdConverter  # before any route is added
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     app.config.update(
         WUYE=settings,
         SECRET_KEY=settings.secret_key,
@@ -137,8 +135,23 @@ def _migration_locations(config):
     return config
 
 
+def make_sqlite_folder_on_connect(engine) -> None:
+    """The SQLite file's folder (`instance/` by default) is made when the database is first
+    connected to, not when the app is built: commands that need no database (`wuye plugin new`,
+    `wuye --help`) leave nothing behind in the current directory."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return
+    folder = Path(path).parent
+
+    @event.listens_for(engine, "do_connect")
+    def _make_folder(*_args):
+        folder.mkdir(parents=True, exist_ok=True)
+
+
 def _configure_engine(engine) -> None:
     ping_idle_connections(engine)
+    make_sqlite_folder_on_connect(engine)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

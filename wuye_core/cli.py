@@ -61,14 +61,39 @@ def db_current():
 
 @db_group.command("revision")
 @click.option("-m", "--message", required=True)
-@click.option("--autogenerate/--empty", default=True)
+@click.option("--plugin", "plugin_name", metavar="NAME",
+              help="写在这个插件的分支和迁移目录 / on this plugin's branch, in its migrations folder")
+@click.option("--autogenerate/--empty", default=True,
+              help="与数据库比较生成（默认；数据库须已是最新）/ compare with the (upgraded) database")
 @with_appcontext
-def db_revision(message, autogenerate):
-    """（开发者）新建迁移 / (developers) Create a migration."""
-    from flask_migrate import migrate as make_migration
-    from flask_migrate import revision
+def db_revision(message, plugin_name, autogenerate):
+    """（开发者）新建迁移 / (developers) Create a migration.
 
-    (make_migration if autogenerate else revision)(message=message)
+    Without --plugin: on the core's branch, in migrations/versions, comparing the core's tables
+    only. With --plugin NAME: on that plugin's branch, in its `wuye_migrations()` folder,
+    comparing only its tables (`NAME_…`).
+    """
+    from alembic import command
+    from alembic.util import CommandError
+    from flask import current_app
+
+    from .migration_branches import branch_for
+
+    config = current_app.extensions["migrate"].migrate.get_config(opts=["autogenerate"] if autogenerate else None)
+    try:
+        branch = branch_for(config, current_app.extensions["wuye_plugins"], plugin_name, message)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    config.attributes["wuye_include_table"] = branch.includes
+    config.attributes["wuye_rls_module"] = branch.rls_module
+    config.set_main_option("file_template", branch.file_template)
+    try:
+        script = command.revision(config, message=message, autogenerate=autogenerate, head=branch.head,
+                                  branch_label=branch.label, version_path=str(branch.folder),
+                                  rev_id=branch.rev_id, depends_on=branch.depends_on)
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已生成 / created {script.path}")
 
 
 # --- tenants, users, operators -----------------------------------------------------------------
@@ -356,6 +381,10 @@ def plugin_docs(check):
     from .host import docs
 
     if check:
+        missing = docs.undocumented_arguments()
+        if missing:
+            raise click.ClickException("hookspecs.py: arguments not named in their hook's docstring: "
+                                       + ", ".join(f"{hook}({arg})" for hook, arg in missing))
         if docs.current_reference() != docs.render_reference():
             raise click.ClickException("docs/plugins.md is out of date: run `wuye plugin docs`")
         click.echo("ok")

@@ -1,19 +1,31 @@
 """pytest fixtures for wuye and for plugin authors (registered as the `wuye` pytest plugin).
 
-Every test runs once per configured backend:
+Installing wuye registers this module with pytest (entry point `pytest11`), so the fixtures
+below are there in every project of the environment. That is why every one of them is named
+`wuye_…` and nothing here is autouse: a project with fixtures of its own (an `app`, a
+`backend`…) is not touched. docs/plugins.md §6 lists them all, with what each returns.
+
+Every test that uses `wuye_app` runs once per configured backend:
 - SQLite, always (a fresh file per test session, migrated with the real migrations);
 - PostgreSQL + Redis, when WUYE_TEST_DATABASE_URL (a superuser URL) and WUYE_TEST_REDIS_URL are
-  set. A database is created for the session, migrated as its owner, and the app connects as
-  `wuye_app`, a role that owns nothing and has no BYPASSRLS, exactly as in production.
+  set. A database is created for the session (named WUYE_TEST_DATABASE_PREFIX + random hex),
+  migrated as its owner, and the app connects as WUYE_TEST_APP_ROLE (default `wuye_app`), a
+  role that owns nothing and has no BYPASSRLS, exactly as in production.
 
-Between tests every table is emptied (as the owner), so tests see real commits, real
-transactions and real row-level security rather than a rollback illusion.
+After every test that uses `wuye_app` every table is emptied (as the owner), so tests see real
+commits, real transactions and real row-level security rather than a rollback illusion.
+
+The names of hook API 1.x (`app`, `backend`, `make_tenant`, `register`, `enable_plugin`,
+`operator`, `owner_engine`) still work and warn (DeprecationWarning naming the new fixture);
+a project's own fixture of the same name wins over them, as pytest prefers conftest fixtures.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
+import warnings
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,11 +36,49 @@ from .common import caches, dumping
 from .config import Settings
 from .extensions import db, limiter
 
-APP_ROLE = "wuye_app"
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """Where the PostgreSQL backend of a test session lives, from the environment:
+
+    - WUYE_TEST_DATABASE_URL: a superuser URL; unset, tests run on SQLite only;
+    - WUYE_TEST_REDIS_URL: Redis for jobs and login limits (PostgreSQL backend only);
+    - WUYE_TEST_DATABASE_PREFIX (default `wuye_test_`): each session creates, and drops at its
+      end, a database named this + 8 hex digits;
+    - WUYE_TEST_APP_ROLE (default `wuye_app`): the role the app connects as (created once per
+      server, NOSUPERUSER NOBYPASSRLS, without a password: it must be able to log in as the
+      superuser URL does, e.g. trust on 127.0.0.1).
+    """
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    database_prefix: str = "wuye_test_"
+    app_role: str = "wuye_app"
+
+    @classmethod
+    def from_env(cls, environ=None) -> BackendSettings:
+        environ = os.environ if environ is None else environ
+        settings = cls(
+            database_url=environ.get("WUYE_TEST_DATABASE_URL") or None,
+            redis_url=environ.get("WUYE_TEST_REDIS_URL") or None,
+            database_prefix=environ.get("WUYE_TEST_DATABASE_PREFIX") or cls.database_prefix,
+            app_role=environ.get("WUYE_TEST_APP_ROLE") or cls.app_role,
+        )
+        # Both end up in SQL as identifiers: plain lowercase names only.
+        for name, value in (("WUYE_TEST_DATABASE_PREFIX", settings.database_prefix),
+                            ("WUYE_TEST_APP_ROLE", settings.app_role)):
+            if not _IDENTIFIER.match(value):
+                raise pytest.UsageError(f"{name}={value!r}: use a lowercase name, [a-z_][a-z0-9_]*, at most 40")
+        return settings
 
 
 @dataclass
 class Backend:
+    """`wuye_backend`: `name` ("sqlite" or "postgresql"), `app_url` (the app's role),
+    `owner_url` (the tables' owner, who migrates), `redis_url` (None on SQLite), `is_postgresql`."""
+
     name: str
     app_url: str
     owner_url: str
@@ -42,22 +92,26 @@ class Backend:
 
 def available_backends() -> list[str]:
     names = ["sqlite"]
-    if os.environ.get("WUYE_TEST_DATABASE_URL"):
+    if os.environ.get("WUYE_TEST_DATABASE_URL"):  # checked when the backend is made, not at import
         names.append("postgresql")
     return names
 
 
-def _postgres_backend() -> Backend:
-    admin_url = make_url(os.environ["WUYE_TEST_DATABASE_URL"])
-    name = f"wuye_test_{uuid.uuid4().hex[:8]}"
+def postgres_backend(settings: BackendSettings | None = None) -> Backend:
+    """Create the session's database (and the app role, once per server); `cleanup` drops the
+    database again (the role stays: other sessions may be using it)."""
+    settings = settings or BackendSettings.from_env()
+    admin_url = make_url(settings.database_url)
+    name = f"{settings.database_prefix}{uuid.uuid4().hex[:8]}"
+    role = settings.app_role
     admin = create_engine(admin_url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-        exists = conn.execute(text("select 1 from pg_roles where rolname = :r"), {"r": APP_ROLE}).scalar()
+        exists = conn.execute(text("select 1 from pg_roles where rolname = :r"), {"r": role}).scalar()
         if not exists:
-            conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"))
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'))
     owner_url = admin_url.set(database=name)
-    app_url = owner_url.set(username=APP_ROLE, password=None)
+    app_url = owner_url.set(username=role, password=None)
 
     def drop():
         with admin.connect() as conn:
@@ -68,18 +122,21 @@ def _postgres_backend() -> Backend:
         "postgresql",
         app_url.render_as_string(hide_password=False),
         owner_url.render_as_string(hide_password=False),
-        redis_url=os.environ.get("WUYE_TEST_REDIS_URL"),
+        redis_url=settings.redis_url,
         cleanup=[drop],
     )
 
 
 @pytest.fixture(scope="session", params=available_backends())
-def backend(request, tmp_path_factory) -> Backend:
+def wuye_backend(request, tmp_path_factory) -> Backend:
+    """The database the session's app uses: a `Backend` (see the class). Parametrized: every
+    test that uses it, directly or through `wuye_app`, runs on SQLite and, when configured,
+    again on PostgreSQL + Redis (test ids end in `[sqlite]` / `[postgresql]`)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "wuye.sqlite3"
         b = Backend("sqlite", f"sqlite:///{path}", f"sqlite:///{path}")
     else:
-        b = _postgres_backend()
+        b = postgres_backend()
     yield b
     for fn in b.cleanup:
         fn()
@@ -125,17 +182,19 @@ def wuye_plugin_entry_points():
 
 
 @pytest.fixture(scope="session")
-def app(backend, wuye_plugin_entry_points):
-    """The app, migrated with the real migrations (core and plugins), connected as a
-    non-owner role on PostgreSQL."""
-    application = create_app(settings_for(backend), plugin_entry_points=wuye_plugin_entry_points)
+def wuye_app(wuye_backend, wuye_plugin_entry_points):
+    """The Flask app of the session: migrated with the real migrations (the core's and every
+    plugin's branch), connected as the app role (a non-owner on PostgreSQL), `TESTING` on.
+    One app per backend for the whole session; after each test that uses it (directly or
+    through another fixture) every table is emptied and the caches are reset."""
+    application = create_app(settings_for(wuye_backend), plugin_entry_points=wuye_plugin_entry_points)
     dumping.CHECK = True  # every response of the suite is dumped both ways and compared
     application.config["TESTING"] = True
     with application.app_context():
         from flask_migrate import upgrade
 
         upgrade(revision="heads")
-    owner = create_engine(application.config["WUYE"].sqlalchemy_url(backend.owner_url))
+    owner = create_engine(application.config["WUYE"].sqlalchemy_url(wuye_backend.owner_url))
     application.extensions["wuye_test_owner_engine"] = owner
     yield application
     with application.app_context():
@@ -157,32 +216,50 @@ def _empty_all_tables(app) -> None:
             conn.execute(text("PRAGMA foreign_keys=ON"))
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(request):
-    """Each test starts with empty tables and fresh login limits."""
-    yield
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        with app.app_context():
-            db.session.remove()
-            limiter.reset()
-        caches.clear_all(app)  # user ids and versions start over
-        _empty_all_tables(app)
-        app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
-        app.extensions["wuye_plugins"].config_cache.clear()
+CLEAN = "_wuye_clean_database"
 
 
 @pytest.fixture
-def owner_engine(app):
-    """An engine connected as the table owner (bypasses nothing on PostgreSQL: RLS is FORCEd)."""
-    return app.extensions["wuye_test_owner_engine"]
+def _wuye_clean_database(wuye_app):
+    """Empties the tables after a test that uses `wuye_app` (put first in such a test's
+    fixtures by pytest_collection_modifyitems below, so it is torn down last)."""
+    yield
+    with wuye_app.app_context():
+        db.session.remove()
+        limiter.reset()
+    caches.clear_all(wuye_app)  # user ids and versions start over
+    _empty_all_tables(wuye_app)
+    wuye_app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
+    wuye_app.extensions["wuye_plugins"].config_cache.clear()
+
+
+def pytest_collection_modifyitems(items):
+    """The cleanup reaches exactly the tests whose fixtures include `wuye_app` (not autouse:
+    another project's tests, and its own `app`, are never touched). A test that only asks for
+    the app at run time (`request.getfixturevalue`) should name `wuye_app` among its arguments."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is not None and "wuye_app" in names and CLEAN not in names:
+            names.insert(0, CLEAN)  # set up first, torn down last: after the test's other fixtures
+
+
+@pytest.fixture
+def wuye_owner_engine(wuye_app):
+    """A SQLAlchemy `Engine` connected as the owner of the tables, to look behind the API (e.g.
+    that a column holds ciphertext). On PostgreSQL, row-level security is FORCEd, so the owner
+    too sees no tenant's rows until it sets `app.tenant_id` (`select set_config('app.tenant_id', '7', false)`)."""
+    return wuye_app.extensions["wuye_test_owner_engine"]
 
 
 # --- clients -----------------------------------------------------------------------------------
 
 
 class ApiClient:
-    """A test client that sends a bearer token and JSON."""
+    """A test client that sends a bearer token and JSON: `get(path, **kw)`, `post(path, json=…)`,
+    `put`, `patch`, `delete`, and `request(method, path, json=None, headers=None, **kw)`; each
+    returns Flask's test `Response` (`.status_code`, `.get_json()`, `.headers`, `.data`). `token`
+    is the bearer token (None: anonymous); extra keywords go to Flask's test client
+    (`query_string=…`, `data=…`, `content_type=…`)."""
 
     def __init__(self, flask_client, token: str | None = None, headers: dict | None = None):
         self.client = flask_client
@@ -216,6 +293,7 @@ class ApiClient:
 
 
 def login(app, tenant: str | None, username: str, password: str) -> ApiClient:
+    """Log in through the API (`tenant` None: a platform operator); an `ApiClient` with the token."""
     client = app.test_client()
     response = client.post("/api/v1/auth/token", json={"tenant": tenant, "username": username, "password": password})
     assert response.status_code == 200, response.get_json()
@@ -224,6 +302,9 @@ def login(app, tenant: str | None, username: str, password: str) -> ApiClient:
 
 @dataclass
 class TenantHandle:
+    """What `wuye_make_tenant` returns: `id` and `slug` of the tenant, `admin` (an `ApiClient`
+    logged in as its tenant administrator `admin`), `app`; and `user(…)` for more staff."""
+
     id: int
     slug: str
     admin: ApiClient
@@ -231,7 +312,8 @@ class TenantHandle:
 
     def user(self, username: str, role: str, communities: list[int] | None = None,
              password: str = "password-123") -> ApiClient:
-        """Create a staff user through the API and return a client logged in as them."""
+        """Create a staff user through the API with `role` in each of `communities` (None:
+        tenant-wide) and return an `ApiClient` logged in as them."""
         roles = [{"role": role, "community_id": c} for c in communities] if communities else [{"role": role}]
         r = self.admin.post("/api/v1/users", json={"username": username, "password": password, "roles": roles})
         assert r.status_code == 201, r.get_json()
@@ -239,39 +321,43 @@ class TenantHandle:
 
 
 @pytest.fixture
-def make_tenant(app):
-    """`make_tenant("slug")` creates a tenant with an admin and returns a TenantHandle."""
+def wuye_make_tenant(wuye_app):
+    """`wuye_make_tenant(slug, kind="company", name=None)` creates a tenant (kind "company" or
+    "subdistrict") with a tenant administrator and returns a `TenantHandle(id, slug, admin, app)`."""
 
     def _make(slug: str, kind: str = "company", name: str | None = None) -> TenantHandle:
         from .tenants.service import create_tenant
 
-        with app.app_context():
+        with wuye_app.app_context():
             tenant = create_tenant(slug, name or slug, kind, admin_username="admin", admin_password="admin-pass-123")
             tenant_id = tenant.id
             db.session.remove()
         from .tenancy.context import reset_tenant
 
         reset_tenant()
-        return TenantHandle(tenant_id, slug, login(app, slug, "admin", "admin-pass-123"), app)
+        return TenantHandle(tenant_id, slug, login(wuye_app, slug, "admin", "admin-pass-123"), wuye_app)
 
     return _make
 
 
 @pytest.fixture
-def operator(app) -> ApiClient:
-    """A client logged in as a platform operator (platform_admin)."""
+def wuye_operator(wuye_app) -> ApiClient:
+    """An `ApiClient` logged in as a platform operator (`op`, role platform_admin, no tenant)."""
     from .auth.models import PlatformOperator
     from .auth.passwords import hash_password
 
-    with app.app_context():
+    with wuye_app.app_context():
         db.session.add(PlatformOperator(username="op", password_hash=hash_password("op-pass-123")))
         db.session.commit()
-    return login(app, None, "op", "op-pass-123")
+    return login(wuye_app, None, "op", "op-pass-123")
 
 
 @pytest.fixture
-def register(make_tenant):
-    """A tenant with one of everything: community → site → building → unit → household → resident."""
+def wuye_register(wuye_make_tenant):
+    """`wuye_register(tenant, prefix="")` fills a tenant's housing register through the API with
+    one of everything — community (code "c1") → site → building → unit "101" → household (owner)
+    → resident (tag 党员) — and returns their ids: a dict with the keys "community", "site",
+    "building", "unit", "household", "resident". `prefix` goes in front of the names."""
 
     def _build(tenant: TenantHandle, prefix: str = "") -> dict:
         api = tenant.admin
@@ -289,9 +375,10 @@ def register(make_tenant):
 
 
 @pytest.fixture
-def enable_plugin():
-    """`enable_plugin(tenant, "name", community_id, config)`: enable a plugin for the tenant and
-    one community, through the API, as the tenant's admin."""
+def wuye_enable_plugin(wuye_app):
+    """`wuye_enable_plugin(tenant, name, community_id, config=None)`: enable a plugin for the
+    tenant and one community, through the API, as the tenant's admin; returns the community's
+    plugin state as the API answers it (a dict with "enabled" and the loaded "config")."""
 
     def _enable(tenant: TenantHandle, name: str, community_id: int, config: dict | None = None) -> dict:
         r = tenant.admin.put(f"/api/v1/plugins/{name}", json={"enabled": True})
@@ -313,7 +400,7 @@ def _created(response) -> int:
 
 
 @pytest.fixture
-def wuye_outbox(app):
+def wuye_outbox(wuye_app):
     """`wuye_outbox(tenant)`: the events recorded for a tenant so far (`Event` values, oldest
     first), delivered or not — to check what a plugin emitted."""
 
@@ -323,7 +410,7 @@ def wuye_outbox(app):
         from .events.outbox import OutboxEvent
         from .tenancy import tenant_context
 
-        with app.app_context(), tenant_context(tenant.id):
+        with wuye_app.app_context(), tenant_context(tenant.id):
             rows = db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
             return [row.to_event() for row in rows]
 
@@ -331,21 +418,21 @@ def wuye_outbox(app):
 
 
 @pytest.fixture
-def wuye_run_job(app):
+def wuye_run_job(wuye_app):
     """`wuye_run_job(tenant, plugin, job, **kwargs)`: run a plugin's job now, as a worker would
     (in the tenant's context, only while the plugin is enabled there); returns what it returns."""
 
     def _run(tenant: TenantHandle, plugin: str, job: str, **kwargs):
         from .jobs.tasks import run_plugin_job
 
-        with app.app_context():
+        with wuye_app.app_context():
             return run_plugin_job(tenant_id=tenant.id, plugin=plugin, job=job, **kwargs)
 
     return _run
 
 
 @pytest.fixture
-def wuye_rotate_keys(app):
+def wuye_rotate_keys(wuye_app):
     """`wuye_rotate_keys()`: put a new encryption key in front, re-encrypt every encrypted column
     of every tenant (the core's and the plugins'), then drop the old key, as `wuye keys rotate`
     does in production. Returns `(rows rewritten, [(model, attribute), …] encrypted)`. The
@@ -359,7 +446,7 @@ def wuye_rotate_keys(app):
 
     def _rotate():
         new = Fernet(Fernet.generate_key())
-        with app.app_context():
+        with wuye_app.app_context():
             encryption._fernet = encryption.MultiFernet([new, *old._fernets])  # the old key still decrypts
             rewritten = rotate_all_keys()
         encryption._fernet = encryption.MultiFernet([new])  # and now it is gone
@@ -367,3 +454,63 @@ def wuye_rotate_keys(app):
 
     yield _rotate
     encryption._fernet = old
+
+
+# --- the names of hook API 1.x, kept for plugins written against it ---------------------------
+# Each warns and hands over the new fixture. pytest prefers a project's own fixtures (conftest.py,
+# the test module) over a plugin's, so a project with an `app` of its own never reaches these.
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"wuye's fixture `{old}` is deprecated: use `{new}`", DeprecationWarning, stacklevel=3)
+
+
+# Each names the new fixture as its argument (not getfixturevalue), so a test using the old name
+# has `wuye_app` among its fixtures and gets the cleanup.
+@pytest.fixture(scope="session")
+def backend(wuye_backend):
+    """Deprecated: use `wuye_backend`."""
+    _deprecated("backend", "wuye_backend")
+    return wuye_backend
+
+
+@pytest.fixture(scope="session")
+def app(wuye_app):
+    """Deprecated: use `wuye_app`."""
+    _deprecated("app", "wuye_app")
+    return wuye_app
+
+
+@pytest.fixture
+def owner_engine(wuye_owner_engine):
+    """Deprecated: use `wuye_owner_engine`."""
+    _deprecated("owner_engine", "wuye_owner_engine")
+    return wuye_owner_engine
+
+
+@pytest.fixture
+def make_tenant(wuye_make_tenant):
+    """Deprecated: use `wuye_make_tenant`."""
+    _deprecated("make_tenant", "wuye_make_tenant")
+    return wuye_make_tenant
+
+
+@pytest.fixture
+def operator(wuye_operator):
+    """Deprecated: use `wuye_operator`."""
+    _deprecated("operator", "wuye_operator")
+    return wuye_operator
+
+
+@pytest.fixture
+def register(wuye_register):
+    """Deprecated: use `wuye_register`."""
+    _deprecated("register", "wuye_register")
+    return wuye_register
+
+
+@pytest.fixture
+def enable_plugin(wuye_enable_plugin):
+    """Deprecated: use `wuye_enable_plugin`."""
+    _deprecated("enable_plugin", "wuye_enable_plugin")
+    return wuye_enable_plugin

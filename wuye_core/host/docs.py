@@ -25,6 +25,14 @@ def hook_specs() -> list[tuple[str, list[str], str, dict]]:
     return found
 
 
+def undocumented_arguments(specs=None) -> list[tuple[str, str]]:
+    """(hook, argument) for every argument its docstring does not name as `argument`. The
+    signature line of the reference shows every argument anyway; what each one *is* must be
+    written in the docstring."""
+    specs = hook_specs() if specs is None else specs
+    return [(name, arg) for name, args, doc, _ in specs for arg in args if f"`{arg}`" not in doc]
+
+
 def render_reference() -> str:
     lines = [START, "", f"Hook API version **{hookspecs.HOOK_API_VERSION}**.", ""]
     for name, args, doc, opts in hook_specs():

@@ -187,7 +187,8 @@ def wuye_resident_moved_out(event):
 def wuye_ticket_sla_policy(tenant_id, community_id, kind, category, priority, default):
     """Provide or adjust the SLA of a ticket being created (or whose priority changed).
 
-    Kind: per tenant and community, contained. Receives: `default` — the community's policy for
+    Kind: per tenant and community, contained. Receives: `tenant_id`, `community_id`, the
+    ticket's `kind`, `category` and `priority`, and `default` — the community's policy for
     this priority, a dict `{"name", "arrive_minutes", "resolve_minutes"}` (minutes may be None:
     no deadline). Returns: such a dict to replace it, or None to leave it. The first enabled
     plugin that returns a policy wins; its name is stored on the ticket (`sla_policy`).
@@ -246,8 +247,8 @@ def wuye_ticket_sla_breached(event):
 def wuye_validate_resident(tenant_id, community_id, data, resident_id):
     """Check a resident before it is created or changed.
 
-    Kind: per tenant and community, veto. Receives: `data` (the validated fields being written),
-    `resident_id` (None when creating). Raise `PluginVeto(message, field)` to refuse: the user
+    Kind: per tenant and community, veto. Receives: `tenant_id`, `community_id`, `data` (the
+    validated fields being written), `resident_id` (None when creating). Raise `PluginVeto(message, field)` to refuse: the user
     gets a 422 naming the plugin. Returns: nothing.
     """
 
@@ -260,7 +261,8 @@ def wuye_dashboard_figures(tenant_id, community_id, config):
     """Figures for a community's dashboard.
 
     Kind: per tenant and community, contained (a failing plugin's figures are left out).
-    Receives: `config` (the plugin's config for that community). Returns: a list of `Figure`.
+    Receives: `tenant_id`, `community_id`, `config` (the plugin's config for that community).
+    Returns: a list of `Figure`.
     """
 
 
@@ -268,7 +270,9 @@ def wuye_dashboard_figures(tenant_id, community_id, config):
 def wuye_report_sections(tenant_id, community_id, period_start, period_end, config):
     """Sections of a community's report for a period (dates, end inclusive).
 
-    Kind: per tenant and community, contained. Returns: a list of `ReportSection`.
+    Kind: per tenant and community, contained. Receives: `tenant_id`, `community_id`,
+    `period_start` and `period_end` (`date`s), `config` (the plugin's config for that community).
+    Returns: a list of `ReportSection`.
     """
 
 
@@ -291,7 +295,7 @@ def wuye_ticket_links(tenant_id, community_id, ticket_id):
     """Links from a ticket to what a plugin holds about it (an agenda item, a visit…).
 
     Kind: per tenant and community, contained. Called when one ticket is read (not for lists).
-    Returns: a list of `Link(key, label_zh, label_en, href)`; they appear in the ticket's `links`.
+    Receives: `tenant_id`, `community_id`, `ticket_id`. Returns: a list of `Link(key, label_zh, label_en, href)`; they appear in the ticket's `links`.
     """
 
 
@@ -300,8 +304,8 @@ def wuye_demo_data(tenant_id, community_id, config, today):
     """Add the plugin's demo data to one community (`wuye demo`, `make run`).
 
     Kind: per tenant and community; called for each community where the plugin is enabled in
-    the demo tenants' files, after the core's demo data exists. Receives: `config` (the plugin's
-    config there), `today` (a `date`). Must be idempotent and deterministic (seed your random
+    the demo tenants' files, after the core's demo data exists. Receives: `tenant_id`,
+    `community_id`, `config` (the plugin's config there), `today` (a `date`). Must be idempotent and deterministic (seed your random
     numbers from `community_id`). Exceptions are not contained: the demo fails and says why.
     Returns: nothing.
     """

@@ -12,10 +12,10 @@ from wuye_care_visits.clock import today as clock_today
 P = "/api/v1/plugins/care_visits"
 
 
-def setup_care(tenant, register, enable_plugin, config=None):
-    ids = register(tenant)
+def setup_care(tenant, wuye_register, wuye_enable_plugin, config=None):
+    ids = wuye_register(tenant)
     # first visit due on the day of registration: the plan of this month then holds the person
-    enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0, **(config or {})})
+    wuye_enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0, **(config or {})})
     worker = tenant.user("worker", "care_worker", [ids["community"]])
     supervisor = tenant.user("boss", "care_supervisor", [ids["community"]])
     staff = tenant.user("clerk", "community_staff", [ids["community"]])
@@ -38,9 +38,9 @@ def register_person(client, ids, **extra):
     return r.get_json()
 
 
-def test_register_plan_visit_alert_ticket_referral_brief(app, make_tenant, register, enable_plugin, wuye_outbox):
-    tenant = make_tenant("acme")
-    ids, worker, supervisor, staff = setup_care(tenant, register, enable_plugin)
+def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_outbox):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, supervisor, staff = setup_care(tenant, wuye_register, wuye_enable_plugin)
     community = ids["community"]
     person = register_person(worker, ids)
     assert person["name"] == "张三" and person["health_details"] == "高血压，独自服药"
@@ -185,9 +185,9 @@ def test_register_plan_visit_alert_ticket_referral_brief(app, make_tenant, regis
     assert worker.get(f"{P}/communities/{community}/access-log").status_code == 404
 
 
-def test_photos_need_consent_and_export_and_erasure(app, make_tenant, register, enable_plugin, owner_engine):
-    tenant = make_tenant("acme")
-    ids, worker, supervisor, _ = setup_care(tenant, register, enable_plugin)
+def test_photos_need_consent_and_export_and_erasure(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_owner_engine):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, supervisor, _ = setup_care(tenant, wuye_register, wuye_enable_plugin)
     person = register_person(worker, ids)
     visit = worker.post(
         f"{P}/communities/{ids['community']}/visits",
@@ -228,15 +228,15 @@ def test_photos_need_consent_and_export_and_erasure(app, make_tenant, register, 
     ).get_json()
     assert {"export_person", "erase_person", "read_photo"} <= {row["action"] for row in log}
     assert [row["reason"] for row in log if row["action"] == "export_person"] == ["本人申请"]
-    with owner_engine.connect() as conn:
+    with wuye_owner_engine.connect() as conn:
         from sqlalchemy import text
 
         assert conn.execute(text("select count(*) from care_visits_photos")).scalar() == 0
 
 
-def test_bad_input_is_a_422_naming_the_field(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, _, _ = setup_care(tenant, register, enable_plugin)
+def test_bad_input_is_a_422_naming_the_field(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, _, _ = setup_care(tenant, wuye_register, wuye_enable_plugin)
     people = f"{P}/communities/{ids['community']}/people"
     r = worker.post(
         people, json={"resident_id": ids["resident"], "level": "Z", "difficulties": ["rich"], "colour": "red"}
@@ -265,9 +265,9 @@ def test_bad_input_is_a_422_naming_the_field(make_tenant, register, enable_plugi
     assert r.status_code == 422 and "period" in r.get_json()["errors"]["json"]
 
 
-def test_weather_round_for_chosen_levels(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, _, _ = setup_care(tenant, register, enable_plugin)
+def test_weather_round_for_chosen_levels(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, _, _ = setup_care(tenant, wuye_register, wuye_enable_plugin)
     register_person(worker, ids, level="B")
     due = (clock_today() + timedelta(days=1)).isoformat()
     rounds = f"{P}/communities/{ids['community']}/plans/weather"
@@ -281,10 +281,10 @@ def test_weather_round_for_chosen_levels(make_tenant, register, enable_plugin):
     assert [(i["kind"], i["reason"], i["level"]) for i in items] == [("weather", "寒潮", "B")]
 
 
-def test_ticket_category_from_config_and_a_bad_one_keeps_the_visit(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
+def test_ticket_category_from_config_and_a_bad_one_keeps_the_visit(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
     ids, worker, _, _ = setup_care(
-        tenant, register, enable_plugin, {"ticket_on_high_risk": True, "ticket_category": "不存在的类别"}
+        tenant, wuye_register, wuye_enable_plugin, {"ticket_on_high_risk": True, "ticket_category": "不存在的类别"}
     )
     person = register_person(worker, ids)
     r = worker.post(
@@ -301,9 +301,9 @@ def test_ticket_category_from_config_and_a_bad_one_keeps_the_visit(make_tenant, 
     assert tenant.admin.get("/api/v1/tickets").get_json()["total"] == 0
 
 
-def test_due_dates_follow_levels_and_follow_ups(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, _, staff = setup_care(tenant, register, enable_plugin, {"interval_c": 180, "interval_a": 30})
+def test_due_dates_follow_levels_and_follow_ups(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, _, staff = setup_care(tenant, wuye_register, wuye_enable_plugin, {"interval_c": 180, "interval_a": 30})
     community = ids["community"]
     person = register_person(worker, ids, level="C")
     today = clock_today()
@@ -366,9 +366,9 @@ def test_due_dates_follow_levels_and_follow_ups(make_tenant, register, enable_pl
     ] == []
 
 
-def test_the_ticket_links_back_to_the_visit_for_care_roles_only(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, _, staff = setup_care(tenant, register, enable_plugin, {"ticket_on_high_risk": True})
+def test_the_ticket_links_back_to_the_visit_for_care_roles_only(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, _, staff = setup_care(tenant, wuye_register, wuye_enable_plugin, {"ticket_on_high_risk": True})
     person = register_person(worker, ids)
     visit = worker.post(
         f"{P}/communities/{ids['community']}/visits",

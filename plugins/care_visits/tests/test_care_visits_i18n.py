@@ -13,9 +13,9 @@ P = "/api/v1/plugins/care_visits"
 EN = {"Accept-Language": "en"}
 
 
-def _world(tenant, register, enable_plugin):
-    ids = register(tenant)
-    enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0, "ticket_on_high_risk": True})
+def _world(tenant, wuye_register, wuye_enable_plugin):
+    ids = wuye_register(tenant)
+    wuye_enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0, "ticket_on_high_risk": True})
     worker = tenant.user("worker", "care_worker", [ids["community"]])
     person = worker.post(
         f"{P}/communities/{ids['community']}/people",
@@ -25,9 +25,9 @@ def _world(tenant, register, enable_plugin):
     return ids, worker, person.get_json()
 
 
-def test_errors_in_the_readers_language(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, person = _world(tenant, register, enable_plugin)
+def test_errors_in_the_readers_language(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, person = _world(tenant, wuye_register, wuye_enable_plugin)
     people = f"{P}/communities/{ids['community']}/people"
     again = {"resident_id": ids["resident"], "level": "B"}
     assert worker.post(people, json=again).get_json()["message"] == "该居民已在关爱档案中"
@@ -50,9 +50,9 @@ def test_errors_in_the_readers_language(make_tenant, register, enable_plugin):
     assert r.get_json()["errors"]["json"]["body"] == ["No consent."]
 
 
-def test_the_high_risk_ticket_is_written_in_the_recorders_language(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, person = _world(tenant, register, enable_plugin)
+def test_the_high_risk_ticket_is_written_in_the_recorders_language(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, person = _world(tenant, wuye_register, wuye_enable_plugin)
     visits = f"{P}/communities/{ids['community']}/visits"
     body = {"person_id": person["id"], "visited_on": clock_today().isoformat(), "visitors": "王五",
             "risk_health": "high"}
@@ -77,10 +77,10 @@ def _brief(client, ids, headers=None):
     return ledger, document
 
 
-def test_the_brief_is_written_in_the_language_of_whoever_asked(make_tenant, register, enable_plugin):
+def test_the_brief_is_written_in_the_language_of_whoever_asked(wuye_make_tenant, wuye_register, wuye_enable_plugin):
     """The job that writes the files runs later: it is handed the asker's locale."""
-    tenant = make_tenant("acme")
-    ids, worker, person = _world(tenant, register, enable_plugin)
+    tenant = wuye_make_tenant("acme")
+    ids, worker, person = _world(tenant, wuye_register, wuye_enable_plugin)
     worker.post(f"{P}/communities/{ids['community']}/visits",
                 json={"person_id": person["id"], "visited_on": clock_today().isoformat(), "visitors": "王五",
                       "needs": ["medical"], "risk_safety": "high", "open_ticket": False})

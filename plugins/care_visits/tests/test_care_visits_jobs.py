@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 P = "/api/v1/plugins/care_visits"
 
 
-def test_a_failing_brief_says_why_and_cannot_be_downloaded(make_tenant, register, enable_plugin, monkeypatch):
+def test_a_failing_brief_says_why_and_cannot_be_downloaded(wuye_make_tenant, wuye_register, wuye_enable_plugin, monkeypatch):
     from wuye_care_visits import brief as brief_module
 
-    tenant = make_tenant("acme")
-    ids = register(tenant)
-    enable_plugin(tenant, "care_visits", ids["community"])
+    tenant = wuye_make_tenant("acme")
+    ids = wuye_register(tenant)
+    wuye_enable_plugin(tenant, "care_visits", ids["community"])
     boss = tenant.user("boss", "care_supervisor", [ids["community"]])
 
     def broken(*args, **kwargs):
@@ -31,17 +31,17 @@ def test_a_failing_brief_says_why_and_cannot_be_downloaded(make_tenant, register
     assert boss.get(f"{P}/briefs/{brief['id']}/brief.docx").status_code == 409
 
 
-def test_demo_data_is_idempotent_and_covers_a_year(app, make_tenant, register, enable_plugin):
+def test_demo_data_is_idempotent_and_covers_a_year(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     from wuye_care_visits.demo import add_demo_data
     from wuye_care_visits.models import CarePerson, CareVisit
 
     from wuye_core.plugins import db, services, tenant_context
 
-    tenant = make_tenant("acme")
-    ids = register(tenant)
-    enable_plugin(tenant, "care_visits", ids["community"])
+    tenant = wuye_make_tenant("acme")
+    ids = wuye_register(tenant)
+    wuye_enable_plugin(tenant, "care_visits", ids["community"])
     today = date(2026, 11, 25)
-    with app.app_context(), tenant_context(tenant.id):
+    with wuye_app.app_context(), tenant_context(tenant.id):
         config = services.plugin_config("care_visits", ids["community"])
         add_demo_data(ids["community"], config, today)
         visits = db.session.scalars(select(CareVisit.visited_on).order_by(CareVisit.id)).all()

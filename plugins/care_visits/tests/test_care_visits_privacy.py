@@ -12,10 +12,10 @@ P = "/api/v1/plugins/care_visits"
 SECRET = "机密病情"
 
 
-def _care_world(tenant, register, enable_plugin):
+def _care_world(tenant, wuye_register, wuye_enable_plugin):
     """One of every care object, made by a care worker; `ids` fills every path parameter."""
-    ids = register(tenant)
-    enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0})
+    ids = wuye_register(tenant)
+    wuye_enable_plugin(tenant, "care_visits", ids["community"], {"first_visit_days": 0})
     worker = tenant.user("worker", "care_worker", [ids["community"]])
     boss = tenant.user("boss", "care_supervisor", [ids["community"]])
     person = worker.post(
@@ -80,8 +80,8 @@ def _care_world(tenant, register, enable_plugin):
     return ids, worker, boss
 
 
-def _care_routes(app):
-    for rule in app.url_map.iter_rules():
+def _care_routes(wuye_app):
+    for rule in wuye_app.url_map.iter_rules():
         if rule.rule.startswith(P + "/"):
             yield rule
 
@@ -93,15 +93,15 @@ def _fill(rule, ids):
     return path
 
 
-def test_staff_without_a_care_role_gets_404_on_every_care_route(app, make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, boss = _care_world(tenant, register, enable_plugin)
+def test_staff_without_a_care_role_gets_404_on_every_care_route(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
     clerk = tenant.user("clerk", "community_staff", [ids["community"]])
     chief = tenant.user("chief", "care_supervisor")  # tenant-wide: sees the tenant's briefs too
     # not automatically a care worker: the tenant administrator neither
     outsiders = {"clerk": clerk, "admin": tenant.admin}
     checked = 0
-    for rule in _care_routes(app):
+    for rule in _care_routes(wuye_app):
         path = _fill(rule, ids)
         for method in sorted(rule.methods & {"GET", "POST", "PATCH", "PUT", "DELETE"}):
             if method == "GET":
@@ -130,12 +130,12 @@ def test_staff_without_a_care_role_gets_404_on_every_care_route(app, make_tenant
     assert tenant.admin.get(f"{P}/people/{ids['person']}").status_code == 200
 
 
-def test_care_texts_are_ciphertext_in_the_database(app, make_tenant, register, enable_plugin, owner_engine):
-    tenant = make_tenant("acme")
-    ids, worker, _ = _care_world(tenant, register, enable_plugin)
+def test_care_texts_are_ciphertext_in_the_database(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_owner_engine):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, _ = _care_world(tenant, wuye_register, wuye_enable_plugin)
     assert worker.get(f"{P}/people/{ids['person']}").get_json()["health_details"] == SECRET
-    with owner_engine.connect() as conn:
-        if owner_engine.dialect.name == "postgresql":  # RLS is forced on the owner too: name the tenant
+    with wuye_owner_engine.connect() as conn:
+        if wuye_owner_engine.dialect.name == "postgresql":  # RLS is forced on the owner too: name the tenant
             conn.execute(text("select set_config('app.tenant_id', :t, false)"), {"t": str(tenant.id)})
         rows = {
             "people": conn.execute(
@@ -158,11 +158,11 @@ def test_care_texts_are_ciphertext_in_the_database(app, make_tenant, register, e
     assert rows["people"][0][0].startswith("gAAAA")  # a Fernet token
 
 
-def test_key_rotation_covers_the_plugin_columns(make_tenant, register, enable_plugin, wuye_rotate_keys):
+def test_key_rotation_covers_the_plugin_columns(wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_rotate_keys):
     from wuye_care_visits.models import CareBrief, CarePerson, CarePhoto, CareVisit
 
-    tenant = make_tenant("acme")
-    ids, worker, _ = _care_world(tenant, register, enable_plugin)
+    tenant = wuye_make_tenant("acme")
+    ids, worker, _ = _care_world(tenant, wuye_register, wuye_enable_plugin)
     rewritten, encrypted = wuye_rotate_keys()  # a new key; the old one is gone afterwards
     assert {
         (CarePerson, "health_details"),
@@ -175,9 +175,9 @@ def test_key_rotation_covers_the_plugin_columns(make_tenant, register, enable_pl
     assert worker.get(f"{P}/visits/{ids['visit']}").get_json()["hazards"] == SECRET
 
 
-def test_reads_and_exports_are_audited_with_a_reason(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, boss = _care_world(tenant, register, enable_plugin)
+def test_reads_and_exports_are_audited_with_a_reason(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
     before = len(boss.get(f"{P}/communities/{ids['community']}/access-log").get_json())
     worker.get(f"{P}/people/{ids['person']}", query_string={"reason": "核实低保申请"})
     worker.get(f"{P}/visits/{ids['visit']}")
@@ -194,26 +194,26 @@ def test_reads_and_exports_are_audited_with_a_reason(make_tenant, register, enab
     ]
 
 
-def test_access_log_purge_keeps_three_years(app, make_tenant, register, enable_plugin):
+def test_access_log_purge_keeps_three_years(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     from datetime import UTC, datetime, timedelta
 
     import pytest
     from wuye_care_visits.retention import purge
 
-    tenant = make_tenant("acme")
-    ids, worker, boss = _care_world(tenant, register, enable_plugin)
+    tenant = wuye_make_tenant("acme")
+    ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
     worker.get(f"{P}/people/{ids['person']}")
     count = len(boss.get(f"{P}/communities/{ids['community']}/access-log").get_json())
-    with app.app_context():
+    with wuye_app.app_context():
         with pytest.raises(ValueError):
             purge(years=2)
         assert purge(years=3) == 0  # nothing is that old
         assert purge(years=3, now=datetime.now(UTC) + timedelta(days=366 * 3 + 1)) == count
 
 
-def test_the_tenant_brief_needs_a_tenant_wide_care_role(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, boss = _care_world(tenant, register, enable_plugin)
+def test_the_tenant_brief_needs_a_tenant_wide_care_role(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
     period = {
         "period_start": clock_today().replace(day=1).isoformat(),
         "period_end": clock_today().isoformat(),
@@ -228,9 +228,9 @@ def test_the_tenant_brief_needs_a_tenant_wide_care_role(make_tenant, register, e
     assert chief.get(f"{P}/briefs/{brief['id']}/ledger.xlsx").status_code == 200
 
 
-def test_where_the_plugin_is_off_even_care_workers_get_404(make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids, worker, boss = _care_world(tenant, register, enable_plugin)
+def test_where_the_plugin_is_off_even_care_workers_get_404(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
     r = tenant.admin.put(
         f"/api/v1/communities/{ids['community']}/plugins/care_visits", json={"enabled": False}
     )
@@ -242,12 +242,12 @@ def test_where_the_plugin_is_off_even_care_workers_get_404(make_tenant, register
         f"{P}/communities/{ids['community']}/people",
     ):
         assert boss.get(path).status_code == 404, path
-    enable_plugin(tenant, "care_visits", ids["community"])  # enabled again: the data is still there
+    wuye_enable_plugin(tenant, "care_visits", ids["community"])  # enabled again: the data is still there
     assert boss.get(f"{P}/people/{ids['person']}").get_json()["health_details"] == SECRET
 
 
-def test_the_purge_command_refuses_less_than_three_years(app):
-    runner = app.test_cli_runner()
+def test_the_purge_command_refuses_less_than_three_years(wuye_app):
+    runner = wuye_app.test_cli_runner()
     refused = runner.invoke(args=["care_visits", "purge-access-log", "--years", "2"])
     assert refused.exit_code != 0 and "2" in refused.output
     done = runner.invoke(args=["care_visits", "purge-access-log", "--years", "3"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from wuye_core.plugins import services, tenant_context
 
 
-def test_plugin_config_has_the_defaults_and_what_was_stored(app, make_tenant, register, enable_plugin):
-    tenant = make_tenant("acme")
-    ids = register(tenant)
-    enable_plugin(tenant, "care_visits", ids["community"], {"interval_a": 14})
-    with app.app_context(), tenant_context(tenant.id):
+def test_plugin_config_has_the_defaults_and_what_was_stored(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids = wuye_register(tenant)
+    wuye_enable_plugin(tenant, "care_visits", ids["community"], {"interval_a": 14})
+    with wuye_app.app_context(), tenant_context(tenant.id):
         config = services.plugin_config("care_visits", ids["community"])
     assert config["interval_a"] == 14 and config["interval_b"] == 90 and config["ticket_category"] == "其他"
 

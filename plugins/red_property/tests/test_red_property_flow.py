@@ -79,10 +79,10 @@ def _figures(t, community):
 
 
 def test_end_to_end_meeting_from_escalated_tickets_to_done_and_the_5341_switch(
-    make_tenant, register, enable_plugin
+    wuye_make_tenant, wuye_register, wuye_enable_plugin
 ):
-    t = make_tenant("jinghe", kind="subdistrict")
-    ids = register(t)
+    t = wuye_make_tenant("jinghe", kind="subdistrict")
+    ids = wuye_register(t)
     community, site = _community(t, ids), ids["site"]
     other = t.admin.post("/api/v1/communities", json={"name": "三店社区", "code": "sandian"}).get_json()["id"]
     other_site = t.admin.post(
@@ -92,7 +92,7 @@ def test_end_to_end_meeting_from_escalated_tickets_to_done_and_the_5341_switch(
     before = _ticket(t, community, site)
     assert before["sla_policy"] == "常规" and _minutes(before, "resolve") == 1440
 
-    enable_plugin(t, "red_property", community)
+    wuye_enable_plugin(t, "red_property", community)
     # 5341: on site in 5 minutes, ordinary problems 30 minutes, major 4 hours, complex a plan in a day
     leaking = _ticket(t, community, site, title="水管漏水")
     assert leaking["sla_policy"] == "red_property:5341"
@@ -243,33 +243,33 @@ def test_end_to_end_meeting_from_escalated_tickets_to_done_and_the_5341_switch(
     assert back["sla_policy"] == "常规" and _minutes(back, "resolve") == 1440
     assert t.admin.get(f"{P}/meetings/{meeting['id']}").status_code == 404
     assert t.admin.get(f"/api/v1/tickets/{leaking['id']}").get_json()["links"] == []
-    enable_plugin(t, "red_property", community)
+    wuye_enable_plugin(t, "red_property", community)
     assert (
         t.admin.get(f"{P}/meetings/{meeting['id']}").get_json()["minutes"] == "三方议定：维修水管、加固扶手。"
     )
 
 
-def test_rapid_response_is_configurable_and_can_be_turned_off(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_rapid_response_is_configurable_and_can_be_turned_off(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     community = _community(t, ids)
-    enable_plugin(
+    wuye_enable_plugin(
         t, "red_property", community, {"rapid_response": {"major_resolve_minutes": 180, "arrive_minutes": 10}}
     )
     major = _ticket(t, community, ids["site"], priority="major")
     assert (_minutes(major, "arrive"), _minutes(major, "resolve")) == (10, 180)
-    enable_plugin(t, "red_property", community, {"rapid_response": {"enabled": False}})
+    wuye_enable_plugin(t, "red_property", community, {"rapid_response": {"enabled": False}})
     assert _ticket(t, community, ids["site"])["sla_policy"] == "常规"
     # a priority change recomputes the deadlines with whatever is in force
-    enable_plugin(t, "red_property", community)
+    wuye_enable_plugin(t, "red_property", community)
     ticket = _ticket(t, community, ids["site"])
     r = t.admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"priority": "major"})
     assert r.status_code == 200 and _minutes(r.get_json(), "resolve") == 240
 
 
-def test_bad_config_is_refused_naming_the_fields(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_bad_config_is_refused_naming_the_fields(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     t.admin.put("/api/v1/plugins/red_property", json={"enabled": True})
     r = t.admin.put(
         f"/api/v1/communities/{ids['community']}/plugins/red_property",
@@ -284,19 +284,19 @@ def test_bad_config_is_refused_naming_the_fields(make_tenant, register, enable_p
         set(errors) == {"cadence", "rapid_response", "colour"}
         and "arrive_minutes" in errors["rapid_response"]
     )
-    state = enable_plugin(t, "red_property", ids["community"])
+    state = wuye_enable_plugin(t, "red_property", ids["community"])
     assert (
         state["config"]["cadence"] == "monthly" and state["config"]["rapid_response"]["arrive_minutes"] == 5
     )
 
 
 def test_overdue_resolutions_are_marked_once_reported_and_shown(
-    make_tenant, register, enable_plugin, wuye_run_job, wuye_outbox
+    wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_run_job, wuye_outbox
 ):
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     community = ids["community"]
-    enable_plugin(t, "red_property", community)
+    wuye_enable_plugin(t, "red_property", community)
     meeting = t.admin.post(
         f"{P}/communities/{community}/meetings",
         json={"scheduled_on": (_today() - timedelta(days=20)).isoformat()},
@@ -336,11 +336,11 @@ def test_overdue_resolutions_are_marked_once_reported_and_shown(
     assert _figures(t, community)["resolutions_overdue"] == 0
 
 
-def test_meeting_rules_and_bad_input(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_meeting_rules_and_bad_input(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     community = ids["community"]
-    enable_plugin(t, "red_property", community, {"cadence": "quarterly", "meeting_title": "红色物业联席会"})
+    wuye_enable_plugin(t, "red_property", community, {"cadence": "quarterly", "meeting_title": "红色物业联席会"})
     first = t.admin.post(f"{P}/communities/{community}/meetings", json={}).get_json()
     assert first["scheduled_on"] == _today().isoformat() and first["title"] == "红色物业联席会"
     second = t.admin.post(f"{P}/communities/{community}/meetings", json={}).get_json()
@@ -384,11 +384,11 @@ def test_meeting_rules_and_bad_input(make_tenant, register, enable_plugin):
     assert t.admin.get(f"{P}/meetings/999999").status_code == 404
 
 
-def test_readers_read_and_only_writers_write(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_readers_read_and_only_writers_write(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     community = ids["community"]
-    enable_plugin(t, "red_property", community)
+    wuye_enable_plugin(t, "red_property", community)
     meeting = t.admin.post(f"{P}/communities/{community}/meetings", json={}).get_json()
     viewer = t.user("viewer", "readonly")
     assert viewer.get(f"{P}/meetings/{meeting['id']}").status_code == 200
@@ -401,15 +401,15 @@ def test_readers_read_and_only_writers_write(make_tenant, register, enable_plugi
 
 
 def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
-    make_tenant, register, enable_plugin, wuye_run_job
+    wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_run_job
 ):
-    t = make_tenant("acme")
-    ids = register(t)
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     community = ids["community"]
     manual_only = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
     t.admin.post("/api/v1/communities", json={"name": "丙", "code": "c3"})  # plugin off there
-    enable_plugin(t, "red_property", community, {"cadence": "biweekly"})
-    enable_plugin(t, "red_property", manual_only, {"auto_schedule": False})
+    wuye_enable_plugin(t, "red_property", community, {"cadence": "biweekly"})
+    wuye_enable_plugin(t, "red_property", manual_only, {"auto_schedule": False})
     last = t.admin.post(
         f"{P}/communities/{community}/meetings",
         json={"scheduled_on": (_today() - timedelta(days=3)).isoformat()},
@@ -428,11 +428,11 @@ def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
     assert t.admin.get(f"{P}/communities/{manual_only}/meetings").get_json() == []
 
 
-def test_a_resolution_can_leave_its_ticket_alone(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = register(t)
+def test_a_resolution_can_leave_its_ticket_alone(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
     community = ids["community"]
-    enable_plugin(t, "red_property", community, {"resolve_linked_tickets": False})
+    wuye_enable_plugin(t, "red_property", community, {"resolve_linked_tickets": False})
     ticket = _ticket(t, community, ids["site"])
     _move(t, ticket["id"], "accept")
     item = t.admin.post(f"{P}/tickets/{ticket['id']}/escalation", json={}).get_json()

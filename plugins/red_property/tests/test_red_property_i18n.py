@@ -12,10 +12,10 @@ P = "/api/v1/plugins/red_property"
 EN = {"Accept-Language": "en"}
 
 
-def _escalated_and_decided(t, register, enable_plugin):
-    ids = register(t)
+def _escalated_and_decided(t, wuye_register, wuye_enable_plugin):
+    ids = wuye_register(t)
     c = ids["community"]
-    enable_plugin(t, "red_property", c)
+    wuye_enable_plugin(t, "red_property", c)
     ticket = t.admin.post("/api/v1/tickets", json={"community_id": c, "site_id": ids["site"], "channel": "phone",
                                                    "kind": "repair", "category": "保洁", "title": "水管漏水"})
     assert ticket.status_code == 201, ticket.get_json()
@@ -30,9 +30,9 @@ def _escalated_and_decided(t, register, enable_plugin):
     return c, ticket, meeting, item, resolution.get_json()
 
 
-def test_errors_in_the_readers_language(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    _c, ticket, meeting, item, _resolution = _escalated_and_decided(t, register, enable_plugin)
+def test_errors_in_the_readers_language(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    _c, ticket, meeting, item, _resolution = _escalated_and_decided(t, wuye_register, wuye_enable_plugin)
     again = f"{P}/tickets/{ticket['id']}/escalation"
     assert t.admin.post(again, json={}).get_json()["message"] == "工单已在联席会议议题中"
     assert t.admin.post(again, json={}, headers=EN).get_json()["message"] == "The ticket is already on the agenda."
@@ -45,9 +45,9 @@ def test_errors_in_the_readers_language(make_tenant, register, enable_plugin):
     assert r.get_json()["errors"]["json"]["meeting_id"] == ["The meeting is not planned."]
 
 
-def test_exports_in_the_readers_language(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    c, _ticket, meeting, _item, _resolution = _escalated_and_decided(t, register, enable_plugin)
+def test_exports_in_the_readers_language(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    c, _ticket, meeting, _item, _resolution = _escalated_and_decided(t, wuye_register, wuye_enable_plugin)
     zh = load_workbook(io.BytesIO(t.admin.get(f"{P}/meetings/{meeting['id']}/minutes.xlsx").data))
     en = load_workbook(io.BytesIO(t.admin.get(f"{P}/meetings/{meeting['id']}/minutes.xlsx", headers=EN).data))
     assert zh.sheetnames == ["会议纪要", "参会人员", "议题", "决议"]
@@ -65,10 +65,10 @@ def test_exports_in_the_readers_language(make_tenant, register, enable_plugin):
     assert rows[1][4] == "Property company" and rows[1][7] == "To do"  # codes, shown translated
 
 
-def test_the_ticket_history_note_follows_each_reader(make_tenant, register, enable_plugin):
+def test_the_ticket_history_note_follows_each_reader(wuye_make_tenant, wuye_register, wuye_enable_plugin):
     """The note is stored once (as its msgid and values) and read by anyone later."""
-    t = make_tenant("acme")
-    _c, ticket, _meeting, _item, resolution = _escalated_and_decided(t, register, enable_plugin)
+    t = wuye_make_tenant("acme")
+    _c, ticket, _meeting, _item, resolution = _escalated_and_decided(t, wuye_register, wuye_enable_plugin)
     admin_id = next(u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"] if u["username"] == "admin")
     for body in ({"action": "accept"}, {"action": "dispatch", "assignee_id": admin_id}, {"action": "arrive"}):
         assert t.admin.post(f"/api/v1/tickets/{ticket['id']}/transitions", json=body).status_code == 200

@@ -16,17 +16,17 @@ def _today():
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
-def _setup(t, register, enable_plugin):
-    ids = register(t)
-    enable_plugin(t, "red_property", ids["community"])
+def _setup(t, wuye_register, wuye_enable_plugin):
+    ids = wuye_register(t)
+    wuye_enable_plugin(t, "red_property", ids["community"])
     return ids
 
 
 def test_a_liaison_officer_logs_visits_and_problems_become_agenda_items_or_tickets(
-    make_tenant, register, enable_plugin
+    wuye_make_tenant, wuye_register, wuye_enable_plugin
 ):
-    t = make_tenant("acme")
-    ids = _setup(t, register, enable_plugin)
+    t = wuye_make_tenant("acme")
+    ids = _setup(t, wuye_register, wuye_enable_plugin)
     c = ids["community"]
     other = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
     officer = t.user("xiaosun", "red_property_liaison", [c])
@@ -74,9 +74,9 @@ def test_a_liaison_officer_logs_visits_and_problems_become_agenda_items_or_ticke
     assert [i["title"] for i in pending] == ["化粪池满溢，需三方协调"]
 
 
-def test_agreements_and_the_coverage_view(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = _setup(t, register, enable_plugin)
+def test_agreements_and_the_coverage_view(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = _setup(t, wuye_register, wuye_enable_plugin)
     c = ids["community"]
     village = t.admin.post(
         "/api/v1/sites", json={"community_id": c, "name": "张家湾", "kind": "village"}
@@ -154,9 +154,9 @@ def test_agreements_and_the_coverage_view(make_tenant, register, enable_plugin):
     assert t.admin.get(f"{P}/agreements/{agreement['id']}").status_code == 404
 
 
-def test_integration_dual_posts_and_shared_services(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = _setup(t, register, enable_plugin)
+def test_integration_dual_posts_and_shared_services(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = _setup(t, wuye_register, wuye_enable_plugin)
     c = ids["community"]
     users = {u["username"]: u["id"] for u in t.admin.get("/api/v1/users").get_json()["items"]}
     r = t.admin.post(
@@ -182,9 +182,9 @@ def test_integration_dual_posts_and_shared_services(make_tenant, register, enabl
     assert t.admin.get(f"{P}/communities/{c}/shared-services").get_json() == []
 
 
-def test_minutes_and_resolution_ledger_export_to_excel(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = _setup(t, register, enable_plugin)
+def test_minutes_and_resolution_ledger_export_to_excel(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = _setup(t, wuye_register, wuye_enable_plugin)
     c = ids["community"]
     meeting = t.admin.post(
         f"{P}/communities/{c}/meetings",
@@ -220,9 +220,9 @@ def test_minutes_and_resolution_ledger_export_to_excel(make_tenant, register, en
     assert t.admin.get(f"{P}/meetings/999999/minutes.xlsx").status_code == 404
 
 
-def test_report_section_for_a_period(make_tenant, register, enable_plugin):
-    t = make_tenant("acme")
-    ids = _setup(t, register, enable_plugin)
+def test_report_section_for_a_period(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    t = wuye_make_tenant("acme")
+    ids = _setup(t, wuye_register, wuye_enable_plugin)
     c = ids["community"]
     meeting = t.admin.post(f"{P}/communities/{c}/meetings", json={}).get_json()
     t.admin.post(f"{P}/meetings/{meeting['id']}/hold", json={})
@@ -233,16 +233,16 @@ def test_report_section_for_a_period(make_tenant, register, enable_plugin):
     assert section["rows"][0]["value"] == 1
 
 
-def test_demo_data_is_a_year_of_meetings_and_idempotent(app, make_tenant, register, enable_plugin):
+def test_demo_data_is_a_year_of_meetings_and_idempotent(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     from wuye_red_property import demo
 
     from wuye_core.plugins import db, tenant_context
 
-    t = make_tenant("jinghe", kind="subdistrict")
-    ids = _setup(t, register, enable_plugin)
+    t = wuye_make_tenant("jinghe", kind="subdistrict")
+    ids = _setup(t, wuye_register, wuye_enable_plugin)
     c = ids["community"]
     config = t.admin.get(f"/api/v1/communities/{c}/plugins/red_property").get_json()["config"]
-    with app.app_context():
+    with wuye_app.app_context():
         with tenant_context(t.id):
             demo.build(c, config, _today())
             demo.build(c, config, _today())  # idempotent

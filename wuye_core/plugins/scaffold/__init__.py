@@ -1,8 +1,9 @@
 """`wuye plugin new NAME`: a working, installable plugin package to start from.
 
-The template uses the placeholder `__NAME__` for the plugin's name; files are copied and
-the placeholder replaced, in file contents and paths alike. The plugin's catalog (.po) is
-compiled to its .mo as it is written.
+The template uses the placeholder `__NAME__` for the plugin's name (in file contents and paths)
+and `__HOOK_API_VERSION__` for the hook API version of this wuye (hookspecs.HOOK_API_VERSION),
+so a new plugin always targets the current API. The plugin's catalog (.po) is compiled to its
+.mo as it is written.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ...host.hookspecs import HOOK_API_VERSION
+
 TEMPLATE = Path(__file__).parent / "template"
 PLACEHOLDER = "__NAME__"
+API_PLACEHOLDER = "__HOOK_API_VERSION__"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -28,7 +32,8 @@ def render(name: str, destination: Path) -> Path:
         relative = str(source.relative_to(TEMPLATE)).replace(PLACEHOLDER, name).removesuffix(".tmpl")
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source.read_text(encoding="utf-8").replace(PLACEHOLDER, name), encoding="utf-8")
+        text = source.read_text(encoding="utf-8").replace(PLACEHOLDER, name).replace(API_PLACEHOLDER, HOOK_API_VERSION)
+        target.write_text(text, encoding="utf-8")
     for po in root.rglob("*.po"):  # the catalog, compiled (the template holds text files only)
         _compile(po)
     return root
