@@ -33,6 +33,7 @@ def _a_ids(tenant, register, enable_plugin):
     enable_plugin(tenant, PLUGIN, ids["community"], {"greeting": SECRET})
     note = tenant.admin.post(f"/api/v1/plugins/{PLUGIN}/communities/{ids['community']}/notes", json={"text": SECRET})
     assert note.status_code == 201
+    ids["note"] = note.get_json()["id"]
     ids["plugin_name"] = PLUGIN
     ticket = tenant.admin.post("/api/v1/tickets", json={
         "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",

@@ -37,7 +37,7 @@ def test_wuye_db_upgrade_creates_the_plugins_tables(installed_plugin, tmp_path):
     root, env = installed_plugin
     env = {**env, "WUYE_INSTANCE_DIR": str(tmp_path)}
     listing = _run([str(BIN / "wuye"), "plugins", "list"], env, tmp_path).stdout
-    assert "greenery" in listing and "API 1.0" in listing
+    assert "greenery" in listing and "API 1.3" in listing
     _run([str(BIN / "wuye"), "db", "upgrade"], env, tmp_path)
     with sqlite3.connect(tmp_path / "wuye.sqlite3") as conn:
         tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}

@@ -28,7 +28,7 @@ def test_installed_plugins_are_listed_with_the_tenants_choice(make_tenant, opera
     t = make_tenant("acme")
     plugins = {p["name"]: p for p in t.admin.get("/api/v1/plugins").get_json()["plugins"]}
     assert plugins["sample"]["enabled_for_tenant"] is False
-    assert plugins["sample"]["title_zh"] == "sample 插件" and plugins["sample"]["api_version"] == "1.0"
+    assert plugins["sample"]["title_zh"] == "sample 插件" and plugins["sample"]["api_version"] == "1.3"
     t.admin.put("/api/v1/plugins/sample", json={"enabled": True})
     plugins = {p["name"]: p for p in t.admin.get("/api/v1/plugins").get_json()["plugins"]}
     assert plugins["sample"]["enabled_for_tenant"] is True
@@ -338,7 +338,7 @@ def test_docs_carry_every_hook_and_argument_and_are_current():
     assert reference == docs.render_reference(), "run `wuye plugin docs`"
     specs = docs.hook_specs()
     assert {name for name, *_ in specs} == {n for n in vars(hookspecs) if n.startswith("wuye_")}
-    assert len(specs) == 27
+    assert len(specs) == 28
     for name, args, doc, _ in specs:
         assert f"### `{name}(" in reference
         assert doc, f"{name} has no docstring"
