@@ -29,7 +29,8 @@ def installed_plugin(tmp_path_factory):
     assert (root / "pyproject.toml").is_file() and (root / "wuye_greenery" / "migrations").is_dir()
     site = work / "site"
     _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(root)], env, work)
-    env["PYTHONPATH"] = str(site)
+    # the checkout under test (a worktree on PYTHONPATH) stays ahead of the installed wuye
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
     return root, env
 
 

@@ -85,16 +85,23 @@ def _route_target(param: str, target) -> type | None:
 
     mapper = sa_inspect(target)
     keys = mapper.primary_key
-    if len(keys) != 1 or keys[0].type.python_type is not int:
+    try:
+        integer = len(keys) == 1 and keys[0].type.python_type is int
+    except NotImplementedError:  # a column type that names no Python type
+        integer = False
+    if not integer:
         raise PluginRefused(f"route object {param!r}: {target.__name__} needs one integer primary key")
     if COMMUNITY_PARAM not in mapper.attrs.keys():
         raise PluginRefused(f"route object {param!r}: {target.__name__} has no community_id column or property")
     return target
 
 
+_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")  # <converter(args):name> or <name>
+
+
 def _route_params(plugin: LoadedPlugin):
-    """(rule, {parameter: converter class name}) of every route of the plugin's blueprints, read
-    from a scratch app before the plugin is accepted (Flask knows the rules only once registered)."""
+    """(rule, {parameter: converter}) of every route of the plugin's blueprints, read from a
+    scratch app before the plugin is accepted (a blueprint knows its rules only once registered)."""
     from flask import Flask
 
     scratch = Flask(f"wuye_routes_of_{plugin.name}")
@@ -103,7 +110,7 @@ def _route_params(plugin: LoadedPlugin):
                                    f"{blueprint.url_prefix or ''}")
     for rule in scratch.url_map.iter_rules():
         if rule.endpoint != "static":
-            yield rule.rule, {name: type(conv).__name__ for name, conv in rule._converters.items()}
+            yield rule.rule, {name: converter or "default" for converter, name in _PARAM.findall(rule.rule)}
 
 
 def api_compatible(wanted: str, offered: str = hookspecs.HOOK_API_VERSION) -> bool:
@@ -261,7 +268,7 @@ class PluginHost:
                     log.warning(message)
                     warnings.warn(message, DeprecationWarning, stacklevel=2)
                     objects[param] = None
-                elif objects[param] is not None and converter != "IntegerConverter":
+                elif objects[param] is not None and converter != "int":
                     raise PluginRefused(f"route {rule}: {param!r} addresses a model, use <int:{param}>")
         return objects
 
