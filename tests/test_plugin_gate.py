@@ -80,6 +80,27 @@ def test_a_thing_by_id_answers_only_where_its_plugin_is_on(acme):
     assert admin.get(f"{THINGS}/things/{ids['s3'] + 1000}").status_code == 404
 
 
+def test_the_view_gets_the_object_the_gate_loaded_without_a_query(gated_app, acme):
+    from sqlalchemy import event
+
+    from wuye_core.extensions import db
+
+    t, admin, ids = acme
+    with gated_app.app_context():
+        engine = db.engine
+    selects = []
+
+    def note(conn, cursor, statement, *args):
+        selects.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert admin.get(f"{THINGS}/things/{ids['s1']}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len([s for s in selects if re.search(r"FROM sites\b", s)]) == 1, selects
+
+
 def test_another_tenants_thing_is_not_found(gated_app, acme, make_tenant, register):
     t, admin, ids = acme
     other = make_tenant("other")

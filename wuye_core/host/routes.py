@@ -173,15 +173,19 @@ def gate_plugin_routes() -> None:
     args = request.view_args or {}
     if args:
         objects = host().plugins[plugin_name].route_objects
+        # the session's identity map holds rows weakly: keep them for the request, so the view's
+        # db.session.get(Model, id) finds them without a second query
+        g.wuye_route_rows = rows = []
         for name, value in args.items():
             if name == COMMUNITY_PARAM:
                 if db.session.get(Community, value) is None:
                     abort(404)
                 found = value
             elif (model := objects.get(name)) is not None:
-                row = db.session.get(model, value)  # tenant-scoped; the view's own get() is then free
+                row = db.session.get(model, value)  # tenant-scoped, like every ORM query
                 if row is None:
                     abort(404)
+                rows.append(row)
                 found = row.community_id
                 if found is None:  # the tenant's own row (e.g. a tenant-wide report)
                     continue
