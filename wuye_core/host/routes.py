@@ -177,6 +177,8 @@ def gate_plugin_routes() -> None:
         # db.session.get(Model, id) finds them without a second query
         g.wuye_route_rows = rows = []
         for name, value in args.items():
+            if value is None:  # a rule's default (`defaults={"thing_id": None}`), not from the URL
+                continue
             if name == COMMUNITY_PARAM:
                 if db.session.get(Community, value) is None:
                     abort(404)
