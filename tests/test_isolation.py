@@ -33,6 +33,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     wuye_enable_plugin(tenant, PLUGIN, ids["community"], {"greeting": SECRET})
     note = tenant.admin.post(f"/api/v1/plugins/{PLUGIN}/communities/{ids['community']}/notes", json={"text": SECRET})
     assert note.status_code == 201
+    ids["note"] = note.get_json()["id"]
     ids["plugin_name"] = PLUGIN
     ticket = tenant.admin.post("/api/v1/tickets", json={
         "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
@@ -394,3 +395,41 @@ def test_a_ticket_cannot_name_another_tenants_places(wuye_make_tenant, wuye_regi
         assert SECRET not in r.get_data(as_text=True)
     assert a.admin.get("/api/v1/tickets").get_json()["total"] == 0
     assert b.admin.get("/api/v1/tickets").get_json()["total"] == 0
+
+
+def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(app, make_tenant, register,
+                                                                               enable_plugin):
+    """The same matrix within one tenant: every plugin route with a path parameter — by community
+    or by an object's id — answers 404 for every method once the plugin is off in the community
+    of A's objects (still on for the tenant and for another community), and answers again when
+    it is back on. Care routes are asked by A's care supervisor, who sees them while it is on."""
+    a = make_tenant("tenant-a")
+    ids = _a_ids(a, register, enable_plugin)
+    other = a.admin.post("/api/v1/communities", json={"name": "二社区", "code": "c2"}).get_json()["id"]
+    callers = {"care_visits": login(app, a.slug, "a-care", "password-123")}
+    routes = []
+    for rule in _routes(app):
+        plugin = re.match(r"/api/v1/plugins/(\w+)/", rule.rule)
+        if plugin and rule.arguments:
+            routes.append((rule, plugin.group(1), _fill(rule, ids)))
+    plugins = {plugin for _, plugin, _ in routes}
+    assert plugins == {PLUGIN, "red_property", "care_visits"}
+    before = {path: callers.get(plugin, a.admin).get(path).status_code
+              for rule, plugin, path in routes if "GET" in rule.methods}
+    assert sum(status == 200 for status in before.values()) >= 25, before
+    for plugin in plugins:
+        enable_plugin(a, plugin, other)
+        r = a.admin.put(f"/api/v1/communities/{ids['community']}/plugins/{plugin}", json={"enabled": False})
+        assert r.status_code == 200, r.get_json()
+    checked = 0
+    for rule, plugin, path in routes:
+        for method in sorted(rule.methods & {"GET", "POST", "PUT", "PATCH", "DELETE"}):
+            response = callers.get(plugin, a.admin).request(method, path, json={})
+            assert response.status_code == 404, (method, path, response.status_code, response.get_json())
+            checked += 1
+    assert checked >= 60
+    for plugin in plugins:
+        a.admin.put(f"/api/v1/communities/{ids['community']}/plugins/{plugin}", json={"enabled": True})
+    after = {path: callers.get(plugin, a.admin).get(path).status_code
+             for rule, plugin, path in routes if "GET" in rule.methods}
+    assert after == before

@@ -115,6 +115,9 @@ def _load_plugins(app: Flask, entry_points) -> None:
     from .households.dashboard import core_plugin
 
     host = PluginHost()
+    from .tickets.models import Ticket
+
+    host.core_objects["ticket"] = Ticket  # plugin routes may address a ticket by id (wuye_route_objects)
     host.add_core(core_plugin)
     from .tickets.notifications import core_notifications
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pluggy
 
-HOOK_API_VERSION = "1.2"  # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data
+HOOK_API_VERSION = "1.3"  # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data; 1.3: route objects
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -48,10 +48,36 @@ def wuye_blueprints():
     """Contribute HTTP endpoints.
 
     Kind: contribution. Returns: a list of `flask_smorest.Blueprint`. Each is mounted under
-    `/api/v1/plugins/<name>` and documented in the OpenAPI document. The core answers 404 for
-    every route of the plugin where it is not enabled for the caller's tenant, and for routes
-    with a `community_id` path parameter, where it is not enabled for that community.
-    Authentication is required as for every API route. Exceptions: the plugin is refused.
+    `/api/v1/plugins/<name>` and documented in the OpenAPI document. Before any view runs, the
+    core's gate answers 404 where the plugin is off: for every route, where it is not enabled
+    for the caller's tenant; for a route with a `community_id` path parameter, where that
+    community does not exist in the tenant, the caller cannot read it, or the plugin is not
+    enabled there; for a route with an object id in its path, the same for the object's
+    community, which the gate finds through `wuye_route_objects` (and 404 when there is no such
+    object in the tenant). Authentication is required as for every API route. Exceptions: the
+    plugin is refused.
+    """
+
+
+@hookspec
+def wuye_route_objects():
+    """Say what each path parameter of the plugin's routes addresses, so the gate covers them all.
+
+    Kind: contribution (API 1.3). Returns: a dict path parameter name → what it addresses:
+    a model class with an integer primary key and a `community_id` attribute (one of the
+    plugin's models, or a register model: `Site`, `Building`, `Unit`, `Household`, `Resident`;
+    a `column_property` will do for a child row that lives in its parent's community), the
+    string `"ticket"` (the core's tickets), or `None` (the parameter addresses nothing in a
+    community, e.g. a year: the tenant's enablement is the only check). The gate loads the object
+    by id (tenant-scoped) before the view runs: 404 when there is none; a row whose
+    `community_id` is NULL is the tenant's and only the tenant's enablement is checked; else
+    404 unless the caller can read its community and the plugin is enabled there. Every id
+    in one URL (and `community_id`) must name the same community, else 404. The view may call
+    `route_community()` for that community, and `db.session.get(Model, id)` returns the object
+    the gate loaded without a query. `community_id` needs no entry. Rule: every other path
+    parameter of the plugin's routes is declared; a plugin targeting API 1.3 or later that
+    leaves one out, or declares anything else, is refused at start-up. (An older plugin is
+    loaded, its undeclared parameters gated by the tenant only, with a deprecation warning.)
     """
 
 

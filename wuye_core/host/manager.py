@@ -50,6 +50,9 @@ class LoadedPlugin:
     schedules: list[Schedule] = field(default_factory=list)
     # wuye_core modules it imports outside the facade (deprecated since hook API 1.3: boundary.py)
     private_imports: list[str] = field(default_factory=list)
+    # path parameter -> the model whose row it addresses (None: nothing in a community); see
+    # wuye_route_objects and routes.gate_plugin_routes
+    route_objects: dict[str, type | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +60,51 @@ class PluginFailure:
     entry_point: str
     distribution: str | None
     error: str
+
+
+COMMUNITY_PARAM = "community_id"  # the gate checks this path parameter itself
+ROUTE_OBJECTS_SINCE = "1.3"  # from this hook API version, every path parameter must be declared
+def _route_target(param: str, target, core_objects: dict[str, type]) -> type | None:
+    """A declared route object, checked: None, a core object's name, or a tenant-scoped model
+    with one integer primary key and a `community_id` attribute the gate can read."""
+    if target is None:
+        return None
+    if isinstance(target, str):
+        if target not in core_objects:
+            raise PluginRefused(f"route object {param!r}: unknown core object {target!r} (known: {tuple(core_objects)})")
+        return core_objects[target]
+    if not (isinstance(target, type) and issubclass(target, TenantScoped)):
+        raise PluginRefused(f"route object {param!r}: {target!r} is not a tenant-scoped model")
+    from sqlalchemy import inspect as sa_inspect
+
+    mapper = sa_inspect(target)
+    keys = mapper.primary_key
+    try:
+        integer = len(keys) == 1 and keys[0].type.python_type is int
+    except NotImplementedError:  # a column type that names no Python type
+        integer = False
+    if not integer:
+        raise PluginRefused(f"route object {param!r}: {target.__name__} needs one integer primary key")
+    if COMMUNITY_PARAM not in mapper.attrs.keys():
+        raise PluginRefused(f"route object {param!r}: {target.__name__} has no community_id column or property")
+    return target
+
+
+_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")  # <converter(args):name> or <name>
+
+
+def _route_params(plugin: LoadedPlugin):
+    """(rule, {parameter: converter}) of every route of the plugin's blueprints, read from a
+    scratch app before the plugin is accepted (a blueprint knows its rules only once registered)."""
+    from flask import Flask
+
+    scratch = Flask(f"wuye_routes_of_{plugin.name}")
+    for index, blueprint in enumerate(plugin.blueprints):
+        scratch.register_blueprint(blueprint, name=f"p{index}", url_prefix=f"/api/v1/plugins/{plugin.name}"
+                                   f"{blueprint.url_prefix or ''}")
+    for rule in scratch.url_map.iter_rules():
+        if rule.endpoint != "static":
+            yield rule.rule, {name: converter or "default" for converter, name in _PARAM.findall(rule.rule)}
 
 
 def api_compatible(wanted: str, offered: str = hookspecs.HOOK_API_VERSION) -> bool:
@@ -78,6 +126,9 @@ class PluginHost:
         self.failures: list[PluginFailure] = []
         self.hook_errors: Counter = Counter()  # (plugin, hook) -> contained exceptions
         self.core_names: set[str] = set()
+        # core objects a plugin route may address by name ("ticket"), registered by the features
+        # that own them before plugins are loaded (the host sits below the features)
+        self.core_objects: dict[str, type] = {}
         # (tenant, community, tenant.plugins_version) -> enabled plugin names; see dispatch.py
         self.enabled_cache: dict[tuple, frozenset[str]] = {}
         # (tenant, community, plugin, tenant.plugins_version) -> its config; see services.plugin_config
@@ -185,7 +236,44 @@ class PluginHost:
         for schedule in plugin.schedules:
             if schedule.job not in plugin.jobs:
                 raise PluginRefused(f"schedule {schedule.name!r} names unknown job {schedule.job!r}")
+        plugin.route_objects = self._route_objects(plugin, self._own("wuye_route_objects", module))
         return plugin
+
+    def _route_objects(self, plugin: LoadedPlugin, declared) -> dict[str, type | None]:
+        """Check `wuye_route_objects` against the path parameters of the plugin's routes.
+
+        Fail closed: from API 1.3, a path parameter (other than community_id) that is not declared
+        refuses the plugin, so no route can reach the gate with an id it cannot check. An older
+        plugin still loads; its undeclared parameters are gated by the tenant only, and each is
+        named in a deprecation warning at start-up."""
+        if declared is None:
+            declared = {}
+        if not isinstance(declared, dict):
+            raise PluginRefused("wuye_route_objects must return a dict: path parameter -> model, 'ticket' or None")
+        objects: dict[str, type | None] = {}
+        for param, target in declared.items():
+            if param == COMMUNITY_PARAM:
+                raise PluginRefused(f"{COMMUNITY_PARAM!r} is the core's own path parameter: do not declare it")
+            objects[param] = _route_target(param, target, self.core_objects)
+        strict = api_compatible(ROUTE_OBJECTS_SINCE, plugin.info.api_version)  # targets 1.3 or later
+        for rule, params in _route_params(plugin):
+            for param, converter in params.items():
+                if param == COMMUNITY_PARAM:
+                    continue
+                if param not in objects:
+                    if strict:
+                        raise PluginRefused(
+                            f"route {rule}: path parameter {param!r} is not declared in wuye_route_objects "
+                            f"/ 路由参数未声明")
+                    message = (f"plugin {plugin.name} (API {plugin.info.api_version}): route {rule}: path parameter "
+                               f"{param!r} is not declared in wuye_route_objects, so only the tenant's enablement is "
+                               f"checked for it; declare it (required from hook API 1.3)")
+                    log.warning(message)
+                    warnings.warn(message, DeprecationWarning, stacklevel=2)
+                    objects[param] = None
+                elif objects[param] is not None and converter != "int":
+                    raise PluginRefused(f"route {rule}: {param!r} addresses a model, use <int:{param}>")
+        return objects
 
     # -- lookups ----------------------------------------------------------------------------------
 

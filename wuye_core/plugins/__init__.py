@@ -33,6 +33,9 @@ from ..api.access import current_identity, require_staff, require_tenant_admin
 from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
 from ..households.access import readable_community
 
+# Routes: what the core's gate found for the request (docs/plugins.md §2)
+from ..host.routes import plugin_communities, route_community
+
 # The housing register, to read (change it through the API, which runs the checks and hooks)
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 
@@ -73,6 +76,8 @@ __all__ = [
     # access
     "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
     "READONLY", "readable_community",
+    # routes
+    "route_community", "plugin_communities",
     # register
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services

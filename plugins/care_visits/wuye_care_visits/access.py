@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import abort
 
-from wuye_core.plugins import db, readable_community, require_staff, services
+from wuye_core.plugins import db, require_staff, route_community
 
 from .i18n import _
 
@@ -29,21 +29,20 @@ def holds_care_role(identity, community_id: int | None, supervisor: bool = False
 
 
 def care_community(community_id: int, supervisor: bool = False) -> int:
-    """The community id if the caller holds a care role there (a supervisor's, if asked); else 404."""
-    identity = require_staff()
-    readable_community(community_id)  # 404 for another tenant's or an unknown community
-    if not holds_care_role(identity, community_id, supervisor) or not services.plugin_enabled(
-        NAME, community_id
-    ):
+    """The community id if the caller holds a care role there (a supervisor's, if asked); else 404.
+
+    A role check only: where the plugin is off, the community is another tenant's or unknown, or
+    the caller cannot read it, the core's gate has already answered 404 before any care code ran."""
+    if not holds_care_role(require_staff(), community_id, supervisor):
         abort(404)
     return community_id
 
 
 def care_object(model, object_id: int, supervisor: bool = False):
-    """A care row by id, for routes without a community in the path: 404 unless the caller may see
-    care data of its community (and the plugin is on there)."""
+    """A care row the URL addresses by id: the core's gate loaded it and checked its community
+    (wuye_route_objects in plugin.py), so this is a look-up in the session; it adds the care role."""
     obj = db.session.get(model, object_id)
-    if obj is None or getattr(obj, "community_id", None) is None:
+    if obj is None or obj.community_id is None:  # only for an id the gate did not check: still a 404
         abort(404)
     care_community(obj.community_id, supervisor)
     return obj
@@ -99,34 +98,12 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def gate() -> None:
-    """`before_request` of every care blueprint: the access check runs before the request body or
-    query is even validated, so an outsider gets 404, never a 422 that shows the route is there."""
-    from flask import request
-
-    from . import models
-
-    args = request.view_args or {}
-    if "community_id" in args:
-        care_community(args["community_id"])
-        return
-    by_param = {
-        "person_id": models.CarePerson,
-        "visit_id": models.CareVisit,
-        "referral_id": models.CareReferral,
-        "photo_id": models.CarePhoto,
-        "plan_item_id": models.CarePlanItem,
-    }
-    for name, model in by_param.items():
-        if name in args:
-            care_object(model, args[name])
-            return
-    if "brief_id" in args:
-        brief = db.session.get(models.CareBrief, args["brief_id"])
-        if brief is None:
+    """`before_request` of every care blueprint, after the core's gate: the care role, for the
+    community the core found in the URL, is checked before the request body or query is even
+    validated, so an outsider gets 404, never a 422 that shows the route is there."""
+    community_id = route_community()
+    if community_id is None:  # the tenant's briefs: a tenant-wide care role only
+        if not holds_care_role(require_staff(), None):
             abort(404)
-        if brief.community_id is not None:
-            care_community(brief.community_id)
-            return
-    # the tenant's briefs: a tenant-wide care role only
-    if not holds_care_role(require_staff(), None):
-        abort(404)
+        return
+    care_community(community_id)

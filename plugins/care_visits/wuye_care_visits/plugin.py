@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wuye_core.plugins import Link, PluginInfo, Role, db, hookimpl
 
 from .access import NAME, SUPERVISOR, WORKER, holds_care_role
-from .models import MODELS, CareVisit
+from .models import MODELS, CareBrief, CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit
 from .schemas import Config
 
 
@@ -25,7 +25,7 @@ def wuye_plugin_info():
         title_en="Care visits",
         description="Care register, visit plans and records, risk alerts, referrals, briefs; "
         "seen only by care workers, encrypted and audited.",
-        api_version="1.2",
+        api_version="1.3",
     )
 
 
@@ -37,6 +37,20 @@ def wuye_blueprints():
     from .routes_visits import blp as visits
 
     return [people, visits, plans, briefs]
+
+
+@hookimpl
+def wuye_route_objects():
+    """What each id in the plugin's URLs names: the core gates every route by its community
+    (a brief without one is the tenant's); access.gate then adds the care role."""
+    return {
+        "person_id": CarePerson,
+        "visit_id": CareVisit,
+        "referral_id": CareReferral,
+        "photo_id": CarePhoto,
+        "plan_item_id": CarePlanItem,
+        "brief_id": CareBrief,
+    }
 
 
 @hookimpl

@@ -7,11 +7,11 @@ Reads the core's sites (tenant-scoped by the core); writes only the plugin's own
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import delete, select
 
-from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, require_staff, services
+from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, services
 
 from .common import NAME, label, readable, require_write, today, txt, writable
 from .i18n import N_
@@ -120,13 +120,7 @@ class CoverageOut(StrictSchema):
 
 
 def _site(site_id: int, write: bool) -> Site:
-    site = db.session.get(Site, site_id)
-    if (
-        site is None
-        or not require_staff().can_read(site.community_id)
-        or not services.plugin_enabled(NAME, site.community_id)
-    ):
-        abort(404)
+    site = readable(Site, site_id)  # gated by the core (site_id: Site in wuye_route_objects)
     if write:
         require_write(site.community_id)
     return site

@@ -303,11 +303,10 @@ class Participants(MethodView):
 
 
 def _participant(participant_id: int, write: bool) -> Participant:
-    """Participants have no community of their own: access follows their meeting's."""
-    participant = db.session.get(Participant, participant_id)
-    if participant is None:
-        abort(404)
-    (writable if write else readable)(Meeting, participant.meeting_id)
+    """Participants live in their meeting's community (models.py): the core's gate checked it."""
+    participant = readable(Participant, participant_id)
+    if write:
+        require_write(participant.community_id)
     return participant
 
 

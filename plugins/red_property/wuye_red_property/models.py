@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from wuye_core.plugins import TenantScoped, UTCDateTime, db, tenant_fk
 
@@ -59,6 +59,15 @@ class Participant(TenantScoped, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     post: Mapped[str | None] = mapped_column(String(100))
     attended: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded yet
+
+
+# A participant lives in its meeting's community: the core's route gate reads it from here
+# (wuye_route_objects), so /participants/<id> is gated like the meeting itself.
+Participant.community_id = column_property(
+    select(Meeting.community_id)
+    .where(Meeting.id == Participant.meeting_id, Meeting.tenant_id == Participant.tenant_id)
+    .scalar_subquery()
+)
 
 
 class AgendaItem(TenantScoped, db.Model):

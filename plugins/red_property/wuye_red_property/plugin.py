@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from wuye_core.plugins import Link, PluginInfo, Role, Schedule, db, hookimpl
+from wuye_core.plugins import Link, PluginInfo, Role, Schedule, Site, db, hookimpl
 
 from . import agenda, coverage, exports, integration, liaison, meetings, resolutions, sla
 from . import demo as demo_data
@@ -14,7 +14,18 @@ from . import figures as dashboard
 from .common import NAME, config
 from .config import RedPropertyConfig
 from .jobs import DAY, JOBS
-from .models import MODELS, AgendaItem
+from .models import (
+    MODELS,
+    AgendaItem,
+    Agreement,
+    DualPost,
+    Meeting,
+    Participant,
+    Problem,
+    Resolution,
+    SharedService,
+    Visit,
+)
 
 
 @hookimpl
@@ -27,7 +38,7 @@ def wuye_plugin_info():
         description="三方联席会议、议题与决议跟进、三方联动专员走访、“5341”快速响应、共建协议与全覆盖、"
         "社区物业一体化 / Joint meetings, agenda and resolutions, liaison visits, "
         "5341 rapid response, co-building agreements and coverage, integration.",
-        api_version="1.2",
+        api_version="1.3",
     )
 
 
@@ -42,6 +53,24 @@ def wuye_blueprints():
         integration.blp,
         exports.blp,
     ]
+
+
+@hookimpl
+def wuye_route_objects():
+    """What each id in the plugin's URLs names: the core gates every route by its community."""
+    return {
+        "meeting_id": Meeting,
+        "participant_id": Participant,
+        "agenda_item_id": AgendaItem,
+        "resolution_id": Resolution,
+        "visit_id": Visit,
+        "problem_id": Problem,
+        "agreement_id": Agreement,
+        "dual_post_id": DualPost,
+        "shared_service_id": SharedService,
+        "site_id": Site,
+        "ticket_id": "ticket",
+    }
 
 
 @hookimpl
