@@ -6,6 +6,7 @@ Each object below is what an entry point `name = "tests.plugin_fixtures:<object>
 from __future__ import annotations
 
 import click
+from sqlalchemy import text
 
 from wuye_core.plugins import (
     Link,
@@ -148,7 +149,56 @@ class Linker:
         return [Link(f"note:{ticket_id}", "联动便签", "Linked note", f"/somewhere/{ticket_id}")]
 
 
+def _note(event_id: str, user_id: int, kind: str) -> None:
+    """A row of a core table (notifications), so these fixtures need no migration of their own."""
+    from wuye_core.tickets.notifications import Notification
+
+    db.session.add(Notification(user_id=user_id, event_id=event_id, kind=kind, text=kind))
+    db.session.flush()  # in the database now, inside the hook's savepoint
+
+
+class Halfway:
+    """Writes a row, then raises (while `failing`): its row must never be committed."""
+
+    failing = True
+    calls = 0
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("halfway")
+
+    @hookimpl
+    def wuye_household_created(self, event):
+        Halfway.calls += 1
+        _note(event.id, 1, "halfway")
+        if Halfway.failing:
+            raise RuntimeError("half done")
+
+    @hookimpl
+    def wuye_ticket_sla_policy(self, category):
+        _note(f"sla-{category}", 1, "halfway-sla")
+        db.session.execute(text("select 1 from no_such_table"))  # a database error (PostgreSQL: aborts)
+        return {"arrive_minutes": 1}
+
+
+class Tally:
+    """Counts its calls and writes a row for each event (it never fails)."""
+
+    calls = 0
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("tally")
+
+    @hookimpl
+    def wuye_household_created(self, event):
+        Tally.calls += 1
+        _note(event.id, 2, "tally")
+
+
 exploding = Exploding()
+halfway = Halfway()
+tally = Tally()
 linker = Linker()
 strict = Strict()
 misspelled = Misspelled()

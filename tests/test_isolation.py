@@ -55,6 +55,8 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
         assert r.status_code == 200, r.get_json()
         staff = login(tenant.app, tenant.slug, "a-staff", "password-123")
         ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
+    # the core's notifications got the dispatch event: a delivery record of A's (retry is POST only)
+    ids["delivery"] = tenant.admin.get("/api/v1/plugin-deliveries?state=delivered").get_json()["items"][0]["id"]
     return ids
 
 

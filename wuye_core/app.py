@@ -193,6 +193,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .imports import routes as import_routes
 
     api.register_blueprint(import_routes.blp)
+    from .events import routes as delivery_routes
+
+    api.register_blueprint(delivery_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_gate.mount_plugin_blueprints(app, api)

@@ -422,10 +422,27 @@ def jobs_group():
     """后台任务 / Background jobs."""
 
 
+def _parked_deliveries(delivery_id: int | None = None) -> list[tuple]:
+    """(tenant, delivery, event) of every parked delivery, tenant by tenant (each in its own
+    context: the operator's command reads them the way the tenant's own jobs would)."""
+    from .events.deliveries import PluginDelivery, parked_query
+    from .tenancy import Tenant, tenant_context
+
+    tenants = db.session.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.id)).all()
+    found = []
+    for tenant_id, slug in tenants:
+        with tenant_context(tenant_id):
+            query = parked_query()
+            if delivery_id is not None:
+                query = query.where(PluginDelivery.id == delivery_id)
+            found += [(tenant_id, slug, d, e) for d, e in db.session.execute(query)]
+    return found
+
+
 @jobs_group.command("failed")
 @with_appcontext
 def jobs_failed():
-    """失败的任务 / List failed jobs."""
+    """失败的任务与搁置的插件投递 / List failed jobs and parked plugin deliveries."""
     from rq.registry import FailedJobRegistry
 
     from .jobs import get_queue
@@ -433,36 +450,60 @@ def jobs_failed():
     queue = get_queue()
     if queue is None:
         click.echo("（进程内模式，没有队列 / in-process mode: no queue）")
-        return
-    registry = FailedJobRegistry(queue=queue)
-    ids = registry.get_job_ids()
-    click.echo(f"失败任务 / failed jobs: {len(ids)}")
-    for job in queue.job_class.fetch_many(ids, connection=queue.connection):
-        if job is None:
-            continue
-        last = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if job.latest_result() else []
-        click.echo(f"{job.id}  {job.func_name}  tenant={job.meta.get('tenant_id')}  "
-                   f"{job.ended_at or ''}  {last[0] if last else ''}")
+    else:
+        registry = FailedJobRegistry(queue=queue)
+        ids = registry.get_job_ids()
+        click.echo(f"失败任务 / failed jobs: {len(ids)}")
+        for job in queue.job_class.fetch_many(ids, connection=queue.connection):
+            if job is None:
+                continue
+            last = (job.latest_result().exc_string or "").strip().splitlines()[-1:] if job.latest_result() else []
+            click.echo(f"{job.id}  {job.func_name}  tenant={job.meta.get('tenant_id')}  "
+                       f"{job.ended_at or ''}  {last[0] if last else ''}")
+    parked = _parked_deliveries()
+    click.echo(f"搁置的插件投递 / parked plugin deliveries: {len(parked)}")
+    for tenant_id, slug, delivery, event in parked:
+        error = (delivery.last_error or "").splitlines()[0] if delivery.last_error else ""
+        click.echo(f"delivery={delivery.id}  tenant={slug} ({tenant_id})  event={event.name}#{event.id}  "
+                   f"plugin={delivery.plugin}  attempts={delivery.attempts}  {error}")
 
 
 @jobs_group.command("retry")
 @click.argument("job_ids", nargs=-1)
-@click.option("--all", "retry_all", is_flag=True, help="重试全部失败任务 / retry every failed job")
+@click.option("--delivery", "delivery_ids", type=int, multiple=True,
+              help="重试搁置的插件投递（编号见 `wuye jobs failed`）/ retry a parked plugin delivery")
+@click.option("--all", "retry_all", is_flag=True, help="重试全部失败任务和搁置的投递 / retry every failed job "
+                                                      "and parked delivery")
 @with_appcontext
-def jobs_retry(job_ids, retry_all):
-    """重试失败的任务 / Put failed jobs back on the queue."""
+def jobs_retry(job_ids, delivery_ids, retry_all):
+    """重试失败的任务 / Put failed jobs (and parked plugin deliveries) back on the queue."""
     from rq.registry import FailedJobRegistry
 
+    from .events.relay import retry_parked
     from .jobs import get_queue
+    from .tenancy import tenant_context
 
     queue = get_queue()
-    if queue is None:
+    if job_ids and queue is None:
         raise click.ClickException("in-process mode: no queue")
-    registry = FailedJobRegistry(queue=queue)
-    ids = registry.get_job_ids() if retry_all else list(job_ids)
-    for job_id in ids:
-        registry.requeue(job_id)
-    click.echo(f"已重试 / requeued {len(ids)}")
+    if queue is not None and (job_ids or retry_all):
+        registry = FailedJobRegistry(queue=queue)
+        ids = registry.get_job_ids() if retry_all else list(job_ids)
+        for job_id in ids:
+            registry.requeue(job_id)
+        click.echo(f"已重试 / requeued {len(ids)}")
+    if retry_all:
+        parked = _parked_deliveries()
+    else:
+        parked = [found for delivery_id in delivery_ids for found in _parked_deliveries(delivery_id)]
+        missing = set(delivery_ids) - {delivery.id for _, _, delivery, _ in parked}
+        if missing:
+            raise click.ClickException(f"没有这个搁置的投递 / no parked delivery {', '.join(map(str, sorted(missing)))}")
+    for tenant_id, _slug, delivery, _event in parked:
+        with tenant_context(tenant_id):
+            retry_parked(delivery.id)
+    if delivery_ids or retry_all:
+        click.echo(f"已重试投递 / deliveries retried: {len(parked)}")
 
 
 # --- encryption keys ---------------------------------------------------------------------------

@@ -59,6 +59,9 @@ class Settings:
     storage_access_key: str | None = None
     storage_secret_key: str | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Waits (seconds, comma-separated) before each new try of an event for a plugin whose hook
+    # raised; after the last one the delivery is parked (`wuye jobs failed`, events/deliveries.py).
+    event_retry_seconds: str = "30,120,600,1800,7200"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from ..extensions import db
 from ..host.types import Event
 from ..tenancy import require_tenant_id
+from .deliveries import PluginDelivery  # noqa: F401 - a model: in the metadata from the start
 from .outbox import OutboxEvent
 
 _PENDING = "wuye_pending_outbox"
@@ -57,7 +58,8 @@ def commit() -> None:
         # read the ids now: after the commit the rows are expired and reading them would open
         # another transaction just to reload them
         ids = db.session.info.pop(_PENDING_IDS, [])
-        ids += [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, [])]
+        # a row recorded in a savepoint that was rolled back (a failed plugin hook) is gone
+        ids += [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, []) if row in db.session]
         db.session.commit()
     except Exception:
         db.session.info.pop(_PENDING, None)

@@ -1,4 +1,5 @@
-"""From the outbox to the plugins: enqueue after commit, deliver once, sweep what was missed."""
+"""From the outbox to the plugins: enqueue after commit, deliver once per plugin, retry the plugins
+that failed, sweep what was missed."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from ..extensions import db
-from ..host.dispatch import deliver_event
+from ..host import dispatch
 from ..jobs import enqueue, redis_connection
 from ..tenancy import Tenant, require_tenant_id, tenant_context
+from .deliveries import DeliveryState, PluginDelivery, describe, record_outcome, requeue
 from .outbox import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def wake(connection, tenant_id: int) -> None:
 
 def deliver_pending() -> int:
     """The woken job, in the tenant's context: deliver every event not yet attempted, oldest first.
-    Failed attempts are retried by the sweep (per event, with rq's retry schedule)."""
+    Retries are the sweep's (per event and plugin, when a plugin's next attempt is due)."""
     connection = redis_connection()
     if connection is not None:
         connection.delete(_flag(require_tenant_id()))  # before reading: see relay()
@@ -71,35 +73,94 @@ def deliver_pending() -> int:
 
 
 def deliver(outbox_id: int, only_new: bool = False) -> bool:
-    """Deliver one outbox row to the enabled plugins, once. The caller is in the tenant's context.
-    `only_new`: only if no delivery was ever started (the woken job's way: it must not pick up an
-    event that another job is delivering right now, nor one that failed and waits for its retry)."""
+    """Deliver one outbox row to the plugins that still need it. The caller is in the tenant's context.
+
+    The first attempt calls every plugin enabled for the event's community; a later one only
+    the plugins whose retry is due (events/deliveries.py). Each plugin runs in its own
+    savepoint, and its outcome is recorded in the same transaction as its writes: a plugin
+    that raised has nothing committed and is tried again later, alone. The row is delivered
+    when no plugin is left pending. `only_new`: only if no attempt was ever made (the woken
+    job's way: it must not take an event another job is delivering, nor one awaiting a retry)."""
+    from . import commit
+
     row = db.session.get(OutboxEvent, outbox_id, with_for_update={"skip_locked": True})
     if row is None or row.delivered_at is not None or (only_new and row.attempts):
         db.session.rollback()
         return False  # already delivered (or being delivered by someone else): one effect only
-    row.attempts += 1
+    attempt = row.attempts + 1
+    row.attempts = attempt
     event = row.to_event()
-    db.session.commit()
-    deliver_event(event)  # plugin failures are contained and counted there
+    now = datetime.now(UTC)
+    # No attempt before: no rows yet (nothing to read). Rows are written with the outcomes, so an
+    # attempt cut short (a crash after a plugin committed on its own) left none: all again.
+    tracked = {} if attempt == 1 else {d.plugin: d for d in db.session.scalars(
+        select(PluginDelivery).where(PluginDelivery.outbox_id == outbox_id))}
+    recipients = dispatch.event_recipients(event)
+    if tracked:
+        due = [d.plugin for d in tracked.values()
+               if d.state == DeliveryState.pending and (d.next_attempt_at is None or d.next_attempt_at <= now)]
+    else:
+        due = recipients
+    outcomes = {}
+    for plugin in due:
+        if plugin in recipients:
+            outcomes[plugin] = dispatch.deliver_to(event, plugin)
+    # A plugin may have committed or rolled back in its hook: write the outcomes by id, afresh.
+    now = datetime.now(UTC)
+    for plugin in due:
+        delivery = tracked.get(plugin)
+        if delivery is None:
+            delivery = tracked[plugin] = PluginDelivery(outbox_id=outbox_id, plugin=plugin, attempts=0)
+            db.session.add(delivery)
+        if plugin in outcomes:
+            record_outcome(delivery, outcomes[plugin], now)
+        else:  # disabled or uninstalled since the event happened
+            delivery.state, delivery.next_attempt_at, delivery.updated_at = DeliveryState.skipped, None, now
     row = db.session.get(OutboxEvent, outbox_id)
-    row.delivered_at = datetime.now(UTC)
-    db.session.commit()
+    row.attempts = max(row.attempts, attempt)
+    failures = [e for e in outcomes.values() if e is not None]
+    row.last_error = describe(failures[-1]) if failures else row.last_error
+    if all(d.state != DeliveryState.pending for d in tracked.values()):
+        row.delivered_at = now
+    commit()  # and relay the events the plugins recorded
     return True
 
 
+def redeliver(tenant_id: int, outbox_id: int) -> None:
+    """After a committed retry request: deliver the event now (in-process) or queue it."""
+    enqueue("wuye_core.jobs.tasks.deliver_outbox_event", tenant_id=tenant_id, outbox_id=outbox_id)
+
+
+def retry_parked(delivery_id: int) -> PluginDelivery:
+    """Give a parked delivery of the current tenant one more try: commit, then deliver or queue."""
+    delivery = requeue(delivery_id)
+    outbox_id = delivery.outbox_id
+    db.session.commit()
+    redeliver(require_tenant_id(), outbox_id)
+    return delivery
+
+
 def sweep(older_than: timedelta = timedelta(seconds=30)) -> int:
-    """Enqueue undelivered events older than `older_than` (Redis was down, a worker died…)."""
-    cutoff = datetime.now(UTC) - older_than
+    """Hand on undelivered events older than `older_than` that nobody started (Redis was down, a
+    worker died…), and those with a plugin whose retry is due."""
+    now = datetime.now(UTC)
+    cutoff = now - older_than
     tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.active.is_(True))).all()
-    found = []
+    due = exists().where(PluginDelivery.outbox_id == OutboxEvent.id, PluginDelivery.state == DeliveryState.pending,
+                         PluginDelivery.next_attempt_at <= now)
+    untracked = ~exists().where(PluginDelivery.outbox_id == OutboxEvent.id)
+    fresh, retries = [], []
     for tenant_id in tenant_ids:
         with tenant_context(tenant_id):
-            ids = db.session.scalars(select(OutboxEvent.id).where(
-                OutboxEvent.delivered_at.is_(None), OutboxEvent.occurred_at < cutoff).order_by(OutboxEvent.id)
-                .limit(1000)).all()
-            found += [(tenant_id, i) for i in ids]
-    if found:
-        log.info("relay sweep: %d undelivered events", len(found))
-        relay(found)
-    return len(found)
+            rows = db.session.execute(select(OutboxEvent.id, OutboxEvent.attempts).where(
+                OutboxEvent.delivered_at.is_(None), OutboxEvent.occurred_at < cutoff, or_(due, untracked))
+                .order_by(OutboxEvent.id).limit(1000)).all()
+            fresh += [(tenant_id, i) for i, attempts in rows if not attempts]
+            retries += [(tenant_id, i) for i, attempts in rows if attempts]
+    if fresh or retries:
+        log.info("relay sweep: %d undelivered events, %d with a retry due", len(fresh), len(retries))
+    if fresh:
+        relay(fresh)
+    for tenant_id, outbox_id in retries:  # the woken job takes only fresh events: these go one by one
+        redeliver(tenant_id, outbox_id)
+    return len(fresh) + len(retries)

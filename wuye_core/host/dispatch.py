@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, g, has_request_context
 from flask_smorest import abort
 
+from ..extensions import db
 from ..i18n import N_
 from ..tenancy import require_tenant_id
 from . import enablement
@@ -78,13 +80,51 @@ def _contain(impl, hook: str, exc: Exception) -> None:
               exc_info=exc, extra={"plugin": impl.plugin_name, "tenant_id": tenant, "hook": hook})
 
 
+@contextmanager
+def savepoint():
+    """Run a plugin's hook so that, if it raises, its writes are undone and nothing else is.
+
+    A SAVEPOINT (`begin_nested`), opening the transaction first if none is open. SQLAlchemy
+    emits it at the hook's first statement: a hook that touches no table costs nothing, one
+    that does costs SAVEPOINT and RELEASE (two round trips on PostgreSQL). A hook that
+    commits on its own ends the savepoint: what it committed stays, a later failure rolls back
+    only what it wrote since. SQLite: pysqlite opens its transaction only at the first write,
+    and a SAVEPOINT outside one would be the transaction itself (its RELEASE would commit the
+    hook's writes on the spot). So while the driver has no transaction, nothing is uncommitted
+    but what the hook writes: a plain rollback undoes exactly that."""
+    session = db.session()
+    session.flush()  # the core's pending changes go before the savepoint, not into it
+    if session.get_bind().dialect.name == "sqlite" and \
+            not session.connection().connection.driver_connection.in_transaction:
+        try:
+            yield
+        except BaseException:
+            session.rollback()
+            raise
+        return
+    nested = session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        if session.get_nested_transaction() is nested:
+            nested.rollback()
+        else:  # the hook committed (or rolled back) itself: undo what is left of its work
+            session.rollback()
+        raise
+    if session.get_nested_transaction() is nested:
+        nested.commit()  # RELEASE SAVEPOINT
+
+
 def call_contained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:
-    """Call `hook` on the plugins enabled for the tenant (and `community`); a plugin that raises is
-    logged, counted and skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
+    """Call `hook` on the plugins enabled for the tenant (and `community`), each in its own
+    savepoint; a plugin that raises has its writes rolled back and is logged, counted and
+    skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
     results = []
     for impl, args in _calls(hook, community, kwargs, per_plugin):
         try:
-            results.append((impl.plugin_name, impl.function(**args)))
+            with savepoint():
+                result = impl.function(**args)
+            results.append((impl.plugin_name, result))
         except Exception as exc:
             _contain(impl, hook, exc)
     return results
@@ -100,7 +140,8 @@ def check_veto(hook: str, community: int | None = None, **kwargs) -> None:
     """Call a validation hook; `PluginVeto` from any enabled plugin refuses with a 422 naming it."""
     for impl, args in _calls(hook, community, kwargs, None):
         try:
-            impl.function(**args)
+            with savepoint():
+                impl.function(**args)
         except PluginVeto as veto:
             plugin = host().get(impl.plugin_name)
             title = plugin.info.title_zh if plugin else impl.plugin_name
@@ -111,8 +152,34 @@ def check_veto(hook: str, community: int | None = None, **kwargs) -> None:
             _contain(impl, hook, exc)
 
 
+def event_hook(event: Event) -> str:
+    """The hook an event is delivered to: a core event to `wuye_<event.name>`, a plugin's event
+    (`<plugin>.<name>`) to `wuye_plugin_event`."""
+    return "wuye_plugin_event" if "." in event.name else f"wuye_{event.name}"
+
+
+def event_recipients(event: Event) -> list[str]:
+    """The plugins (core included) that get `event`: enabled for its community, implementing its hook."""
+    return [impl.plugin_name for impl, _ in _calls(event_hook(event), event.community_id, {"event": event}, None)]
+
+
+def deliver_to(event: Event, plugin: str) -> Exception | None:
+    """Call one plugin's hook for `event` in a savepoint. Returns its exception (its writes rolled
+    back, logged and counted) or None. The plugin's enablement is the caller's business."""
+    hook = event_hook(event)
+    for impl in host().impls(hook):
+        if impl.plugin_name == plugin:
+            try:
+                with savepoint():
+                    impl.function(**{name: event for name in impl.argnames})
+            except Exception as exc:
+                _contain(impl, hook, exc)
+                return exc
+            return None
+    return None
+
+
 def deliver_event(event: Event) -> None:
-    """Deliver an event to the plugins enabled for its community: a core event to
-    `wuye_<event.name>`, a plugin's event (`<plugin>.<name>`) to `wuye_plugin_event`."""
-    hook = "wuye_plugin_event" if "." in event.name else f"wuye_{event.name}"
-    call_contained(hook, event.community_id, event=event)
+    """Call every enabled plugin's hook for `event` at once, each contained (no delivery record:
+    the outbox's per-plugin delivery is events/relay.py)."""
+    call_contained(event_hook(event), event.community_id, event=event)

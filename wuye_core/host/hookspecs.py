@@ -10,9 +10,17 @@ Rules for every hook:
 - Hooks marked *contribution* are called once at start-up, for every installed plugin.
 - Hooks marked *per tenant* reach only the plugins enabled for that tenant (and community,
   when one is given): the core decides, plugins never check for themselves.
-- *contained*: an exception is logged with the plugin's name and the tenant, counted, and
-  the core operation goes on. *veto*: raising `PluginVeto` refuses the change with a 422
-  that names the plugin; any other exception is contained.
+- *contained*: each call runs in a savepoint of its own; an exception rolls back that
+  plugin's writes of that call (and nothing else), is logged with the plugin's name, the
+  tenant and the hook, counted, and the core operation goes on. A hook neither commits nor
+  rolls back: the core commits its writes (a commit of its own would end the savepoint).
+  *veto*: raising `PluginVeto` refuses the change with a 422 that names the plugin; any other
+  exception is contained.
+- *delivered* (event hooks): contained, and tracked per (event, plugin). A plugin's writes
+  commit with its delivery record; a plugin that raised gets the event again, alone, with
+  backoff (`Settings.event_retry_seconds`), and after the last try its delivery is parked for
+  an operator (`wuye jobs failed`) or the tenant admin (`/api/v1/plugin-deliveries`); a
+  plugin that got the event is not called for it again.
 
 Compatibility: a plugin states the API version it targets in `PluginInfo.api_version`. It is
 loaded when the major version equals ours and its minor version is not newer than ours.
@@ -149,14 +157,14 @@ def wuye_schedules():
     """
 
 
-# --- per tenant: core events (contained) --------------------------------------------------------
+# --- per tenant: core events (delivered) --------------------------------------------------------
 
 
 @hookspec
 def wuye_household_created(event):
     """A household was added to the register.
 
-    Kind: per tenant and community, contained. Receives: `event` (`Event`; `object_id` is the
+    Kind: per tenant and community, delivered. Receives: `event` (`Event`; `object_id` is the
     household id; `data` has unit_id, kind). Returns: nothing. Called after the change commits.
     """
 
@@ -165,7 +173,7 @@ def wuye_household_created(event):
 def wuye_household_changed(event):
     """A household's data changed.
 
-    Kind: per tenant and community, contained. Receives: `event` (`data["changed"]` lists the
+    Kind: per tenant and community, delivered. Receives: `event` (`data["changed"]` lists the
     changed fields). Returns: nothing. Called after the change commits.
     """
 
@@ -174,7 +182,7 @@ def wuye_household_changed(event):
 def wuye_household_moved_out(event):
     """A household moved out (its `moved_out_on` date was set).
 
-    Kind: per tenant and community, contained. Receives: `event` (`data["moved_out_on"]`).
+    Kind: per tenant and community, delivered. Receives: `event` (`data["moved_out_on"]`).
     Returns: nothing. Called after the change commits.
     """
 
@@ -183,7 +191,7 @@ def wuye_household_moved_out(event):
 def wuye_resident_created(event):
     """A resident was added to a household.
 
-    Kind: per tenant and community, contained. Receives: `event` (`object_id` is the resident
+    Kind: per tenant and community, delivered. Receives: `event` (`object_id` is the resident
     id; `data` has household_id and tags). Returns: nothing. Called after the change commits.
     """
 
@@ -192,7 +200,7 @@ def wuye_resident_created(event):
 def wuye_resident_changed(event):
     """A resident's data changed.
 
-    Kind: per tenant and community, contained. Receives: `event` (`data["changed"]` lists the
+    Kind: per tenant and community, delivered. Receives: `event` (`data["changed"]` lists the
     changed fields; values are not included, they may be personal). Returns: nothing.
     """
 
@@ -201,7 +209,7 @@ def wuye_resident_changed(event):
 def wuye_resident_moved_out(event):
     """A resident left the register (was removed from their household).
 
-    Kind: per tenant and community, contained. Receives: `event` (`data["household_id"]`).
+    Kind: per tenant and community, delivered. Receives: `event` (`data["household_id"]`).
     Returns: nothing. Called after the change commits.
     """
 
@@ -225,7 +233,7 @@ def wuye_ticket_sla_policy(tenant_id, community_id, kind, category, priority, de
 def wuye_ticket_created(event):
     """A ticket was submitted.
 
-    Kind: per tenant and community, contained. Receives: `event` (`object_id` is the ticket id;
+    Kind: per tenant and community, delivered. Receives: `event` (`object_id` is the ticket id;
     `data` has kind, category, priority, channel). Returns: nothing. Called after the commit.
     """
 
@@ -234,7 +242,7 @@ def wuye_ticket_created(event):
 def wuye_ticket_transitioned(event):
     """A ticket moved in its lifecycle.
 
-    Kind: per tenant and community, contained. Receives: `event` (`data` has action,
+    Kind: per tenant and community, delivered. Receives: `event` (`data` has action,
     from_status, to_status). Returns: nothing. Called after the commit.
     """
 
@@ -243,7 +251,7 @@ def wuye_ticket_transitioned(event):
 def wuye_ticket_assigned(event):
     """A ticket was dispatched (or re-dispatched) to a staff user or team.
 
-    Kind: per tenant and community, contained. Receives: `event` (`data` has assignee_id, team).
+    Kind: per tenant and community, delivered. Receives: `event` (`data` has assignee_id, team).
     Returns: nothing. Called after the commit.
     """
 
@@ -252,7 +260,7 @@ def wuye_ticket_assigned(event):
 def wuye_ticket_rated(event):
     """A resident's satisfaction (回访) was recorded.
 
-    Kind: per tenant and community, contained. Receives: `event` (`data` has rating 1–5).
+    Kind: per tenant and community, delivered. Receives: `event` (`data` has rating 1–5).
     Returns: nothing. Called after the commit.
     """
 
@@ -261,7 +269,7 @@ def wuye_ticket_rated(event):
 def wuye_ticket_sla_breached(event):
     """A ticket missed a deadline. Emitted once per deadline by the periodic SLA check.
 
-    Kind: per tenant and community, contained. Receives: `event` (`data` has deadline
+    Kind: per tenant and community, delivered. Receives: `event` (`data` has deadline
     "arrive" or "resolve", due_at, priority). Returns: nothing.
     """
 
@@ -309,7 +317,7 @@ def wuye_report_sections(tenant_id, community_id, period_start, period_end, conf
 def wuye_plugin_event(event):
     """An event a plugin emitted (`wuye_core.plugins.services.emit`), e.g. `care_visits.high_risk`.
 
-    Kind: per tenant and community, contained. Receives: `event` (`event.name` is
+    Kind: per tenant and community, delivered. Receives: `event` (`event.name` is
     `<plugin>.<name>`; `data` holds what the emitter put in). Delivered through the outbox and the
     job queue like core events, after the emitter's transaction commits; may arrive twice.
     Returns: nothing.
