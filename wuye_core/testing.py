@@ -249,6 +249,7 @@ def make_tenant(app):
         with app.app_context():
             tenant = create_tenant(slug, name or slug, kind, admin_username="admin", admin_password="admin-pass-123")
             tenant_id = tenant.id
+            db.session.commit()  # services leave the commit to their caller
             db.session.remove()
         from .tenancy.context import reset_tenant
 

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
+from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, resolve_ticket, services
 
 from .agenda import close_item
 from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
@@ -124,7 +124,7 @@ def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
     if ticket_id is None:
         return []
     note = f"三方联席会议决议#{resolution.id}已办结：{resolution.text}"[:1000]
-    resolved = services.resolve_ticket(ticket_id, actor, note)
+    resolved = resolve_ticket(ticket_id, actor, note)  # committed with the request
     summary = services.ticket_summary(ticket_id)
     message = (
         "已办结 / resolved"
