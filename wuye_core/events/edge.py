@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..extensions import db
+from . import commit, rollback
 
 
 def install(app) -> None:
@@ -28,8 +29,6 @@ def install(app) -> None:
 
     @app.after_request
     def _commit_at_the_edge(response):
-        from . import commit, rollback
-
         if not db.session.registry.has():  # the request never touched the database
             return response
         if response.status_code >= 400:
@@ -46,8 +45,6 @@ def install(app) -> None:
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """One transaction for a job or a command: commit at the end, roll back on any exception."""
-    from . import commit, rollback
-
     try:
         yield
     except BaseException:
