@@ -89,6 +89,7 @@ def setup_tenant(codes: list[str]) -> dict[str, int]:
     with app.app_context():
         tenant = create_tenant("bench-import", "导入基准租户", "subdistrict")
         tenant_id = tenant.id
+        db.session.commit()
         db.session.remove()
         from wuye_core.tenancy.context import reset_tenant
 

@@ -27,18 +27,18 @@ DELIVERIES = "/api/v1/plugin-deliveries"
 
 
 @pytest.fixture
-def plugged(backend, app):
+def plugged(wuye_backend, wuye_app):
     """A second app on the same database, with `halfway` and `tally` installed."""
     entry_points = [metadata.EntryPoint(name, f"tests.plugin_fixtures:{name}", ENTRY_POINT_GROUP)
                     for name in ("halfway", "tally")]
     Halfway.failing, Halfway.calls, Tally.calls = True, 0, 0
-    yield create_app(settings_for(backend, event_retry_seconds="0"), plugin_entry_points=entry_points)
+    yield create_app(settings_for(wuye_backend, event_retry_seconds="0"), plugin_entry_points=entry_points)
     Halfway.failing = True
 
 
-def _tenant(plugged, make_tenant, register, slug="acme"):
-    t = make_tenant(slug)
-    ids = register(t)  # before the plugins are on: its household_created reaches nobody
+def _tenant(plugged, wuye_make_tenant, wuye_register, slug="acme"):
+    t = wuye_make_tenant(slug)
+    ids = wuye_register(t)  # before the plugins are on: its household_created reaches nobody
     admin = login(plugged, slug, "admin", "admin-pass-123")
     for name in ("halfway", "tally"):
         assert admin.put(f"/api/v1/plugins/{name}", json={"enabled": True}).status_code == 200
@@ -54,22 +54,22 @@ def _new_household(admin, ids, number):
     return r.get_json()["id"]
 
 
-def _notes(app, tenant_id) -> list[str]:
-    with app.app_context(), tenant_context(tenant_id):
+def _notes(wuye_app, tenant_id) -> list[str]:
+    with wuye_app.app_context(), tenant_context(tenant_id):
         return sorted(db.session.scalars(select(Notification.kind)))
 
 
-def _outbox_delivered(app, tenant_id, object_id) -> bool:
-    with app.app_context(), tenant_context(tenant_id):
+def _outbox_delivered(wuye_app, tenant_id, object_id) -> bool:
+    with wuye_app.app_context(), tenant_context(tenant_id):
         row = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "household_created",
                                                            OutboxEvent.object_id == object_id)).one()
         return row.delivered_at is not None
 
 
-def _sweep(app) -> int:
+def _sweep(wuye_app) -> int:
     from wuye_core.events.relay import sweep
 
-    with app.app_context():
+    with wuye_app.app_context():
         return sweep(older_than=timedelta(0))
 
 
@@ -79,8 +79,8 @@ def _deliveries(admin, state):
     return [(d["plugin"], d["event"]["name"], d["attempts"]) for d in r.get_json()["items"]]
 
 
-def test_a_failing_plugin_loses_its_writes_and_is_retried_alone_then_parked(plugged, make_tenant, register):
-    t, admin, ids = _tenant(plugged, make_tenant, register)
+def test_a_failing_plugin_loses_its_writes_and_is_retried_alone_then_parked(plugged, wuye_make_tenant, wuye_register):
+    t, admin, ids = _tenant(plugged, wuye_make_tenant, wuye_register)
     household = _new_household(admin, ids, "201")
     assert admin.get(f"/api/v1/households/{household}").status_code == 200  # the core's change committed
     assert (Halfway.calls, Tally.calls) == (1, 1)
@@ -118,20 +118,20 @@ def test_a_failing_plugin_loses_its_writes_and_is_retried_alone_then_parked(plug
     assert "no parked delivery" in runner.invoke(args=["jobs", "retry", "--delivery", str(delivery_id)]).output
 
 
-def test_a_tenant_admin_sees_and_retries_only_their_own_parked_deliveries(plugged, make_tenant, register,
-                                                                          operator):
-    t, admin, ids = _tenant(plugged, make_tenant, register)
+def test_a_tenant_admin_sees_and_retries_only_their_own_parked_deliveries(plugged, wuye_make_tenant, wuye_register,
+                                                                          wuye_operator):
+    t, admin, ids = _tenant(plugged, wuye_make_tenant, wuye_register)
     household = _new_household(admin, ids, "301")
     _sweep(plugged)
     parked = admin.get(DELIVERIES).get_json()
     assert parked["total"] == 1 and parked["items"][0]["plugin"] == "halfway"
     delivery_id = parked["items"][0]["id"]
 
-    other, other_admin, _ = _tenant(plugged, make_tenant, register, slug="other")
+    other, other_admin, _ = _tenant(plugged, wuye_make_tenant, wuye_register, slug="other")
     assert other_admin.get(DELIVERIES).get_json() == {"items": [], "total": 0, "page": 1, "per_page": 20}
     refused = other_admin.post(f"{DELIVERIES}/{delivery_id}/retry")
     assert refused.status_code == 404 and refused.get_json()["message"] == "未找到该投递记录"
-    assert operator.get(DELIVERIES).status_code == 403  # operators read no tenant data: the CLI is theirs
+    assert wuye_operator.get(DELIVERIES).status_code == 403  # operators read no tenant data: the CLI is theirs
     staff = t.user("clerk", "community_staff", [ids["community"]])
     assert staff.get(DELIVERIES).status_code == 403
     assert admin.get(f"{DELIVERIES}?state=lost").status_code == 422
@@ -149,11 +149,11 @@ def test_a_tenant_admin_sees_and_retries_only_their_own_parked_deliveries(plugge
     assert _notes(plugged, t.id) == ["halfway", "tally"]
 
 
-def test_a_contained_hook_that_writes_then_fails_leaves_the_core_change_whole(plugged, make_tenant, register):
+def test_a_contained_hook_that_writes_then_fails_leaves_the_core_change_whole(plugged, wuye_make_tenant, wuye_register):
     """`wuye_ticket_sla_policy` of halfway writes a row, then hits a database error (on
     PostgreSQL that aborts the transaction): the ticket is still created, its SLA is the
     community's, and halfway's row is gone."""
-    t, admin, ids = _tenant(plugged, make_tenant, register)
+    t, admin, ids = _tenant(plugged, wuye_make_tenant, wuye_register)
     errors = plugged.extensions["wuye_plugins"].hook_errors
     before = errors[("halfway", "wuye_ticket_sla_policy")]
     r = admin.post("/api/v1/tickets", json={"community_id": ids["community"], "site_id": ids["site"],

@@ -323,6 +323,12 @@ def test_a_plugin_veto_fails_the_row_only(wuye_backend, wuye_app, wuye_make_tena
     assert counts(job) == (1, 0, 0, 1)
     assert errors(job) == [(3, "电话", "登记居民必须填写电话")]
     assert {u["number"] for u in admin.get("/api/v1/units").get_json()["items"]} == {"101", "701"}
+    # the same veto through the API: the same message, the same plugin named (one rule, host/dispatch.py)
+    api = admin.post("/api/v1/residents", json={"household_id": ids["household"], "name": "无电话"}).get_json()
+    refused = job["errors"][0]
+    assert api["errors"]["json"]["phone"] == [refused["message"]]
+    assert (api["errors"]["plugin"], api["errors"]["plugin_title"]) == (refused["plugin"], refused["plugin_title"])
+    assert refused["plugin"] == "strict" and refused["plugin_title"] == "strict插件"
 
 
 # --- the command line ---------------------------------------------------------------------------

@@ -399,18 +399,18 @@ def test_a_ticket_cannot_name_another_tenants_places(wuye_make_tenant, wuye_regi
     assert b.admin.get("/api/v1/tickets").get_json()["total"] == 0
 
 
-def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(app, make_tenant, register,
-                                                                               enable_plugin):
+def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
+        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     """The same matrix within one tenant: every plugin route with a path parameter — by community
     or by an object's id — answers 404 for every method once the plugin is off in the community
     of A's objects (still on for the tenant and for another community), and answers again when
     it is back on. Care routes are asked by A's care supervisor, who sees them while it is on."""
-    a = make_tenant("tenant-a")
-    ids = _a_ids(a, register, enable_plugin)
+    a = wuye_make_tenant("tenant-a")
+    ids = _a_ids(a, wuye_register, wuye_enable_plugin)
     other = a.admin.post("/api/v1/communities", json={"name": "二社区", "code": "c2"}).get_json()["id"]
-    callers = {"care_visits": login(app, a.slug, "a-care", "password-123")}
+    callers = {"care_visits": login(wuye_app, a.slug, "a-care", "password-123")}
     routes = []
-    for rule in _routes(app):
+    for rule in _routes(wuye_app):
         plugin = re.match(r"/api/v1/plugins/(\w+)/", rule.rule)
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
@@ -420,7 +420,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(a
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before
     for plugin in plugins:
-        enable_plugin(a, plugin, other)
+        wuye_enable_plugin(a, plugin, other)
         r = a.admin.put(f"/api/v1/communities/{ids['community']}/plugins/{plugin}", json={"enabled": False})
         assert r.status_code == 200, r.get_json()
     checked = 0

@@ -25,7 +25,7 @@ def _ep(name, target):
 
 
 @pytest.fixture
-def gated_app(backend, app, caplog):
+def gated_app(wuye_backend, wuye_app, caplog):
     """A second app on the same database, loading the gate's test plugins by entry point."""
     entry_points = [_ep(name, f"tests.gate_fixtures:{obj}") for name, obj in (
         ("things", "things"), ("legacy", "legacy"), ("undeclared", "undeclared"), ("notamodel", "not_a_model"),
@@ -33,7 +33,7 @@ def gated_app(backend, app, caplog):
         ("stringconv", "string_converter"))]
     with caplog.at_level(logging.WARNING, logger="wuye_core.host.manager"):
         with pytest.warns(DeprecationWarning, match="old-things"):
-            built = create_app(settings_for(backend), plugin_entry_points=entry_points)
+            built = create_app(settings_for(wuye_backend), plugin_entry_points=entry_points)
     built.extensions["test_start_up_log"] = caplog.text
     return built
 
@@ -51,11 +51,11 @@ def _switch(admin, plugin, community, on):
 
 
 @pytest.fixture
-def acme(gated_app, make_tenant, register):
+def acme(gated_app, wuye_make_tenant, wuye_register):
     """acme: `things` on for the tenant and communities 1 and 2, off in 3."""
-    t = make_tenant("acme")
+    t = wuye_make_tenant("acme")
     admin = login(gated_app, "acme", "admin", "admin-pass-123")
-    ids = register(t)
+    ids = wuye_register(t)
     c2, s2 = _community(admin, "二社区", "c2")
     c3, s3 = _community(admin, "三社区", "c3")
     for plugin in ("things", "legacy"):
@@ -101,10 +101,10 @@ def test_the_view_gets_the_object_the_gate_loaded_without_a_query(gated_app, acm
     assert len([s for s in selects if re.search(r"FROM sites\b", s)]) == 1, selects
 
 
-def test_another_tenants_thing_is_not_found(gated_app, acme, make_tenant, register):
+def test_another_tenants_thing_is_not_found(gated_app, acme, wuye_make_tenant, wuye_register):
     t, admin, ids = acme
-    other = make_tenant("other")
-    register(other)
+    other = wuye_make_tenant("other")
+    wuye_register(other)
     theirs = login(gated_app, "other", "admin", "admin-pass-123")
     theirs.put("/api/v1/plugins/things", json={"enabled": True})
     assert theirs.get(f"{THINGS}/things/{ids['s1']}").status_code == 404
@@ -172,14 +172,14 @@ def test_undeclared_ids_refuse_a_plugin_for_api_1_3_and_warn_for_older_ones(gate
     assert admin.get(f"/api/v1/plugins/legacy/old-things/{ids['s1']}").status_code == 404
 
 
-def test_every_plugin_route_parameter_is_declared(app):
+def test_every_plugin_route_parameter_is_declared(wuye_app):
     """Walks every plugin route of the suite's app (both plugins of this repository and the
     scaffold's): each path parameter is community_id or declared, and every *_id names a model,
     so no route reaches a view with an id the gate did not check."""
-    host = app.extensions["wuye_plugins"]
-    owners = app.extensions["wuye_plugin_blueprints"]
+    host = wuye_app.extensions["wuye_plugins"]
+    owners = wuye_app.extensions["wuye_plugin_blueprints"]
     checked = 0
-    for rule in app.url_map.iter_rules():
+    for rule in wuye_app.url_map.iter_rules():
         plugin = owners.get(rule.endpoint.split(".")[0])
         if plugin is None:
             continue

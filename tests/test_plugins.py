@@ -256,7 +256,7 @@ def test_plugin_events_ticket_links_and_ticket_services(odd_app, wuye_make_tenan
     """API 1.2: a plugin's own event goes through the outbox to `wuye_plugin_event` once; a ticket
     shows the links plugins give it; plugins open and resolve tickets through the core's services."""
     from tests.plugin_fixtures import Linker
-    from wuye_core.plugins import services
+    from wuye_core.plugins import commit, open_ticket, resolve_ticket, services
     from wuye_core.tenancy import Tenant, tenant_context
 
     admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
@@ -279,13 +279,15 @@ def test_plugin_events_ticket_links_and_ticket_services(odd_app, wuye_make_tenan
     with odd_app.app_context():
         tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "acme"))
     with odd_app.app_context(), tenant_context(tenant_id):
-        opened = services.open_ticket(ids["community"], site_id=ids["site"], title="走访发现：楼道堆物",
-                                      category="安全", actor="linker")
+        opened = open_ticket(ids["community"], site_id=ids["site"], title="走访发现：楼道堆物",
+                             category="安全", actor="linker")
         assert services.ticket_summary(opened)["status"] == "submitted"
-        assert services.resolve_ticket(opened, "linker") is False  # not accepted yet: nothing changes
+        assert resolve_ticket(opened, "linker") is False  # not accepted yet: nothing changes
+        commit()  # outside a request or job nobody else commits
         admin.post(f"/api/v1/tickets/{opened}/transitions", json={"action": "accept"})
-        assert services.resolve_ticket(opened, "linker", "议题已办结") is True
+        assert resolve_ticket(opened, "linker", "议题已办结") is True
         assert services.ticket_summary(opened)["status"] == "resolved"
+        commit()
         assert services.ticket_summary(999_999) is None
         from tests.plugin_fixtures import Strict
 
@@ -298,8 +300,8 @@ def test_plugin_events_ticket_links_and_ticket_services(odd_app, wuye_make_tenan
         from wuye_core.errors import DomainError
 
         with pytest.raises(DomainError) as refused:
-            services.open_ticket(ids["community"], site_id=ids["site"], title="x", category="安全",
-                                 actor="linker", kind="gossip")
+            open_ticket(ids["community"], site_id=ids["site"], title="x", category="安全",
+                        actor="linker", kind="gossip")
         assert refused.value.status == 422 and "kind" in refused.value.errors["json"]
 
 

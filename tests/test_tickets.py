@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from wuye_core.events.edge import unit_of_work
 from wuye_core.extensions import db
 from wuye_core.tenancy import tenant_context
 from wuye_core.tickets import service
@@ -150,7 +151,7 @@ def test_sla_breaches_are_marked_once_and_reach_plugins(wuye_app, wuye_make_tena
     ids = wuye_register(t)
     ticket = _ticket(t.admin, ids)
     later = datetime.now(UTC) + timedelta(minutes=10)  # arrival (5 min) missed, resolution (30) not yet
-    with wuye_app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id), unit_of_work():  # the job's edge commits
         assert service.mark_sla_breaches(later) == 1
         assert service.mark_sla_breaches(later) == 0
         assert service.mark_sla_breaches(later + timedelta(hours=1)) == 1  # now resolution too
@@ -184,7 +185,7 @@ def test_unrated_resolved_tickets_close_after_the_configured_days(wuye_app, wuye
     url = f"/api/v1/tickets/{ticket['id']}"
     t.admin.post(url + "/transitions", json={"action": "accept"})
     t.admin.post(url + "/transitions", json={"action": "resolve"})
-    with wuye_app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id), unit_of_work():  # the job's edge commits
         assert service.auto_close(datetime.now(UTC) + timedelta(days=6)) == 0
         assert service.auto_close(datetime.now(UTC) + timedelta(days=8)) == 1
     closed = t.admin.get(url).get_json()
@@ -250,7 +251,7 @@ def test_the_assignee_is_notified_once(wuye_app, wuye_make_tenant, wuye_register
     assert plumber.put(f"/api/v1/notifications/{notes['items'][0]['id']}/read").status_code == 204
     assert plumber.get("/api/v1/notifications?unread=true").get_json()["total"] == 0
     # a missed deadline on their ticket reaches them too, once
-    with wuye_app.test_request_context(), tenant_context(t.id):
+    with wuye_app.test_request_context(), tenant_context(t.id), unit_of_work():  # the job's edge commits
         service.mark_sla_breaches(datetime.now(UTC) + timedelta(minutes=10))
     kinds = [n["kind"] for n in plumber.get("/api/v1/notifications").get_json()["items"]]
     assert kinds == ["assigned", "sla_breached"]

@@ -18,6 +18,7 @@ from .common.fields import IdConverter
 from .config import Settings
 from .db_pool import ping_idle_connections
 from .errors import WuyeApi, register_error_handlers
+from .events import edge
 from .extensions import babel, db, limiter, migrate
 from .households import totals
 from .i18n import select_locale
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     _load_plugins(app, plugin_entry_points)
 
     db.init_app(app)
+    edge.install(app)  # first after_request hook registered: its commit runs after all others
     with app.app_context():
         _configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

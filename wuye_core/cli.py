@@ -9,6 +9,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from .events.edge import unit_of_work
 from .extensions import db
 
 
@@ -116,7 +117,8 @@ def tenants_create(slug, name, kind):
 
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
         raise click.ClickException(f"租户已存在 / tenant exists: {slug}")
-    tenant = create_tenant(slug, name, kind)
+    with unit_of_work():
+        tenant = create_tenant(slug, name, kind)
     click.echo(f"已创建租户 / created tenant {tenant.slug} (id {tenant.id})")
 
 
@@ -134,6 +136,16 @@ def _rollout(file):
         raise click.ClickException(f"{len(exc.problems)} 处错误，未做任何修改 / {len(exc.problems)} problem(s); "
                                    "nothing was changed") from exc
     return Rollout(desired)
+
+
+def describe(exc) -> str:
+    """A DomainError for the command line: its message and each field's reason (English msgids,
+    as the API's `message_en` would say them)."""
+    from .rollout.document import flatten
+
+    parts = [exc.message] if exc.message else []
+    parts += [f"{path}: {reason}" for path, reason in flatten(exc.errors or {})]
+    return "; ".join(parts) or str(exc)
 
 
 def _print_plan(changes, prune=False, verbose=False):
@@ -170,12 +182,16 @@ def tenants_plan(file, verbose):
 @with_appcontext
 def tenants_apply(files, prune):
     """应用租户配置文件（每个文件一个事务，全部成功或全部不改）/ Apply tenant files (one transaction each)."""
+    from .errors import DomainError
+
     for file in files:
         rollout = _rollout(file)
         try:
-            changes = rollout.apply(prune=prune)
+            with unit_of_work():
+                changes = rollout.apply(prune=prune)
         except Exception as exc:
-            raise click.ClickException(f"{file}: 应用失败，数据库未改动 / apply failed, nothing was changed: {exc}") from exc
+            reason = describe(exc) if isinstance(exc, DomainError) else exc
+            raise click.ClickException(f"{file}: 应用失败，数据库未改动 / apply failed, nothing was changed: {reason}") from exc
         click.echo(f"{file}:")
         _print_plan(changes, prune=prune)
 
@@ -538,7 +554,8 @@ def demo(as_json):
     """载入演示数据（可重复执行）/ Load demo data (idempotent)."""
     from .demo import load_demo
 
-    logins = load_demo()
+    with unit_of_work():  # load_demo commits each tenant's part; this, whatever is left
+        logins = load_demo()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False))
         return

@@ -331,6 +331,7 @@ def wuye_make_tenant(wuye_app):
         with wuye_app.app_context():
             tenant = create_tenant(slug, name or slug, kind, admin_username="admin", admin_password="admin-pass-123")
             tenant_id = tenant.id
+            db.session.commit()  # services leave the commit to their caller
             db.session.remove()
         from .tenancy.context import reset_tenant
 

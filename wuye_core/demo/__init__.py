@@ -144,13 +144,15 @@ def _plugin_demo(slug: str) -> None:
 def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
     from flask import current_app
 
+    from ..events.edge import unit_of_work
     from ..rollout.document import load
     from ..rollout.plan import Rollout
 
     slugs = []
     for name in TENANT_FILES:
         desired = load(tenants_dir / name, current_app.extensions["wuye_plugins"])
-        Rollout(desired, actor="wuye demo").apply()
+        with unit_of_work():  # one transaction per tenant file
+            Rollout(desired, actor="wuye demo").apply()
         slugs.append(desired.slug)
     tenants = [_populate(slug) for slug in slugs]
     for slug in slugs:

@@ -1,13 +1,13 @@
 """Core events: written to the outbox with the change, delivered to plugins after it commits.
 
     record("household_created", community_id, household.id, unit_id=…)
-    commit()   # instead of db.session.commit() where events were recorded
+    commit()   # at the edge (events/edge.py), instead of db.session.commit()
 
 The hottest write path (ticket creation) writes its outbox row in the same statement as the
 change instead (tenancy/direct.py):
 
     ids = insert_rows((Ticket, {...}), outbox_row("ticket_created", community_id, NewId(0), …))
-    recorded(ids[-1]); commit()
+    recorded(ids[-1])   # relayed by the edge's commit()
 
 Events carry identifiers and plain values, never ORM objects. After the commit the relay
 hands the new outbox rows to the job queue (rq), or — in the embedded default without Redis —
@@ -68,3 +68,11 @@ def commit() -> None:
     db.session.info.pop(_PENDING, None)
     if ids:
         relay(ids)
+
+
+def rollback() -> None:
+    """Roll the session back and forget the events recorded in it: they did not happen (a later
+    commit() of the same session must not relay them)."""
+    db.session.info.pop(_PENDING, None)
+    db.session.info.pop(_PENDING_IDS, None)
+    db.session.rollback()

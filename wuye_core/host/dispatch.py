@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, g, has_request_context
-from flask_smorest import abort
 
+from ..errors import DomainError
 from ..extensions import db
 from ..i18n import N_
 from ..tenancy import require_tenant_id
@@ -136,20 +136,44 @@ def call_uncontained(hook: str, community: int | None = None, per_plugin=None, *
     return [(impl.plugin_name, impl.function(**args)) for impl, args in _calls(hook, community, kwargs, per_plugin)]
 
 
+class Vetoed(DomainError):
+    """422: an enabled plugin's validation hook refused the change (`PluginVeto`); names the plugin,
+    its title and the field. The API, imports and plugins get this same error for the same veto."""
+
+    def __init__(self, plugin: str, title: str, field: str | None, message: str):
+        super().__init__(N_("Refused by a plugin."), {"plugin": plugin, "plugin_title": title,
+                                                      "json": {field or "_schema": [message]}})
+        self.plugin, self.plugin_title, self.field, self.reason = plugin, title, field, message
+
+
+def veto_checker(hook: str, community: int | None = None) -> Callable[..., None] | None:
+    """check_veto with the enabled implementations looked up once, for a caller that checks many
+    rows of one community (an import); `None` when no enabled plugin implements the hook."""
+    enabled = enabled_names(community)
+    impls = [impl for impl in host().impls(hook) if impl.plugin_name in enabled]
+    if not impls:
+        return None
+
+    def check(**kwargs) -> None:
+        for impl in impls:
+            try:
+                with savepoint():  # a validator that writes and then fails keeps nothing
+                    impl.function(**{name: kwargs[name] for name in impl.argnames})
+            except PluginVeto as veto:
+                plugin = host().get(impl.plugin_name)
+                title = plugin.info.title_zh if plugin else impl.plugin_name
+                raise Vetoed(impl.plugin_name, title, veto.field, veto.message) from veto
+            except Exception as exc:
+                _contain(impl, hook, exc)
+
+    return check
+
+
 def check_veto(hook: str, community: int | None = None, **kwargs) -> None:
-    """Call a validation hook; `PluginVeto` from any enabled plugin refuses with a 422 naming it."""
-    for impl, args in _calls(hook, community, kwargs, None):
-        try:
-            with savepoint():
-                impl.function(**args)
-        except PluginVeto as veto:
-            plugin = host().get(impl.plugin_name)
-            title = plugin.info.title_zh if plugin else impl.plugin_name
-            abort(422, message=N_("Refused by a plugin."), errors={
-                "plugin": impl.plugin_name, "plugin_title": title,
-                "json": {veto.field or "_schema": [veto.message]}})
-        except Exception as exc:
-            _contain(impl, hook, exc)
+    """Call a validation hook; `PluginVeto` from any enabled plugin raises `Vetoed` (a 422 naming it)."""
+    check = veto_checker(hook, community)
+    if check is not None:
+        check(**kwargs)
 
 
 def event_hook(event: Event) -> str:

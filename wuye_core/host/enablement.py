@@ -3,19 +3,22 @@
 A plugin is enabled for a community when the tenant enabled it AND the community did.
 Disabling keeps the rows and the plugin's data; enabling again brings everything back.
 Every change of a community's plugin settings is kept as a ConfigRevision.
+
+The API and `wuye tenants apply` (rollout/plan.py) both change enablement through
+set_tenant_plugin / set_community_plugin; refusals raise DomainError, the caller commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask_smorest import abort
 from marshmallow import ValidationError
 from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..common.types import UTCDateTime
 from ..config_history import ConfigRevision
+from ..errors import Conflict, DomainError, Invalid
 from ..extensions import db
 from ..i18n import N_
 from ..tenancy import TenantScoped, tenant_fk
@@ -80,20 +83,20 @@ def set_tenant_plugin(name: str, enabled: bool, actor: str) -> TenantPlugin:
     row.enabled = enabled
     row.updated_by = actor
     bump_version()
-    db.session.commit()
+    db.session.flush()
     return row
 
 
 def load_config(plugin, config: dict | None) -> dict:
-    """The plugin's config with defaults filled in; 422 naming each bad field."""
+    """The plugin's config with defaults filled in; Invalid (422) naming each bad field."""
     if plugin.config_schema is None:
         if config:
-            abort(422, errors={"json": {"config": [N_("This plugin takes no configuration.")]}})
+            raise Invalid("config", N_("This plugin takes no configuration."))
         return {}
     try:
         return plugin.config_schema().load(config or {})
     except ValidationError as exc:
-        abort(422, errors={"json": {"config": exc.messages}})
+        raise DomainError(errors={"json": {"config": exc.messages}}) from exc
 
 
 def _dumpable(config: dict) -> dict:
@@ -139,8 +142,8 @@ def community_configs(host, community_id: int) -> dict[str, dict]:
 def set_community_plugin(plugin, community_id: int, enabled: bool, config: dict | None, actor: str,
                          version: int | None = None) -> dict:
     if enabled and plugin.name not in tenant_enabled():
-        abort(409, message=N_("Enable this plugin for the tenant first."),
-              errors={"json": {"enabled": [N_("The plugin is not enabled for the tenant.")]}})
+        raise Conflict(N_("Enable this plugin for the tenant first."),
+                       {"json": {"enabled": [N_("The plugin is not enabled for the tenant.")]}})
     loaded = _dumpable(load_config(plugin, config))
     row = db.session.scalar(select(CommunityPlugin).where(
         CommunityPlugin.community_id == community_id, CommunityPlugin.plugin == plugin.name))
@@ -148,8 +151,8 @@ def set_community_plugin(plugin, community_id: int, enabled: bool, config: dict 
         row = CommunityPlugin(community_id=community_id, plugin=plugin.name, version=0)
         db.session.add(row)
     if version is not None and version != row.version:
-        abort(409, message=N_("The config was changed by someone else; reload and try again."),
-              errors={"json": {"version": [f"current version is {row.version}"]}})
+        raise Conflict(N_("The config was changed by someone else; reload and try again."),
+                       {"json": {"version": [f"current version is {row.version}"]}})
     row.enabled = enabled
     row.config = loaded
     row.version += 1
@@ -157,5 +160,5 @@ def set_community_plugin(plugin, community_id: int, enabled: bool, config: dict 
     db.session.add(ConfigRevision(community_id=community_id, scope=plugin.name, version=row.version,
                                   enabled=enabled, config=loaded, changed_by=actor))
     bump_version()
-    db.session.commit()
+    db.session.flush()
     return community_plugin_state(plugin, community_id)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import copy
 
-from flask_smorest import abort
 from marshmallow import Schema, ValidationError
 
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
 from ..config_history import ConfigRevision
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..i18n import N_
 from .models import Community
@@ -48,10 +48,10 @@ def check_config(document: dict) -> tuple[dict, dict]:
 
 
 def validate_config(document: dict) -> dict:
-    """Like check_config, but a 422 naming each bad field."""
+    """Like check_config, but a DomainError (422) naming each bad field."""
     result, errors = check_config(document)
     if errors:
-        abort(422, errors={"json": {"config": errors}})
+        raise DomainError(errors={"json": {"config": errors}})
     return result
 
 
@@ -92,8 +92,8 @@ def shared_effective_config(community: Community) -> dict:
 
 def update_config(community: Community, version: int, document: dict, changed_by: str) -> Community:
     if version != community.config_version:
-        abort(409, message=N_("The config was changed by someone else; reload and try again."),
-              errors={"json": {"version": [f"current version is {community.config_version}"]}})
+        raise Conflict(N_("The config was changed by someone else; reload and try again."),
+                       {"json": {"version": [f"current version is {community.config_version}"]}})
     community.config = validate_config(document)
     community.config_version += 1
     db.session.add(
@@ -102,7 +102,7 @@ def update_config(community: Community, version: int, document: dict, changed_by
             config=community.config, changed_by=changed_by,
         )
     )
-    db.session.commit()
+    db.session.flush()
     return community
 
 

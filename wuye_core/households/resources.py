@@ -7,6 +7,8 @@ because they live here once.
 Permissions: a row belongs to a community (its `community_id`; a community is its own). Reading needs that community
 to be readable by the caller, writing needs it writable. Rows the caller may not read answer
 404 exactly like rows of another tenant, so nobody learns that they exist.
+
+create_item / update_item / delete_item raise DomainError and do not commit: the request does.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, missing
 from sqlalchemy import ColumnElement, select
 
@@ -24,7 +26,7 @@ from .. import events
 from ..api.access import require_staff, require_tenant_admin
 from ..api.pagination import page_schema, paginate
 from ..common.schemas import partial
-from ..errors import ErrorSchema, invalid
+from ..errors import ErrorSchema, Forbidden, NotFound, invalid
 from ..extensions import db
 from ..host.dispatch import check_veto
 from ..i18n import N_
@@ -76,14 +78,14 @@ def _get_readable(resource: Resource, item_id: int):
     identity = require_staff()
     obj = db.session.get(resource.model, item_id)  # tenant-scoped by the framework
     if obj is None or not identity.can_read(obj.community_id):
-        abort(404)
+        raise NotFound()
     return obj
 
 
 def _check_write(resource: Resource, community_id: int) -> None:
     identity = require_tenant_admin() if resource.admin_writes else require_staff()
     if not identity.can_write(community_id):
-        abort(403)
+        raise Forbidden()
 
 
 def list_statement(resource: Resource, args: dict):
@@ -122,7 +124,6 @@ def create_item(resource: Resource, data: dict):
     if resource.events:
         events.record(f"{resource.singular}_created", obj.community_id, obj.id, actor=require_staff().username,
                       **resource.event_data(obj))
-    events.commit()
     return obj
 
 
@@ -144,7 +145,7 @@ def update_item(resource: Resource, obj, data: dict, *, replace: bool):
             events.record(f"{resource.singular}_changed", obj.community_id, obj.id, actor=actor, changed=changed)
         for name, extra in resource.more_events(before, obj):
             events.record(name, obj.community_id, obj.id, actor=actor, **extra)
-    events.commit()
+    db.session.flush()
     return obj
 
 
@@ -154,7 +155,7 @@ def delete_item(resource: Resource, obj) -> None:
         events.record(resource.delete_event, obj.community_id, obj.id, actor=require_staff().username,
                       **resource.event_data(obj))
     db.session.delete(obj)
-    events.commit()
+    db.session.flush()  # a row still referenced is refused here (409), not at the commit
 
 
 def register_crud(blp: Blueprint, resource: Resource) -> None:

@@ -62,7 +62,9 @@ def import_households(tenant_slug, code, file):
 
         for error in job.errors:
             column = f"[{error['column']}] " if error.get("column") else ""
-            click.echo(f"第 {error['row']} 行 / row {error['row']}: {column}{both(error['msgid'], error.get('params'))}")
+            plugin = f" （插件 / plugin: {error['plugin_title']}）" if error.get("plugin") else ""
+            click.echo(f"第 {error['row']} 行 / row {error['row']}: {column}{both(error['msgid'], error.get('params'))}"
+                       f"{plugin}")
         if job.error_count > len(job.errors):
             click.echo(f"……另有 {job.error_count - len(job.errors)} 条错误未列出 / "
                        f"{job.error_count - len(job.errors)} more errors not listed")

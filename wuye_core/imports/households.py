@@ -51,7 +51,6 @@ from .. import events
 from ..common.encryption import decrypt
 from ..extensions import db
 from ..host import dispatch
-from ..host.types import PluginVeto
 from ..households import schemas as hs
 from ..households.models import Building, Household, HouseholdKind, Resident, ResidentTag, Site, Unit
 from ..i18n import N_
@@ -83,11 +82,15 @@ class RowError:
     column: str | None
     msgid: str
     params: dict | None = None
+    plugin: str | None = None  # the plugin that vetoed the row, and its title
+    plugin_title: str | None = None
 
     def as_dict(self) -> dict:
         out = {"row": self.row, "column": self.column, "msgid": self.msgid}
         if self.params:
             out["params"] = self.params
+        if self.plugin:
+            out["plugin"], out["plugin_title"] = self.plugin, self.plugin_title
         return out
 
 
@@ -539,9 +542,7 @@ class HouseholdImport:
     def _prepare(self) -> None:
         self.listening = {name: self._listened(name) for name in (
             "household_created", "household_changed", "resident_created", "resident_changed")}
-        host = dispatch.host()
-        enabled = dispatch.enabled_names(self.community_id)
-        self.vetoes = [impl for impl in host.impls("wuye_validate_resident") if impl.plugin_name in enabled]
+        self.veto = dispatch.veto_checker("wuye_validate_resident", self.community_id)  # None: no plugin listens
 
     def _listened(self, event_name: str) -> bool:
         enabled = dispatch.enabled_names(self.community_id)
@@ -759,7 +760,7 @@ class HouseholdImport:
                     plan.resident_changes["id_card"] = r.id_card
             plan.new_tags = tuple(t for t in r.tags if t not in have_tags)
             plan.all_tags = tuple(sorted(have_tags | set(r.tags)))
-            if self.vetoes and (plan.resident_id is None or plan.resident_changes or plan.new_tags):
+            if self.veto and (plan.resident_id is None or plan.resident_changes or plan.new_tags):
                 error = self._veto(plan)
                 if error is not None:
                     self.outcome.failed += 1
@@ -768,19 +769,16 @@ class HouseholdImport:
         return plan
 
     def _veto(self, plan: Plan) -> RowError | None:
+        """The API's veto (host/dispatch.py, the same function and error) for the row's head of
+        household; a refusal names the plugin, like the API's answer."""
         r = plan.record
         data = {"name": r.name, "phone": r.phone, "id_card": r.id_card, "tags": list(plan.all_tags)}
         data = {k: v for k, v in data.items() if v is not None}
-        kwargs = {"tenant_id": self.tenant_id, "community_id": self.community_id, "data": data,
-                  "resident_id": plan.resident_id}
-        for impl in self.vetoes:
-            try:
-                impl.function(**{name: kwargs[name] for name in impl.argnames})
-            except PluginVeto as veto:
-                key = {"name": "name", "phone": "phone", "id_card": "id_card", "tags": "tags"}.get(veto.field or "")
-                return RowError(r.row, self._header(key or "name"), veto.message)
-            except Exception:  # a broken plugin is contained, as everywhere
-                log.exception("plugin %s failed in wuye_validate_resident", impl.plugin_name)
+        try:
+            self.veto(tenant_id=self.tenant_id, community_id=self.community_id, data=data, resident_id=plan.resident_id)
+        except dispatch.Vetoed as veto:
+            key = veto.field if veto.field in ("name", "phone", "id_card", "tags") else "name"
+            return RowError(r.row, self._header(key), veto.reason, plugin=veto.plugin, plugin_title=veto.plugin_title)
         return None
 
     def _header(self, key: str) -> str:

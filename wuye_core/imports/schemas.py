@@ -42,6 +42,8 @@ class RowErrorOut(StrictSchema):
                               metadata={"description": "原因（中文优先）/ the reason, in the request's language"})
     message_en = fields.Function(lambda e: render_en(e["msgid"], e.get("params")),
                                  metadata={"description": "原因（英文）/ the reason in English"})
+    plugin = fields.String(metadata={"description": "拒绝此行的插件（如有）/ the plugin that refused the row, if one did"})
+    plugin_title = fields.String(metadata={"description": "该插件的名称 / that plugin's title"})
 
 
 class ImportOut(StrictSchema):

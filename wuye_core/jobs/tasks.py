@@ -1,4 +1,6 @@
 """Job functions. Each runs inside an app context and re-enters the tenant's context itself.
+A job is an edge: it commits what the services it called changed (events/edge.py), once per
+tenant, and a job that raises leaves nothing of that tenant's work written.
 
 In a worker the app is created once per process (`worker_app`); in the embedded default
 jobs run inline, inside the app that enqueued them.
@@ -11,6 +13,7 @@ import logging
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from ..events.edge import unit_of_work
 from ..extensions import db
 from ..tenancy import Tenant, tenant_context
 
@@ -84,7 +87,7 @@ def _in_every_tenant(path: str) -> int:
         fn = resolve(path)
         total = 0
         for tenant_id in _tenants():
-            with tenant_context(tenant_id):
+            with tenant_context(tenant_id), unit_of_work():
                 total += fn()
         return total
 
@@ -126,7 +129,7 @@ def run_plugin_job(tenant_id: int, plugin: str, job: str, **kwargs):
 
         host = current_app.extensions["wuye_plugins"]
         loaded = host.get(plugin)
-        with tenant_context(tenant_id):
+        with tenant_context(tenant_id), unit_of_work():
             if loaded is None or job not in loaded.jobs or plugin not in enablement.tenant_enabled():
                 log.info("skipping %s.%s for tenant %s: plugin not installed or not enabled", plugin, job, tenant_id)
                 return None

@@ -3,8 +3,10 @@
     from wuye_core.plugins.services import emit, commit, plugin_config, open_ticket, resolve_ticket, ticket_summary
 
 Everything here runs inside the caller's tenant context (a request, or a job the core started
-for a tenant). Functions that change data leave the commit to `commit()`, so a plugin's own
-rows and the core's change land in one transaction, with their events.
+for a tenant). Functions that change data do not commit: the request or job that called them
+does (events/edge.py), so a plugin's own rows and the core's change land in one transaction,
+with their events. `commit()` commits explicitly. (The 1.x `services.open_ticket` and
+`services.resolve_ticket` still commit, with a DeprecationWarning: see plugins/tickets.py.)
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def emit(plugin: str, name: str, community_id: int | None, object_id: int | None
 
 
 def commit() -> None:
-    """Commit the session and relay the events recorded in it (use instead of db.session.commit())."""
+    """Commit the session and relay the events recorded in it (use instead of db.session.commit()).
+    Requests and jobs commit at their end anyway; commit yourself only what must be kept even if
+    the rest of the request fails (an audit row), or before `enqueue_job`."""
     from .. import events
 
     events.commit()
@@ -94,22 +98,25 @@ def open_ticket(community_id: int, *, site_id: int, title: str, category: str, a
                 priority: str = "normal", channel: str = "liaison_visit", description: str | None = None,
                 location: str | None = None, household_id: int | None = None,
                 reporter_resident_id: int | None = None) -> int:
-    """Submit a ticket as the core's API would (place checks, category, SLA, events); commits.
-    Returns the ticket id. Bad values raise `DomainError` (a 422 naming the field)."""
-    from marshmallow import ValidationError
+    """1.x: like `wuye_core.plugins.open_ticket`, then commits the session — the plugin's own
+    unfinished work with it. Deprecated (DeprecationWarning): import `open_ticket` from
+    `wuye_core.plugins`, which commits nothing (the request or job commits; or call `commit()`)."""
+    _deprecated("open_ticket")
+    from .tickets import open_ticket as open_
 
-    from ..errors import DomainError
-    from ..tickets import service
-    from ..tickets.schemas import TicketCreate
+    ticket_id = open_(community_id, site_id=site_id, title=title, category=category, actor=actor, kind=kind,
+                      priority=priority, channel=channel, description=description, location=location,
+                      household_id=household_id, reporter_resident_id=reporter_resident_id)
+    commit()
+    return ticket_id
 
-    payload = {"community_id": community_id, "site_id": site_id, "title": title, "category": category,
-               "kind": kind, "priority": priority, "channel": channel, "description": description,
-               "location": location, "household_id": household_id, "reporter_resident_id": reporter_resident_id}
-    try:
-        data = TicketCreate().load(payload)
-    except ValidationError as exc:
-        raise DomainError(errors={"json": exc.messages}) from exc  # the core's 422, in the caller's language
-    return service.create_ticket(data, actor).id
+
+def _deprecated(name: str) -> None:
+    import warnings
+
+    warnings.warn(f"wuye_core.plugins.services.{name} commits the session and is deprecated: use "
+                  f"wuye_core.plugins.{name}, which does not (the request or job commits; commit() if you must)",
+                  DeprecationWarning, stacklevel=3)
 
 
 def ticket_summaries(ticket_ids) -> dict[int, dict]:
@@ -136,19 +143,14 @@ def ticket_summary(ticket_id: int) -> dict | None:
 
 
 def resolve_ticket(ticket_id: int, actor: str, note: str | None = None) -> bool:
-    """Resolve a ticket (recorded in its history with `actor` and `note`); commits.
-    Returns False, changing nothing, when the ticket's state does not allow it (e.g. still only
-    submitted, or already closed)."""
-    from ..extensions import db
-    from ..tickets import service
-    from ..tickets.models import Ticket
-    from ..tickets.states import target
+    """1.x: like `wuye_core.plugins.resolve_ticket`, then commits the session. Deprecated
+    (DeprecationWarning): import `resolve_ticket` from `wuye_core.plugins`, which commits nothing."""
+    _deprecated("resolve_ticket")
+    from .tickets import resolve_ticket as resolve
 
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or target("resolve", ticket.status) is None:
-        return False
-    service.transition(ticket, "resolve", actor, note)
-    return True
+    resolved = resolve(ticket_id, actor, note)
+    commit()
+    return resolved
 
 
 def enqueue_job(plugin: str, job: str, job_id: str | None = None, **kwargs: Any) -> bool:

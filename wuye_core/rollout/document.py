@@ -126,16 +126,15 @@ def read(path: str | Path) -> dict:
 
 
 def _load_plugin_config(plugin, config: dict, path: str, problems: list) -> dict:
-    if plugin.config_schema is None:
-        if config:
-            problems.append((f"{path}.config", "this plugin takes no configuration"))
-        return {}
-    try:
-        import json
+    """The plugin's config as enabling it through the API would load it (the same function), or
+    its problems listed under `path`, so a file reports all of them before anything is written."""
+    from ..errors import DomainError
+    from ..host.enablement import _dumpable, load_config
 
-        return json.loads(json.dumps(plugin.config_schema().load(config or {}), default=str))
-    except ValidationError as exc:
-        problems += flatten(exc.messages, f"{path}.config")
+    try:
+        return _dumpable(load_config(plugin, config))
+    except DomainError as exc:
+        problems += flatten(exc.errors["json"]["config"], f"{path}.config")
         return {}
 
 

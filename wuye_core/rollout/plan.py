@@ -1,4 +1,9 @@
-"""What applying a tenant file would change, and applying it in one transaction."""
+"""What applying a tenant file would change, and applying it in one transaction.
+
+Plugins are enabled and configured through the same services as the API (host/enablement.py:
+config validated by the plugin's schema, a revision per change, plugins_version bumped); a
+refusal raises DomainError. The caller (`wuye tenants apply`, `wuye demo`) commits.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from sqlalchemy import select
 
 from ..config_history import ConfigRevision
 from ..extensions import db
+from ..host import enablement
+from ..host.dispatch import host
 from ..host.enablement import CommunityPlugin, TenantPlugin
 from ..households.models import Community, Site, SiteKind
 from ..tenancy import Tenant, TenantKind
@@ -141,20 +148,14 @@ class Rollout:
     # -- applying ---------------------------------------------------------------------------------
 
     def apply(self, prune: bool = False) -> list[Change]:
-        """Plan, then perform every change in the current transaction and commit once.
-        Any error rolls everything back: the database is left as it was."""
+        """Plan, then perform every change in the current transaction, flushed; the caller
+        commits it (events/edge.py unit_of_work) or, on any error, rolls it all back."""
         try:
             changes = self.plan()
             if any(ch.action in (CREATE, CHANGE) for ch in changes) or (prune and any(
                     ch.action == REMOVE for ch in changes)):
                 self._write(prune)
-                db.session.commit()
-            else:
-                db.session.rollback()
             return changes
-        except Exception:
-            db.session.rollback()
-            raise
         finally:
             reset_tenant()
 
@@ -169,14 +170,13 @@ class Rollout:
         tenant.name, tenant.kind = d.name, TenantKind(d.kind)
         plugin_rows = {r.plugin: r for r in db.session.scalars(select(TenantPlugin))}
         for name, on in d.tenant_plugins.items():
-            row = plugin_rows.get(name) or TenantPlugin(plugin=name)
-            if row.enabled != on or row.id is None:
-                row.enabled, row.updated_by = on, self.actor
-                db.session.add(row)
+            row = plugin_rows.get(name)
+            if row is None or row.enabled != on:
+                enablement.set_tenant_plugin(name, on, self.actor)
         if prune:
             for name, row in plugin_rows.items():
-                if name not in d.tenant_plugins:
-                    row.enabled, row.updated_by = False, self.actor
+                if name not in d.tenant_plugins and row.enabled:
+                    enablement.set_tenant_plugin(name, False, self.actor)
         existing = {c.code: c for c in db.session.scalars(select(Community))}
         for c in d.communities:
             community = existing.get(c.code)
@@ -195,7 +195,6 @@ class Rollout:
         if prune:
             for code in set(existing) - {c.code for c in d.communities}:
                 db.session.delete(existing[code])  # refused by the database while it still has data
-        tenant.plugins_version = (tenant.plugins_version or 0) + 1  # caches of enabled plugins renew
         db.session.flush()
 
     def _write_sites(self, c, community: Community, prune: bool) -> None:
@@ -212,14 +211,12 @@ class Rollout:
         rows = {r.plugin: r for r in db.session.scalars(
             select(CommunityPlugin).where(CommunityPlugin.community_id == community.id))}
         for name, setting in c.plugins.items():
-            row = rows.get(name) or CommunityPlugin(community_id=community.id, plugin=name, version=0)
-            if row.id is None or row.enabled != setting["enabled"] or (row.config or {}) != setting["config"]:
-                row.enabled, row.config, row.updated_by = setting["enabled"], setting["config"], self.actor
-                row.version = (row.version or 0) + 1
-                db.session.add(row)
-                db.session.add(ConfigRevision(community_id=community.id, scope=name, version=row.version,
-                                              enabled=row.enabled, config=row.config, changed_by=self.actor))
+            row = rows.get(name)
+            if row is None or row.enabled != setting["enabled"] or (row.config or {}) != setting["config"]:
+                enablement.set_community_plugin(host().get(name), community.id, setting["enabled"],
+                                                setting["config"], self.actor)
         if prune:
             for name, row in rows.items():
-                if name not in c.plugins and row.enabled:
-                    row.enabled, row.updated_by = False, self.actor
+                plugin = host().get(name)
+                if name not in c.plugins and row.enabled and plugin is not None:  # an uninstalled one is off anyway
+                    enablement.set_community_plugin(plugin, community.id, False, row.config, self.actor)

@@ -77,6 +77,5 @@ def login(tenant_slug: str | None, username: str, password: str) -> dict | None:
     if not verify_password(user.password_hash if user else None, password) or not user.active:
         return None
     if needs_rehash(user.password_hash):  # cost parameters were raised since the hash was made
-        user.password_hash = hash_password(password)
-        db.session.commit()
+        user.password_hash = hash_password(password)  # committed with the request
     return _token_response("staff", user.id, tenant.id)

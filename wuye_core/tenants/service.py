@@ -9,7 +9,8 @@ from ..tenancy.models import Tenant, TenantKind
 
 def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_username: str | None = None,
                   admin_password: str | None = None) -> Tenant:
-    """Create a tenant and, if given, its first tenant_admin, in one transaction."""
+    """Create a tenant and, if given, its first tenant_admin, in the caller's transaction (the
+    request, or the command, commits)."""
     tenant = Tenant(slug=slug, name=name, kind=TenantKind(kind), active=True)
     db.session.add(tenant)
     db.session.flush()
@@ -19,5 +20,5 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_usernam
 
         enter_tenant(tenant.id)
         create_user(admin_username, admin_password, [{"role": TENANT_ADMIN}])
-    db.session.commit()
+    db.session.flush()
     return tenant

@@ -1,4 +1,7 @@
-"""What can happen to a ticket. The HTTP layer and the periodic jobs both come through here."""
+"""What can happen to a ticket. The HTTP layer, the periodic jobs and plugins all come through here.
+
+A refusal raises a DomainError (errors.py); nothing here commits: the request, job or command
+that called commits (events.commit(), which relays the events recorded here)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from flask_smorest import abort
 from sqlalchemy import bindparam, select
 
 from .. import events
 from ..auth.models import StaffUser
-from ..errors import invalid
+from ..errors import Conflict, invalid
 from ..extensions import db
 from ..households.community_config import shared_effective_config
 from ..households.models import Building, Community, Household, Resident, Site, Unit
@@ -105,11 +107,12 @@ def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: s
 
 
 def create_ticket(data: dict, actor: str, authorize: Callable[[CommunityRow], None] | None = None) -> Ticket:
-    """Validate and write a new ticket. `authorize(community)` may refuse (abort) before anything
+    """Validate and write a new ticket. `authorize(community)` may refuse (raise) before anything
     about the place is revealed; the HTTP layer checks the caller's permissions there.
 
     The ticket, its first history row and its `ticket_created` event are one INSERT statement
-    on PostgreSQL (tenancy/direct.py); the returned ticket is not in the session."""
+    on PostgreSQL (tenancy/direct.py); the returned ticket is not in the session. Like every
+    service here it does not commit: the caller's edge does (events.commit() relays the event)."""
     community, place = _community_and_place(data)
     if community is None:
         invalid("community_id", N_("Does not exist."))
@@ -130,7 +133,6 @@ def create_ticket(data: dict, actor: str, authorize: Callable[[CommunityRow], No
         events.outbox_row("ticket_created", ticket.community_id, NewId(0), actor=actor, kind=ticket.kind.value,
                           category=ticket.category, priority=ticket.priority.value, channel=ticket.channel.value))
     events.recorded(outbox_id)
-    events.commit()
     return ticket
 
 
@@ -153,7 +155,7 @@ def update_ticket(ticket: Ticket, data: dict, actor: str) -> Ticket:
     if priority_changed:  # deadlines follow the priority, counted from submission
         _apply_sla(ticket, community)
         ticket.arrive_breached_at = ticket.resolve_breached_at = None
-    events.commit()
+    db.session.flush()
     return ticket
 
 
@@ -171,9 +173,9 @@ def transition(ticket: Ticket, action: str, actor: str, note: str | None = None,
     before = ticket.status
     after = target(action, before)
     if after is None:
-        abort(409, message=N_("This action is not possible in the ticket's current state."),
-              errors={"json": {"action": [N_("Not allowed now.")]}, "status": before.value,
-                      "allowed_actions": allowed_actions(before)})
+        raise Conflict(N_("This action is not possible in the ticket's current state."),
+                       {"json": {"action": [N_("Not allowed now.")]}, "status": before.value,
+                        "allowed_actions": allowed_actions(before)})
     at = now()
     if action == "dispatch":
         if assignee_id is None and not team:
@@ -204,15 +206,15 @@ def transition(ticket: Ticket, action: str, actor: str, note: str | None = None,
     if action == "dispatch":
         events.record("ticket_assigned", ticket.community_id, ticket.id, actor=actor,
                       assignee_id=ticket.assignee_id, team=ticket.team)
-    events.commit()
+    db.session.flush()
     return ticket
 
 
 def rate(ticket: Ticket, rating: int, comment: str | None, actor: str) -> Ticket:
     if ticket.status not in (Status.resolved, Status.closed):
-        abort(409, message=N_("Only a resolved ticket can be rated."),
-              errors={"json": {"rating": [N_("Not allowed now.")]}, "status": ticket.status.value,
-                      "allowed_actions": allowed_actions(ticket.status)})
+        raise Conflict(N_("Only a resolved ticket can be rated."),
+                       {"json": {"rating": [N_("Not allowed now.")]}, "status": ticket.status.value,
+                        "allowed_actions": allowed_actions(ticket.status)})
     ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, now()
     events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating)
     if ticket.status is Status.resolved:  # the return visit (回访) closes the ticket
@@ -220,11 +222,11 @@ def rate(ticket: Ticket, rating: int, comment: str | None, actor: str) -> Ticket
         _log(ticket, "close", before, actor, N_("Closed after the return visit (rated)."))
         events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=actor, action="close",
                       from_status=before.value, to_status=Status.closed.value)
-    events.commit()
+    db.session.flush()
     return ticket
 
 
-# --- periodic work (one tenant at a time; the caller enters the tenant context) -----------------
+# --- periodic work (one tenant at a time; the caller enters the tenant context and commits) -----
 
 
 def mark_sla_breaches(at: datetime | None = None) -> int:
@@ -242,7 +244,6 @@ def mark_sla_breaches(at: datetime | None = None) -> int:
             events.record("ticket_sla_breached", ticket.community_id, ticket.id, actor=SYSTEM, deadline=deadline,
                           due_at=due.isoformat(), priority=ticket.priority.value)
             marked += 1
-    events.commit()
     return marked
 
 
@@ -261,7 +262,6 @@ def auto_close(at: datetime | None = None) -> int:
             events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=SYSTEM, action="close",
                           from_status=Status.resolved.value, to_status=Status.closed.value)
             closed += 1
-    events.commit()
     return closed
 
 

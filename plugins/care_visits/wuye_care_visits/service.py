@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask_smorest import abort
 from sqlalchemy import delete, select, update
 
-from wuye_core.plugins import DomainError, Resident, db, services
+from wuye_core.plugins import DomainError, Resident, db, open_ticket, services
 
 from . import clock, vocab
 from .access import NAME
@@ -167,8 +167,9 @@ def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) ->
     if resident is None:
         return
     hazard = visit.risk_safety == "high"
+    savepoint = db.session.begin_nested()  # a refused ticket is rolled back alone: the visit stays
     try:
-        ticket_id = services.open_ticket(
+        ticket_id = open_ticket(
             person.community_id,
             site_id=resident.site_id,
             household_id=resident.household_id,
@@ -181,10 +182,10 @@ def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) ->
             channel="liaison_visit",
             actor=actor,
         )
+        savepoint.commit()
         visit.ticket_id = ticket_id
     except DomainError as exc:  # e.g. the configured category is not the community's: keep the visit
-        db.session.rollback()
-        visit = db.session.get(CareVisit, visit.id)
+        savepoint.rollback()
         visit.ticket_error = json.dumps(exc.errors or str(exc), ensure_ascii=False)[:300]
     db.session.commit()
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from wuye_core.plugins import Site, db, services
+from wuye_core.plugins import Site, db, open_ticket, services
 
 from .config import CADENCES
 from .models import (
@@ -79,7 +79,7 @@ def build(community_id: int, config: dict, today: date) -> None:
     _visits(rng, community_id, sites, today, upcoming.id)
     db.session.commit()
     if sites:  # a ticket staff escalated to the coming meeting: its detail links to the agenda item
-        ticket_id = services.open_ticket(
+        ticket_id = open_ticket(
             community_id,
             site_id=sites[0].id,
             title="地下室反复积水",

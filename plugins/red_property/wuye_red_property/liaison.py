@@ -8,7 +8,17 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, invalid, require_staff, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Id,
+    Site,
+    StrictSchema,
+    db,
+    invalid,
+    open_ticket,
+    require_staff,
+    services,
+)
 
 from .agenda import AgendaItemOut, add_item
 from .common import NAME, label, readable, today, txt
@@ -222,7 +232,7 @@ class ProblemToTicket(MethodView):
         if site_id is None:
             invalid("site_id", "Missing data for required field.")
         check_site(problem.community_id, site_id)
-        ticket_id = services.open_ticket(
+        ticket_id = open_ticket(
             problem.community_id,
             site_id=site_id,
             title=data.get("title") or problem.description[:200],

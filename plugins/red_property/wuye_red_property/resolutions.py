@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
+from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, resolve_ticket, services
 
 from .agenda import close_item
 from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
@@ -126,7 +126,7 @@ def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
         return []
     # Stored as a message: the ticket's history shows it in each reader's language.
     note = N_("Joint meeting resolution #%(id)s is done: %(text)s", id=resolution.id, text=resolution.text)
-    resolved = services.resolve_ticket(ticket_id, actor, note)
+    resolved = resolve_ticket(ticket_id, actor, note)  # committed with the request
     summary = services.ticket_summary(ticket_id)
     message = (
         _("Resolved.")
