@@ -13,11 +13,10 @@ from sqlalchemy import func, select
 
 from wuye_core.app import create_app
 from wuye_core.errors import Conflict, DomainError, Invalid
-from wuye_core.events.edge import unit_of_work
+from wuye_core.events.edge import in_every_tenant, unit_of_work
 from wuye_core.events.outbox import OutboxEvent
 from wuye_core.extensions import db
 from wuye_core.households.models import Community
-from wuye_core.jobs import tasks
 from wuye_core.tenancy import Tenant, tenant_context
 from wuye_core.testing import login, settings_for
 from wuye_core.tickets import service
@@ -139,9 +138,9 @@ def test_a_job_commits_at_its_end_and_keeps_nothing_when_it_fails(wuye_app, wuye
     ticket = _ticket(t.admin, ids)
     with wuye_app.app_context():
         with pytest.raises(Conflict):
-            tasks._in_every_tenant("tests.test_edge.retitle_then_close")
+            in_every_tenant(retitle_then_close)
         assert _title_and_status(t.admin, ticket["id"]) == (ticket["title"], "submitted")
-        assert tasks._in_every_tenant("tests.test_edge.retitle") == 1
+        assert in_every_tenant(retitle) == 1
     assert _title_and_status(t.admin, ticket["id"]) == (RETITLED, "submitted")
 
 

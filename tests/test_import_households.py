@@ -402,8 +402,8 @@ def test_an_import_whose_worker_died_is_marked_failed_by_the_sweep(world, wuye_a
     from datetime import UTC, datetime, timedelta
 
     from wuye_core.extensions import db
+    from wuye_core.imports import tasks
     from wuye_core.imports.models import ImportJob, ImportStatus
-    from wuye_core.jobs import tasks
     from wuye_core.tenancy import tenant_context
 
     t, ids = world

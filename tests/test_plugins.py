@@ -375,7 +375,7 @@ def test_a_plugins_role_can_be_granted_and_its_commands_run(odd_app, wuye_make_t
 
 def test_plugin_schedules_run_per_tenant_only_where_enabled(odd_app, wuye_make_tenant, wuye_register):
     from tests.plugin_fixtures import Strict
-    from wuye_core.jobs import tasks
+    from wuye_core.events import plugin_jobs as tasks
     from wuye_core.jobs.schedule import periodic_work
 
     _odd_tenant(odd_app, wuye_make_tenant, wuye_register)  # "acme" enables strict

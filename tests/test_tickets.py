@@ -163,7 +163,7 @@ def test_sla_breaches_are_marked_once_and_reach_plugins(wuye_app, wuye_make_tena
 
 
 def test_the_periodic_sla_check_covers_every_tenant(wuye_app, wuye_make_tenant, wuye_register):
-    from wuye_core.jobs import tasks
+    from wuye_core.tickets import jobs as tasks
 
     handles = [wuye_make_tenant("acme"), wuye_make_tenant("beta")]
     for t in handles:

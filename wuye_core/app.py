@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     app.register_error_handler(TenantContextError, refuse_without_context)
     identity.init_app(app)
     totals.install(app)
+    _register_jobs(app)
 
     _register_blueprints(app, api)
 
@@ -110,6 +111,20 @@ def _limit_decorated_routes_only(app: Flask) -> None:
         return
     checks = app.before_request_funcs.get(None, [])
     checks[:] = [f for f in checks if getattr(f, "__self__", None) is not limiter]
+
+
+def _register_jobs(app: Flask) -> None:
+    """Each feature registers its jobs and periodic work by function (jobs/__init__.py)."""
+    from .events import plugin_jobs, relay
+    from .imports import tasks as import_tasks
+    from .jobs import JobRegistry
+    from .tickets import jobs as ticket_jobs
+
+    jobs = app.extensions["wuye_jobs"] = JobRegistry()
+    relay.register_jobs(jobs)
+    plugin_jobs.register_jobs(jobs, app.extensions["wuye_plugins"])
+    ticket_jobs.register_jobs(jobs)
+    import_tasks.register_jobs(jobs)
 
 
 def _load_plugins(app: Flask, entry_points) -> None:

@@ -418,9 +418,9 @@ def plugin_docs(check):
 def worker(with_scheduler, burst):
     """后台任务进程（rq）/ Run a background worker (rq) with the app's config."""
     from flask import current_app
-    from rq import Worker
 
     from .jobs import QUEUE, redis_connection
+    from .jobs import worker as rq_worker
     from .jobs.schedule import start_cron_thread
 
     connection = redis_connection()
@@ -428,9 +428,10 @@ def worker(with_scheduler, burst):
         raise click.ClickException("未设置 WUYE_REDIS_URL：任务在进程内运行，无需 worker / "
                                    "WUYE_REDIS_URL is not set: jobs run in-process, no worker needed")
     db.engine.dispose()  # work-horses are forked: never share pooled connections with them
+    app = current_app._get_current_object()
     if with_scheduler:
-        start_cron_thread(current_app._get_current_object(), connection)
-    Worker([QUEUE], connection=connection).work(with_scheduler=with_scheduler, burst=burst)
+        start_cron_thread(app, connection)
+    rq_worker.run(app, connection, [QUEUE], with_scheduler=with_scheduler, burst=burst)
 
 
 @main.group("jobs")

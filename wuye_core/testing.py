@@ -424,7 +424,7 @@ def wuye_run_job(wuye_app):
     (in the tenant's context, only while the plugin is enabled there); returns what it returns."""
 
     def _run(tenant: TenantHandle, plugin: str, job: str, **kwargs):
-        from .jobs.tasks import run_plugin_job
+        from .events.plugin_jobs import run_plugin_job
 
         with wuye_app.app_context():
             return run_plugin_job(tenant_id=tenant.id, plugin=plugin, job=job, **kwargs)

@@ -16,7 +16,7 @@ commit has nothing left to do. A streamed body runs after the commit: it must no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ..extensions import db
@@ -51,3 +51,18 @@ def unit_of_work() -> Iterator[None]:
         rollback()
         raise
     commit()
+
+
+def in_every_tenant(fn: Callable[[], int]) -> int:
+    """Periodic work: `fn()` once in each active tenant's context, each its own unit of work (a
+    tenant whose run raises keeps nothing of it, and stops the round); the sum of what it returns."""
+    from sqlalchemy import select
+
+    from ..tenancy import Tenant, tenant_context
+
+    total = 0
+    tenant_ids = db.session.scalars(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).all()
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id), unit_of_work():
+            total += fn()
+    return total

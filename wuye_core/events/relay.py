@@ -11,7 +11,7 @@ from sqlalchemy import exists, or_, select
 
 from ..extensions import db
 from ..host import dispatch
-from ..jobs import enqueue, redis_connection
+from ..jobs import JobRegistry, Policy, enqueue, redis_connection
 from ..tenancy import Tenant, require_tenant_id, tenant_context
 from .deliveries import DeliveryState, PluginDelivery, describe, record_outcome, requeue
 from .outbox import OutboxEvent
@@ -35,7 +35,7 @@ def relay(rows: list[tuple[int, int]]) -> None:
     connection = redis_connection()
     if connection is None:
         for tenant_id, outbox_id in rows:
-            enqueue("wuye_core.jobs.tasks.deliver_outbox_event", tenant_id=tenant_id, outbox_id=outbox_id)
+            enqueue(deliver_outbox_event, tenant_id=tenant_id, outbox_id=outbox_id)
         return
     for tenant_id in dict.fromkeys(tenant_id for tenant_id, _ in rows):
         wake(connection, tenant_id)
@@ -51,7 +51,7 @@ def wake(connection, tenant_id: int) -> None:
     flag = _flag(tenant_id)
     try:
         if connection.set(flag, "1", nx=True, ex=WAKE_TTL) and not enqueue(
-                "wuye_core.jobs.tasks.deliver_pending_events", tenant_id=tenant_id):
+                deliver_pending_events, tenant_id=tenant_id):
             connection.delete(flag)  # no job took it: let the next commit try again
     except RedisError as exc:
         log.warning("could not wake the event delivery of tenant %s (%s); the sweep will", tenant_id, exc)
@@ -128,7 +128,7 @@ def deliver(outbox_id: int, only_new: bool = False) -> bool:
 
 def redeliver(tenant_id: int, outbox_id: int) -> None:
     """After a committed retry request: deliver the event now (in-process) or queue it."""
-    enqueue("wuye_core.jobs.tasks.deliver_outbox_event", tenant_id=tenant_id, outbox_id=outbox_id)
+    enqueue(deliver_outbox_event, tenant_id=tenant_id, outbox_id=outbox_id)
 
 
 def retry_parked(delivery_id: int) -> PluginDelivery:
@@ -164,3 +164,31 @@ def sweep(older_than: timedelta = timedelta(seconds=30)) -> int:
     for tenant_id, outbox_id in retries:  # the woken job takes only fresh events: these go one by one
         redeliver(tenant_id, outbox_id)
     return len(fresh) + len(retries)
+
+
+# --- the jobs (registered by register_jobs, which app.py calls) ----------------------------------
+
+DELIVERY = Policy(timeout=60, retries=(5, 30, 120, 600, 1800))
+
+
+def deliver_outbox_event(tenant_id: int, outbox_id: int) -> bool:
+    """One event, to the plugins that have not had it yet."""
+    with tenant_context(tenant_id):
+        return deliver(outbox_id)
+
+
+def deliver_pending_events(tenant_id: int) -> int:
+    """Every event of the tenant not yet attempted (the job a commit wakes)."""
+    with tenant_context(tenant_id):
+        return deliver_pending()
+
+
+def sweep_outbox() -> int:
+    """Periodic: hand on events that were committed but never reached the queue, and retries due."""
+    return sweep()
+
+
+def register_jobs(jobs: JobRegistry) -> None:
+    jobs.register(deliver_outbox_event, DELIVERY)
+    jobs.register(deliver_pending_events, Policy(timeout=300, retries=DELIVERY.retries))
+    jobs.every(30, sweep_outbox, policy=Policy(timeout=120, retries=()))

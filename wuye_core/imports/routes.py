@@ -31,11 +31,11 @@ from ..tickets.export import XLSX, xlsx_response
 from . import schemas as s
 from .columns import write_template
 from .models import ImportJob, ImportStatus
+from .tasks import run_household_import
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/communities",
                 description="台账导入 / Ledger imports (Excel)")
 
-JOB = "wuye_core.imports.tasks.run_household_import"
 # Clients name an .xlsx in many ways; what counts is what its bytes are.
 XLSX_ALIASES = {XLSX, "application/zip", "application/x-zip-compressed", "application/x-zip", "application/excel",
                 "application/vnd.ms-excel", "application/x-excel", "application/wps-office.xlsx"}
@@ -126,7 +126,7 @@ class HouseholdImports(MethodView):
             storage.delete(key)  # no row, no file
             raise
         job_id, tenant_id = job.id, job.tenant_id
-        if not enqueue(JOB, job_id=f"wuye-import-{tenant_id}-{job_id}", tenant_id=tenant_id, import_id=job_id):
+        if not enqueue(run_household_import, job_id=f"wuye-import-{tenant_id}-{job_id}", tenant_id=tenant_id, import_id=job_id):
             job = db.session.get(ImportJob, job_id)
             job.status, job.storage_key = ImportStatus.failed, None
             job.message = N_("The job queue is not available; please try again later.")

@@ -14,15 +14,20 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_app_context
+from flask import current_app
 
+from ..events.edge import in_every_tenant
 from ..extensions import db
 from ..i18n import N_
+from ..jobs import JobRegistry, Policy
 from ..tenancy import tenant_context
 from .households import HouseholdImport, ImportFailed, Outcome
 from .models import ImportJob, ImportStatus
 
 log = logging.getLogger(__name__)
+
+# 100,000 rows take about a minute; a retry after a crash re-imports (idempotent).
+IMPORT = Policy(timeout=1800, retries=(60,))
 
 INTERNAL_ERROR = N_("The import stopped because of an internal error. Rows imported before it stay imported; "
                     "importing the file again is safe.")
@@ -117,20 +122,8 @@ def _run_stored(import_id: int) -> None:
 
 def run_household_import(tenant_id: int, import_id: int) -> None:
     """The job: import the stored upload of ImportJob `import_id` of tenant `tenant_id`."""
-
-    def run():
-        with tenant_context(tenant_id):
-            _run_stored(import_id)
-
-    if has_app_context():
-        return run()
-    from ..jobs.tasks import worker_app
-
-    with worker_app().app_context():
-        try:
-            return run()
-        finally:
-            db.session.remove()
+    with tenant_context(tenant_id):
+        _run_stored(import_id)
 
 
 def fail_interrupted(now: datetime | None = None) -> int:
@@ -138,9 +131,7 @@ def fail_interrupted(now: datetime | None = None) -> int:
     (killed, node lost) without a chance to record it. In the current tenant's context."""
     from sqlalchemy import select
 
-    from ..jobs import POLICIES
-
-    timeout = POLICIES["wuye_core.imports.tasks.run_household_import"].timeout
+    timeout = IMPORT.timeout
     cutoff = (now or datetime.now(UTC)) - timedelta(seconds=timeout + 300)
     stale = db.session.scalars(select(ImportJob).where(ImportJob.status == ImportStatus.running,
                                                        ImportJob.started_at < cutoff)).all()
@@ -149,3 +140,14 @@ def fail_interrupted(now: datetime | None = None) -> int:
         log.warning("import %s of tenant %s was interrupted; marked failed", job.id, job.tenant_id)
     db.session.commit()
     return len(stale)
+
+
+def sweep_imports() -> int:
+    """Periodic: imports whose worker died while they ran are marked failed (they would say
+    "running" for ever otherwise)."""
+    return in_every_tenant(fail_interrupted)
+
+
+def register_jobs(jobs: JobRegistry) -> None:
+    jobs.register(run_household_import, IMPORT)
+    jobs.every(600, sweep_imports, policy=Policy(timeout=120, retries=()))

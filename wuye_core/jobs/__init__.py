@@ -1,17 +1,23 @@
 """Background jobs: rq on Redis in production, in-process in the embedded default.
 
-Jobs are named by dotted path and carry keyword arguments of plain values (ids, strings),
-never ORM objects; the tenant travels as `tenant_id` and in the job's meta. The job function
-re-enters the tenant's context itself (tasks.py).
+A job is a module-level function that takes keyword arguments of plain values (ids, strings),
+never ORM objects; the tenant travels as `tenant_id` and in the job's meta, and the function
+re-enters the tenant's context itself. Each feature registers its jobs with the app's registry,
+by function, from a `register_jobs(jobs)` that app.py calls — nothing registers on import:
 
-Policies: every job type has an explicit timeout and retry schedule (POLICIES). Failed jobs
-stay in rq's failed registry: `wuye jobs failed`, `wuye jobs retry`.
+    jobs.register(deliver_pending_events, Policy(timeout=300, retries=(5, 30, 120)))
+    jobs.every(60, check_sla)
+    enqueue(deliver_pending_events, tenant_id=7)   # refused if the function was never registered
+
+Every job type has an explicit timeout and retry schedule. Jobs run inside an app context:
+the one of the request that enqueued them (embedded default, tests), or the one `wuye worker`
+builds (jobs/worker.py). Failed jobs stay in rq's failed registry: `wuye jobs failed`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -27,18 +33,51 @@ class Policy:
     retries: tuple[int, ...]  # waits between attempts, seconds
 
 
-POLICIES = {
-    "wuye_core.jobs.tasks.deliver_outbox_event": Policy(timeout=60, retries=(5, 30, 120, 600, 1800)),
-    "wuye_core.jobs.tasks.deliver_pending_events": Policy(timeout=300, retries=(5, 30, 120, 600, 1800)),
-    "wuye_core.jobs.tasks.check_sla": Policy(timeout=300, retries=(30,)),
-    "wuye_core.jobs.tasks.auto_close": Policy(timeout=300, retries=(60,)),
-    "wuye_core.jobs.tasks.sweep_outbox": Policy(timeout=120, retries=()),
-    "wuye_core.jobs.tasks.sweep_imports": Policy(timeout=120, retries=()),
-    "wuye_core.jobs.tasks.run_plugin_job": Policy(timeout=600, retries=(30, 120, 600)),
-    # 100,000 rows take about a minute; a retry after a crash re-imports (idempotent).
-    "wuye_core.imports.tasks.run_household_import": Policy(timeout=1800, retries=(60,)),
-}
 DEFAULT_POLICY = Policy(timeout=300, retries=(30, 120))
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """Run `job(**kwargs)` every `every_seconds` (once, whichever worker leads: schedule.py)."""
+
+    name: str
+    job: Callable
+    every_seconds: int
+    kwargs: tuple = ()
+
+
+def job_name(fn: Callable) -> str:
+    """How rq names (and a worker imports) a job: its module and name."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+class JobRegistry:
+    """The jobs and periodic work of one app, registered by the features that own them."""
+
+    def __init__(self):
+        self.policies: dict[str, Policy] = {}
+        self.periodic: list[Periodic] = []
+
+    def register(self, fn: Callable, policy: Policy = DEFAULT_POLICY) -> Callable:
+        if "<locals>" in fn.__qualname__:
+            raise ValueError(f"job {fn.__qualname__} must be a module-level function (a worker imports it)")
+        self.policies[job_name(fn)] = policy
+        return fn
+
+    def every(self, seconds: int, fn: Callable, *, name: str | None = None, policy: Policy | None = None,
+              **kwargs) -> None:
+        self.register(fn, policy or Policy(timeout=min(300, seconds * 4), retries=()))
+        self.periodic.append(Periodic(name or fn.__name__, fn, seconds, tuple(sorted(kwargs.items()))))
+
+    def policy(self, fn: Callable) -> Policy:
+        try:
+            return self.policies[job_name(fn)]
+        except KeyError:
+            raise ValueError(f"job {job_name(fn)} is not registered (register_jobs)") from None
+
+
+def registry(app=None) -> JobRegistry:
+    return (app or current_app).extensions["wuye_jobs"]
 
 
 def redis_connection():
@@ -64,29 +103,31 @@ def get_queue():
     return Queue(QUEUE, connection=connection, is_async=not current_app.config["WUYE"].jobs_synchronous)
 
 
-def resolve(path: str):
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+def run_inline(fn: Callable, **kwargs) -> None:
+    """The embedded default: run a job now, in this process; a failure is logged, not raised
+    (the outbox keeps the event, so nothing is lost)."""
+    try:
+        fn(**kwargs)
+    except Exception:
+        log.exception("in-process job %s failed", job_name(fn))
 
 
-def enqueue(path: str, job_id: str | None = None, **kwargs) -> bool:
-    """Queue a job after the current transaction committed. False if Redis could not take it
-    (the outbox sweep will try again); in the embedded default the job runs right here."""
+def enqueue(fn: Callable, job_id: str | None = None, **kwargs) -> bool:
+    """Queue a registered job after the current transaction committed. False if Redis could not
+    take it (the outbox sweep will try again); in the embedded default the job runs right here."""
+    policy = registry().policy(fn)
     queue = get_queue()
     if queue is None:
-        from .tasks import run_inline
-
-        run_inline(path, **kwargs)
+        run_inline(fn, **kwargs)
         return True
     from redis.exceptions import RedisError
     from rq import Retry
 
-    policy = POLICIES.get(path, DEFAULT_POLICY)
     retry = Retry(max=len(policy.retries), interval=list(policy.retries)) if policy.retries else None
     try:
-        queue.enqueue(path, kwargs=kwargs, job_id=job_id, job_timeout=policy.timeout, retry=retry,
+        queue.enqueue(fn, kwargs=kwargs, job_id=job_id, job_timeout=policy.timeout, retry=retry,
                       meta={"tenant_id": kwargs.get("tenant_id")}, failure_ttl=90 * 24 * 3600)
         return True
     except RedisError as exc:
-        log.warning("could not enqueue %s (%s); it stays for the next sweep", path, exc)
+        log.warning("could not enqueue %s (%s); it stays for the next sweep", job_name(fn), exc)
         return False

@@ -11,40 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
-from flask import current_app
-
-from . import DEFAULT_POLICY, POLICIES, QUEUE, resolve
+from . import QUEUE, Periodic, registry
 
 log = logging.getLogger(__name__)
 LOCK = "wuye:scheduler:leader"
 
 
-@dataclass(frozen=True)
-class Periodic:
-    name: str
-    path: str
-    every_seconds: int
-    kwargs: tuple = ()
-
-
-CORE_PERIODIC = [
-    Periodic("check_sla", "wuye_core.jobs.tasks.check_sla", 60),
-    Periodic("auto_close", "wuye_core.jobs.tasks.auto_close", 3600),
-    Periodic("sweep_outbox", "wuye_core.jobs.tasks.sweep_outbox", 30),
-    Periodic("sweep_imports", "wuye_core.jobs.tasks.sweep_imports", 600),
-]
-
-
 def periodic_work(app=None) -> list[Periodic]:
-    app = app or current_app
-    work = list(CORE_PERIODIC)
-    for plugin in app.extensions["wuye_plugins"].plugins.values():
-        for s in plugin.schedules:
-            work.append(Periodic(f"{plugin.name}.{s.name}", "wuye_core.jobs.tasks.run_plugin_schedule",
-                                 s.every_seconds, (("plugin", plugin.name), ("job", s.job))))
-    return work
+    """What the features and the plugins registered to run periodically (register_jobs)."""
+    return list(registry(app).periodic)
 
 
 def start_cron_thread(app, connection, tick: float = 5.0) -> threading.Thread:
@@ -53,8 +29,8 @@ def start_cron_thread(app, connection, tick: float = 5.0) -> threading.Thread:
 
     cron = CronScheduler(connection=connection, name=f"wuye-{id(app):x}")
     for work in periodic_work(app):
-        policy = POLICIES.get(work.path, DEFAULT_POLICY)
-        cron.register(resolve(work.path), QUEUE, kwargs=dict(work.kwargs), interval=work.every_seconds,
+        policy = registry(app).policy(work.job)
+        cron.register(work.job, QUEUE, kwargs=dict(work.kwargs), interval=work.every_seconds,
                       job_timeout=policy.timeout, name=work.name)
 
     def loop():
@@ -85,7 +61,7 @@ def start_embedded_thread(app, tick: float = 15.0) -> threading.Thread:
                     due[work.name] = now + work.every_seconds
                     with app.app_context():
                         try:
-                            resolve(work.path)(**dict(work.kwargs))
+                            work.job(**dict(work.kwargs))
                         except Exception:
                             log.exception("periodic %s failed", work.name)
             time.sleep(tick)

@@ -157,10 +157,11 @@ def enqueue_job(plugin: str, job: str, job_id: str | None = None, **kwargs: Any)
     """Run the plugin's job `job` (from `wuye_jobs`) for the current tenant in the background:
     on the rq queue in production, at once in the embedded default. Commit first: the job runs in
     another transaction. `kwargs`: plain values. False when Redis could not take it."""
+    from ..events.plugin_jobs import run_plugin_job
     from ..jobs import enqueue
     from ..tenancy import require_tenant_id
 
-    return enqueue("wuye_core.jobs.tasks.run_plugin_job", job_id=job_id, tenant_id=require_tenant_id(),
+    return enqueue(run_plugin_job, job_id=job_id, tenant_id=require_tenant_id(),
                    plugin=plugin, job=job, **kwargs)
 
 
