@@ -20,6 +20,7 @@ from .db_pool import ping_idle_connections
 from .errors import WuyeApi, register_error_handlers
 from .events import edge
 from .extensions import babel, db, limiter, migrate
+from .host import dispatch
 from .households import totals
 from .i18n import select_locale
 from .tenancy.context import TenantContextError, refuse_without_context
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     install_tenant_scoping()
 
     _load_plugins(app, plugin_entry_points)
+    dispatch.declare_caches(app)
 
     db.init_app(app)
     edge.install(app)  # first after_request hook registered: its commit runs after all others

@@ -229,8 +229,6 @@ def _wuye_clean_database(wuye_app):
         limiter.reset()
     caches.clear_all(wuye_app)  # user ids and versions start over
     _empty_all_tables(wuye_app)
-    wuye_app.extensions["wuye_plugins"].enabled_cache.clear()  # ids and versions start over
-    wuye_app.extensions["wuye_plugins"].config_cache.clear()
 
 
 def pytest_collection_modifyitems(items):

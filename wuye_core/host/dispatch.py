@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context
 
+from ..common.caches import cache, declare
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import N_
@@ -29,7 +30,13 @@ def host() -> PluginHost:
     return current_app.extensions["wuye_plugins"]
 
 
-_CACHE_LIMIT = 20_000
+def declare_caches(app) -> None:
+    """The host's caches (common/caches.py), keyed by the tenant's plugins_version, which every
+    change of enablement or plugin config bumps in the same transaction."""
+    declare(app, "plugin_enablement", seconds=None, keyed_by_version=True, max_entries=20_000,
+            why="which plugins a hook call reaches, on every plugin route and hook call")
+    declare(app, "plugin_config", seconds=None, keyed_by_version=True, max_entries=20_000,
+            why="a plugin's config in a community, for plugins that read it on every ticket (SLA hook)")
 
 
 def enabled_names(community_id: int | None = None) -> frozenset[str]:
@@ -44,15 +51,12 @@ def enabled_names(community_id: int | None = None) -> frozenset[str]:
     """
     version = g.get("plugins_version") if has_request_context() else None
     key = None if version is None else (require_tenant_id(), community_id, version)
-    cache = host().enabled_cache
-    if key is not None and key in cache:
-        return cache[key]
+    if key is not None and (found := cache("plugin_enablement").get(key)) is not None:
+        return found
     names = enablement.tenant_enabled() if community_id is None else enablement.community_enabled(community_id)
     found = frozenset(n for n in names if n in host().plugins) | host().core_names
     if key is not None:
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = found
+        cache("plugin_enablement").put(key, found)
     return found
 
 

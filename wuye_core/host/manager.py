@@ -129,10 +129,6 @@ class PluginHost:
         # core objects a plugin route may address by name ("ticket"), registered by the features
         # that own them before plugins are loaded (the host sits below the features)
         self.core_objects: dict[str, type] = {}
-        # (tenant, community, tenant.plugins_version) -> enabled plugin names; see dispatch.py
-        self.enabled_cache: dict[tuple, frozenset[str]] = {}
-        # (tenant, community, plugin, tenant.plugins_version) -> its config; see services.plugin_config
-        self.config_cache: dict[tuple, dict] = {}
 
     # -- discovery --------------------------------------------------------------------------------
 

@@ -36,8 +36,8 @@ def commit() -> None:
 
 
 def plugin_enabled(plugin: str, community_id: int) -> bool:
-    """Whether `plugin` is enabled for the current tenant and that community (for views whose URL
-    has no `community_id`, which the core's gate cannot check)."""
+    """Whether `plugin` is enabled for the current tenant and that community (for jobs, and for
+    views that reach a community the gate did not see: one named in the request body)."""
     from ..host.dispatch import enabled_names
 
     return plugin in enabled_names(community_id)
@@ -54,6 +54,7 @@ def plugin_config(plugin: str, community_id: int) -> dict:
 
     from flask import g, has_request_context
 
+    from ..common.caches import cache
     from ..host.dispatch import host
     from ..tenancy import require_tenant_id
 
@@ -64,12 +65,12 @@ def plugin_config(plugin: str, community_id: int) -> dict:
     if version is None:
         return _read_plugin_config(loaded, community_id)
     key = (require_tenant_id(), community_id, plugin, version)
-    cache = host().config_cache
-    if key not in cache:
-        if len(cache) >= 20_000:
-            cache.clear()
-        cache[key] = _read_plugin_config(loaded, community_id)
-    return copy.deepcopy(cache[key])
+    configs = cache("plugin_config")
+    found = configs.get(key)
+    if found is None:
+        found = _read_plugin_config(loaded, community_id)
+        configs.put(key, found)
+    return copy.deepcopy(found)  # the cached value must stay as it was read
 
 
 def _read_plugin_config(loaded, community_id: int) -> dict:
