@@ -193,7 +193,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .plugin_settings import routes as plugin_routes
     from .staff import routes as staff_routes
     from .tenants import routes as tenant_routes
-    from .tickets import attachments as _attachments  # noqa: F401 - adds its routes to the tickets blueprint
+    from .tickets import attachments
     from .tickets import kpi_routes
     from .tickets import routes as ticket_routes
 
@@ -205,6 +205,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(staff_routes.users)
     api.register_blueprint(tenant_routes.blp)
     api.register_blueprint(ticket_routes.blp)
+    api.register_blueprint(attachments.blp)
     from .tickets import notifications
 
     api.register_blueprint(notifications.blp)

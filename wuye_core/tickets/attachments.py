@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, send_file
 from flask.views import MethodView
-from flask_smorest import abort
+from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import fields
 from sqlalchemy import select
@@ -15,7 +15,12 @@ from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..storage import UploadRejected, check_upload, clean_filename, new_key
 from .models import TicketAttachment
-from .routes import blp, readable_ticket, writable_ticket
+from .routes import readable_ticket, writable_ticket
+
+# Its own blueprint under the tickets' prefix, registered by app.py (importing this module adds
+# nothing to anyone else's blueprint).
+blp = Blueprint("ticket_attachments", __name__, url_prefix="/api/v1/tickets",
+                description="工单附件 / Ticket attachments")
 
 
 class UploadIn(StrictSchema):
