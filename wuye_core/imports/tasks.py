@@ -19,7 +19,8 @@ from flask import current_app, has_app_context
 from ..extensions import db
 from ..i18n import N_
 from ..tenancy import tenant_context
-from .households import HouseholdImport, ImportFailed, Outcome
+from .households.report import ImportFailed, Outcome
+from .households.run import HouseholdImport
 from .models import ImportJob, ImportStatus
 
 log = logging.getLogger(__name__)
