@@ -372,10 +372,11 @@ def test_cli_imports_and_exits_non_zero_when_rows_fail(world, wuye, tmp_path):
 
 
 def test_many_small_batches_give_the_same_result(world, monkeypatch):
-    from wuye_core.imports import households
+    from wuye_core.imports.households import run
+    from wuye_core.imports.households.seen_keys import SeenKeys
 
-    monkeypatch.setattr(households, "BATCH_SIZE", 2)
-    monkeypatch.setattr(households.SeenKeys, "RUN", 2)  # spill and merge the duplicate index too
+    monkeypatch.setattr(run, "BATCH_SIZE", 2)
+    monkeypatch.setattr(SeenKeys, "RUN", 2)  # spill and merge the duplicate index too
     t, ids = world
     rows = [row(building=f"{n % 3 + 5}栋", number=str(900 + n), name=f"住户{n}") for n in range(9)]
     rows.insert(7, row(building="5栋", number="900", name="重复"))  # row 9 repeats row 2, batches apart
@@ -386,7 +387,7 @@ def test_many_small_batches_give_the_same_result(world, monkeypatch):
 
 
 def test_the_duplicate_index_finds_every_earlier_row(monkeypatch):
-    from wuye_core.imports.households import SeenKeys
+    from wuye_core.imports.households.seen_keys import SeenKeys
 
     monkeypatch.setattr(SeenKeys, "RUN", 3)
     seen, first = SeenKeys(), {}

@@ -29,7 +29,7 @@ from ..jobs import enqueue
 from ..storage import UploadRejected, check_upload, clean_filename, new_key, sniff
 from ..tickets.export import XLSX, xlsx_response
 from . import schemas as s
-from .columns import write_template
+from .households.columns import write_template
 from .models import ImportJob, ImportStatus
 from .tasks import run_household_import
 

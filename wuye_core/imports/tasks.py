@@ -21,7 +21,8 @@ from ..extensions import db
 from ..i18n import N_
 from ..jobs import JobRegistry, Policy
 from ..tenancy import tenant_context
-from .households import HouseholdImport, ImportFailed, Outcome
+from .households.report import ImportFailed, Outcome
+from .households.run import HouseholdImport
 from .models import ImportJob, ImportStatus
 
 log = logging.getLogger(__name__)

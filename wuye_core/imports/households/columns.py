@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..i18n import N_
+from ...i18n import N_
 
 
 @dataclass(frozen=True)
