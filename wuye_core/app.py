@@ -193,8 +193,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .plugin_settings import routes as plugin_routes
     from .staff import routes as staff_routes
     from .tenants import routes as tenant_routes
-    from .tickets import attachments
-    from .tickets import kpi_routes
+    from .tickets import attachments, kpi_routes
     from .tickets import routes as ticket_routes
 
     app.register_blueprint(health.blp)
