@@ -227,6 +227,8 @@ class Careless:
         elif mode == "flush_then_raise":
             _note("careless", 1, "careless")
             raise RuntimeError("flushed, then failed")
+        elif mode == "add_invalid":  # returns normally; the row fails at its flush (NOT NULL)
+            session.add(Notification(user_id=1, event_id="careless", kind=None, text="x"))
         elif mode == "change_then_raise":
             session.get(Community, community_id).name = "改坏了"
             raise RuntimeError("changed, then failed")

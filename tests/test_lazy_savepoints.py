@@ -119,6 +119,16 @@ def test_a_figures_hook_that_adds_a_row_then_raises_leaves_nothing(careless_app,
     assert admin.get(f"/api/v1/communities/{ids['community']}/dashboard").status_code == 200
 
 
+def test_a_hook_that_returns_leaving_a_row_that_cannot_be_written_fails_alone(careless_app, acme):
+    """Its pending row is flushed as it returns, in its savepoint: the flush's failure is the
+    hook's (its figures are left out), not the core's at its next statement or at the commit."""
+    t, admin, ids = acme
+    before = _errors(careless_app)
+    assert _dashboard(admin, ids, "add_invalid") == CORE_FIGURES
+    assert _errors(careless_app) == before + 1
+    assert _notes(careless_app, t.id) == []
+
+
 @pytest.mark.parametrize("mode", ["change_then_raise", "delete_then_raise"])
 def test_a_figures_hook_that_changes_an_object_without_sql_then_raises_changes_nothing(careless_app, acme, mode):
     t, admin, ids = acme

@@ -128,7 +128,12 @@ def savepoint():
             session.rollback()
         raise
     if session.get_nested_transaction() is nested:
-        nested.commit()  # RELEASE SAVEPOINT
+        try:
+            nested.commit()  # RELEASE SAVEPOINT, after flushing what the hook left pending
+        except BaseException:  # that flush failed: the hook's failure, its savepoint rolled back
+            if session.get_nested_transaction() is nested:
+                nested.rollback()
+            raise
 
 
 def call_contained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:

@@ -66,10 +66,11 @@ def install() -> None:
 
 
 class LazySavepoint:
-    """`with LazySavepoint(session):` around one hook call. On an exception: the savepoint, if
-    one was opened, is rolled back (or, if the hook ended it by committing, what is left is);
-    if none was, what the hook did to the session's objects is undone. Nests (a hook may call
-    a service that calls another hook)."""
+    """`with LazySavepoint(session):` around one hook call. On success, what the hook left
+    pending is flushed in its savepoint, which is released. On an exception (the hook's, or that
+    flush's): the savepoint, if one was opened, is rolled back (or, if the hook ended it by
+    committing, what is left is); if none was, what the hook did to the session's objects is
+    undone. Nests (a hook may call a service that calls another hook)."""
 
     __slots__ = ("session", "state", "outer")
 
@@ -84,22 +85,36 @@ class LazySavepoint:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         session, state = self.session, self.state
-        try:  # the state stays current until here: a flush by commit() must not open another
-            nested = state.nested
+        try:  # the state stays current until the end: a flush here opens this call's savepoint
             if exc_type is None:
-                if nested is not None and session.get_nested_transaction() is nested:
-                    nested.commit()  # RELEASE SAVEPOINT (flushes what the hook left pending)
-            elif nested is not None:
-                if session.get_nested_transaction() is nested:
-                    nested.rollback()
-                else:  # the hook committed (or rolled back) itself: undo what is left of its work
-                    session.rollback()
-            elif state.whole:
-                session.rollback()
+                try:
+                    if state.nested is None and not state.whole:
+                        # what the hook left pending is flushed now, in its savepoint (opened by
+                        # the flush), so a failing flush is its failure, not the caller's later
+                        session.flush()  # no-op when nothing is pending (~0.2 µs)
+                    nested = state.nested
+                    if nested is not None and session.get_nested_transaction() is nested:
+                        nested.commit()  # RELEASE SAVEPOINT
+                except BaseException:
+                    _undo(session, state)
+                    raise
             else:
-                _forget_changes(session)
+                _undo(session, state)
         finally:
             session.info[_KEY] = self.outer
+
+
+def _undo(session: Session, state: _Pending) -> None:
+    nested = state.nested
+    if nested is not None:
+        if session.get_nested_transaction() is nested:
+            nested.rollback()
+        else:  # the hook committed (or rolled back) itself: undo what is left of its work
+            session.rollback()
+    elif state.whole:
+        session.rollback()
+    else:
+        _forget_changes(session)
 
 
 def _forget_changes(session: Session) -> None:
