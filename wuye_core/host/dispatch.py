@@ -138,8 +138,8 @@ def savepoint():
 
 def call_contained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:
     """Call `hook` on the plugins enabled for the tenant (and `community`), each in its own
-    savepoint (lazy for VALUE_HOOKS); a plugin that raises has its writes rolled back and is logged, counted and
-    skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
+    savepoint (lazy for VALUE_HOOKS); a plugin that raises has its writes rolled back and is
+    logged, counted and skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
     results = []
     for impl, args in _calls(hook, community, kwargs, per_plugin):
         try:

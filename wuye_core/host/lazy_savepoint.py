@@ -88,7 +88,7 @@ class LazySavepoint:
         try:  # the state stays current until the end: a flush here opens this call's savepoint
             if exc_type is None:
                 try:
-                    if state.nested is None and not state.whole:
+                    if state.nested is None:
                         # what the hook left pending is flushed now, in its savepoint (opened by
                         # the flush), so a failing flush is its failure, not the caller's later
                         session.flush()  # no-op when nothing is pending (~0.2 µs)
