@@ -35,7 +35,9 @@ What it does
    - deliver_event(household_created), the first call in a fresh request (`--lookup-calls`
      requests): what a request pays for its first dispatch, enablement lookup or cache included;
    - later calls in the same request (`--dispatch-calls`): the dispatch itself (pluggy hook
-     lookup, filter by enabled, call each implementation);
+     lookup, filter by enabled, call each implementation; event hooks: an eager savepoint each);
+   - call_contained("wuye_ticket_sla_policy"), later calls (`--dispatch-calls`): a value hook on
+     the ticket-creation path (a lazy savepoint each: none opened, the plugins run no SQL);
    - calls after forget_enablement() (`--lookup-calls`): what reading enablement from the
      database costs (the cache-miss path).
    The SQL statements of a first dispatch and of a forced lookup are counted. Between the
@@ -252,7 +254,7 @@ def main() -> None:
     from wuye_core.app import create_app
     from wuye_core.config import Settings
     from wuye_core.extensions import db
-    from wuye_core.host.dispatch import deliver_event, forget_enablement
+    from wuye_core.host.dispatch import call_contained, deliver_event, forget_enablement
     from wuye_core.host.routes import gate_plugin_routes
     from wuye_core.plugins import Event
 
@@ -440,6 +442,19 @@ def main() -> None:
             out_ns.append(timer() - t0)
         return out_ns
 
+    def sla_calls(n, k):  # a value hook on the ticket-creation path (lazy savepoint since session 5)
+        def call():
+            call_contained("wuye_ticket_sla_policy", community[n], tenant_id=tenant_of[n],
+                           community_id=community[n], kind="repair", category="电梯", priority="normal",
+                           default={})
+        call()
+        out_ns = []
+        for _ in range(k):
+            t0 = timer()
+            call()
+            out_ns.append(timer() - t0)
+        return out_ns
+
     def forced_lookup(n, k):  # forget_enablement() first: the database read behind the cache
         ev = event_for(n)
         deliver_event(ev)
@@ -474,6 +489,7 @@ def main() -> None:
                 ("gate_plugin_routes() (before every request)", gate, args.dispatch_calls, 100, 2e-6),
                 ("deliver_event(), first call in a request", first_call, args.lookup_calls, 1, 4e-5),
                 ("deliver_event(), later calls in the request", later_calls, args.dispatch_calls, 100, 2e-5),
+                ("call_contained(wuye_ticket_sla_policy), later calls", sla_calls, args.dispatch_calls, 100, 2e-5),
                 ("deliver_event() after forget_enablement()", forced_lookup, args.lookup_calls, 20, 1e-3)):
             # a request context costs about an authentication (~40 % of a list request)
             estimate = len(CONFIGS) * (calls * call_s + calls / per_request * 0.4 * list_s
@@ -513,6 +529,7 @@ def main() -> None:
         for key, label in (("list gate", "gate_plugin_routes() (before every request)"),
                            ("first dispatch in a request", "deliver_event(), first call in a request"),
                            ("later dispatch", "deliver_event(), later calls in the request"),
+                           ("SLA value hook", "call_contained(wuye_ticket_sla_policy), later calls"),
                            ("dispatch + enablement read from the database",
                             "deliver_event() after forget_enablement()")):
             if label in d:

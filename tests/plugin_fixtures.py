@@ -9,6 +9,8 @@ import click
 from sqlalchemy import text
 
 from wuye_core.plugins import (
+    Community,
+    Figure,
     Link,
     PluginInfo,
     PluginVeto,
@@ -196,9 +198,61 @@ class Tally:
         _note(event.id, 2, "tally")
 
 
+class Careless:
+    """Value hooks that write, fail or run SQL as told (`mode`), for the lazy savepoint: each call
+    records whether a savepoint was open when it started and after its statement (if any)."""
+
+    mode = "plain"
+    seen: list = []
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("careless")
+
+    @hookimpl
+    def wuye_dashboard_figures(self, community_id):
+        from wuye_core.tickets.notifications import Notification
+
+        mode, session = Careless.mode, db.session()
+        Careless.seen.append(("start", session.in_nested_transaction()))
+        if mode == "bad_sql":
+            session.execute(text("select 1 from no_such_table"))  # PostgreSQL: aborts the transaction
+        elif mode == "query":
+            session.execute(text("select 1"))
+        elif mode == "identity_map":
+            assert session.get(Community, community_id) is not None  # loaded by the view: no SQL
+        elif mode == "add_then_raise":  # no SQL at all: the row would be flushed by the request's commit
+            session.add(Notification(user_id=1, event_id="careless", kind="careless", text="x"))
+            raise RuntimeError("added, then failed")
+        elif mode == "flush_then_raise":
+            _note("careless", 1, "careless")
+            raise RuntimeError("flushed, then failed")
+        elif mode == "add_invalid":  # returns normally; the row fails at its flush (NOT NULL)
+            session.add(Notification(user_id=1, event_id="careless", kind=None, text="x"))
+        elif mode == "change_then_raise":
+            session.get(Community, community_id).name = "改坏了"
+            raise RuntimeError("changed, then failed")
+        elif mode == "delete_then_raise":
+            session.delete(session.get(Community, community_id))
+            raise RuntimeError("deleted, then failed")
+        Careless.seen.append(("end", session.in_nested_transaction()))
+        return [Figure("careless", "随意", "careless", 7)]
+
+    @hookimpl
+    def wuye_validate_resident(self, data):
+        name = data.get("name")
+        if name == "写后否决":
+            _note("careless-veto", 1, "careless-veto")
+            raise PluginVeto("不行", field="name")
+        if name == "写后出错":
+            _note("careless-error", 1, "careless-error")
+            raise RuntimeError("wrote, then failed")
+
+
 exploding = Exploding()
 halfway = Halfway()
 tally = Tally()
+careless = Careless()
 linker = Linker()
 strict = Strict()
 misspelled = Misspelled()

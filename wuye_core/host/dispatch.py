@@ -19,7 +19,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..i18n import N_
 from ..tenancy import require_tenant_id
-from . import enablement
+from . import enablement, lazy_savepoint
 from .manager import PluginHost
 from .types import Event, PluginVeto
 
@@ -84,6 +84,22 @@ def _contain(impl, hook: str, exc: Exception) -> None:
               exc_info=exc, extra={"plugin": impl.plugin_name, "tenant_id": tenant, "hook": hook})
 
 
+# Hooks that return a value (or veto) and are not meant to write: their savepoint opens only if
+# they run SQL (lazy_savepoint.py), so a hook that touches no table costs no SQLAlchemy
+# transaction bookkeeping (~30 µs per plugin and call). Every other contained hook (events, and
+# any hook added later) gets the eager `savepoint()`.
+VALUE_HOOKS = frozenset({"wuye_dashboard_figures", "wuye_report_sections", "wuye_ticket_links",
+                         "wuye_ticket_sla_policy", "wuye_validate_resident"})
+lazy_savepoint.install()
+
+
+def contained(hook: str):
+    """The containment for one call of `hook`: a context manager (see VALUE_HOOKS)."""
+    if hook in VALUE_HOOKS:
+        return lazy_savepoint.LazySavepoint(db.session())
+    return savepoint()
+
+
 @contextmanager
 def savepoint():
     """Run a plugin's hook so that, if it raises, its writes are undone and nothing else is.
@@ -116,17 +132,22 @@ def savepoint():
             session.rollback()
         raise
     if session.get_nested_transaction() is nested:
-        nested.commit()  # RELEASE SAVEPOINT
+        try:
+            nested.commit()  # RELEASE SAVEPOINT, after flushing what the hook left pending
+        except BaseException:  # that flush failed: the hook's failure, its savepoint rolled back
+            if session.get_nested_transaction() is nested:
+                nested.rollback()
+            raise
 
 
 def call_contained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:
     """Call `hook` on the plugins enabled for the tenant (and `community`), each in its own
-    savepoint; a plugin that raises has its writes rolled back and is logged, counted and
-    skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
+    savepoint (lazy for VALUE_HOOKS); a plugin that raises has its writes rolled back and is
+    logged, counted and skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
     results = []
     for impl, args in _calls(hook, community, kwargs, per_plugin):
         try:
-            with savepoint():
+            with contained(hook):
                 result = impl.function(**args)
             results.append((impl.plugin_name, result))
         except Exception as exc:
@@ -161,7 +182,7 @@ def veto_checker(hook: str, community: int | None = None) -> Callable[..., None]
     def check(**kwargs) -> None:
         for impl in impls:
             try:
-                with savepoint():  # a validator that writes and then fails keeps nothing
+                with contained(hook):  # a validator that writes and then fails keeps nothing
                     impl.function(**{name: kwargs[name] for name in impl.argnames})
             except PluginVeto as veto:
                 plugin = host().get(impl.plugin_name)

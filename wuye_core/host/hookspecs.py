@@ -14,6 +14,12 @@ Rules for every hook:
   plugin's writes of that call (and nothing else), is logged with the plugin's name, the
   tenant and the hook, counted, and the core operation goes on. A hook neither commits nor
   rolls back: the core commits its writes (a commit of its own would end the savepoint).
+  *Value* hooks (those that return something, and the veto hook) must not write: their
+  savepoint is lazy — opened only at the hook's first statement or flush through the session,
+  just before it, so a hook that runs no SQL costs nothing and a failing statement is rolled
+  back alone. If one raises without having run SQL, what it did to the session is undone (added
+  objects expunged, deleted ones put back, changed ones expired). Not contained: Core
+  statements on `db.session.connection()` (no ORM event): never run them in a value hook.
   *veto*: raising `PluginVeto` refuses the change with a 422 that names the plugin; any other
   exception is contained.
 - *delivered* (event hooks): contained, and tracked per (event, plugin). A plugin's writes
@@ -225,7 +231,7 @@ def wuye_ticket_sla_policy(tenant_id, community_id, kind, category, priority, de
     ticket's `kind`, `category` and `priority`, and `default` — the community's policy for
     this priority, a dict `{"name", "arrive_minutes", "resolve_minutes"}` (minutes may be None:
     no deadline). Returns: such a dict to replace it, or None to leave it. The first enabled
-    plugin that returns a policy wins; its name is stored on the ticket (`sla_policy`).
+    plugin that returns a policy wins; its name is stored on the ticket (`sla_policy`). Value hook: must not write; its savepoint is lazy (docs/plugins.md §5).
     """
 
 
@@ -283,7 +289,7 @@ def wuye_validate_resident(tenant_id, community_id, data, resident_id):
 
     Kind: per tenant and community, veto. Receives: `tenant_id`, `community_id`, `data` (the
     validated fields being written), `resident_id` (None when creating). Raise `PluginVeto(message, field)` to refuse: the user
-    gets a 422 naming the plugin. Returns: nothing.
+    gets a 422 naming the plugin. Returns: nothing. Value hook: must not write; its savepoint is lazy (docs/plugins.md §5).
     """
 
 
@@ -296,7 +302,7 @@ def wuye_dashboard_figures(tenant_id, community_id, config):
 
     Kind: per tenant and community, contained (a failing plugin's figures are left out).
     Receives: `tenant_id`, `community_id`, `config` (the plugin's config for that community).
-    Returns: a list of `Figure`.
+    Returns: a list of `Figure`. Value hook: must not write; its savepoint is lazy (docs/plugins.md §5).
     """
 
 
@@ -306,7 +312,7 @@ def wuye_report_sections(tenant_id, community_id, period_start, period_end, conf
 
     Kind: per tenant and community, contained. Receives: `tenant_id`, `community_id`,
     `period_start` and `period_end` (`date`s), `config` (the plugin's config for that community).
-    Returns: a list of `ReportSection`.
+    Returns: a list of `ReportSection`. Value hook: must not write; its savepoint is lazy (docs/plugins.md §5).
     """
 
 
@@ -329,7 +335,7 @@ def wuye_ticket_links(tenant_id, community_id, ticket_id):
     """Links from a ticket to what a plugin holds about it (an agenda item, a visit…).
 
     Kind: per tenant and community, contained. Called when one ticket is read (not for lists).
-    Receives: `tenant_id`, `community_id`, `ticket_id`. Returns: a list of `Link(key, label_zh, label_en, href)`; they appear in the ticket's `links`.
+    Receives: `tenant_id`, `community_id`, `ticket_id`. Returns: a list of `Link(key, label_zh, label_en, href)`; they appear in the ticket's `links`. Value hook: must not write; its savepoint is lazy (docs/plugins.md §5).
     """
 
 
