@@ -136,9 +136,9 @@ def _load_plugins(app: Flask, entry_points) -> None:
 
     host.core_objects["ticket"] = Ticket  # plugin routes may address a ticket by id (wuye_route_objects)
     host.add_core(core_plugin)
-    from .tickets.notifications import core_notifications
+    from .tickets.notifications.hooks import TicketNotifications
 
-    host.add_core(core_notifications, "core_notifications")
+    host.add_core(TicketNotifications(), "core_notifications")
     host.discover(entry_points)
     app.extensions["wuye_plugins"] = host
 
@@ -203,9 +203,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(staff_routes.users)
     api.register_blueprint(tenant_routes.blp)
     api.register_blueprint(ticket_routes.blp)
-    from .tickets import notifications
+    from .tickets.notifications import routes as notification_routes
 
-    api.register_blueprint(notifications.blp)
+    api.register_blueprint(notification_routes.blp)
     api.register_blueprint(kpi_routes.blp)
     from .imports import routes as import_routes
 
