@@ -153,7 +153,7 @@ class Linker:
 
 def _note(event_id: str, user_id: int, kind: str) -> None:
     """A row of a core table (notifications), so these fixtures need no migration of their own."""
-    from wuye_core.tickets.notifications import Notification
+    from wuye_core.tickets.notifications.models import Notification
 
     db.session.add(Notification(user_id=user_id, event_id=event_id, kind=kind, text=kind))
     db.session.flush()  # in the database now, inside the hook's savepoint

@@ -96,3 +96,39 @@ def test_operator_create_and_login(wuye_app, wuye):
     wuye("operators", "create", "--username", "ops", "--password", "ops-pass-123")
     ops = login(wuye_app, None, "ops", "ops-pass-123")
     assert ops.get("/api/v1/tenants").status_code == 200
+
+
+def test_a_services_refusal_is_one_chinese_first_message_and_writes_nothing(wuye_app, wuye, wuye_owner_engine,
+                                                                             wuye_backend):
+    wuye("tenants", "create", "--slug", "hk", "--name", "红科物业", "--kind", "company")
+    wuye("users", "create", "--tenant", "hk", "--username", "boss", "--password", "boss-pass-123",
+         "--role", "tenant_admin")
+    with wuye_owner_engine.connect() as conn:
+        hk = conn.execute(text("select id from tenants where slug = 'hk'")).scalar()
+
+    def refused(*args):
+        result = wuye(*args, check=False)
+        assert result.returncode == 1 and result.stdout == ""
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+        return result.stderr
+
+    assert refused("users", "create", "--tenant", "nope", "--username", "x", "--password", "p-123456",
+                   "--role", "readonly") == "Error: 没有这个租户：nope / No such tenant: nope\n"
+    assert refused("users", "create", "--tenant", "hk", "--username", "boss", "--password", "other-pass-123",
+                   "--role", "readonly") == ("Error: 该用户名已被占用。; username: 已存在。 / "
+                                             "This username is taken.; username: Already exists.\n")
+    assert refused("users", "create", "--tenant", "hk", "--username", "grid", "--password", "grid-pass-123",
+                   "--role", "community_staff", "--community", "one", "--community", "two") == (
+        "Error: 没有这个社区：one, two / No such community: one, two\n")
+    assert refused("tenants", "create", "--slug", "hk", "--name", "x", "--kind", "company") == (
+        "Error: 该租户标识已被占用。; slug: 已存在。 / This slug is taken.; slug: Already exists.\n")
+    assert _count(wuye_owner_engine, wuye_backend, "staff_users", hk) == 1  # nothing was written
+    boss = login(wuye_app, "hk", "boss", "boss-pass-123")  # the first boss, as he was
+    assert boss.get("/api/v1/auth/me").get_json()["roles"][0]["role"] == "tenant_admin"
+    with wuye_owner_engine.connect() as conn:
+        assert conn.execute(text("select count(*) from tenants where slug = 'hk'")).scalar() == 1
+
+    # `flask --app wsgi …` runs the same commands (the app's CLI group): the same answer
+    shown = wuye_app.test_cli_runner().invoke(args=["tenants", "show", "hk", "--community", "nope"])
+    assert shown.exit_code == 1 and isinstance(shown.exception, SystemExit)
+    assert "Error: 没有这个社区：nope / No such community: nope" in shown.output

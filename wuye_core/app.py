@@ -138,9 +138,9 @@ def _load_plugins(app: Flask, entry_points) -> None:
 
     host.core_objects["ticket"] = Ticket  # plugin routes may address a ticket by id (wuye_route_objects)
     host.add_core(core_plugin)
-    from .tickets.notifications import core_notifications
+    from .tickets.notifications.hooks import TicketNotifications
 
-    host.add_core(core_notifications, "core_notifications")
+    host.add_core(TicketNotifications(), "core_notifications")
     host.discover(entry_points)
     app.extensions["wuye_plugins"] = host
 
@@ -205,9 +205,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(tenant_routes.blp)
     api.register_blueprint(ticket_routes.blp)
     api.register_blueprint(attachments.blp)
-    from .tickets import notifications
+    from .tickets.notifications import routes as notification_routes
 
-    api.register_blueprint(notifications.blp)
+    api.register_blueprint(notification_routes.blp)
     api.register_blueprint(kpi_routes.blp)
     from .imports import routes as import_routes
 
@@ -218,9 +218,3 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_gate.mount_plugin_blueprints(app, api)
-    for plugin in app.extensions["wuye_plugins"].plugins.values():
-        if plugin.cli_commands:
-            import click
-
-            app.cli.add_command(click.Group(plugin.name, commands=plugin.cli_commands,
-                                            help=f"{plugin.info.title_zh} / {plugin.info.title_en}"))

@@ -21,7 +21,7 @@ from ..common.types import UTCDateTime
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..i18n import N_
-from ..tenancy import TenantScoped, tenant_fk
+from ..tenancy import Tenant, TenantScoped, tenant_context, tenant_fk
 from .outbox import OutboxEvent
 
 ERROR_LENGTH = 2000  # characters of the last exception kept (its type and message)
@@ -87,6 +87,20 @@ def parked_query(state: DeliveryState | None = DeliveryState.parked):
     if state is not None:
         query = query.where(PluginDelivery.state == state)
     return query.order_by(PluginDelivery.id.desc())
+
+
+def parked_in_every_tenant(delivery_id: int | None = None) -> list[tuple[int, str, PluginDelivery, OutboxEvent]]:
+    """Platform view (`wuye jobs failed`, `wuye jobs retry`): (tenant id, slug, delivery, event)
+    of every parked delivery (or the one with `delivery_id`), tenant by tenant, each in its own
+    context: the operator reads them the way the tenant's own jobs would."""
+    found = []
+    for tenant_id, slug in db.session.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.id)).all():
+        with tenant_context(tenant_id):
+            query = parked_query()
+            if delivery_id is not None:
+                query = query.where(PluginDelivery.id == delivery_id)
+            found += [(tenant_id, slug, d, e) for d, e in db.session.execute(query)]
+    return found
 
 
 def requeue(delivery_id: int) -> PluginDelivery:

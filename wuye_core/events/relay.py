@@ -9,11 +9,20 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import exists, or_, select
 
+from ..errors import NotFound
 from ..extensions import db
 from ..host import dispatch
+from ..i18n import N_
 from ..jobs import JobRegistry, Policy, enqueue, redis_connection
 from ..tenancy import Tenant, require_tenant_id, tenant_context
-from .deliveries import DeliveryState, PluginDelivery, describe, record_outcome, requeue
+from .deliveries import (
+    DeliveryState,
+    PluginDelivery,
+    describe,
+    parked_in_every_tenant,
+    record_outcome,
+    requeue,
+)
 from .outbox import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -138,6 +147,23 @@ def retry_parked(delivery_id: int) -> PluginDelivery:
     db.session.commit()
     redeliver(require_tenant_id(), outbox_id)
     return delivery
+
+
+def retry_parked_in_every_tenant(delivery_ids: list[int] | None = None) -> int:
+    """The operator's retry (`wuye jobs retry`): the parked deliveries with these ids, or every
+    one (None), each in its tenant's context; how many. An id that is no parked delivery is a
+    NotFound naming it, before anything is retried."""
+    if delivery_ids is None:
+        parked = parked_in_every_tenant()
+    else:
+        parked = [found for delivery_id in delivery_ids for found in parked_in_every_tenant(delivery_id)]
+        missing = set(delivery_ids) - {delivery.id for _, _, delivery, _ in parked}
+        if missing:
+            raise NotFound(N_("There is no parked delivery %(ids)s.", ids=", ".join(map(str, sorted(missing)))))
+    for tenant_id, _slug, delivery, _event in parked:
+        with tenant_context(tenant_id):
+            retry_parked(delivery.id)
+    return len(parked)
 
 
 def sweep(older_than: timedelta = timedelta(seconds=30)) -> int:

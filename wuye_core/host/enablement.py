@@ -75,6 +75,21 @@ def community_enabled(community_id: int) -> set[str]:
     return set(rows)
 
 
+def enabled_in_every_tenant() -> dict[str, list[tuple[str, int]]]:
+    """Platform view (`wuye plugins list`): for each plugin, the tenants that enabled it, as
+    (slug, how many of its communities enabled it), tenant by tenant in its own context."""
+    from ..tenancy import Tenant, tenant_context
+
+    enabled: dict[str, list[tuple[str, int]]] = {}
+    for tenant_id, slug in db.session.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.slug)).all():
+        with tenant_context(tenant_id):
+            communities = dict(db.session.execute(select(CommunityPlugin.plugin, func.count()).where(
+                CommunityPlugin.enabled.is_(True)).group_by(CommunityPlugin.plugin)).all())
+            for name in tenant_enabled():
+                enabled.setdefault(name, []).append((slug, communities.get(name, 0)))
+    return enabled
+
+
 def set_tenant_plugin(name: str, enabled: bool, actor: str) -> TenantPlugin:
     row = db.session.scalar(select(TenantPlugin).where(TenantPlugin.plugin == name))
     if row is None:

@@ -1,21 +1,24 @@
-"""The current state of a tenant as a tenant file (so config can live in git)."""
+"""The current state of a tenant as a tenant file (so config can live in git), and of one
+community with every default filled in (`wuye tenants export`, `wuye tenants show`)."""
 
 from __future__ import annotations
 
 import yaml
 from sqlalchemy import select
 
+from ..errors import NotFound
 from ..extensions import db
-from ..host.enablement import CommunityPlugin, TenantPlugin
+from ..host.enablement import CommunityPlugin, TenantPlugin, community_plugin_state
 from ..households.community_config import effective_config
 from ..households.models import Community, Site
-from ..tenancy import Tenant, tenant_context
+from ..i18n import N_
+from ..tenancy import tenant_context
+from ..tenants.service import tenant_by_slug
 
 
-def export_document(slug: str) -> dict | None:
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        return None
+def export_document(slug: str) -> dict:
+    """The tenant file of the tenant `slug` (NotFound if there is none)."""
+    tenant = tenant_by_slug(slug)
     doc = {"tenant": {"slug": tenant.slug, "name": tenant.name, "kind": tenant.kind.value}}
     with tenant_context(tenant.id):
         community_plugins = list(db.session.scalars(select(CommunityPlugin).order_by(CommunityPlugin.plugin)))
@@ -35,6 +38,19 @@ def export_document(slug: str) -> dict | None:
             })
         doc["communities"] = communities
     return doc
+
+
+def community_document(slug: str, code: str, host) -> dict:
+    """A community's effective config (its own over the tenant's defaults over the platform's)
+    and each installed plugin's state there. NotFound if the tenant or the community is not there."""
+    tenant = tenant_by_slug(slug)
+    with tenant_context(tenant.id):
+        community = db.session.scalar(select(Community).where(Community.code == code))
+        if community is None:
+            raise NotFound(N_("No such community: %(code)s", code=code))
+        plugins = {name: community_plugin_state(p, community.id) for name, p in sorted(host.plugins.items())}
+        return {"tenant": slug, "community": code, "name": community.name, "config": effective_config(community),
+                "plugins": {n: {"enabled": s["enabled"], "config": s["config"]} for n, s in plugins.items()}}
 
 
 def to_yaml(doc: dict) -> str:

@@ -12,11 +12,11 @@ from ..api.pagination import page_schema, paginate
 from ..auth.models import StaffUser
 from ..auth.passwords import hash_password
 from ..common.schemas import partial
-from ..errors import ErrorSchema, invalid
+from ..errors import ErrorSchema
 from ..extensions import db, limiter
 from ..i18n import N_
 from . import schemas as s
-from .service import GrantError, check_grants, create_user, login, set_grants
+from .service import check_grants, create_user, login, set_grants
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 / Authentication")
 users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="工作人员 / Staff users")
@@ -66,13 +66,6 @@ def me():
     return current_identity()
 
 
-def _grants_or_422(grants):
-    try:
-        return check_grants(grants)
-    except GrantError as exc:
-        invalid(exc.field, exc.message)
-
-
 def _user_or_404(user_id: int) -> StaffUser:
     require_tenant_admin()
     user = db.session.get(StaffUser, user_id)
@@ -83,7 +76,7 @@ def _user_or_404(user_id: int) -> StaffUser:
 
 def _update_user(user: StaffUser, data: dict) -> None:
     if "roles" in data:
-        set_grants(user, _grants_or_422(data.pop("roles")))
+        set_grants(user, check_grants(data.pop("roles")))
     if "password" in data:
         user.password_hash = hash_password(data.pop("password"))
     for key, value in data.items():
@@ -110,10 +103,6 @@ class Users(MethodView):
     def post(self, data):
         """新建工作人员 / Create a staff user"""
         require_tenant_admin()
-        if db.session.scalar(select(StaffUser.id).where(StaffUser.username == data["username"])):
-            abort(409, message=N_("This username is taken."),
-                  errors={"json": {"username": [N_("Already exists.")]}})
-        _grants_or_422(data["roles"])
         user = create_user(data["username"], data["password"], data["roles"], data.get("display_name"))
         if "active" in data:
             user.active = data["active"]

@@ -1,4 +1,5 @@
-"""Creating users and checking credentials (used by the API and the CLI alike)."""
+"""Creating staff users and platform operators, and checking credentials (used by the API and the
+CLI alike). Refusals are domain errors; the request or the command commits."""
 
 from __future__ import annotations
 
@@ -9,19 +10,20 @@ from ..auth.models import PlatformOperator, RoleGrant, StaffUser
 from ..auth.passwords import hash_password, needs_rehash, verify_password
 from ..auth.roles import TENANT_ADMIN, role_permissions
 from ..auth.tokens import issue_token
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..households.models import Community
 from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
 
 
-class GrantError(ValueError):
-    """A role grant names an unknown role or a community the tenant does not have."""
+class GrantError(Invalid):
+    """A role grant names an unknown role or a community the tenant does not have (422, on the
+    grant's field)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+
+def _username_taken() -> Conflict:
+    return Conflict(N_("This username is taken."), {"json": {"username": [N_("Already exists.")]}})
 
 
 def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
@@ -45,15 +47,32 @@ def set_grants(user: StaffUser, grants: list[tuple[str, int | None]]) -> None:
 
 
 def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None) -> StaffUser:
+    """A staff user of the current tenant with these grants; a taken username is a Conflict."""
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+        raise _username_taken()
     user = StaffUser(username=username, password_hash=hash_password(password), display_name=display_name)
     set_grants(user, check_grants(grants))
     db.session.add(user)
     return user
 
 
-def communities_by_code(codes: list[str]) -> dict[str, int]:
-    rows = db.session.execute(select(Community.code, Community.id).where(Community.code.in_(codes))).all()
-    return dict(rows)
+def grants_by_code(role: str, codes: list[str]) -> list[dict]:
+    """Grants of `role` in the communities with these codes (commands name communities by code),
+    or tenant-wide without codes; NotFound names every code the tenant does not have."""
+    ids = dict(db.session.execute(select(Community.code, Community.id).where(Community.code.in_(codes))).all())
+    missing = [code for code in codes if code not in ids]
+    if missing:
+        raise NotFound(N_("No such community: %(code)s", code=", ".join(missing)))
+    return [{"role": role, "community_id": ids[code]} for code in codes] or [{"role": role}]
+
+
+def create_operator(username: str, password: str) -> PlatformOperator:
+    """A platform operator (platform_admin, no tenant); a taken username is a Conflict."""
+    if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)):
+        raise _username_taken()
+    operator = PlatformOperator(username=username, password_hash=hash_password(password))
+    db.session.add(operator)
+    return operator
 
 
 def _token_response(kind: str, user_id: int, tenant_id: int | None) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
@@ -65,8 +65,6 @@ class Tenants(MethodView):
     def post(self, data):
         """新建租户（可同时建首个管理员）/ Create a tenant, optionally with its first admin"""
         require_operator()
-        if db.session.scalar(select(Tenant.id).where(Tenant.slug == data["slug"])):
-            abort(409, message=N_("This slug is taken."), errors={"json": {"slug": [N_("Already exists.")]}})
         admin = data.get("admin")
         return create_tenant(data["slug"], data["name"], data["kind"],
                              admin_username=admin and admin["username"], admin_password=admin and admin["password"])

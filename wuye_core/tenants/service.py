@@ -1,8 +1,12 @@
-"""Creating tenants (API and CLI)."""
+"""Creating tenants and finding one by its slug (API and CLI)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..tenancy.context import enter_tenant
 from ..tenancy.models import Tenant, TenantKind
 
@@ -10,7 +14,9 @@ from ..tenancy.models import Tenant, TenantKind
 def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_username: str | None = None,
                   admin_password: str | None = None) -> Tenant:
     """Create a tenant and, if given, its first tenant_admin, in the caller's transaction (the
-    request, or the command, commits)."""
+    request, or the command, commits). A slug that is taken is a Conflict."""
+    if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        raise Conflict(N_("This slug is taken."), {"json": {"slug": [N_("Already exists.")]}})
     tenant = Tenant(slug=slug, name=name, kind=TenantKind(kind), active=True)
     db.session.add(tenant)
     db.session.flush()
@@ -21,4 +27,12 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_usernam
         enter_tenant(tenant.id)
         create_user(admin_username, admin_password, [{"role": TENANT_ADMIN}])
     db.session.flush()
+    return tenant
+
+
+def tenant_by_slug(slug: str) -> Tenant:
+    """The tenant named by an operator (commands take slugs); NotFound if there is none."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise NotFound(N_("No such tenant: %(slug)s", slug=slug))
     return tenant

@@ -1,0 +1,31 @@
+"""`wuye demo`: load the demo tenants, their data and their logins (idempotent)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from ..events.edge import unit_of_work
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="只输出 JSON 格式的登录信息 / print logins as JSON only")
+@with_appcontext
+def demo(as_json):
+    """载入演示数据（可重复执行）/ Load demo data (idempotent)."""
+    from ..demo import load_demo
+
+    with unit_of_work():  # load_demo commits each tenant's part; this, whatever is left
+        logins = load_demo()
+    if as_json:
+        click.echo(json.dumps(logins, ensure_ascii=False))
+        return
+    click.echo("演示数据已就绪 / demo data ready. 登录 / logins:")
+    for tenant in logins["tenants"]:
+        click.echo(f"  {tenant['name']} (tenant: {tenant['slug']})")
+        for user in tenant["users"]:
+            click.echo(f"    {user['username']:<12} {user['password']:<20} {user['role']}")
+    op = logins["operator"]
+    click.echo(f"  平台管理员 / platform operator: {op['username']} / {op['password']} (no tenant)")

@@ -1,0 +1,81 @@
+"""`wuye worker` (the rq worker) and `wuye jobs` (failed jobs and parked plugin deliveries)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..events.edge import unit_of_work
+
+
+@click.command("worker")
+@click.option("--with-scheduler", is_flag=True, help="同时运行定时任务 / also run the periodic work and rq's scheduler")
+@click.option("--burst", is_flag=True, help="做完队列里的任务就退出 / exit when the queue is empty")
+@with_appcontext
+def worker(with_scheduler, burst):
+    """后台任务进程（rq）/ Run a background worker (rq) with the app's config."""
+    from ..extensions import db
+    from ..jobs import QUEUE, redis_connection
+    from ..jobs import worker as rq_worker
+    from ..jobs.schedule import start_cron_thread
+
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException("未设置 WUYE_REDIS_URL：任务在进程内运行，无需 worker / "
+                                   "WUYE_REDIS_URL is not set: jobs run in-process, no worker needed")
+    db.engine.dispose()  # work-horses are forked: never share pooled connections with them
+    app = current_app._get_current_object()
+    if with_scheduler:
+        start_cron_thread(app, connection)
+    rq_worker.run(app, connection, [QUEUE], with_scheduler=with_scheduler, burst=burst)
+
+
+@click.group("jobs")
+def jobs_group():
+    """后台任务 / Background jobs."""
+
+
+@jobs_group.command("failed")
+@with_appcontext
+def jobs_failed():
+    """失败的任务与搁置的插件投递 / List failed jobs and parked plugin deliveries."""
+    from ..events.deliveries import parked_in_every_tenant
+    from ..jobs.failed import failed_jobs
+
+    jobs = failed_jobs()
+    if jobs is None:
+        click.echo("（进程内模式，没有队列 / in-process mode: no queue）")
+    else:
+        click.echo(f"失败任务 / failed jobs: {len(jobs)}")
+        for job in jobs:
+            click.echo(f"{job.id}  {job.func_name}  tenant={job.tenant_id}  {job.ended_at or ''}  {job.last_error}")
+    with unit_of_work():
+        parked = parked_in_every_tenant()
+        click.echo(f"搁置的插件投递 / parked plugin deliveries: {len(parked)}")
+        for tenant_id, slug, delivery, event in parked:
+            error = (delivery.last_error or "").splitlines()[0] if delivery.last_error else ""
+            click.echo(f"delivery={delivery.id}  tenant={slug} ({tenant_id})  event={event.name}#{event.id}  "
+                       f"plugin={delivery.plugin}  attempts={delivery.attempts}  {error}")
+
+
+@jobs_group.command("retry")
+@click.argument("job_ids", nargs=-1)
+@click.option("--delivery", "delivery_ids", type=int, multiple=True,
+              help="重试搁置的插件投递（编号见 `wuye jobs failed`）/ retry a parked plugin delivery")
+@click.option("--all", "retry_all", is_flag=True, help="重试全部失败任务和搁置的投递 / retry every failed job "
+                                                      "and parked delivery")
+@with_appcontext
+def jobs_retry(job_ids, delivery_ids, retry_all):
+    """重试失败的任务 / Put failed jobs (and parked plugin deliveries) back on the queue."""
+    from ..events.relay import retry_parked_in_every_tenant
+    from ..jobs.failed import requeue_failed
+
+    if job_ids or retry_all:
+        requeued = requeue_failed(None if retry_all else list(job_ids))
+        if requeued is not None:
+            click.echo(f"已重试 / requeued {requeued}")
+    if delivery_ids or retry_all:
+        with unit_of_work():
+            retried = retry_parked_in_every_tenant(None if retry_all else list(delivery_ids))
+        click.echo(f"已重试投递 / deliveries retried: {retried}")
