@@ -255,7 +255,7 @@ def main() -> None:
     from wuye_core.config import Settings
     from wuye_core.extensions import db
     from wuye_core.host.dispatch import call_contained, deliver_event, forget_enablement
-    from wuye_core.host.routes import gate_plugin_routes
+    from wuye_core.host.gate import gate_plugin_routes
     from wuye_core.plugins import Event
 
     entry_points = install_plugin_module(max(PLUGINS_IN.values()))

@@ -187,7 +187,7 @@ def _configure_engine(engine) -> None:
 def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import health
     from .api import docs_assets
-    from .host import routes as plugin_gate
+    from .host import gate as plugin_gate
     from .households import dashboard
     from .households.routes import build_blueprints
     from .plugin_settings import routes as plugin_routes

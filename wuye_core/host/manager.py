@@ -51,7 +51,7 @@ class LoadedPlugin:
     # wuye_core modules it imports outside the facade (deprecated since hook API 1.3: boundary.py)
     private_imports: list[str] = field(default_factory=list)
     # path parameter -> the model whose row it addresses (None: nothing in a community); see
-    # wuye_route_objects and routes.gate_plugin_routes
+    # wuye_route_objects and gate.gate_plugin_routes
     route_objects: dict[str, type | None] = field(default_factory=dict)
 
 

@@ -1,6 +1,6 @@
 """Plugin settings: what is installed, and which plugins a tenant and each of its communities
 use, with their config and its history. The rules live in the host (host/enablement.py); the
-gate in front of the plugins' own routes is host/routes.py."""
+gate in front of the plugins' own routes is host/gate.py."""
 
 from __future__ import annotations
 

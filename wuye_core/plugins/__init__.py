@@ -34,7 +34,7 @@ from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
 from ..households.access import readable_community
 
 # Routes: what the core's gate found for the request (docs/plugins.md §2)
-from ..host.routes import plugin_communities, route_community
+from ..host.gate import plugin_communities, route_community
 
 # The housing register, to read (change it through the API, which runs the checks and hooks)
 from ..households.models import Building, Community, Household, Resident, Site, Unit
