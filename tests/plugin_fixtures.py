@@ -211,7 +211,7 @@ class Careless:
 
     @hookimpl
     def wuye_dashboard_figures(self, community_id):
-        from wuye_core.tickets.notifications import Notification
+        from wuye_core.tickets.notifications.models import Notification
 
         mode, session = Careless.mode, db.session()
         Careless.seen.append(("start", session.in_nested_transaction()))

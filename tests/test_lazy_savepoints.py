@@ -18,7 +18,7 @@ from wuye_core.extensions import db
 from wuye_core.host.manager import ENTRY_POINT_GROUP
 from wuye_core.tenancy import tenant_context
 from wuye_core.testing import login, settings_for
-from wuye_core.tickets.notifications import Notification
+from wuye_core.tickets.notifications.models import Notification
 
 CORE_FIGURES = {("core", "sites"): 1, ("core", "buildings"): 1, ("core", "households"): 1, ("core", "residents"): 1}
 
