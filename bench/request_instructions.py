@@ -8,7 +8,11 @@ unlike wall-clock or CPU timings on a shared VM).
 
 --endpoint me | list (wuye_bench, from setup_pg.py) | ticket (wuye_bench_tickets, from
 ticket_create.py). --no-plugins loads no plugin (the figures in bench/README.md). To count an
-older commit: PYTHONPATH=<a worktree of it> (its wuye_core is imported first).
+older commit, run *its* copy of this script (this one puts its own checkout first on sys.path,
+so PYTHONPATH alone does not select other code) with PYTHONPATH=<that checkout>:<its plugins>.
+bench/callgrind_requests.py does that, starts instrumentation at the first request (much
+faster, same difference) and pins the relay's wake-up flag for --endpoint ticket (its 60 s TTL
+otherwise makes the count depend on how long the run took): the fifth session's way.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ import warnings
 import pytest
 import yaml
 from flask_smorest import abort
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from wuye_core.app import create_app
 from wuye_core.errors import Conflict, DomainError, Invalid
+from wuye_core.events import commit
 from wuye_core.events.edge import in_every_tenant, unit_of_work
 from wuye_core.events.outbox import OutboxEvent
 from wuye_core.extensions import db
@@ -49,6 +51,17 @@ def edge_app(wuye_backend, wuye_app):
     def add_community(code):
         db.session.add(Community(name="又一个", code=code, config={}))  # not flushed: the commit finds out
         return {"added": code}
+
+    @second.get("/api/test/session-info")
+    def session_info():
+        return {"keys": sorted(db.session.info)}  # a session, but no transaction begun
+
+    @second.post("/api/test/tickets/<int:ticket_id>/commit-then-retitle")
+    def commit_then_retitle(ticket_id):
+        ticket = writable_ticket(ticket_id)
+        commit()  # the view commits early itself; the change below begins a new transaction (autobegin)
+        ticket.title = RETITLED
+        return {"title": ticket.title}
 
     return second
 
@@ -91,6 +104,28 @@ def test_a_refusal_at_the_edges_commit_is_answered_like_one_in_the_view(edge_app
     assert client.post("/api/test/communities/c9").status_code == 200
     codes = sorted(c["code"] for c in t.admin.get("/api/v1/communities").get_json()["items"])
     assert codes == ["c1", "c9"]
+
+
+def test_a_request_that_began_no_transaction_ends_none(edge_app, wuye_make_tenant, wuye_register):
+    """The edge commits only what a request began or changed: an empty commit is no work for the
+    database but a transaction begun and ended in Python on every cached-identity request."""
+    t = wuye_make_tenant("acme")
+    ticket = _ticket(t.admin, wuye_register(t))
+    client = login(edge_app, "acme", "admin", "admin-pass-123")
+    assert client.get("/api/test/session-info").status_code == 200  # the identity is cached from now on
+    begun = []
+    listener = lambda session, transaction: begun.append(transaction)  # noqa: E731
+    event.listen(Session, "after_transaction_create", listener)
+    try:
+        r = client.get("/api/test/session-info")
+    finally:
+        event.remove(Session, "after_transaction_create", listener)
+    assert r.status_code == 200 and begun == []
+
+    # ...and a change made after the view's own commit is still committed: it began a transaction
+    r = client.post(f"/api/test/tickets/{ticket['id']}/commit-then-retitle")
+    assert r.status_code == 200 and r.get_json() == {"title": RETITLED}
+    assert _title_and_status(t.admin, ticket["id"]) == (RETITLED, "submitted")
 
 
 def _counts(wuye_app, tenant_id):
