@@ -414,15 +414,19 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
         .order_by(CarePerson.id)
         .execution_options(yield_per=1000)
     )
+    separator, difficulties = _(", "), {}  # labels translated once per combination, not per row
     for pid, name, cid, level, flags, last, due in rows:
         n, h = per_person.get(pid, (0, 0))
+        if flags not in difficulties:
+            difficulties[flags] = separator.join(
+                vocab.label(vocab.DIFFICULTIES, c) for c in vocab.from_flags(flags, vocab.DIFFICULTIES))
         ledger.append(
             [
                 pid,
                 mask_name(name) or "",
                 communities.get(cid, ""),
                 level,
-                _(", ").join(vocab.label(vocab.DIFFICULTIES, c) for c in vocab.from_flags(flags, vocab.DIFFICULTIES)),
+                difficulties[flags],
                 last.isoformat() if last else "",
                 due.isoformat() if due else "",
                 n,
