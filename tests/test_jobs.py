@@ -7,9 +7,7 @@ anything else, and runs `wuye worker` as a real process.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,49 +22,15 @@ from wuye_core.extensions import db
 from wuye_core.tenancy import tenant_context
 from wuye_core.testing import login, settings_for
 
+from .private_servers import PrivateRedis
+
 ROOT = Path(__file__).resolve().parents[1]
 WUYE = str(Path(sys.executable).with_name("wuye"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    def __init__(self, tmp: Path):
-        self.port = _free_port()
-        self.tmp = tmp
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        from redis import Redis
-
-        for _ in range(100):
-            try:
-                Redis.from_url(self.url).ping()
-                return
-            except Exception:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
 @pytest.fixture
 def redis_server(wuye_backend, tmp_path):
-    if not wuye_backend.is_postgresql or shutil.which("redis-server") is None:
+    if not wuye_backend.is_postgresql or not PrivateRedis.available():
         pytest.skip("needs the PostgreSQL + Redis backend and redis-server")
     server = PrivateRedis(tmp_path)
     server.start()
