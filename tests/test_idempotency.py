@@ -84,6 +84,18 @@ def test_a_retried_household_and_a_plugins_post_are_written_once(wuye_app, wuye_
     assert len(notes["items"] if isinstance(notes, dict) else notes) == 1
 
 
+def test_a_view_that_commits_itself_is_replayed_too(wuye_app, wuye_make_tenant):
+    """Creating a staff user commits in the view, before the answer is kept: the claim commits
+    with the user, the answer in a second transaction; the retry is still replayed."""
+    t = wuye_make_tenant("acme")
+    key = {"Idempotency-Key": _key()}
+    body = {"username": "clerk", "password": "password-123", "roles": [{"role": "readonly"}]}
+    first = t.admin.post("/api/v1/users", json=body, headers=key)
+    assert first.status_code == 201, first.get_json()
+    _same_answer(first, t.admin.post("/api/v1/users", json=body, headers=key))
+    assert [u["username"] for u in t.admin.get("/api/v1/users").get_json()["items"]] == ["admin", "clerk"]
+
+
 def test_a_retried_upload_is_stored_once_even_with_a_new_multipart_boundary(wuye_app, wuye_make_tenant, wuye_register):
     t = wuye_make_tenant("acme")
     ids = wuye_register(t)
