@@ -344,3 +344,25 @@ def test_a_duplicate_waits_for_the_first_transaction_then_replays(wuye_app, wuye
     assert sorted(r.headers.get("Idempotent-Replayed", "") for r in results.values()) == ["", "true"]
     assert results["second"].get_json() == results["first"].get_json()
     assert _count(wuye_app, t.id, Ticket) == 1
+
+
+def test_kept_answers_are_ciphertext_and_follow_key_rotation(wuye_app, wuye_make_tenant, wuye_register, wuye_operator,
+                                                             wuye_owner_engine, wuye_rotate_keys):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    key = {"Idempotency-Key": _key()}
+    first = t.admin.post("/api/v1/tickets", json=_ticket_body(ids, title="甲方机密"), headers=key)
+    tenant_body = {"slug": "echo", "name": "戊物业机密", "kind": "company"}
+    operator_first = wuye_operator.post("/api/v1/tenants", json=tenant_body, headers=key)
+    with wuye_owner_engine.connect() as conn:
+        if wuye_owner_engine.dialect.name == "postgresql":
+            conn.execute(text("select set_config('app.tenant_id', :t, false)"), {"t": str(t.id)})
+        stored = conn.execute(text("select response_body from idempotency_keys union all "
+                                   "select response_body from platform_idempotency_keys")).scalars().all()
+    assert len(stored) == 2
+    for value in stored:  # neither the text nor its base64 is readable in the table
+        assert "机密" not in value and first.get_data().hex() not in value and value.startswith("gAAAA")
+    rewritten, encrypted = wuye_rotate_keys()  # a new key; the old one is gone afterwards
+    assert (IdempotencyKey, "response_body") in encrypted and rewritten >= 2
+    _same_answer(first, t.admin.post("/api/v1/tickets", json=_ticket_body(ids, title="甲方机密"), headers=key))
+    _same_answer(operator_first, wuye_operator.post("/api/v1/tenants", json=tenant_body, headers=key))
