@@ -84,9 +84,8 @@ def test_a_retried_household_and_a_plugins_post_are_written_once(wuye_app, wuye_
     assert len(notes["items"] if isinstance(notes, dict) else notes) == 1
 
 
-def test_a_view_that_commits_itself_is_replayed_too(wuye_app, wuye_make_tenant):
-    """Creating a staff user commits in the view, before the answer is kept: the claim commits
-    with the user, the answer in a second transaction; the retry is still replayed."""
+def test_a_retried_staff_user_creation_is_replayed(wuye_app, wuye_make_tenant):
+    """Creating a staff user (a view that once committed by itself; now the edge commits)."""
     t = wuye_make_tenant("acme")
     key = {"Idempotency-Key": _key()}
     body = {"username": "clerk", "password": "password-123", "roles": [{"role": "readonly"}]}
