@@ -117,6 +117,26 @@ class Conflict(DomainError):
     status = 409
 
 
+# Unique indexes whose violation is a field's fault: the name PostgreSQL reports, and the
+# columns SQLite reports ("table.column, …"), each -> (field, msgid). Registered by the package
+# that owns the index; the check before the write gives the same answer in the usual case, this
+# one answers the race two requests at once can still run into.
+_UNIQUE_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def unique_violation_field(index: str, sqlite_columns: str, field: str, message: str) -> None:
+    """Answer a violation of the unique index `index` as 409 naming `field` with `message`."""
+    _UNIQUE_FIELDS[index] = _UNIQUE_FIELDS[sqlite_columns] = (field, message)
+
+
+def _violated_field(exc: IntegrityError) -> tuple[str, str] | None:
+    orig = exc.orig
+    name = getattr(getattr(orig, "diag", None), "constraint_name", None)  # psycopg
+    if name is None:
+        name = str(orig).removeprefix("UNIQUE constraint failed: ")  # sqlite3
+    return _UNIQUE_FIELDS.get(name)
+
+
 def invalid(field: str, message: str, location: str = "json"):
     """Refuse one field (422); `message` is an English msgid, translated on the way out."""
     raise Invalid(field, message, location)
@@ -143,6 +163,10 @@ def register_error_handlers(app, api: WuyeApi) -> None:
 
         db.session.rollback()
         log.info("integrity error: %s", exc.orig)
+        violated = _violated_field(exc)
+        if violated is not None:
+            field, message = violated
+            return jsonify(error_body(409, None, {"json": {field: [message]}})), 409
         message = N_("This conflicts with existing data (duplicate or still in use).")
         return jsonify(error_body(409, message)), 409
 
