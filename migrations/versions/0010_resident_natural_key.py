@@ -1,7 +1,7 @@
 """residents: a natural key (tenant, household, name), unique; earlier duplicates kept and marked
 
 Revision ID: 0010_resident_natural_key
-Revises: 0007_plugin_deliveries
+Revises: 0009_idempotency_keys
 Create Date: 2026-12-03
 
 A household ledger names its people; an import matches a head of household by name within the
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_resident_natural_key"
-down_revision = "0007_plugin_deliveries"
+down_revision = "0009_idempotency_keys"
 branch_labels = None
 depends_on = None
 
