@@ -62,6 +62,8 @@ class Settings:
     # Waits (seconds, comma-separated) before each new try of an event for a plugin whose hook
     # raised; after the last one the delivery is parked (`wuye jobs failed`, events/deliveries.py).
     event_retry_seconds: str = "30,120,600,1800,7200"
+    # While the database cannot be reached the API answers 503 with this Retry-After (seconds).
+    database_retry_after_seconds: int = 5
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
