@@ -1,14 +1,20 @@
-"""Riding out outages: the web while PostgreSQL is killed and comes back.
+"""Riding out outages: the web and `wuye worker` while PostgreSQL or Redis are killed and come back.
 
 Each test takes down a server of its own (tests/private_servers.py: real servers on free ports,
 SIGKILLed and restarted on the same port), never the suite's. They run on the PostgreSQL + Redis
-backend (the suite's CI backend) and skip on SQLite.
+backend (the suite's CI backend) and skip on SQLite; marked `outage` (`-m "not outage"` skips them
+on a laptop), 15-20 s each.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -18,7 +24,7 @@ from wuye_core.app import create_app
 from wuye_core.extensions import db
 from wuye_core.testing import BackendSettings, login, postgres_backend, settings_for
 
-from .private_servers import PrivatePostgres
+from .private_servers import PrivatePostgres, PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[1]
 WUYE = str(Path(sys.executable).with_name("wuye"))
@@ -60,6 +66,7 @@ def private_pg_app(wuye_backend, wuye_plugin_entry_points):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+        server.kill()  # a throw-away cluster: no need for a clean shutdown
         server.cleanup()
 
 
@@ -75,6 +82,7 @@ def _tenant_admin(app):
     return login(app, "acme", "admin", "admin-pass-123")
 
 
+@pytest.mark.outage
 def test_the_web_answers_503_while_postgresql_is_down_and_recovers_without_a_restart(private_pg_app):
     app, server = private_pg_app
     admin = _tenant_admin(app)
@@ -109,6 +117,173 @@ def test_the_web_answers_503_while_postgresql_is_down_and_recovers_without_a_res
     assert anonymous.get("/readyz").status_code == 200
 
 
+# --- `wuye worker` while Redis or PostgreSQL is away ------------------------------------------------
+
+
+@pytest.fixture
+def private_redis(wuye_backend, tmp_path):
+    _needs(wuye_backend, PrivateRedis)
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+class WorkerProcess:
+    """`wuye worker` as a real process, and what an operator (or Kubernetes) sees of it."""
+
+    def __init__(self, tmp_path: Path, database_url: str, redis_url: str, *args: str):
+        self.status_file = tmp_path / "worker-status.json"
+        self.log = tmp_path / "worker.log"
+        self.env = {**os.environ, "WUYE_DATABASE_URL": database_url, "WUYE_REDIS_URL": redis_url,
+                    "WUYE_WORKER_STATUS_FILE": str(self.status_file), "WUYE_LOG_LEVEL": "INFO",
+                    "WUYE_STORAGE_URL": f"file://{tmp_path / 'uploads'}",
+                    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        self.process = subprocess.Popen([WUYE, "worker", *args], env=self.env, cwd=ROOT, stdout=self.log.open("wb"),
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def status(self) -> dict:
+        try:
+            return json.loads(self.status_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def check(self, *args: str) -> tuple[int, str]:
+        """The readiness probe of the chart (charts/wuye/templates/worker.yaml)."""
+        result = subprocess.run([sys.executable, "-m", "wuye_core.jobs.status", *args], env=self.env,
+                                capture_output=True, text=True, timeout=30, cwd=ROOT)
+        return result.returncode, result.stdout
+
+    def wait_for(self, predicate, what: str, timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"the worker exited ({self.process.returncode}):\n{self.tail()}"
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"{what}: not within {timeout} s; status {self.status()}\n{self.tail()}")
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        self.wait_for(lambda: self.status().get("redis") == "ok" and self.status().get("database") == "ok"
+                      and self.status().get("state") == "working", "the worker is ready", timeout)
+        code, out = self.check()
+        assert code == 0 and "worker 就绪" in out and "worker ready" in out, out
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> int:
+        """SIGTERM, as Kubernetes stops a pod: a warm shutdown."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(30)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+
+@pytest.fixture
+def worker_process(tmp_path):
+    started = []
+
+    def start(*args, **kwargs) -> WorkerProcess:
+        started.append(WorkerProcess(tmp_path, *args, **kwargs))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.kill()
+
+
+def _enqueue(redis_url: str, function: str, **kwargs):
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(redis_url)
+    try:
+        return Queue("wuye", connection=connection).enqueue(f"tests.job_fixtures.{function}", kwargs=kwargs)
+    finally:
+        connection.close()
+
+
+@pytest.mark.outage
+@pytest.mark.parametrize("options", [(), ("--with-scheduler",)], ids=["worker", "with-scheduler"])
+def test_the_worker_rides_out_a_redis_outage(wuye_backend, private_redis, worker_process, tmp_path, options):
+    from redis import Redis
+
+    worker = worker_process(wuye_backend.app_url, private_redis.url, *options)
+    worker.wait_ready(timeout=60)  # the app is built first: slow on a busy machine
+    first = worker.status()["worker"]
+    if not options:  # the command an operator types says the same as the probe
+        cli = subprocess.run([WUYE, "worker", "--check"], env=worker.env, capture_output=True, text=True,
+                             timeout=60, cwd=ROOT)
+        assert cli.returncode == 0 and cli.stdout.startswith("worker 就绪（Redis：正常，数据库：正常"), cli
+    # a job still running when Redis dies: its horse finishes it while the worker waits for Redis
+    _enqueue(private_redis.url, "write_marker", path=str(tmp_path / "during"), seconds=3)
+    worker.wait_for(lambda: (tmp_path / "during.started").exists(), "the job started", 10)
+
+    private_redis.kill()  # kill -9
+    worker.wait_for(lambda: worker.status().get("redis", "").startswith("error"), "the outage is seen", 15)
+    code, out = worker.check()
+    assert code == 1 and "worker 未就绪" in out and "Redis：连不上" in out and "Redis error" in out, out
+    assert worker.check("--live")[0] == 0  # alive: Kubernetes must not restart it for an outage
+    time.sleep(3)
+    assert worker.process.poll() is None, worker.tail()
+
+    private_redis.start()  # the same port, empty (no persistence)
+    worker.wait_ready(timeout=45)
+    assert worker.status()["worker"] != first  # registered anew, under a name of its own
+    assert (tmp_path / "during").read_text() == "done"
+    _enqueue(private_redis.url, "write_marker", path=str(tmp_path / "after"))
+    worker.wait_for(lambda: (tmp_path / "after").exists(), "a job enqueued after the outage ran", 15)
+    if options:
+        from rq import Queue
+
+        from wuye_core.jobs.schedule import LOCK
+
+        # rq's scheduler process (delayed jobs, retries) and wuye's periodic-work thread are back too
+        connection = Redis.from_url(private_redis.url)
+        Queue("wuye", connection=connection).enqueue_in(
+            __import__("datetime").timedelta(seconds=1), "tests.job_fixtures.write_marker",
+            kwargs={"path": str(tmp_path / "scheduled")})
+        worker.wait_for(lambda: (tmp_path / "scheduled").exists(), "a delayed job ran after the outage", 20)
+        worker.wait_for(lambda: connection.exists(LOCK), "the periodic work leads again", 15)
+        connection.close()
+    assert worker.stop() == 0, worker.tail()
+
+
+@pytest.mark.outage
+def test_the_worker_rides_out_a_postgresql_outage(wuye_backend, private_redis, worker_process, tmp_path):
+    _needs(wuye_backend, PrivatePostgres)
+    database = PrivatePostgres()
+    database.start()
+    try:
+        worker = worker_process(database.url, private_redis.url)
+        worker.wait_ready(timeout=60)
+        _enqueue(private_redis.url, "read_the_database", path=str(tmp_path / "before"))
+        worker.wait_for(lambda: (tmp_path / "before").exists(), "a job read the database", 15)
+
+        database.kill()  # kill -9 of the postmaster and its backends
+        worker.wait_for(lambda: worker.status().get("database", "").startswith("error"), "the outage is seen", 15)
+        code, out = worker.check()
+        assert code == 1 and "数据库：连不上" in out and "database error" in out, out
+        failed = _enqueue(private_redis.url, "read_the_database", path=str(tmp_path / "during"))
+        worker.wait_for(lambda: failed.get_status(refresh=True) == "failed", "the job failed (rq retries per policy)")
+        assert worker.process.poll() is None, worker.tail()
+
+        database.start()
+        worker.wait_ready(timeout=20)
+        _enqueue(private_redis.url, "read_the_database", path=str(tmp_path / "after"))
+        worker.wait_for(lambda: (tmp_path / "after").exists(), "a job enqueued after the outage ran", 15)
+        assert (tmp_path / "after").read_text() == "42"
+        assert worker.stop() == 0, worker.tail()
+    finally:
+        database.kill()
+        database.cleanup()
+
+
 # --- what counts as "the database is away", and what the probe says -------------------------------
 
 
@@ -132,3 +307,26 @@ def test_which_database_errors_are_an_outage(error, unavailable):
     driver_error = psycopg.Error if isinstance(error, psycopg.Error) else sqlite3.Error
     assert database_unavailable(DBAPIError.instance("select 1", {}, error, driver_error)) is unavailable
     assert database_unavailable(error) is False  # only what SQLAlchemy raised reaches the handler
+
+
+def test_the_probe_reads_the_status_file(tmp_path):
+    from wuye_core.jobs.status import check
+
+    path = tmp_path / "status.json"
+    assert check(path) == (False, check(path)[1]) and "no worker status file" in check(path)[1]
+
+    def write(**fields):
+        path.write_text(json.dumps({"updated_at": 1000.0, "loop_at": 1000.0, "state": "working",
+                                    "redis": "ok", "database": "ok", **fields}))
+
+    write()
+    assert check(path, now=1001)[0] is True
+    write(database="error: OperationalError")
+    ok, message = check(path, now=1001)
+    assert not ok and message.startswith("worker 未就绪") and "数据库：连不上（OperationalError）" in message
+    assert check(path, live_only=True, now=1001)[0] is True  # waiting for the database is alive
+    write(state="reconnecting")
+    assert check(path, now=1001)[0] is False
+    assert check(path, live_only=True, now=1000 + 31)[0] is False  # the status thread stopped writing
+    write(loop_at=700.0)
+    assert check(path, live_only=True, now=1001)[0] is False  # the work loop stopped turning

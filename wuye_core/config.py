@@ -64,6 +64,9 @@ class Settings:
     event_retry_seconds: str = "30,120,600,1800,7200"
     # While the database cannot be reached the API answers 503 with this Retry-After (seconds).
     database_retry_after_seconds: int = 5
+    # `wuye worker` writes its state here every few seconds; `wuye worker --check` (the
+    # Kubernetes probes) reads it. Unset: wuye-worker-status.json in the system's temp folder.
+    worker_status_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
