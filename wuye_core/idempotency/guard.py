@@ -150,11 +150,18 @@ def remember_answer(response: Response) -> Response:
         return response  # a body that is not there yet: the key stays claimed (409 to a retry)
     model, row_id = claimed
     headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-    db.session.execute(
-        update(model).where(model.id == row_id)
-        .values(response_status=response.status_code, response_headers=headers,
-                response_body=base64.b64encode(response.get_data()).decode("ascii"))
-        .execution_options(synchronize_session=False))
+    try:
+        db.session.execute(
+            update(model).where(model.id == row_id)
+            .values(response_status=response.status_code, response_headers=headers,
+                    response_body=base64.b64encode(response.get_data()).decode("ascii"))
+            .execution_options(synchronize_session=False))
+    except Exception as exc:
+        # The database went away (or refused) after the view: an exception raised in an
+        # after_request hook would be a bare 500. Answer it as a view's would be (503 with
+        # Retry-After for an outage); the edge then sees >= 400 and rolls the change back.
+        db.session.rollback()
+        return current_app.make_response(current_app.handle_user_exception(exc))
     return response
 
 
