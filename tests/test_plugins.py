@@ -161,6 +161,7 @@ def test_event_hooks_run_only_where_enabled_and_once_per_event(wuye_app, wuye_ma
     with wuye_app.test_request_context(), tenant_context(t.id):
         deliver_event(event)
         deliver_event(event)
+        db.session.commit()  # as the delivery does: hooks never commit
     assert len(t.admin.get(NOTES.format(ids["community"])).get_json()) == 2
 
     other = wuye_make_tenant("other")  # the same plugin, not enabled there: nothing runs
