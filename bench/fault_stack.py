@@ -1,9 +1,9 @@
 """The servers of bench/faults.py, all its own and all killable: a PostgreSQL cluster and a Redis
-(tests/private_servers.py), gunicorn (`wsgi:app`, WUYE_ENV=production) and one
-`wuye worker --with-scheduler`, with the probe plugin (bench/fault_probe.py) on their PYTHONPATH.
+(tests/private_servers.py), gunicorn (`wsgi:app`, WUYE_ENV=production) and `wuye worker`
+processes (the first `--with-scheduler`), with the probe plugin (bench/fault_probe.py) on their PYTHONPATH.
 
     stack = Stack(tmp, tenants=2, gunicorn_workers=3, app_env={...}); stack.start()
-    stack.worker.kill(); stack.worker.start(); stack.gunicorn.kill_one_worker(); stack.redis.kill() ...
+    stack.workers[0].kill(); stack.workers[0].start(); stack.gunicorn.kill_one_worker(); stack.redis.kill() ...
     stack.stop()
 
 The database is made the way the test kit and the benchmarks make theirs (wuye_core/testing.py,
@@ -123,12 +123,13 @@ class Gunicorn:
 
 
 class Worker:
-    """`wuye worker --with-scheduler`, supervised like a Kubernetes pod: `kill()` is our SIGKILL
+    """`wuye worker` (`--with-scheduler` for the first), supervised like a Kubernetes pod: `kill()` is our SIGKILL
     (to the worker and its work horse) and `start()` our restart; an exit we did not cause is
     recorded (`exits`) and the worker restarted after `backoff` seconds."""
 
-    def __init__(self, env: dict, log: Path, backoff: float = 5.0):
+    def __init__(self, env: dict, log: Path, scheduler: bool, backoff: float = 5.0):
         self.env, self.log, self.backoff = env, log, backoff
+        self.argv = [str(BIN / "wuye"), "worker", *(["--with-scheduler"] if scheduler else [])]
         self.proc: subprocess.Popen | None = None
         self.exits: list[dict] = []  # exits we did not cause: {"at", "returncode", "phase"}
         self.phase = lambda: ""
@@ -140,7 +141,7 @@ class Worker:
     def start(self) -> None:
         with self._lock:
             self._down_on_purpose = False
-            self.proc = subprocess.Popen([str(BIN / "wuye"), "worker", "--with-scheduler"], cwd=ROOT, env=self.env,
+            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env,
                                          stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
                                          start_new_session=True)
         if not self._supervisor.is_alive():
@@ -179,7 +180,8 @@ class Worker:
 
 
 class Stack:
-    def __init__(self, tmp: Path, results: Path, tenants: int, gunicorn_workers: int, app_env: dict[str, str]):
+    def __init__(self, tmp: Path, results: Path, tenants: int, gunicorn_workers: int, workers: int,
+                 app_env: dict[str, str]):
         self.tmp, self.results, self.tenant_count = Path(tmp), Path(results), tenants
         self.slugs = [f"faults-{i}" for i in range(1, tenants + 1)]
         self.pg = PrivatePostgres()
@@ -197,8 +199,11 @@ class Stack:
             WUYE_STORAGE_URL=f"file://{self.tmp / 'uploads'}", WUYE_LOG_LEVEL="WARNING",
             WUYE_LOGIN_LIMIT_PER_USER="1000 per minute", WUYE_LOGIN_LIMIT_PER_ADDRESS="1000 per minute",
             **app_env)
-        self.gunicorn = Gunicorn(self.env, gunicorn_workers, self.results / "faults-gunicorn.log")
-        self.worker = Worker(self.env, self.results / "faults-worker.log")
+        logs = [self.results / "faults-gunicorn.log", *(self.results / f"faults-worker-{i + 1}.log" for i in range(workers))]
+        for log in logs:
+            log.write_text("")  # this run's only
+        self.gunicorn = Gunicorn(self.env, gunicorn_workers, logs[0])
+        self.workers = [Worker(self.env, log, scheduler=i == 0) for i, log in enumerate(logs[1:])]
 
     # -- build ---------------------------------------------------------------------------------
 
@@ -230,9 +235,10 @@ class Stack:
                                                  "--password", PASSWORD, "--role", "tenant_admin"), self.slugs))
         say(f"  {len(self.slugs)} tenants applied, admins created               {time.monotonic() - t0:5.1f} s")
         self.gunicorn.start()
-        self.worker.start()
-        say(f"  gunicorn ({self.gunicorn.workers} sync workers) :{self.gunicorn.port}, worker started "
-            f"{time.monotonic() - t0:5.1f} s")
+        for worker in self.workers:
+            worker.start()
+        say(f"  gunicorn ({self.gunicorn.workers} sync workers) :{self.gunicorn.port}, {len(self.workers)} workers "
+            f"(the first with the scheduler) started {time.monotonic() - t0:5.1f} s")
 
     def places(self) -> dict[str, dict]:
         """slug -> {"community": id, "site": id, "import_community": id or None}."""
@@ -264,7 +270,7 @@ class Stack:
         return json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-500:]}
 
     def stop(self) -> None:
-        for step in (self.worker.stop, self.gunicorn.stop, self.redis.stop, self.pg.cleanup):
+        for step in (*(w.stop for w in self.workers), self.gunicorn.stop, self.redis.stop, self.pg.cleanup):
             try:
                 step()
             except Exception as exc:  # keep stopping the rest

@@ -7,8 +7,9 @@ ticket lifecycles, then check that nothing was lost, doubled or half-written.
 
 Everything runs on servers of its own (bench/fault_stack.py): a private PostgreSQL cluster and
 Redis (tests/private_servers.py; SIGKILLed and restarted on the same port), gunicorn (`wsgi:app`,
-WUYE_ENV=production, sync workers) and one `wuye worker --with-scheduler`, restarted a few seconds
-after we kill it, as Kubernetes would. Two tenants or more, each with the two in-repo plugins and
+WUYE_ENV=production, sync workers) and two `wuye worker` processes (the first with the scheduler;
+two, so that two import jobs can run at once), restarted a few seconds after we kill them, as
+Kubernetes would (and a few seconds after they exit by themselves, which is counted). Two tenants or more, each with the two in-repo plugins and
 a PROBE plugin (bench/fault_probe.py) enabled: a third-party plugin whose event hooks log every
 delivery into a table without a unique constraint, so doubles can be counted.
 
@@ -17,8 +18,8 @@ resolve -> rate; every 4th also reopen -> accept -> dispatch -> arrive -> resolv
 request with an `Idempotency-Key`, retried with the same key on a dropped connection or a 5xx, as
 a careful client would (a 409 after such a retry: the client reads the ticket, and goes on when
 the change is there). On a timeline: 16 clients send the same transition to one ticket at once
-(accept, or reopen), the same household ledger is imported twice at once, the worker is
-SIGKILLed (while it has a backlog), a gunicorn worker is SIGKILLed, Redis is down ~20 s,
+(accept, or reopen), the same household ledger is imported twice at once, the workers are
+SIGKILLed (while they have a backlog), a gunicorn worker is SIGKILLed, Redis is down ~20 s,
 PostgreSQL ~10 s. Then a drain: nothing is done by hand, the app must deliver every event itself.
 
 Checks (exit code 1 when one fails):
@@ -33,7 +34,7 @@ Checks (exit code 1 when one fails):
   worker exits             exits of the worker that we did not cause     0
 Also reported: events, delivery lag p50/p99 (before the first fault and overall), time to
 drain after each fault, status codes per phase. Outputs: bench/results/faults-<stamp>.{txt,json},
-faults-gunicorn.log, faults-worker.log.
+faults-gunicorn.log, faults-worker-N.log.
 """
 
 from __future__ import annotations
@@ -73,13 +74,14 @@ SETTING_WORDS = ["event", "lease", "sweep", "batch", "idempot", "retry", "reconn
 
 # (second of the burst, action): quick and default
 TIMELINES = {
-    "quick": [(1, "import race"), (4, "race accept"), (7, "race reopen"),
+    "quick": [(0, "import race"), (3, "clients start"), (4, "race accept"), (7, "race reopen"),
               (10, "kill worker"), (14, "start worker"),
               (18, "kill gunicorn worker"),
               (24, "kill redis"), (44, "start redis"),
               (52, "kill postgres"), (62, "start postgres"),
               (64, "import race"), (66, "race accept"), (70, "race reopen"), (75, "end")],
-    "default": [(1, "import race"), (4, "race accept"), (8, "race reopen"), (12, "race accept"), (16, "race reopen"),
+    "default": [(0, "import race"), (3, "clients start"), (4, "race accept"), (8, "race reopen"),
+                (12, "race accept"), (16, "race reopen"),
                 (25, "kill worker"), (30, "start worker"),
                 (45, "kill gunicorn worker"),
                 (60, "kill redis"), (81, "start redis"),
@@ -287,10 +289,17 @@ def import_race(client: Client, place: dict, rows: int, imports: list[dict], giv
         while job["status"] not in FINISHED and not give_up.wait(1):
             status, data, _ = client.request("GET", f"{base}/{job['id']}")
             if status == 200:
-                job.update({k: data.get(k) for k in ("status", "created", "updated", "failed")})
+                job.update({k: data.get(k) for k in ("status", "created", "updated", "failed", "started_at",
+                                                     "finished_at")})
 
     for i, job in enumerate(jobs):
         threading.Thread(target=one, args=(job, i), daemon=True).start()
+
+
+def ran_together(jobs: list[dict]) -> bool:
+    """Did the two import jobs overlap in time (else the race was not run, whatever the result)?"""
+    spans = sorted((job.get("started_at"), job.get("finished_at")) for job in jobs)
+    return len(spans) == 2 and all(a and b for a, b in spans) and spans[1][0] < spans[0][1]
 
 
 def imports_finished(imports: list[dict]) -> bool:
@@ -425,7 +434,9 @@ def main() -> int:
     p.add_argument("--clients", type=int, help="lifecycle clients (default 6 quick, 12)")
     p.add_argument("--tenants", type=int, default=2)
     p.add_argument("--gunicorn-workers", type=int, default=3)
-    p.add_argument("--import-rows", type=int, help="rows of the ledger imported twice at once (60 quick, 200)")
+    p.add_argument("--workers", type=int, default=2, help="`wuye worker` processes (the first with the scheduler); "
+                                                          "two, so that two import jobs can run at once")
+    p.add_argument("--import-rows", type=int, help="rows of the ledger imported twice at once (200 quick, 500)")
     p.add_argument("--drain-seconds", type=float, help="wait at most this long for the app to deliver everything "
                                                        "after the burst (120 quick, 240)")
     p.add_argument("--settle-seconds", type=float, default=10, help="then wait this long for late doubles")
@@ -436,7 +447,7 @@ def main() -> int:
     args = p.parse_args()
     mode = "quick" if args.quick else "default"
     clients = args.clients or (6 if args.quick else 12)
-    import_rows = args.import_rows or (60 if args.quick else 200)
+    import_rows = args.import_rows or (200 if args.quick else 500)
     drain_seconds = args.drain_seconds or (120 if args.quick else 240)
     app_env = dict(APP_ENV, **dict(kv.split("=", 1) for kv in args.app_env))
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -449,7 +460,7 @@ def main() -> int:
     say(f"faults ({mode}): {clients} lifecycle clients, {args.tenants} tenants, gunicorn sync x {args.gunicorn_workers}, "
         f"code {code_version()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M:%S')}")
     tmp = tempfile.mkdtemp(prefix="wuye-faults-")
-    stack = Stack(tmp, RESULTS, args.tenants, args.gunicorn_workers, app_env)
+    stack = Stack(tmp, RESULTS, args.tenants, args.gunicorn_workers, args.workers, app_env)
     result: dict = {"mode": mode, "clients": clients, "code": code_version(), "app_env": app_env}
     try:
         stack.start(say)
@@ -465,7 +476,7 @@ def main() -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"faults-{stamp}.txt").write_text("\n".join(out) + "\n")
     (RESULTS / f"faults-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
-    print(f"\nwritten: bench/results/faults-{stamp}.txt/.json (logs: faults-gunicorn.log, faults-worker.log)")
+    print(f"\nwritten: bench/results/faults-{stamp}.txt/.json (logs: faults-gunicorn.log, faults-worker-N.log)")
     if failed is None:
         return 2
     return 1 if failed else 0
@@ -484,7 +495,8 @@ def burst_and_check(stack: Stack, args, mode, clients, import_rows, drain_second
     tally.codes.clear()
     slugs = sorted(places)
     first = places[slugs[0]]
-    stack.worker.phase = lambda: tally.phase
+    for worker in stack.workers:
+        worker.phase = lambda: tally.phase
 
     stop, give_up = threading.Event(), threading.Event()
     t0 = time.monotonic()
@@ -493,21 +505,22 @@ def burst_and_check(stack: Stack, args, mode, clients, import_rows, drain_second
     workers = [threading.Thread(target=run_lifecycles, daemon=True, name=f"client-{i}", args=(
         Client(stack.gunicorn.port, tokens[slugs[i % len(slugs)]], tally, args.retry_seconds),
         places[slugs[i % len(slugs)]], f"c{i}", stop, args.think)) for i in range(clients)]
-    for w in workers:
-        w.start()
     races: list[dict] = []
     imports: list[dict] = []
     side: list[threading.Thread] = []
     timeline: list[dict] = []
     first_fault = None
-    say(f"\nburst: {clients} clients from t=0; timeline ({mode}):")
+    say(f"\nburst: {clients} lifecycle clients; timeline ({mode}):")
     for at, action in TIMELINES[mode]:
         time.sleep(max(0.0, at - (time.monotonic() - t0)))
         now = round(time.monotonic() - t0, 1)
         detail = ""
         if action == "end":
             break
-        if action.startswith("race "):
+        if action == "clients start":  # after the first import race, which has both workers to itself
+            for w in workers:
+                w.start()
+        elif action.startswith("race "):
             slug = slugs[len(side) % len(slugs)]  # the races take turns among the tenants
             client = Client(stack.gunicorn.port, tokens[slug], tally, args.retry_seconds)
             t = threading.Thread(target=race, daemon=True, args=(client, places[slug], action.split()[1], races))
@@ -523,7 +536,8 @@ def burst_and_check(stack: Stack, args, mode, clients, import_rows, drain_second
                     if monitor.latest().get("undelivered"):
                         break
                     time.sleep(0.1)
-                detail = f"backlog {monitor.latest().get('undelivered')} events; pids {stack.worker.kill()}"
+                detail = (f"backlog {monitor.latest().get('undelivered')} events; "
+                          f"pids {[pid for worker in stack.workers for pid in worker.kill()]}")
             elif action == "kill gunicorn worker":
                 detail = f"pid {stack.gunicorn.kill_one_worker()}"
             elif action == "kill redis":
@@ -536,7 +550,7 @@ def burst_and_check(stack: Stack, args, mode, clients, import_rows, drain_second
         else:  # a restart
             fault = next(f for f, restart in FAULTS.items() if restart == action)
             started = time.monotonic()
-            {"start worker": stack.worker.start, "start redis": stack.redis.start,
+            {"start worker": lambda: [worker.start() for worker in stack.workers], "start redis": stack.redis.start,
              "start postgres": stack.pg.start}[action]()
             detail = f"up in {time.monotonic() - started:.1f} s"
             tally.set_phase(f"after {fault.replace('kill ', '')}")
@@ -585,6 +599,7 @@ def report(say, result, tally, races, imports, timeline, monitor, stack, found, 
               for phase, codes in tally.codes.items()}
     non503_total = sum(sum(v.values()) for v in non503.values())
     dup_residents = sum(imp.get("duplicate_residents", 0) for imp in imports)
+    exits = [exit_ for worker in stack.workers for exit_ in worker.exits]
     unfinished = [job for imp in imports for job in imp["jobs"] if job["status"] not in FINISHED]
     checks = [
         ("events lost (outbox events the probe never got)", found["events lost (no probe row)"], 0),
@@ -596,7 +611,7 @@ def report(say, result, tally, races, imports, timeline, monitor, stack, found, 
         (f"races with != 1 winner ({len(decided)} decided, {len(unknown)} not run)", len(bad_races), 0),
         ("duplicate residents (same import twice at once)", dup_residents, 0),
         ("imports accepted or sent but never finished", len(unfinished), 0),
-        ("worker exits we did not cause", len(stack.worker.exits), 0),
+        ("worker exits we did not cause", len(exits), 0),
     ]
     say("\nchecks")
     say(f"  {'check':<66} {'found':>7}  verdict")
@@ -619,7 +634,7 @@ def report(say, result, tally, races, imports, timeline, monitor, stack, found, 
     for f in monitor.faults:
         say(f"    {f['fault']:<22} at t={f['at']:6.1f}, recovered t={f['recovered']:6.1f}: "
             f"{secs(f['drained'], 'never (within the run)')}")
-    for exit_ in stack.worker.exits:
+    for exit_ in exits:
         say(f"  worker exited by itself with {exit_['returncode']} during '{exit_['phase']}' (restarted after 5 s)")
     say(f"  plugin deliveries: {figures['plugin deliveries by state']}")
     for r in races:
@@ -629,7 +644,8 @@ def report(say, result, tally, races, imports, timeline, monitor, stack, found, 
     for imp in imports:
         jobs = ", ".join(f"#{j.get('id', '?')} {j['status']} ({j.get('created')} created, {j.get('updated')} updated)"
                          for j in imp["jobs"])
-        say(f"  import x2 at once, {imp['rows']} rows: {jobs}; residents now {imp.get('residents')} "
+        overlap = "ran at the same time" if ran_together(imp["jobs"]) else "did NOT run at the same time"
+        say(f"  import x2 at once, {imp['rows']} rows, {overlap}: {jobs}; residents now {imp.get('residents')} "
             f"(a single import makes {imp['expected_residents']}), duplicates {imp.get('duplicate_residents')}, "
             f"duplicate households {imp.get('duplicate_households')}")
 
@@ -645,7 +661,7 @@ def report(say, result, tally, races, imports, timeline, monitor, stack, found, 
             say(f"  {note}")
     say(f"\n{'FAILED: ' + '; '.join(failed) if failed else 'all checks passed'}")
     result.update(checks={n: v for n, v, _ in checks}, failed=failed, figures=figures, races=races, imports=imports,
-                  timeline=timeline, faults=monitor.faults, worker_exits=stack.worker.exits,
+                  timeline=timeline, faults=monitor.faults, worker_exits=exits,
                   codes={k: dict(v) for k, v in tally.codes.items()}, notes=tally.notes,
                   lag={"before_faults": {"p50": percentile(lag_quiet, 50), "p99": percentile(lag_quiet, 99)},
                        "all": {"p50": percentile(lag_all, 50), "p99": percentile(lag_all, 99)}},
