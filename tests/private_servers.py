@@ -167,7 +167,8 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # fast shutdown
+            # fast shutdown; to the group: runuser does not pass signals on to the postmaster
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:

@@ -18,7 +18,7 @@ pytest_plugins = ["pytester"]
 
 WUYE_FIXTURES = ["wuye_app", "wuye_backend", "wuye_make_tenant", "wuye_register", "wuye_enable_plugin",
                  "wuye_operator", "wuye_owner_engine", "wuye_outbox", "wuye_run_job", "wuye_rotate_keys",
-                 "wuye_plugin_entry_points"]
+                 "wuye_race", "wuye_plugin_entry_points"]
 OLD_NAMES = {"app": "wuye_app", "backend": "wuye_backend", "make_tenant": "wuye_make_tenant",
              "register": "wuye_register", "enable_plugin": "wuye_enable_plugin", "operator": "wuye_operator",
              "owner_engine": "wuye_owner_engine"}

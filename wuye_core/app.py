@@ -23,6 +23,8 @@ from .extensions import babel, db, limiter, migrate
 from .host import dispatch
 from .households import totals
 from .i18n import select_locale
+from .idempotency import guard as idempotency
+from .idempotency.openapi import IdempotencyKeyDoc
 from .tenancy.context import TenantContextError, refuse_without_context
 from .tenancy.scoping import install_tenant_scoping
 
@@ -88,7 +90,8 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     _limit_decorated_routes_only(app)
-    api = WuyeApi(app)  # one per app: its OpenAPI document describes this app's routes only
+    # one per app: its OpenAPI document describes this app's routes only (every POST: Idempotency-Key)
+    api = WuyeApi(app, spec_kwargs={"extra_plugins": [IdempotencyKeyDoc(app)]})
     register_error_handlers(app, api)
     app.register_error_handler(TenantContextError, refuse_without_context)
     identity.init_app(app)
@@ -96,6 +99,9 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     _register_jobs(app)
 
     _register_blueprints(app, api)
+    # after the blueprints (the plugin gate's before_request first) and after the edge (its
+    # after_request then runs before the edge's commit): idempotency/guard.py
+    idempotency.install(app)
 
     from .cli import register_commands
 
@@ -118,6 +124,7 @@ def _limit_decorated_routes_only(app: Flask) -> None:
 def _register_jobs(app: Flask) -> None:
     """Each feature registers its jobs and periodic work by function (jobs/__init__.py)."""
     from .events import plugin_jobs, relay
+    from .idempotency import purge as idempotency_purge
     from .imports import tasks as import_tasks
     from .jobs import JobRegistry
     from .tickets import jobs as ticket_jobs
@@ -127,6 +134,7 @@ def _register_jobs(app: Flask) -> None:
     plugin_jobs.register_jobs(jobs, app.extensions["wuye_plugins"])
     ticket_jobs.register_jobs(jobs)
     import_tasks.register_jobs(jobs)
+    idempotency_purge.register_jobs(jobs)
 
 
 def _load_plugins(app: Flask, entry_points) -> None:

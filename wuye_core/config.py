@@ -62,6 +62,14 @@ class Settings:
     # Waits (seconds, comma-separated) before each new try of an event for a plugin whose hook
     # raised; after the last one the delivery is parked (`wuye jobs failed`, events/deliveries.py).
     event_retry_seconds: str = "30,120,600,1800,7200"
+    # How long the answer to a POST sent with an Idempotency-Key is kept and replayed to a retry
+    # with the same key (wuye_core/idempotency); expired keys are purged by a periodic job.
+    idempotency_ttl_hours: int = 24
+    # While the database cannot be reached the API answers 503 with this Retry-After (seconds).
+    database_retry_after_seconds: int = 5
+    # `wuye worker` writes its state here every few seconds; `wuye worker --check` (the
+    # Kubernetes probes) reads it. Unset: wuye-worker-status.json in the system's temp folder.
+    worker_status_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

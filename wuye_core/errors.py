@@ -13,7 +13,7 @@ import logging
 from flask import jsonify, request
 from flask_smorest import Api, abort
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -35,6 +35,15 @@ _DEFAULT_MESSAGES = {
     429: N_("Too many attempts; please try again later."),
     500: N_("Internal server error."),
 }
+
+DATABASE_UNAVAILABLE = N_("The database cannot be reached at the moment; please try again in a few seconds.")
+
+# PostgreSQL's SQLSTATEs that mean "the server is away", not "this request is wrong" (besides class
+# 08, connection exceptions): shutting down, crashed, starting up or in recovery, out of
+# connection slots, our idle session ended.
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "57P05", "53300"}
+# SQLite: another writer held the file past the busy timeout, or the file cannot be opened.
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database file")
 
 
 class ErrorSchema(Schema):
@@ -117,9 +126,50 @@ class Conflict(DomainError):
     status = 409
 
 
+# Unique indexes whose violation is a field's fault: the name PostgreSQL reports, and the
+# columns SQLite reports ("table.column, …"), each -> (field, msgid). Registered by the package
+# that owns the index; the check before the write gives the same answer in the usual case, this
+# one answers the race two requests at once can still run into.
+_UNIQUE_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def unique_violation_field(index: str, sqlite_columns: str, field: str, message: str) -> None:
+    """Answer a violation of the unique index `index` as 409 naming `field` with `message`."""
+    _UNIQUE_FIELDS[index] = _UNIQUE_FIELDS[sqlite_columns] = (field, message)
+
+
+def _violated_field(exc: IntegrityError) -> tuple[str, str] | None:
+    orig = exc.orig
+    name = getattr(getattr(orig, "diag", None), "constraint_name", None)  # psycopg
+    if name is None:
+        name = str(orig).removeprefix("UNIQUE constraint failed: ")  # sqlite3
+    return _UNIQUE_FIELDS.get(name)
+
+
 def invalid(field: str, message: str, location: str = "json"):
     """Refuse one field (422); `message` is an English msgid, translated on the way out."""
     raise Invalid(field, message, location)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error says the database is away for now (down, restarting, unreachable,
+    out of connections, it dropped our connection; SQLite locked past its busy timeout) rather
+    than that something is wrong with the request or the code. Such a request is answered 503."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:  # SQLAlchemy saw the connection die under the statement
+        return True
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)  # psycopg's, when the server sent one
+    if sqlstate:
+        return sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+    module = type(orig).__module__ or ""
+    if module.startswith("psycopg"):
+        # no SQLSTATE: the client could not reach the server, or lost it (refused, reset, timeout)
+        return type(orig).__name__ == "OperationalError"
+    if module == "sqlite3":
+        return str(orig).startswith(_SQLITE_UNAVAILABLE)
+    return False
 
 
 def register_error_handlers(app, api: WuyeApi) -> None:
@@ -143,6 +193,10 @@ def register_error_handlers(app, api: WuyeApi) -> None:
 
         db.session.rollback()
         log.info("integrity error: %s", exc.orig)
+        violated = _violated_field(exc)
+        if violated is not None:
+            field, message = violated
+            return jsonify(error_body(409, None, {"json": {field: [message]}})), 409
         message = N_("This conflicts with existing data (duplicate or still in use).")
         return jsonify(error_body(409, message)), 409
 
@@ -153,6 +207,27 @@ def register_error_handlers(app, api: WuyeApi) -> None:
         db.session.rollback()
         log.warning("data error reached the database: %s", exc.orig)
         return jsonify(error_body(422, N_("A value is out of range for its field."))), 422
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):
+        """The database is away: 503 with Retry-After, never a 500, and nothing of the request is
+        kept. The pool recovers by itself: SQLAlchemy recycles the connections of a pool one of
+        which died, and db_pool.py tests the ones that sat idle, so the first request after the
+        database is back succeeds (README, operations)."""
+        if not database_unavailable(exc):
+            return _unexpected(exc)
+        from .extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone already: nothing to roll back on it
+            log.debug("rollback after a lost database connection failed", exc_info=True)
+        log.warning("database unavailable (%s %s): %s", request.method, request.path,
+                    (str(exc.orig).strip().splitlines() or [""])[0])
+        response = jsonify(error_body(503, DATABASE_UNAVAILABLE))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(app.config["WUYE"].database_retry_after_seconds)
+        return response
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):

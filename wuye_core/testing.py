@@ -455,6 +455,41 @@ def wuye_rotate_keys(wuye_app):
     encryption._fernet = old
 
 
+@pytest.fixture
+def wuye_race(wuye_app):
+    """`wuye_race(api, method, path, json=None, n=16, **kw)`: send the same request `n` times at
+    once — each from its own thread, so its own app context and database connection, all
+    released together by a barrier — as `api` (an `ApiClient`: its token and headers); returns
+    the `n` responses, in no particular order. For testing that concurrent identical changes
+    have one winner (docs/plugins.md §5): on SQLite they queue behind its one-writer lock."""
+    import threading
+
+    def _race(api: ApiClient, method: str, path: str, json=None, n: int = 16, **kw) -> list:
+        barrier = threading.Barrier(n)
+        responses: list = [None] * n
+        failures: list = []
+
+        def send(i: int) -> None:
+            client = ApiClient(wuye_app.test_client(), api.token, api.headers)
+            try:
+                barrier.wait(timeout=30)
+                responses[i] = client.request(method, path, json=json, **kw)
+            except BaseException as exc:  # reported in the test's thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=send, args=(i,), name=f"wuye-race-{i}") for i in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        if failures:
+            raise failures[0]
+        assert all(r is not None for r in responses), "a racing request did not finish in 120 s"
+        return responses
+
+    return _race
+
+
 # --- the names of hook API 1.x, kept for plugins written against it ---------------------------
 # Each warns and hands over the new fixture. pytest prefers a project's own fixtures (conftest.py,
 # the test module) over a plugin's, so a project with an `app` of its own never reaches these.

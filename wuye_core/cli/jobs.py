@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from ..events.edge import unit_of_work
 
@@ -12,13 +12,28 @@ from ..events.edge import unit_of_work
 @click.command("worker")
 @click.option("--with-scheduler", is_flag=True, help="同时运行定时任务 / also run the periodic work and rq's scheduler")
 @click.option("--burst", is_flag=True, help="做完队列里的任务就退出 / exit when the queue is empty")
-@with_appcontext
-def worker(with_scheduler, burst):
-    """后台任务进程（rq）/ Run a background worker (rq) with the app's config."""
+@click.option("--check", is_flag=True, help="检查运行中的 worker 是否就绪（Redis 和数据库都正常），退出码 0/1 / "
+                                          "check that the running worker is ready (Redis and the database answer)")
+@click.option("--live", is_flag=True, help="与 --check 同用：只检查进程是否活着 / with --check: only that it is alive")
+@click.pass_context
+def worker(ctx, with_scheduler, burst, check, live):
+    """后台任务进程（rq）/ Run a background worker (rq) with the app's config.
+
+    Redis 或数据库中断时不退出：退避重连，状态写入 WUYE_WORKER_STATUS_FILE，`--check` 读取它（Kubernetes 探针）。
+    It rides out Redis and database outages (reconnecting with backoff) and keeps its state in
+    WUYE_WORKER_STATUS_FILE, which `--check` reads (the Kubernetes probes)."""
+    if check or live:
+        _check_worker(ctx, live)
+        return
+    if not current_app:  # as flask's with_appcontext; `--check` above builds no app (a cheap probe)
+        ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+    from redis.exceptions import RedisError
+
     from ..extensions import db
     from ..jobs import QUEUE, redis_connection
     from ..jobs import worker as rq_worker
     from ..jobs.schedule import start_cron_thread
+    from ..jobs.status import WorkerStatus, status_path
 
     connection = redis_connection()
     if connection is None:
@@ -26,9 +41,27 @@ def worker(with_scheduler, burst):
                                    "WUYE_REDIS_URL is not set: jobs run in-process, no worker needed")
     db.engine.dispose()  # work-horses are forked: never share pooled connections with them
     app = current_app._get_current_object()
+    settings = app.config["WUYE"]
+    status = WorkerStatus(status_path(settings), settings.redis_url, app.config["SQLALCHEMY_DATABASE_URI"])
+    status.write()
+    if not burst:
+        status.start_thread()
     if with_scheduler:
         start_cron_thread(app, connection)
-    rq_worker.run(app, connection, [QUEUE], with_scheduler=with_scheduler, burst=burst)
+    try:
+        rq_worker.run(app, connection, [QUEUE], with_scheduler=with_scheduler, burst=burst, status=status)
+    except RedisError as exc:  # --burst only: the long-running worker waits for Redis instead
+        raise click.ClickException(f"连不上 Redis / Redis cannot be reached: {exc}") from exc
+
+
+def _check_worker(ctx, live: bool) -> None:
+    """`wuye worker --check [--live]`: read the running worker's status file (jobs/status.py)."""
+    from ..config import Settings
+    from ..jobs.status import check, status_path
+
+    ok, message = check(status_path(Settings.from_env()), live_only=live)
+    click.echo(message)
+    ctx.exit(0 if ok else 1)
 
 
 @click.group("jobs")

@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import pluggy
 
-HOOK_API_VERSION = "1.3"  # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data; 1.3: route objects
+# 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data; 1.3: route objects;
+# 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins
+HOOK_API_VERSION = "1.4"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -150,6 +151,16 @@ class Household(TenantScoped, db.Model):
     members: Mapped[int | None] = mapped_column(Integer)  # 人数: people living there
 
 
+# A resident's natural key: their name within their household. Ledgers (住户台账) name people,
+# not ids; the ID-card number is often blank and is encrypted with a random nonce, so it cannot be
+# looked up. Two people of one name in one household are refused (409 on `name`), which is what
+# lets an import of the same ledger update, never append (imports/households/plan.py). Rows that
+# shared a name in a household before the key existed were kept, marked `duplicate_of` by
+# migration 0010_resident_natural_key and left out of the index: for a person to merge or delete.
+RESIDENT_NATURAL_KEY = "uq_residents_tenant_id_household_id_name"
+_NOT_A_DUPLICATE = text("duplicate_of IS NULL")
+
+
 class Resident(TenantScoped, db.Model):
     """居民. The ID-card number is encrypted at rest and only ever shown masked."""
 
@@ -160,6 +171,8 @@ class Resident(TenantScoped, db.Model):
         Index(None, "tenant_id", "community_id", "id"),
         Index(None, "tenant_id", "household_id"),
         Index(None, "tenant_id", "phone"),
+        Index(RESIDENT_NATURAL_KEY, "tenant_id", "household_id", "name", unique=True,
+              postgresql_where=_NOT_A_DUPLICATE, sqlite_where=_NOT_A_DUPLICATE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +185,9 @@ class Resident(TenantScoped, db.Model):
     gender: Mapped[str | None] = mapped_column(String(10))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     id_card: Mapped[str | None] = mapped_column(EncryptedString(255))
+    # The id of the older resident of the same name in the same household, for rows that were
+    # already duplicates when the natural key came (migration 0010); None for everyone else.
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)
 
     tag_rows: Mapped[list[ResidentTag]] = relationship(
         primaryjoin="Resident.id == foreign(ResidentTag.resident_id)",

@@ -14,6 +14,7 @@ from . import schemas as s
 from .access import readable_community
 from .community_config import effective_config, update_config
 from .models import Building, Community, Household, Resident, ResidentTag, Site, Unit
+from .natural_key import check_resident_key
 from .resources import Resource, register_crud
 
 
@@ -28,6 +29,8 @@ def _resident_matches(text):
 def _apply_resident(obj: Resident, data: dict) -> None:
     for key, value in data.items():
         setattr(obj, key, value)  # `tags` goes through Resident.tags' setter
+    if "name" in data or "household_id" in data:
+        check_resident_key(obj)  # 409 on `name`: one resident of a name per household
 
 
 def _household_filters(args):

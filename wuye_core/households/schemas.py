@@ -199,6 +199,9 @@ class ResidentOut(StrictSchema):
     id_card_masked = fields.Function(
         lambda r: mask_id_card(r.id_card), metadata={"description": "身份证号（脱敏）/ masked ID-card number"}
     )
+    duplicate_of = fields.Integer(allow_none=True, metadata={
+        "description": "同户同名的较早居民（唯一键启用前已重复，待人工合并；通常为空）/ the older resident of the same "
+                       "name in the household, for duplicates from before the natural key (to merge; usually null)"})
 
 
 class ResidentUpdate(StrictSchema):

@@ -34,14 +34,20 @@ def start_cron_thread(app, connection, tick: float = 5.0) -> threading.Thread:
                       job_timeout=policy.timeout, name=work.name)
 
     def loop():
+        failing = False  # Redis away: say so once, not every tick, and say when it is back
         while True:
             try:
                 if connection.set(LOCK, cron.name, nx=True, ex=int(tick * 3)) or \
                         connection.get(LOCK) == cron.name.encode():
                     connection.expire(LOCK, int(tick * 3))
                     cron.enqueue_jobs()
+                if failing:
+                    log.warning("scheduler ticks again")
+                failing = False
             except Exception:
-                log.warning("scheduler tick failed", exc_info=True)
+                if not failing:
+                    log.warning("scheduler tick failed; retrying every %s s", tick, exc_info=True)
+                failing = True
             time.sleep(tick)
 
     thread = threading.Thread(target=loop, name="wuye-cron", daemon=True)

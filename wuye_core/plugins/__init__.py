@@ -13,10 +13,11 @@ over the core's features and the plugin host, wuye_core.host), so it may import 
 from ..host.hookspecs import HOOK_API_VERSION, hookimpl
 from ..host.types import Event, Figure, Link, PluginInfo, PluginVeto, ReportSection, Role, Schedule
 
-# Data: the session, tenant-scoped models, the tenant context, RLS in migrations, encrypted columns
+# Data: the session, tenant-scoped models, the tenant context, RLS in migrations, row locks, encrypted columns
 from ..extensions import db
 from ..tenancy import TenantScoped, require_tenant_id, tenant_context, tenant_fk
 from ..tenancy.rls import disable_tenant_rls, enable_tenant_rls
+from ..common.locking import get_for_update
 from ..common.types import UTCDateTime
 from ..common.encryption import EncryptedString, decrypt, encrypt
 
@@ -66,7 +67,7 @@ __all__ = [
     "Schedule",
     # data
     "db", "TenantScoped", "tenant_fk", "tenant_context", "require_tenant_id", "enable_tenant_rls",
-    "disable_tenant_rls", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
+    "disable_tenant_rls", "get_for_update", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",

@@ -32,13 +32,14 @@ def open_ticket(community_id: int, *, site_id: int, title: str, category: str, a
 def resolve_ticket(ticket_id: int, actor: str, note: str | None = None) -> bool:
     """Resolve a ticket (recorded in its history with `actor` and `note`); commits nothing.
     Returns False, changing nothing, when the ticket's state does not allow it (e.g. still only
-    submitted, or already closed) or there is no such ticket in the tenant."""
-    from ..extensions import db
+    submitted, or already closed) or there is no such ticket in the tenant. The ticket stays
+    locked until the caller's transaction ends (`get_for_update`): lock your own rows first."""
+    from ..common.locking import get_for_update
     from ..tickets import service
     from ..tickets.models import Ticket
     from ..tickets.states import target
 
-    ticket = db.session.get(Ticket, ticket_id)
+    ticket = get_for_update(Ticket, ticket_id)
     if ticket is None or target("resolve", ticket.status) is None:
         return False
     service.transition(ticket, "resolve", actor, note)

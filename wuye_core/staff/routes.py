@@ -106,7 +106,7 @@ class Users(MethodView):
         user = create_user(data["username"], data["password"], data["roles"], data.get("display_name"))
         if "active" in data:
             user.active = data["active"]
-        db.session.commit()
+        db.session.flush()
         return user
 
 
@@ -125,7 +125,7 @@ class UserItem(MethodView):
         """修改工作人员（角色、停用、重置密码）/ Update a staff user"""
         user = _user_or_404(user_id)
         _update_user(user, data)
-        db.session.commit()
+        db.session.flush()
         return user
 
     @users.response(204)
@@ -136,5 +136,4 @@ class UserItem(MethodView):
         if user.id == current_identity().user_id:
             abort(409, message=N_("You cannot deactivate yourself."))
         user.active = False
-        db.session.commit()
         return None

@@ -88,5 +88,5 @@ class TenantItem(MethodView):
         tenant = db.get_or_404(Tenant, tenant_id)
         for key, value in data.items():
             setattr(tenant, key, value)
-        db.session.commit()
+        db.session.flush()
         return tenant

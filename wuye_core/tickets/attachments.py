@@ -56,7 +56,7 @@ class Attachments(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, files, ticket_id):
         """上传照片或附件 / Upload a photo or document (type checked from its content)"""
-        ticket = writable_ticket(ticket_id)
+        ticket = writable_ticket(ticket_id, lock=False)  # the upload changes no ticket state
         upload = files["file"]
         try:
             content_type, size = check_upload(upload.filename, upload.mimetype, upload.stream,

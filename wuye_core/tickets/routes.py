@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
+from ..common.locking import get_for_update
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..host.dispatch import call_contained
@@ -27,15 +28,19 @@ register_section("tickets", TicketsSection)  # categories, SLA policy, auto-clos
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="工单 / Tickets")
 
 
-def readable_ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
+def readable_ticket(ticket_id: int, lock: bool = False) -> Ticket:
+    ticket = get_for_update(Ticket, ticket_id) if lock else db.session.get(Ticket, ticket_id)
     if ticket is None or not require_staff().can_read(ticket.community_id):
         abort(404)
     return ticket
 
 
-def writable_ticket(ticket_id: int) -> Ticket:
-    ticket = readable_ticket(ticket_id)
+def writable_ticket(ticket_id: int, lock: bool = True) -> Ticket:
+    """The ticket a write changes, locked until the request commits (common/locking.py): a
+    concurrent write to it waits, then sees this one's result — of two identical transitions
+    one wins, the other gets 409 with the current status. `lock=False` for a write that changes
+    nothing of the ticket and does slow work (an upload): no lock is held across it."""
+    ticket = readable_ticket(ticket_id, lock=lock)
     if not require_staff().can_write(ticket.community_id):
         abort(403)
     return ticket

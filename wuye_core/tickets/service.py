@@ -168,18 +168,28 @@ def _assignee(user_id: int, community_id: int) -> StaffUser:
     return user
 
 
+def _conflict(ticket: Ticket, message: str, field: str) -> Conflict:
+    """409 naming the field, with the ticket's current status and what may be done now."""
+    return Conflict(message, {"json": {field: [N_("Not allowed now.")]}, "status": ticket.status.value,
+                              "allowed_actions": allowed_actions(ticket.status)})
+
+
 def transition(ticket: Ticket, action: str, actor: str, note: str | None = None, assignee_id: int | None = None,
                team: str | None = None) -> Ticket:
+    """Move the ticket by `action`; 409 (Conflict: current status, allowed actions) when its state
+    does not allow it. `ticket` must be loaded with `get_for_update` (common/locking.py), as the
+    routes and `wuye_core.plugins.resolve_ticket` do: the check and the write then see one state."""
     before = ticket.status
     after = target(action, before)
     if after is None:
-        raise Conflict(N_("This action is not possible in the ticket's current state."),
-                       {"json": {"action": [N_("Not allowed now.")]}, "status": before.value,
-                        "allowed_actions": allowed_actions(before)})
+        raise _conflict(ticket, N_("This action is not possible in the ticket's current state."), "action")
     at = now()
     if action == "dispatch":
         if assignee_id is None and not team:
             invalid("assignee_id", N_("Dispatch needs a staff user or a team."))
+        if before is Status.dispatched and (ticket.assignee_id, ticket.team) == (assignee_id, team):
+            # nothing would change but a second history row and notification (two clicks, a retry)
+            raise _conflict(ticket, N_("The ticket is already dispatched to them."), "assignee_id")
         if assignee_id is not None:
             _assignee(assignee_id, ticket.community_id)
         ticket.assignee_id, ticket.team = assignee_id, team
@@ -211,10 +221,12 @@ def transition(ticket: Ticket, action: str, actor: str, note: str | None = None,
 
 
 def rate(ticket: Ticket, rating: int, comment: str | None, actor: str) -> Ticket:
+    """The return visit's rating, once per resolution (reopening clears it); closes a resolved
+    ticket. `ticket` locked, as for `transition`."""
     if ticket.status not in (Status.resolved, Status.closed):
-        raise Conflict(N_("Only a resolved ticket can be rated."),
-                       {"json": {"rating": [N_("Not allowed now.")]}, "status": ticket.status.value,
-                        "allowed_actions": allowed_actions(ticket.status)})
+        raise _conflict(ticket, N_("Only a resolved ticket can be rated."), "rating")
+    if ticket.rated_at is not None:
+        raise _conflict(ticket, N_("The ticket is already rated."), "rating")
     ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, now()
     events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating)
     if ticket.status is Status.resolved:  # the return visit (回访) closes the ticket

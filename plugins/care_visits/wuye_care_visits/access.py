@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import abort
 
-from wuye_core.plugins import db, require_staff, route_community
+from wuye_core.plugins import db, get_for_update, require_staff, route_community
 
 from .i18n import _
 
@@ -38,10 +38,12 @@ def care_community(community_id: int, supervisor: bool = False) -> int:
     return community_id
 
 
-def care_object(model, object_id: int, supervisor: bool = False):
+def care_object(model, object_id: int, supervisor: bool = False, lock: bool = False):
     """A care row the URL addresses by id: the core's gate loaded it and checked its community
-    (wuye_route_objects in plugin.py), so this is a look-up in the session; it adds the care role."""
-    obj = db.session.get(model, object_id)
+    (wuye_route_objects in plugin.py), so this is a look-up in the session; it adds the care role.
+    `lock`: for a write, the row locked until the request commits and re-read as committed
+    (`get_for_update`), so two identical changes at once have one winner."""
+    obj = get_for_update(model, object_id) if lock else db.session.get(model, object_id)
     if obj is None or obj.community_id is None:  # only for an id the gate did not check: still a 404
         abort(404)
     care_community(obj.community_id, supervisor)

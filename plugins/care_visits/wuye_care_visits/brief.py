@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import and_, case, func, or_, select
 
-from wuye_core.plugins import Community, Resident, db, services, use_locale
+from wuye_core.plugins import Community, Resident, db, get_for_update, services, use_locale
 
 from . import vocab
 from .access import mask_name
@@ -456,46 +456,66 @@ def stamp(document: bytes, text: str) -> bytes:
 # --- the job ----------------------------------------------------------------------------------
 
 
-def _progress(brief: CareBrief, value: int, status: str = "running") -> None:
-    brief.progress, brief.status = value, status
+def _progress(brief_id: int, value: int) -> CareBrief | None:
+    """Record progress under the brief's row lock and commit; None (nothing written) when the
+    brief is gone or done — another build of it finished first. A brief taken over from a
+    builder that died (still "running") keeps its progress until this one passes it, so the
+    progress shown never goes back."""
+    brief = get_for_update(CareBrief, brief_id)
+    if brief is None or brief.status == "done":
+        db.session.rollback()
+        return None
+    brief.progress = max(brief.progress, value) if brief.status == "running" else value
+    brief.status = "running"
     db.session.commit()
+    return brief
 
 
 def build_brief(tenant_id: int, brief_id: int, locale: str | None = None) -> str | None:
     """Job `build_brief`: idempotent (a brief already done is left alone; a failed one is rebuilt).
-    The files are written in `locale`, the language of whoever asked for the brief."""
+    The files are written in `locale`, the language of whoever asked for the brief.
+
+    Two builds of one brief at once (a retried job) may both work, but no lock is held while
+    they do: each step's progress, and the result, are written under the brief's row lock
+    (`get_for_update`), and only the first build to finish writes the files; the other stops."""
     with use_locale(locale):
         return _build_brief(brief_id)
 
 
 def _build_brief(brief_id: int) -> str | None:
-    brief = db.session.get(CareBrief, brief_id)
-    if brief is None or brief.status == "done":
+    brief = _progress(brief_id, 5)
+    if brief is None:
         return None
     try:
-        _progress(brief, 5)
         start, end, cid = brief.period_start, brief.period_end, brief.community_id
         scope = db.session.get(Community, cid).name if cid else services.tenant_name()
         title = _("Care visits brief: %(scope)s, %(start)s to %(end)s", scope=scope, start=start.isoformat(),
                   end=end.isoformat())
         figures = compute_figures(cid, start, end)
-        _progress(brief, 40)
+        if _progress(brief_id, 40) is None:
+            return None
         figures["title"] = title
-        brief.figures = dict(
-            figures
-        )  # counts only: the recommendations (free text) stay in the encrypted file
+        counts = dict(figures)  # counts only: the recommendations (free text) stay in the encrypted file
         figures["recommendations"] = recommendations(cid, start, end, figures)
-        _progress(brief, 55)
-        brief.docx = base64.b64encode(write_docx(title, figures)).decode()
-        _progress(brief, 70)
-        brief.xlsx = base64.b64encode(write_xlsx(title, figures, cid, start, end)).decode()
-        brief.finished_at = datetime.now(UTC)
-        brief.error = None
-        _progress(brief, 100, "done")
+        if _progress(brief_id, 55) is None:
+            return None
+        docx = base64.b64encode(write_docx(title, figures)).decode()
+        if _progress(brief_id, 70) is None:
+            return None
+        xlsx = base64.b64encode(write_xlsx(title, figures, cid, start, end)).decode()
+        brief = get_for_update(CareBrief, brief_id)
+        if brief is None or brief.status == "done":
+            db.session.rollback()
+            return None
+        brief.figures, brief.docx, brief.xlsx = counts, docx, xlsx
+        brief.finished_at, brief.error = datetime.now(UTC), None
+        brief.progress, brief.status = 100, "done"
+        db.session.commit()
     except Exception as exc:  # recorded on the brief for the user; the job runner logs it too
         db.session.rollback()
-        brief = db.session.get(CareBrief, brief_id)
-        brief.status, brief.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
+        brief = get_for_update(CareBrief, brief_id)
+        if brief is not None and brief.status != "done":  # a build that finished meanwhile stands
+            brief.status, brief.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
         db.session.commit()
         raise
     return "done"

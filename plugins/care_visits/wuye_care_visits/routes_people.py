@@ -154,7 +154,7 @@ class Person(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def patch(self, data, person_id):
         """修改档案（分级、困难类型、同意书…）/ Change a record"""
-        person = care_object(CarePerson, person_id)
+        person = care_object(CarePerson, person_id, lock=True)
         service.check_alive(person)
         service.apply_person(person, data)
         service.refresh_due(person)
@@ -192,7 +192,7 @@ class PersonErase(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def post(self, person_id):
         """按本人申请删除关爱数据（主管；审计记录保留）/ Erase on request (supervisor; the audit trail stays)"""
-        person = care_object(CarePerson, person_id, supervisor=True)
+        person = care_object(CarePerson, person_id, supervisor=True, lock=True)
         service.erase_person(person)
         audit("erase_person", person.community_id, person.id, "person", person.id)
         return person_detail(person)

@@ -128,7 +128,7 @@ class PlanItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def patch(self, data, plan_item_id):
         """指派走访人员（须有关爱角色）/ Assign to a staff user who holds a care role there"""
-        item = care_object(CarePlanItem, plan_item_id)
+        item = care_object(CarePlanItem, plan_item_id, lock=True)  # gone if erased meanwhile: 404
         if data["assignee_id"] is not None and not _care_staff(data["assignee_id"], item.community_id):
             invalid("assignee_id", N_("This user has no care role in this community."))
         item.assignee_id = data["assignee_id"]

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from sqlalchemy import or_, select
 
-from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, invalid
+from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, get_for_update, invalid
 
 from . import schemas as s
 from . import service, vocab
@@ -97,7 +97,7 @@ class Visits(MethodView):
     def post(self, data, community_id):
         """记录一次走访（高风险：告警事件，可开工单）/ Record a visit (a high risk raises an alert, may open a ticket)"""
         care_community(community_id)
-        person = db.session.get(CarePerson, data["person_id"])
+        person = get_for_update(CarePerson, data["person_id"])  # its last visit and due date move
         if person is None or person.community_id != community_id:
             invalid("person_id", N_("Not on this community's care register."))
         visit = service.record_visit(person, data, current_identity().username)
@@ -124,7 +124,7 @@ class VisitReferrals(MethodView):
     def post(self, data, visit_id):
         """转介（居委会、民政、慈善、社工、法援、医疗）/ Refer to an outside body"""
         visit = care_object(CareVisit, visit_id)
-        person = db.session.get(CarePerson, visit.person_id)
+        person = get_for_update(CarePerson, visit.person_id)  # not erased meanwhile: erasure locks it too
         if data["body"] not in (person.consent_sharing or []):
             abort(
                 409,
@@ -150,7 +150,7 @@ class Referral(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def patch(self, data, referral_id):
         """记录转介进展与结果 / Record a referral's progress and outcome"""
-        referral = care_object(CareReferral, referral_id)
+        referral = care_object(CareReferral, referral_id, lock=True)
         return service.move_referral(referral, data, current_identity().username)
 
 
@@ -181,7 +181,13 @@ class VisitPhotos(MethodView):
     def post(self, files, visit_id):
         """上传走访照片（须本人同意拍照）/ Add a photo (only with the person's consent)"""
         visit = care_object(CareVisit, visit_id)
-        person = db.session.get(CarePerson, visit.person_id)
+        data = files["file"].stream.read(MAX_PHOTO + 1)  # read before the person is locked: slow
+        if len(data) > MAX_PHOTO:
+            invalid("file", N_("The photo is too large."), location="files")
+        content_type = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
+        if content_type is None:
+            invalid("file", N_("Only JPEG or PNG."), location="files")
+        person = get_for_update(CarePerson, visit.person_id)  # not erased meanwhile: erasure locks it too
         service.check_alive(person)
         if not person.consent_photos:
             abort(
@@ -189,12 +195,6 @@ class VisitPhotos(MethodView):
                 message=N_("The person has not consented to photos."),
                 errors={"json": {"file": [N_("No consent to photos.")]}},
             )
-        data = files["file"].stream.read(MAX_PHOTO + 1)
-        if len(data) > MAX_PHOTO:
-            invalid("file", N_("The photo is too large."), location="files")
-        content_type = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
-        if content_type is None:
-            invalid("file", N_("Only JPEG or PNG."), location="files")
         photo = CarePhoto(
             community_id=visit.community_id,
             visit_id=visit.id,

@@ -98,7 +98,7 @@ def create_person(community_id: int, data: dict) -> CarePerson:
 
 def check_alive(person: CarePerson) -> None:
     if person.erased_at is not None:
-        abort(409, message=N_("This record was erased at the person's request."))
+        abort(409, message=N_("This record was erased at the person's request."), errors={"status": "erased"})
 
 
 # --- visits -----------------------------------------------------------------------------------
@@ -214,12 +214,15 @@ def add_referral(visit: CareVisit, data: dict, actor: str) -> CareReferral:
 
 
 def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferral:
+    """`referral` locked (care_object(..., lock=True)): of two identical moves, the second sees
+    the first's result and is refused, with the current status in errors.status."""
     if data["status"] not in vocab.REFERRAL_NEXT[referral.status]:
         abort(
             409,
             message=N_("A referral cannot go from %(before)s to %(after)s.",
                        before=vocab.label(vocab.REFERRAL_STATES, referral.status),
                        after=vocab.label(vocab.REFERRAL_STATES, data["status"])),
+            errors={"status": referral.status},
         )
     referral.status = data["status"]
     if data.get("outcome") is not None:
@@ -251,12 +254,14 @@ def generate_plan(community_id: int, period: str) -> int:
     included, due at once). Idempotent: an existing item for the person and period is kept."""
     start, end = period_bounds(period)
     cfg = config(community_id)
+    # Locked in id order before the existing items are read: a second run at once waits here,
+    # then finds this one's items (one item per person and period, however many ask).
     people = db.session.scalars(
         select(CarePerson).where(
             CarePerson.community_id == community_id,
             CarePerson.active.is_(True),
             CarePerson.erased_at.is_(None),
-        )
+        ).order_by(CarePerson.id).with_for_update()
     ).all()
     have = set(
         db.session.scalars(
@@ -297,7 +302,7 @@ def weather_round(community_id: int, levels: list[str], reason: str, due_on: dat
             CarePerson.erased_at.is_(None),
             CarePerson.consent_visits.is_(True),
             CarePerson.level.in_(levels),
-        )
+        ).order_by(CarePerson.id).with_for_update()  # as in generate_plan: one item per person and round
     ).all()
     have = set(
         db.session.scalars(

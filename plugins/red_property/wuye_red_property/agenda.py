@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
 
-from .common import NAME, label, readable, require_write, txt, writable
+from .common import NAME, conflict, label, readable, require_write, txt, writable
 from .i18n import N_, _
 from .meetings import next_meeting
 from .models import AgendaItem, Meeting
@@ -158,10 +158,10 @@ class AgendaItemView(MethodView):
         """修改议题、改到另一次会议 / Change an item, or move it to another planned meeting"""
         item = writable(AgendaItem, agenda_item_id)
         if item.status == "closed":
-            abort(409, message=N_("The item is closed."))
+            conflict(N_("The item is closed."), item.status)
         if "meeting_id" in data:
             if item.status != "pending":
-                abort(409, message=N_("A discussed item stays with its meeting."))
+                conflict(N_("A discussed item stays with its meeting."), item.status)
             item.meeting_id = _meeting_for(item.community_id, data["meeting_id"])
         for key in ("title", "description"):
             if key in data:
@@ -180,7 +180,7 @@ class CloseItem(MethodView):
         """手动关闭议题（如无需决议）/ Close an item by hand (e.g. nothing to decide)"""
         item = writable(AgendaItem, agenda_item_id)
         if item.status == "closed":
-            abort(409, message=N_("The item is closed."))
+            conflict(N_("The item is closed."), item.status)
         close_item(item)
         db.session.commit()
         return item

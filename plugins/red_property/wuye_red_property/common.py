@@ -8,7 +8,7 @@ from datetime import date
 from flask_smorest import abort
 from marshmallow import validate
 
-from wuye_core.plugins import Text, db, require_staff, services
+from wuye_core.plugins import Text, db, get_for_update, require_staff, services
 
 NAME = "red_property"
 BEIJING = services.LOCAL_TZ  # Beijing time, the core's clock
@@ -36,9 +36,26 @@ def readable(model, object_id: int):
 
 
 def writable(model, object_id: int):
-    obj = readable(model, object_id)
+    """The object a write changes, locked until the request commits (`get_for_update`, re-read
+    as committed): of two identical changes at once, the second waits and then sees the first's
+    result, so its status check refuses it (409 with the current status)."""
+    obj = locked(model, object_id)
     require_write(obj.community_id)
     return obj
+
+
+def locked(model, object_id: int):
+    """The object, locked and re-read (404 when it is gone meanwhile). Lock in this order: the
+    meeting, the resolution, the agenda item; the ticket (resolve_ticket) last."""
+    obj = get_for_update(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def conflict(message, status: str):
+    """409 with the object's current status (errors.status), like the core's ticket conflicts."""
+    abort(409, message=message, errors={"status": status})
 
 
 def require_write(community_id: int) -> str:

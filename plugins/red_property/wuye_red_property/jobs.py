@@ -29,6 +29,7 @@ def mark_overdue(tenant_id: int, **_) -> int:
             Resolution.overdue_at.is_(None),
         )
         .order_by(Resolution.id)
+        .with_for_update(skip_locked=True)  # a second run at once, or a follow-up in progress: not twice
     ).all()
     enabled: dict[int, bool] = {}
     marked = 0

@@ -21,7 +21,7 @@ from wuye_core.plugins import (
 )
 
 from .agenda import AgendaItemOut, add_item
-from .common import NAME, label, readable, today, txt
+from .common import NAME, conflict, label, locked, readable, today, txt
 from .i18n import N_
 from .models import Problem, Visit
 
@@ -123,10 +123,12 @@ def _detail(visit: Visit) -> Visit:
 
 
 def _convertible(problem_id: int) -> tuple[Problem, str]:
-    problem = readable(Problem, problem_id)
+    """The problem, locked until the request commits: converted once, however many ask at once."""
+    problem = locked(Problem, problem_id)
     actor = require_logger(problem.community_id)
     if problem.agenda_item_id is not None or problem.ticket_id is not None:
-        abort(409, message=N_("The problem is already an agenda item or a ticket."))
+        conflict(N_("The problem is already an agenda item or a ticket."),
+                 "ticket" if problem.ticket_id is not None else "agenda_item")
     return problem, actor
 
 

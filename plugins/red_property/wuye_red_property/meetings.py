@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
 from wuye_core.plugins import ErrorSchema, StrictSchema, db, services
 
-from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
+from .common import NAME, SIDE, config, conflict, label, readable, require_write, today, txt, writable
 from .config import CADENCES
 from .i18n import N_
 from .models import AgendaItem, Meeting, Participant, Resolution
@@ -235,9 +235,9 @@ class MeetingItem(MethodView):
         """修改会议（标题、日期、地点、纪要）/ Change a meeting (title, date, place, minutes)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status == "cancelled":
-            abort(409, message=N_("The meeting was cancelled."))
+            conflict(N_("The meeting was cancelled."), meeting.status)
         if "scheduled_on" in data and meeting.status != "planned":
-            abort(409, message=N_("A held meeting keeps its date."))
+            conflict(N_("A held meeting keeps its date."), meeting.status)
         for key, value in data.items():
             setattr(meeting, key, value)
         db.session.commit()
@@ -255,7 +255,7 @@ class Hold(MethodView):
         """记录会议已召开（及纪要）/ Record that the meeting was held (with its minutes)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status != "planned":
-            abort(409, message=N_("Only a planned meeting can be held."))
+            conflict(N_("Only a planned meeting can be held."), meeting.status)
         meeting.status = "held"
         meeting.held_on = data.get("held_on") or today()
         if data.get("minutes") is not None:
@@ -277,7 +277,7 @@ class Cancel(MethodView):
         """取消会议（未讨论的议题回到待上会）/ Cancel a meeting (its undiscussed items wait for the next one)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status != "planned":
-            abort(409, message=N_("Only a planned meeting can be cancelled."))
+            conflict(N_("Only a planned meeting can be cancelled."), meeting.status)
         meeting.status = "cancelled"
         for item in db.session.scalars(
             select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.status == "pending")

@@ -7,14 +7,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, resolve_ticket, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Id,
+    StrictSchema,
+    db,
+    get_for_update,
+    invalid,
+    resolve_ticket,
+    services,
+)
 
 from .agenda import close_item
-from .common import NAME, SIDE, config, label, readable, require_write, today, txt, writable
+from .common import NAME, SIDE, config, conflict, label, locked, readable, require_write, today, txt, writable
 from .i18n import N_, _
 from .models import AgendaItem, FollowUp, Meeting, Resolution
 
@@ -163,10 +172,10 @@ class MeetingResolutions(MethodView):
         """记录决议（责任方、责任人、期限）/ Record a resolution (owner side and person, deadline)"""
         meeting = writable(Meeting, meeting_id)
         if meeting.status == "cancelled":
-            abort(409, message=N_("The meeting was cancelled."))
+            conflict(N_("The meeting was cancelled."), meeting.status)
         item = None
         if data["agenda_item_id"] is not None:
-            item = db.session.get(AgendaItem, data["agenda_item_id"])
+            item = get_for_update(AgendaItem, data["agenda_item_id"])  # after the meeting: the order
             if item is None or item.community_id != meeting.community_id:
                 invalid("agenda_item_id", "Does not exist.")
             if item.status == "closed":
@@ -236,7 +245,7 @@ class ResolutionItem(MethodView):
         """修改决议（内容、责任方、期限）/ Change a resolution (text, owner, deadline)"""
         resolution = writable(Resolution, resolution_id)
         if resolution.status not in OPEN:
-            abort(409, message=N_("The resolution is done or withdrawn."))
+            conflict(N_("The resolution is done or withdrawn."), resolution.status)
         for key, value in data.items():
             setattr(resolution, key, value)
         if "due_on" in data:
@@ -266,7 +275,7 @@ class FollowUps(MethodView):
         resolution = writable(Resolution, resolution_id)
         actor = require_write(resolution.community_id)
         if resolution.status not in OPEN:
-            abort(409, message=N_("The resolution is done or withdrawn."))
+            conflict(N_("The resolution is done or withdrawn."), resolution.status)
         if data["meeting_id"] is not None:
             meeting = db.session.get(Meeting, data["meeting_id"])
             if meeting is None or meeting.community_id != resolution.community_id:
@@ -302,7 +311,13 @@ class FollowUps(MethodView):
 
 
 def _close_item_when_finished(resolution: Resolution) -> None:
+    """Close the item when no other resolution of it is open. The item is locked before the
+    others are counted: of two last resolutions finished at once, the second waits here and
+    then sees the first done (otherwise each sees the other open and the item never closes)."""
     if resolution.agenda_item_id is None:
+        return
+    item = locked(AgendaItem, resolution.agenda_item_id)
+    if item.status == "closed":
         return
     still_open = db.session.scalar(
         select(Resolution.id)
@@ -314,4 +329,4 @@ def _close_item_when_finished(resolution: Resolution) -> None:
         .limit(1)
     )
     if still_open is None:
-        close_item(db.session.get(AgendaItem, resolution.agenda_item_id))
+        close_item(item)

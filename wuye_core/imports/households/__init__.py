@@ -8,6 +8,7 @@ The pipeline, one module a stage, in the order a row goes through them:
     cells.py       one cell → text, a number, an ISO date or tags, as the API's fields take them
     rows.py        one row → a Record, or its RowErrors (checked by the API's own schema fields)
     seen_keys.py   the first row of each unit seen so far: duplicate rows in the file
+    lock.py        the community's import lock, taken by each batch's transaction before it plans
     plan.py        a batch of Records → Plans: what each row creates or changes, against the stored rows
     write.py       Plans → the register: the plugins' veto, bulk INSERT/UPDATE, the core events
     run.py         HouseholdImport: reads and checks in a second thread, writes batch by batch
@@ -19,10 +20,15 @@ Each row names a unit by (小区, 楼栋, 单元, 房号) and says who lives the
   a building (楼栋) and a unit are created when missing, the unit's floor and area updated;
 - the unit's current household (not moved out; the newest if several) gets the row's type,
   moved-in date and number of people; a unit without one gets a new household;
-- the head of household (户主) is the household's resident of that name: created when missing,
-  else their phone and ID-card number updated and the row's tags added.
-The import never deletes: a blank cell leaves what is stored as it is, and tags are only added.
-So importing the same file twice changes nothing the second time.
+- the head of household (户主) is the household's resident of that name — a resident's natural
+  key is (household, name), a unique index (households/models.py) — created when missing, else
+  their phone and ID-card number updated and the row's tags added.
+The import never deletes: a blank cell leaves what is stored as it is, tags are only added, and
+residents the file does not name (family members, a former head) are kept as they are.
+So importing the same file twice changes nothing the second time. Importing it twice at once
+gives the same register as once: each batch plans under its community's lock (lock.py), so the
+later batch sees what the earlier one committed; the unique index is the backstop against writers
+that take no lock (a batch that meets it is rolled back and planned again, run.py).
 
 A row with any problem is not imported at all, and reported with its row number (as Excel
 shows it), its column header (as written in the file) and the reason (an English msgid, shown

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import events
 from ...extensions import db
 from ...tenancy import require_tenant_id
+from .lock import hold_community
 from .plan import Planner
 from .report import Outcome, RowError
 from .rows import Record, RowChecker, community_sites
@@ -131,8 +132,9 @@ class HouseholdImport:
                 put(("error", exc))
 
     def _flush(self, batch: list[Record]) -> None:
-        """Write one batch in one transaction (the progress too). A conflict with a concurrent
-        change (a unit created meanwhile) is retried once against the new state."""
+        """Write one batch in one transaction (the progress too), under the community's import
+        lock (lock.py). A conflict with a concurrent change that does not take the lock (a unit
+        or a resident created through the API meanwhile) is retried once against the new state."""
         for attempt in (1, 2):
             snapshot = (self.outcome.created, self.outcome.updated, self.outcome.unchanged, self.outcome.failed,
                         self.outcome.processed_rows, self.outcome.error_count, len(self.outcome.errors),
@@ -155,6 +157,7 @@ class HouseholdImport:
     def _write(self, batch: list[Record]) -> None:
         if not batch:
             return
+        hold_community(self.community_id)  # plan under the lock: a concurrent import of the file waits
         plans = self.planner.plan(batch)
         plans, refused = self.writer.screen(plans)
         for error in refused:
