@@ -203,7 +203,9 @@ class Stack:
         for log in logs:
             log.write_text("")  # this run's only
         self.gunicorn = Gunicorn(self.env, gunicorn_workers, logs[0])
-        self.workers = [Worker(self.env, log, scheduler=i == 0) for i, log in enumerate(logs[1:])]
+        # each its own status file (`wuye worker --check`), not the one in the shared temp folder
+        self.workers = [Worker({**self.env, "WUYE_WORKER_STATUS_FILE": str(self.tmp / f"worker-{i + 1}-status.json")},
+                               log, scheduler=i == 0) for i, log in enumerate(logs[1:])]
 
     # -- build ---------------------------------------------------------------------------------
 

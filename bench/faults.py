@@ -70,7 +70,7 @@ LIFECYCLE = [("accept", "accepted"), ("dispatch", "dispatched"), ("arrive", "on_
 # ignored by Settings and reported as such): short, so that a killed delivery comes back soon.
 APP_ENV = {"WUYE_EVENT_RETRY_SECONDS": "2,5,10,30", "WUYE_EVENT_LEASE_SECONDS": "10",
            "WUYE_EVENT_SWEEP_SECONDS": "5", "WUYE_EVENT_SWEEP_AFTER_SECONDS": "5"}
-SETTING_WORDS = ["event", "lease", "sweep", "batch", "idempot", "retry", "reconnect", "db_down", "redis"]
+SETTING_WORDS = ["event", "lease", "sweep", "batch", "idempot", "retry", "reconnect", "redis", "worker"]
 
 # (second of the burst, action): quick and default
 TIMELINES = {
