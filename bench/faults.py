@@ -19,7 +19,7 @@ request with an `Idempotency-Key`, retried with the same key on a dropped connec
 a careful client would (a 409 after such a retry: the client reads the ticket, and goes on when
 the change is there). On a timeline: 16 clients send the same transition to one ticket at once
 (accept, or reopen), the same household ledger is imported twice at once, the workers are
-SIGKILLed (while they have a backlog), a gunicorn worker is SIGKILLed, Redis is down ~20 s,
+SIGKILLed (while they have a backlog), gunicorn workers are SIGKILLed (3, 1.5 s apart), Redis is down ~20 s,
 PostgreSQL ~10 s. Then a drain: nothing is done by hand, the app must deliver every event itself.
 
 Checks (exit code 1 when one fails):
@@ -61,6 +61,7 @@ from machine import code_version
 
 RESULTS = ROOT / "bench" / "results"
 RACERS = 16
+GUNICORN_KILLS = 3
 FINISHED = ("done", "failed")  # an import job's final states
 TITLE = "故障演练"
 TICKET = {"channel": "phone", "kind": "repair", "category": "水电维修", "priority": "normal",
@@ -150,6 +151,8 @@ class Client:
             r = conn.getresponse()
             data = r.read()
             status, retry_after = r.status, r.getheader("Retry-After")
+            if r.getheader("Idempotent-Replayed"):  # a retry whose first try went through: its answer again
+                self.tally.lifecycles["answers replayed (Idempotent-Replayed)"] += 1
         except (OSError, http.client.HTTPException):
             status, data, retry_after = None, b"", None
         finally:
@@ -538,8 +541,12 @@ def burst_and_check(stack: Stack, args, mode, clients, import_rows, drain_second
                     time.sleep(0.1)
                 detail = (f"backlog {monitor.latest().get('undelivered')} events; "
                           f"pids {[pid for worker in stack.workers for pid in worker.kill()]}")
-            elif action == "kill gunicorn worker":
-                detail = f"pid {stack.gunicorn.kill_one_worker()}"
+            elif action == "kill gunicorn worker":  # three times, so that some requests die mid-way
+                pids = []
+                for _ in range(GUNICORN_KILLS):
+                    pids.append(stack.gunicorn.kill_one_worker())
+                    time.sleep(1.5)
+                detail = f"pids {pids}, 1.5 s apart"
             elif action == "kill redis":
                 stack.redis.kill()
             elif action == "kill postgres":
