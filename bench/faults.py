@@ -534,26 +534,26 @@ def burst_and_check(stack: Stack, args, mode, clients, import_rows, drain_second
                         import_rows, imports, give_up)
         elif action in FAULTS:
             first_fault = first_fault or datetime.now(UTC)
-            if action == "kill worker":  # while it has work in hand, if it gets any within 5 s
+            phase = action.replace("kill ", "") + (" killed" if "worker" in action else " down")
+            if action == "kill worker":  # while they have work in hand, if they get any within 5 s
                 for _ in range(50):
                     if monitor.latest().get("undelivered"):
                         break
                     time.sleep(0.1)
+                tally.set_phase(phase)
                 detail = (f"backlog {monitor.latest().get('undelivered')} events; "
                           f"pids {[pid for worker in stack.workers for pid in worker.kill()]}")
             elif action == "kill gunicorn worker":  # three times, so that some requests die mid-way
+                tally.set_phase(phase)
                 pids = []
                 for _ in range(GUNICORN_KILLS):
                     pids.append(stack.gunicorn.kill_one_worker())
                     time.sleep(1.5)
                 detail = f"pids {pids}, 1.5 s apart"
-            elif action == "kill redis":
-                stack.redis.kill()
-            elif action == "kill postgres":
-                stack.pg.kill()
-            tally.set_phase(action.replace("kill ", "") + (" killed" if "worker" in action else " down"))
-            if FAULTS[action] is None:
                 monitor.recovered(action, now)
+            else:
+                tally.set_phase(phase)
+                {"kill redis": stack.redis.kill, "kill postgres": stack.pg.kill}[action]()
         else:  # a restart
             fault = next(f for f, restart in FAULTS.items() if restart == action)
             started = time.monotonic()
