@@ -43,6 +43,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -475,6 +476,7 @@ def main() -> int:
         failed = None
     finally:
         stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"faults-{stamp}.txt").write_text("\n".join(out) + "\n")
     (RESULTS / f"faults-{stamp}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
