@@ -203,23 +203,27 @@ def test_delivering_an_outbox_event_twice_has_one_effect(wuye_app, wuye_make_ten
         assert db.session.get(OutboxEvent, row.id).attempts == 1
 
 
-def test_a_woken_delivery_job_takes_only_events_nobody_has_started(wuye_app, wuye_make_tenant):
-    """An event whose delivery is under way (attempts > 0) belongs to that delivery or, if it
-    failed, to the sweep's retry: a job woken meanwhile must not deliver it a second time."""
-    from datetime import UTC, datetime
+def test_a_woken_delivery_job_takes_what_nobody_holds(wuye_app, wuye_make_tenant):
+    """An event another deliverer holds (its lease runs) is not taken a second time; one whose
+    deliverer died (an attempt made, the lease expired) is taken again, like a fresh one."""
+    from datetime import UTC, datetime, timedelta
 
     from wuye_core.events.relay import deliver_pending
 
     t = wuye_make_tenant("acme")
+    now = datetime.now(UTC)
     with wuye_app.test_request_context(), tenant_context(t.id):
-        for event_id, attempts in (("in-flight", 1), ("fresh", 0)):
+        for event_id, attempts, lease_until in (("held", 1, now + timedelta(minutes=1)),
+                                                ("abandoned", 1, now - timedelta(seconds=1)), ("fresh", 0, None)):
             db.session.add(OutboxEvent(event_id=event_id, name="household_created", community_id=None, object_id=1,
-                                       data={}, occurred_at=datetime.now(UTC), attempts=attempts))
+                                       data={}, occurred_at=now, attempts=attempts, lease_until=lease_until))
         db.session.commit()
-        assert deliver_pending() == 1
+        assert deliver_pending() == 2
         rows = {row.event_id: row for row in db.session.scalars(select(OutboxEvent))}
         assert rows["fresh"].delivered_at is not None and rows["fresh"].attempts == 1
-        assert rows["in-flight"].delivered_at is None and rows["in-flight"].attempts == 1
+        assert rows["abandoned"].delivered_at is not None and rows["abandoned"].attempts == 2
+        assert rows["abandoned"].lease_until is None
+        assert rows["held"].delivered_at is None and rows["held"].attempts == 1
 
 
 def test_a_wake_up_that_no_job_took_is_withdrawn(wuye_app, wuye_backend, wuye_make_tenant, monkeypatch):

@@ -62,6 +62,10 @@ class Settings:
     # Waits (seconds, comma-separated) before each new try of an event for a plugin whose hook
     # raised; after the last one the delivery is parked (`wuye jobs failed`, events/deliveries.py).
     event_retry_seconds: str = "30,120,600,1800,7200"
+    # How long a deliverer holds the outbox events it claimed (events/relay.py). A deliverer that
+    # died (killed, its database or Redis gone) holds them no longer: the sweep hands them on
+    # again after this. Longer than a batch of deliveries can take.
+    event_lease_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
