@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 
 WAKE_TTL = 60  # seconds; a wake-up whose job got lost expires, and the sweep catches up anyway
-BATCH = 200  # events claimed, delivered and committed together
+BATCH = 500  # events claimed, delivered and committed together
 RUN_SECONDS = 60  # a woken job delivers this long at most, then wakes a successor (fair to other tenants)
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}"[:64]
 

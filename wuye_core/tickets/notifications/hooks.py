@@ -4,20 +4,23 @@ each event to them like to any plugin, in a savepoint, and commits with the deli
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...host.hookspecs import hookimpl
+from ...tenancy import direct
 from ..models import Ticket
 from .models import Notification
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_TICKET = select(Ticket.id, Ticket.title, Ticket.assignee_id).where(Ticket.id == bindparam("ticket_id"))
 
 
 def _ticket(ticket_id: int | None):
-    """The (id, title, assignee_id) of a ticket, or None: the columns a notification needs, not the whole row."""
-    return db.session.execute(select(Ticket.id, Ticket.title, Ticket.assignee_id).where(Ticket.id == ticket_id)).first()
+    """The (id, title, assignee_id) of a ticket, or None: the columns a notification needs, not the
+    whole entity, read through tenancy/direct.py (a statement built once, on the connection)."""
+    return direct.select_rows(_TICKET, {"ticket_id": ticket_id}).first()
 
 
 def _notify(user_id: int | None, event, kind: str, text: str) -> None:
