@@ -87,7 +87,8 @@ def _worker_env(wuye_backend, wuye_app, redis_url):
     settings = wuye_app.config["WUYE"]
     return {**os.environ, "WUYE_DATABASE_URL": wuye_backend.app_url, "WUYE_REDIS_URL": redis_url,
             "WUYE_SECRET_KEY": settings.secret_key, "WUYE_LOG_LEVEL": "WARNING",
-            "WUYE_STORAGE_URL": settings.storage_url or "", "PYTHONPATH": str(ROOT)}
+            "WUYE_STORAGE_URL": settings.storage_url or "", "PYTHONPATH": str(ROOT),
+            "WUYE_RATE_LIMIT_PREFIX": settings.rate_limit_prefix}  # the same config as the app (wake-ups)
 
 
 def _burst(wuye_backend, wuye_app, redis_url):
@@ -227,8 +228,9 @@ def test_a_woken_delivery_job_takes_what_nobody_holds(wuye_app, wuye_make_tenant
 
 
 def test_a_wake_up_that_no_job_took_is_withdrawn(wuye_app, wuye_backend, wuye_make_tenant, monkeypatch):
-    """If the delivery job could not be queued, the tenant's wake-up flag must not stay set for
-    a minute (it would hold back the next commits' wake-ups): the next commit tries again."""
+    """If the delivery job could not be queued, the wake-up flag must not stay set for a minute
+    (it would hold back the next commits' wake-ups): the next commit tries again. One job for
+    the tenants woken meanwhile, which takes them all."""
     if not wuye_backend.redis_url:
         pytest.skip("needs Redis")
     from wuye_core.events import relay
@@ -237,14 +239,15 @@ def test_a_wake_up_that_no_job_took_is_withdrawn(wuye_app, wuye_backend, wuye_ma
     t = wuye_make_tenant("acme")
     with wuye_app.test_request_context(), tenant_context(t.id):
         connection = redis_connection()
-        flag = relay._flag(t.id)
-        connection.delete(flag)
+        flag = relay._flag()
+        connection.delete(flag, relay._tenants_key())
         monkeypatch.setattr(relay, "enqueue", lambda *args, **kwargs: False)  # as when Redis refuses the job
-        relay.wake(connection, t.id)
+        relay.wake(connection, [t.id])
         assert not connection.exists(flag)
         queued = []
-        monkeypatch.setattr(relay, "enqueue", lambda *args, **kwargs: queued.append(kwargs) or True)
-        relay.wake(connection, t.id)
-        relay.wake(connection, t.id)  # already woken: no second job
-        assert connection.exists(flag) and queued == [{"tenant_id": t.id}]
-        connection.delete(flag)
+        monkeypatch.setattr(relay, "enqueue", lambda fn, **kwargs: queued.append(fn.__name__) or True)
+        relay.wake(connection, [t.id])
+        relay.wake(connection, [t.id + 1000])  # already woken: no second job
+        assert connection.exists(flag) and queued == ["deliver_woken_events"]
+        assert relay.take_woken(connection) == [t.id, t.id + 1000]
+        assert not connection.exists(flag) and relay.take_woken(connection) == []

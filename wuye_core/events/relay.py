@@ -59,12 +59,15 @@ def relay(rows: list[tuple[int, int]]) -> None:
     """Hand freshly committed outbox rows (tenant_id, id) on.
 
     Embedded default (no Redis): delivered here and now, in one batch per tenant. With Redis:
-    the tenant's delivery job is woken — one `SET NX` per commit, and a job only when none is
-    pending already — instead of one rq job per event, which cost the request more than its
-    three INSERTs (bench/README.md).
-    Why nothing is missed: the request sets the flag after its commit; the job clears the flag
-    before it claims. Either the flag was clear (this request enqueues a job that reads after
-    the commit) or it was set (the job that will clear it has not claimed yet)."""
+    the delivery job is woken — the commit's tenants added to a set and one `SET NX` of a flag,
+    in one round trip, and a job only when none is pending already — instead of one rq job per
+    event, which cost the request more than its three INSERTs (bench/README.md). One job for
+    every tenant, not one per tenant: each rq job costs its work horse ~90 ms (a fork, a
+    connection, rq's bookkeeping), which made the lag under load grow with the tenants.
+    Why nothing is missed: the request adds its tenant, then sets the flag, after its commit;
+    the job clears the flag, then takes the set, then claims. Either the flag was clear (this
+    request enqueues a job that takes the set later) or it was set (the job that will clear it
+    has not taken the set yet)."""
     connection = redis_connection()
     if connection is None:
         by_tenant = defaultdict(list)
@@ -73,24 +76,48 @@ def relay(rows: list[tuple[int, int]]) -> None:
         for tenant_id, outbox_ids in by_tenant.items():
             enqueue(deliver_outbox_events, tenant_id=tenant_id, outbox_ids=outbox_ids)
         return
-    for tenant_id in dict.fromkeys(tenant_id for tenant_id, _ in rows):
-        wake(connection, tenant_id)
+    wake(connection, list(dict.fromkeys(tenant_id for tenant_id, _ in rows)))
 
 
-def _flag(tenant_id: int) -> str:
-    return f"{current_app.config['WUYE'].rate_limit_prefix}:outbox-pending:{tenant_id}"
+def _key(name: str) -> str:
+    return f"{current_app.config['WUYE'].rate_limit_prefix}:{name}"
 
 
-def wake(connection, tenant_id: int) -> None:
+def _flag() -> str:
+    return _key("outbox-pending")
+
+
+def _tenants_key() -> str:
+    return _key("outbox-pending-tenants")
+
+
+def wake(connection, tenant_ids: list[int]) -> None:
+    """Have these tenants' claimable events delivered: add them to the set the job takes, and
+    queue the job unless one is pending already."""
     from redis.exceptions import RedisError
 
-    flag = _flag(tenant_id)
+    if not tenant_ids:
+        return
+    flag = _flag()
     try:
-        if connection.set(flag, "1", nx=True, ex=WAKE_TTL) and not enqueue(
-                deliver_pending_events, tenant_id=tenant_id):
+        pipe = connection.pipeline(transaction=False)
+        pipe.sadd(_tenants_key(), *tenant_ids)
+        pipe.set(flag, "1", nx=True, ex=WAKE_TTL)
+        if pipe.execute()[-1] and not enqueue(deliver_woken_events):
             connection.delete(flag)  # no job took it: let the next commit try again
     except RedisError as exc:
-        log.warning("could not wake the event delivery of tenant %s (%s); the sweep will", tenant_id, exc)
+        log.warning("could not wake the event delivery of tenants %s (%s); the sweep will", tenant_ids, exc)
+
+
+def take_woken(connection) -> list[int]:
+    """The woken job's start: clear the flag, then take (and empty) the set of tenants, in that
+    order (see relay())."""
+    connection.delete(_flag())
+    pipe = connection.pipeline(transaction=True)
+    pipe.smembers(_tenants_key())
+    pipe.delete(_tenants_key())
+    members, _ = pipe.execute()
+    return sorted(int(m) for m in members)
 
 
 # --- claiming ----------------------------------------------------------------------------------
@@ -247,8 +274,6 @@ def deliver_pending() -> int:
     The first claim takes whatever is claimable (new events, expired leases, retries due); the
     next ones only newer events, so a retry made due by this very run waits for the sweep."""
     connection = redis_connection()
-    if connection is not None:
-        connection.delete(_flag(require_tenant_id()))  # before claiming: see relay()
     handled, after_id, started = 0, None, time.monotonic()
     while True:
         claimed = claim(after_id=after_id)
@@ -258,7 +283,7 @@ def deliver_pending() -> int:
         after_id = claimed[-1].id
         if time.monotonic() - started > RUN_SECONDS:
             if connection is not None:
-                wake(connection, require_tenant_id())
+                wake(connection, [require_tenant_id()])
             return handled
 
 
@@ -315,10 +340,10 @@ def sweep(older_than: timedelta = timedelta(seconds=30)) -> int:
     if found:
         log.info("relay sweep: %d undelivered events in %d tenants", sum(c for _, c in found), len(found))
     connection = redis_connection()
-    for tenant_id, _ in found:
-        if connection is not None:
-            wake(connection, tenant_id)
-        else:
+    if connection is not None:
+        wake(connection, [tenant_id for tenant_id, _ in found])
+    else:
+        for tenant_id, _ in found:
             enqueue(deliver_pending_events, tenant_id=tenant_id)
     return sum(count for _, count in found)
 
@@ -348,9 +373,25 @@ def deliver_outbox_events(tenant_id: int, outbox_ids: list[int]) -> int:
 
 
 def deliver_pending_events(tenant_id: int) -> int:
-    """Every claimable event of the tenant (the job a commit or the sweep wakes)."""
+    """Every claimable event of one tenant (in-process, the sweep's way to deliver)."""
     with tenant_context(tenant_id):
         return deliver_pending()
+
+
+def deliver_woken_events() -> int:
+    """The job a commit or the sweep wakes: every claimable event of the tenants woken since the
+    last run, tenant by tenant (each for RUN_SECONDS at most, then woken again)."""
+    connection = redis_connection()
+    tenants, handled = take_woken(connection), 0
+    for i, tenant_id in enumerate(tenants):
+        try:
+            handled += deliver_pending_events(tenant_id)
+        except Exception:
+            # back in the set for this job's retry (rq's, a few seconds on): no new job now, which
+            # would fail the same way at once while the database is away
+            connection.sadd(_tenants_key(), *tenants[i:])
+            raise
+    return handled
 
 
 def sweep_outbox() -> int:
@@ -361,4 +402,5 @@ def sweep_outbox() -> int:
 def register_jobs(jobs: JobRegistry) -> None:
     jobs.register(deliver_outbox_events, DELIVERY)
     jobs.register(deliver_pending_events, Policy(timeout=300, retries=DELIVERY.retries))
+    jobs.register(deliver_woken_events, Policy(timeout=600, retries=DELIVERY.retries))
     jobs.every(30, sweep_outbox, policy=Policy(timeout=120, retries=()))
