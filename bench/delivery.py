@@ -227,9 +227,10 @@ def under_load(args, setup_pg, hl, r, env, wuye, code, ticket, say) -> None:
         start_id = conn.execute("select coalesce(max(id), 0) + 1 from outbox_events").fetchone()[0]
     hl.PORT = args.port
     server = hl.Gunicorn(args.config, env)
-    server.cmd[-1:] = ["--chdir", str(code), "wsgi:app"]
-    worker = subprocess.Popen([wuye, "worker"], env=env, cwd=code, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, start_new_session=True)
+    hl.ROOT = code  # gunicorn starts in the --code checkout (household_list's Gunicorn reads ROOT for its cwd)
+    log = open(RESULTS / "delivery-worker.log", "w")  # not a pipe: nobody reads it while wrk runs
+    worker = subprocess.Popen([wuye, "worker"], env=env, cwd=code, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
     try:
         with server, tempfile.TemporaryDirectory() as tmp:
             tokens = [hl.login(slug) for slug, *_ in places]
@@ -255,6 +256,7 @@ def under_load(args, setup_pg, hl, r, env, wuye, code, ticket, say) -> None:
     finally:
         os.killpg(worker.pid, 15)
         worker.wait(30)
+        log.close()
     say(f"under load ({args.config}, {args.clients} connections, {args.duration:g} s, {rps} tickets/s, {non2xx}): "
         f"{m['events']} events, {m['delivered']} delivered; lag p50 {m['lag_p50'] or 0:.2f} s "
         f"p99 {m['lag_p99'] or 0:.2f} s max {m['lag_max'] or 0:.2f} s")
