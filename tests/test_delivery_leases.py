@@ -160,8 +160,11 @@ def test_a_deliverer_killed_mid_batch_is_replaced_after_its_lease(plugged, wuye_
     rows, notes, deliveries, _ = _state(plugged, t.id)
     assert not any(done for done, _, _ in rows.values()) and not notes and not deliveries  # nothing committed
 
-    time.sleep(LEASE + 0.2)  # the lease expires; then the periodic sweep, as a worker runs it
-    assert _sweep(plugged) == 3
+    time.sleep(LEASE + 0.2)  # the lease expires
+    listed = plugged.test_cli_runner().invoke(args=["jobs", "failed"])  # what an operator sees meanwhile
+    assert listed.exit_code == 0 and "undelivered events tried before: 3" in listed.output, listed.output
+    assert listed.output.count("lease expired: the next sweep hands it on") == 3
+    assert _sweep(plugged) == 3  # the periodic sweep, as a worker runs it
     rows, notes, deliveries, event_ids = _state(plugged, t.id)
     assert rows.keys() == set(outbox)
     assert all(done and attempts == 2 and lease is None for done, attempts, lease in rows.values())
