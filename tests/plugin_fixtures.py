@@ -163,6 +163,7 @@ class Halfway:
     """Writes a row, then raises (while `failing`): its row must never be committed."""
 
     failing = True
+    only: set | None = None  # the object ids it fails for (None: every one)
     calls = 0
 
     @hookimpl
@@ -173,7 +174,7 @@ class Halfway:
     def wuye_household_created(self, event):
         Halfway.calls += 1
         _note(event.id, 1, "halfway")
-        if Halfway.failing:
+        if Halfway.failing and (Halfway.only is None or event.object_id in Halfway.only):
             raise RuntimeError("half done")
 
     @hookimpl
@@ -196,6 +197,29 @@ class Tally:
     def wuye_household_created(self, event):
         Tally.calls += 1
         _note(event.id, 2, "tally")
+
+
+class Blocker:
+    """Writes a row for each event; in a process whose WUYE_TEST_BLOCK_DIR is set, it then stops
+    at an event whose data says `block`: it writes `blocked` in that folder and waits (to be
+    killed) until a file `release` appears there."""
+
+    @hookimpl
+    def wuye_plugin_info(self):
+        return _info("blocker")
+
+    @hookimpl
+    def wuye_household_created(self, event):
+        import os
+        import time
+        from pathlib import Path
+
+        _note(event.id, 3, "blocker")
+        folder = os.environ.get("WUYE_TEST_BLOCK_DIR")
+        if folder and event.data.get("block"):
+            (Path(folder) / "blocked").write_text(event.id)
+            while not (Path(folder) / "release").exists():
+                time.sleep(0.05)
 
 
 class Careless:
@@ -252,6 +276,7 @@ class Careless:
 exploding = Exploding()
 halfway = Halfway()
 tally = Tally()
+blocker = Blocker()
 careless = Careless()
 linker = Linker()
 strict = Strict()

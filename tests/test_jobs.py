@@ -51,7 +51,8 @@ def _worker_env(wuye_backend, wuye_app, redis_url):
     settings = wuye_app.config["WUYE"]
     return {**os.environ, "WUYE_DATABASE_URL": wuye_backend.app_url, "WUYE_REDIS_URL": redis_url,
             "WUYE_SECRET_KEY": settings.secret_key, "WUYE_LOG_LEVEL": "WARNING",
-            "WUYE_STORAGE_URL": settings.storage_url or "", "PYTHONPATH": str(ROOT)}
+            "WUYE_STORAGE_URL": settings.storage_url or "", "PYTHONPATH": str(ROOT),
+            "WUYE_RATE_LIMIT_PREFIX": settings.rate_limit_prefix}  # the same config as the app (wake-ups)
 
 
 def _burst(wuye_backend, wuye_app, redis_url):
@@ -167,28 +168,33 @@ def test_delivering_an_outbox_event_twice_has_one_effect(wuye_app, wuye_make_ten
         assert db.session.get(OutboxEvent, row.id).attempts == 1
 
 
-def test_a_woken_delivery_job_takes_only_events_nobody_has_started(wuye_app, wuye_make_tenant):
-    """An event whose delivery is under way (attempts > 0) belongs to that delivery or, if it
-    failed, to the sweep's retry: a job woken meanwhile must not deliver it a second time."""
-    from datetime import UTC, datetime
+def test_a_woken_delivery_job_takes_what_nobody_holds(wuye_app, wuye_make_tenant):
+    """An event another deliverer holds (its lease runs) is not taken a second time; one whose
+    deliverer died (an attempt made, the lease expired) is taken again, like a fresh one."""
+    from datetime import UTC, datetime, timedelta
 
     from wuye_core.events.relay import deliver_pending
 
     t = wuye_make_tenant("acme")
+    now = datetime.now(UTC)
     with wuye_app.test_request_context(), tenant_context(t.id):
-        for event_id, attempts in (("in-flight", 1), ("fresh", 0)):
+        for event_id, attempts, lease_until in (("held", 1, now + timedelta(minutes=1)),
+                                                ("abandoned", 1, now - timedelta(seconds=1)), ("fresh", 0, None)):
             db.session.add(OutboxEvent(event_id=event_id, name="household_created", community_id=None, object_id=1,
-                                       data={}, occurred_at=datetime.now(UTC), attempts=attempts))
+                                       data={}, occurred_at=now, attempts=attempts, lease_until=lease_until))
         db.session.commit()
-        assert deliver_pending() == 1
+        assert deliver_pending() == 2
         rows = {row.event_id: row for row in db.session.scalars(select(OutboxEvent))}
         assert rows["fresh"].delivered_at is not None and rows["fresh"].attempts == 1
-        assert rows["in-flight"].delivered_at is None and rows["in-flight"].attempts == 1
+        assert rows["abandoned"].delivered_at is not None and rows["abandoned"].attempts == 2
+        assert rows["abandoned"].lease_until is None
+        assert rows["held"].delivered_at is None and rows["held"].attempts == 1
 
 
 def test_a_wake_up_that_no_job_took_is_withdrawn(wuye_app, wuye_backend, wuye_make_tenant, monkeypatch):
-    """If the delivery job could not be queued, the tenant's wake-up flag must not stay set for
-    a minute (it would hold back the next commits' wake-ups): the next commit tries again."""
+    """If the delivery job could not be queued, the wake-up flag must not stay set for a minute
+    (it would hold back the next commits' wake-ups): the next commit tries again. One job for
+    the tenants woken meanwhile, which takes them all."""
     if not wuye_backend.redis_url:
         pytest.skip("needs Redis")
     from wuye_core.events import relay
@@ -197,14 +203,15 @@ def test_a_wake_up_that_no_job_took_is_withdrawn(wuye_app, wuye_backend, wuye_ma
     t = wuye_make_tenant("acme")
     with wuye_app.test_request_context(), tenant_context(t.id):
         connection = redis_connection()
-        flag = relay._flag(t.id)
-        connection.delete(flag)
+        flag = relay._flag()
+        connection.delete(flag, relay._tenants_key())
         monkeypatch.setattr(relay, "enqueue", lambda *args, **kwargs: False)  # as when Redis refuses the job
-        relay.wake(connection, t.id)
+        relay.wake(connection, [t.id])
         assert not connection.exists(flag)
         queued = []
-        monkeypatch.setattr(relay, "enqueue", lambda *args, **kwargs: queued.append(kwargs) or True)
-        relay.wake(connection, t.id)
-        relay.wake(connection, t.id)  # already woken: no second job
-        assert connection.exists(flag) and queued == [{"tenant_id": t.id}]
-        connection.delete(flag)
+        monkeypatch.setattr(relay, "enqueue", lambda fn, **kwargs: queued.append(fn.__name__) or True)
+        relay.wake(connection, [t.id])
+        relay.wake(connection, [t.id + 1000])  # already woken: no second job
+        assert connection.exists(flag) and queued == ["deliver_woken_events"]
+        assert relay.take_woken(connection) == [t.id, t.id + 1000]
+        assert not connection.exists(flag) and relay.take_woken(connection) == []

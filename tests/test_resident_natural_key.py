@@ -81,7 +81,7 @@ def test_migration_0010_keeps_existing_duplicates_and_marks_them(scratch_backend
 
     app = create_app(settings_for(scratch_backend), plugin_entry_points=wuye_plugin_entry_points)
     with app.app_context():
-        upgrade(revision="0007_plugin_deliveries")
+        upgrade(revision="0009_idempotency_keys")  # the one before 0010
     owner = create_engine(scratch_backend.owner_url)
     try:
         with owner.begin() as conn:

@@ -70,6 +70,10 @@ class Settings:
     # `wuye worker` writes its state here every few seconds; `wuye worker --check` (the
     # Kubernetes probes) reads it. Unset: wuye-worker-status.json in the system's temp folder.
     worker_status_file: str | None = None
+    # How long a deliverer holds the outbox events it claimed (events/relay.py). A deliverer that
+    # died (killed, its database or Redis gone) holds them no longer: the sweep hands them on
+    # again after this. Longer than a batch of deliveries can take.
+    event_lease_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -1,7 +1,7 @@
 """idempotency_keys, platform_idempotency_keys: the first answer to a POST sent with an Idempotency-Key
 
 Revision ID: 0009_idempotency_keys
-Revises: 0007_plugin_deliveries
+Revises: 0008_delivery_leases
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from wuye_core.tenancy.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0009_idempotency_keys"
-down_revision = "0007_plugin_deliveries"
+down_revision = "0008_delivery_leases"
 branch_labels = None
 depends_on = None
 

@@ -90,14 +90,35 @@ def jobs_failed():
             error = (delivery.last_error or "").splitlines()[0] if delivery.last_error else ""
             click.echo(f"delivery={delivery.id}  tenant={slug} ({tenant_id})  event={event.name}#{event.id}  "
                        f"plugin={delivery.plugin}  attempts={delivery.attempts}  {error}")
+        _undelivered()
+
+
+def _undelivered() -> None:
+    """Events claimed before and not delivered: held by a deliverer now, waiting for a plugin's
+    retry, or left by a deliverer that died (the sweep hands those on by itself)."""
+    from datetime import UTC, datetime
+
+    from ..events.relay import undelivered_in_every_tenant
+
+    now = datetime.now(UTC)
+    rows = undelivered_in_every_tenant()
+    click.echo(f"未送达的事件 / undelivered events tried before: {len(rows)}")
+    for tenant_id, slug, row in rows:
+        if row.lease_until is None or row.lease_until <= now:
+            state = "租约已过期，下次清扫重发 / lease expired: the next sweep hands it on"
+        elif row.leased_by:
+            state = f"投递中 / being delivered by {row.leased_by} until {row.lease_until:%H:%M:%S}"
+        else:
+            state = f"等待插件重试 / waiting for a plugin's retry at {row.lease_until:%H:%M:%S}"
+        click.echo(f"event={row.name}#{row.id}  tenant={slug} ({tenant_id})  attempts={row.attempts}  {state}")
 
 
 @jobs_group.command("retry")
 @click.argument("job_ids", nargs=-1)
 @click.option("--delivery", "delivery_ids", type=int, multiple=True,
               help="重试搁置的插件投递（编号见 `wuye jobs failed`）/ retry a parked plugin delivery")
-@click.option("--all", "retry_all", is_flag=True, help="重试全部失败任务和搁置的投递 / retry every failed job "
-                                                      "and parked delivery")
+@click.option("--all", "retry_all", is_flag=True, help="重试全部失败任务和搁置的投递，并立即交付未送达的事件 / retry "
+                                                      "every failed job and parked delivery, hand on undelivered events now")
 @with_appcontext
 def jobs_retry(job_ids, delivery_ids, retry_all):
     """重试失败的任务 / Put failed jobs (and parked plugin deliveries) back on the queue."""
@@ -112,3 +133,11 @@ def jobs_retry(job_ids, delivery_ids, retry_all):
         with unit_of_work():
             retried = retry_parked_in_every_tenant(None if retry_all else list(delivery_ids))
         click.echo(f"已重试投递 / deliveries retried: {retried}")
+    if retry_all:
+        from datetime import timedelta
+
+        from ..events.relay import sweep
+
+        with unit_of_work():
+            swept = sweep(older_than=timedelta(0))
+        click.echo(f"重新交付的未送达事件 / undelivered events handed on: {swept}")

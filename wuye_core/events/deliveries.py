@@ -65,20 +65,17 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
 
 
-def record_outcome(delivery: PluginDelivery, error: Exception | None, now: datetime) -> None:
-    """One attempt's outcome: delivered, or the next retry, or parked after the last one."""
-    delivery.attempts = (delivery.attempts or 0) + 1
-    delivery.updated_at = now
+def outcome(attempts: int, error: Exception | None, now: datetime) -> dict:
+    """The columns of a delivery after its `attempts`-th attempt: delivered, or the next retry, or
+    parked after the last one (a plain dict: the relay inserts new rows in bulk)."""
     if error is None:
-        delivery.state, delivery.delivered_at, delivery.next_attempt_at = DeliveryState.delivered, now, None
-        return
-    delivery.last_error = describe(error)
+        return {"attempts": attempts, "updated_at": now, "state": DeliveryState.delivered, "delivered_at": now,
+                "next_attempt_at": None}
     delays = retry_delays()
-    if delivery.attempts > len(delays):
-        delivery.state, delivery.next_attempt_at = DeliveryState.parked, None
-    else:
-        delivery.state = DeliveryState.pending
-        delivery.next_attempt_at = now + timedelta(seconds=delays[delivery.attempts - 1])
+    values = {"attempts": attempts, "updated_at": now, "last_error": describe(error)}
+    if attempts > len(delays):
+        return {**values, "state": DeliveryState.parked, "next_attempt_at": None}
+    return {**values, "state": DeliveryState.pending, "next_attempt_at": now + timedelta(seconds=delays[attempts - 1])}
 
 
 def parked_query(state: DeliveryState | None = DeliveryState.parked):
@@ -114,5 +111,6 @@ def requeue(delivery_id: int) -> PluginDelivery:
     now = datetime.now(UTC)
     delivery.state, delivery.next_attempt_at, delivery.updated_at = DeliveryState.pending, now, now
     event = db.session.get(OutboxEvent, delivery.outbox_id, with_for_update=True)
-    event.delivered_at = None  # it has a plugin pending again
+    event.delivered_at = None  # it has a plugin pending again, due now
+    event.lease_until = event.leased_by = None
     return delivery
