@@ -7,7 +7,8 @@ unlike wall-clock or CPU timings on a shared VM).
     instructions per request = (X(100) - X(0)) / 100
 
 --endpoint me | list (wuye_bench, from setup_pg.py) | ticket (wuye_bench_tickets, from
-ticket_create.py). --no-plugins loads no plugin (the figures in bench/README.md). To count an
+ticket_create.py). --no-plugins loads no plugin (the figures in bench/README.md).
+--idempotency-key (ticket only) sends a new Idempotency-Key with every POST (code since #14). To count an
 older commit, run *its* copy of this script (this one puts its own checkout first on sys.path,
 so PYTHONPATH alone does not select other code) with PYTHONPATH=<that checkout>:<its plugins>.
 bench/callgrind_requests.py does that, starts instrumentation at the first request (much
@@ -33,6 +34,8 @@ def main() -> None:
     p.add_argument("--endpoint", choices=("me", "list", "ticket"), default="me")
     p.add_argument("--n", type=int, default=0, help="measured requests (after 20 warm-up ones)")
     p.add_argument("--no-plugins", action="store_true")
+    p.add_argument("--idempotency-key", action="store_true",
+                   help="--endpoint ticket: send a fresh Idempotency-Key with every POST (a claim, then the answer kept)")
     args = p.parse_args()
 
     from wuye_core.app import create_app
@@ -53,8 +56,18 @@ def main() -> None:
         body = {k: h[k] for k in ("community_id", "site_id", "building_id", "unit_id")} | {
             "household_id": h["id"], "channel": "phone", "kind": "repair", "category": "水电维修", "title": "x"}
 
-        def call():
-            return client.post("/api/v1/tickets", json=body, headers=headers)
+        if args.idempotency_key:
+            import itertools
+            import uuid
+
+            run, numbers = uuid.uuid4().hex, itertools.count()  # keys of the same length, new in every run
+
+            def call():
+                return client.post("/api/v1/tickets", json=body,
+                                   headers=headers | {"Idempotency-Key": f"{run}-{next(numbers):06d}"})
+        else:
+            def call():
+                return client.post("/api/v1/tickets", json=body, headers=headers)
     else:
         path = "/api/v1/auth/me" if args.endpoint == "me" else "/api/v1/households?page=250&per_page=20"
 
