@@ -32,11 +32,14 @@ from sqlalchemy import inspect, update
 from ..extensions import db
 
 T = TypeVar("T")
+_BIGINT = 2**63  # ids are at most signed 64-bit integers
 
 
 def get_for_update(model: type[T], object_id) -> T | None:
     """The row of `model` with primary key `object_id`, locked until the transaction ends, as
     committed now (None when there is none, or it is another tenant's). See the module's rules."""
+    if isinstance(object_id, int) and not -_BIGINT <= object_id < _BIGINT:
+        return None  # no row has it (and SQLite's driver raises OverflowError on such a parameter)
     session = db.session
     if session.get_bind().dialect.name == "sqlite":
         key = inspect(model).primary_key[0]
