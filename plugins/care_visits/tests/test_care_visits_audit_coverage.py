@@ -161,8 +161,7 @@ def _world(tenant, wuye_register, wuye_enable_plugin):
 def _log_after(wuye_app, tenant, last_id):
     from wuye_care_visits.models import CareAccessLog
 
-    from wuye_core.extensions import db
-    from wuye_core.tenancy import tenant_context
+    from wuye_core.plugins import db, tenant_context
 
     with wuye_app.app_context(), tenant_context(tenant.id):
         return [

@@ -14,7 +14,7 @@ from functools import wraps
 from flask import g, request
 from flask_smorest import Blueprint, abort
 
-from wuye_core.plugins import db, get_for_update, require_staff, route_community
+from wuye_core.plugins import db, get_for_update, require_staff, route_community, services
 
 from .i18n import _
 
@@ -166,9 +166,7 @@ def mask_name(name: str | None) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+    return services.mask_phone(phone)  # the core's one masking (138****5678)
 
 
 def gate() -> None:
