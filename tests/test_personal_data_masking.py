@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from wuye_core.households.personal_data import is_sensitive_tag, mask_phone
 from wuye_core.plugins import local_today
+from wuye_core.testing import login
 
 PHONE = "13812345678"
 MASKED = "138****5678"
@@ -125,3 +126,37 @@ def test_the_roles_flag_and_the_masking_rules():
     assert mask_phone("12345") == "*****" and mask_phone(None) is None and mask_phone("") is None
     assert all(is_sensitive_tag(t) for t in ("低保户", "低保边缘户", "特困", "残疾人", "独居老人", "孤寡老人"))
     assert not any(is_sensitive_tag(t) for t in ("党员", "业委会", "网格员", "志愿者"))
+
+
+def test_masking_is_per_community(world, wuye_app):
+    """Staff in one community and readonly in another: full there, masked here — in one list."""
+    ids, clients = world
+    admin = clients["admin"]
+
+    def made(path, body):
+        r = admin.post(path, json=body)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["id"]
+
+    c2 = made("/api/v1/communities", {"name": "乙社区", "code": "c2"})
+    site = made("/api/v1/sites", {"community_id": c2, "name": "乙小区", "kind": "compound"})
+    building = made("/api/v1/buildings", {"site_id": site, "name": "2栋"})
+    unit = made("/api/v1/units", {"building_id": building, "number": "201"})
+    household = made("/api/v1/households", {"unit_id": unit, "kind": "owner"})
+    other = made("/api/v1/residents", {"household_id": household, "name": "李大爷", "phone": "13987654321",
+                                       "tags": ["残疾人", "志愿者"]})
+    r = admin.post("/api/v1/users", json={"username": "both", "password": "password-123", "roles": [
+        {"role": "community_staff", "community_id": ids["community"]}, {"role": "readonly", "community_id": c2}]})
+    assert r.status_code == 201, r.get_json()
+    staff = login(wuye_app, "acme", "both", "password-123")
+    items = {i["id"]: i for i in staff.get("/api/v1/residents", query_string={"per_page": 100}).get_json()["items"]}
+    assert items[ids["poor"]]["phone"] == PHONE and "低保户" in items[ids["poor"]]["tags"]
+    assert items[other]["phone"] == "139****4321" and items[other]["tags"] == ["志愿者"]
+    # by phone: found where they see phones, not where they do not
+    assert staff.get("/api/v1/residents", query_string={"q": "1398765"}).get_json()["total"] == 0
+    assert staff.get("/api/v1/residents", query_string={"q": "1381234"}).get_json()["total"] == 1
+    # a sensitive tag: only where they see it (no community named), 403 for the other one named
+    r = staff.get("/api/v1/residents", query_string={"tag": "残疾人"})
+    assert r.status_code == 200 and r.get_json()["total"] == 0
+    assert staff.get("/api/v1/residents", query_string={"tag": "残疾人", "community_id": c2}).status_code == 403
+    assert admin.get("/api/v1/residents", query_string={"tag": "残疾人"}).get_json()["total"] == 1
