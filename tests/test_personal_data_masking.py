@@ -160,3 +160,23 @@ def test_masking_is_per_community(world, wuye_app):
     assert r.status_code == 200 and r.get_json()["total"] == 0
     assert staff.get("/api/v1/residents", query_string={"tag": "残疾人", "community_id": c2}).status_code == 403
     assert admin.get("/api/v1/residents", query_string={"tag": "残疾人"}).get_json()["total"] == 1
+
+
+def test_a_writer_who_sees_them_masked_does_not_overwrite_them(world, monkeypatch):
+    """A role that may write the register but does not see personal data (none of the core's; a
+    plugin's could be) sends back the masked phone and the tags it saw: the stored ones stay."""
+    from wuye_core.auth import roles
+
+    ids, clients = world
+    monkeypatch.setitem(roles.TENANT_ROLES, roles.READONLY, (True, True, False))
+    viewer = clients["readonly"]
+    seen = viewer.get(f"/api/v1/residents/{ids['poor']}").get_json()
+    r = viewer.put(f"/api/v1/residents/{ids['poor']}", json={"name": seen["name"], "phone": seen["phone"]})
+    assert r.status_code == 422 and list(r.get_json()["errors"]["json"]) == ["phone"]  # never stored masked
+    r = viewer.patch(f"/api/v1/residents/{ids['poor']}", json={"tags": [*seen["tags"], "志愿者"]})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["phone"] == MASKED and sorted(r.get_json()["tags"]) == ["党员", "志愿者"]
+    stored = clients["admin"].get(f"/api/v1/residents/{ids['poor']}").get_json()
+    assert stored["phone"] == PHONE and sorted(stored["tags"]) == sorted(["党员", "低保户", "独居老人", "志愿者"])
+    r = clients["admin"].patch(f"/api/v1/residents/{ids['poor']}", json={"tags": ["党员"]})  # who sees them may drop them
+    assert r.status_code == 200 and r.get_json()["tags"] == ["党员"]

@@ -15,7 +15,7 @@ from .access import readable_community
 from .community_config import effective_config, update_config
 from .models import Building, Community, Household, Resident, ResidentTag, Site, Unit
 from .natural_key import check_resident_key
-from .personal_data import phone_search, sensitive_filter_scope
+from .personal_data import is_sensitive_tag, phone_search, sees_personal_data, sensitive_filter_scope
 from .resources import Resource, register_crud
 
 
@@ -29,6 +29,10 @@ def _resident_matches(text):
 
 
 def _apply_resident(obj: Resident, data: dict) -> None:
+    if "tags" in data and obj.id is not None and not sees_personal_data(obj.community_id):
+        # a writer who does not see the sensitive tags sends back the tags it saw: keep those it did not
+        # (a masked phone sent back is refused by PHONE: 422, never stored)
+        data["tags"] = [*data["tags"], *(t for t in obj.tags if is_sensitive_tag(t) and t not in data["tags"])]
     for key, value in data.items():
         setattr(obj, key, value)  # `tags` goes through Resident.tags' setter
     if "name" in data or "household_id" in data:
