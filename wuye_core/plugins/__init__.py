@@ -51,6 +51,7 @@ from .services import (
     local_now,
     local_today,
     mask_id_card,
+    mask_phone,
     plugin_config,
     plugin_enabled,
     staff_identity,
@@ -82,5 +83,5 @@ __all__ = [
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
     "services", "emit", "commit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
-    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "local_today", "local_now", "local_date", "LOCAL_TZ",
+    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

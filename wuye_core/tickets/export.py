@@ -28,6 +28,7 @@ from werkzeug.wsgi import wrap_file
 from ..auth.models import StaffUser
 from ..extensions import db
 from ..households.models import Community, Site
+from ..households.personal_data import phone_for
 from .kpis import Period, local, period_filter, seconds_between
 from .models import Ticket
 
@@ -127,7 +128,7 @@ def write_tickets(out, period: Period, community_ids) -> int:
             text_cell(ws, r.location), _label(CHANNEL_LABELS, r.channel), _label(KIND_LABELS, r.kind),
             text_cell(ws, r.category), text_cell(ws, r.title), text_cell(ws, r.description),
             _label(PRIORITY_LABELS, r.priority), _label(STATUS_LABELS, r.status), text_cell(ws, r.reporter_name),
-            text_cell(ws, r.reporter_phone), text_cell(ws, staff.get(r.assignee_id)), text_cell(ws, r.team),
+            text_cell(ws, phone_for(r.community_id, r.reporter_phone)), text_cell(ws, staff.get(r.assignee_id)), text_cell(ws, r.team),
             *(_time_cell(ws, at) for at in (r.created_at, r.accepted_at, r.dispatched_at, r.on_site_at,
                                             r.resolved_at, r.closed_at, r.arrive_due_at, r.resolve_due_at)),
             _minutes(r.response_seconds), _minutes(r.resolution_seconds), r.reopened_count, r.rating,

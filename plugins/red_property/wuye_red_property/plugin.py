@@ -90,6 +90,9 @@ def wuye_config_schema():
 
 @hookimpl
 def wuye_roles():
+    # Liaison officers bring a compound's problems to the joint meeting; they reach residents
+    # through tickets and the community, not by their own calls: phone numbers and sensitive
+    # tags of the register stay masked for them (Role.sees_personal_data left False).
     return [Role(liaison.LIAISON_ROLE, "三方联动专员", "Liaison officer", can_read=True, can_write=False)]
 
 
