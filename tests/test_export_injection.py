@@ -163,3 +163,34 @@ def test_user_text_is_never_a_formula_in_any_export(wuye_app, wuye_make_tenant, 
             assert texts[text] == {"s"}, (path, text, texts[text])  # a string cell
         leading = {text: kinds for text, kinds in texts.items() if text[:1] in "=@+-"}
         assert all(kinds == {"s"} for kinds in leading.values()), (path, leading)
+
+
+def test_the_writer_types_values_and_keeps_text_text(tmp_path):
+    """The writer itself: text stays text (formulas, error codes, a bell), everything else keeps its type."""
+    from datetime import UTC, date
+    from decimal import Decimal
+
+    import pytest
+
+    from wuye_core.common.spreadsheets import MAX_CELL_CHARS, XlsxWriter
+
+    book = XlsxWriter()
+    sheet = book.sheet("表", header=["a", "b"], widths=[10, None, 30], freeze="A2")
+    sheet.append(["=1+1", "#N/A", f"-1{BELL}", "+1", "@SUM(A1:A2)", "x" * (MAX_CELL_CHARS + 5)])
+    sheet.append([3, 2.5, Decimal("1.25"), True, date(2025, 1, 2), datetime(2025, 1, 2, 3, 4, 5), None, ""])
+    sheet.append([sheet.cell(0.5, number_format="0.00%")])
+    with pytest.raises(TypeError):
+        sheet.cell(datetime(2025, 1, 2, tzinfo=UTC))  # Excel has no time zones
+    with pytest.raises(TypeError):
+        sheet.cell(object())
+    path = tmp_path / "t.xlsx"
+    with open(path, "wb") as out:
+        book.save(out)
+    ws = load_workbook(path)["表"]
+    assert ws.freeze_panes == "A2" and ws.column_dimensions["A"].width == 10
+    text = list(ws.iter_rows(min_row=2, max_row=2))[0]
+    assert [c.value for c in text[:5]] == ["=1+1", "#N/A", "-1", "+1", "@SUM(A1:A2)"]
+    assert len(text[5].value) == MAX_CELL_CHARS and {c.data_type for c in text[:6]} == {"s"}
+    typed = list(ws.iter_rows(min_row=3, max_row=3, values_only=True))[0]
+    assert typed[:6] == (3, 2.5, 1.25, True, datetime(2025, 1, 2), datetime(2025, 1, 2, 3, 4, 5))
+    assert ws["A4"].value == 0.5 and ws["A4"].number_format == "0.00%"

@@ -62,7 +62,8 @@ _PLAIN = (bool, int, float, decimal.Decimal, dt.date, dt.time, dt.timedelta)  # 
 def clean_text(value: Any) -> str:
     """`value` as the text a cell holds: characters an .xlsx cannot hold dropped, at most
     32,767 characters."""
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL_CHARS]
+    text = value if isinstance(value, str) else str(value)  # a str enum: its value
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_CHARS]
 
 
 class Sheet:
@@ -98,10 +99,6 @@ class Sheet:
         if fill is not None:
             cell.fill = fill
         return cell
-
-    def text(self, value: Any, **style):
-        """A string cell for any value (None stays empty): a code, a number kept as text."""
-        return None if value is None else self.cell(str(value), **style)
 
     def append(self, values: Iterable[Any]) -> None:
         """Write the next row; each value as `cell` makes it."""
