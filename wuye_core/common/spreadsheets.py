@@ -144,8 +144,12 @@ _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def content_disposition(ascii_name: str, name: str) -> str:
-    """`attachment` with an ASCII fallback and the real (Chinese) name per RFC 5987 / 6266."""
-    fallback = _UNSAFE_ASCII.sub("_", ascii_name).strip("_") or "export.xlsx"
+    """`attachment` with an ASCII fallback and the real (Chinese) name per RFC 5987 / 6266; a
+    name that is plain ASCII already (an English one) is its own fallback."""
+    if name.isascii() and name.isprintable() and not set(name) & set('"\\;'):
+        fallback = name
+    else:
+        fallback = _UNSAFE_ASCII.sub("_", ascii_name).strip("_") or "export.xlsx"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
