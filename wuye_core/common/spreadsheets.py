@@ -82,8 +82,10 @@ class Sheet:
         if isinstance(value, Cell):
             return value
         if isinstance(value, str):
-            cell = WriteOnlyCell(self.worksheet, value=clean_text(value))
-            cell.data_type = "s"  # openpyxl would have made "=…" a formula and "#N/A" an error
+            cell = WriteOnlyCell(self.worksheet)
+            # Set as is, not through `value` (whose type guess makes "=…" a formula and "#N/A" an
+            # error, and which checks the characters again)
+            cell._value, cell.data_type = clean_text(value), "s"
         elif isinstance(value, _PLAIN):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 raise TypeError("Excel has no time zones: write a naive (Beijing wall-clock) datetime")
