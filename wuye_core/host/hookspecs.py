@@ -39,7 +39,8 @@ import pluggy
 
 # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data; 1.3: route objects;
 # 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins;
-# 1.5: Role.sees_personal_data, services.mask_phone
+# 1.5: Role.sees_personal_data, services.mask_phone; XlsxWriter, xlsx_response, XLSX, XLSX_DOC
+#      (safe spreadsheet exports) in the facade
 HOOK_API_VERSION = "1.5"
 PROJECT = "wuye"
 

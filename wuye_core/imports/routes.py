@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
+from ..common.spreadsheets import XLSX, XLSX_DOC, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -27,7 +28,6 @@ from ..households.models import Community, Site
 from ..i18n import N_
 from ..jobs import enqueue
 from ..storage import UploadRejected, check_upload, clean_filename, new_key, sniff
-from ..tickets.export import XLSX, xlsx_response
 from . import schemas as s
 from .households.columns import write_template
 from .models import ImportJob, ImportStatus
@@ -41,12 +41,6 @@ XLSX_ALIASES = {XLSX, "application/zip", "application/x-zip-compressed", "applic
                 "application/vnd.ms-excel", "application/x-excel", "application/wps-office.xlsx"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .et)
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # a zip bomb is refused before anyone unpacks it
-
-XLSX_DOC = {
-    "schema": {"type": "string", "format": "binary"},
-    "content_type": XLSX,
-}
-
 
 def sniff_xlsx(header: bytes) -> str | None:
     """An .xlsx is a ZIP (checked to hold a workbook afterwards); anything else as `sniff` says."""

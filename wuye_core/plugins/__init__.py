@@ -26,6 +26,9 @@ from ..common.schemas import StrictSchema
 from ..common.fields import Id, Text
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
+# Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
+from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, xlsx_response
+
 # Languages: the plugin's own catalog, messages translated for their reader, a job's locale
 from ..i18n import Message, Translator, current_locale, translator, use_locale
 
@@ -72,6 +75,8 @@ __all__ = [
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
+    # spreadsheets
+    "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
     # languages
     "translator", "Translator", "Message", "current_locale", "use_locale",
     # access

@@ -15,11 +15,20 @@ from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, current_identity, current_locale, db, require_staff, services
+from wuye_core.plugins import (
+    XLSX_DOC,
+    ErrorSchema,
+    current_identity,
+    current_locale,
+    db,
+    require_staff,
+    services,
+    xlsx_response,
+)
 
 from . import schemas as s
 from .access import NAME, CareBlueprint, audit, audited, care_community, holds_care_role, watermark
-from .brief import DOCX, XLSX, stamp
+from .brief import DOCX, stamp
 from .i18n import N_, _
 from .models import CareBrief
 
@@ -140,9 +149,11 @@ def _download(brief_id: int, kind: str) -> Response:
     content = stamp(base64.b64decode(getattr(brief, kind)), watermark())
     name = _("Care visits brief-%(start)s-%(end)s", start=brief.period_start.isoformat(),
              end=brief.period_end.isoformat()) + f".{kind}"
+    if kind == "xlsx":
+        return xlsx_response(content, f"care-brief-{brief.id}.xlsx", name)
     return Response(
         content,
-        mimetype=DOCX if kind == "docx" else XLSX,
+        mimetype=DOCX,
         headers={
             "Content-Disposition": f"attachment; filename=care-brief-{brief.id}.{kind}; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "private, no-store",
@@ -165,7 +176,7 @@ class BriefDocx(MethodView):
 @blp.route("/briefs/<int:brief_id>/ledger.xlsx")
 class BriefXlsx(MethodView):
     @audited("export_brief_xlsx")
-    @blp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX)
+    @blp.response(200, description="台账 Excel / the ledger as an .xlsx workbook", **XLSX_DOC)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
