@@ -15,7 +15,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, current_identity, current_locale, db, require_staff, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    current_identity,
+    current_locale,
+    db,
+    record_audit,
+    require_staff,
+    services,
+)
 
 from . import schemas as s
 from .access import NAME, audit, care_community, gate, holds_care_role, watermark
@@ -149,6 +157,7 @@ class BriefDocx(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
         """下载简报 Word（审计、水印）/ Download the brief (.docx; audited, watermarked)"""
+        record_audit(NAME, "exported", target_type="brief", target_id=brief_id, details={"file": "brief.docx"})
         return _download(brief_id, "docx")
 
 
@@ -159,4 +168,5 @@ class BriefXlsx(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
         """下载台账 Excel（审计、水印）/ Download the ledger (.xlsx; audited, watermarked)"""
+        record_audit(NAME, "exported", target_type="brief", target_id=brief_id, details={"file": "ledger.xlsx"})
         return _download(brief_id, "xlsx")

@@ -16,9 +16,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
-from wuye_core.plugins import ErrorSchema, db
+from wuye_core.plugins import ErrorSchema, db, record_audit
 
-from .common import readable, today
+from .common import NAME, readable, today
 from .i18n import N_, _
 from .models import SIDE_LABELS, AgendaItem, FollowUp, Meeting, Participant, Resolution
 
@@ -171,6 +171,7 @@ class MinutesXlsx(MethodView):
         """导出会议纪要（Excel）/ Export a meeting's minutes, participants, agenda and resolutions (.xlsx)"""
         meeting = readable(Meeting, meeting_id)
         name = _("Joint meeting minutes-%(date)s", date=meeting.scheduled_on.isoformat())
+        record_audit(NAME, "exported", target_type="meeting", target_id=meeting.id, details={"file": "minutes.xlsx"})
         return _send(minutes_workbook(meeting), f"{name}.xlsx")
 
 
@@ -180,6 +181,7 @@ class LedgerXlsx(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """导出决议台账（Excel）/ Export a community's resolution ledger (.xlsx)"""
+        record_audit(NAME, "exported", target_type="community", target_id=community_id, details={"file": "resolutions.xlsx"})
         wb = Workbook()
         wb.remove(wb.active)
         _sheet(
