@@ -20,7 +20,7 @@ def audit_group():
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @with_appcontext
 def audit_list(tenant_slug, action, limit):
-    """最近的审计记录，新的在前 / The latest audit rows, newest first."""
+    """最近的审计记录，新的在前，以制表符分隔 / The latest audit rows, newest first, tab-separated."""
     from contextlib import nullcontext
 
     from sqlalchemy import select
@@ -41,8 +41,8 @@ def audit_list(tenant_slug, action, limit):
         for row in db.session.scalars(stmt):
             target = f"{row.target_type}:{row.target_id}" if row.target_type else "-"
             details = json.dumps(row.details, ensure_ascii=False) if row.details else ""
-            click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}Z  {row.actor_kind}:{row.actor_name or '-'}  {row.action} "
-                       f"({title(row.action)})  {target}  {row.address or '-'}  {details}".rstrip())
+            click.echo("\t".join([f"{row.at:%Y-%m-%d %H:%M:%S}Z", f"{row.actor_kind}:{row.actor_name or '-'}",
+                                  row.action, title(row.action), target, row.address or "-", details]).rstrip())
         db.session.rollback()
 
 

@@ -95,7 +95,7 @@ def update_config(community: Community, version: int, document: dict, changed_by
     if version != community.config_version:
         raise Conflict(N_("The config was changed by someone else; reload and try again."),
                        {"json": {"version": [f"current version is {community.config_version}"]}})
-    before, community.config = community.config or {}, validate_config(document)
+    before, community.config = effective_config(community), validate_config(document)
     community.config_version += 1
     record_config_change(community.id, community.config_version, before, community.config, changed_by)
     db.session.add(

@@ -215,7 +215,7 @@ def purge_expired(session_or_connection, table: str, cutoff, time_column: str = 
     if cutoff.tzinfo is not None:
         cutoff = cutoff.astimezone(UTC)
     result = bind.execute(text(f'DELETE FROM "{table}" WHERE julianday("{time_column}") < julianday(:cutoff)'),
-                          {"cutoff": cutoff.strftime("%Y-%m-%d %H:%M:%f")})
+                          {"cutoff": cutoff.strftime("%Y-%m-%d %H:%M:%S.%f")})
     return result.rowcount or 0
 
 
