@@ -200,6 +200,17 @@ def append_only_tables(connection) -> list[str]:
         "where t.tgname = :name and n.nspname = 'public'"), {"name": APPEND_ONLY_TRIGGER}).scalars())
 
 
+def _years_ago(years: int):
+    """now() - N years, as PostgreSQL and SQLite count it (29 February → 1 March)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - years, day=28) + timedelta(days=1)
+
+
 def purge_expired(session_or_connection, table: str, cutoff, time_column: str = "at") -> int:
     """Delete the rows of the append-only `table` older than `cutoff` — never younger than its
     retention, which the database enforces — in the current tenant (row-level security) and
@@ -210,10 +221,17 @@ def purge_expired(session_or_connection, table: str, cutoff, time_column: str = 
     dialect = bind.get_bind().dialect.name if hasattr(bind, "get_bind") else bind.dialect.name
     if dialect == "postgresql":
         return int(bind.execute(text(f"select {_purge_function(table)}(:cutoff)"), {"cutoff": cutoff}).scalar() or 0)
-    from datetime import UTC
+    import re
+    from datetime import UTC, timedelta
 
-    if cutoff.tzinfo is not None:
-        cutoff = cutoff.astimezone(UTC)
+    # as on PostgreSQL, never younger than the retention (which the delete trigger states)
+    trigger = bind.execute(text("select sql from sqlite_master where type = 'trigger' and name = :n"),
+                           {"n": f"{APPEND_ONLY_TRIGGER}_{table}_delete"}).scalar()
+    years = re.search(r"'-(\d+) years'", trigger or "")
+    if years is None:
+        raise ValueError(f"{table} is not an append-only table with a retention")
+    cutoff = cutoff.astimezone(UTC) if cutoff.tzinfo is not None else cutoff.replace(tzinfo=UTC)
+    cutoff = min(cutoff, _years_ago(int(years.group(1))) - timedelta(seconds=1))
     result = bind.execute(text(f'DELETE FROM "{table}" WHERE julianday("{time_column}") < julianday(:cutoff)'),
                           {"cutoff": cutoff.strftime("%Y-%m-%d %H:%M:%S.%f")})
     return result.rowcount or 0
