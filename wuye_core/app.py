@@ -223,6 +223,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .events import routes as delivery_routes
 
     api.register_blueprint(delivery_routes.blp)
+    from .audit import routes as audit_routes
+
+    api.register_blueprint(audit_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_gate.mount_plugin_blueprints(app, api)

@@ -21,15 +21,18 @@ def _actor() -> tuple[str, int | None, str | None]:
 
 
 def _row(action: str, target_type: str | None, target_id: Any, details: dict | None,
-         tenant_id: int | None, actor: tuple[str, int | None, str | None] | None):
+         tenant_id: int | None, actor: tuple[str, int | None, str | None] | None, platform: bool = False,
+         system_name: str | None = None):
     kind, actor_id, actor_name = actor or _actor()
+    if kind == "system" and actor_name is None and system_name:
+        actor_name = system_name[:_MAX_NAME]
     values = dict(
         actor_kind=kind, actor_id=actor_id, actor_name=actor_name, action=action, target_type=target_type,
         target_id=None if target_id is None else str(target_id)[:64],
         address=(request.remote_addr or None) if has_request_context() else None,
         details=details or None,
     )
-    if tenant_id is None:
+    if tenant_id is None and not platform:
         tenant_id = current_tenant_id()
     if tenant_id is None:
         return PlatformAuditEvent(**values)
@@ -37,12 +40,15 @@ def _row(action: str, target_type: str | None, target_id: Any, details: dict | N
 
 
 def record(action: str, *, target_type: str | None = None, target_id: Any = None, details: dict | None = None,
-           tenant_id: int | None = None, actor: tuple[str, int | None, str | None] | None = None) -> None:
+           tenant_id: int | None = None, actor: tuple[str, int | None, str | None] | None = None,
+           platform: bool = False, system_name: str | None = None) -> None:
     """Add an audit row to the current transaction: kept if and when the unit of work commits.
 
-    In the current tenant's trail (or `tenant_id`'s), else the platform's. `actor` (kind, id,
-    name) overrides the caller, e.g. the user a login names before any token exists."""
-    db.session.add(_row(action, target_type, target_id, details, tenant_id, actor))
+    In the current tenant's trail (or `tenant_id`'s), else — or with `platform=True`, for an
+    operator's action on a tenant — the platform's. `action`: a code of actions.py. `actor`
+    (kind, id, name) overrides the caller, e.g. the user a login names before any token exists;
+    `system_name` names a command or job that acts outside any request (e.g. "tenants apply")."""
+    db.session.add(_row(action, target_type, target_id, details, tenant_id, actor, platform, system_name))
 
 
 def record_now(action: str, **kwargs) -> None:

@@ -41,6 +41,7 @@ import pluggy
 # 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins;
 # 1.5: Role.sees_personal_data, services.mask_phone; XlsxWriter, xlsx_response, XLSX, XLSX_DOC
 #      (safe spreadsheet exports) in the facade
+#      record_audit (the audit trail), append_only / drop_append_only / purge_expired (append-only tables)
 HOOK_API_VERSION = "1.5"
 PROJECT = "wuye"
 

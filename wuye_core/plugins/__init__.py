@@ -13,10 +13,11 @@ over the core's features and the plugin host, wuye_core.host), so it may import 
 from ..host.hookspecs import HOOK_API_VERSION, hookimpl
 from ..host.types import Event, Figure, Link, PluginInfo, PluginVeto, ReportSection, Role, Schedule
 
-# Data: the session, tenant-scoped models, the tenant context, RLS in migrations, row locks, encrypted columns
+# Data: the session, tenant-scoped models, the tenant context, RLS and append-only tables in migrations, row
+# locks, encrypted columns
 from ..extensions import db
 from ..tenancy import TenantScoped, require_tenant_id, tenant_context, tenant_fk
-from ..tenancy.rls import disable_tenant_rls, enable_tenant_rls
+from ..tenancy.rls import append_only, disable_tenant_rls, drop_append_only, enable_tenant_rls
 from ..common.locking import get_for_update
 from ..common.types import UTCDateTime
 from ..common.encryption import EncryptedString, decrypt, encrypt
@@ -43,7 +44,7 @@ from ..host.gate import plugin_communities, route_community
 # The housing register, to read (change it through the API, which runs the checks and hooks)
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 
-# Services: events, plugin config, background jobs, tickets, staff, tenants, Beijing dates
+# Services: events, the audit trail, plugin config, background jobs, tickets, staff, tenants, Beijing dates
 from . import services
 from .services import (
     LOCAL_TZ,
@@ -57,6 +58,8 @@ from .services import (
     mask_phone,
     plugin_config,
     plugin_enabled,
+    purge_expired,
+    record_audit,
     staff_identity,
     tenant_ids,
     tenant_name,
@@ -71,7 +74,7 @@ __all__ = [
     "Schedule",
     # data
     "db", "TenantScoped", "tenant_fk", "tenant_context", "require_tenant_id", "enable_tenant_rls",
-    "disable_tenant_rls", "get_for_update", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
+    "disable_tenant_rls", "append_only", "drop_append_only", "purge_expired", "get_for_update", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
@@ -87,6 +90,6 @@ __all__ = [
     # register
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
-    "services", "emit", "commit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
+    "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
     "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

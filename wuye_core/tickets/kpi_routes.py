@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 
 from ..api.access import require_staff
+from ..audit import record
 from ..common.fields import Id
 from ..common.spreadsheets import XLSX_DOC, xlsx_response
 from ..errors import ErrorSchema, invalid
@@ -175,6 +176,7 @@ class TicketsExport(MethodView):
         period = _period(args)
         if export.count_tickets(period, ids) > export.MAX_EXPORT_ROWS:
             invalid("to", N_("Too many tickets to export at once; choose a shorter period."), location="query")
+        record("tickets.exported", details={"from": str(period.first), "to": str(period.last), "communities": ids})
         return xlsx_response(lambda out: export.write_tickets(out, period, ids),
                                     f"tickets-{ascii_scope}-{_span(period)}.xlsx",
                                     f"工单台账-{scope}-{period.first}至{period.last}.xlsx")

@@ -21,6 +21,7 @@ from wuye_core.plugins import (
     current_identity,
     current_locale,
     db,
+    record_audit,
     require_staff,
     services,
     xlsx_response,
@@ -170,6 +171,7 @@ class BriefDocx(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
         """下载简报 Word（审计、水印）/ Download the brief (.docx; audited, watermarked)"""
+        record_audit(NAME, "exported", target_type="brief", target_id=brief_id, details={"file": "brief.docx"})
         return _download(brief_id, "docx")
 
 
@@ -181,4 +183,5 @@ class BriefXlsx(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
         """下载台账 Excel（审计、水印）/ Download the ledger (.xlsx; audited, watermarked)"""
+        record_audit(NAME, "exported", target_type="brief", target_id=brief_id, details={"file": "ledger.xlsx"})
         return _download(brief_id, "xlsx")

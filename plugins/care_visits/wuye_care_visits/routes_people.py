@@ -14,7 +14,7 @@ import json
 from flask.views import MethodView
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, services
+from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, record_audit, services
 
 from . import clock, service, vocab
 from . import schemas as s
@@ -189,6 +189,8 @@ class PersonExport(MethodView):
         """导出本人关爱数据（审计、水印）/ Export the person's care data (audited, watermarked)"""
         person = care_object(CarePerson, person_id)
         audit(person.community_id, person.id, "person", person.id)
+        record_audit("care_visits", "exported", target_type="person", target_id=person.id,
+                     details={"file": "person export"})
         from .routes_visits import visit_detail
 
         visits = db.session.scalars(

@@ -11,9 +11,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from wuye_core.plugins import XLSX_DOC, ErrorSchema, XlsxWriter, db, xlsx_response
+from wuye_core.plugins import XLSX_DOC, ErrorSchema, XlsxWriter, db, record_audit, xlsx_response
 
-from .common import readable, today
+from .common import NAME, readable, today
 from .i18n import N_, _
 from .models import SIDE_LABELS, AgendaItem, FollowUp, Meeting, Participant, Resolution
 
@@ -139,6 +139,7 @@ class MinutesXlsx(MethodView):
         meeting = readable(Meeting, meeting_id)
         day = meeting.scheduled_on.isoformat()
         name = _("Joint meeting minutes-%(date)s", date=day)
+        record_audit(NAME, "exported", target_type="meeting", target_id=meeting.id, details={"file": "minutes.xlsx"})
         return xlsx_response(minutes_workbook(meeting).save, f"meeting-{meeting.id}-minutes-{day}.xlsx", f"{name}.xlsx")
 
 
@@ -148,6 +149,8 @@ class LedgerXlsx(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """导出决议台账（Excel）/ Export a community's resolution ledger (.xlsx)"""
+        record_audit(NAME, "exported", target_type="community", target_id=community_id,
+                     details={"file": "resolutions.xlsx"})
         book = XlsxWriter()
         _sheet(
             book,
