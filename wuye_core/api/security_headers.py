@@ -53,14 +53,16 @@ def install(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        if "X-Content-Type-Options" not in headers:
+        present = {name.lower(): value for name, value in headers}  # one pass over a handful
+        environ = request.environ
+        if "x-content-type-options" not in present:
             headers.add("X-Content-Type-Options", "nosniff")
         headers.add("Referrer-Policy", "no-referrer")
         # A token is only ever read from the Authorization header (auth/identity.py).
-        if "Cache-Control" not in headers and ("HTTP_AUTHORIZATION" in request.environ
-                                               or request.method in _CHANGING_METHODS):
+        if "cache-control" not in present and ("HTTP_AUTHORIZATION" in environ
+                                               or environ["REQUEST_METHOD"] in _CHANGING_METHODS):
             headers.add("Cache-Control", NO_STORE)
-        if response.mimetype == "text/html":
+        if present.get("content-type", "").startswith("text/html"):
             csp = docs_csp(response.get_data()) if request.endpoint == DOCS_ENDPOINT else HTML_CSP
             headers["Content-Security-Policy"] = csp
             headers["X-Frame-Options"] = "DENY"
