@@ -38,8 +38,9 @@ from __future__ import annotations
 import pluggy
 
 # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data; 1.3: route objects;
-# 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins
-HOOK_API_VERSION = "1.4"
+# 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins;
+# 1.5: throttle (a per-user budget for costly jobs) in the facade
+HOOK_API_VERSION = "1.5"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)

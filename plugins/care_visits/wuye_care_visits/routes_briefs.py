@@ -21,6 +21,7 @@ from . import schemas as s
 from .access import NAME, audit, care_community, gate, holds_care_role, watermark
 from .brief import DOCX, XLSX, stamp
 from .i18n import N_, _
+from .limits import check_brief_start
 from .models import CareBrief
 
 blp = Blueprint(
@@ -33,6 +34,7 @@ blp.before_request(gate)  # 404 before anything else for whoever holds no care r
 
 
 def _create(community_id: int | None, data: dict) -> CareBrief:
+    check_brief_start(community_id)  # 422 past the size cap, 429 past the caller's budget (limits.py)
     brief = CareBrief(
         community_id=community_id,
         period_start=data["period_start"],
@@ -88,6 +90,7 @@ class CommunityBriefs(MethodView):
     @blp.arguments(s.BriefIn)
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
     def post(self, data, community_id):
         """生成社区简报（后台任务）/ Build a community's brief (background job)"""
         care_community(community_id)
@@ -108,6 +111,7 @@ class TenantBriefs(MethodView):
     @blp.arguments(s.BriefIn)
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
     def post(self, data):
         """生成全租户简报（后台任务）/ Build the tenant's brief (background job)"""
         _tenant_scope()
