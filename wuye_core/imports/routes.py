@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
 from ..api.throttle import throttle
+from ..common.spreadsheets import XLSX, XLSX_DOC, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -32,7 +33,6 @@ from ..households.models import Community, Site
 from ..i18n import N_
 from ..jobs import enqueue
 from ..storage import UploadRejected, check_upload, clean_filename, new_key, sniff
-from ..tickets.export import XLSX, xlsx_response
 from . import schemas as s
 from .households.columns import write_template
 from .households.workbook import HEADER_SEARCH_ROWS, declared_last_row
@@ -49,12 +49,6 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .et)
 TOO_BIG_UNPACKED = N_("The workbook unpacks to %(size)s MB; at most %(max)s MB can be imported at once.")
 TOO_MANY_ROWS = N_("The sheet has %(rows)s rows; at most %(max)s rows can be imported at once: split the file.")
 TOO_MANY_PENDING = N_("%(count)s imports of this community are queued or running; wait until they finish.")
-
-XLSX_DOC = {
-    "schema": {"type": "string", "format": "binary"},
-    "content_type": XLSX,
-}
-
 
 def sniff_xlsx(header: bytes) -> str | None:
     """An .xlsx is a ZIP (checked to hold a workbook afterwards); anything else as `sniff` says."""

@@ -26,6 +26,9 @@ from ..common.schemas import StrictSchema
 from ..common.fields import Id, Text
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
+# Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
+from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, xlsx_response
+
 # Languages: the plugin's own catalog, messages translated for their reader, a job's locale
 from ..i18n import Message, Translator, current_locale, translator, use_locale
 
@@ -52,6 +55,7 @@ from .services import (
     local_now,
     local_today,
     mask_id_card,
+    mask_phone,
     plugin_config,
     plugin_enabled,
     staff_identity,
@@ -72,6 +76,8 @@ __all__ = [
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
+    # spreadsheets
+    "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
     # languages
     "translator", "Translator", "Message", "current_locale", "use_locale",
     # access
@@ -83,5 +89,5 @@ __all__ = [
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
     "services", "emit", "commit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
-    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "local_today", "local_now", "local_date", "LOCAL_TZ",
+    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

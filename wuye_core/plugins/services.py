@@ -90,9 +90,17 @@ def _read_plugin_config(loaded, community_id: int) -> dict:
 
 def mask_id_card(number: str | None) -> str | None:
     """An ID-card number as the core shows it (first 3 and last 4 digits), None for none."""
-    from ..households.schemas import mask_id_card as core_mask
+    from ..households.personal_data import mask_id_card as core_mask
 
     return core_mask(number)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """A phone number as roles that do not see personal data see it: `138****5678` (the first 3
+    and last 4 characters; a number of 7 or fewer, all stars), None for none. API 1.5."""
+    from ..households.personal_data import mask_phone as core_mask
+
+    return core_mask(phone)
 
 
 def open_ticket(community_id: int, *, site_id: int, title: str, category: str, actor: str, kind: str = "repair",
