@@ -11,6 +11,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
+from .api import security_headers
 from .auth import identity
 from .auth.passwords import configure_hasher
 from .common.encryption import configure_encryption
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     # after the blueprints (the plugin gate's before_request first) and after the edge (its
     # after_request then runs before the edge's commit): idempotency/guard.py
     idempotency.install(app)
+    security_headers.install(app)  # last after_request hook registered: runs first, on every answer
 
     from .cli import register_commands
 

@@ -37,8 +37,12 @@ from .users import operators_group, users_group
 
 def _create_app():
     from ..app import create_app
+    from ..config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # the settings' own message, 中文 / English, without a traceback
+        raise click.ClickException(str(exc)) from exc
 
 
 class WuyeGroup(FlaskGroup):

@@ -42,6 +42,7 @@ import pluggy
 # 1.5: Role.sees_personal_data, services.mask_phone; XlsxWriter, xlsx_response, XLSX, XLSX_DOC
 #      (safe spreadsheet exports) in the facade
 #      record_audit (the audit trail), append_only / drop_append_only / purge_expired (append-only tables)
+#      throttle (per-user job budget)
 HOOK_API_VERSION = "1.5"
 PROJECT = "wuye"
 

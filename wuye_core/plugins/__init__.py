@@ -35,6 +35,7 @@ from ..i18n import Message, Translator, current_locale, translator, use_locale
 
 # Who is calling, and what they may do
 from ..api.access import current_identity, require_staff, require_tenant_admin
+from ..api.throttle import throttle
 from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
 from ..households.access import readable_community
 
@@ -84,7 +85,7 @@ __all__ = [
     "translator", "Translator", "Message", "current_locale", "use_locale",
     # access
     "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
-    "READONLY", "readable_community",
+    "READONLY", "readable_community", "throttle",
     # routes
     "route_community", "plugin_communities",
     # register

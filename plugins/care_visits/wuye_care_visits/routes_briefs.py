@@ -31,6 +31,7 @@ from . import schemas as s
 from .access import NAME, CareBlueprint, audit, audited, care_community, holds_care_role, watermark
 from .brief import DOCX, stamp
 from .i18n import N_, _
+from .limits import check_brief_start
 from .models import CareBrief
 
 blp = CareBlueprint(
@@ -42,6 +43,7 @@ blp = CareBlueprint(
 
 
 def _create(community_id: int | None, data: dict) -> CareBrief:
+    check_brief_start(community_id)  # 422 past the size cap, 429 past the caller's budget (limits.py)
     brief = CareBrief(
         community_id=community_id,
         period_start=data["period_start"],
@@ -101,6 +103,7 @@ class CommunityBriefs(MethodView):
     @blp.arguments(s.BriefIn)
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
     def post(self, data, community_id):
         """生成社区简报（后台任务）/ Build a community's brief (background job)"""
         care_community(community_id)
@@ -124,6 +127,7 @@ class TenantBriefs(MethodView):
     @blp.arguments(s.BriefIn)
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
     def post(self, data):
         """生成全租户简报（后台任务）/ Build the tenant's brief (background job)"""
         _tenant_scope()
