@@ -326,3 +326,31 @@ def test_the_shipped_list_and_the_rules():
     assert password_problem("ＱＱ123456789") is not None  # fullwidth folds to a common one
     assert password_problem("admin-pass-123", "admin") is None  # contains the name, with another word
     assert password_problem("admin!2026", "admin") is not None
+
+
+def test_the_commands_apply_the_policy_and_are_audited_as_the_system(wuye_app, wuye_make_tenant, wuye_operator):
+    acme = wuye_make_tenant("acme")
+    runner = wuye_app.test_cli_runner()
+    weak = runner.invoke(args=["users", "create", "--tenant", "acme", "--username", "li", "--password", "12345678",
+                               "--role", "readonly"])
+    assert weak.exit_code != 0 and "密码至少需要 10 个字符。" in weak.output
+    made = runner.invoke(args=["users", "create", "--tenant", "acme", "--username", "li", "--password",
+                               "li-chosen-pass-1", "--role", "readonly"])
+    assert made.exit_code == 0, made.output
+    assert _post_token(wuye_app, tenant="acme", username="li",
+                       password="li-chosen-pass-1").get_json()["password_change_required"] is False
+    reset = runner.invoke(args=["users", "reset-password", "--tenant", "acme", "--username", "li", "--password",
+                                "li-temporary-2026"])
+    assert reset.exit_code == 0, reset.output
+    body = _post_token(wuye_app, tenant="acme", username="li", password="li-temporary-2026").get_json()
+    assert body["password_change_required"] is True and body["password_reset"]["by"] == "system"
+    trail = [row for row in _trail(wuye_app, acme.id) if row[4] and row[4].get("username") == "li"]
+    assert [(row[0], row[1]) for row in trail] == [("user.created", "system"), ("user.password_reset", "system")]
+
+    assert runner.invoke(args=["operators", "set-password", "--username", "op", "--password",
+                               "password"]).exit_code != 0
+    done = runner.invoke(args=["operators", "set-password", "--username", "op", "--password", "op-reset-2026-x"])
+    assert done.exit_code == 0, done.output
+    assert wuye_operator.get("/api/v1/tenants").status_code == 401
+    assert login(wuye_app, None, "op", "op-reset-2026-x").get("/api/v1/tenants").status_code == 200
+    assert ("operator.password_reset", "system") in [row[:2] for row in _trail(wuye_app, None)]
