@@ -354,3 +354,22 @@ def test_the_commands_apply_the_policy_and_are_audited_as_the_system(wuye_app, w
     assert wuye_operator.get("/api/v1/tenants").status_code == 401
     assert login(wuye_app, None, "op", "op-reset-2026-x").get("/api/v1/tenants").status_code == 200
     assert ("operator.password_reset", "system") in [row[:2] for row in _trail(wuye_app, None)]
+
+
+def test_the_demo_passwords_satisfy_the_policy():
+    from wuye_core.demo import OPERATOR, USERS
+
+    accounts = [(u, p) for users in USERS.values() for u, p, *_ in users] + [OPERATOR]
+    assert [(u, password_problem(p, u)) for u, p in accounts] == [(u, None) for u, _ in accounts]
+
+
+def test_guessing_the_current_password_is_throttled_policy_refusals_are_not(wuye_make_tenant):
+    acme = wuye_make_tenant("acme")
+    for _ in range(6):  # refused by the policy: not a guess
+        r = acme.admin.post("/api/v1/auth/password", json={"current_password": "admin-pass-123",
+                                                           "new_password": "12345678"})
+        assert r.status_code == 422
+    codes = [acme.admin.post("/api/v1/auth/password", json={"current_password": f"guess-{i}",
+                                                            "new_password": "a-good-one-2026"}).status_code
+             for i in range(6)]
+    assert codes == [422] * 5 + [429]

@@ -105,12 +105,14 @@ def _password_key() -> str:
     return f"password:{identity.kind}:{identity.tenant_id or ''}:{identity.user_id}"
 
 
-def _refused(response) -> bool:
-    return response.status_code == 422
+def _wrong_current_password(response) -> bool:
+    """Counts a guess at the current password (a stolen token must not make a password oracle);
+    a new password the policy refuses does not count."""
+    return response.status_code == 422 and '"current_password"' in response.get_data(as_text=True)
 
 
 @blp.route("/password", methods=["POST"], endpoint="change_password")
-@limiter.limit(_per_user_limit, key_func=_password_key, deduct_when=_refused)
+@limiter.limit(_per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
 @blp.arguments(s.PasswordChange)
 @blp.response(200, s.TokenResponse)
 @blp.alt_response(401, schema=ErrorSchema)
