@@ -145,7 +145,7 @@ def test_admin_reset_is_temporary_notified_audited_and_ends_old_tokens(wuye_app,
     trail = _trail(wuye_app, acme.id)
     reset = next(row for row in trail if row[0] == "user.password_reset")
     assert reset[1:4] == ("staff", "admin", str(clerk_id))
-    changed = next(row for row in trail if row[0] == "auth.password_changed")
+    changed = next(row for row in trail if row[0] == "user.password_changed")
     assert changed[1:4] == ("staff", "clerk", str(clerk_id)) and changed[4] == {"after_reset": True}
     assert "temporary-2026-x" not in repr(trail) and "my-own-secret-77" not in repr(trail)
 
@@ -229,7 +229,7 @@ def test_operator_changes_own_password(wuye_app, wuye_operator):
     assert r.status_code == 200, r.get_json()
     assert wuye_operator.get("/api/v1/tenants").status_code == 401
     assert login(wuye_app, None, "op", "op-new-secret-42").get("/api/v1/tenants").status_code == 200
-    assert "auth.password_changed" in _actions(wuye_app, None)
+    assert "user.password_changed" in _actions(wuye_app, None)
 
 
 def test_another_worker_sees_a_password_change_within_its_cache_time(wuye_backend, wuye_app, wuye_make_tenant,
@@ -353,7 +353,7 @@ def test_the_commands_apply_the_policy_and_are_audited_as_the_system(wuye_app, w
     assert done.exit_code == 0, done.output
     assert wuye_operator.get("/api/v1/tenants").status_code == 401
     assert login(wuye_app, None, "op", "op-reset-2026-x").get("/api/v1/tenants").status_code == 200
-    assert ("operator.password_reset", "system") in [row[:2] for row in _trail(wuye_app, None)]
+    assert ("user.password_reset", "system") in [row[:2] for row in _trail(wuye_app, None)]
 
 
 def test_the_demo_passwords_satisfy_the_policy():

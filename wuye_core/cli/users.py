@@ -98,6 +98,6 @@ def operators_set_password(username, password):
             raise NotFound(N_("No such user: %(username)s", username=username))
         check_password(password, operator.username)
         set_password(operator, password)
-        record("operator.password_reset", target_type="operator", target_id=operator.id,
+        record("user.password_reset", target_type="operator", target_id=operator.id,
                details={"username": operator.username})
     click.echo(f"已设置平台管理员密码 / password set for operator {username}")

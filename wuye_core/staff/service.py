@@ -101,8 +101,7 @@ def set_active(user: StaffUser | PlatformOperator, active: bool) -> None:
         return
     user.active = active
     user.token_version += 1
-    kind = "user" if isinstance(user, StaffUser) else "operator"
-    record(f"{kind}.{'activated' if active else 'deactivated'}", target_type=_target_type(user),
+    record(f"user.{'activated' if active else 'deactivated'}", target_type=_target_type(user),
            target_id=user.id, details={"username": user.username})
 
 
@@ -166,7 +165,7 @@ def create_operator(username: str, password: str) -> PlatformOperator:
                                 password_changed_at=_now())
     db.session.add(operator)
     db.session.flush()
-    record("operator.created", target_type="operator", target_id=operator.id, details={"username": username})
+    record("user.created", target_type="operator", target_id=operator.id, details={"username": username})
     return operator
 
 
@@ -240,7 +239,7 @@ def change_own_password(identity: Identity, current_password: str, new_password:
     if verify_password(account.password_hash, new_password):
         raise Invalid("new_password", N_("Choose a password different from the current one."))
     set_password(account, new_password)
-    record("auth.password_changed", target_type=_target_type(account), target_id=account.id,
+    record("user.password_changed", target_type=_target_type(account), target_id=account.id,
            details={"after_reset": True} if identity.password_change else None)
     db.session.flush()
     return token_response(account)
