@@ -106,7 +106,7 @@ def test_tenants_and_users_create(wuye_app, wuye):
          "--role", "community_staff", "--community", "one")
     grid = login(wuye_app, "hk", "grid", "grid-pass-123")
     assert grid.get("/api/v1/auth/me").get_json()["roles"][0]["community_id"] is not None
-    bad = wuye("users", "create", "--tenant", "hk", "--username", "x", "--password", "p-123456",
+    bad = wuye("users", "create", "--tenant", "hk", "--username", "x", "--password", "p-12345678",
                "--role", "readonly", "--community", "nope", check=False)
     assert bad.returncode != 0 and "nope" in bad.stderr
     assert wuye("users", "create", "--tenant", "none", "--username", "x", "--password", "p",
@@ -133,7 +133,7 @@ def test_a_services_refusal_is_one_chinese_first_message_and_writes_nothing(wuye
         assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
         return result.stderr
 
-    assert refused("users", "create", "--tenant", "nope", "--username", "x", "--password", "p-123456",
+    assert refused("users", "create", "--tenant", "nope", "--username", "x", "--password", "p-12345678",
                    "--role", "readonly") == "Error: 没有这个租户：nope / No such tenant: nope\n"
     assert refused("users", "create", "--tenant", "hk", "--username", "boss", "--password", "other-pass-123",
                    "--role", "readonly") == ("Error: 该用户名已被占用。; username: 已存在。 / "

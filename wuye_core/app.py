@@ -148,9 +148,11 @@ def _load_plugins(app: Flask, entry_points) -> None:
 
     host.core_objects["ticket"] = Ticket  # plugin routes may address a ticket by id (wuye_route_objects)
     host.add_core(core_plugin)
-    from .tickets.notifications.hooks import TicketNotifications
+    from .auth.notices import register_writer
+    from .tickets.notifications.hooks import TicketNotifications, write_account_notice
 
     host.add_core(TicketNotifications(), "core_notifications")
+    register_writer(app, write_account_notice)  # staff tells a user of an admin's password reset
     host.discover(entry_points)
     app.extensions["wuye_plugins"] = host
 

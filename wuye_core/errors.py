@@ -51,6 +51,8 @@ class ErrorSchema(Schema):
     status = fields.String(metadata={"description": "HTTP 状态名 / HTTP status name"})
     message = fields.String(metadata={"description": "给人看的说明 / a message for people"})
     errors = fields.Dict(metadata={"description": "按位置和字段列出的错误 / errors by location and field"})
+    reason = fields.String(metadata={"description": "供程序判断的原因，如 password_change_required / "
+                                                    "a machine-readable reason, e.g. password_change_required"})
 
 
 def error_body(code: int, message: str | None = None, errors=None) -> dict:
@@ -73,7 +75,10 @@ class WuyeApi(Api):
         if message is None and error.code not in _DEFAULT_MESSAGES and error.description:
             message = error.description
         errors = data.get("errors", data.get("messages"))
-        response = jsonify(error_body(error.code or 500, message, errors))
+        body = error_body(error.code or 500, message, errors)
+        if data.get("reason"):
+            body["reason"] = data["reason"]
+        response = jsonify(body)
         response.status_code = error.code or 500
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value

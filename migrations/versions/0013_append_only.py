@@ -13,7 +13,7 @@ never; the ticket history is kept for ever. See wuye_core/tenancy/rls.py.
 from wuye_core.tenancy.rls import append_only, drop_append_only
 
 revision = "0013_append_only"
-down_revision = "0011_audit_trail"  # TODO(coordinator): "0012_account_security" once that is merged
+down_revision = "0012_account_security"
 branch_labels = None
 depends_on = None
 

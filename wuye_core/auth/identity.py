@@ -5,6 +5,15 @@ the first query, so every later query of the request is scoped to it. The user, 
 its tenant are re-read when the per-process cache (identity_cache.py) has no fresh entry:
 deactivating either takes effect at once in the process that did it, within
 `auth_cache_seconds` (5) in the others.
+
+Revocation: a token carries its account's `token_version` ("ver") from when it was issued; a
+password change or reset, deactivation, reactivation, revoking a role and logout bump the
+version, so every token issued before is refused (401) — in this process at once, in the others
+within `auth_cache_seconds`. The version travels with the cached identity: no extra query.
+
+A token issued while the account must change its password ("pwc": an admin set it) opens only
+ALLOWED_WHILE_PASSWORD_CHANGE; everything else answers 403 with reason
+"password_change_required".
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 
 from ..extensions import db
+from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
 from ..tenancy.context import reset_tenant
 from .identity_cache import CachedStaff, identity_cache
@@ -30,6 +40,17 @@ def _is_public(endpoint: str | None) -> bool:
                                                                  "_wuye_public", False))
 
 
+# The endpoints a token that must first change its password may call (see the module doc).
+ALLOWED_WHILE_PASSWORD_CHANGE = frozenset({"auth.me", "auth.change_password", "auth.logout"})
+PASSWORD_CHANGE_REQUIRED = N_("Your password was set by an administrator: choose your own password first "
+                              "(POST /api/v1/auth/password).")
+
+
+def _password_change_gate(claims: dict) -> None:
+    if claims.get("pwc") and request.endpoint not in ALLOWED_WHILE_PASSWORD_CHANGE:
+        abort(403, message=PASSWORD_CHANGE_REQUIRED, reason="password_change_required")
+
+
 def staff_identity(user: StaffUser) -> Identity:
     return Identity(kind="staff", user_id=user.id, username=user.username, tenant_id=user.tenant_id,
                     grants=tuple((gr.role, gr.community_id) for gr in user.grants))
@@ -37,8 +58,8 @@ def staff_identity(user: StaffUser) -> Identity:
 
 # Built once: composing a select costs more Python than executing its cached compiled form.
 _STAFF_LOOKUP = (
-    select(StaffUser.username, StaffUser.active, Tenant.active, Tenant.plugins_version, RoleGrant.role,
-           RoleGrant.community_id)
+    select(StaffUser.username, StaffUser.active, Tenant.active, Tenant.plugins_version, StaffUser.token_version,
+           RoleGrant.role, RoleGrant.community_id)
     .join(Tenant, Tenant.id == StaffUser.tenant_id)
     .outerjoin(RoleGrant, RoleGrant.user_id == StaffUser.id)
     .where(StaffUser.id == bindparam("user_id"))
@@ -55,9 +76,11 @@ def authenticate() -> None:
         abort(401, headers={"WWW-Authenticate": "Bearer"})
     if claims["kind"] == "operator":
         operator = db.session.get(PlatformOperator, int(claims["sub"]))
-        if operator is None or not operator.active:
+        if operator is None or not operator.active or operator.token_version != claims["ver"]:
             abort(401)
-        g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username)
+        g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username,
+                              password_change=bool(claims.get("pwc")))
+        _password_change_gate(claims)
         return
     tenant_id, user_id = claims["tid"], int(claims["sub"])
     enter_tenant(tenant_id)
@@ -70,11 +93,14 @@ def authenticate() -> None:
         if not rows or not rows[0][1] or not rows[0][2]:
             abort(401)
         grants = tuple((role, community_id) for *_, role, community_id in rows if role is not None)
-        staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3])
+        staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3], token_version=rows[0][4])
         cache.put((tenant_id, user_id), staff)
+    if staff.token_version != claims["ver"]:  # revoked: password changed, deactivated, logged out…
+        abort(401)
     g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
-                          grants=staff.grants)
+                          grants=staff.grants, password_change=bool(claims.get("pwc")))
     g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins
+    _password_change_gate(claims)
 
 
 def forget_tenant(exc=None) -> None:

@@ -4,7 +4,8 @@ Reading the user, its tenant and its grants was a statement on every request —
 a quarter of the Python time. Entries live `auth_cache_seconds` (WUYE_AUTH_CACHE_SECONDS,
 default 5; 0 turns the cache off). A change to users, grants or tenants committed in this
 process empties the cache at once; other worker processes see it within those seconds
-(deactivating a user, revoking a role, enabling a plugin).
+(deactivating a user, revoking a role, enabling a plugin, a password change or a logout, which
+bump the user's token_version).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class CachedStaff(NamedTuple):
     username: str
     grants: tuple[tuple[str, int | None], ...]
     plugins_version: int
+    token_version: int  # a token issued with another version is ended (auth/identity.py)
 
 
 def identity_cache() -> TtlCache:

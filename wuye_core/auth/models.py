@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint, func, true
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.types import UTCDateTime
@@ -12,7 +12,22 @@ from ..extensions import db
 from ..tenancy import TenantScoped, tenant_fk
 
 
-class StaffUser(TenantScoped, db.Model):
+class AccountSecurity:
+    """What both kinds of account have to end tokens and to force a new password.
+
+    `token_version` is bumped by every change that must end the tokens issued before it
+    (password changed or reset, deactivation, reactivation, role change, logout); a token carries
+    the version it was issued with. `must_change_password`: set by someone else (an admin, or
+    the platform operator for a tenant's first admin); the holder must choose their own before
+    anything else. `password_reset_by`: who set it (shown to the user)."""
+
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_reset_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class StaffUser(AccountSecurity, TenantScoped, db.Model):
     """A person working for one tenant. Usernames are unique within the tenant."""
 
     __tablename__ = "staff_users"
@@ -49,7 +64,7 @@ class RoleGrant(TenantScoped, db.Model):
     community_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class PlatformOperator(db.Model):
+class PlatformOperator(AccountSecurity, db.Model):
     """An operator of the hosted instance (platform_admin): manages tenants, reads no tenant data."""
 
     __tablename__ = "platform_operators"

@@ -69,6 +69,7 @@ class Identity:
     username: str
     tenant_id: int | None = None
     grants: tuple[tuple[str, int | None], ...] = field(default_factory=tuple)
+    password_change: bool = False  # the token may only change the password (auth/identity.py)
 
     @property
     def is_operator(self) -> bool:

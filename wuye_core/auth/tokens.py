@@ -9,11 +9,16 @@ import jwt
 ISSUER = "wuye"
 
 
-def issue_token(secret: str, ttl: int, *, kind: str, user_id: int, tenant_id: int | None) -> str:
+def issue_token(secret: str, ttl: int, *, kind: str, user_id: int, tenant_id: int | None, version: int = 0,
+                password_change: bool = False) -> str:
+    """`version`: the account's token_version now ("ver"; a later bump ends the token).
+    `password_change`: the token may only change the password ("pwc", see auth/identity.py)."""
     now = int(time.time())
-    claims = {"iss": ISSUER, "sub": str(user_id), "kind": kind, "iat": now, "exp": now + ttl}
+    claims = {"iss": ISSUER, "sub": str(user_id), "kind": kind, "iat": now, "exp": now + ttl, "ver": version}
     if tenant_id is not None:
         claims["tid"] = tenant_id
+    if password_change:
+        claims["pwc"] = True
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -36,6 +41,8 @@ def read_token(secret: str, token: str) -> dict | None:
     except jwt.PyJWTError:
         return None
     if claims["kind"] == "staff" and not isinstance(claims.get("tid"), int):
+        return None
+    if not isinstance(claims.setdefault("ver", 0), int):  # tokens from before 0012 carry none: version 0
         return None
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()

@@ -14,10 +14,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..auth.models import PlatformOperator, StaffUser
-from ..auth.passwords import hash_password
 from ..extensions import db
 from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
-from ..staff.service import create_user
+from ..staff.service import create_operator, create_user
 from ..tenancy import Tenant, tenant_context
 from .tickets import load_demo_tickets
 
@@ -159,6 +158,6 @@ def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
         _plugin_demo(slug)
     username, password = OPERATOR
     if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)) is None:
-        db.session.add(PlatformOperator(username=username, password_hash=hash_password(password)))
+        create_operator(username, password)  # the password policy applies to the demo too
         db.session.commit()
     return {"tenants": tenants, "operator": {"username": username, "password": password}}

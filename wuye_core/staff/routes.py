@@ -2,32 +2,54 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..api.access import current_identity, public, require_tenant_admin
 from ..api.pagination import page_schema, paginate
 from ..auth.models import StaffUser
-from ..auth.passwords import hash_password
 from ..common.schemas import partial
 from ..errors import ErrorSchema
 from ..extensions import db, limiter
 from ..i18n import N_
 from . import schemas as s
-from .service import check_grants, create_user, login, set_grants
+from .service import (
+    account_of,
+    change_own_password,
+    check_grants,
+    create_user,
+    login,
+    logout,
+    password_reset_info,
+    reset_password,
+    set_active,
+    set_grants,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 / Authentication")
 users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="工作人员 / Staff users")
 
 
+_TOKEN_REQUEST = s.TokenRequest()
+
+
 def _login_key() -> str:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):  # any JSON may come in; the schema refuses what is not an object
-        body = {}
-    tenant, username = body.get("tenant"), body.get("username")
-    return f"login:{tenant if isinstance(tenant, str) else '-'}:{username if isinstance(username, str) else '-'}"
+    """The per-account limit's key: the tenant and username exactly as the lookup gets them — the
+    body loaded by the view's own schema (TokenRequest: NFKC, stripped), so " viewer",
+    "viewer\n", "\u3000viewer" and "ｖｉｅｗｅｒ" count against one budget, the account's.
+    A body the schema refuses never reaches the lookup (422, not counted). Hashed: bounded and
+    safe for any storage whatever the characters."""
+    try:
+        data = _TOKEN_REQUEST.load(request.get_json(silent=True))
+    except (ValidationError, TypeError):
+        return "login:invalid"
+    identity = f"{data['tenant'] if data['tenant'] is not None else ''}\x00{data['username']}"
+    return "login:" + hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _failed(response) -> bool:
@@ -51,7 +73,12 @@ def _per_address_limit() -> str:
 @blp.alt_response(401, schema=ErrorSchema, description="用户名或密码错误 / wrong credentials")
 @blp.alt_response(429, schema=ErrorSchema, description="失败次数过多 / too many failed attempts")
 def token(data):
-    """登录，换取访问令牌 / Log in and get a bearer token"""
+    """登录，换取访问令牌 / Log in and get a bearer token
+
+    密码由管理员设置（新建或重置）时，`password_change_required` 为 true：此令牌只能调用
+    `POST /auth/password`、`GET /auth/me`、`POST /auth/logout`，其余接口返回 403
+    (reason `password_change_required`)。/ When an administrator set the password (creation or
+    reset), `password_change_required` is true and the token opens only those three endpoints."""
     result = login(data["tenant"], data["username"], data["password"])
     if result is None:
         abort(401, message=N_("Wrong tenant, username or password."))
@@ -63,7 +90,56 @@ def token(data):
 @blp.alt_response(401, schema=ErrorSchema)
 def me():
     """当前用户 / Who am I"""
-    return current_identity()
+    identity = current_identity()
+    out = {"kind": identity.kind, "username": identity.username, "tenant_id": identity.tenant_id,
+           "roles": [{"role": r, "community_id": c} for r, c in identity.grants],
+           "password_change_required": identity.password_change}
+    if identity.password_change:  # read only then: /me stays one cached lookup
+        account = account_of(identity)
+        out["password_reset"] = password_reset_info(account) if account is not None else None
+    return out
+
+
+def _password_key() -> str:
+    identity = current_identity()
+    return f"password:{identity.kind}:{identity.tenant_id or ''}:{identity.user_id}"
+
+
+def _wrong_current_password(response) -> bool:
+    """Counts a guess at the current password (a stolen token must not make a password oracle);
+    a new password the policy refuses does not count."""
+    return response.status_code == 422 and '"current_password"' in response.get_data(as_text=True)
+
+
+@blp.route("/password", methods=["POST"], endpoint="change_password")
+@limiter.limit(_per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
+@blp.arguments(s.PasswordChange)
+@blp.response(200, s.TokenResponse)
+@blp.alt_response(401, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="当前密码错误或新密码不符合要求 / wrong current password, "
+                                                       "or the new one is refused by the policy")
+@blp.alt_response(429, schema=ErrorSchema, description="失败次数过多 / too many failed attempts")
+def change_password(data):
+    """修改自己的密码 / Change your own password
+
+    需要当前密码；新密码至少 10 个字符，不能是常见密码或用户名，且须与当前密码不同。成功后此前签发的所有令牌
+    失效（所有设备），返回新令牌。/ Needs the current password; the new one has at least 10 characters, is not
+    a common password nor the username, and differs from the current one. Every token issued before
+    ends (all devices); the answer holds a fresh token."""
+    return change_own_password(current_identity(), data["current_password"], data["new_password"])
+
+
+@blp.route("/logout", methods=["POST"], endpoint="logout")
+@blp.response(204)
+@blp.alt_response(401, schema=ErrorSchema)
+def logout_view():
+    """退出登录 / Log out (every device)
+
+    使此账号此前签发的全部令牌失效（所有设备都需重新登录）。/ Ends every token issued to this account so far:
+    every device must log in again (one version number per account, checked with the cached identity
+    at no extra cost; a per-token deny list would need a lookup on every request)."""
+    logout(current_identity())
+    return None
 
 
 def _user_or_404(user_id: int) -> StaffUser:
@@ -78,7 +154,12 @@ def _update_user(user: StaffUser, data: dict) -> None:
     if "roles" in data:
         set_grants(user, check_grants(data.pop("roles")))
     if "password" in data:
-        user.password_hash = hash_password(data.pop("password"))
+        reset_password(user, data.pop("password"), current_identity())
+    if "active" in data:
+        active = data.pop("active")
+        if not active and user.id == current_identity().user_id:
+            abort(409, message=N_("You cannot deactivate yourself."))
+        set_active(user, active)
     for key, value in data.items():
         setattr(user, key, value)
 
@@ -102,10 +183,11 @@ class Users(MethodView):
     @users.alt_response(409, schema=ErrorSchema, description="用户名已存在 / username taken")
     def post(self, data):
         """新建工作人员 / Create a staff user"""
-        require_tenant_admin()
-        user = create_user(data["username"], data["password"], data["roles"], data.get("display_name"))
-        if "active" in data:
-            user.active = data["active"]
+        admin = require_tenant_admin()
+        user = create_user(data["username"], data["password"], data["roles"], data.get("display_name"),
+                           temporary=True, created_by=admin)
+        if data.get("active") is False:
+            user.active = False
         db.session.flush()
         return user
 
@@ -122,7 +204,12 @@ class UserItem(MethodView):
     @users.response(200, s.UserOut)
     @users.alt_response(404, schema=ErrorSchema)
     def patch(self, data, user_id):
-        """修改工作人员（角色、停用、重置密码）/ Update a staff user"""
+        """修改工作人员（角色、停用、重置密码）/ Update a staff user
+
+        管理员设置的密码是临时的：用户下次登录须先改密码，并收到通知；重置、停用、启用和撤销角色都会使该用户
+        此前的令牌失效，并记入审计。/ A password set here is temporary: the user must change it at next
+        login and is notified; a reset, deactivation, reactivation or a revoked role ends the user's
+        tokens, and each is audited."""
         user = _user_or_404(user_id)
         _update_user(user, data)
         db.session.flush()
@@ -135,5 +222,5 @@ class UserItem(MethodView):
         user = _user_or_404(user_id)
         if user.id == current_identity().user_id:
             abort(409, message=N_("You cannot deactivate yourself."))
-        user.active = False
+        set_active(user, False)
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from marshmallow import fields, validate
 
 from ..api.pagination import PageArgs
@@ -12,17 +14,46 @@ from ..i18n import N_
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.@-]+$", error=N_("Only letters, digits and . _ @ - are allowed."))
 
 
+class LoginText(Text):
+    """A login name as the lookup compares it, and as the per-account login limit counts it
+    (routes.py runs this schema for the limit's key): Unicode NFKC (fullwidth ｖｉｅｗｅｒ →
+    viewer, the ideographic space U+3000 → a space), then stripped of whitespace. Usernames and
+    slugs are ASCII (USERNAME, tenants' SLUG), so every stored name is its own normal form; the
+    comparison is then exact, case included."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return unicodedata.normalize("NFKC", text).strip()
+
+
 class TokenRequest(StrictSchema):
-    tenant = Text(64, allow_none=True, load_default=None,
-                  metadata={"description": "租户标识；平台管理员不填 / tenant slug; omit for a platform operator"})
-    username = Text(64, min_length=1, required=True)
+    tenant = LoginText(64, allow_none=True, load_default=None,
+                       metadata={"description": "租户标识；平台管理员不填 / tenant slug; omit for a platform operator"})
+    username = LoginText(64, min_length=1, required=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class PasswordReset(StrictSchema):
+    by = fields.String(allow_none=True, metadata={"description": "设置密码的管理员 / the administrator who set it"})
+    at = fields.DateTime(allow_none=True)
 
 
 class TokenResponse(StrictSchema):
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer(metadata={"description": "有效秒数 / seconds until expiry"})
+    password_change_required = fields.Boolean(metadata={
+        "description": "密码由管理员设置，须先修改（POST /api/v1/auth/password），此前令牌只能改密码 / the password was "
+                       "set by an administrator: the token can only change it (POST /api/v1/auth/password)"})
+    password_reset = fields.Nested(PasswordReset, metadata={
+        "description": "须改密码时：谁、何时设置的 / when a change is required: who set it, when"})
+
+
+class PasswordChange(StrictSchema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
+                                 metadata={"description": "至少 10 个字符，不能是常见密码或用户名 / at least 10 "
+                                                          "characters, not a common password, not the username"})
 
 
 class GrantSchema(StrictSchema):
@@ -43,13 +74,17 @@ class UserOut(StrictSchema):
 class UserUpdate(StrictSchema):
     display_name = Text(100, allow_none=True)
     active = fields.Boolean()
-    password = fields.String(load_only=True, validate=validate.Length(min=8, max=256))
+    password = fields.String(load_only=True, validate=validate.Length(min=1, max=256), metadata={
+        "description": "管理员设置的密码是临时的：用户下次登录须修改 / a password set by an administrator is temporary: "
+                       "the user must change it at next login. 至少 10 个字符，不能是常见密码或用户名 / at least 10 "
+                       "characters, not a common password, not the username"})
     roles = fields.List(fields.Nested(GrantSchema), validate=validate.Length(max=50))
 
 
 class UserCreate(UserUpdate):
     username = Text(64, min_length=1, required=True, validate=[USERNAME])
-    password = fields.String(load_only=True, required=True, validate=validate.Length(min=8, max=256))
+    password = fields.String(load_only=True, required=True, validate=validate.Length(min=1, max=256),
+                             metadata=UserUpdate._declared_fields["password"].metadata)
     roles = fields.List(fields.Nested(GrantSchema), required=True, validate=validate.Length(min=1, max=50))
 
 
@@ -61,4 +96,7 @@ class MeOut(StrictSchema):
     kind = fields.String()
     username = fields.String()
     tenant_id = fields.Integer(allow_none=True)
-    roles = fields.Function(lambda i: [{"role": r, "community_id": c} for r, c in i.grants])
+    roles = fields.List(fields.Nested(GrantSchema))
+    password_change_required = fields.Boolean()
+    password_reset = fields.Nested(PasswordReset, allow_none=True, metadata={
+        "description": "密码由管理员设置时：谁、何时 / when an administrator set the password: who, when"})

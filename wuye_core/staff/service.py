@@ -3,12 +3,17 @@ CLI alike). Refusals are domain errors; the request or the command commits."""
 
 from __future__ import annotations
 
-from flask import current_app
+from datetime import UTC, datetime
+
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from ..audit import record, record_now
 from ..auth.models import PlatformOperator, RoleGrant, StaffUser
+from ..auth.notices import notify_account
 from ..auth.passwords import hash_password, needs_rehash, verify_password
-from ..auth.roles import TENANT_ADMIN, role_permissions
+from ..auth.policy import password_problem
+from ..auth.roles import TENANT_ADMIN, Identity, role_permissions
 from ..auth.tokens import issue_token
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -42,17 +47,101 @@ def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
     return checked
 
 
+def _grant_list(grants) -> list[dict]:
+    return [{"role": role, "community_id": cid} for role, cid in grants]
+
+
 def set_grants(user: StaffUser, grants: list[tuple[str, int | None]]) -> None:
+    """Replace the user's grants. Revoking any grant ends the user's tokens (adding does not:
+    a token holds no grants, the identity re-reads them) and is audited with before/after."""
+    before = [(g.role, g.community_id) for g in user.grants]
+    if before == list(grants):
+        return
     user.grants = [RoleGrant(role=role, community_id=cid) for role, cid in grants]
+    if user.id is None:  # a new user: user.created says it all
+        return
+    if any(grant not in grants for grant in before):
+        user.token_version += 1
+    record("user.roles_changed", target_type="staff_user", target_id=user.id,
+           details={"username": user.username, "before": _grant_list(before), "after": _grant_list(grants)})
 
 
-def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None) -> StaffUser:
-    """A staff user of the current tenant with these grants; a taken username is a Conflict."""
+def check_password(password: str, username: str | None, field: str = "password") -> None:
+    """The password policy (auth/policy.py): Invalid on `field` with the reason."""
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise Invalid(field, problem)
+
+
+def _acting_name() -> str:
+    """Who is acting: the caller's username in a request, else "system" (a command, a job)."""
+    identity = getattr(g, "identity", None) if has_request_context() else None
+    return identity.username if identity is not None else "system"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def set_password(account: StaffUser | PlatformOperator, password: str, *, set_by: str | None = None) -> None:
+    """A new password for `account`; every token issued before ends. `set_by`: the name of the
+    administrator who chose it for the account (then the holder must change it at next login),
+    None when the holder chose it."""
+    account.password_hash = hash_password(password)
+    account.token_version += 1
+    account.must_change_password = set_by is not None
+    account.password_reset_by = set_by[:100] if set_by else None
+    account.password_changed_at = _now()
+
+
+def set_active(user: StaffUser | PlatformOperator, active: bool) -> None:
+    """Activate or deactivate; either ends the tokens issued before (a token from before a
+    deactivation does not come back with the account). Audited."""
+    if user.active == active:
+        return
+    user.active = active
+    user.token_version += 1
+    record(f"user.{'activated' if active else 'deactivated'}", target_type=_target_type(user),
+           target_id=user.id, details={"username": user.username})
+
+
+def _target_type(account) -> str:
+    return "staff_user" if isinstance(account, StaffUser) else "operator"
+
+
+def reset_password(user: StaffUser, password: str, admin: Identity | None, field: str = "password") -> None:
+    """An administrator sets `user`'s password: temporary (to be changed at next login), the
+    user's tokens end, the user is notified, the reset is audited."""
+    check_password(password, user.username, field)
+    by = admin.username if admin is not None else _acting_name()
+    set_password(user, password, set_by=by)
+    record("user.password_reset", target_type="staff_user", target_id=user.id, details={"username": user.username})
+    when = user.password_changed_at.strftime("%Y-%m-%d %H:%M UTC")
+    notify_account(user.id, "account.password_reset",
+                   f"管理员 {by} 于 {when} 重置了你的密码，请登录后设置新密码。如非你本人要求，请联系管理员。"
+                   f" / Your password was reset by the administrator {by} at {when}; choose a new one when you"
+                   " log in. If you did not ask for this, tell your administrator.")
+
+
+def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None, *,
+                temporary: bool = False, created_by: Identity | None = None, field: str = "password") -> StaffUser:
+    """A staff user of the current tenant with these grants; a taken username is a Conflict, a
+    password the policy refuses is Invalid on `field`. `temporary`: the password was chosen by an
+    administrator (the API), so the user must change it at first login. Audited."""
+    check_password(password, username, field)
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise _username_taken()
-    user = StaffUser(username=username, password_hash=hash_password(password), display_name=display_name)
+    user = StaffUser(username=username, password_hash=hash_password(password), display_name=display_name,
+                     token_version=0, password_changed_at=_now())
+    if temporary:
+        user.must_change_password = True
+        user.password_reset_by = (created_by.username if created_by else _acting_name())[:100]
     set_grants(user, check_grants(grants))
     db.session.add(user)
+    db.session.flush()
+    record("user.created", target_type="staff_user", target_id=user.id,
+           details={"username": username, "roles": _grant_list((g.role, g.community_id) for g in user.grants),
+                    "temporary_password": temporary})
     return user
 
 
@@ -67,34 +156,99 @@ def grants_by_code(role: str, codes: list[str]) -> list[dict]:
 
 
 def create_operator(username: str, password: str) -> PlatformOperator:
-    """A platform operator (platform_admin, no tenant); a taken username is a Conflict."""
+    """A platform operator (platform_admin, no tenant); a taken username is a Conflict. Audited
+    in the platform's trail."""
+    check_password(password, username)
     if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)):
         raise _username_taken()
-    operator = PlatformOperator(username=username, password_hash=hash_password(password))
+    operator = PlatformOperator(username=username, password_hash=hash_password(password), token_version=0,
+                                password_changed_at=_now())
     db.session.add(operator)
+    db.session.flush()
+    record("user.created", target_type="operator", target_id=operator.id, details={"username": username})
     return operator
 
 
-def _token_response(kind: str, user_id: int, tenant_id: int | None) -> dict:
+def token_response(account: StaffUser | PlatformOperator) -> dict:
+    """A fresh token for `account` (its current token_version), and whether it must first
+    change its password (then who set it, when)."""
     ttl = current_app.config["WUYE"].token_ttl_seconds
-    token = issue_token(current_app.config["SECRET_KEY"], ttl, kind=kind, user_id=user_id, tenant_id=tenant_id)
-    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+    staff = isinstance(account, StaffUser)
+    token = issue_token(current_app.config["SECRET_KEY"], ttl, kind="staff" if staff else "operator",
+                        user_id=account.id, tenant_id=account.tenant_id if staff else None,
+                        version=account.token_version, password_change=account.must_change_password)
+    response = {"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+                "password_change_required": account.must_change_password}
+    if account.must_change_password:
+        response["password_reset"] = password_reset_info(account)
+    return response
+
+
+def password_reset_info(account) -> dict:
+    return {"by": account.password_reset_by, "at": account.password_changed_at}
+
+
+def _login_failed(tenant: Tenant | None, tenant_slug: str | None, username: str) -> None:
+    """Audited at once (the 401 rolls the request back): in the tenant's trail when the tenant
+    exists, else the platform's. The normalized username, never the password."""
+    record_now("auth.login_failed", details={"tenant": tenant_slug, "username": username[:100]},
+               tenant_id=tenant.id if tenant is not None else None, actor=("anonymous", None, None))
 
 
 def login(tenant_slug: str | None, username: str, password: str) -> dict | None:
-    """A token for valid credentials, else None. Same cost whether or not the user exists."""
+    """A token for valid credentials, else None. Same cost whether or not the user exists.
+    Logins and failed logins are audited."""
     if tenant_slug is None:
         operator = db.session.scalar(select(PlatformOperator).where(PlatformOperator.username == username))
         if not verify_password(operator.password_hash if operator else None, password) or not operator.active:
+            _login_failed(None, None, username)
             return None
-        return _token_response("operator", operator.id, None)
+        record("auth.login", target_type="operator", target_id=operator.id,
+               actor=("operator", operator.id, operator.username[:100]))
+        return token_response(operator)
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
     user = None
-    if tenant is not None and tenant.active:
-        enter_tenant(tenant.id)
-        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if tenant is not None:
+        enter_tenant(tenant.id)  # also to write the failure to its trail (row security)
+        if tenant.active:
+            user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if not verify_password(user.password_hash if user else None, password) or not user.active:
+        _login_failed(tenant, tenant_slug, username)
         return None
     if needs_rehash(user.password_hash):  # cost parameters were raised since the hash was made
         user.password_hash = hash_password(password)  # committed with the request
-    return _token_response("staff", user.id, tenant.id)
+    record("auth.login", target_type="staff_user", target_id=user.id, actor=("staff", user.id, user.username[:100]),
+           details={"password_change_required": True} if user.must_change_password else None)
+    return token_response(user)
+
+
+def account_of(identity: Identity) -> StaffUser | PlatformOperator | None:
+    model = PlatformOperator if identity.is_operator else StaffUser
+    return db.session.get(model, identity.user_id)
+
+
+def change_own_password(identity: Identity, current_password: str, new_password: str) -> dict:
+    """The caller changes their own password with the current one: the policy applies, it must
+    differ from the current one; every other token of the account ends; a fresh token returned."""
+    account = account_of(identity)
+    if account is None:
+        raise NotFound()
+    if not verify_password(account.password_hash, current_password):
+        raise Invalid("current_password", N_("The current password is wrong."))
+    check_password(new_password, account.username, "new_password")
+    if verify_password(account.password_hash, new_password):
+        raise Invalid("new_password", N_("Choose a password different from the current one."))
+    set_password(account, new_password)
+    record("user.password_changed", target_type=_target_type(account), target_id=account.id,
+           details={"after_reset": True} if identity.password_change else None)
+    db.session.flush()
+    return token_response(account)
+
+
+def logout(identity: Identity) -> None:
+    """End every token of the caller's account (all devices): bump its token_version. Audited."""
+    account = account_of(identity)
+    if account is None:
+        return
+    account.token_version += 1
+    record("auth.logout", target_type=_target_type(account), target_id=account.id)

@@ -24,7 +24,9 @@ SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error=N_("Lowercase letters, dig
 
 class FirstAdmin(StrictSchema):
     username = Text(64, min_length=1, required=True)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256), metadata={
+        "description": "临时密码：首次登录须修改；至少 10 个字符，不能是常见密码或用户名 / temporary: to be changed at "
+                       "first login; at least 10 characters, not a common password, not the username"})
 
 
 class TenantOut(StrictSchema):
@@ -67,7 +69,8 @@ class Tenants(MethodView):
         require_operator()
         admin = data.get("admin")
         return create_tenant(data["slug"], data["name"], data["kind"],
-                             admin_username=admin and admin["username"], admin_password=admin and admin["password"])
+                             admin_username=admin and admin["username"], admin_password=admin and admin["password"],
+                             admin_password_temporary=True)
 
 
 @blp.route("/<int:tenant_id>", endpoint="tenants_item")

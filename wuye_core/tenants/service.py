@@ -13,9 +13,10 @@ from ..tenancy.models import Tenant, TenantKind
 
 
 def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_username: str | None = None,
-                  admin_password: str | None = None) -> Tenant:
+                  admin_password: str | None = None, admin_password_temporary: bool = False) -> Tenant:
     """Create a tenant and, if given, its first tenant_admin, in the caller's transaction (the
-    request, or the command, commits). A slug that is taken is a Conflict."""
+    request, or the command, commits). A slug that is taken is a Conflict. `admin_password_temporary`:
+    the platform operator chose it (the API), so the tenant's admin must change it at first login."""
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
         raise Conflict(N_("This slug is taken."), {"json": {"slug": [N_("Already exists.")]}})
     tenant = Tenant(slug=slug, name=name, kind=TenantKind(kind), active=True)
@@ -28,7 +29,8 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_usernam
         from ..staff.service import create_user
 
         enter_tenant(tenant.id)
-        create_user(admin_username, admin_password, [{"role": TENANT_ADMIN}])
+        create_user(admin_username, admin_password, [{"role": TENANT_ADMIN}], temporary=admin_password_temporary,
+                    field="admin.password")
     db.session.flush()
     return tenant
 

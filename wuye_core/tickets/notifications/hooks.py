@@ -49,3 +49,12 @@ class TicketNotifications:
             what = "到场" if event.data.get("deadline") == "arrive" else "办结"
             _notify(ticket.assignee_id, event, "sla_breached",
                     f"{what}超时 / {event.data.get('deadline')} deadline missed #{ticket.id}：{ticket.title}")
+
+
+def write_account_notice(user_id: int, kind: str, text: str) -> None:
+    """A notification about the user's account (kind "account.*", no ticket, no event: its own
+    unique id), added to the current tenant's transaction. Registered with auth/notices.py."""
+    import uuid
+
+    db.session.add(Notification(user_id=user_id, event_id=uuid.uuid4().hex,
+                                kind=kind[:40], text=text[:300]))
