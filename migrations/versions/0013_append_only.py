@@ -1,7 +1,7 @@
 """Append-only in the database: the ticket history and the audit trail
 
 Revision ID: 0013_append_only
-Revises: 0011_audit_trail  (to be relinked onto 0012_account_security)
+Revises: 0012_account_security
 Create Date: 2026-12-03
 
 Triggers refuse UPDATE, DELETE and TRUNCATE for every role, the owner included; the app's role is
