@@ -373,3 +373,17 @@ def test_guessing_the_current_password_is_throttled_policy_refusals_are_not(wuye
                                                             "new_password": "a-good-one-2026"}).status_code
              for i in range(6)]
     assert codes == [422] * 5 + [429]
+
+
+def test_a_per_community_grant_kept_while_another_is_added_is_not_a_conflict(wuye_make_tenant):
+    """The grant kept is the same row (replaced by a new one, its insert hit the unique index: 409)."""
+    acme = wuye_make_tenant("acme")
+    c1 = acme.admin.post("/api/v1/communities", json={"name": "一社区", "code": "c1"}).get_json()["id"]
+    c2 = acme.admin.post("/api/v1/communities", json={"name": "二社区", "code": "c2"}).get_json()["id"]
+    acme.user("clerk", "community_staff", [c1], password="clerk-pass-2026")
+    clerk_id = _users(acme)["clerk"]
+    both = [{"role": "community_staff", "community_id": c1}, {"role": "readonly", "community_id": c2}]
+    r = acme.admin.patch(f"/api/v1/users/{clerk_id}", json={"roles": both})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["roles"] == both
+    assert acme.admin.get(f"/api/v1/users/{clerk_id}").get_json()["roles"] == both

@@ -57,7 +57,10 @@ def set_grants(user: StaffUser, grants: list[tuple[str, int | None]]) -> None:
     before = [(g.role, g.community_id) for g in user.grants]
     if before == list(grants):
         return
-    user.grants = [RoleGrant(role=role, community_id=cid) for role, cid in grants]
+    # A grant kept is the same row: replaced by a new one, the insert would come before the delete
+    # and hit the unique (tenant, user, role, community) at flush: a 409 for an unchanged grant.
+    kept = {(g.role, g.community_id): g for g in user.grants}
+    user.grants = [kept.get((role, cid)) or RoleGrant(role=role, community_id=cid) for role, cid in grants]
     if user.id is None:  # a new user: user.created says it all
         return
     if any(grant not in grants for grant in before):
