@@ -279,8 +279,9 @@ class PlanItemPatch(StrictSchema):
 
 
 class BriefIn(StrictSchema):
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
+    period_start = fields.Date(required=True, metadata={"description": "首日；不晚于末日，最长一年 / first day; "
+                                                                      "not after period_end, at most a year"})
+    period_end = fields.Date(required=True, metadata={"description": "末日（含）/ last day, included"})
 
     @validates_schema
     def _period(self, data, **kwargs):
