@@ -1,5 +1,5 @@
 """What the server enforces, stated in the OpenAPI document where marshmallow's fields do not
-say it themselves (tests/test_openapi_contract.py holds the two to each other):
+say it themselves (tests/test_fuzz.py holds the two to each other):
 
 - every PATCH body has `minProperties: 1`: an empty PATCH is refused (common/schemas.py);
 - a field whose metadata has `wuye_enum` (a function of the app) lists the values this app

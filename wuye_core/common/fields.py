@@ -1,7 +1,7 @@
 """Marshmallow fields with the limits of the columns behind them, so bad input is a 422
 with a field name, never a database error (a 500). What a field refuses, its OpenAPI schema
 says (a `pattern`, `minLength`, `maximum`...): the document and the server agree
-(tests/test_openapi_contract.py)."""
+(tests/test_fuzz.py, tests/test_api_contract_rules.py)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def _json_type_error(field: fields.Field, value) -> str | None:
     if isinstance(field, fields.Boolean):
         return None if type(value) is bool else NOT_A_BOOLEAN
     if isinstance(field, fields.List) and isinstance(value, list):
-        wrong = {i: [error] for i, item in enumerate(value)
+        wrong = {i: error if isinstance(error, dict) else [error] for i, item in enumerate(value)
                  if (error := _json_type_error(field.inner, item)) is not None}
         return wrong or None
     return None
