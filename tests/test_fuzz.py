@@ -358,7 +358,11 @@ def _start_over(app) -> None:
     wuye_testing._empty_all_tables(app)
 
 
-def test_stateful_sequences(wuye_app, fuzz_world):
+def test_stateful_sequences(wuye_backend, wuye_app, fuzz_world):
+    if wuye_backend.is_postgresql:
+        # about a minute and a half per backend; what it checks (a deleted row is gone, a created
+        # one is there) is the same on both, and the per-operation tests run on both
+        pytest.skip("stateful sequences run on SQLite only")
     world = fuzz_world("/api/v1/communities", all_plugins=True)
     stateful_schema.app = wuye_app
     keys = itertools.count()
