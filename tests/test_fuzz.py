@@ -255,6 +255,7 @@ SEMANTIC_REFUSALS = {
     "Ends before it starts.",  # care briefs: period_start ≤ period_end, at most a year
     "At most a year.",
     "Name the property company.",  # red_property: company_name when manager is "company"
+    "tenant_admin is always tenant-wide.",  # a grant's community_id depends on its role
     "Not a resident of this community.",  # care register: rows of other tables
     "Not on this community's care register.",
     # the same Idempotency-Key for another body: the examples share their keys

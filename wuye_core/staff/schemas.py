@@ -37,7 +37,8 @@ class GrantSchema(StrictSchema):
     role = fields.String(required=True, validate=validate.Length(min=1, max=40),
                          metadata={"wuye_enum": _grantable_roles})
     community_id = Id(allow_none=True, load_default=None,
-                      metadata={"description": "空表示全租户 / null: the whole tenant"})
+                      metadata={"description": "空表示全租户（tenant_admin 只能为空）/ null: the whole tenant "
+                                               "(always null for tenant_admin)"})
 
 
 class UserOut(StrictSchema):
