@@ -24,8 +24,8 @@ def wuye(wuye_app, wuye_backend, tmp_path):
            "WUYE_PASSWORD_MEMORY_COST": "1024", "WUYE_LOG_LEVEL": "WARNING"}
     env.pop("WUYE_REDIS_URL", None)
 
-    def run(*args, check=True):
-        result = subprocess.run([WUYE, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    def run(*args, check=True, extra_env=None):
+        result = subprocess.run([WUYE, *args], env={**env, **(extra_env or {})}, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -71,6 +71,27 @@ def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, 
     assert admin.get(f"/api/v1/plugins/care_visits/communities/{codes['daoxiang']}/people").status_code == 404
     meetings = admin.get(f"/api/v1/plugins/red_property/communities/{codes['daoxiang']}/meetings").get_json()
     assert len([m for m in meetings if m["status"] == "held"]) >= 12  # a year of monthly meetings
+
+
+def test_demo_refuses_in_production(wuye, wuye_owner_engine):
+    from cryptography.fernet import Fernet
+
+    production = {"WUYE_ENV": "production", "WUYE_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    result = wuye("demo", check=False, extra_env=production)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "生产环境（WUYE_ENV=production）不能载入演示数据" in result.stderr
+    assert "demo data cannot be loaded in production" in result.stderr
+    with wuye_owner_engine.connect() as conn:  # nothing was created: no tenant, no operator
+        assert conn.execute(text("select count(*) from tenants")).scalar() == 0
+        assert conn.execute(text("select count(*) from platform_operators")).scalar() == 0
+
+
+@pytest.mark.parametrize("env", ["prod", "Production"])
+def test_an_unknown_environment_stops_the_command(wuye, env):
+    result = wuye("demo", check=False, extra_env={"WUYE_ENV": env})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"WUYE_ENV='{env}' 无效，可选值：development, production, test" in result.stderr
+    assert "is not valid; use one of: development, production, test" in result.stderr
 
 
 def test_tenants_and_users_create(wuye_app, wuye):

@@ -255,6 +255,10 @@ def test_lists_never_contain_another_tenants_rows(wuye_app, wuye_make_tenant, wu
             listed += 1
             assert SECRET not in response.get_data().decode("utf-8", "replace"), rule.rule
     assert listed >= 7
+    # the audit trail: A's rows (plugins enabled, config…) are A's alone
+    a_rows = {row["id"] for row in a.admin.get("/api/v1/audit", query_string={"per_page": 100}).get_json()["items"]}
+    b_rows = {row["id"] for row in b.admin.get("/api/v1/audit", query_string={"per_page": 100}).get_json()["items"]}
+    assert a_rows and b_rows and not a_rows & b_rows
     # and tenant A's own lists do show its rows: the marker is findable
     assert SECRET in a.admin.get("/api/v1/residents").get_data().decode("utf-8", "replace")
 

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
+from .api import security_headers
 from .api.contract import ContractDoc
 from .auth import identity
 from .auth.passwords import configure_hasher
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     # after the blueprints (the plugin gate's before_request first) and after the edge (its
     # after_request then runs before the edge's commit): idempotency/guard.py
     idempotency.install(app)
+    security_headers.install(app)  # last after_request hook registered: runs first, on every answer
 
     from .cli import register_commands
 
@@ -224,6 +226,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .events import routes as delivery_routes
 
     api.register_blueprint(delivery_routes.blp)
+    from .audit import routes as audit_routes
+
+    api.register_blueprint(audit_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     plugin_gate.mount_plugin_blueprints(app, api)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEV_SECRET = "wuye-development-secret-do-not-use-in-production"
+ENVIRONMENTS = ("development", "production", "test")
 
 
 class ConfigError(RuntimeError):
@@ -25,7 +26,7 @@ def _default_database_url(environ=None) -> str:
 
 @dataclass
 class Settings:
-    env: str = "development"  # development | production | test
+    env: str = "development"  # development | production | test; anything else is refused (check)
     database_url: str = field(default_factory=_default_database_url)
     # Migrations run as the owner of the tables; the app connects as a role that owns nothing
     # (PostgreSQL row-level security would not apply to the owner otherwise).
@@ -44,7 +45,10 @@ class Settings:
     # The total of a register list page is counted at most this often per worker process and
     # list (api/totals.py); 0 counts on every page.
     list_total_cache_seconds: int = 5
-    proxy_hops: int = 0  # trusted reverse proxies in front of us (X-Forwarded-For)
+    proxy_hops: int = 0  # trusted reverse proxies in front of us (X-Forwarded-For, X-Forwarded-Proto)
+    # Strict-Transport-Security max-age on every answer to an HTTPS request (http_headers.py);
+    # 0: none. Behind a TLS-terminating proxy, set proxy_hops too, so X-Forwarded-Proto counts.
+    hsts_seconds: int = 0
     login_limit_per_user: str = "5 per 15 minutes"
     login_limit_per_address: str = "30 per 15 minutes"
     rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits and the event wake-ups
@@ -59,6 +63,14 @@ class Settings:
     storage_access_key: str | None = None
     storage_secret_key: str | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Household imports (imports/routes.py): refused at upload beyond these (unpacked: the sum of
+    # the workbook's uncompressed parts, a zip bomb's tell), and the job stops past max rows.
+    import_max_rows: int = 20000
+    import_max_unpacked_bytes: int = 50 * 1024 * 1024
+    # Queued or running imports of one community at a time (they take its lock in turn anyway).
+    import_max_pending_per_community: int = 2
+    # Background jobs a user may start per kind (household import, care brief) in this window.
+    job_limit_per_user: str = "20 per hour"
     # Waits (seconds, comma-separated) before each new try of an event for a plugin whose hook
     # raised; after the last one the delivery is parked (`wuye jobs failed`, events/deliveries.py).
     event_retry_seconds: str = "30,120,600,1800,7200"
@@ -96,6 +108,22 @@ class Settings:
         return settings
 
     def check(self) -> None:
+        if self.env not in ENVIRONMENTS:  # `prod` or `Production` is not guessed at: refused
+            allowed = ", ".join(ENVIRONMENTS)
+            raise ConfigError(f"WUYE_ENV={self.env!r} 无效，可选值：{allowed} / "
+                              f"WUYE_ENV={self.env!r} is not valid; use one of: {allowed}")
+        for name in ("hsts_seconds", "import_max_rows", "import_max_unpacked_bytes",
+                     "import_max_pending_per_community"):
+            if getattr(self, name) < (0 if name == "hsts_seconds" else 1):
+                raise ConfigError(f"WUYE_{name.upper()} 取值无效 / WUYE_{name.upper()} is out of range: "
+                                  f"{getattr(self, name)}")
+        from limits import parse
+
+        try:
+            parse(self.job_limit_per_user)
+        except ValueError:
+            raise ConfigError(f"WUYE_JOB_LIMIT_PER_USER 格式无效（例如 20 per hour）/ WUYE_JOB_LIMIT_PER_USER is not "
+                              f"a limit such as '20 per hour': {self.job_limit_per_user!r}") from None
         if self.env == "production":
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
                 raise ConfigError(

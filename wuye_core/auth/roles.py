@@ -4,6 +4,9 @@ A grant is a role, either tenant-wide (community_id NULL) or for one community.
 - tenant_admin: everything in the tenant, including users, communities and their config;
 - community_staff: read and write the housing register of their communities;
 - readonly: read only, in their communities;
+- residents' phone numbers and sensitive tags (低保户, 残疾…; households/personal_data.py) are seen
+  in full by tenant_admin and community_staff, and by plugin roles that declare
+  `Role.sees_personal_data`; everyone else sees them masked;
 - platform_admin: a platform operator; manages tenants and never reads tenant data.
 Plugins will add roles of their own through the hook API.
 """
@@ -24,6 +27,10 @@ TENANT_ROLES: dict[str, tuple[bool, bool, bool]] = {
     READONLY: (True, False, False),
 }
 
+# Core roles that see residents' phone numbers and sensitive tags unmasked (the one-stop window
+# takes calls and calls back; the administrator keeps the register). Plugin roles: Role.sees_personal_data.
+PERSONAL_DATA_ROLES = frozenset({TENANT_ADMIN, COMMUNITY_STAFF})
+
 ALL = None  # "every community" in the sets below
 
 
@@ -39,6 +46,20 @@ def role_permissions(role: str) -> tuple[bool, bool, bool] | None:
                 if added.name == role:
                     return (added.can_read, added.can_write, False)
     return None
+
+
+def role_sees_personal_data(role: str) -> bool:
+    """Whether holders of `role` see residents' phone numbers and sensitive tags unmasked."""
+    if role in TENANT_ROLES:
+        return role in PERSONAL_DATA_ROLES
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        for plugin in current_app.extensions["wuye_plugins"].plugins.values():
+            for added in plugin.roles:
+                if added.name == role:
+                    return bool(getattr(added, "sees_personal_data", False))
+    return False
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,21 @@ class Identity:
 
     def writable_communities(self) -> set[int] | None:
         return set() if self.is_operator else self._communities(1)
+
+    def personal_data_communities(self) -> set[int] | None:
+        """The readable communities where this identity sees residents' phone numbers and sensitive
+        tags unmasked; None means all of the tenant's. Elsewhere they are masked."""
+        if self.is_operator:
+            return set()
+        readable = self.readable_communities()
+        found: set[int] = set()
+        for role, community_id in self.grants:
+            if not role_sees_personal_data(role):
+                continue
+            if community_id is None:
+                return readable
+            found.add(community_id)
+        return found if readable is ALL else found & readable
 
     def can_read(self, community_id: int) -> bool:
         allowed = self.readable_communities()

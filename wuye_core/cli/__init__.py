@@ -6,6 +6,7 @@ groups and commands the modules expose, explicitly (nothing is added to `main` o
 makes every one of them answer a service's DomainError the same way (errors.py).
 
     db.py       db upgrade / current / revision
+    audit.py    audit list / purge
     tenants.py  tenants create / plan / apply / show / export / schema
     users.py    users create, operators create
     plugins.py  plugins list, plugin new / docs
@@ -22,6 +23,7 @@ import click
 from flask.cli import FlaskGroup
 
 from ..imports.cli import import_group
+from .audit import audit_group
 from .db import db_group
 from .demo import demo
 from .errors import speak_domain_errors
@@ -35,8 +37,12 @@ from .users import operators_group, users_group
 
 def _create_app():
     from ..app import create_app
+    from ..config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # the settings' own message, 中文 / English, without a traceback
+        raise click.ClickException(str(exc)) from exc
 
 
 class WuyeGroup(FlaskGroup):
@@ -53,7 +59,7 @@ def main():
 
 
 for _command in (tenants_group, import_group, users_group, operators_group, plugins_group, plugin_group,
-                 worker, jobs_group, keys_group, demo, serve):
+                 worker, jobs_group, keys_group, demo, serve, audit_group):
     main.add_command(speak_domain_errors(_command))
 speak_domain_errors(db_group)
 

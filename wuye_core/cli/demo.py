@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..events.edge import unit_of_work
@@ -17,6 +18,11 @@ def demo(as_json):
     """载入演示数据（可重复执行）/ Load demo data (idempotent)."""
     from ..demo import load_demo
 
+    if current_app.config["WUYE"].env == "production":  # its logins and passwords are in the README
+        raise click.ClickException(
+            "生产环境（WUYE_ENV=production）不能载入演示数据：演示账号的密码是公开的 / "
+            "demo data cannot be loaded in production (WUYE_ENV=production): its passwords are public"
+        )
     with unit_of_work():  # load_demo commits each tenant's part; this, whatever is left
         logins = load_demo()
     if as_json:

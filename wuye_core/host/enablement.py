@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..audit import record
 from ..common.types import UTCDateTime
 from ..config_history import ConfigRevision
 from ..errors import Conflict, DomainError, Invalid
@@ -95,6 +96,9 @@ def set_tenant_plugin(name: str, enabled: bool, actor: str) -> TenantPlugin:
     if row is None:
         row = TenantPlugin(plugin=name)
         db.session.add(row)
+    if bool(row.enabled) != enabled:  # a change (a new row is off), not the same setting again: into the audit trail
+        record("plugin.enabled" if enabled else "plugin.disabled", target_type="plugin", target_id=name,
+               system_name=actor)
     row.enabled = enabled
     row.updated_by = actor
     bump_version()
@@ -168,6 +172,13 @@ def set_community_plugin(plugin, community_id: int, enabled: bool, config: dict 
     if version is not None and version != row.version:
         raise Conflict(N_("The config was changed by someone else; reload and try again."),
                        {"json": {"version": [f"current version is {row.version}"]}})
+    changed = sorted(k for k in set(row.config or {}) | set(loaded) if (row.config or {}).get(k) != loaded.get(k))
+    was_on = bool(row.enabled)  # a new row: off
+    if was_on != enabled or changed:  # into the audit trail: the fields that changed, not their values
+        action = "plugin.config_changed" if was_on == enabled else \
+            "plugin.community_enabled" if enabled else "plugin.community_disabled"
+        record(action, target_type="plugin", target_id=plugin.name, system_name=actor,
+               details={"community_id": community_id, "version": row.version + 1, "changed": changed})
     row.enabled = enabled
     row.config = loaded
     row.version += 1

@@ -38,8 +38,12 @@ from __future__ import annotations
 import pluggy
 
 # 1.1: ticket hooks; 1.2: plugin events, ticket links, demo data; 1.3: route objects;
-# 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins
-HOOK_API_VERSION = "1.4"
+# 1.4: get_for_update (row locks) in the public facade, wuye_core.plugins;
+# 1.5: Role.sees_personal_data, services.mask_phone; XlsxWriter, xlsx_response, XLSX, XLSX_DOC
+#      (safe spreadsheet exports) in the facade
+#      record_audit (the audit trail), append_only / drop_append_only / purge_expired (append-only tables)
+#      throttle (per-user job budget)
+HOOK_API_VERSION = "1.5"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -135,6 +139,13 @@ def wuye_roles():
 
     Kind: contribution. Returns: a list of `Role`. Role names must start with the plugin's name
     or be unique across plugins; a clash refuses the later plugin.
+
+    `Role(name, title_zh, title_en, can_read=True, can_write=False, sees_personal_data=False)`:
+    `can_read` / `can_write` concern the core housing register of the communities the role is
+    granted for. `sees_personal_data` (API 1.5): whether its holders see residents' phone numbers
+    and sensitive tags (低保户, 残疾, 独居老人…) in full; without it (the default) they see phones
+    masked (`138****5678`), sensitive tags left out, and cannot search by phone or filter by a
+    sensitive tag. Set it only for a role whose work needs it (a care worker who visits at home).
     """
 
 

@@ -29,6 +29,8 @@ class Role:
     title_en: str
     can_read: bool = True  # the core housing register
     can_write: bool = False
+    # API 1.5: residents' phone numbers and sensitive tags unmasked (households/personal_data.py)
+    sees_personal_data: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import copy
 
 from marshmallow import Schema, ValidationError
 
+from ..audit import record
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
 from ..config_history import ConfigRevision
@@ -94,8 +95,9 @@ def update_config(community: Community, version: int, document: dict, changed_by
     if version != community.config_version:
         raise Conflict(N_("The config was changed by someone else; reload and try again."),
                        {"json": {"version": [f"current version is {community.config_version}"]}})
-    community.config = validate_config(document)
+    before, community.config = effective_config(community), validate_config(document)
     community.config_version += 1
+    record_config_change(community.id, community.config_version, before, community.config, changed_by)
     db.session.add(
         ConfigRevision(
             scope="core", community_id=community.id, version=community.config_version,
@@ -106,3 +108,17 @@ def update_config(community: Community, version: int, document: dict, changed_by
     return community
 
 
+
+
+def record_config_change(community_id: int, version: int, before: dict, after: dict, changed_by: str) -> None:
+    """Into the audit trail: which fields (`section.field`) changed, not their values (the
+    revisions keep those, for whoever may read the community's config)."""
+    changed = []
+    for section in sorted(set(before) | set(after)):
+        old, new = before.get(section) or {}, after.get(section) or {}
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            changed += [section] if old != new else []
+            continue
+        changed += [f"{section}.{k}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    record("community.config_changed", target_type="community", target_id=community_id, system_name=changed_by,
+           details={"version": version, "changed": changed})

@@ -30,6 +30,7 @@ from ..errors import ErrorSchema, Forbidden, NotFound, invalid
 from ..extensions import db
 from ..host.dispatch import check_veto
 from ..i18n import N_
+from .personal_data import personal_data_communities
 
 ERRORS = {401: "未登录 / not authenticated", 403: "无权限 / forbidden", 404: "不存在 / not found"}
 
@@ -177,8 +178,11 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         def get(self, args):
             """列表（分页）/ List (paged)"""
             readable = require_staff().readable_communities()
+            # a search or a tag filter may depend on where the caller sees personal data
+            personal = personal_data_communities() if args.get("q") or args.get("tag") else None
             total_key = (resource.name, tuple(sorted((k, repr(v)) for k, v in args.items() if k not in ("page", "per_page"))),
-                         None if readable is None else frozenset(readable))
+                         None if readable is None else frozenset(readable),
+                         None if personal is None else frozenset(personal))
             return paginate(list_statement(resource, args), resource.model, args["page"], args["per_page"],
                             total_key=total_key)
 

@@ -15,6 +15,7 @@ from .access import readable_community
 from .community_config import effective_config, update_config
 from .models import Building, Community, Household, Resident, ResidentTag, Site, Unit
 from .natural_key import check_resident_key
+from .personal_data import is_sensitive_tag, phone_search, sees_personal_data, sensitive_filter_scope
 from .resources import Resource, register_crud
 
 
@@ -23,10 +24,15 @@ def _like(column, text):
 
 
 def _resident_matches(text):
-    return or_(_like(Resident.name, text), _like(Resident.phone, text))
+    """By name; by phone only where the caller sees phone numbers (personal_data.py)."""
+    return or_(_like(Resident.name, text), phone_search(Resident.phone, Resident.community_id, text))
 
 
 def _apply_resident(obj: Resident, data: dict) -> None:
+    if "tags" in data and obj.id is not None and not sees_personal_data(obj.community_id):
+        # a writer who does not see the sensitive tags sends back the tags it saw: keep those it did not
+        # (a masked phone sent back is refused by PHONE: 422, never stored)
+        data["tags"] = [*data["tags"], *(t for t in obj.tags if is_sensitive_tag(t) and t not in data["tags"])]
     for key, value in data.items():
         setattr(obj, key, value)  # `tags` goes through Resident.tags' setter
     if "name" in data or "household_id" in data:
@@ -36,6 +42,9 @@ def _apply_resident(obj: Resident, data: dict) -> None:
 def _household_filters(args):
     out = []
     if args.get("tag"):
+        scope = sensitive_filter_scope(args["tag"], Household.community_id, args.get("community_id"))
+        if scope is not None:
+            out.append(scope)
         out.append(exists(
             select(ResidentTag.id).join(Resident, Resident.id == ResidentTag.resident_id)
             .where(Resident.household_id == Household.id, ResidentTag.tag == args["tag"])
@@ -49,7 +58,9 @@ def _household_filters(args):
 def _resident_filters(args):
     if not args.get("tag"):
         return []
-    return [Resident.id.in_(select(ResidentTag.resident_id).where(ResidentTag.tag == args["tag"]))]
+    out = [Resident.id.in_(select(ResidentTag.resident_id).where(ResidentTag.tag == args["tag"]))]
+    scope = sensitive_filter_scope(args["tag"], Resident.community_id, args.get("community_id"))
+    return out if scope is None else [*out, scope]
 
 
 def _household_moved_out(before: dict, household: Household):

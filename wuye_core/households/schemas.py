@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, post_dump, validate, validates
 
 from ..api.pagination import PageArgs
 from ..common.fields import Area, Id, Text, bounded_int
 from ..common.schemas import StrictSchema
 from ..i18n import N_, _
 from .models import HouseholdKind, SiteKind
+from .personal_data import mask_id_card, mask_resident
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]+$", error=N_("Only letters, digits, '-' and '_' are allowed."))
 PHONE = validate.Regexp(r"^[0-9+\-() ]{3,20}$", error=N_("Not a valid phone number."))
@@ -182,12 +183,6 @@ def id_card_is_valid(number: str) -> bool:
     return "10X98765432"[total % 11] == number[17].upper()
 
 
-def mask_id_card(number: str | None) -> str | None:
-    if not number:
-        return None
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
 class ResidentOut(StrictSchema):
     id = _readonly_id()
     community_id = fields.Integer()
@@ -195,16 +190,24 @@ class ResidentOut(StrictSchema):
     building_id = fields.Integer()
     household_id = fields.Integer()
     name = fields.String()
-    phone = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={
+        "description": "电话；无权查看个人信息的角色看到脱敏号码 138****5678 / phone; masked (138****5678) for roles "
+                       "that do not see personal data (README, roles)"})
     gender = fields.String(allow_none=True)
     birth_year = fields.Integer(allow_none=True)
-    tags = fields.List(fields.String())
+    tags = fields.List(fields.String(), metadata={
+        "description": "标签；无权查看个人信息的角色看不到敏感标签（低保户、残疾…）/ tags; sensitive ones (低保户, 残疾…) "
+                       "left out for roles that do not see personal data"})
     id_card_masked = fields.Function(
         lambda r: mask_id_card(r.id_card), metadata={"description": "身份证号（脱敏）/ masked ID-card number"}
     )
     duplicate_of = fields.Integer(allow_none=True, metadata={
         "description": "同户同名的较早居民（唯一键启用前已重复，待人工合并；通常为空）/ the older resident of the same "
                        "name in the household, for duplicates from before the natural key (to merge; usually null)"})
+
+    @post_dump
+    def _mask(self, data, **kwargs):
+        return mask_resident(data)
 
 
 class ResidentUpdate(StrictSchema):

@@ -5,21 +5,27 @@
     GET  /api/v1/communities/<id>/imports                            the community's imports (readers)
     GET  /api/v1/communities/<id>/imports/<import_id>                one import: progress, counts, errors
 
-The upload is checked (size, content sniffed as a ZIP, opened as a workbook) before it is
-stored; the rows are read by the job (imports/tasks.py), which reports per-row errors.
+The upload is checked (size, content sniffed as a ZIP, opened as a workbook, its unpacked size
+and the rows its first sheet declares against the import caps) before it is stored; a community
+has at most `import_max_pending_per_community` imports queued or running (409) and a user starts
+at most `job_limit_per_user` of them per window (429, api/throttle.py). The rows are read by the
+job (imports/tasks.py), which reports per-row errors and stops past `import_max_rows`.
 """
 
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
+from ..api.throttle import throttle
+from ..common.spreadsheets import XLSX, XLSX_DOC, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -27,11 +33,11 @@ from ..households.models import Community, Site
 from ..i18n import N_
 from ..jobs import enqueue
 from ..storage import UploadRejected, check_upload, clean_filename, new_key, sniff
-from ..tickets.export import XLSX, xlsx_response
 from . import schemas as s
 from .households.columns import write_template
+from .households.workbook import HEADER_SEARCH_ROWS, declared_last_row
 from .models import ImportJob, ImportStatus
-from .tasks import run_household_import
+from .tasks import IMPORT, run_household_import
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/communities",
                 description="台账导入 / Ledger imports (Excel)")
@@ -40,13 +46,9 @@ blp = Blueprint("imports", __name__, url_prefix="/api/v1/communities",
 XLSX_ALIASES = {XLSX, "application/zip", "application/x-zip-compressed", "application/x-zip", "application/excel",
                 "application/vnd.ms-excel", "application/x-excel", "application/wps-office.xlsx"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .et)
-MAX_UNCOMPRESSED = 512 * 1024 * 1024  # a zip bomb is refused before anyone unpacks it
-
-XLSX_DOC = {
-    "schema": {"type": "string", "format": "binary"},
-    "content_type": XLSX,
-}
-
+TOO_BIG_UNPACKED = N_("The workbook unpacks to %(size)s MB; at most %(max)s MB can be imported at once.")
+TOO_MANY_ROWS = N_("The sheet has %(rows)s rows; at most %(max)s rows can be imported at once: split the file.")
+TOO_MANY_PENDING = N_("%(count)s imports of this community are queued or running; wait until they finish.")
 
 def sniff_xlsx(header: bytes) -> str | None:
     """An .xlsx is a ZIP (checked to hold a workbook afterwards); anything else as `sniff` says."""
@@ -62,20 +64,45 @@ def _community(community_id: int, write: bool = False) -> Community:
     return community
 
 
+def _too_large(message) -> None:
+    abort(413, errors={"files": {"file": [message]}})
+
+
 def _check_workbook(stream) -> None:
+    """A workbook, within the caps: what it unpacks to (the sizes its ZIP directory states,
+    before anything is unpacked: a zip bomb) and the rows its first sheet declares."""
+    settings = current_app.config["WUYE"]
     start = stream.tell()
     try:
         with zipfile.ZipFile(stream) as archive:
             names = set(archive.namelist())
             unpacked = sum(info.file_size for info in archive.infolist())
+            last_row = declared_last_row(archive) if unpacked <= settings.import_max_unpacked_bytes else None
     except Exception:  # not a zip after all, or a broken one
         invalid("file", N_("The file cannot be read as an Excel workbook (.xlsx)."), location="files")
     finally:
         stream.seek(start)
     if "xl/workbook.xml" not in names:
         invalid("file", N_("The file cannot be read as an Excel workbook (.xlsx)."), location="files")
-    if unpacked > MAX_UNCOMPRESSED:
-        invalid("file", N_("The file is too large."), location="files")
+    if unpacked > settings.import_max_unpacked_bytes:
+        mb = 1024 * 1024
+        _too_large(N_(TOO_BIG_UNPACKED, size=-(-unpacked // mb), max=settings.import_max_unpacked_bytes // mb))
+    # The header may be a few rows down: only a sheet that cannot fit with any header is refused
+    # here; the job counts the rows it reads exactly.
+    if last_row is not None and last_row - HEADER_SEARCH_ROWS > settings.import_max_rows:
+        _too_large(N_(TOO_MANY_ROWS, rows=last_row, max=settings.import_max_rows))
+
+
+def _check_pending(community: Community) -> None:
+    """409 while the community has its fill of imports queued or running (they would wait for its
+    lock in a worker each). Imports older than a job may run are not counted: their worker died."""
+    limit = current_app.config["WUYE"].import_max_pending_per_community
+    since = datetime.now(UTC) - timedelta(seconds=IMPORT.timeout + 300)
+    pending = db.session.scalar(select(func.count(ImportJob.id)).where(
+        ImportJob.community_id == community.id, ImportJob.status.in_((ImportStatus.queued, ImportStatus.running)),
+        ImportJob.created_at >= since))
+    if pending >= limit:
+        abort(409, message=N_(TOO_MANY_PENDING, count=pending))
 
 
 @blp.route("/<int:community_id>/imports/households/template.xlsx", endpoint="household_import_template")
@@ -96,9 +123,13 @@ class HouseholdImports(MethodView):
     @blp.response(202, s.ImportOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="该社区已有导入在排队或进行 / imports already pending")
+    @blp.alt_response(413, schema=ErrorSchema, description="文件解压后过大或行数过多 / too large or too many rows")
+    @blp.alt_response(429, schema=ErrorSchema, description="导入次数过多 / too many imports started")
     def post(self, files, community_id):
         """导入住户台账（后台任务）/ Import a household ledger (.xlsx) as a background job"""
         community = _community(community_id, write=True)
+        _check_pending(community)
         upload = files["file"]
         declared = (upload.mimetype or "").lower()
         header = upload.stream.read(len(OLE2))
@@ -113,6 +144,7 @@ class HouseholdImports(MethodView):
         except UploadRejected as exc:
             invalid(exc.field, exc.reason, location="files")
         _check_workbook(upload.stream)
+        throttle("household_imports")
         storage = current_app.extensions["wuye_storage"]
         key = new_key(community.tenant_id, "import")
         storage.put(key, upload.stream, content_type, size)

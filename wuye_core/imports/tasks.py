@@ -46,9 +46,11 @@ def _copy(job: ImportJob, outcome: Outcome) -> None:
     job.error_count = outcome.error_count
 
 
-def process(import_id: int, source, on_progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+def process(import_id: int, source, on_progress: Callable[[ImportJob], None] | None = None,
+            max_rows: int | None = None) -> ImportJob:
     """Import `source` (a path or a seekable binary file) for the ImportJob `import_id`, in the
-    current tenant's context. Returns the job, finished (`done` or `failed`)."""
+    current tenant's context. Returns the job, finished (`done` or `failed`). Past `max_rows` data
+    rows (None: no cap) the import stops, failed, with the rows before it imported."""
     job = db.session.get(ImportJob, import_id)
     job.status = ImportStatus.running
     job.started_at, job.finished_at, job.message = datetime.now(UTC), None, None
@@ -62,7 +64,7 @@ def process(import_id: int, source, on_progress: Callable[[ImportJob], None] | N
         if on_progress:
             on_progress(current)
 
-    importer = HouseholdImport(community_id, actor=actor, on_batch=on_batch)
+    importer = HouseholdImport(community_id, actor=actor, on_batch=on_batch, max_rows=max_rows)
     try:
         outcome = importer.run(source)
     except ImportFailed as exc:
@@ -70,9 +72,9 @@ def process(import_id: int, source, on_progress: Callable[[ImportJob], None] | N
         job = db.session.get(ImportJob, import_id)
         job.status = ImportStatus.failed
         job.message = exc.msgid
-        if exc.errors:  # header problems; a file damaged midway keeps the committed batches' errors
-            job.errors = [e.as_dict() for e in exc.errors]
-            job.error_count = len(exc.errors)
+        if exc.errors:  # header problems, the first row past the cap: after the committed batches' errors
+            job.errors = [*(job.errors or []), *(e.as_dict() for e in exc.errors)]
+            job.error_count = (job.error_count or 0) + len(exc.errors)
     except Exception:
         db.session.rollback()
         job = db.session.get(ImportJob, import_id)
@@ -113,7 +115,8 @@ def _run_stored(import_id: int) -> None:
             db.session.commit()
             return
         local.seek(0)
-        process(import_id, local)  # an internal error raises: the file stays for rq's retry
+        # an internal error raises: the file stays for rq's retry
+        process(import_id, local, max_rows=current_app.config["WUYE"].import_max_rows)
     # Finished, well or not: the file held personal data and is not needed any more.
     job = db.session.get(ImportJob, import_id)
     job.storage_key = None

@@ -13,10 +13,11 @@ over the core's features and the plugin host, wuye_core.host), so it may import 
 from ..host.hookspecs import HOOK_API_VERSION, hookimpl
 from ..host.types import Event, Figure, Link, PluginInfo, PluginVeto, ReportSection, Role, Schedule
 
-# Data: the session, tenant-scoped models, the tenant context, RLS in migrations, row locks, encrypted columns
+# Data: the session, tenant-scoped models, the tenant context, RLS and append-only tables in migrations, row
+# locks, encrypted columns
 from ..extensions import db
 from ..tenancy import TenantScoped, require_tenant_id, tenant_context, tenant_fk
-from ..tenancy.rls import disable_tenant_rls, enable_tenant_rls
+from ..tenancy.rls import append_only, disable_tenant_rls, drop_append_only, enable_tenant_rls
 from ..common.locking import get_for_update
 from ..common.types import UTCDateTime
 from ..common.encryption import EncryptedString, decrypt, encrypt
@@ -26,11 +27,15 @@ from ..common.schemas import StrictSchema
 from ..common.fields import Id, Text
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
+# Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
+from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, xlsx_response
+
 # Languages: the plugin's own catalog, messages translated for their reader, a job's locale
 from ..i18n import Message, Translator, current_locale, translator, use_locale
 
 # Who is calling, and what they may do
 from ..api.access import current_identity, require_staff, require_tenant_admin
+from ..api.throttle import throttle
 from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
 from ..households.access import readable_community
 
@@ -40,7 +45,7 @@ from ..host.gate import plugin_communities, route_community
 # The housing register, to read (change it through the API, which runs the checks and hooks)
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 
-# Services: events, plugin config, background jobs, tickets, staff, tenants, Beijing dates
+# Services: events, the audit trail, plugin config, background jobs, tickets, staff, tenants, Beijing dates
 from . import services
 from .services import (
     LOCAL_TZ,
@@ -51,8 +56,11 @@ from .services import (
     local_now,
     local_today,
     mask_id_card,
+    mask_phone,
     plugin_config,
     plugin_enabled,
+    purge_expired,
+    record_audit,
     staff_identity,
     tenant_ids,
     tenant_name,
@@ -67,20 +75,22 @@ __all__ = [
     "Schedule",
     # data
     "db", "TenantScoped", "tenant_fk", "tenant_context", "require_tenant_id", "enable_tenant_rls",
-    "disable_tenant_rls", "get_for_update", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
+    "disable_tenant_rls", "append_only", "drop_append_only", "purge_expired", "get_for_update", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
+    # spreadsheets
+    "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
     # languages
     "translator", "Translator", "Message", "current_locale", "use_locale",
     # access
     "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
-    "READONLY", "readable_community",
+    "READONLY", "readable_community", "throttle",
     # routes
     "route_community", "plugin_communities",
     # register
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
-    "services", "emit", "commit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
-    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "local_today", "local_now", "local_date", "LOCAL_TZ",
+    "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
+    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

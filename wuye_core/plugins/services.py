@@ -90,9 +90,17 @@ def _read_plugin_config(loaded, community_id: int) -> dict:
 
 def mask_id_card(number: str | None) -> str | None:
     """An ID-card number as the core shows it (first 3 and last 4 digits), None for none."""
-    from ..households.schemas import mask_id_card as core_mask
+    from ..households.personal_data import mask_id_card as core_mask
 
     return core_mask(number)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """A phone number as roles that do not see personal data see it: `138****5678` (the first 3
+    and last 4 characters; a number of 7 or fewer, all stars), None for none. API 1.5."""
+    from ..households.personal_data import mask_phone as core_mask
+
+    return core_mask(phone)
 
 
 def open_ticket(community_id: int, *, site_id: int, title: str, category: str, actor: str, kind: str = "repair",
@@ -199,3 +207,25 @@ def tenant_ids(active_only: bool = True) -> list[int]:
     if active_only:
         stmt = stmt.where(Tenant.active.is_(True))
     return list(db.session.scalars(stmt))
+
+
+def record_audit(plugin: str, verb: str, *, target_type: str | None = None, target_id: Any = None,
+                 details: dict | None = None) -> None:
+    """Record `<plugin>.<verb>` in the core's audit trail (the tenant's, read by its admins at
+    GET /api/v1/audit), in the caller's transaction: kept when the request succeeds. `verb`:
+    "exported" (an export of personal data) or "config_changed"; `details`: plain values, never
+    a password or the personal data itself. Who acted and from where come from the request."""
+    from ..audit import record
+    from ..audit.actions import plugin_action
+
+    record(plugin_action(plugin, verb), target_type=target_type, target_id=target_id, details=details)
+
+
+def purge_expired(table: str, cutoff) -> int:
+    """Delete the rows of an append-only table (`append_only` in its migration, with a retention)
+    older than `cutoff` in the current tenant, in the caller's transaction; the database refuses
+    to delete any row younger than the table's retention. Returns how many rows went."""
+    from ..extensions import db
+    from ..tenancy.rls import purge_expired as purge
+
+    return purge(db.session, table, cutoff)

@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..audit import record
 from ..config_history import ConfigRevision
 from ..extensions import db
 from ..host import enablement
 from ..host.dispatch import host
 from ..host.enablement import CommunityPlugin, TenantPlugin
+from ..households.community_config import record_config_change
 from ..households.models import Community, Site, SiteKind
 from ..tenancy import Tenant, TenantKind
 from ..tenancy.context import enter_tenant, reset_tenant
@@ -166,7 +168,12 @@ class Rollout:
             tenant = Tenant(slug=d.slug, name=d.name, kind=TenantKind(d.kind), active=True)
             db.session.add(tenant)
             db.session.flush()
+            record("tenant.created", target_type="tenant", target_id=tenant.id, platform=True, system_name=self.actor,
+                   details={"slug": d.slug, "name": d.name, "kind": TenantKind(d.kind).value})
             enter_tenant(tenant.id)
+        elif tenant.name != d.name:
+            record("tenant.renamed", target_type="tenant", target_id=tenant.id, platform=True, system_name=self.actor,
+                   details={"from": tenant.name, "to": d.name})
         tenant.name, tenant.kind = d.name, TenantKind(d.kind)
         plugin_rows = {r.plugin: r for r in db.session.scalars(select(TenantPlugin))}
         for name, on in d.tenant_plugins.items():
@@ -186,8 +193,9 @@ class Rollout:
                 db.session.flush()
             community.name, community.address = c.name, c.address
             if (community.config or {}) != c.config:
-                community.config = c.config
+                before, community.config = community.config or {}, c.config
                 community.config_version = (community.config_version or 1) + 1
+                record_config_change(community.id, community.config_version, before, c.config, self.actor)
                 db.session.add(ConfigRevision(community_id=community.id, scope="core", version=community.config_version,
                                               config=c.config, changed_by=self.actor))
             self._write_sites(c, community, prune)

@@ -15,7 +15,7 @@ from ..errors import ErrorSchema
 from ..extensions import db
 from ..i18n import N_
 from ..tenancy.models import Tenant, TenantKind
-from .service import create_tenant
+from .service import create_tenant, update_tenant
 
 blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="租户（平台管理）/ Tenants")
 
@@ -85,8 +85,4 @@ class TenantItem(MethodView):
     def patch(self, data, tenant_id):
         """修改租户（改名、停用）/ Rename or deactivate a tenant"""
         require_operator()
-        tenant = db.get_or_404(Tenant, tenant_id)
-        for key, value in data.items():
-            setattr(tenant, key, value)
-        db.session.flush()
-        return tenant
+        return update_tenant(db.get_or_404(Tenant, tenant_id), data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..audit import record
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..i18n import N_
@@ -20,6 +21,8 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_usernam
     tenant = Tenant(slug=slug, name=name, kind=TenantKind(kind), active=True)
     db.session.add(tenant)
     db.session.flush()
+    record("tenant.created", target_type="tenant", target_id=tenant.id, platform=True, system_name="tenants create",
+           details={"slug": slug, "name": name, "kind": tenant.kind.value})
     if admin_username:
         from ..auth.roles import TENANT_ADMIN
         from ..staff.service import create_user
@@ -35,4 +38,18 @@ def tenant_by_slug(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         raise NotFound(N_("No such tenant: %(slug)s", slug=slug))
+    return tenant
+
+
+def update_tenant(tenant: Tenant, changes: dict) -> Tenant:
+    """Rename, deactivate or activate a tenant (an operator's action: the platform's trail)."""
+    if "name" in changes and changes["name"] != tenant.name:
+        record("tenant.renamed", target_type="tenant", target_id=tenant.id, platform=True,
+               details={"from": tenant.name, "to": changes["name"]})
+    if "active" in changes and changes["active"] != tenant.active:
+        record("tenant.activated" if changes["active"] else "tenant.deactivated", target_type="tenant",
+               target_id=tenant.id, platform=True, details={"slug": tenant.slug})
+    for key, value in changes.items():
+        setattr(tenant, key, value)
+    db.session.flush()
     return tenant

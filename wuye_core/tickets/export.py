@@ -1,37 +1,24 @@
 """Excel (.xlsx) exports: the tickets of a period (工单台账) and a period's KPIs (工单指标).
 
-Workbooks are written with openpyxl's write-only mode, which streams rows to disk (strings go
-inline, no shared-string table), and the database rows are read in batches (`yield_per`), so
-memory stays flat whatever the number of tickets. The finished file (a zip, whose directory
-comes last) is then streamed to the client from an anonymous temporary file.
-
-Cells holding user text are always written as text: openpyxl would otherwise take a title
-starting with "=" for a formula (formula injection), and it refuses control characters, which
-are dropped. Instants are written as Beijing wall-clock time to the second (Excel has no time
+Written with the core's one spreadsheet writer (common/spreadsheets.py: write-only workbooks,
+user text always a string cell, never a formula, characters Excel refuses dropped), and the
+database rows are read in batches (`yield_per`), so memory stays flat whatever the number of
+tickets. Instants are written as Beijing wall-clock time to the second (Excel has no time
 zones).
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
-from collections.abc import Callable, Iterable
-from urllib.parse import quote
-
-from flask import Response, request
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
-from werkzeug.wsgi import wrap_file
 
 from ..auth.models import StaffUser
+from ..common.spreadsheets import DATETIME_FORMAT, XLSX, Sheet, XlsxWriter
 from ..extensions import db
 from ..households.models import Community, Site
+from ..households.personal_data import phone_for
 from .kpis import Period, local, period_filter, seconds_between
 from .models import Ticket
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A bigger export is refused (422: choose a shorter period). openpyxl writes about 4,000 rows a
 # second here (pure-Python XML; bench/kpi_query.py), so this stays well inside gunicorn's 30 s.
 MAX_EXPORT_ROWS = 50_000
@@ -52,7 +39,6 @@ TICKET_COLUMNS = [
     ("关闭时间", 19), ("到场时限", 19), ("办结时限", 19), ("受理时长（分钟）", 10), ("办结时长（分钟）", 10),
     ("重开次数", 8), ("满意度评分", 8), ("评价", 30),
 ]
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def _label(labels: dict, value) -> str | None:
@@ -62,34 +48,13 @@ def _label(labels: dict, value) -> str | None:
     return labels.get(value, value)
 
 
-def text_cell(ws, value: str | None) -> WriteOnlyCell | None:
-    """A cell that is text whatever it starts with ("=…" stays text, not a formula)."""
-    if value is None:
-        return None
-    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell.data_type = "s"
-    return cell
-
-
-def _time_cell(ws, at) -> WriteOnlyCell | None:
-    if at is None:
-        return None
-    cell = WriteOnlyCell(ws, value=local(at).replace(tzinfo=None, microsecond=0))
-    cell.number_format = DATETIME_FORMAT
-    return cell
+def _time_cell(sheet: Sheet, at):
+    return None if at is None else sheet.cell(local(at).replace(tzinfo=None, microsecond=0),
+                                              number_format=DATETIME_FORMAT)
 
 
 def _minutes(seconds) -> float | None:
     return None if seconds is None else round(int(seconds) / 60, 2)
-
-
-def _sheet(wb: Workbook, title: str, widths: Iterable[int]):
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    for i, width in enumerate(widths, 1):  # write-only: set before the first row
-        ws.column_dimensions[get_column_letter(i)].width = width
-    return ws
 
 
 def count_tickets(period: Period, community_ids) -> int:
@@ -105,9 +70,8 @@ def write_tickets(out, period: Period, community_ids) -> int:
     staff = {uid: display or username
              for uid, display, username in db.session.execute(select(StaffUser.id, StaffUser.display_name,
                                                                      StaffUser.username)).all()}
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, "工单", [w for _, w in TICKET_COLUMNS])
-    ws.append([text_cell(ws, header) for header, _ in TICKET_COLUMNS])
+    book = XlsxWriter()
+    ws = book.sheet("工单", header=[header for header, _ in TICKET_COLUMNS], widths=[w for _, w in TICKET_COLUMNS])
     t = Ticket
     stmt = (
         select(t.id, t.community_id, t.site_id, t.location, t.channel, t.kind, t.category, t.title, t.description,
@@ -123,35 +87,31 @@ def write_tickets(out, period: Period, community_ids) -> int:
     rows = 0
     for r in db.session.execute(stmt):
         ws.append([
-            r.id, text_cell(ws, communities.get(r.community_id)), text_cell(ws, sites.get(r.site_id)),
-            text_cell(ws, r.location), _label(CHANNEL_LABELS, r.channel), _label(KIND_LABELS, r.kind),
-            text_cell(ws, r.category), text_cell(ws, r.title), text_cell(ws, r.description),
-            _label(PRIORITY_LABELS, r.priority), _label(STATUS_LABELS, r.status), text_cell(ws, r.reporter_name),
-            text_cell(ws, r.reporter_phone), text_cell(ws, staff.get(r.assignee_id)), text_cell(ws, r.team),
+            r.id, communities.get(r.community_id), sites.get(r.site_id), r.location,
+            _label(CHANNEL_LABELS, r.channel), _label(KIND_LABELS, r.kind), r.category, r.title, r.description,
+            _label(PRIORITY_LABELS, r.priority), _label(STATUS_LABELS, r.status), r.reporter_name,
+            phone_for(r.community_id, r.reporter_phone), staff.get(r.assignee_id), r.team,
             *(_time_cell(ws, at) for at in (r.created_at, r.accepted_at, r.dispatched_at, r.on_site_at,
                                             r.resolved_at, r.closed_at, r.arrive_due_at, r.resolve_due_at)),
             _minutes(r.response_seconds), _minutes(r.resolution_seconds), r.reopened_count, r.rating,
-            text_cell(ws, r.rating_comment),
+            r.rating_comment,
         ])
         rows += 1
-    wb.save(out)
+    book.save(out)
     return rows
 
 
-def _percent(ws, rate: dict) -> list:
-    cell = WriteOnlyCell(ws, value=rate["value"])
-    cell.number_format = "0.00%"
-    return [cell, rate["numerator"], rate["denominator"]]
+def _percent(ws: Sheet, rate: dict) -> list:
+    return [ws.cell(rate["value"], number_format="0.00%"), rate["numerator"], rate["denominator"]]
 
 
 def write_kpis(out, kpis: dict, scope_name: str) -> None:
     """A KPI workbook (labels in Chinese): a sheet of figures, then the counts by kind, category,
     status and priority."""
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, "指标", [26, 34, 10, 10])
+    book = XlsxWriter()
+    ws = book.sheet("指标", header=["指标", "值", "分子", "分母"], widths=[26, 34, 10, 10])
     period = kpis["period"]
-    ws.append([text_cell(ws, "指标"), text_cell(ws, "值"), text_cell(ws, "分子"), text_cell(ws, "分母")])
-    ws.append(["统计范围", text_cell(ws, scope_name)])
+    ws.append(["统计范围", scope_name])
     ws.append(["统计期间（按提交时间，北京时间）", f"{period['from'].isoformat()} 至 {period['to'].isoformat()}"])
     ws.append(["统计时刻", _time_cell(ws, kpis["as_of"])])
     ws.append(["工单总数", kpis["total"]])
@@ -168,39 +128,10 @@ def write_kpis(out, kpis: dict, scope_name: str) -> None:
     ws.append(["平均满意度（1–5 分）", kpis["satisfaction"]["average"], kpis["satisfaction"]["rated"]])
     for title, key, labels in (("按类型", "by_kind", KIND_LABELS), ("按类别", "by_category", {}),
                                ("按状态", "by_status", STATUS_LABELS), ("按优先级", "by_priority", PRIORITY_LABELS)):
-        sheet = _sheet(wb, title, [20, 10])
-        sheet.append([text_cell(sheet, title.removeprefix("按")), text_cell(sheet, "工单数")])
+        sheet = book.sheet(title, header=[title.removeprefix("按"), "工单数"], widths=[20, 10])
         for value, n in kpis[key].items():
-            sheet.append([text_cell(sheet, labels.get(value, value)), n])
-    wb.save(out)
+            sheet.append([labels.get(value, value), n])
+    book.save(out)
 
 
-_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def content_disposition(ascii_name: str, name: str) -> str:
-    """`attachment` with an ASCII fallback and the real (Chinese) name per RFC 5987 / 6266."""
-    fallback = _UNSAFE_ASCII.sub("_", ascii_name).strip("_") or "export.xlsx"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def xlsx_response(write: Callable, ascii_name: str, name: str) -> Response:
-    """Write the workbook to an anonymous temporary file, then stream it back."""
-    out = tempfile.TemporaryFile()
-    try:
-        write(out)
-        size = out.tell()
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    response = Response(wrap_file(request.environ, out), mimetype=XLSX, direct_passthrough=True)
-    response.content_length = size
-    response.headers["Content-Disposition"] = content_disposition(ascii_name, name)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-__all__ = ["MAX_EXPORT_ROWS", "XLSX", "content_disposition", "count_tickets", "write_kpis", "write_tickets",
-           "xlsx_response"]
+__all__ = ["MAX_EXPORT_ROWS", "XLSX", "count_tickets", "write_kpis", "write_tickets"]

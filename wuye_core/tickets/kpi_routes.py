@@ -20,7 +20,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 
 from ..api.access import require_staff
+from ..audit import record
 from ..common.fields import Id
+from ..common.spreadsheets import XLSX_DOC, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -107,13 +109,6 @@ class KpiOut(Schema):
     reopened_rate = fields.Nested(RateOut, metadata={"description": "重开率"})
 
 
-XLSX_DOC = {
-    "schema": {"type": "string", "format": "binary"},
-    "content_type": export.XLSX,
-    "headers": {"Content-Disposition": {
-        "description": "attachment; filename=\"…\" (ASCII); filename*=UTF-8''… (中文文件名, RFC 5987)",
-        "schema": {"type": "string"}}},
-}
 
 
 def _readable_community_ids() -> list[int]:
@@ -163,7 +158,7 @@ class CommunityKpisXlsx(MethodView):
         community = readable_community(community_id)
         period = _period(args)
         figures = kpis.compute(period, [community.id])
-        return export.xlsx_response(lambda out: export.write_kpis(out, figures, community.name),
+        return xlsx_response(lambda out: export.write_kpis(out, figures, community.name),
                                     f"kpis-community-{community.id}-{_span(period)}.xlsx",
                                     f"工单指标-{community.name}-{period.first}至{period.last}.xlsx")
 
@@ -186,6 +181,7 @@ class TicketsExport(MethodView):
         period = _period(args)
         if export.count_tickets(period, ids) > export.MAX_EXPORT_ROWS:
             invalid("to", N_("Too many tickets to export at once; choose a shorter period."), location="query")
-        return export.xlsx_response(lambda out: export.write_tickets(out, period, ids),
+        record("tickets.exported", details={"from": str(period.first), "to": str(period.last), "communities": ids})
+        return xlsx_response(lambda out: export.write_tickets(out, period, ids),
                                     f"tickets-{ascii_scope}-{_span(period)}.xlsx",
                                     f"工单台账-{scope}-{period.first}至{period.last}.xlsx")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
 from ..api.pagination import PageArgs
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
+from ..households.personal_data import phone_for
 from ..households.schemas import PHONE
 from ..i18n import show_note
 from .models import Channel, Kind, Priority
@@ -23,7 +24,8 @@ class TicketOut(StrictSchema):
     location = fields.String(allow_none=True)
     reporter_resident_id = fields.Integer(allow_none=True)
     reporter_name = fields.String(allow_none=True)
-    reporter_phone = fields.String(allow_none=True)
+    reporter_phone = fields.String(allow_none=True, metadata={
+        "description": "报事人电话；无权查看个人信息的角色看到 138****5678 / masked for roles that do not see personal data"})
     channel = fields.Enum(Channel, by_value=True)
     kind = fields.Enum(Kind, by_value=True)
     category = fields.String()
@@ -51,6 +53,12 @@ class TicketOut(StrictSchema):
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     rated_at = fields.DateTime(allow_none=True)
+
+    @post_dump
+    def _mask(self, data, **kwargs):
+        if data.get("reporter_phone"):
+            data["reporter_phone"] = phone_for(data.get("community_id"), data["reporter_phone"])
+        return data
 
 
 class LinkOut(StrictSchema):

@@ -154,6 +154,8 @@ Usage: include "wuye.env" (dict "root" . "secretName" "x" "migrate" false)
   value: {{ $v.config.logLevel | quote }}
 - name: WUYE_PROXY_HOPS
   value: {{ $v.config.proxyHops | int | quote }}
+- name: WUYE_HSTS_SECONDS
+  value: {{ $v.config.hstsSeconds | default 0 | int | quote }}
 - name: WUYE_DATABASE_URL
   valueFrom:
     secretKeyRef:

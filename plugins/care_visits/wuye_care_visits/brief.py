@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import and_, case, func, or_, select
 
-from wuye_core.plugins import Community, Resident, db, get_for_update, services, use_locale
+from wuye_core.plugins import Community, Resident, XlsxWriter, db, get_for_update, services, use_locale
 
 from . import vocab
 from .access import mask_name
@@ -29,7 +29,6 @@ from .models import CareBrief, CarePerson, CarePlanItem, CareReferral, CareVisit
 PLACEHOLDER = "WUYE-CARE-WATERMARK"
 MAX_RECOMMENDATIONS = 20
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The visit counts of `compute_figures`, as the ledger's summary names them.
 VISIT_FIGURES = {
     "planned": N_("Visits planned"),
@@ -339,13 +338,12 @@ def _table(doc, header: list, rows: list) -> None:
 
 
 def write_xlsx(title: str, figures: dict, community_id: int | None, start: date, end: date) -> bytes:
-    """The ledger (台账): a summary sheet and one row per person, names masked, counted by SQL."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Summary"))
-    summary.oddHeader.center.text = PLACEHOLDER
-    summary.oddFooter.center.text = PLACEHOLDER
+    """The ledger (台账): a summary sheet and one row per person, names masked, counted by SQL.
+    Names and communities are user text: `XlsxWriter` keeps them text ("=…" is no formula)."""
+    book = XlsxWriter()
+    summary = book.sheet(_("Summary"))
+    summary.worksheet.oddHeader.center.text = PLACEHOLDER
+    summary.worksheet.oddFooter.center.text = PLACEHOLDER
     summary.append([PLACEHOLDER])
     summary.append([title])
     summary.append([_("Period"), figures["period"]["start"], figures["period"]["end"]])
@@ -354,9 +352,9 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
     for key, value in figures["people"]["by_level"].items():
         summary.append([_("People at level %(level)s", level=key), value])
 
-    ledger = wb.create_sheet(_("Care ledger"))
-    ledger.oddHeader.center.text = PLACEHOLDER
-    ledger.oddFooter.center.text = PLACEHOLDER
+    ledger = book.sheet(_("Care ledger"))
+    ledger.worksheet.oddHeader.center.text = PLACEHOLDER
+    ledger.worksheet.oddFooter.center.text = PLACEHOLDER
     ledger.append([PLACEHOLDER])
     ledger.append(
         [
@@ -434,9 +432,7 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
                 int(open_refs.get(pid, 0)),
             ]
         )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return book.to_bytes()
 
 
 def stamp(document: bytes, text: str) -> bytes:

@@ -25,7 +25,7 @@ def wuye_plugin_info():
         title_en="Care visits",
         description="Care register, visit plans and records, risk alerts, referrals, briefs; "
         "seen only by care workers, encrypted and audited.",
-        api_version="1.4",
+        api_version="1.5",  # Role.sees_personal_data, mask_phone, XlsxWriter, record_audit, throttle
     )
 
 
@@ -70,9 +70,12 @@ def wuye_config_schema():
 
 @hookimpl
 def wuye_roles():
-    # can_read/can_write concern the core register; care data is checked by access.py
+    # can_read/can_write concern the core register; care data is checked by access.py.
+    # sees_personal_data: residents' phones and sensitive tags in the core register. The care
+    # worker visits people at home and calls ahead: yes. The supervisor plans and reviews: no —
+    # they see one person's phone in the care record, where opening it is audited.
     return [
-        Role(WORKER, "关爱走访员", "Care worker", can_read=True, can_write=False),
+        Role(WORKER, "关爱走访员", "Care worker", can_read=True, can_write=False, sees_personal_data=True),
         Role(SUPERVISOR, "关爱主管", "Care supervisor", can_read=True, can_write=False),
     ]
 

@@ -12,27 +12,38 @@ from urllib.parse import quote
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, current_identity, current_locale, db, require_staff, services
+from wuye_core.plugins import (
+    XLSX_DOC,
+    ErrorSchema,
+    current_identity,
+    current_locale,
+    db,
+    record_audit,
+    require_staff,
+    services,
+    xlsx_response,
+)
 
 from . import schemas as s
-from .access import NAME, audit, care_community, gate, holds_care_role, watermark
-from .brief import DOCX, XLSX, stamp
+from .access import NAME, CareBlueprint, audit, audited, care_community, holds_care_role, watermark
+from .brief import DOCX, stamp
 from .i18n import N_, _
+from .limits import check_brief_start
 from .models import CareBrief
 
-blp = Blueprint(
+blp = CareBlueprint(
     "care_visits_briefs",
     __name__,
     url_prefix="",
     description="走访关爱 · 简报 / Care visits: briefs (Word + Excel, built in the background)",
 )
-blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 
 def _create(community_id: int | None, data: dict) -> CareBrief:
+    check_brief_start(community_id)  # 422 past the size cap, 429 past the caller's budget (limits.py)
     brief = CareBrief(
         community_id=community_id,
         period_start=data["period_start"],
@@ -42,7 +53,8 @@ def _create(community_id: int | None, data: dict) -> CareBrief:
         created_by=current_identity().username,
     )
     db.session.add(brief)
-    db.session.commit()
+    db.session.flush()
+    audit(community_id, None, "brief", brief.id)  # commits the brief with it
     # The brief is written in the language of whoever asks for it.
     if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id, locale=current_locale()):
         brief.status, brief.error = (  # Redis could not take it
@@ -73,11 +85,13 @@ def _brief(brief_id: int) -> CareBrief:
 
 @blp.route("/communities/<int:community_id>/briefs")
 class CommunityBriefs(MethodView):
+    @audited("list_briefs")
     @blp.response(200, s.BriefOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """社区的简报 / The community's briefs"""
         care_community(community_id)
+        audit(community_id)  # a list view (committed first: the rows are read after it)
         return db.session.scalars(
             select(CareBrief)
             .where(CareBrief.community_id == community_id)
@@ -85,9 +99,11 @@ class CommunityBriefs(MethodView):
             .limit(100)
         ).all()
 
+    @audited("create_brief")
     @blp.arguments(s.BriefIn)
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
     def post(self, data, community_id):
         """生成社区简报（后台任务）/ Build a community's brief (background job)"""
         care_community(community_id)
@@ -96,18 +112,22 @@ class CommunityBriefs(MethodView):
 
 @blp.route("/briefs")
 class TenantBriefs(MethodView):
+    @audited("list_briefs")
     @blp.response(200, s.BriefOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self):
         """全租户简报（须全租户关爱角色）/ The tenant's briefs (tenant-wide care role)"""
         _tenant_scope()
+        audit(None)  # a list view (committed first: the rows are read after it)
         return db.session.scalars(
             select(CareBrief).where(CareBrief.community_id.is_(None)).order_by(CareBrief.id.desc()).limit(100)
         ).all()
 
+    @audited("create_brief")
     @blp.arguments(s.BriefIn)
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
     def post(self, data):
         """生成全租户简报（后台任务）/ Build the tenant's brief (background job)"""
         _tenant_scope()
@@ -116,24 +136,29 @@ class TenantBriefs(MethodView):
 
 @blp.route("/briefs/<int:brief_id>")
 class Brief(MethodView):
+    @audited("read_brief")
     @blp.response(200, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, brief_id):
         """简报状态与进度（0–100）/ A brief's status and progress"""
-        return _brief(brief_id)
+        brief = _brief(brief_id)
+        audit(brief.community_id, None, "brief", brief.id)
+        return brief
 
 
 def _download(brief_id: int, kind: str) -> Response:
     brief = _brief(brief_id)
     if brief.status != "done":
         abort(409, message=N_("The brief is not ready yet."))
-    audit(f"export_brief_{kind}", brief.community_id, None, "brief", brief.id)
+    audit(brief.community_id, None, "brief", brief.id)
     content = stamp(base64.b64decode(getattr(brief, kind)), watermark())
     name = _("Care visits brief-%(start)s-%(end)s", start=brief.period_start.isoformat(),
              end=brief.period_end.isoformat()) + f".{kind}"
+    if kind == "xlsx":
+        return xlsx_response(content, f"care-brief-{brief.id}.xlsx", name)
     return Response(
         content,
-        mimetype=DOCX if kind == "docx" else XLSX,
+        mimetype=DOCX,
         headers={
             "Content-Disposition": f"attachment; filename=care-brief-{brief.id}.{kind}; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "private, no-store",
@@ -144,19 +169,23 @@ def _download(brief_id: int, kind: str) -> Response:
 
 @blp.route("/briefs/<int:brief_id>/brief.docx")
 class BriefDocx(MethodView):
+    @audited("export_brief_docx")
     @blp.response(200, {"format": "binary", "type": "string"}, content_type=DOCX)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
         """下载简报 Word（审计、水印）/ Download the brief (.docx; audited, watermarked)"""
+        record_audit(NAME, "exported", target_type="brief", target_id=brief_id, details={"file": "brief.docx"})
         return _download(brief_id, "docx")
 
 
 @blp.route("/briefs/<int:brief_id>/ledger.xlsx")
 class BriefXlsx(MethodView):
-    @blp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX)
+    @audited("export_brief_xlsx")
+    @blp.response(200, description="台账 Excel / the ledger as an .xlsx workbook", **XLSX_DOC)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def get(self, brief_id):
         """下载台账 Excel（审计、水印）/ Download the ledger (.xlsx; audited, watermarked)"""
+        record_audit(NAME, "exported", target_type="brief", target_id=brief_id, details={"file": "ledger.xlsx"})
         return _download(brief_id, "xlsx")

@@ -1,8 +1,9 @@
 """关爱档案 / the care register: people, their export and erasure, the access log, figures.
 
 Every view starts with `care_community` / `care_object` (access.py): 404 without a care role.
-Lists show masked names and phones and are logged as a list view; opening one person's record
-is logged with the person (who, what, when, and an optional `?reason=`).
+Every view declares its access-log action (`@audited`) and writes the row with `audit(...)`:
+lists (masked names and phones) as a list view, one person's record with the person (who,
+what, when, and an optional `?reason=`), a change in the change's own transaction.
 """
 
 from __future__ import annotations
@@ -11,24 +12,31 @@ import base64
 import json
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, services
+from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, record_audit, services
 
 from . import clock, service, vocab
 from . import schemas as s
-from .access import audit, care_community, care_object, gate, mask_name, mask_phone, watermark
+from .access import (
+    CareBlueprint,
+    audit,
+    audited,
+    care_community,
+    care_object,
+    mask_name,
+    mask_phone,
+    watermark,
+)
 from .figures import care_figures
 from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
 
-blp = Blueprint(
+blp = CareBlueprint(
     "care_people",
     __name__,
     url_prefix="",
     description="走访关爱 · 关爱档案 / Care visits: the care register (care_worker, care_supervisor only)",
 )
-blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 REASON_DOC = {
     "parameters": [
@@ -41,6 +49,10 @@ REASON_DOC = {
         }
     ]
 }
+
+
+LOG_FIELDS = ("id", "community_id", "user_id", "username", "action", "person_id", "object_type", "object_id",
+              "reason", "at")
 
 
 def _residents(ids) -> dict[int, Resident]:
@@ -91,6 +103,7 @@ def person_detail(person: CarePerson) -> dict:
 
 @blp.route("/communities/<int:community_id>/people")
 class People(MethodView):
+    @audited("list_people")
     @blp.arguments(s.PersonQuery, location="query")
     @blp.response(200, s.PersonListOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
@@ -114,9 +127,10 @@ class People(MethodView):
         people = db.session.scalars(stmt).all()
         residents = _residents(p.resident_id for p in people)
         out = [person_summary(p, residents.get(p.resident_id)) for p in people]
-        audit("list_people", community_id)  # commits: serialise first, so the rows need no reload
+        audit(community_id)  # commits: serialise first, so the rows need no reload
         return out
 
+    @audited("create_person")
     @blp.arguments(s.PersonIn)
     @blp.response(201, s.PersonOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -133,21 +147,24 @@ class People(MethodView):
             actor=current_identity().username,
             level=person.level,
         )
+        audit(community_id, person.id, "person", person.id, commit=False)
         services.commit()
         return person_detail(person)
 
 
 @blp.route("/people/<int:person_id>")
 class Person(MethodView):
+    @audited("read_person")
     @blp.doc(**REASON_DOC)
     @blp.response(200, s.PersonOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, person_id):
         """打开关爱档案（记入审计）/ Open one person's care record (audited)"""
         person = care_object(CarePerson, person_id)
-        audit("read_person", person.community_id, person.id, "person", person.id)
+        audit(person.community_id, person.id, "person", person.id)
         return person_detail(person)
 
+    @audited("change_person")
     @blp.arguments(s.PersonPatch(partial=True))
     @blp.response(200, s.PersonOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -158,19 +175,22 @@ class Person(MethodView):
         service.check_alive(person)
         service.apply_person(person, data)
         service.refresh_due(person)
-        audit("change_person", person.community_id, person.id, "person", person.id)
+        audit(person.community_id, person.id, "person", person.id)  # commits the change with it
         return person_detail(person)
 
 
 @blp.route("/people/<int:person_id>/export")
 class PersonExport(MethodView):
+    @audited("export_person")
     @blp.doc(**REASON_DOC)
     @blp.response(200, s.PersonExportOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, person_id):
         """导出本人关爱数据（审计、水印）/ Export the person's care data (audited, watermarked)"""
         person = care_object(CarePerson, person_id)
-        audit("export_person", person.community_id, person.id, "person", person.id)
+        audit(person.community_id, person.id, "person", person.id)
+        record_audit("care_visits", "exported", target_type="person", target_id=person.id,
+                     details={"file": "person export"})
         from .routes_visits import visit_detail
 
         visits = db.session.scalars(
@@ -187,19 +207,21 @@ class PersonExport(MethodView):
 
 @blp.route("/people/<int:person_id>/erase")
 class PersonErase(MethodView):
+    @audited("erase_person")
     @blp.response(200, s.PersonOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def post(self, person_id):
         """按本人申请删除关爱数据（主管；审计记录保留）/ Erase on request (supervisor; the audit trail stays)"""
         person = care_object(CarePerson, person_id, supervisor=True, lock=True)
+        audit(person.community_id, person.id, "person", person.id, commit=False)  # erase_person commits it
         service.erase_person(person)
-        audit("erase_person", person.community_id, person.id, "person", person.id)
         return person_detail(person)
 
 
 @blp.route("/communities/<int:community_id>/access-log")
 class AccessLog(MethodView):
+    @audited("read_access_log")
     @blp.arguments(s.AccessLogQuery, location="query")
     @blp.response(200, s.AccessLogOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
@@ -214,21 +236,28 @@ class AccessLog(MethodView):
             .limit(args["per_page"])
             .offset((args["page"] - 1) * args["per_page"])
         )
-        return db.session.scalars(stmt).all()
+        rows = db.session.scalars(stmt).all()
+        out = [{c: getattr(row, c) for c in LOG_FIELDS} for row in rows]  # read before the commit
+        audit(community_id, args.get("person_id"))  # a look at who looked is a look too (after the read)
+        return out
 
 
 @blp.route("/communities/<int:community_id>/figures")
 class Figures(MethodView):
+    @audited("read_figures")
     @blp.response(200, s.CareFigureOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """看板数字：覆盖率、逾期、未解除高风险、未办结转介 / Dashboard figures"""
         care_community(community_id)
-        return [vars(f) for f in care_figures(community_id)]
+        out = [vars(f) for f in care_figures(community_id)]
+        audit(community_id)
+        return out
 
 
 @blp.route("/photos/<int:photo_id>")
 class Photo(MethodView):
+    @audited("read_photo")
     @blp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, photo_id):
@@ -237,7 +266,7 @@ class Photo(MethodView):
 
         photo = care_object(CarePhoto, photo_id)
         visit = db.session.get(CareVisit, photo.visit_id)
-        audit("read_photo", photo.community_id, visit.person_id, "photo", photo.id)
+        audit(photo.community_id, visit.person_id, "photo", photo.id)
         return Response(
             base64.b64decode(photo.data),
             mimetype=photo.content_type,

@@ -4,21 +4,19 @@ who is due or overdue, assignment to staff."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, invalid, services
 
 from . import clock, service
 from . import schemas as s
-from .access import audit, care_community, care_object, gate, holds_care_role, mask_name
+from .access import CareBlueprint, audit, audited, care_community, care_object, holds_care_role, mask_name
 from .i18n import N_
 from .models import CarePerson, CarePlanItem
 
-blp = Blueprint(
+blp = CareBlueprint(
     "care_visits_plans", __name__, url_prefix="", description="走访关爱 · 走访计划 / Care visits: visit plans"
 )
-blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 
 def _items_out(items) -> list[dict]:
@@ -76,6 +74,7 @@ def _items_out(items) -> list[dict]:
 
 @blp.route("/communities/<int:community_id>/plans")
 class Plans(MethodView):
+    @audited("list_plans")
     @blp.arguments(s.PlanQuery, location="query")
     @blp.response(200, s.PlanItemOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
@@ -91,29 +90,33 @@ class Plans(MethodView):
             stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < clock.today())
         items = db.session.scalars(stmt.order_by(CarePlanItem.due_on, CarePlanItem.id).limit(2000)).all()
         out = _items_out(items)
-        audit("list_plans", community_id)
+        audit(community_id)
         return out
 
 
 @blp.route("/communities/<int:community_id>/plans/generate")
 class PlanGenerate(MethodView):
+    @audited("generate_plan")
     @blp.arguments(s.PlanGenerateIn)
     @blp.response(201, s.CountOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, community_id):
         """按分级生成月度/季度计划（可重复调用）/ Generate a month's or quarter's plan (idempotent)"""
         care_community(community_id)
+        audit(community_id, commit=False)  # generate_plan commits it with the plan
         return {"created": service.generate_plan(community_id, data["period"])}
 
 
 @blp.route("/communities/<int:community_id>/plans/weather")
 class WeatherRound(MethodView):
+    @audited("weather_round")
     @blp.arguments(s.WeatherRoundIn)
     @blp.response(201, s.CountOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, community_id):
         """极端天气加访（指定分级）/ An extra round for extreme weather, for chosen levels"""
         care_community(community_id)
+        audit(community_id, commit=False)  # weather_round commits it with the round
         return {
             "created": service.weather_round(
                 community_id, data["levels"], data["reason"], data["due_on"], current_identity().username
@@ -123,6 +126,7 @@ class WeatherRound(MethodView):
 
 @blp.route("/plan-items/<int:plan_item_id>")
 class PlanItem(MethodView):
+    @audited("assign_plan_item")
     @blp.arguments(s.PlanItemPatch)
     @blp.response(200, s.PlanItemOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -132,7 +136,7 @@ class PlanItem(MethodView):
         if data["assignee_id"] is not None and not _care_staff(data["assignee_id"], item.community_id):
             invalid("assignee_id", N_("This user has no care role in this community."))
         item.assignee_id = data["assignee_id"]
-        db.session.commit()
+        audit(item.community_id, item.person_id, "plan_item", item.id)  # commits the change with it
         return _items_out([item])[0]
 
 

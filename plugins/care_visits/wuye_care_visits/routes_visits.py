@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from flask_smorest.fields import Upload
 from sqlalchemy import or_, select
 
@@ -13,17 +13,16 @@ from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, g
 
 from . import schemas as s
 from . import service, vocab
-from .access import audit, care_community, care_object, gate
+from .access import CareBlueprint, audit, audited, care_community, care_object
 from .i18n import N_
 from .models import CarePerson, CarePhoto, CareReferral, CareVisit
 
-blp = Blueprint(
+blp = CareBlueprint(
     "care_visits_records",
     __name__,
     url_prefix="",
     description="走访关爱 · 走访记录与转介 / Care visits: visit records and referrals",
 )
-blp.before_request(gate)  # 404 before anything else for whoever holds no care role
 
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -66,6 +65,7 @@ def visit_detail(visit: CareVisit) -> dict:
 
 @blp.route("/communities/<int:community_id>/visits")
 class Visits(MethodView):
+    @audited("list_visits")
     @blp.arguments(s.VisitQuery, location="query")
     @blp.response(200, s.VisitListOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
@@ -87,9 +87,10 @@ class Visits(MethodView):
             .offset((args["page"] - 1) * args["per_page"])
         )
         rows = db.session.scalars(stmt).all()
-        audit("list_visits", community_id, args.get("person_id"))
+        audit(community_id, args.get("person_id"))
         return rows
 
+    @audited("create_visit")
     @blp.arguments(s.VisitIn)
     @blp.response(201, s.VisitOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -100,23 +101,28 @@ class Visits(MethodView):
         person = get_for_update(CarePerson, data["person_id"])  # its last visit and due date move
         if person is None or person.community_id != community_id:
             invalid("person_id", N_("Not on this community's care register."))
-        visit = service.record_visit(person, data, current_identity().username)
+        visit = service.record_visit(
+            person, data, current_identity().username,
+            audit=lambda v: audit(v.community_id, v.person_id, "visit", v.id, commit=False),
+        )
         return visit_detail(db.session.get(CareVisit, visit.id))
 
 
 @blp.route("/visits/<int:visit_id>")
 class Visit(MethodView):
+    @audited("read_visit")
     @blp.response(200, s.VisitOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, visit_id):
         """一次走访的全部记录（记入审计）/ One visit in full (audited)"""
         visit = care_object(CareVisit, visit_id)
-        audit("read_visit", visit.community_id, visit.person_id, "visit", visit.id)
+        audit(visit.community_id, visit.person_id, "visit", visit.id)
         return visit_detail(visit)
 
 
 @blp.route("/visits/<int:visit_id>/referrals")
 class VisitReferrals(MethodView):
+    @audited("create_referral")
     @blp.arguments(s.ReferralIn)
     @blp.response(201, s.ReferralOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -131,19 +137,24 @@ class VisitReferrals(MethodView):
                 message=N_("The person has not agreed to share with this body."),
                 errors={"json": {"body": [N_("No consent.")]}},
             )
-        return service.add_referral(visit, data, current_identity().username)
+        return service.add_referral(
+            visit, data, current_identity().username,
+            audit=lambda r: audit(r.community_id, r.person_id, "referral", r.id, commit=False),
+        )
 
 
 @blp.route("/referrals/<int:referral_id>")
 class Referral(MethodView):
+    @audited("read_referral")
     @blp.response(200, s.ReferralOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, referral_id):
         """一条转介 / A referral"""
         referral = care_object(CareReferral, referral_id)
-        audit("read_referral", referral.community_id, referral.person_id, "referral", referral.id)
+        audit(referral.community_id, referral.person_id, "referral", referral.id)
         return referral
 
+    @audited("change_referral")
     @blp.arguments(s.ReferralPatch)
     @blp.response(200, s.ReferralOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -151,11 +162,14 @@ class Referral(MethodView):
     def patch(self, data, referral_id):
         """记录转介进展与结果 / Record a referral's progress and outcome"""
         referral = care_object(CareReferral, referral_id, lock=True)
+        # in the move's transaction: a refused move (409) rolls the row back with it
+        audit(referral.community_id, referral.person_id, "referral", referral.id, commit=False)
         return service.move_referral(referral, data, current_identity().username)
 
 
 @blp.route("/communities/<int:community_id>/referrals")
 class Referrals(MethodView):
+    @audited("list_referrals")
     @blp.arguments(s.ReferralQuery, location="query")
     @blp.response(200, s.ReferralOut(many=True))
     @blp.alt_response(404, schema=ErrorSchema)
@@ -168,12 +182,13 @@ class Referrals(MethodView):
         if args.get("open"):
             stmt = stmt.where(CareReferral.status.in_(("open", "accepted")))
         rows = db.session.scalars(stmt.order_by(CareReferral.id).limit(500)).all()
-        audit("list_referrals", community_id)
+        audit(community_id)
         return rows
 
 
 @blp.route("/visits/<int:visit_id>/photos")
 class VisitPhotos(MethodView):
+    @audited("add_photo")
     @blp.arguments(PhotoIn, location="files")
     @blp.response(201, s.PhotoOut)
     @blp.alt_response(404, schema=ErrorSchema)
@@ -202,5 +217,6 @@ class VisitPhotos(MethodView):
             data=base64.b64encode(data).decode(),
         )
         db.session.add(photo)
-        db.session.commit()
+        db.session.flush()
+        audit(visit.community_id, visit.person_id, "photo", photo.id)  # commits the photo with it
         return {"id": photo.id, "visit_id": visit.id, "content_type": content_type}

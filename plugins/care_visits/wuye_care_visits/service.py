@@ -104,9 +104,10 @@ def check_alive(person: CarePerson) -> None:
 # --- visits -----------------------------------------------------------------------------------
 
 
-def record_visit(person: CarePerson, data: dict, actor: str) -> CareVisit:
+def record_visit(person: CarePerson, data: dict, actor: str, audit=None) -> CareVisit:
     """Save a visit; move the person's due date; close their open plan items; on a high risk,
-    emit `care_visits.high_risk` and (if asked, or configured) open a ticket."""
+    emit `care_visits.high_risk` and (if asked, or configured) open a ticket. `audit(visit)`: called
+    once the visit has its id, before the commit (a view's access-log row, in the same transaction)."""
     check_alive(person)
     cfg = config(person.community_id)
     visit = CareVisit(
@@ -145,6 +146,8 @@ def record_visit(person: CarePerson, data: dict, actor: str) -> CareVisit:
             )
             .values(status="done", visit_id=visit.id)
         )
+    if audit is not None:
+        audit(visit)
     high = visit.has_high_risk
     if high:
         risks = [k for k in vocab.RISKS if getattr(visit, f"risk_{k}") == "high"]
@@ -193,7 +196,8 @@ def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) ->
 # --- referrals --------------------------------------------------------------------------------
 
 
-def add_referral(visit: CareVisit, data: dict, actor: str) -> CareReferral:
+def add_referral(visit: CareVisit, data: dict, actor: str, audit=None) -> CareReferral:
+    """`audit(referral)`: as in record_visit, before the commit."""
     person = db.session.get(CarePerson, visit.person_id)
     check_alive(person)
     referral = CareReferral(
@@ -208,6 +212,8 @@ def add_referral(visit: CareVisit, data: dict, actor: str) -> CareReferral:
     )
     db.session.add(referral)
     db.session.flush()
+    if audit is not None:
+        audit(referral)
     services.emit(NAME, "referral_opened", visit.community_id, referral.id, actor=actor, body=referral.body)
     services.commit()
     return referral

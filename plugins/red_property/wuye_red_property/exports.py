@@ -1,31 +1,24 @@
 """Excel exports: a meeting's minutes (会议纪要) and a community's resolution ledger (决议台账).
 
-Small workbooks (one meeting, one community's resolutions), built in memory. User text is always
-written as text: a title starting with "=" must not become a formula (formula injection), and
-characters Excel refuses are dropped.
+Written with wuye's spreadsheet writer (`XlsxWriter`): user text is always a string cell, so a
+title starting with "=" never becomes a formula (formula injection), and characters Excel
+refuses are dropped.
 """
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
-from wuye_core.plugins import ErrorSchema, db
+from wuye_core.plugins import XLSX_DOC, ErrorSchema, XlsxWriter, db, record_audit, xlsx_response
 
-from .common import readable, today
+from .common import NAME, readable, today
 from .i18n import N_, _
 from .models import SIDE_LABELS, AgendaItem, FollowUp, Meeting, Participant, Resolution
 
 blp = Blueprint("red_property_exports", __name__, description="导出 Excel / Excel exports")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_DOC = {"schema": {"type": "string", "format": "binary"}, "content_type": XLSX}
 # Codes as people read them (translated when the workbook is written).
 MEETING_STATUS = {"planned": N_("Planned"), "held": N_("Held"), "cancelled": N_("Cancelled")}
 ITEM_STATUS = {"pending": N_("Waiting for a meeting"), "discussed": N_("Discussed"), "closed": N_("Closed")}
@@ -38,45 +31,20 @@ def _label(labels: dict, code: str | None) -> str | None:
     return labels[code].translate() if code in labels else code
 
 
-def _clean(value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def _append(ws, values) -> None:
-    ws.append([_clean(v) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # never a formula
-
-
-def _sheet(wb, title: str, header: list[str], rows, widths: list[int] | None = None):
-    ws = wb.create_sheet(title)
-    ws.append(header)
+def _sheet(book: XlsxWriter, title: str, header: list[str], rows, widths: list[int] | None = None):
+    sheet = book.sheet(title, header=header, widths=widths or [], freeze="A2")
     for row in rows:
-        _append(ws, row)
-    for i, width in enumerate(widths or [], start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
-    ws.freeze_panes = "A2"
-    return ws
-
-
-def _send(wb: Workbook, filename: str):
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=filename)
+        sheet.append(row)
+    return sheet
 
 
 def _yes(value) -> str | None:
     return None if value is None else (_("Yes") if value else _("No"))
 
 
-def minutes_workbook(meeting: Meeting) -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
-    info = wb.create_sheet(_("Meeting minutes"))
+def minutes_workbook(meeting: Meeting) -> XlsxWriter:
+    book = XlsxWriter()
+    info = book.sheet(_("Meeting minutes"), widths=[12, 80])
     for key, value in [
         (_("Meeting"), meeting.title),
         (_("Date"), meeting.scheduled_on),
@@ -85,15 +53,14 @@ def minutes_workbook(meeting: Meeting) -> Workbook:
         (_("Status"), _label(MEETING_STATUS, meeting.status)),
         (_("Minutes"), meeting.minutes),
     ]:
-        _append(info, [key, value])
-    info.column_dimensions["A"].width, info.column_dimensions["B"].width = 12, 80
+        info.append([key, value])
     people = db.session.scalars(
         select(Participant)
         .where(Participant.meeting_id == meeting.id)
         .order_by(Participant.side, Participant.id)
     )
     _sheet(
-        wb,
+        book,
         _("Participants"),
         [_("Side"), _("Name"), _("Post"), _("Attended")],
         ([_label(SIDE_LABELS, p.side), p.name, p.post, _yes(p.attended)] for p in people),
@@ -103,7 +70,7 @@ def minutes_workbook(meeting: Meeting) -> Workbook:
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.id)
     )
     _sheet(
-        wb,
+        book,
         _("Agenda"),
         [_("No."), _("Item"), _("Description"), _("Source"), _("Ticket"), _("Status")],
         (
@@ -112,8 +79,8 @@ def minutes_workbook(meeting: Meeting) -> Workbook:
         ),
         [8, 40, 50, 10, 10, 10],
     )
-    _sheet(wb, _("Resolutions"), *_resolution_rows(select(Resolution).where(Resolution.meeting_id == meeting.id)))
-    return wb
+    _sheet(book, _("Resolutions"), *_resolution_rows(select(Resolution).where(Resolution.meeting_id == meeting.id)))
+    return book
 
 
 def _resolution_rows(stmt):
@@ -170,8 +137,10 @@ class MinutesXlsx(MethodView):
     def get(self, meeting_id):
         """导出会议纪要（Excel）/ Export a meeting's minutes, participants, agenda and resolutions (.xlsx)"""
         meeting = readable(Meeting, meeting_id)
-        name = _("Joint meeting minutes-%(date)s", date=meeting.scheduled_on.isoformat())
-        return _send(minutes_workbook(meeting), f"{name}.xlsx")
+        day = meeting.scheduled_on.isoformat()
+        name = _("Joint meeting minutes-%(date)s", date=day)
+        record_audit(NAME, "exported", target_type="meeting", target_id=meeting.id, details={"file": "minutes.xlsx"})
+        return xlsx_response(minutes_workbook(meeting).save, f"meeting-{meeting.id}-minutes-{day}.xlsx", f"{name}.xlsx")
 
 
 @blp.route("/communities/<int:community_id>/resolutions.xlsx", endpoint="resolutions_xlsx")
@@ -180,11 +149,14 @@ class LedgerXlsx(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """导出决议台账（Excel）/ Export a community's resolution ledger (.xlsx)"""
-        wb = Workbook()
-        wb.remove(wb.active)
+        record_audit(NAME, "exported", target_type="community", target_id=community_id,
+                     details={"file": "resolutions.xlsx"})
+        book = XlsxWriter()
         _sheet(
-            wb,
+            book,
             _("Resolution ledger"),
             *_resolution_rows(select(Resolution).where(Resolution.community_id == community_id)),
         )
-        return _send(wb, _("Joint meeting resolution ledger-%(date)s", date=today().isoformat()) + ".xlsx")
+        day = today().isoformat()
+        return xlsx_response(book.save, f"resolutions-community-{community_id}-{day}.xlsx",
+                             _("Joint meeting resolution ledger-%(date)s", date=day) + ".xlsx")

@@ -38,7 +38,7 @@ def wuye_plugin_info():
         description="三方联席会议、议题与决议跟进、三方联动专员走访、“5341”快速响应、共建协议与全覆盖、"
         "社区物业一体化 / Joint meetings, agenda and resolutions, liaison visits, "
         "5341 rapid response, co-building agreements and coverage, integration.",
-        api_version="1.4",
+        api_version="1.5",
     )
 
 
@@ -90,6 +90,9 @@ def wuye_config_schema():
 
 @hookimpl
 def wuye_roles():
+    # Liaison officers bring a compound's problems to the joint meeting; they reach residents
+    # through tickets and the community, not by their own calls: phone numbers and sensitive
+    # tags of the register stay masked for them (Role.sees_personal_data left False).
     return [Role(liaison.LIAISON_ROLE, "三方联动专员", "Liaison officer", can_read=True, can_write=False)]
 
 

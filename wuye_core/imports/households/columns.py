@@ -104,44 +104,29 @@ def expected_headers() -> str:
 
 def write_template(out, site_name: str | None) -> None:
     """An .xlsx with the headers, one example row and a sheet explaining each column."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "住户台账"
+    from ...common.spreadsheets import XlsxWriter
+
+    book = XlsxWriter()
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FFF2CC")
     example = dict(EXAMPLE, site=site_name or "（请填写本社区已有的小区名称）")
-    for index, column in enumerate(COLUMNS, 1):
-        letter = get_column_letter(index)
-        ws.column_dimensions[letter].width = column.width
-        header = ws.cell(row=1, column=index, value=column.header)
-        header.font = bold
-        if column.required:
-            header.fill = required_fill
-        value = example.get(column.key)
-        cell = ws.cell(row=2, column=index, value=value)
-        if column.text:
-            # Text format for the whole column: Excel keeps leading zeros and long numbers (身份证号).
-            ws.column_dimensions[letter].number_format = "@"
-            if value is not None:
-                cell.data_type = "s"
-                cell.number_format = "@"
+    # Text format for the text columns: Excel keeps leading zeros and long numbers (身份证号).
+    ws = book.sheet("住户台账", widths=[c.width for c in COLUMNS], freeze="A2",
+                    column_formats={i: "@" for i, c in enumerate(COLUMNS, 1) if c.text})
+    ws.append([ws.cell(c.header, font=bold, fill=required_fill if c.required else None) for c in COLUMNS])
+    ws.append([ws.cell(example.get(c.key), number_format="@" if c.text else None) for c in COLUMNS])
     kinds = DataValidation(type="list", formula1='"自住,租住,空置"', allow_blank=True)
     kinds.error = "请选择 自住、租住 或 空置"
-    ws.add_data_validation(kinds)
     kind_letter = get_column_letter(next(i for i, c in enumerate(COLUMNS, 1) if c.key == "kind"))
     kinds.add(f"{kind_letter}2:{kind_letter}100000")
-    ws.freeze_panes = "A2"
+    ws.worksheet.data_validations.append(kinds)
 
-    notes = wb.create_sheet("说明")
-    notes.column_dimensions["A"].width = 14
-    notes.column_dimensions["B"].width = 80
-    notes.append(["列名", "说明"])
-    notes["A1"].font = notes["B1"].font = bold
+    notes = book.sheet("说明", widths=[14, 80])
+    notes.append([notes.cell("列名", font=bold), notes.cell("说明", font=bold)])
     for column in COLUMNS:
         synonyms = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""
         notes.append([column.header, column.note + synonyms])
@@ -155,4 +140,4 @@ def write_template(out, site_name: str | None) -> None:
         "请删除示例行后再填写。",
     ):
         notes.append(["", line])
-    wb.save(out)
+    book.save(out)

@@ -22,10 +22,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import events
 from ...extensions import db
+from ...i18n import N_
 from ...tenancy import require_tenant_id
 from .lock import hold_community
 from .plan import Planner
-from .report import Outcome, RowError
+from .report import ImportFailed, Outcome, RowError
 from .rows import Record, RowChecker, community_sites
 from .workbook import open_ledger
 from .write import BatchWriter
@@ -33,18 +34,23 @@ from .write import BatchWriter
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+TOO_MANY_ROWS = N_("The file has more rows than one import may take; the import stopped there. The rows before "
+                   "were imported; split the file and import the rest (importing rows again is safe).")
+PAST_THE_LIMIT = N_("This row is past the limit of %(max)s rows per import: it and the rows after it were not "
+                    "imported.")
 
 
 class HouseholdImport:
     """One import into one community, in the current tenant's context."""
 
     def __init__(self, community_id: int, *, actor: str | None = None, batch_size: int | None = None,
-                 on_batch: Callable[[Outcome], None] | None = None):
+                 on_batch: Callable[[Outcome], None] | None = None, max_rows: int | None = None):
         self.community_id = community_id
         self.tenant_id = require_tenant_id()
         self.actor = actor
         self.batch_size = batch_size or BATCH_SIZE
         self.on_batch = on_batch  # called before each batch commits: progress goes in the same transaction
+        self.max_rows = max_rows  # data rows; past them the import stops (ImportFailed), None: no cap
         self.outcome = Outcome()
         self.planner = Planner(community_id)
         self.writer: BatchWriter  # made once the header is read: a veto's error names the column as written
@@ -117,6 +123,12 @@ class HouseholdImport:
                     if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
                         continue  # a blank row
                     data_rows += 1
+                    if self.max_rows is not None and data_rows > self.max_rows:
+                        # what was read is written; then the import stops, naming the first row left out
+                        if put(("chunk", records, failures)):
+                            raise ImportFailed(TOO_MANY_ROWS, [RowError(row_number, None, PAST_THE_LIMIT,
+                                                                        {"max": self.max_rows})])
+                        return
                     result = checker.check(row_number, values)
                     if isinstance(result, Record):
                         records.append(result)

@@ -8,6 +8,8 @@ time, so the file is never held in memory), and its header row, which says which
 from __future__ import annotations
 
 import logging
+import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,45 @@ HEADER_SEARCH_ROWS = 10  # a title row or two may come before the header
 
 NOT_XLSX = N_("The file cannot be read as an Excel workbook (.xlsx).")
 DAMAGED = N_("The file is damaged and could not be read to the end; the rows before the damage were imported.")
+
+
+_FIRST_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\s(?:\w+:)?id=\"([^\"]+)\"")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?[A-Z]*\$?(\d*)(?::\$?[A-Z]*\$?(\d+))?\"")
+_PART_LIMIT = 4 * 1024 * 1024  # workbook.xml and its relationships are small: a bigger one is not read
+
+
+def declared_last_row(archive: zipfile.ZipFile) -> int | None:
+    """The last row number the first sheet declares (`<dimension ref="A1:K20001"/>`, near the
+    start of the sheet's XML), read without unpacking the sheet; None when it says nothing usable.
+    A hint only (some writers leave it out or get it wrong): the job counts the rows it reads."""
+    try:
+        infos = {info.filename: info for info in archive.infolist()}
+        parts = [infos.get("xl/workbook.xml"), infos.get("xl/_rels/workbook.xml.rels")]
+        if any(part is None or part.file_size > _PART_LIMIT for part in parts):
+            return None
+        first = _FIRST_SHEET.search(archive.read(parts[0]))
+        if first is None:
+            return None
+        for element in _RELATIONSHIP.findall(archive.read(parts[1])):
+            if re.search(rb'\sId="' + re.escape(first.group(1)) + rb'"', element):
+                target = re.search(rb'\sTarget="([^"]+)"', element)
+                break
+        else:
+            return None
+        if target is None:
+            return None
+        name = target.group(1).decode()
+        name = name.lstrip("/") if name.startswith("/") else f"xl/{name}"
+        with archive.open(name) as sheet:
+            head = sheet.read(16384)  # unpacks the start only
+        dimension = _DIMENSION.search(head)
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError, UnicodeDecodeError):
+        return None
+    if dimension is None:
+        return None
+    last = dimension.group(2) or dimension.group(1)
+    return int(last) if last else None
 
 
 @dataclass

@@ -1,0 +1,171 @@
+"""Append-only in the database (#15 item 2): the ticket history, the audit trail and the care
+access log cannot be changed or deleted — by the app's role (no privilege), nor by the tables'
+owner (a trigger) — except rows older than the retention, through the one purge path.
+
+Real SQL, on connections of their own: as the app's role (a non-owner, exactly as in
+production) and as the owner. PostgreSQL for the roles; the triggers on SQLite too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from wuye_core.tenancy.rls import append_only_tables
+
+APPEND_ONLY = ["audit_events", "care_visits_access_log", "platform_audit_events", "ticket_transitions"]
+RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
+OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
+
+
+@pytest.fixture
+def world(wuye_app, wuye_make_tenant, wuye_register):
+    """A tenant with a ticket (its history has a row), and the values to insert a row of each table."""
+    tenant = wuye_make_tenant("acme")
+    ids = wuye_register(tenant)
+    ticket = tenant.admin.post("/api/v1/tickets", json={
+        "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
+        "category": "电梯", "title": "电梯坏了"})
+    assert ticket.status_code == 201, ticket.get_json()
+    return {"tenant": tenant.id, "ticket": ticket.get_json()["id"], "community": ids["community"]}
+
+
+def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
+    values = {
+        "audit_events": ("tenant_id, actor_kind, action", ":tenant, 'system', 'test.row'"),
+        "platform_audit_events": ("actor_kind, action", "'system', 'test.row'"),
+        "ticket_transitions": ("tenant_id, ticket_id, action, to_status", ":tenant, :ticket, 'note', 'submitted'"),
+        "care_visits_access_log": ("tenant_id, community_id, user_id, username, action",
+                                   ":tenant, :community, 1, 'worker', 'read_person'"),
+    }[table]
+    columns, placeholders = values
+    if at is not None:
+        columns, placeholders = columns + ", at", placeholders + ", :at"
+        if conn.dialect.name == "sqlite":
+            at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
+                 {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at})
+
+
+def _count(conn, table: str) -> int:
+    return conn.execute(text(f"select count(*) from {table}")).scalar()
+
+
+def _as_tenant(conn, world) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("select set_config('app.tenant_id', :t, true)"), {"t": str(world["tenant"])})
+
+
+@pytest.fixture
+def app_engine(wuye_app, wuye_backend):
+    engine = create_engine(wuye_app.config["WUYE"].sqlalchemy_url(wuye_backend.app_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_only(wuye_backend):
+    if not wuye_backend.is_postgresql:
+        pytest.skip("database roles are a PostgreSQL feature")
+
+
+def test_the_database_knows_the_append_only_tables(wuye_owner_engine):
+    with wuye_owner_engine.connect() as conn:
+        assert append_only_tables(conn) == APPEND_ONLY
+
+
+def test_the_app_role_may_read_and_insert_but_not_change_delete_or_empty(world, app_engine, wuye_backend, pg_only):
+    role = app_engine.url.username
+    for table in APPEND_ONLY:
+        with app_engine.begin() as conn:
+            _as_tenant(conn, world)
+            before = _count(conn, table)
+            _insert(conn, table, world)
+            assert _count(conn, table) == before + 1, table
+        with app_engine.connect() as conn:
+            privileges = {p: conn.execute(text("select has_table_privilege(:r, :t, :p)"),
+                                          {"r": role, "t": table, "p": p}).scalar()
+                          for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")}
+        assert privileges == {"SELECT": True, "INSERT": True, "UPDATE": False, "DELETE": False,
+                              "TRUNCATE": False}, table
+        for statement in (f"update {table} set at = at", f"delete from {table}",
+                          f"delete from {table} where at < now() - interval '10 years'", f"truncate {table}"):
+            with app_engine.connect() as conn:
+                _as_tenant(conn, world)
+                with pytest.raises(DBAPIError, match="permission denied"):
+                    conn.execute(text(statement))
+    with app_engine.connect() as conn:  # the other tables are the app's to change, as before
+        assert conn.execute(text("select has_table_privilege(:r, 'tickets', 'UPDATE')"), {"r": role}).scalar()
+
+
+def test_the_owner_is_refused_too_by_the_trigger(world, wuye_owner_engine):
+    """Whoever asks: the owner (on SQLite: the app itself) cannot change a row or delete a
+    recent one; nor an old one of the ticket history, which has no retention."""
+    postgres = wuye_owner_engine.dialect.name == "postgresql"
+    for table in APPEND_ONLY:
+        with wuye_owner_engine.begin() as conn:
+            _as_tenant(conn, world)
+            _insert(conn, table, world)
+            _insert(conn, table, world, at=OLD)
+        statements = [f"update {table} set action = action", f"delete from {table}",
+                      f"delete from {table} where at > :recent"]
+        if postgres:
+            statements.append(f"truncate {table}")
+        for statement in statements:
+            with wuye_owner_engine.connect() as conn:
+                _as_tenant(conn, world)
+                with pytest.raises(DBAPIError, match=f"append-only table {table}: (UPDATE|DELETE|TRUNCATE) refused"):
+                    conn.execute(text(statement), {"recent": datetime.now(UTC) - timedelta(days=1)})
+        with wuye_owner_engine.begin() as conn:
+            _as_tenant(conn, world)
+            old = f"delete from {table} where at < :old"
+            if table in RETAINED:  # older than the retention: may go, and only it
+                before = _count(conn, table)
+                conn.execute(text(old), {"old": datetime.now(UTC) - timedelta(days=366 * 3)})
+                assert _count(conn, table) == before - 1, table
+            else:
+                with pytest.raises(DBAPIError, match="refused"):
+                    conn.execute(text(old), {"old": datetime.now(UTC) - timedelta(days=366 * 3)})
+
+
+def test_the_purge_function_deletes_only_what_the_retention_lets_go(world, app_engine, wuye_owner_engine, pg_only):
+    """The app's role has no DELETE; its one path is wuye_purge_<table>(cutoff), which never
+    deletes younger than 3 years, whatever cutoff it is given — and exists for retained tables only."""
+    for table in sorted(RETAINED):
+        with wuye_owner_engine.begin() as conn:
+            _as_tenant(conn, world)
+            _insert(conn, table, world, at=OLD)
+            _insert(conn, table, world, at=datetime.now(UTC) - timedelta(days=366 * 2))
+            _insert(conn, table, world)
+            total = _count(conn, table)
+        with app_engine.begin() as conn:
+            _as_tenant(conn, world)
+            deleted = conn.execute(text(f"select wuye_purge_{table}(now() + interval '1 day')")).scalar()
+            assert deleted == 1, table  # the old row only, though the cutoff is tomorrow
+            assert _count(conn, table) == total - 1
+    with app_engine.connect() as conn, pytest.raises(DBAPIError, match="does not exist"):
+        conn.execute(text("select wuye_purge_ticket_transitions(now())"))
+
+
+def test_the_retention_purges_remove_old_rows_and_keep_the_rest(wuye_app, world, wuye_owner_engine):
+    """`wuye audit purge` and `wuye care_visits purge-access-log`, on either backend."""
+    for table in sorted(RETAINED):
+        with wuye_owner_engine.begin() as conn:
+            _as_tenant(conn, world)
+            _insert(conn, table, world, at=OLD)
+            _insert(conn, table, world, at=datetime.now(UTC) - timedelta(days=366 * 2))
+    runner = wuye_app.test_cli_runner()
+    out = runner.invoke(args=["audit", "purge"])
+    assert out.exit_code == 0 and "deleted 2 audit rows older than 3 years" in out.output, out.output
+    out = runner.invoke(args=["care_visits", "purge-access-log"])
+    assert out.exit_code == 0 and "deleted 1 access-log rows older than 3 years" in out.output, out.output
+    assert runner.invoke(args=["audit", "purge", "--years", "2"]).exit_code != 0
+    with wuye_owner_engine.begin() as conn:
+        _as_tenant(conn, world)
+        assert _count(conn, "care_visits_access_log") == 1  # the 2-year-old row
+        for table in ("audit_events", "platform_audit_events"):
+            assert conn.execute(text(f"select count(*) from {table} where action = 'test.row'")).scalar() == 1
+        assert conn.execute(text("select count(*) from audit_events where at < :t"),
+                            {"t": datetime.now(UTC) - timedelta(days=366 * 3)}).scalar() == 0

@@ -1,0 +1,72 @@
+"""The audit trail's vocabulary: every action code the core records, with its title in both
+languages, in one place (the API shows `action_title` in the reader's language).
+
+Codes are `<area>.<what happened>`; the read API filters by prefix (`action=plugin.` finds
+every plugin action). A plugin's actions are `<plugin>.<verb>` (wuye_core.plugins.audit) with a
+verb from PLUGIN_VERBS, titled by the verb. An unknown code (one a newer wuye wrote, or a
+plugin's that is no longer installed) is shown as its code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    zh: str
+    en: str
+
+
+ACTIONS: dict[str, Action] = {
+    # accounts (recorded by wuye_core/staff and auth)
+    "auth.login": Action("登录", "Logged in"),
+    "auth.login_failed": Action("登录失败", "Failed login"),
+    "auth.logout": Action("退出登录", "Logged out"),
+    "user.created": Action("新建用户", "User created"),
+    "user.password_changed": Action("修改密码", "Password changed"),
+    "user.password_reset": Action("重置密码", "Password reset"),
+    "user.roles_changed": Action("变更角色", "Roles changed"),
+    "user.role_granted": Action("授予角色", "Role granted"),
+    "user.role_revoked": Action("撤销角色", "Role revoked"),
+    "user.activated": Action("启用用户", "User activated"),
+    "user.deactivated": Action("停用用户", "User deactivated"),
+    # tenants (platform operators; the platform trail)
+    "tenant.created": Action("新建租户", "Tenant created"),
+    "tenant.renamed": Action("租户改名", "Tenant renamed"),
+    "tenant.activated": Action("启用租户", "Tenant activated"),
+    "tenant.deactivated": Action("停用租户", "Tenant deactivated"),
+    # plugins and configuration
+    "plugin.enabled": Action("为租户启用插件", "Plugin enabled for the tenant"),
+    "plugin.disabled": Action("为租户停用插件", "Plugin disabled for the tenant"),
+    "plugin.community_enabled": Action("为社区启用插件", "Plugin enabled in a community"),
+    "plugin.community_disabled": Action("为社区停用插件", "Plugin disabled in a community"),
+    "plugin.config_changed": Action("修改插件配置", "Plugin configuration changed"),
+    "community.config_changed": Action("修改社区配置", "Community configuration changed"),
+    # exports of personal data
+    "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
+}
+
+# What a plugin may record (`<plugin>.<verb>`), titled by the verb.
+PLUGIN_VERBS: dict[str, Action] = {
+    "exported": Action("导出个人信息", "Personal data exported"),
+    "config_changed": Action("修改配置", "Configuration changed"),
+}
+
+
+def title(code: str, locale: str = "zh_CN") -> str:
+    """The action's title in `locale` ("en" or zh_CN), or the code itself if it has none."""
+    action = ACTIONS.get(code)
+    if action is None:
+        _, _, verb = code.rpartition(".")
+        action = PLUGIN_VERBS.get(verb) if "." in code else None
+    if action is None:
+        return code
+    return action.en if locale == "en" else action.zh
+
+
+def plugin_action(plugin: str, verb: str) -> str:
+    """The code of a plugin's action; ValueError for a verb that is not in PLUGIN_VERBS."""
+    if verb not in PLUGIN_VERBS:
+        raise ValueError(f"audit: unknown action {verb!r} (one of {', '.join(sorted(PLUGIN_VERBS))})")
+    return f"{plugin}.{verb}"

@@ -1,0 +1,58 @@
+"""Writing the audit trail. The actor and the address come from the request when there is one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context, request
+
+from ..extensions import db
+from ..tenancy import current_tenant_id
+from .models import AuditEvent, PlatformAuditEvent
+
+_MAX_NAME = 100
+
+
+def _actor() -> tuple[str, int | None, str | None]:
+    identity = getattr(g, "identity", None) if has_request_context() else None
+    if identity is None:
+        return ("anonymous", None, None) if has_request_context() else ("system", None, None)
+    return identity.kind, identity.user_id, identity.username[:_MAX_NAME]
+
+
+def _row(action: str, target_type: str | None, target_id: Any, details: dict | None,
+         tenant_id: int | None, actor: tuple[str, int | None, str | None] | None, platform: bool = False,
+         system_name: str | None = None):
+    kind, actor_id, actor_name = actor or _actor()
+    if kind == "system" and actor_name is None and system_name:
+        actor_name = system_name[:_MAX_NAME]
+    values = dict(
+        actor_kind=kind, actor_id=actor_id, actor_name=actor_name, action=action, target_type=target_type,
+        target_id=None if target_id is None else str(target_id)[:64],
+        address=(request.remote_addr or None) if has_request_context() else None,
+        details=details or None,
+    )
+    if tenant_id is None and not platform:
+        tenant_id = current_tenant_id()
+    if tenant_id is None:
+        return PlatformAuditEvent(**values)
+    return AuditEvent(tenant_id=tenant_id, **values)
+
+
+def record(action: str, *, target_type: str | None = None, target_id: Any = None, details: dict | None = None,
+           tenant_id: int | None = None, actor: tuple[str, int | None, str | None] | None = None,
+           platform: bool = False, system_name: str | None = None) -> None:
+    """Add an audit row to the current transaction: kept if and when the unit of work commits.
+
+    In the current tenant's trail (or `tenant_id`'s), else — or with `platform=True`, for an
+    operator's action on a tenant — the platform's. `action`: a code of actions.py. `actor`
+    (kind, id, name) overrides the caller, e.g. the user a login names before any token exists;
+    `system_name` names a command or job that acts outside any request (e.g. "tenants apply")."""
+    db.session.add(_row(action, target_type, target_id, details, tenant_id, actor, platform, system_name))
+
+
+def record_now(action: str, **kwargs) -> None:
+    """`record`, committed at once: for what must be kept although the request is then refused.
+    Commits whatever else the session holds: call it before changing anything else."""
+    record(action, **kwargs)
+    db.session.commit()
