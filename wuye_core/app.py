@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
 from .api import security_headers
+from .api.contract import ContractDoc
 from .auth import identity
 from .auth.passwords import configure_hasher
 from .common.encryption import configure_encryption
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     limiter.init_app(app)
     _limit_decorated_routes_only(app)
     # one per app: its OpenAPI document describes this app's routes only (every POST: Idempotency-Key)
-    api = WuyeApi(app, spec_kwargs={"extra_plugins": [IdempotencyKeyDoc(app)]})
+    api = WuyeApi(app, spec_kwargs={"extra_plugins": [IdempotencyKeyDoc(app), ContractDoc(app)]})
     register_error_handlers(app, api)
     app.register_error_handler(TenantContextError, refuse_without_context)
     identity.init_app(app)

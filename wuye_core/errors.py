@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import jsonify, request
 from flask_smorest import Api, abort
@@ -177,6 +178,30 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+UNENCODABLE = N_("Contains text that cannot be encoded as UTF-8 (half of a surrogate pair).")
+
+
+def _unencodable(value) -> dict | list | None:
+    """Where in a parsed JSON value a string (or an object's key) cannot be encoded as UTF-8,
+    in the shape of marshmallow's errors (`{"name": [msg]}`, `{"roles": {0: {"role": [msg]}}}`);
+    None if every string can."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [UNENCODABLE]
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if _unencodable(key) is not None:
+            return {"_schema": [UNENCODABLE]} if isinstance(value, dict) else None
+        inner = _unencodable(item)
+        if inner is not None:
+            return {key: inner}
+    return None
+
+
 def register_error_handlers(app, api: WuyeApi) -> None:
     @app.before_request
     def _json_body_parses():
@@ -184,13 +209,20 @@ def register_error_handlers(app, api: WuyeApi) -> None:
         nesting past the recursion limit (RecursionError) and integers past Python's 4300 digits
         (ValueError), which the request parser would let through as a 500. The parsed body is
         cached for the request."""
-        if request.is_json and request.get_data(cache=True):
+        if request.is_json and (raw := request.get_data(cache=True)):
             try:
-                request.get_json()
+                body = request.get_json()
             except (ValueError, RecursionError, HTTPException) as exc:
                 if isinstance(exc, HTTPException) and exc.code != 400:
                     raise
                 abort(400, errors={"json": [N_("Invalid JSON body.")]})
+            # JSON may escape half of a UTF-16 pair ("\ud800"): text no database, hash or
+            # spreadsheet can encode. Only an escape in the raw body can make one (UTF-8 bytes
+            # cannot), so the parsed body is searched only when the bytes have such an escape.
+            if _SURROGATE_ESCAPE.search(raw):
+                where = _unencodable(body)
+                if where is not None:
+                    abort(422, errors={"json": where})
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc):

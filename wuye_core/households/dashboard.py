@@ -58,8 +58,8 @@ class ReportOut(StrictSchema):
 
 
 class PeriodArgs(StrictSchema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
+    start = fields.Date(data_key="from", required=True, metadata={"description": "首日（含）/ first day; from ≤ to"})
+    end = fields.Date(data_key="to", required=True, metadata={"description": "末日（含）/ last day; from ≤ to"})
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -16,6 +16,9 @@ from .personal_data import mask_id_card, mask_resident
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]+$", error=N_("Only letters, digits, '-' and '_' are allowed."))
 PHONE = validate.Regexp(r"^[0-9+\-() ]{3,20}$", error=N_("Not a valid phone number."))
 GENDERS = ("male", "female")
+# 17 digits and a check character (GB 11643-1999; the check itself, below, no pattern can state);
+# empty: none
+ID_CARD = validate.Regexp(r"^([0-9]{17}[0-9Xx])?$", error=N_("Not a valid ID-card number."))
 
 
 def _readonly_id(**kw):
@@ -211,11 +214,14 @@ class ResidentUpdate(StrictSchema):
     name = Text(50, min_length=1, required=True)
     phone = Text(20, allow_none=True, validate=[PHONE])
     gender = fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
-    birth_year = fields.Integer(allow_none=True)
+    birth_year = fields.Integer(allow_none=True, metadata={
+        "minimum": 1900, "maximum": date.today().year,  # the server's limit moves with the year
+        "description": "1900 年至今年 / 1900 to this year"})
     tags = fields.List(Text(20, min_length=1), load_default=list, validate=validate.Length(max=20),
                        metadata={"description": "标签，如 党员、业委会 / tags"})
-    id_card = Text(18, allow_none=True, load_only=True,
-                   metadata={"description": "身份证号，加密存储 / ID-card number, stored encrypted"})
+    id_card = Text(18, allow_none=True, load_only=True, validate=[ID_CARD],
+                   metadata={"description": "身份证号（18 位，末位校验），加密存储 / ID-card number (18 "
+                                            "characters, the last a check character), stored encrypted"})
 
     @validates("birth_year")
     def _birth_year(self, value, **kwargs):

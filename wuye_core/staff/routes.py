@@ -217,8 +217,14 @@ class UserItem(MethodView):
 
     @users.response(204)
     @users.alt_response(404, schema=ErrorSchema)
+    @users.doc(deprecated=True)
     def delete(self, user_id):
-        """停用工作人员（保留记录）/ Deactivate a staff user (the record is kept)"""
+        """停用工作人员（保留记录）/ Deactivate a staff user (the record is kept)
+
+        已弃用：请用 `PATCH {"active": false}`。DELETE 只停用，不删除：用户仍可读取（`active` 为
+        false），可用 PATCH 重新启用。/ Deprecated: use `PATCH {"active": false}`. DELETE only
+        deactivates, it deletes nothing: the user stays readable (`active` false) and can be
+        re-activated with PATCH."""
         user = _user_or_404(user_id)
         if user.id == current_identity().user_id:
             abort(409, message=N_("You cannot deactivate yourself."))

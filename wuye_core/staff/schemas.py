@@ -56,10 +56,20 @@ class PasswordChange(StrictSchema):
                                                           "characters, not a common password, not the username"})
 
 
+def _grantable_roles(app) -> list[str]:
+    """The roles a user may be granted in this app: the core's and the installed plugins'."""
+    from ..auth.roles import TENANT_ROLES
+
+    plugins = app.extensions["wuye_plugins"].plugins.values()
+    return [*TENANT_ROLES, *(role.name for plugin in plugins for role in plugin.roles)]
+
+
 class GrantSchema(StrictSchema):
-    role = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    role = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                         metadata={"wuye_enum": _grantable_roles})
     community_id = Id(allow_none=True, load_default=None,
-                      metadata={"description": "空表示全租户 / null: the whole tenant"})
+                      metadata={"description": "空表示全租户（tenant_admin 只能为空）/ null: the whole tenant "
+                                               "(always null for tenant_admin)"})
 
 
 class UserOut(StrictSchema):

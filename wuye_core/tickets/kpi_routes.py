@@ -35,13 +35,18 @@ blp = Blueprint("ticket_kpis", __name__, url_prefix="/api/v1",
 
 # Far enough either way for any real period, and keeps `to + 1 day` inside Python's dates.
 DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+# The same years as the document states them: a date's year is 2000 to 2099.
+YEARS_20XX = "^20[0-9]{2}-"
+PERIOD = "from ≤ to，最长三年 / from ≤ to, at most three years"
 
 
 class PeriodQuery(Schema):
-    first = fields.Date(data_key="from", required=True, validate=DATES,
-                        metadata={"description": "首日（北京时间，含）/ first day, Beijing time, included"})
-    last = fields.Date(data_key="to", required=True, validate=DATES,
-                       metadata={"description": "末日（北京时间，含）/ last day, Beijing time, included"})
+    first = fields.Date(data_key="from", required=True, validate=DATES, metadata={
+        "pattern": YEARS_20XX,
+        "description": f"首日（北京时间，含；2000–2099 年）/ first day, Beijing time, included (2000–2099); {PERIOD}"})
+    last = fields.Date(data_key="to", required=True, validate=DATES, metadata={
+        "pattern": YEARS_20XX,
+        "description": f"末日（北京时间，含；2000–2099 年）/ last day, Beijing time, included (2000–2099); {PERIOD}"})
 
     @validates_schema
     def _valid_period(self, data, **kwargs):

@@ -74,10 +74,14 @@ class TicketDetail(TicketOut):
                         metadata={"description": "插件关联的事项（如会议议题）/ what plugins link to this ticket"})
 
 
+CATEGORY = ("社区配置的工单类别之一（GET /api/v1/communities/{id}/config）/ one of the community's ticket "
+            "categories (GET /api/v1/communities/{id}/config)")
+
+
 class TicketUpdate(StrictSchema):
     title = Text(100, min_length=1)
     description = Text(5000, allow_none=True)
-    category = Text(40, min_length=1)
+    category = Text(40, min_length=1, metadata={"description": CATEGORY})
     priority = fields.Enum(Priority, by_value=True)
     location = Text(200, allow_none=True)
 
@@ -94,7 +98,7 @@ class TicketCreate(StrictSchema):
     reporter_phone = Text(20, allow_none=True, validate=[PHONE])
     channel = fields.Enum(Channel, by_value=True, required=True)
     kind = fields.Enum(Kind, by_value=True, required=True)
-    category = Text(40, min_length=1, required=True)
+    category = Text(40, min_length=1, required=True, metadata={"description": CATEGORY})
     title = Text(100, min_length=1, required=True)
     description = Text(5000, allow_none=True)
     priority = fields.Enum(Priority, by_value=True, load_default=Priority.normal)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from wuye_core.plugins import StrictSchema, Text
+from wuye_core.plugins import Id, StrictSchema, Text
 
 from . import vocab
 from .i18n import N_
@@ -54,7 +54,7 @@ class Contact(StrictSchema):
 
 
 class PersonIn(StrictSchema):
-    resident_id = fields.Integer(required=True, metadata={"description": "居民 id / the resident"})
+    resident_id = Id(required=True, metadata={"description": "居民 id / the resident"})
     difficulties = _codes(vocab.DIFFICULTIES, "困难类型 / difficulty types")
     level = fields.String(
         required=True,
@@ -122,7 +122,7 @@ class PersonQuery(Schema):
 
 
 class VisitIn(StrictSchema):
-    person_id = fields.Integer(required=True)
+    person_id = Id(required=True)
     visited_on = fields.Date(required=True)
     visitors = Text(200, required=True, metadata={"description": "走访人员 / visitors"})
     outcome = fields.String(load_default="visited", validate=validate.OneOf(list(vocab.OUTCOMES)))
@@ -209,7 +209,7 @@ class VisitListOut(Schema):
 
 class VisitQuery(Schema):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
-    person_id = fields.Integer()
+    person_id = Id()
     date_from = fields.Date()
     date_to = fields.Date()
     high_risk = fields.Boolean()
@@ -275,12 +275,13 @@ class PlanQuery(Schema):
 
 
 class PlanItemPatch(StrictSchema):
-    assignee_id = fields.Integer(required=True, allow_none=True)
+    assignee_id = Id(required=True, allow_none=True)
 
 
 class BriefIn(StrictSchema):
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
+    period_start = fields.Date(required=True, metadata={"description": "首日；不晚于末日，最长一年 / first day; "
+                                                                      "not after period_end, at most a year"})
+    period_end = fields.Date(required=True, metadata={"description": "末日（含）/ last day, included"})
 
     @validates_schema
     def _period(self, data, **kwargs):
@@ -320,7 +321,7 @@ class AccessLogOut(Schema):
 
 class AccessLogQuery(Schema):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
-    person_id = fields.Integer()
+    person_id = Id()
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 

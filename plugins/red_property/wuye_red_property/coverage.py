@@ -37,7 +37,8 @@ class SiteManagementIn(StrictSchema):
         validate=validate.OneOf(MANAGERS),
         metadata=label("company 物业公司 / own_team 社区自有团队（项目部）", "who manages the site"),
     )
-    company_name = txt(200, allow_none=True, load_default=None, metadata=label("物业公司名称", "company"))
+    company_name = txt(200, allow_none=True, load_default=None, metadata=label(
+        "物业公司名称（manager 为 company 时必填）", "company (required when manager is company)"))
 
     @validates_schema
     def _company_named(self, data, **kwargs):
@@ -60,7 +61,7 @@ class AgreementIn(StrictSchema):
     signed_on = fields.Date(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(
-        allow_none=True, load_default=None, metadata=label("到期日（空：长期）", "end (null: open)")
+        allow_none=True, load_default=None, metadata=label("到期日（空：长期；不早于 starts_on）", "end (null: open; not before starts_on)")
     )
     scope = txt(5000, allow_none=True, load_default=None, strip=False, metadata=label("共建内容", "scope"))
     site_ids = fields.List(
