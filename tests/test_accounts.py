@@ -387,3 +387,25 @@ def test_a_per_community_grant_kept_while_another_is_added_is_not_a_conflict(wuy
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["roles"] == both
     assert acme.admin.get(f"/api/v1/users/{clerk_id}").get_json()["roles"] == both
+
+
+def test_a_password_change_sent_with_an_idempotency_key_keeps_no_token(wuye_app, wuye_make_tenant):
+    """Its answer is a fresh token: not stored with the key (where it would outlive the password
+    change it came from for the key's 24 hours), and a retry is not answered from the first."""
+    from wuye_core.idempotency import IdempotencyKey
+
+    acme = wuye_make_tenant("acme")
+    clerk = acme.user("clerk", "readonly", password="clerk-pass-2026")
+    headers = {"Idempotency-Key": "pw-change-1"}
+    body = {"current_password": "clerk-pass-2026", "new_password": "clerk-next-pass-2027"}
+    first = clerk.post("/api/v1/auth/password", json=body, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    with wuye_app.app_context(), tenant_context(acme.id):
+        assert db.session.scalars(select(IdempotencyKey)).all() == []
+        db.session.remove()
+    retry = clerk.post("/api/v1/auth/password", json=body, headers=headers)
+    assert retry.status_code == 401  # the first change ended the token the retry carries
+    assert "Idempotent-Replayed" not in retry.headers
+    spec = wuye_app.test_client().get("/api/v1/openapi.json").get_json()
+    params = spec["paths"]["/api/v1/auth/password"]["post"].get("parameters", [])
+    assert not any("IdempotencyKey" in str(p) for p in params)

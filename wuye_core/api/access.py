@@ -15,6 +15,18 @@ def public(view):
     return view
 
 
+def not_replayed(view):
+    """Mark a POST whose answer carries a credential (a fresh token): its Idempotency-Key is
+    ignored, so that answer is never stored with the key (idempotency/guard.py) nor replayed."""
+    view._wuye_not_replayed = True
+    return view
+
+
+def is_not_replayed(view) -> bool:
+    return bool(getattr(view, "_wuye_not_replayed", False)
+                or getattr(getattr(view, "view_class", None), "_wuye_not_replayed", False))
+
+
 def current_identity() -> Identity:
     identity = getattr(g, "identity", None)
     if identity is None:  # authentication runs before every API view; this is a bug guard

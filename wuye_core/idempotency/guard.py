@@ -51,6 +51,7 @@ from flask_smorest import abort
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..api.access import is_not_replayed
 from ..extensions import db
 from ..i18n import N_
 from .fingerprint import request_fingerprint
@@ -107,7 +108,7 @@ def claim_or_replay():
     if raw is None:
         return None
     caller = _caller()
-    if caller is None:
+    if caller is None or is_not_replayed(current_app.view_functions.get(request.endpoint)):
         return None
     key = _key_from_header(raw)
     model, owner = caller

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from apispec import BasePlugin
 
+from ..api.access import is_not_replayed
 from .guard import HEADER, METHODS, REPLAYED
 from .models import KEY_LENGTH
 
@@ -43,7 +44,10 @@ class IdempotencyKeyDoc(BasePlugin):
         })
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs):
-        if operations is None or rule is None or _is_public(self.app.view_functions.get(rule.endpoint)):
+        if operations is None or rule is None:
+            return
+        view = self.app.view_functions.get(rule.endpoint)
+        if _is_public(view) or is_not_replayed(view):
             return
         for method, operation in operations.items():
             if method.upper() in METHODS:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from ..api.access import current_identity, public, require_tenant_admin
+from ..api.access import current_identity, not_replayed, public, require_tenant_admin
 from ..api.pagination import page_schema, paginate
 from ..auth.models import StaffUser
 from ..common.schemas import partial
@@ -112,6 +112,7 @@ def _wrong_current_password(response) -> bool:
 
 
 @blp.route("/password", methods=["POST"], endpoint="change_password")
+@not_replayed  # the answer is a fresh token: never kept with an Idempotency-Key
 @limiter.limit(_per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
 @blp.arguments(s.PasswordChange)
 @blp.response(200, s.TokenResponse)
