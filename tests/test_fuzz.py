@@ -258,6 +258,11 @@ SEMANTIC_REFUSALS = {
     "tenant_admin is always tenant-wide.",  # a grant's community_id depends on its role
     "Not a resident of this community.",  # care register: rows of other tables
     "Not on this community's care register.",
+    # passwords (auth/policy.py; the length is in the document): what only the server knows
+    "The current password is wrong.",
+    "Choose a password different from the current one.",
+    "This password is too common; choose one that is hard to guess.",
+    "The password must not be the username.",
     # the same Idempotency-Key for another body: the examples share their keys
     "This key was already used for another request (another path or body): send a new request with a new key.",
 }

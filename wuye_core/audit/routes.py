@@ -36,6 +36,7 @@ from .models import AuditEvent, PlatformAuditEvent
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="审计日志 / Audit trail")
 
 DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+YEARS_20XX = "^20[0-9]{2}-"  # what DATES allows, in the document (as the KPI periods state it)
 
 
 class AuditQuery(PageArgs):
@@ -44,9 +45,11 @@ class AuditQuery(PageArgs):
     target_type = Text(40, metadata={"description": "对象类型，如 `plugin` / the kind of object acted on"})
     target_id = Text(64, metadata={"description": "对象标识 / the object's id"})
     first = fields.Date(data_key="from", validate=DATES,
-                        metadata={"description": "首日（北京时间，含）/ first day, Beijing time, included"})
+                        metadata={"pattern": YEARS_20XX,
+                                  "description": "首日（北京时间，含）/ first day, Beijing time, included"})
     last = fields.Date(data_key="to", validate=DATES,
-                       metadata={"description": "末日（北京时间，含）/ last day, Beijing time, included"})
+                       metadata={"pattern": YEARS_20XX,
+                                 "description": "末日（北京时间，含）/ last day, Beijing time, included"})
 
     @validates_schema
     def _valid_period(self, data, **kwargs):

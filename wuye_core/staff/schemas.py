@@ -7,6 +7,7 @@ import unicodedata
 from marshmallow import fields, validate
 
 from ..api.pagination import PageArgs
+from ..auth.policy import MIN_LENGTH
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
 from ..i18n import N_
@@ -52,7 +53,8 @@ class TokenResponse(StrictSchema):
 class PasswordChange(StrictSchema):
     current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
     new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
-                                 metadata={"description": "至少 10 个字符，不能是常见密码或用户名 / at least 10 "
+                                 metadata={"minLength": MIN_LENGTH,
+                                           "description": "至少 10 个字符，不能是常见密码或用户名 / at least 10 "
                                                           "characters, not a common password, not the username"})
 
 
@@ -85,6 +87,7 @@ class UserUpdate(StrictSchema):
     display_name = Text(100, allow_none=True)
     active = fields.Boolean()
     password = fields.String(load_only=True, validate=validate.Length(min=1, max=256), metadata={
+        "minLength": MIN_LENGTH,
         "description": "管理员设置的密码是临时的：用户下次登录须修改 / a password set by an administrator is temporary: "
                        "the user must change it at next login. 至少 10 个字符，不能是常见密码或用户名 / at least 10 "
                        "characters, not a common password, not the username"})

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..api.access import require_operator
 from ..api.pagination import PageArgs, page_schema, paginate
+from ..auth.policy import MIN_LENGTH
 from ..common.fields import Text
 from ..common.schemas import StrictSchema, partial
 from ..errors import ErrorSchema
@@ -25,6 +26,7 @@ SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error=N_("Lowercase letters, dig
 class FirstAdmin(StrictSchema):
     username = Text(64, min_length=1, required=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256), metadata={
+        "minLength": MIN_LENGTH,
         "description": "临时密码：首次登录须修改；至少 10 个字符，不能是常见密码或用户名 / temporary: to be changed at "
                        "first login; at least 10 characters, not a common password, not the username"})
 
