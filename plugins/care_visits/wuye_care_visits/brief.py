@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from xml.sax.saxutils import escape
@@ -445,6 +446,31 @@ def stamp(document: bytes, text: str) -> bytes:
             data = source.read(info.filename)
             if info.filename.endswith(".xml") and PLACEHOLDER.encode() in data:
                 data = data.replace(PLACEHOLDER.encode(), safe.encode())
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+# A ledger built before the safe writer (wuye_core's XlsxWriter, hook API 1.5) may hold user text
+# written as a formula (a name such as =HYPERLINK(…)); stored briefs are served as stored, so such
+# cells are turned back into the text typed, at download. Ledgers built since hold no formula.
+_FORMULA_CELL = re.compile(rb"<c((?:\s+(?!t=)[\w:]+=\"[^\"]*\")*)(?:\s+t=\"[^\"]*\")?"
+                           rb"((?:\s+[\w:]+=\"[^\"]*\")*)\s*><f>(.*?)</f>(?:<v>.*?</v>|<v/>)?</c>", re.S)
+
+
+def defuse_formulas(document: bytes) -> bytes:
+    """The .xlsx with every formula cell of its worksheets written as the string `=formula`."""
+    source = zipfile.ZipFile(io.BytesIO(document))
+    sheets = [n for n in source.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    if not any(b"<f>" in source.read(n) for n in sheets):
+        return document
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename in sheets:
+                data = _FORMULA_CELL.sub(
+                    lambda m: b'<c' + m.group(1) + m.group(2) + b' t="inlineStr"><is><t xml:space="preserve">='
+                    + m.group(3) + b"</t></is></c>", data)
             target.writestr(info, data)
     return out.getvalue()
 

@@ -29,7 +29,7 @@ from wuye_core.plugins import (
 
 from . import schemas as s
 from .access import NAME, CareBlueprint, audit, audited, care_community, holds_care_role, watermark
-from .brief import DOCX, stamp
+from .brief import DOCX, defuse_formulas, stamp
 from .i18n import N_, _
 from .limits import check_brief_start
 from .models import CareBrief
@@ -151,7 +151,10 @@ def _download(brief_id: int, kind: str) -> Response:
     if brief.status != "done":
         abort(409, message=N_("The brief is not ready yet."))
     audit(brief.community_id, None, "brief", brief.id)
-    content = stamp(base64.b64decode(getattr(brief, kind)), watermark())
+    content = base64.b64decode(getattr(brief, kind))
+    if kind == "xlsx":
+        content = defuse_formulas(content)  # a ledger stored before the safe writer
+    content = stamp(content, watermark())
     name = _("Care visits brief-%(start)s-%(end)s", start=brief.period_start.isoformat(),
              end=brief.period_end.isoformat()) + f".{kind}"
     if kind == "xlsx":
