@@ -19,6 +19,7 @@ otherwise makes the count depend on how long the run took): the fifth session's 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def main() -> None:
     from wuye_core.config import Settings
 
     env = app_env()
+    # app_env() drops every WUYE_*: pass the caches' lifetimes through, so a slow callgrind run can
+    # pin them (WUYE_AUTH_CACHE_SECONDS=3600: the identity does not expire mid-run)
+    env.update({k: os.environ[k] for k in ("WUYE_AUTH_CACHE_SECONDS", "WUYE_LIST_TOTAL_CACHE_SECONDS")
+                if k in os.environ})
     if args.endpoint == "ticket":
         env["WUYE_DATABASE_URL"] = env["WUYE_DATABASE_URL"].replace("/wuye_bench", "/wuye_bench_tickets")
         env["WUYE_REDIS_URL"] = "redis://127.0.0.1:6379/9"  # the relay enqueues one job per ticket

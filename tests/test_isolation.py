@@ -197,7 +197,11 @@ def _request_body(spec, rule, method, sample):
     component = spec["components"]["schemas"].get(ref, {})
     props = component.get("properties", {})
     if sample is None:
-        return {name: _sample_value(props[name]) for name in component.get("required", [])}
+        body = {name: _sample_value(props[name]) for name in component.get("required", [])}
+        if not body and method == "PATCH":  # an empty PATCH is refused (minProperties 1) before any lookup
+            name = next(n for n, p in props.items() if not p.get("readOnly"))
+            body = {name: _sample_value(props[name])}
+        return body
     return {k: v for k, v in sample.items() if k in props and not props[k].get("readOnly")}
 
 
