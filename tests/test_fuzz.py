@@ -251,6 +251,10 @@ SEMANTIC_REFUSALS = {
     "The period may be at most three years long.",
     "Not one of this community's ticket categories.",  # each community configures its own
     "This file type is not allowed.",  # what is inside an upload (an .xlsx workbook)
+    "The file is empty.",  # a binary string's length: not stated for a file part
+    "The file's content does not match its declared type.",
+    "The file cannot be read as an Excel workbook (.xlsx).",  # a ZIP that holds no workbook
+    "Old .xls workbooks cannot be read: save the file as .xlsx and upload it again.",
     "Not a valid ID-card number.",  # its check character (the pattern says the rest)
     "Ends before it starts.",  # care briefs: period_start ≤ period_end, at most a year
     "At most a year.",
