@@ -14,8 +14,7 @@ from test_care_visits_flow import P, setup_care
 from wuye_care_visits.clock import today as clock_today
 from wuye_care_visits.models import CareBrief
 
-from wuye_core.extensions import db
-from wuye_core.tenancy import tenant_context
+from wuye_core.plugins import db, tenant_context
 
 
 def _old_ledger() -> bytes:
