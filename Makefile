@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install lint clean
+.PHONY: run test install browser lint clean
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,15 @@ run: install
 	@echo "API 文档 / API docs: http://127.0.0.1:8000/api/v1/docs"
 	$(BIN)/wuye serve --host 127.0.0.1 --port 8000
 
-test: install
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+# As root on a Debian machine without it (CI, a fresh container), install it; elsewhere those tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    { apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	      { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null; }; }; } || \
+	    echo "chromium 未安装，浏览器测试将跳过 / chromium not installed: browser tests will skip"
+
+test: install browser
 	$(BIN)/pytest
 
 lint: install
