@@ -253,3 +253,15 @@ def test_reopening_keeps_the_earlier_rating_in_the_history(wuye_make_tenant, wuy
     assert rates == [("rate", 2, "还在吵"), ("rate", 4, None)]
     ratings = t.admin.get(url + "/ratings").get_json()
     assert [(r["resolution"], r["rating"]) for r in ratings] == [(1, 2), (2, 4)]
+
+
+def test_sixteen_identical_corrections_record_one(wuye_make_tenant, wuye_register, wuye_race):
+    t = wuye_make_tenant("acme")
+    ticket_id = _rated(t, wuye_register(t))
+    url = f"/api/v1/tickets/{ticket_id}"
+    t.admin.put(url + "/rating", json={"rating": 5})
+    responses = wuye_race(t.admin, "PUT", url + "/rating", json={"rating": 3, "reason": "居民来电更正"})
+    assert {r.status_code for r in responses} == {200}
+    history = [h["action"] for h in t.admin.get(url + "/transitions").get_json()]
+    assert history.count("correct_rating") == 1 and history.count("rate") == 1
+    assert len(t.admin.get(url + "/ratings").get_json()) == 2

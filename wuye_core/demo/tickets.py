@@ -35,16 +35,18 @@ def _step(ticket, action, before, after, at, actor, rating=None):
 
 def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
     """For each community without tickets. Runs inside the tenant's context. Tickets are
-    dispatched only to users who may work in the community (not to read-only users)."""
+    dispatched only to users who may work in the community (not to read-only users): staff who
+    may write there and its repair workers."""
     from ..auth.identity import staff_identity
     from ..auth.models import StaffUser
+    from ..tickets.access import works_on_tickets
 
     now = datetime.now(UTC).replace(microsecond=0)
     users = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
     for community in db.session.scalars(select(Community).order_by(Community.id)).all():
         if db.session.scalar(select(Ticket.id).where(Ticket.community_id == community.id).limit(1)):
             continue
-        staff_ids = [u.id for u in users if u.active and staff_identity(u).can_write(community.id)]
+        staff_ids = [u.id for u in users if u.active and works_on_tickets(staff_identity(u), community.id)]
         config = effective_config(community)["tickets"]
         sites = db.session.scalars(select(Site).where(Site.community_id == community.id)).all()
         households = db.session.scalars(select(Household).where(Household.community_id == community.id)).all()
