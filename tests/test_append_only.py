@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 
 from wuye_core.tenancy.rls import append_only_tables
 
-APPEND_ONLY = ["audit_events", "care_visits_access_log", "platform_audit_events", "ticket_transitions"]
+APPEND_ONLY = ["audit_events", "care_visits_access_log", "platform_audit_events", "ticket_ratings",
+               "ticket_transitions"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
 
@@ -37,6 +38,7 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
         "audit_events": ("tenant_id, actor_kind, action", ":tenant, 'system', 'test.row'"),
         "platform_audit_events": ("actor_kind, action", "'system', 'test.row'"),
         "ticket_transitions": ("tenant_id, ticket_id, action, to_status", ":tenant, :ticket, 'note', 'submitted'"),
+        "ticket_ratings": ("tenant_id, ticket_id, resolution, rating", ":tenant, :ticket, 1, 5"),
         "care_visits_access_log": ("tenant_id, community_id, user_id, username, action",
                                    ":tenant, :community, 1, 'worker', 'read_person'"),
     }[table]
@@ -109,7 +111,7 @@ def test_the_owner_is_refused_too_by_the_trigger(world, wuye_owner_engine):
             _as_tenant(conn, world)
             _insert(conn, table, world)
             _insert(conn, table, world, at=OLD)
-        statements = [f"update {table} set action = action", f"delete from {table}",
+        statements = [f"update {table} set at = at", f"delete from {table}",
                       f"delete from {table} where at > :recent"]
         if postgres:
             statements.append(f"truncate {table}")

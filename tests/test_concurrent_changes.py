@@ -91,7 +91,7 @@ def test_one_of_sixteen_ratings_wins_and_closes_once(wuye_make_tenant, wuye_regi
     responses = wuye_race(t.admin, "PUT", f"/api/v1/tickets/{ticket_id}/rating", json={"rating": 5})
     winner = _one_winner(responses, "closed")
     assert winner["status"] == "closed" and winner["rating"] == 5
-    assert _history(t.app, t.id, ticket_id) == ["submit", "accept", "resolve", "close"]
+    assert _history(t.app, t.id, ticket_id) == ["submit", "accept", "resolve", "rate", "close"]
     assert len(_events(wuye_outbox, t, ticket_id, "ticket_rated")) == 1
     # a rating is given once per resolution; reopening clears it, and the next one counts
     again = t.admin.put(f"/api/v1/tickets/{ticket_id}/rating", json={"rating": 1})

@@ -27,6 +27,7 @@ ACTIONS: dict[str, Action] = {
     "user.password_changed": Action("修改密码", "Password changed"),
     "user.password_reset": Action("重置密码", "Password reset"),
     "user.roles_changed": Action("变更角色", "Roles changed"),
+    "user.team_changed": Action("变更班组", "Team changed"),
     "user.role_granted": Action("授予角色", "Role granted"),
     "user.role_revoked": Action("撤销角色", "Role revoked"),
     "user.activated": Action("启用用户", "User activated"),

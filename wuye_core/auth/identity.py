@@ -53,13 +53,13 @@ def _password_change_gate(claims: dict) -> None:
 
 def staff_identity(user: StaffUser) -> Identity:
     return Identity(kind="staff", user_id=user.id, username=user.username, tenant_id=user.tenant_id,
-                    grants=tuple((gr.role, gr.community_id) for gr in user.grants))
+                    grants=tuple((gr.role, gr.community_id) for gr in user.grants), team=user.team)
 
 
 # Built once: composing a select costs more Python than executing its cached compiled form.
 _STAFF_LOOKUP = (
     select(StaffUser.username, StaffUser.active, Tenant.active, Tenant.plugins_version, StaffUser.token_version,
-           RoleGrant.role, RoleGrant.community_id)
+           StaffUser.team, RoleGrant.role, RoleGrant.community_id)
     .join(Tenant, Tenant.id == StaffUser.tenant_id)
     .outerjoin(RoleGrant, RoleGrant.user_id == StaffUser.id)
     .where(StaffUser.id == bindparam("user_id"))
@@ -93,12 +93,13 @@ def authenticate() -> None:
         if not rows or not rows[0][1] or not rows[0][2]:
             abort(401)
         grants = tuple((role, community_id) for *_, role, community_id in rows if role is not None)
-        staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3], token_version=rows[0][4])
+        staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3], token_version=rows[0][4],
+                            team=rows[0][5])
         cache.put((tenant_id, user_id), staff)
     if staff.token_version != claims["ver"]:  # revoked: password changed, deactivated, logged out…
         abort(401)
     g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
-                          grants=staff.grants, password_change=bool(claims.get("pwc")))
+                          grants=staff.grants, password_change=bool(claims.get("pwc")), team=staff.team)
     g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins
     _password_change_gate(claims)
 

@@ -20,6 +20,7 @@ class CachedStaff(NamedTuple):
     grants: tuple[tuple[str, int | None], ...]
     plugins_version: int
     token_version: int  # a token issued with another version is ended (auth/identity.py)
+    team: str | None = None  # StaffUser.team: whose tickets a worker works on (tickets/access.py)
 
 
 def identity_cache() -> TtlCache:
@@ -32,4 +33,4 @@ def install(app) -> None:
 
     declare(app, "identity", seconds=app.config["WUYE"].auth_cache_seconds,
             forget_on_commit_of=(StaffUser, RoleGrant, Tenant),
-            why="a token's user, grants and plugins_version, on every request")
+            why="a token's user, grants, team and plugins_version, on every request")

@@ -36,6 +36,9 @@ class StaffUser(AccountSecurity, TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(100))
+    # The team (班组, e.g. "水电班") the user works in: a ticket dispatched to this team (Ticket.team,
+    # the same text) is theirs too — what a worker sees and works on (tickets/access.py).
+    team: Mapped[str | None] = mapped_column(String(50))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -17,10 +17,14 @@ def users_group():
 @click.option("--tenant", "tenant_slug", required=True)
 @click.option("--username", required=True)
 @click.option("--password", required=True)
-@click.option("--role", required=True, type=click.Choice(["tenant_admin", "community_staff", "readonly"]))
+@click.option("--role", required=True,
+              help="tenant_admin、community_staff、readonly、worker（维修工）或已安装插件的角色 / tenant_admin, "
+                   "community_staff, readonly, worker (repair worker) or a role of an installed plugin")
 @click.option("--community", "communities", multiple=True, help="社区编码，可重复 / community code, repeatable")
+@click.option("--team", default=None, help="班组，如 水电班（维修工看到派给本班组的工单）/ team, e.g. 水电班 "
+                                          "(a worker sees the tickets dispatched to it)")
 @with_appcontext
-def users_create(tenant_slug, username, password, role, communities):
+def users_create(tenant_slug, username, password, role, communities, team):
     """新建工作人员 / Create a staff user."""
     from ..staff.service import create_user, grants_by_code
     from ..tenancy import tenant_context
@@ -28,7 +32,8 @@ def users_create(tenant_slug, username, password, role, communities):
 
     tenant = tenant_by_slug(tenant_slug)
     with tenant_context(tenant.id), unit_of_work():  # the tenant's own session: commit inside it
-        create_user(username, password, grants_by_code(role, list(communities)))
+        create_user(username, password, grants_by_code(role, list(communities)),
+                    team=(team or "").strip() or None)
     click.echo(f"已创建用户 / created user {username} in {tenant_slug}")
 
 

@@ -30,6 +30,7 @@ USERS = {
         ("admin", "jinghe-admin-2026", "tenant_admin", []),
         ("daoxiang", "daoxiang-staff-2026", "community_staff", ["daoxiang"]),
         ("viewer", "jinghe-view-2026", "readonly", []),
+        ("weixiu", "jinghe-repair-2026", "worker", ["daoxiang"]),  # a repair worker of the team 维修班
         # roles that plugins add: created only where the plugin is installed
         ("guanai", "jinghe-care-2026", "care_worker", ["daoxiang", "sandian"]),
         ("lianluo", "jinghe-liaison-2026", "red_property_liaison", ["daoxiang", "haijingbei"]),
@@ -39,6 +40,8 @@ USERS = {
         ("staff", "xinghe-staff-2026", "community_staff", ["xinghe-01"]),
     ],
 }
+
+TEAMS = {"weixiu": "维修班"}  # the demo tickets dispatched to a team go to 维修班 (demo/tickets.py)
 
 # buildings, floors, rooms per floor, by kind of site (a village: lanes of houses)
 SHAPES = {
@@ -117,7 +120,7 @@ def _populate(slug: str) -> dict:
         for username, password, role, communities in _users(slug):
             if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
                 grants = [{"role": role, "community_id": codes[c]} for c in communities] or [{"role": role}]
-                create_user(username, password, grants, display_name=username)
+                create_user(username, password, grants, display_name=username, team=TEAMS.get(username))
         db.session.commit()
         load_demo_tickets(rng)
     return {

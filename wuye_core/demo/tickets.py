@@ -11,7 +11,7 @@ from ..extensions import db
 from ..households.community_config import effective_config
 from ..households.models import Community, Household, Site
 from ..tickets import sla
-from ..tickets.models import Channel, Kind, Priority, Ticket, TicketTransition
+from ..tickets.models import Channel, Kind, Priority, Ticket, TicketRating, TicketTransition
 from ..tickets.states import Status
 
 TITLES = {
@@ -28,23 +28,25 @@ TITLES = {
 KIND_OF = {"噪音": Kind.complaint, "停车": Kind.complaint, "其他": Kind.inquiry}
 
 
-def _step(ticket, action, before, after, at, actor):
+def _step(ticket, action, before, after, at, actor, rating=None):
     db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before, to_status=after,
-                                    actor=actor, at=at))
+                                    actor=actor, at=at, rating=rating))
 
 
 def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
     """For each community without tickets. Runs inside the tenant's context. Tickets are
-    dispatched only to users who may work in the community (not to read-only users)."""
+    dispatched only to users who may work in the community (not to read-only users): staff who
+    may write there and its repair workers."""
     from ..auth.identity import staff_identity
     from ..auth.models import StaffUser
+    from ..tickets.access import works_on_tickets
 
     now = datetime.now(UTC).replace(microsecond=0)
     users = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
     for community in db.session.scalars(select(Community).order_by(Community.id)).all():
         if db.session.scalar(select(Ticket.id).where(Ticket.community_id == community.id).limit(1)):
             continue
-        staff_ids = [u.id for u in users if u.active and staff_identity(u).can_write(community.id)]
+        staff_ids = [u.id for u in users if u.active and works_on_tickets(staff_identity(u), community.id)]
         config = effective_config(community)["tickets"]
         sites = db.session.scalars(select(Site).where(Site.community_id == community.id)).all()
         households = db.session.scalars(select(Household).where(Household.community_id == community.id)).all()
@@ -93,6 +95,9 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
                 at += timedelta(hours=rng.randint(2, 48))
                 ticket.rating = rng.choices((5, 4, 3, 2, 1), weights=(55, 25, 10, 6, 4))[0]
                 ticket.rated_at = at
+                db.session.add(TicketRating(ticket_id=ticket.id, resolution=1, rating=ticket.rating, actor="admin",
+                                            at=at))
+                _step(ticket, "rate", "resolved", "resolved", at, "admin", rating=ticket.rating)
                 ticket.status, ticket.closed_at = Status.closed, at
                 _step(ticket, "close", "resolved", "closed", at, "admin")
             for deadline, due, done in (("arrive", arrive_due, ticket.on_site_at),

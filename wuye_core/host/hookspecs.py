@@ -277,9 +277,11 @@ def wuye_ticket_assigned(event):
 
 @hookspec
 def wuye_ticket_rated(event):
-    """A resident's satisfaction (回访) was recorded.
+    """A resident's satisfaction (回访) was recorded, or a recorded one corrected.
 
-    Kind: per tenant and community, delivered. Receives: `event` (`data` has rating 1–5).
+    Kind: per tenant and community, delivered. Receives: `event` (`data` has rating 1–5;
+    also correction — true when an earlier rating of the same resolution was corrected,
+    with a reason in the ticket's history — and previous_rating, the corrected one or None).
     Returns: nothing. Called after the commit.
     """
 

@@ -29,6 +29,7 @@ from .service import (
     reset_password,
     set_active,
     set_grants,
+    set_team,
 )
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 / Authentication")
@@ -92,7 +93,7 @@ def me():
     """当前用户 / Who am I"""
     identity = current_identity()
     out = {"kind": identity.kind, "username": identity.username, "tenant_id": identity.tenant_id,
-           "roles": [{"role": r, "community_id": c} for r, c in identity.grants],
+           "roles": [{"role": r, "community_id": c} for r, c in identity.grants], "team": identity.team,
            "password_change_required": identity.password_change}
     if identity.password_change:  # read only then: /me stays one cached lookup
         account = account_of(identity)
@@ -154,6 +155,8 @@ def _user_or_404(user_id: int) -> StaffUser:
 def _update_user(user: StaffUser, data: dict) -> None:
     if "roles" in data:
         set_grants(user, check_grants(data.pop("roles")))
+    if "team" in data:
+        set_team(user, data.pop("team"))
     if "password" in data:
         reset_password(user, data.pop("password"), current_identity())
     if "active" in data:
@@ -186,7 +189,7 @@ class Users(MethodView):
         """新建工作人员 / Create a staff user"""
         admin = require_tenant_admin()
         user = create_user(data["username"], data["password"], data["roles"], data.get("display_name"),
-                           temporary=True, created_by=admin)
+                           temporary=True, created_by=admin, team=data.get("team"))
         if data.get("active") is False:
             user.active = False
         db.session.flush()

@@ -60,15 +60,25 @@ class PasswordChange(StrictSchema):
 
 def _grantable_roles(app) -> list[str]:
     """The roles a user may be granted in this app: the core's and the installed plugins'."""
-    from ..auth.roles import TENANT_ROLES
+    from ..auth.roles import grantable_roles
 
-    plugins = app.extensions["wuye_plugins"].plugins.values()
-    return [*TENANT_ROLES, *(role.name for plugin in plugins for role in plugin.roles)]
+    with app.app_context():
+        return grantable_roles()
+
+
+ROLES = ("tenant_admin 租户管理员（全租户）；community_staff 社区工作人员（读写本社区登记簿和工单）；readonly 只读；"
+         "worker 维修工（只看、只处理派给自己或本班组的工单：到场、办结、上传照片）；另加已安装插件的角色 / "
+         "tenant_admin (tenant-wide); community_staff (reads and writes the community's register and tickets); "
+         "readonly; worker, a repair worker (only the tickets dispatched to them or their team: arrive, "
+         "resolve, upload photos); and the roles of the installed plugins")
+TEAM = ("班组（如“水电班”）：派给此班组的工单（工单的 team 与之相同）也是此人的，维修工据此看到工单 / the team "
+        "(e.g. 水电班): tickets dispatched to it (the ticket's team, the same text) are this user's too; "
+        "what a worker sees")
 
 
 class GrantSchema(StrictSchema):
     role = fields.String(required=True, validate=validate.Length(min=1, max=40),
-                         metadata={"wuye_enum": _grantable_roles})
+                         metadata={"wuye_enum": _grantable_roles, "description": ROLES})
     community_id = Id(allow_none=True, load_default=None,
                       metadata={"description": "空表示全租户（tenant_admin 只能为空）/ null: the whole tenant "
                                                "(always null for tenant_admin)"})
@@ -78,6 +88,7 @@ class UserOut(StrictSchema):
     id = fields.Integer(dump_only=True)
     username = fields.String()
     display_name = fields.String(allow_none=True)
+    team = fields.String(allow_none=True, metadata={"description": TEAM})
     active = fields.Boolean()
     roles = fields.Function(lambda u: [{"role": g.role, "community_id": g.community_id} for g in u.grants])
     created_at = fields.DateTime()
@@ -85,6 +96,7 @@ class UserOut(StrictSchema):
 
 class UserUpdate(StrictSchema):
     display_name = Text(100, allow_none=True)
+    team = Text(50, min_length=1, allow_none=True, metadata={"description": TEAM})
     active = fields.Boolean()
     password = fields.String(load_only=True, validate=validate.Length(min=1, max=256), metadata={
         "minLength": MIN_LENGTH,
@@ -110,6 +122,7 @@ class MeOut(StrictSchema):
     username = fields.String()
     tenant_id = fields.Integer(allow_none=True)
     roles = fields.List(fields.Nested(GrantSchema))
+    team = fields.String(allow_none=True, metadata={"description": TEAM})
     password_change_required = fields.Boolean()
     password_reset = fields.Nested(PasswordReset, allow_none=True, metadata={
         "description": "密码由管理员设置时：谁、何时 / when an administrator set the password: who, when"})

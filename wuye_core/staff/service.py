@@ -13,7 +13,7 @@ from ..auth.models import PlatformOperator, RoleGrant, StaffUser
 from ..auth.notices import notify_account
 from ..auth.passwords import hash_password, needs_rehash, verify_password
 from ..auth.policy import password_problem
-from ..auth.roles import TENANT_ADMIN, Identity, role_permissions
+from ..auth.roles import TENANT_ADMIN, Identity, grantable_roles, role_permissions
 from ..auth.tokens import issue_token
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -37,7 +37,7 @@ def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
     for index, grant in enumerate(grants):
         role, community_id = grant["role"], grant.get("community_id")
         if role_permissions(role) is None:
-            raise GrantError(f"roles.{index}.role", N_("Unknown role."))
+            raise GrantError(f"roles.{index}.role", unknown_role())
         if role == TENANT_ADMIN and community_id is not None:
             raise GrantError(f"roles.{index}.community_id", N_("tenant_admin is always tenant-wide."))
         if community_id is not None and db.session.get(Community, community_id) is None:
@@ -45,6 +45,12 @@ def check_grants(grants: list[dict]) -> list[tuple[str, int | None]]:
         if (role, community_id) not in checked:
             checked.append((role, community_id))
     return checked
+
+
+def unknown_role():
+    """The refusal of a role nobody knows, listing the roles one may grant: the core's and those of
+    the installed plugins."""
+    return N_("Unknown role. The roles are: %(roles)s.", roles=", ".join(grantable_roles()))
 
 
 def _grant_list(grants) -> list[dict]:
@@ -67,6 +73,19 @@ def set_grants(user: StaffUser, grants: list[tuple[str, int | None]]) -> None:
         user.token_version += 1
     record("user.roles_changed", target_type="staff_user", target_id=user.id,
            details={"username": user.username, "before": _grant_list(before), "after": _grant_list(grants)})
+
+
+def set_team(user: StaffUser, team: str | None) -> None:
+    """The user's team (班组): a worker sees the tickets dispatched to it. Audited with
+    before/after. Takes effect at the user's next request (the identity re-reads it: at once in
+    this process, within `auth_cache_seconds` in the others); their tokens stay valid."""
+    if user.team == team:
+        return
+    before, user.team = user.team, team
+    if user.id is None:
+        return
+    record("user.team_changed", target_type="staff_user", target_id=user.id,
+           details={"username": user.username, "before": before, "after": team})
 
 
 def check_password(password: str, username: str | None, field: str = "password") -> None:
@@ -127,7 +146,8 @@ def reset_password(user: StaffUser, password: str, admin: Identity | None, field
 
 
 def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None, *,
-                temporary: bool = False, created_by: Identity | None = None, field: str = "password") -> StaffUser:
+                temporary: bool = False, created_by: Identity | None = None, field: str = "password",
+                team: str | None = None) -> StaffUser:
     """A staff user of the current tenant with these grants; a taken username is a Conflict, a
     password the policy refuses is Invalid on `field`. `temporary`: the password was chosen by an
     administrator (the API), so the user must change it at first login. Audited."""
@@ -135,7 +155,7 @@ def create_user(username: str, password: str, grants: list[dict], display_name: 
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise _username_taken()
     user = StaffUser(username=username, password_hash=hash_password(password), display_name=display_name,
-                     token_version=0, password_changed_at=_now())
+                     team=team, token_version=0, password_changed_at=_now())
     if temporary:
         user.must_change_password = True
         user.password_reset_by = (created_by.username if created_by else _acting_name())[:100]

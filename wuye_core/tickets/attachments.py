@@ -14,8 +14,8 @@ from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..storage import UploadRejected, check_upload, clean_filename, new_key
+from .access import readable_ticket, workable_ticket
 from .models import TicketAttachment
-from .routes import readable_ticket, writable_ticket
 
 # Its own blueprint under the tickets' prefix, registered by app.py (importing this module adds
 # nothing to anyone else's blueprint).
@@ -55,8 +55,11 @@ class Attachments(MethodView):
     @blp.response(201, AttachmentOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, files, ticket_id):
-        """上传照片或附件 / Upload a photo or document (type checked from its content)"""
-        ticket = writable_ticket(ticket_id, lock=False)  # the upload changes no ticket state
+        """上传照片或附件 / Upload a photo or document (type checked from its content)
+
+        可写的工作人员，以及工单派给其本人或本班组的维修工（现场照片）。/ Staff who may write in the
+        community, and the worker (or team) the ticket is dispatched to (photos from the site)."""
+        ticket = workable_ticket(ticket_id, lock=False)  # the upload changes no ticket state
         upload = files["file"]
         try:
             content_type, size = check_upload(upload.filename, upload.mimetype, upload.stream,

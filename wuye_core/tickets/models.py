@@ -107,6 +107,30 @@ class TicketTransition(TenantScoped, db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(500))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)  # "rate" and "correct_rating": the rating given
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class TicketRating(TenantScoped, db.Model):
+    """Every rating of a ticket and every correction of one, oldest first. Rows are only ever
+    inserted (append-only in the database, like the history). `resolution`: which resolution of
+    the ticket was rated (1, then 2 after a reopening…); the latest row of the ticket's current
+    resolution is its current rating (Ticket.rating, what KPIs count)."""
+
+    __tablename__ = "ticket_ratings"
+    __extra_table_args__ = (
+        tenant_fk("ticket_id", "tickets"),
+        Index(None, "tenant_id", "ticket_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    resolution: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(String(500))
+    previous_rating: Mapped[int | None] = mapped_column(SmallInteger)  # a correction: the rating it replaced
+    reason: Mapped[str | None] = mapped_column(String(500))  # a correction: why (required)
+    actor: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import or_, select
 
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
-from ..common.locking import get_for_update
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..host.dispatch import call_contained
@@ -19,7 +18,8 @@ from ..households.models import Community
 from ..i18n import N_
 from . import schemas as s
 from . import service
-from .models import Ticket, TicketTransition
+from .access import mine_clause, readable_ticket, visible_clause, workable_ticket, writable_ticket
+from .models import Ticket, TicketRating, TicketTransition
 from .sla import TicketsSection
 from .states import OPEN
 
@@ -28,35 +28,17 @@ register_section("tickets", TicketsSection)  # categories, SLA policy, auto-clos
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="工单 / Tickets")
 
 
-def readable_ticket(ticket_id: int, lock: bool = False) -> Ticket:
-    ticket = get_for_update(Ticket, ticket_id) if lock else db.session.get(Ticket, ticket_id)
-    if ticket is None or not require_staff().can_read(ticket.community_id):
-        abort(404)
-    return ticket
-
-
-def writable_ticket(ticket_id: int, lock: bool = True) -> Ticket:
-    """The ticket a write changes, locked until the request commits (common/locking.py): a
-    concurrent write to it waits, then sees this one's result — of two identical transitions
-    one wins, the other gets 409 with the current status. `lock=False` for a write that changes
-    nothing of the ticket and does slow work (an upload): no lock is held across it."""
-    ticket = readable_ticket(ticket_id, lock=lock)
-    if not require_staff().can_write(ticket.community_id):
-        abort(403)
-    return ticket
-
-
 def _list(args):
     identity = require_staff()
     stmt = select(Ticket)
-    readable = identity.readable_communities()
-    if readable is not None:
-        stmt = stmt.where(Ticket.community_id.in_(readable or [-1]))
+    visible = visible_clause(identity)  # tickets/access.py: the register's communities, a worker's own
+    if visible is not None:
+        stmt = stmt.where(visible)
     for column in ("community_id", "site_id", "status", "kind", "priority", "assignee_id"):
         if args.get(column) is not None:
             stmt = stmt.where(getattr(Ticket, column) == args[column])
     if args.get("mine"):
-        stmt = stmt.where(Ticket.assignee_id == identity.user_id)
+        stmt = stmt.where(mine_clause(identity))
     if args.get("overdue"):
         at = datetime.now(UTC)
         stmt = stmt.where(Ticket.status.in_([x.value for x in OPEN]), or_(
@@ -98,6 +80,9 @@ class TicketItem(MethodView):
     def get(self, ticket_id):
         """查看工单（含插件关联）/ Read a ticket (with what plugins link to it)"""
         ticket = readable_ticket(ticket_id)
+        if not require_staff().can_read(ticket.community_id):  # a worker: plugins' records are not theirs
+            ticket.plugin_links = []
+            return ticket
         results = call_contained("wuye_ticket_links", ticket.community_id, tenant_id=ticket.tenant_id,
                                  community_id=ticket.community_id, ticket_id=ticket.id)
         ticket.plugin_links = [{"plugin": name, **vars(link)} for name, links in results for link in (links or [])]
@@ -127,8 +112,13 @@ class Transitions(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="当前状态不允许 / not allowed now (lists allowed_actions)")
     def post(self, data, ticket_id):
-        """流转：受理、派单、到场、办结、关闭、重开、取消 / Move a ticket: accept, dispatch, arrive, resolve…"""
-        ticket = writable_ticket(ticket_id)
+        """流转：受理、派单、到场、办结、关闭、重开、取消 / Move a ticket: accept, dispatch, arrive, resolve…
+
+        维修工（worker）只能对派给自己或本班组的工单执行到场（arrive）和办结（resolve），其他操作返回 403。
+        派单（dispatch）的 `assignee_id` 须是本社区可写的工作人员或本社区的维修工。/ A worker may only
+        arrive and resolve, on the tickets dispatched to them or their team (403 otherwise). Dispatch
+        takes as `assignee_id` staff who may write in the community or a worker of the community."""
+        ticket = workable_ticket(ticket_id, data["action"])
         return service.transition(ticket, data["action"], require_staff().username, data.get("note"),
                                   data.get("assignee_id"), data.get("team"))
 
@@ -140,6 +130,27 @@ class Rating(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def put(self, data, ticket_id):
-        """回访评价 1–5 分 / Record the resident's satisfaction (closes a resolved ticket)"""
+        """回访评价 1–5 分，或更正评价 / Record the resident's satisfaction, or correct it
+
+        每次办结只评价一次（已办结的工单评价后关闭）。已有评价时：不带 `reason` 返回 409；带上 `reason`
+        即更正评价，谁、何时、为什么、从几分改为几分都记入流转记录（`correct_rating`）和评价记录
+        （`GET …/ratings`）。重开后可再评，之前的评价仍在记录里；工单的 `rating` 总是当前这次办结的评价
+        （指标按它统计）。/ A rating is recorded once per resolution (rating a resolved ticket closes
+        it). When the ticket is rated already: 409 without `reason`; with a `reason` the rating is
+        corrected, and who, when, why and from what to what go into the history (`correct_rating`)
+        and the ratings (`GET …/ratings`). After a reopening it can be rated again; earlier ratings stay
+        in those records. The ticket's `rating` is always the current resolution's (what KPIs count)."""
         ticket = writable_ticket(ticket_id)
-        return service.rate(ticket, data["rating"], data.get("comment"), require_staff().username)
+        return service.rate(ticket, data["rating"], data.get("comment"), require_staff().username,
+                            reason=data.get("reason"), comment_given="comment" in data)
+
+
+@blp.route("/<int:ticket_id>/ratings", endpoint="ticket_ratings")
+class Ratings(MethodView):
+    @blp.response(200, s.RatingOut(many=True))
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, ticket_id):
+        """评价及更正记录 / Every rating and correction of a ticket, oldest first"""
+        ticket = readable_ticket(ticket_id)
+        return db.session.scalars(select(TicketRating).where(TicketRating.ticket_id == ticket.id)
+                                  .order_by(TicketRating.id)).all()

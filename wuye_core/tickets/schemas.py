@@ -111,7 +111,7 @@ class TicketQuery(PageArgs):
     kind = fields.Enum(Kind, by_value=True)
     priority = fields.Enum(Priority, by_value=True)
     assignee_id = Id()
-    mine = fields.Boolean(metadata={"description": "只看派给我的 / only tickets dispatched to me"})
+    mine = fields.Boolean(metadata={"description": "只看派给我或我所在班组的 / only tickets dispatched to me or my team"})
     overdue = fields.Boolean(metadata={"description": "只看超时的 / only tickets past a deadline"})
     q = Text(50, metadata={"description": "标题搜索 / search titles"})
 
@@ -131,9 +131,29 @@ class TransitionOut(StrictSchema):
     actor = fields.String(allow_none=True)
     # A note the system wrote is stored as a message and shown in the reader's language.
     note = fields.Function(lambda row: show_note(row.note), allow_none=True, metadata={"type": "string"})
+    rating = fields.Integer(allow_none=True, metadata={
+        "description": "评价分数（rate、correct_rating 时）/ the rating given (actions rate and correct_rating)"})
     at = fields.DateTime()
 
 
 class RatingIn(StrictSchema):
     rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
-    comment = Text(500, allow_none=True)
+    comment = Text(500, allow_none=True, metadata={
+        "description": "居民的意见；更正时不填则保留原意见 / the resident's words; a correction without it keeps "
+                       "the earlier comment"})
+    reason = Text(500, min_length=1, allow_none=True, metadata={
+        "description": "更正已有评价的原因（必填，记入流转记录）；首次评价不填 / why an existing rating is "
+                       "corrected (required then, recorded in the history); not for a first rating"})
+
+
+class RatingOut(StrictSchema):
+    id = fields.Integer()
+    resolution = fields.Integer(metadata={"description": "第几次办结的评价（重开后加一）/ which resolution was "
+                                                         "rated (1, then 2 after a reopening…)"})
+    rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+    previous_rating = fields.Integer(allow_none=True, metadata={"description": "更正前的分数 / a correction: "
+                                                                              "the rating it replaced"})
+    reason = fields.String(allow_none=True, metadata={"description": "更正原因 / a correction: why"})
+    actor = fields.String(allow_none=True)
+    at = fields.DateTime()

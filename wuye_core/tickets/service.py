@@ -22,7 +22,8 @@ from ..i18n import N_, store_note
 from ..tenancy import direct
 from ..tenancy.direct import NewId
 from . import sla
-from .models import Ticket, TicketTransition
+from .access import works_on_tickets
+from .models import Ticket, TicketRating, TicketTransition
 from .states import Status, allowed_actions, target
 
 SYSTEM = "system"
@@ -101,9 +102,11 @@ def _apply_sla(ticket: Ticket, community: Community) -> None:
     ticket.arrive_due_at, ticket.resolve_due_at = sla.deadlines(ticket.created_at, policy)
 
 
-def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: str | None = None) -> None:
+def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: str | None = None,
+         rating: int | None = None) -> None:
     db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before and before.value,
-                                    to_status=ticket.status.value, actor=actor, note=store_note(note), at=now()))
+                                    to_status=ticket.status.value, actor=actor, note=store_note(note), at=now(),
+                                    rating=rating))
 
 
 def create_ticket(data: dict, actor: str, authorize: Callable[[CommunityRow], None] | None = None) -> Ticket:
@@ -160,10 +163,12 @@ def update_ticket(ticket: Ticket, data: dict, actor: str) -> Ticket:
 
 
 def _assignee(user_id: int, community_id: int) -> StaffUser:
+    """An active user a ticket of the community may be dispatched to: staff who may write there,
+    or a worker of the community (tickets/access.py)."""
     from ..auth.identity import staff_identity
 
     user = db.session.get(StaffUser, user_id)
-    if user is None or not user.active or not staff_identity(user).can_write(community_id):
+    if user is None or not user.active or not works_on_tickets(staff_identity(user), community_id):
         invalid("assignee_id", N_("No active staff user who works in this community."))
     return user
 
@@ -204,6 +209,8 @@ def transition(ticket: Ticket, action: str, actor: str, note: str | None = None,
     elif action == "close":
         ticket.closed_at = at
     elif action == "reopen":
+        # a new resolution: its rating is still to come; the earlier one stays in the history
+        # ("rate"/"correct_rating" rows) and in the ticket's ratings (TicketRating)
         ticket.reopened_count += 1
         ticket.resolved_at = ticket.closed_at = None
         ticket.rating = ticket.rating_comment = ticket.rated_at = None
@@ -220,17 +227,51 @@ def transition(ticket: Ticket, action: str, actor: str, note: str | None = None,
     return ticket
 
 
-def rate(ticket: Ticket, rating: int, comment: str | None, actor: str) -> Ticket:
-    """The return visit's rating, once per resolution (reopening clears it); closes a resolved
-    ticket. `ticket` locked, as for `transition`."""
+def rate(ticket: Ticket, rating: int, comment: str | None, actor: str, reason: str | None = None,
+         comment_given: bool = True) -> Ticket:
+    """The return visit's rating (回访评价), recorded once per resolution; closes a resolved ticket.
+
+    A second rating of the same resolution is a correction: refused (409) without a `reason`;
+    with one, the ticket's rating becomes the new one and the correction — who, when, why, from
+    what to what — is a row of the ticket's history (action "correct_rating") and of its ratings
+    (TicketRating), like every rating. A correction that changes nothing records nothing (a PUT
+    sent twice). `comment_given`: False keeps the comment of the rating corrected.
+
+    Reopening starts a new resolution: the ticket's current rating (what KPIs count) is cleared,
+    the earlier ratings stay in its history and ratings. `ticket` locked, as for `transition`."""
     if ticket.status not in (Status.resolved, Status.closed):
         raise _conflict(ticket, N_("Only a resolved ticket can be rated."), "rating")
+    at = now()
+    resolution = ticket.reopened_count + 1
     if ticket.rated_at is not None:
-        raise _conflict(ticket, N_("The ticket is already rated."), "rating")
-    ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, now()
-    events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating)
+        if not reason:
+            raise _conflict(ticket, N_("The ticket is already rated: to correct the rating, give a reason."),
+                            "rating")
+        if not comment_given:
+            comment = ticket.rating_comment
+        if (ticket.rating, ticket.rating_comment) == (rating, comment):
+            return ticket  # nothing would change
+        previous = ticket.rating
+        ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, at
+        db.session.add(TicketRating(ticket_id=ticket.id, resolution=resolution, rating=rating, comment=comment,
+                                    previous_rating=previous, reason=reason, actor=actor, at=at))
+        _log(ticket, "correct_rating", ticket.status, actor,
+             N_("Rating corrected from %(before)s to %(after)s: %(reason)s", before=previous, after=rating,
+                reason=reason), rating=rating)
+        events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating,
+                      correction=True, previous_rating=previous)
+        db.session.flush()
+        return ticket
+    if reason:
+        invalid("reason", N_("Only a correction of an existing rating takes a reason."))
+    ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, at
+    db.session.add(TicketRating(ticket_id=ticket.id, resolution=resolution, rating=rating, comment=comment,
+                                actor=actor, at=at))
+    _log(ticket, "rate", ticket.status, actor, comment, rating=rating)
+    events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating, correction=False,
+                  previous_rating=None)
     if ticket.status is Status.resolved:  # the return visit (回访) closes the ticket
-        before, ticket.status, ticket.closed_at = ticket.status, Status.closed, now()
+        before, ticket.status, ticket.closed_at = ticket.status, Status.closed, at
         _log(ticket, "close", before, actor, N_("Closed after the return visit (rated)."))
         events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=actor, action="close",
                       from_status=before.value, to_status=Status.closed.value)
