@@ -8,6 +8,8 @@ English msgid and values, i18n.store_note) and shown in each reader's language (
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -56,13 +58,23 @@ def _notify(user_ids, event, kind: str, text: Message) -> None:
                                    for user_id in user_ids])
 
 
+_CONFIG = select(Community.config).where(Community.id == bindparam("community_id"))
+
+
+@dataclass(frozen=True)
+class _StoredConfig:
+    config: dict | None  # what shared_effective_config reads of a community
+
+
 def _notify_config(community_id: int | None) -> dict:
-    """The community's `tickets.notify` (its defaults when the community is not found). The
-    community is in the session's identity map after the first event of a batch."""
-    community = db.session.get(Community, community_id) if community_id is not None else None
-    if community is None:
+    """The community's `tickets.notify` (its defaults when the community is not found): its stored
+    config read as a column, not an entity (session.get went to the database for every event of
+    a batch: nothing holds the entity between two events), its effective form remembered by
+    shared_effective_config."""
+    row = direct.select_rows(_CONFIG, {"community_id": community_id}).first() if community_id is not None else None
+    if row is None:
         return notify_default()
-    return shared_effective_config(community)["tickets"]["notify"]
+    return shared_effective_config(_StoredConfig(row.config))["tickets"]["notify"]
 
 
 def _notify_stage(event, stage: str, kind: str, message: Message) -> None:
