@@ -13,7 +13,9 @@ from flask import current_app
 
 _KEY = "wuye_account_notice_writer"
 
-Writer = Callable[[int, str, str], None]  # (user_id, kind, text), in the current tenant's transaction
+# (user_id, kind, text), in the current tenant's transaction. `text` is an i18n.Message (N_(msgid,
+# **values)): stored as its msgid and values and shown in the reader's language, never both languages.
+Writer = Callable[[int, str, str], None]
 
 
 def register_writer(app, writer: Writer) -> None:
@@ -21,7 +23,8 @@ def register_writer(app, writer: Writer) -> None:
 
 
 def notify_account(user_id: int, kind: str, text: str) -> None:
-    """A notification for staff user `user_id` of the current tenant, in the current transaction."""
+    """A notification for staff user `user_id` of the current tenant, in the current transaction;
+    `text` a `Message` (read in the user's language when they list their notifications)."""
     writer = current_app.extensions.get(_KEY)
     if writer is not None:
         writer(user_id, kind, text)

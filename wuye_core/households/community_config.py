@@ -7,6 +7,7 @@ Unknown sections are refused, so a typo cannot hide in stored config.
 from __future__ import annotations
 
 import copy
+from contextvars import ContextVar
 
 from marshmallow import Schema, ValidationError
 
@@ -34,17 +35,31 @@ def register_section(name: str, schema: type[Schema]) -> None:
     _merged.clear()
 
 
+# True while a document is checked as input (an API PUT, a tenant file), not while a stored one is
+# loaded: a section may then refuse what is no longer valid but must still read (a role name whose
+# plugin was removed since), rather than make the stored section unreadable.
+_CHECKING_INPUT: ContextVar[bool] = ContextVar("wuye_config_input", default=False)
+
+
+def checking_input() -> bool:
+    return _CHECKING_INPUT.get()
+
+
 def check_config(document: dict) -> tuple[dict, dict]:
     """(the document with every section validated and defaults filled in, errors by section)."""
     errors, result = {}, {}
     for name in document:
         if name not in _sections:
             errors[name] = [N_("Unknown field.")]
-    for name, schema in _sections.items():
-        try:
-            result[name] = schema().load(document.get(name) or {})
-        except ValidationError as exc:
-            errors[name] = exc.messages
+    token = _CHECKING_INPUT.set(True)
+    try:
+        for name, schema in _sections.items():
+            try:
+                result[name] = schema().load(document.get(name) or {})
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    finally:
+        _CHECKING_INPUT.reset(token)
     return result, errors
 
 

@@ -30,8 +30,8 @@ from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, Not
 # Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
 from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, xlsx_response
 
-# Languages: the plugin's own catalog, messages translated for their reader, a job's locale
-from ..i18n import Message, Translator, current_locale, translator, use_locale
+# Languages: the plugin's own catalog, messages translated for their reader, a job's locale, stored messages
+from ..i18n import Message, Translator, current_locale, show_note, store_note, translator, use_locale
 
 # Who is calling, and what they may do
 from ..api.access import current_identity, require_staff, require_tenant_admin
@@ -82,7 +82,7 @@ __all__ = [
     # spreadsheets
     "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
     # languages
-    "translator", "Translator", "Message", "current_locale", "use_locale",
+    "translator", "Translator", "Message", "current_locale", "use_locale", "store_note", "show_note",
     # access
     "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
     "READONLY", "readable_community", "throttle",

@@ -131,6 +131,11 @@ def _target_type(account) -> str:
     return "staff_user" if isinstance(account, StaffUser) else "operator"
 
 
+# The notice to a user whose password an administrator set: stored as a message, read in their language.
+PASSWORD_RESET_NOTICE = N_("Your password was reset by the administrator %(by)s at %(when)s; choose a new one when "
+                           "you log in. If you did not ask for this, tell your administrator.")
+
+
 def reset_password(user: StaffUser, password: str, admin: Identity | None, field: str = "password") -> None:
     """An administrator sets `user`'s password: temporary (to be changed at next login), the
     user's tokens end, the user is notified, the reset is audited."""
@@ -139,10 +144,7 @@ def reset_password(user: StaffUser, password: str, admin: Identity | None, field
     set_password(user, password, set_by=by)
     record("user.password_reset", target_type="staff_user", target_id=user.id, details={"username": user.username})
     when = user.password_changed_at.strftime("%Y-%m-%d %H:%M UTC")
-    notify_account(user.id, "account.password_reset",
-                   f"管理员 {by} 于 {when} 重置了你的密码，请登录后设置新密码。如非你本人要求，请联系管理员。"
-                   f" / Your password was reset by the administrator {by} at {when}; choose a new one when you"
-                   " log in. If you did not ask for this, tell your administrator.")
+    notify_account(user.id, "account.password_reset", N_(PASSWORD_RESET_NOTICE, by=by, when=when))
 
 
 def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None, *,

@@ -13,6 +13,7 @@ from marshmallow import fields, validate
 from ..common.schemas import StrictSchema
 from ..host.dispatch import call_contained
 from .models import Priority
+from .notifications.recipients import NotifySection, notify_default
 
 DEFAULT_POLICY = "5341"
 DEFAULT_SLA = {
@@ -52,6 +53,9 @@ class TicketsSection(StrictSchema):
     sla = fields.Nested(SlaSection, load_default=lambda: SlaSection().load({}))
     auto_close_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=365),
                                      metadata={"description": "办结后多少天无评价自动关闭"})
+    notify = fields.Nested(NotifySection, load_default=notify_default,
+                           metadata={"description": "通知谁：新工单、到场超时、办结超时 / who is notified of a new "
+                                                    "ticket and of missed deadlines (tickets/notifications/recipients.py)"})
 
 
 def community_policy(tickets_config: dict, priority: Priority) -> dict:

@@ -31,6 +31,25 @@ def test_a_failing_brief_says_why_and_cannot_be_downloaded(wuye_make_tenant, wuy
     assert boss.get(f"{P}/briefs/{brief['id']}/brief.docx").status_code == 409
 
 
+def test_a_brief_the_queue_refused_says_so_in_each_readers_language(wuye_make_tenant, wuye_register,
+                                                                     wuye_enable_plugin, monkeypatch):
+    from wuye_core.plugins import services
+
+    tenant = wuye_make_tenant("acme")
+    ids = wuye_register(tenant)
+    wuye_enable_plugin(tenant, "care_visits", ids["community"])
+    boss = tenant.user("boss", "care_supervisor", [ids["community"]])
+    monkeypatch.setattr(services, "enqueue_job", lambda *args, **kwargs: False)  # Redis could not take it
+    r = boss.post(f"{P}/communities/{ids['community']}/briefs", headers={"Accept-Language": "en"},
+                  json={"period_start": "2026-01-01", "period_end": "2026-03-31"})
+    assert r.status_code == 202 and r.get_json()["status"] == "failed"
+    url = f"{P}/briefs/{r.get_json()['id']}"
+    assert boss.get(url, query_string={"lang": "en"}).get_json()["error"] == (
+        "The job queue is unavailable; please try again later.")
+    zh = boss.get(url, headers={"Accept-Language": "zh-CN"}).get_json()["error"]
+    assert zh and "queue" not in zh  # the Chinese reader reads Chinese, though an English reader asked
+
+
 def test_demo_data_is_idempotent_and_covers_a_year(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     from wuye_care_visits.demo import add_demo_data
     from wuye_care_visits.models import CarePerson, CareVisit

@@ -24,6 +24,7 @@ from wuye_core.plugins import (
     record_audit,
     require_staff,
     services,
+    store_note,
     xlsx_response,
 )
 
@@ -57,9 +58,9 @@ def _create(community_id: int | None, data: dict) -> CareBrief:
     audit(community_id, None, "brief", brief.id)  # commits the brief with it
     # The brief is written in the language of whoever asks for it.
     if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id, locale=current_locale()):
-        brief.status, brief.error = (  # Redis could not take it
+        brief.status, brief.error = (  # Redis could not take it: stored once, read in each reader's language
             "failed",
-            _("The job queue is unavailable; please try again later."),
+            store_note(N_("The job queue is unavailable; please try again later."), 300),
         )
         db.session.commit()
     db.session.expire_all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from wuye_core.plugins import Id, StrictSchema, Text
+from wuye_core.plugins import Id, StrictSchema, Text, show_note
 
 from . import vocab
 from .i18n import N_
@@ -299,7 +299,8 @@ class BriefOut(Schema):
     period_end = fields.Date()
     status = fields.String()
     progress = fields.Integer()
-    error = fields.String(allow_none=True)
+    # a stored message in the reader's language; a failed build's own text as recorded
+    error = fields.Function(lambda b: show_note(b.error), allow_none=True, metadata={"type": "string"})
     figures = fields.Dict(allow_none=True)
     created_by = fields.String()
     created_at = fields.DateTime()

@@ -12,6 +12,7 @@ from ...api.pagination import PageArgs, page_schema, paginate
 from ...common.schemas import StrictSchema
 from ...errors import ErrorSchema
 from ...extensions import db
+from ...i18n import show_note
 from .models import Notification
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="通知 / Notifications")
@@ -21,7 +22,9 @@ class NotificationOut(StrictSchema):
     id = fields.Integer()
     kind = fields.String()
     ticket_id = fields.Integer(allow_none=True)
-    text = fields.String()
+    text = fields.Function(lambda n: show_note(n.text), metadata={
+        "type": "string", "description": "按读者的语言（?lang= 或 Accept-Language）/ in the reader's language "
+                                         "(?lang= or Accept-Language)"})
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
 
