@@ -61,9 +61,10 @@ English definitions
   no hand-written tenant_id filter, no raw SQL.
 - Index: the filter is (tenant_id, community_id, created_at): the tickets index of those columns.
 
-Two statements per call, both on that index range: one GROUP BY (community_id, kind, category,
-status, priority) with COUNT/SUM(CASE …) columns (every figure but the percentiles is a sum of
-those groups, per community and in all), and one with the window functions for the four
+Two statements per call, both on that index range: one GROUP BY (kind, category, status,
+priority, and community_id with the breakdown) with COUNT/SUM(CASE …) columns (every figure but
+the percentiles is a sum of those groups: each community's, and the totals as the sum of the
+communities'), and one with the window functions for the four
 percentiles (with the breakdown: ranked over all rows and within each community in one pass,
 aggregated twice and joined by UNION ALL).
 """
@@ -172,16 +173,17 @@ def _rate(numerator: int, denominator: int) -> dict:
     return {"value": rate_value(numerator, denominator), "numerator": numerator, "denominator": denominator}
 
 
-def _grouped(period: Period, community_ids, as_of: datetime):
+def _grouped(period: Period, community_ids, as_of: datetime, by_community: bool = False):
     resolve_counted = and_(Ticket.resolve_due_at.is_not(None),
                            or_(Ticket.resolved_at.is_not(None), Ticket.resolve_due_at < as_of))
     resolve_met = and_(Ticket.resolve_due_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due_at)
     arrive_counted = and_(Ticket.arrive_due_at.is_not(None),
                           or_(Ticket.on_site_at.is_not(None), Ticket.arrive_due_at < as_of))
     arrive_met = and_(Ticket.arrive_due_at.is_not(None), Ticket.on_site_at <= Ticket.arrive_due_at)
-    keys = (Ticket.community_id, Ticket.kind, Ticket.category, Ticket.status, Ticket.priority)
+    keys = (Ticket.kind, Ticket.category, Ticket.status, Ticket.priority)
+    community = Ticket.community_id if by_community else null()
     stmt = (
-        select(*keys,
+        select(community.label("community_id"), *keys,
                func.count().label("n"),
                func.count(Ticket.rating).label("rated"),
                func.coalesce(func.sum(Ticket.rating), 0).label("rating_sum"),
@@ -191,7 +193,7 @@ def _grouped(period: Period, community_ids, as_of: datetime):
                _flag(arrive_counted).label("arrive_counted"),
                _flag(arrive_met).label("arrive_met"))
         .where(*period_filter(period, community_ids))
-        .group_by(*keys)
+        .group_by(*keys, *([Ticket.community_id] if by_community else []))
     )
     return db.session.execute(stmt).all()
 
@@ -258,8 +260,11 @@ SUMS = ("total", "cancelled", "done", "complaints", "complaints_cancelled", "com
         "reopened", "resolve_counted", "resolve_met", "arrive_counted", "arrive_met")
 
 
+CANCELLED, DONE_VALUES, COMPLAINT = Status.cancelled.value, frozenset(s.value for s in DONE), Kind.complaint.value
+
+
 class _Tally:
-    """The sums of some GROUP BY rows (one community's, or all of them)."""
+    """The sums of some GROUP BY rows (one community's), and of several tallies (`merge`)."""
 
     def __init__(self):
         self.by_kind = {k.value: 0 for k in Kind}
@@ -269,26 +274,41 @@ class _Tally:
         self.sums = dict.fromkeys(SUMS, 0)
 
     def add(self, row) -> None:
-        kind, status = Kind(row.kind), Status(row.status)
-        n, sums = row.n, self.sums
-        self.by_kind[kind.value] += n
-        self.by_status[status.value] += n
-        self.by_priority[Priority(row.priority).value] += n
-        self.by_category[row.category] = self.by_category.get(row.category, 0) + n
+        # positional: thousands of rows tenant-wide, where attribute and mapping access shows
+        (_, kind, category, status, priority, n, rated, rating_sum, reopened,
+         resolve_counted, resolve_met, arrive_counted, arrive_met) = row
+        kind, status, priority = getattr(kind, "value", kind), getattr(status, "value", status), \
+            getattr(priority, "value", priority)
+        sums = self.sums
+        self.by_kind[kind] += n
+        self.by_status[status] += n
+        self.by_priority[priority] += n
+        self.by_category[category] = self.by_category.get(category, 0) + n
         sums["total"] += n
-        sums["rated"] += row.rated
-        sums["rating_sum"] += int(row.rating_sum)
-        sums["reopened"] += int(row.reopened)
-        cancelled, done = status is Status.cancelled, status in DONE
-        sums["cancelled"] += n if cancelled else 0
-        sums["done"] += n if done else 0
-        if kind is Kind.complaint:
+        sums["rated"] += rated
+        sums["rating_sum"] += int(rating_sum)
+        sums["reopened"] += int(reopened)
+        cancelled, done = status == CANCELLED, status in DONE_VALUES
+        if cancelled:
+            sums["cancelled"] += n
+        if done:
+            sums["done"] += n
+        if kind == COMPLAINT:
             sums["complaints"] += n
             sums["complaints_cancelled"] += n if cancelled else 0
             sums["complaints_done"] += n if done else 0
         if not cancelled:  # a cancelled ticket meets or misses no deadline
-            for key in ("resolve_counted", "resolve_met", "arrive_counted", "arrive_met"):
-                sums[key] += int(row._mapping[key])
+            sums["resolve_counted"] += int(resolve_counted)
+            sums["resolve_met"] += int(resolve_met)
+            sums["arrive_counted"] += int(arrive_counted)
+            sums["arrive_met"] += int(arrive_met)
+
+    def merge(self, other: _Tally) -> None:
+        for mine, theirs in ((self.by_kind, other.by_kind), (self.by_status, other.by_status),
+                             (self.by_priority, other.by_priority), (self.by_category, other.by_category),
+                             (self.sums, other.sums)):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
 
     def figures(self, durations: dict) -> dict:
         sums, total = self.sums, self.sums["total"]
@@ -326,10 +346,11 @@ def compute(period: Period, community_ids, as_of: datetime | None = None, *, by_
     as_of = as_of or datetime.now(UTC)
     community_ids = sorted(set(community_ids))
     total, tallies = _Tally(), {c: _Tally() for c in community_ids}
-    for row in _grouped(period, community_ids, as_of):
-        total.add(row)
-        if by_community:
-            tallies[row.community_id].add(row)
+    for row in _grouped(period, community_ids, as_of, by_community):
+        (tallies[row[0]] if by_community else total).add(row)
+    if by_community:
+        for tally in tallies.values():
+            total.merge(tally)
     durations = _percentiles(period, community_ids, by_community)
     out = {
         "community_ids": community_ids,
