@@ -103,6 +103,8 @@ EXPORTS = {
         {COMMUNITY, SITE_SHOWN, TITLE_SHOWN, *TICKET.values()}),
     "/api/v1/communities/{community_id}/kpis.xlsx": lambda w: (
         w["tenant"].admin, f"/api/v1/communities/{w['community']}/kpis.xlsx", _period(), {COMMUNITY}),
+    "/api/v1/kpis.xlsx": lambda w: (  # the community's name in the by-community sheet
+        w["tenant"].admin, "/api/v1/kpis.xlsx", _period(), {COMMUNITY}),
     "/api/v1/communities/{community_id}/imports/households/template.xlsx": lambda w: (
         w["tenant"].admin, f"/api/v1/communities/{w['community']}/imports/households/template.xlsx", None,
         {SITE_SHOWN}),

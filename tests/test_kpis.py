@@ -126,8 +126,8 @@ def test_community_kpis_exact(world):
     assert k["resolution"] == {"count": 3, "p50_minutes": 60.0, "p90_minutes": 180.0}
     assert k["completion_rate"] == {"value": 0.6, "numerator": 3, "denominator": 5}
     assert k["complaint_closure_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}
-    assert k["resolve_sla_compliance"] == {"value": 0.5, "numerator": 2, "denominator": 4}
-    assert k["arrive_sla_compliance"] == {"value": 0.25, "numerator": 1, "denominator": 4}
+    assert k["resolve_sla_rate"] == {"value": 0.5, "numerator": 2, "denominator": 4}
+    assert k["arrive_sla_rate"] == {"value": 0.25, "numerator": 1, "denominator": 4}
     assert k["satisfaction"] == {"average": 3.5, "rated": 2}
     assert k["reopened_rate"] == {"value": 0.1667, "numerator": 1, "denominator": 6}
 
@@ -140,8 +140,8 @@ def test_tenant_wide_kpis_add_the_other_community(world):
     assert k["response"] == {"count": 5, "p50_minutes": 5.0, "p90_minutes": 20.0}
     assert k["resolution"] == {"count": 4, "p50_minutes": 20.0, "p90_minutes": 180.0}
     assert k["completion_rate"] == {"value": 0.6667, "numerator": 4, "denominator": 6}
-    assert k["resolve_sla_compliance"] == {"value": 0.6, "numerator": 3, "denominator": 5}
-    assert k["arrive_sla_compliance"] == {"value": 0.4, "numerator": 2, "denominator": 5}
+    assert k["resolve_sla_rate"] == {"value": 0.6, "numerator": 3, "denominator": 5}
+    assert k["arrive_sla_rate"] == {"value": 0.4, "numerator": 2, "denominator": 5}
     assert k["satisfaction"] == {"average": 3.67, "rated": 3}
     assert k["reopened_rate"] == {"value": 0.1429, "numerator": 1, "denominator": 7}
 
@@ -177,7 +177,7 @@ def test_an_empty_period_has_null_rates_not_zero(world):
               **{"from": "2030-01-01", "to": "2030-12-31"})
     assert k["total"] == 0 and k["open"] == 0 and k["by_category"] == {}
     assert set(k["by_kind"].values()) == {0}
-    for key in ("completion_rate", "complaint_closure_rate", "resolve_sla_compliance", "arrive_sla_compliance",
+    for key in ("completion_rate", "complaint_closure_rate", "resolve_sla_rate", "arrive_sla_rate",
                 "reopened_rate"):
         assert k[key] == {"value": None, "numerator": 0, "denominator": 0}, key
     assert k["response"] == k["resolution"] == {"count": 0, "p50_minutes": None, "p90_minutes": None}
@@ -192,7 +192,7 @@ def test_a_rate_is_null_only_where_its_own_denominator_is_zero(wuye_app, wuye_ma
     k = _kpis(t.admin, f"/api/v1/communities/{ids['community']}/kpis")
     assert k["total"] == 1
     assert k["completion_rate"] == {"value": None, "numerator": 0, "denominator": 0}
-    assert k["complaint_closure_rate"]["value"] is None and k["resolve_sla_compliance"]["value"] is None
+    assert k["complaint_closure_rate"]["value"] is None and k["resolve_sla_rate"]["value"] is None
     assert k["reopened_rate"] == {"value": 0.0, "numerator": 0, "denominator": 1}
 
 
@@ -229,8 +229,8 @@ def test_another_tenant_sees_none_of_it(world, wuye_make_tenant):
     ({"from": "2025-03-31", "to": "2025-01-01"}, "from"),
     ({"from": "2025-13-01", "to": "2025-12-31"}, "from"),
     ({"from": "2025-01-01", "to": "yesterday"}, "to"),
-    ({"from": "2025-01-01"}, "to"),
-    ({"to": "2025-01-01"}, "from"),
+    ({"from": "2099-01-01"}, "from"),  # alone: to today, which is before it
+    ({"from": "2020-01-01"}, "from"),  # alone: to today, more than three years
     ({"from": "2020-01-01", "to": "2023-01-01"}, "to"),  # 1097 days
     ({"from": "1999-12-31", "to": "2000-01-01"}, "from"),
     ({"from": "2099-12-31", "to": "9999-12-31"}, "to"),

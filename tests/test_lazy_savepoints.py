@@ -20,7 +20,11 @@ from wuye_core.tenancy import tenant_context
 from wuye_core.testing import login, settings_for
 from wuye_core.tickets.notifications.models import Notification
 
-CORE_FIGURES = {("core", "sites"): 1, ("core", "buildings"): 1, ("core", "households"): 1, ("core", "residents"): 1}
+CORE_FIGURES = {("core", "sites"): 1, ("core", "buildings"): 1, ("core", "households"): 1, ("core", "residents"): 1,
+                # the tickets' figures (none yet)
+                ("core", "tickets_open"): 0, ("core", "tickets_overdue_arrive"): 0,
+                ("core", "tickets_overdue_resolve"): 0, ("core", "tickets_created_month"): 0,
+                ("core", "tickets_resolved_month"): 0, ("core", "tickets_month_satisfaction"): None}
 
 
 @pytest.fixture

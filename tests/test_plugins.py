@@ -179,7 +179,9 @@ def test_dashboard_shows_core_figures_and_enabled_plugins_only(wuye_make_tenant,
     url = f"/api/v1/communities/{ids['community']}/dashboard"
     figures = {(f["plugin"], f["key"]): f["value"] for f in t.admin.get(url).get_json()["figures"]}
     assert figures == {("core", "sites"): 1, ("core", "buildings"): 1, ("core", "households"): 1,
-                       ("core", "residents"): 1}
+                       ("core", "residents"): 1, ("core", "tickets_open"): 0, ("core", "tickets_overdue_arrive"): 0,
+                       ("core", "tickets_overdue_resolve"): 0, ("core", "tickets_created_month"): 0,
+                       ("core", "tickets_resolved_month"): 0, ("core", "tickets_month_satisfaction"): None}
     wuye_enable_plugin(t, "sample", ids["community"], {"greeting": "早上好"})
     figures = t.admin.get(url).get_json()["figures"]
     sample = [f for f in figures if f["plugin"] == "sample"]

@@ -153,6 +153,9 @@ def _load_plugins(app: Flask, entry_points) -> None:
     from .tickets.notifications.hooks import TicketNotifications, write_account_notice
 
     host.add_core(TicketNotifications(), "core_notifications")
+    from .tickets.figures import ticket_figures
+
+    core_plugin.contribute(ticket_figures)  # the tickets' dashboard figures, as the core's ("core")
     register_writer(app, write_account_notice)  # staff tells a user of an admin's password reset
     host.discover(entry_points)
     app.extensions["wuye_plugins"] = host

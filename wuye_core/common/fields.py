@@ -89,3 +89,74 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = INT32_MAX,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# --- figures: one unit per kind (README, "API conventions") --------------------------------------
+#
+# Every figure the API returns (KPIs, dashboards, reports, plugins' figures) is one of these:
+#   a rate or ratio:  a fraction 0–1, four decimals, its name ends in `_rate` (0.8571, not 85.7 %);
+#                     null when its denominator is 0
+#   a count:          an integer
+#   a duration:       minutes (the unit of the SLA deadlines, "5341"), two decimals, name ends in `_minutes`
+#   satisfaction:     the mean of 1–5 ratings, two decimals
+# Spreadsheets and documents for people may show percentages: that is presentation.
+
+FIGURE_VALUE_DOC = ("数字，单位由 key 的结尾决定：`_rate` 为 0–1 的小数（四位），`_minutes` 为分钟，`_satisfaction` 为 1–5 分的"
+                    "平均值，其余为计数（整数）；无法计算时为 null / the figure; its key's ending gives its unit: "
+                    "`_rate` a fraction 0–1 (four decimals), `_minutes` minutes, `_satisfaction` the mean of "
+                    "1–5 ratings, anything else a count (an integer); null when it cannot be worked out")
+RATE_DOC = "比率：0–1 的小数，保留四位；分母为 0 时为 null / a rate: a fraction 0–1, four decimals; null when its denominator is 0"
+COUNT_DOC = "计数（整数）/ a count (an integer)"
+MINUTES_DOC = "时长：分钟，保留两位小数 / a duration in minutes, two decimals"
+SATISFACTION_DOC = "满意度：1–5 分评分的平均值，保留两位小数 / satisfaction: the mean of 1–5 ratings, two decimals"
+
+
+def _described(doc: str, kwargs: dict) -> dict:
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    extra = metadata.get("description")
+    metadata["description"] = f"{extra}. {doc}" if extra else doc
+    return {**kwargs, "metadata": metadata}
+
+
+def rate_value(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator as a rate (a fraction, four decimals), None when denominator is 0."""
+    return None if not denominator else round(numerator / denominator, 4)
+
+
+def minutes_value(seconds: float | None) -> float | None:
+    """A duration in seconds as minutes, two decimals."""
+    return None if seconds is None else round(seconds / 60, 2)
+
+
+class Rate(fields.Float):
+    """An output rate: a fraction 0–1 (four decimals), null when undefined. Its description says so."""
+
+    def __init__(self, **kwargs):
+        kwargs = _described(RATE_DOC, kwargs)
+        kwargs["metadata"].update(minimum=0, maximum=1)
+        super().__init__(allow_none=True, **kwargs)
+
+
+class Count(fields.Integer):
+    """An output count: an integer."""
+
+    def __init__(self, **kwargs):
+        kwargs = _described(COUNT_DOC, kwargs)
+        kwargs["metadata"].setdefault("minimum", 0)
+        super().__init__(**kwargs)
+
+
+class Minutes(fields.Float):
+    """An output duration in minutes (two decimals), null when there is none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **_described(MINUTES_DOC, kwargs))
+
+
+class Satisfaction(fields.Float):
+    """An output satisfaction: the mean of 1–5 ratings (two decimals), null when nobody rated."""
+
+    def __init__(self, **kwargs):
+        kwargs = _described(SATISFACTION_DOC, kwargs)
+        kwargs["metadata"].update(minimum=1, maximum=5)
+        super().__init__(allow_none=True, **kwargs)

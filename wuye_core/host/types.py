@@ -62,7 +62,10 @@ class Event:
 
 @dataclass(frozen=True)
 class Figure:
-    """A number on a community dashboard."""
+    """A number on a community dashboard. Its key's ending gives its unit (README, "API
+    conventions"): `…_rate` a fraction 0–1 rounded to four decimals (not a percentage),
+    `…_minutes` a duration in minutes, `…_satisfaction` the mean of 1–5 ratings; any other key is
+    a count, an `int`. `unit` is the word shown after a count (人, 件, 次), empty for a rate."""
 
     key: str
     label_zh: str

@@ -6,13 +6,16 @@ plugin "core"), so the dashboard has one code path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError, fields, validates_schema
+from marshmallow import fields
 from sqlalchemy import func, select
 
+from ..common.fields import FIGURE_VALUE_DOC
+from ..common.periods import PeriodArgs
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
@@ -20,7 +23,6 @@ from ..host import enablement
 from ..host.dispatch import call_contained, host
 from ..host.hookspecs import hookimpl
 from ..host.types import Figure, ReportSection
-from ..i18n import N_
 from .access import readable_community
 from .models import Building, Household, Resident, Site
 
@@ -32,8 +34,9 @@ class FigureOut(StrictSchema):
     key = fields.String()
     label_zh = fields.String()
     label_en = fields.String()
-    value = fields.Raw(allow_none=True)
-    unit = fields.String()
+    value = fields.Raw(allow_none=True, metadata={"description": FIGURE_VALUE_DOC})
+    unit = fields.String(metadata={"description": "显示在计数后面的量词（人、件、次）；比率为空 / the word shown after "
+                                                  "a count (人, 件, 次); empty for a rate"})
 
 
 class DashboardOut(StrictSchema):
@@ -52,19 +55,11 @@ class SectionOut(StrictSchema):
 
 class ReportOut(StrictSchema):
     community_id = fields.Integer()
-    period_start = fields.Date()
-    period_end = fields.Date()
+    period_start = fields.Date(metadata={"description": "所用期间的首日（不填为本月 1 日）/ the first day used "
+                                                        "(the 1st of this month when none was asked)"})
+    period_end = fields.Date(metadata={"description": "所用期间的末日（含；不填为今天）/ the last day used, "
+                                                      "included (today when none was asked)"})
     sections = fields.List(fields.Nested(SectionOut))
-
-
-class PeriodArgs(StrictSchema):
-    start = fields.Date(data_key="from", required=True, metadata={"description": "首日（含）/ first day; from ≤ to"})
-    end = fields.Date(data_key="to", required=True, metadata={"description": "末日（含）/ last day; from ≤ to"})
-
-    @validates_schema
-    def _ordered(self, data, **kwargs):
-        if data["start"] > data["end"]:
-            raise ValidationError(N_("The start of the period is after its end."), "from")
 
 
 def _plugin_config(community_id: int):
@@ -95,9 +90,10 @@ class Report(MethodView):
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, ReportOut)
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, period, community_id):
-        """社区报告 / A community's report for a period (sections from core and enabled plugins)"""
+    def get(self, args, community_id):
+        """社区报告 / A community's report for a period (sections from core and enabled plugins; this month by default)"""
         community = readable_community(community_id)
+        period = {"start": args["first"], "end": args["last"]}
         results = call_contained("wuye_report_sections", community.id, per_plugin=_plugin_config(community.id),
                                  tenant_id=community.tenant_id, community_id=community.id,
                                  period_start=period["start"], period_end=period["end"])
@@ -110,7 +106,17 @@ class Report(MethodView):
 
 
 class CoreFigures:
-    """Register counts, contributed through the public hooks like any plugin."""
+    """Register counts, contributed through the public hooks like any plugin; the core's features
+    above this package (tickets) add theirs with `contribute` (app.py wires them), so they come
+    under the plugin name "core" in the same hook call and the same savepoint."""
+
+    def __init__(self):
+        self.contributors: list[Callable[[int], list[Figure]]] = []
+
+    def contribute(self, figures: Callable[[int], list[Figure]]) -> None:
+        """Add `figures(community_id)` to the core's dashboard figures (once, however many apps)."""
+        if figures not in self.contributors:
+            self.contributors.append(figures)
 
     @hookimpl
     def wuye_dashboard_figures(self, community_id):
@@ -124,7 +130,7 @@ class CoreFigures:
             Figure("buildings", "楼栋", "Buildings", count(Building)),
             Figure("households", "在住户数", "Households living here", households),
             Figure("residents", "居民", "Residents", count(Resident)),
-        ]
+        ] + [figure for contributor in self.contributors for figure in contributor(community_id)]
 
     @hookimpl
     def wuye_report_sections(self, community_id, period_start: date, period_end: date):

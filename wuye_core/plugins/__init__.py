@@ -25,6 +25,9 @@ from ..common.encryption import EncryptedString, decrypt, encrypt
 # Input and output: the strict base schema, bounded fields, errors that name the field
 from ..common.schemas import StrictSchema
 from ..common.fields import Id, Text
+# Figures: one unit per kind (rates 0–1, counts, minutes, 1–5 satisfaction) and the one period argument
+from ..common.fields import Count, Minutes, Rate, Satisfaction, minutes_value, rate_value
+from ..common.periods import PeriodArgs
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
 # Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
@@ -79,6 +82,8 @@ __all__ = [
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
+    # figures and periods
+    "Rate", "Count", "Minutes", "Satisfaction", "rate_value", "minutes_value", "PeriodArgs",
     # spreadsheets
     "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
     # languages

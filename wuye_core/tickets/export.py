@@ -105,9 +105,9 @@ def _percent(ws: Sheet, rate: dict) -> list:
     return [ws.cell(rate["value"], number_format="0.00%"), rate["numerator"], rate["denominator"]]
 
 
-def write_kpis(out, kpis: dict, scope_name: str) -> None:
+def write_kpis(out, kpis: dict, scope_name: str, communities: list[dict] | None = None) -> None:
     """A KPI workbook (labels in Chinese): a sheet of figures, then the counts by kind, category,
-    status and priority."""
+    status and priority; with `communities` (the tenant's breakdown), a sheet of one row each."""
     book = XlsxWriter()
     ws = book.sheet("指标", header=["指标", "值", "分子", "分母"], widths=[26, 34, 10, 10])
     period = kpis["period"]
@@ -122,7 +122,7 @@ def write_kpis(out, kpis: dict, scope_name: str) -> None:
         ws.append([f"{label}：中位数 P50（分钟）", figures["p50_minutes"]])
         ws.append([f"{label}：P90（分钟）", figures["p90_minutes"]])
     for key, label in (("completion_rate", "办结率"), ("complaint_closure_rate", "投诉办结率"),
-                       ("resolve_sla_compliance", "办结时限达标率"), ("arrive_sla_compliance", "到场时限达标率"),
+                       ("resolve_sla_rate", "办结时限达标率"), ("arrive_sla_rate", "到场时限达标率"),
                        ("reopened_rate", "重开率")):
         ws.append([label, *_percent(ws, kpis[key])])
     ws.append(["平均满意度（1–5 分）", kpis["satisfaction"]["average"], kpis["satisfaction"]["rated"]])
@@ -131,7 +131,35 @@ def write_kpis(out, kpis: dict, scope_name: str) -> None:
         sheet = book.sheet(title, header=[title.removeprefix("按"), "工单数"], widths=[20, 10])
         for value, n in kpis[key].items():
             sheet.append([labels.get(value, value), n])
+    if communities is not None:
+        _community_sheet(book, communities)
     book.save(out)
+
+
+# (header, the figure's path in a community's KPIs, a rate shown as a percentage)
+COMMUNITY_COLUMNS = [
+    ("社区编号", ("community_id",), False), ("社区", ("name",), False), ("工单总数", ("total",), False),
+    ("未办结", ("open",), False), ("受理时长中位数（分钟）", ("response", "p50_minutes"), False),
+    ("办结时长中位数（分钟）", ("resolution", "p50_minutes"), False),
+    ("办结率", ("completion_rate", "value"), True), ("投诉办结率", ("complaint_closure_rate", "value"), True),
+    ("办结时限达标率", ("resolve_sla_rate", "value"), True), ("到场时限达标率", ("arrive_sla_rate", "value"), True),
+    ("平均满意度（1–5 分）", ("satisfaction", "average"), False), ("评分工单数", ("satisfaction", "rated"), False),
+    ("重开率", ("reopened_rate", "value"), True),
+]
+
+
+def _community_sheet(book: XlsxWriter, communities: list[dict]) -> None:
+    """按社区: one row per community, the same figures as the JSON breakdown (rates as percentages)."""
+    ws = book.sheet("按社区", header=[h for h, _, _ in COMMUNITY_COLUMNS],
+                    widths=[10, 16, *[12] * (len(COMMUNITY_COLUMNS) - 2)], freeze="C2")
+    for figures in communities:
+        row = []
+        for _header, path, percent in COMMUNITY_COLUMNS:
+            value = figures
+            for key in path:
+                value = value[key]
+            row.append(ws.cell(value, number_format="0.00%") if percent and value is not None else value)
+        ws.append(row)
 
 
 __all__ = ["MAX_EXPORT_ROWS", "XLSX", "count_tickets", "write_kpis", "write_tickets"]

@@ -1,27 +1,30 @@
 """HTTP endpoints of ticket KPIs and Excel exports (definitions: tickets/kpis.py).
 
     GET /api/v1/communities/<id>/kpis?from=&to=         one community's KPIs (JSON)
-    GET /api/v1/kpis?from=&to=                          tenant-wide: the communities the user can read
+    GET /api/v1/kpis?from=&to=                          tenant-wide: the communities the user can read,
+                                                        in all and community by community
     GET /api/v1/communities/<id>/kpis.xlsx?from=&to=    one community's KPIs as a workbook
+    GET /api/v1/kpis.xlsx?from=&to=                     tenant-wide, with a sheet of one row per community
     GET /api/v1/tickets/export.xlsx?from=&to=[&community_id=]   the period's tickets as a workbook
 
-`from` and `to` are Beijing dates, both included, at most three years apart. Whether an open
+`from` and `to` are Beijing dates, both included, at most three years apart, both optional:
+this month (the 1st to today) when both are left out (common/periods.py); the response's
+`period` says which period was used. Whether an open
 ticket's deadline has passed (SLA figures) is judged at the time of the request; the JSON leaves
 that instant out so that the same data always gives the same answer (the workbook shows it).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from ..api.access import require_staff
 from ..audit import record
-from ..common.fields import Id
+from ..common.fields import Count, Id, Minutes, Rate, Satisfaction
+from ..common.periods import PeriodArgs
 from ..common.spreadsheets import XLSX_DOC, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
@@ -33,27 +36,7 @@ from . import export, kpis
 blp = Blueprint("ticket_kpis", __name__, url_prefix="/api/v1",
                 description="工单指标与 Excel 导出 / Ticket KPIs and Excel exports")
 
-# Far enough either way for any real period, and keeps `to + 1 day` inside Python's dates.
-DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
-# The same years as the document states them: a date's year is 2000 to 2099.
-YEARS_20XX = "^20[0-9]{2}-"
-PERIOD = "from ≤ to，最长三年 / from ≤ to, at most three years"
-
-
-class PeriodQuery(Schema):
-    first = fields.Date(data_key="from", required=True, validate=DATES, metadata={
-        "pattern": YEARS_20XX,
-        "description": f"首日（北京时间，含；2000–2099 年）/ first day, Beijing time, included (2000–2099); {PERIOD}"})
-    last = fields.Date(data_key="to", required=True, validate=DATES, metadata={
-        "pattern": YEARS_20XX,
-        "description": f"末日（北京时间，含；2000–2099 年）/ last day, Beijing time, included (2000–2099); {PERIOD}"})
-
-    @validates_schema
-    def _valid_period(self, data, **kwargs):
-        if data["first"] > data["last"]:
-            raise ValidationError(N_("The start of the period is after its end."), "from")
-        if (data["last"] - data["first"]).days >= kpis.MAX_DAYS:
-            raise ValidationError(N_("The period may be at most three years long."), "to")
+PeriodQuery = PeriodArgs  # the one period schema of every figure endpoint (common/periods.py)
 
 
 class ExportQuery(PeriodQuery):
@@ -69,54 +52,83 @@ class PeriodOut(Schema):
 
 
 class RateOut(Schema):
-    value = fields.Float(allow_none=True, metadata={"description": "分母为 0 时为 null / null when denominator is 0"})
-    numerator = fields.Integer()
-    denominator = fields.Integer()
+    value = Rate(metadata={"description": "numerator / denominator"})
+    numerator = Count()
+    denominator = Count()
 
 
 class DurationOut(Schema):
-    count = fields.Integer(metadata={"description": "有该时间的工单数 / tickets with the timestamp"})
-    p50_minutes = fields.Float(allow_none=True)
-    p90_minutes = fields.Float(allow_none=True)
+    count = Count(metadata={"description": "有该时间的工单数 / tickets with the timestamp"})
+    p50_minutes = Minutes(metadata={"description": "中位数 / median"})
+    p90_minutes = Minutes(metadata={"description": "P90"})
 
 
 class SatisfactionOut(Schema):
-    average = fields.Float(allow_none=True)
-    rated = fields.Integer()
+    average = Satisfaction()
+    rated = Count(metadata={"description": "有评分的工单 / rated tickets"})
 
 
 def _counts(description: str):
-    return fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": description})
+    return fields.Dict(keys=fields.String(), values=Count(), metadata={"description": description})
 
 
-class KpiOut(Schema):
-    community_id = fields.Integer(allow_none=True, metadata={"description": "全租户时为 null / null tenant-wide"})
-    community_ids = fields.List(fields.Integer(), metadata={"description": "计入的社区 / communities included"})
-    period = fields.Nested(PeriodOut)
-    total = fields.Integer()
-    open = fields.Integer(metadata={"description": "未办结 / still open"})
+class KpiFigures(Schema):
+    """The figures of some communities' tickets in a period (units: README, "API conventions")."""
+
+    total = Count(metadata={"description": "期间提交的工单 / tickets created in the period"})
+    open = Count(metadata={"description": "未办结 / still open"})
     by_kind = _counts("按类型 / by kind")
     by_category = _counts("按类别 / by category")
     by_status = _counts("按状态 / by status")
     by_priority = _counts("按优先级 / by priority")
     response = fields.Nested(DurationOut, metadata={"description": "受理时长 / accepted_at − created_at"})
     resolution = fields.Nested(DurationOut, metadata={"description": "办结时长 / resolved_at − created_at"})
-    completion_rate = fields.Nested(RateOut, metadata={"description": "办结率"})
-    complaint_closure_rate = fields.Nested(RateOut, metadata={"description": "投诉办结率"})
-    resolve_sla_compliance = fields.Nested(RateOut, metadata={"description": "办结时限达标率"})
-    arrive_sla_compliance = fields.Nested(RateOut, metadata={"description": "到场时限达标率"})
+    completion_rate = fields.Nested(RateOut, metadata={"description": "办结率 / completion"})
+    complaint_closure_rate = fields.Nested(RateOut, metadata={"description": "投诉办结率 / complaints closed"})
+    resolve_sla_rate = fields.Nested(RateOut, metadata={"description": "办结时限达标率 / resolve deadlines met"})
+    arrive_sla_rate = fields.Nested(RateOut, metadata={"description": "到场时限达标率 / arrive deadlines met"})
     satisfaction = fields.Nested(SatisfactionOut, metadata={"description": "平均满意度 / average rating"})
-    reopened_rate = fields.Nested(RateOut, metadata={"description": "重开率"})
+    reopened_rate = fields.Nested(RateOut, metadata={"description": "重开率 / reopened"})
 
 
+class CommunityKpiOut(KpiFigures):
+    community_id = fields.Integer()
+    name = fields.String(metadata={"description": "社区名称 / the community's name"})
+
+
+class KpiOut(KpiFigures):
+    community_id = fields.Integer(allow_none=True, metadata={"description": "全租户时为 null / null tenant-wide"})
+    community_ids = fields.List(fields.Integer(), metadata={"description": "计入的社区 / communities included"})
+    period = fields.Nested(PeriodOut, metadata={"description": "所用的统计期间（含默认的本月）/ the period used "
+                                                               "(this month when none was asked)"})
+
+
+class TenantKpiOut(KpiOut):
+    communities = fields.List(fields.Nested(CommunityKpiOut), metadata={
+        "description": "按社区：当前用户可读的每个社区，数字同上，计数之和等于合计 / by community: each community the "
+                       "user can read, the same figures; their counts add up to the totals"})
+
+
+
+def _readable_communities() -> dict[int, str]:
+    """{id: name} of the communities the caller can read, by id."""
+    readable = require_staff().readable_communities()
+    stmt = select(Community.id, Community.name).order_by(Community.id)
+    if readable is not None:
+        stmt = stmt.where(Community.id.in_(readable or [-1]))
+    return {c: name for c, name in db.session.execute(stmt)}
 
 
 def _readable_community_ids() -> list[int]:
-    readable = require_staff().readable_communities()
-    stmt = select(Community.id).order_by(Community.id)
-    if readable is not None:
-        stmt = stmt.where(Community.id.in_(readable or [-1]))
-    return list(db.session.scalars(stmt))
+    return list(_readable_communities())
+
+
+def _tenant_kpis(period: kpis.Period) -> dict:
+    """The totals of the readable communities and each one's figures (one pair of statements)."""
+    names = _readable_communities()
+    figures = kpis.compute(period, names, by_community=True)
+    figures["communities"] = [{"community_id": c, "name": names[c], **f} for c, f in figures["communities"].items()]
+    return {"community_id": None, **figures}
 
 
 def _period(args) -> kpis.Period:
@@ -141,11 +153,25 @@ class CommunityKpis(MethodView):
 @blp.route("/kpis", endpoint="tenant_kpis")
 class TenantKpis(MethodView):
     @blp.arguments(PeriodQuery, location="query")
-    @blp.response(200, KpiOut)
+    @blp.response(200, TenantKpiOut)
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
-        """全租户工单指标 / Ticket KPIs of every community the user can read"""
-        return {"community_id": None, **kpis.compute(_period(args), _readable_community_ids())}
+        """全租户工单指标（合计与按社区）/ Ticket KPIs of every community the user can read, in all and by community"""
+        return _tenant_kpis(_period(args))
+
+
+@blp.route("/kpis.xlsx", endpoint="tenant_kpis_xlsx")
+class TenantKpisXlsx(MethodView):
+    @blp.arguments(PeriodQuery, location="query")
+    @blp.response(200, description="全租户工单指标 Excel 表（含按社区）/ the tenant's KPIs as an .xlsx workbook, "
+                                   "with a sheet of one row per community", **XLSX_DOC)
+    @blp.alt_response(403, schema=ErrorSchema)
+    def get(self, args):
+        """导出全租户工单指标（Excel，含按社区）/ Export the KPIs of every readable community (.xlsx)"""
+        period = _period(args)
+        figures = _tenant_kpis(period)
+        return xlsx_response(lambda out: export.write_kpis(out, figures, "全部社区", figures["communities"]),
+                             f"kpis-all-{_span(period)}.xlsx", f"工单指标-全部社区-{period.first}至{period.last}.xlsx")
 
 
 @blp.route("/communities/<int:community_id>/kpis.xlsx", endpoint="community_kpis_xlsx")

@@ -122,7 +122,7 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
     # figures: on the plugin's endpoint and, for care roles only, on the core dashboard
     figures = {f["key"]: f["value"] for f in worker.get(f"{P}/communities/{community}/figures").get_json()}
     assert figures == {
-        "care_coverage": 100.0,
+        "care_coverage_rate": 1.0,
         "care_overdue": 0,
         "care_open_high_risks": 1,
         "care_open_referrals": 0,
@@ -315,7 +315,7 @@ def test_due_dates_follow_levels_and_follow_ups(wuye_make_tenant, wuye_register,
     opened = worker.get(f"{P}/people/{person['id']}").get_json()
     assert opened["next_due_on"] == (long_ago + timedelta(days=180)).isoformat() and opened["overdue"] is True
     figures = {f["key"]: f["value"] for f in worker.get(f"{P}/communities/{community}/figures").get_json()}
-    assert figures["care_overdue"] == 1 and figures["care_coverage"] == 0.0
+    assert figures["care_overdue"] == 1 and figures["care_coverage_rate"] == 0.0
     overdue = worker.get(
         f"{P}/communities/{community}/people", query_string={"overdue": "true", "reason": "月检"}
     )

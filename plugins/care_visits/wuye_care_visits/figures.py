@@ -1,4 +1,7 @@
-"""Dashboard figures: coverage, overdue visits, open high risks, open referrals (SQL aggregates)."""
+"""Dashboard figures: coverage, overdue visits, open high risks, open referrals (SQL aggregates).
+
+Units as the core's (README, "API conventions"): the coverage is a rate, a fraction 0–1 of four
+decimals (`care_coverage_rate`), the others counts (integers)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from wuye_core.plugins import Figure, db
+from wuye_core.plugins import Figure, db, rate_value
 
 from . import clock
 from .models import CarePerson, CareReferral
@@ -33,9 +36,8 @@ def care_figures(community_id: int, today: date | None = None) -> list[Figure]:
             CareReferral.community_id == community_id, CareReferral.status.in_(("open", "accepted"))
         )
     )
-    coverage = round(100.0 * (tracked - overdue) / tracked, 1) if tracked else None
     return [
-        Figure("care_coverage", "按时走访覆盖率", "People visited on time", coverage, "%"),
+        Figure("care_coverage_rate", "按时走访覆盖率", "People visited on time", rate_value(tracked - overdue, tracked)),
         Figure("care_overdue", "逾期未走访人数", "Overdue visits", overdue, "人"),
         Figure("care_open_high_risks", "未解除的高风险", "Open high risks", high, "人"),
         Figure("care_open_referrals", "未办结转介", "Open referrals", int(referrals or 0), "件"),

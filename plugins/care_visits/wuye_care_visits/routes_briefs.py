@@ -47,8 +47,8 @@ def _create(community_id: int | None, data: dict) -> CareBrief:
     check_brief_start(community_id)  # 422 past the size cap, 429 past the caller's budget (limits.py)
     brief = CareBrief(
         community_id=community_id,
-        period_start=data["period_start"],
-        period_end=data["period_end"],
+        period_start=data["first"],
+        period_end=data["last"],
         status="queued",
         progress=0,
         created_by=current_identity().username,

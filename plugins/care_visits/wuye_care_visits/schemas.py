@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from wuye_core.plugins import Id, StrictSchema, Text, show_note
+from wuye_core.plugins import Id, PeriodArgs, StrictSchema, Text, show_note
 
 from . import vocab
 from .i18n import N_
@@ -278,17 +278,21 @@ class PlanItemPatch(StrictSchema):
     assignee_id = Id(required=True, allow_none=True)
 
 
-class BriefIn(StrictSchema):
-    period_start = fields.Date(required=True, metadata={"description": "首日；不晚于末日，最长一年 / first day; "
-                                                                      "not after period_end, at most a year"})
-    period_end = fields.Date(required=True, metadata={"description": "末日（含）/ last day, included"})
+class BriefIn(StrictSchema, PeriodArgs):
+    """The core's period argument (`PeriodArgs`) under this body's names: both left out, this
+    month (the 1st to today); `period_start` alone, to today; `period_end` alone, from the 1st of
+    its month. Loads as `first` and `last`."""
 
-    @validates_schema
-    def _period(self, data, **kwargs):
-        if data["period_end"] < data["period_start"]:
-            raise ValidationError(N_("Ends before it starts."), "period_end")
-        if (data["period_end"] - data["period_start"]).days > 366:
-            raise ValidationError(N_("At most a year."), "period_end")
+    MAX_DAYS = 367  # at most a year (a leap year's 366 days + 1)
+    TOO_LONG = N_("At most a year.")
+    ORDER_FIELD = "last"
+    ORDER_MESSAGE = N_("Ends before it starts.")
+    first = fields.Date(data_key="period_start", metadata={
+        "description": "首日；不晚于末日，最长一年；不填为本月 1 日（只填末日时为末日所在月的 1 日）/ first day; not after "
+                       "period_end, at most a year; left out: the 1st of this month (of period_end's month "
+                       "when only that is given)"})
+    last = fields.Date(data_key="period_end", metadata={
+        "description": "末日（含）；不填为今天 / last day, included; left out: today"})
 
 
 class BriefOut(Schema):
@@ -331,8 +335,10 @@ class CareFigureOut(Schema):
     key = fields.String()
     label_zh = fields.String()
     label_en = fields.String()
-    value = fields.Float(allow_none=True)
-    unit = fields.String()
+    value = fields.Raw(allow_none=True, metadata={"description": "`…_rate`：0–1 的小数（四位），其余为计数（整数）/ "
+                                                                 "`…_rate`: a fraction 0–1 (four decimals); "
+                                                                 "the others: counts (integers)"})
+    unit = fields.String(metadata={"description": "计数的量词；比率为空 / a count's measure word; empty for a rate"})
 
 
 class PersonExportOut(Schema):

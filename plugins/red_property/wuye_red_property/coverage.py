@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import delete, select
 
-from wuye_core.plugins import ErrorSchema, Id, Site, StrictSchema, db, services
+from wuye_core.plugins import ErrorSchema, Id, Rate, Site, StrictSchema, db, rate_value, services
 
 from .common import NAME, label, readable, require_write, today, txt, writable
 from .i18n import N_
@@ -113,7 +113,7 @@ class CoverageOut(StrictSchema):
     total = fields.Integer()
     covered = fields.Integer()
     coordinated = fields.Integer()
-    coverage_rate = fields.Float(allow_none=True, metadata=label("覆盖率（%）", "coverage (%)"))
+    coverage_rate = Rate(metadata=label("覆盖率：有物业服务的小区 / 全部小区", "coverage: sites served / all sites"))
     uncovered = fields.List(
         fields.Nested(CoverageSite), metadata=label("无物业服务的小区", "sites nobody serves")
     )
@@ -216,7 +216,7 @@ def coverage(community_id: int) -> dict:
         "total": len(rows),
         "covered": covered,
         "coordinated": sum(r["coordinated"] for r in rows),
-        "coverage_rate": round(100 * covered / len(rows), 1) if rows else None,
+        "coverage_rate": rate_value(covered, len(rows)),
         "uncovered": [r for r in rows if not r["covered"]],
         "sites": rows,
     }

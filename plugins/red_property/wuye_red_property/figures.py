@@ -2,7 +2,10 @@
 
 Counts come from SQL aggregates that read the same on SQLite and PostgreSQL; durations are
 worked out in Python from a community's closed items (tens to hundreds a year), which keeps
-date arithmetic out of dialect-specific SQL."""
+date arithmetic out of dialect-specific SQL.
+
+Units as the core's (README, "API conventions"): rates are fractions 0–1 of four decimals (keys
+ending in `_rate`), durations minutes (`_minutes`), everything else a count (an integer)."""
 
 from __future__ import annotations
 
@@ -10,17 +13,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from wuye_core.plugins import Figure, ReportSection, db, services
+from wuye_core.plugins import Figure, ReportSection, db, minutes_value, rate_value, services
 
 from .common import BEIJING, today
 from .coverage import coverage
 from .models import AgendaItem, Meeting, Resolution
 
 OPEN = ("open", "in_progress")
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def _count(*where) -> int:
@@ -42,7 +41,8 @@ def escalated_tickets(
     return len(ids), resolved
 
 
-def average_days_to_close(community_id: int) -> float | None:
+def average_minutes_to_close(community_id: int) -> float | None:
+    """The mean time from an agenda item's creation to its closing, in minutes (two decimals)."""
     rows = db.session.execute(
         select(AgendaItem.created_at, AgendaItem.closed_at).where(
             AgendaItem.community_id == community_id,
@@ -52,7 +52,7 @@ def average_days_to_close(community_id: int) -> float | None:
     ).all()
     if not rows:
         return None
-    return round(sum((closed - created).total_seconds() for created, closed in rows) / len(rows) / 86400, 1)
+    return minutes_value(sum((closed - created).total_seconds() for created, closed in rows) / len(rows))
 
 
 def figures(community_id: int) -> list[Figure]:
@@ -77,16 +77,15 @@ def figures(community_id: int) -> list[Figure]:
             "resolutions_on_time_rate",
             "决议按期办结率",
             "Resolutions completed on time",
-            _rate(on_time, done),
-            "%",
+            rate_value(on_time, done),
         ),
         Figure("resolutions_overdue", "逾期未办结决议", "Overdue resolutions", overdue, "项"),
         Figure(
-            "agenda_days_to_close",
-            "议题平均办结天数",
-            "Average days to close an agenda item",
-            average_days_to_close(community_id),
-            "天",
+            "agenda_close_minutes",
+            "议题平均办结时长",
+            "Average time to close an agenda item",
+            average_minutes_to_close(community_id),
+            "分钟",
         ),
         Figure("tickets_escalated", "升级上会工单", "Tickets escalated to the meeting", escalated, "件"),
         Figure("tickets_escalated_resolved", "升级工单已办结", "Escalated tickets resolved", resolved, "件"),
@@ -95,7 +94,6 @@ def figures(community_id: int) -> list[Figure]:
             "小区物业服务覆盖率",
             "Sites covered by a property service",
             cover["coverage_rate"],
-            "%",
         ),
     ]
 
@@ -122,9 +120,9 @@ def report_sections(community_id: int, period_start: date, period_end: date) -> 
         {"label_zh": "期内到期决议（项）", "label_en": "Resolutions due", "value": due_total},
         {"label_zh": "其中按期办结（项）", "label_en": "Of which done on time", "value": due_on_time},
         {
-            "label_zh": "按期办结率（%）",
-            "label_en": "On-time rate (%)",
-            "value": _rate(due_on_time, due_total),
+            "label_zh": "按期办结率",
+            "label_en": "On-time rate",
+            "value": rate_value(due_on_time, due_total),
         },
         {"label_zh": "升级上会工单（件）", "label_en": "Tickets escalated", "value": escalated},
         {"label_zh": "其中已办结（件）", "label_en": "Of which resolved", "value": resolved},
