@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..api.access import require_staff
 from ..audit import record
 from ..common.fields import Id
-from ..common.spreadsheets import XLSX_DOC, xlsx_response
+from ..common.spreadsheets import XLSX_DOC, download_name, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -159,8 +159,8 @@ class CommunityKpisXlsx(MethodView):
         period = _period(args)
         figures = kpis.compute(period, [community.id])
         return xlsx_response(lambda out: export.write_kpis(out, figures, community.name),
-                                    f"kpis-community-{community.id}-{_span(period)}.xlsx",
-                                    f"工单指标-{community.name}-{period.first}至{period.last}.xlsx")
+                                    download_name("kpis-community", community.id, _span(period), ext="xlsx"),
+                                    download_name("工单指标", community.name, f"{period.first}至{period.last}", ext="xlsx"))
 
 
 @blp.route("/tickets/export.xlsx", endpoint="tickets_export_xlsx")
@@ -183,5 +183,5 @@ class TicketsExport(MethodView):
             invalid("to", N_("Too many tickets to export at once; choose a shorter period."), location="query")
         record("tickets.exported", details={"from": str(period.first), "to": str(period.last), "communities": ids})
         return xlsx_response(lambda out: export.write_tickets(out, period, ids),
-                                    f"tickets-{ascii_scope}-{_span(period)}.xlsx",
-                                    f"工单台账-{scope}-{period.first}至{period.last}.xlsx")
+                                    download_name("tickets", ascii_scope, _span(period), ext="xlsx"),
+                                    download_name("工单台账", scope, f"{period.first}至{period.last}", ext="xlsx"))
