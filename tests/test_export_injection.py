@@ -100,7 +100,9 @@ def _period():
 EXPORTS = {
     "/api/v1/tickets/export.xlsx": lambda w: (
         w["tenant"].admin, "/api/v1/tickets/export.xlsx", _period(),
-        {COMMUNITY, SITE_SHOWN, TITLE_SHOWN, *TICKET.values()}),
+        # 位置 is the full place: the site, then the free location
+        {COMMUNITY, SITE_SHOWN, TITLE_SHOWN, f"{SITE_SHOWN} {TICKET['location']}",
+         *(text for key, text in TICKET.items() if key != "location")}),
     "/api/v1/communities/{community_id}/kpis.xlsx": lambda w: (
         w["tenant"].admin, f"/api/v1/communities/{w['community']}/kpis.xlsx", _period(), {COMMUNITY}),
     "/api/v1/kpis.xlsx": lambda w: (  # the community's name in the by-community sheet

@@ -43,7 +43,10 @@ import pluggy
 #      (safe spreadsheet exports) in the facade
 #      record_audit (the audit trail), append_only / drop_append_only / purge_expired (append-only tables)
 #      throttle (per-user job budget)
-HOOK_API_VERSION = "1.5"
+# 1.6: staff_names (people's display names for stored usernames); download_name, download_response
+#      (every download's file name and response); XlsxWriter sheets print (A4, fit to width, title
+#      rows repeated, page numbers; `wrap`, `landscape`, `title_rows`, `page_header`)
+HOOK_API_VERSION = "1.6"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
 from ..api.throttle import throttle
-from ..common.spreadsheets import XLSX, XLSX_DOC, xlsx_response
+from ..common.spreadsheets import XLSX, XLSX_DOC, download_name, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -113,8 +113,9 @@ class HouseholdTemplate(MethodView):
         """下载住户台账模板（Excel）/ Download the household ledger template (.xlsx)"""
         community = _community(community_id)
         site = db.session.scalar(select(Site.name).where(Site.community_id == community.id).order_by(Site.id).limit(1))
-        return xlsx_response(lambda out: write_template(out, site), f"households-template-{community.id}.xlsx",
-                             f"住户台账模板-{community.name}.xlsx")
+        return xlsx_response(lambda out: write_template(out, site),
+                             download_name("households-template", community.id, ext="xlsx"),
+                             download_name("住户台账模板", community.name, ext="xlsx"))
 
 
 @blp.route("/<int:community_id>/imports/households", endpoint="household_imports")

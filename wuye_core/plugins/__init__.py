@@ -30,8 +30,9 @@ from ..common.fields import Count, Minutes, Rate, Satisfaction, minutes_value, r
 from ..common.periods import PeriodArgs
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
-# Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
-from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, xlsx_response
+# Spreadsheets: every .xlsx export goes through this writer (user text is never a formula; every
+# sheet prints on A4, fitted to the page width); every download's name and response
+from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, download_name, download_response, xlsx_response
 
 # Languages: the plugin's own catalog, messages translated for their reader, a job's locale, stored messages
 from ..i18n import Message, Translator, current_locale, show_note, store_note, translator, use_locale
@@ -41,6 +42,7 @@ from ..api.access import current_identity, require_staff, require_tenant_admin
 from ..api.throttle import throttle
 from ..auth.roles import COMMUNITY_STAFF, READONLY, TENANT_ADMIN, Identity
 from ..households.access import readable_community
+from ..auth.names import display_names as staff_names
 
 # Routes: what the core's gate found for the request (docs/plugins.md §2)
 from ..host.gate import plugin_communities, route_community
@@ -85,12 +87,12 @@ __all__ = [
     # figures and periods
     "Rate", "Count", "Minutes", "Satisfaction", "rate_value", "minutes_value", "PeriodArgs",
     # spreadsheets
-    "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
+    "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC", "download_name", "download_response",
     # languages
     "translator", "Translator", "Message", "current_locale", "use_locale", "store_note", "show_note",
     # access
     "current_identity", "require_staff", "require_tenant_admin", "Identity", "TENANT_ADMIN", "COMMUNITY_STAFF",
-    "READONLY", "readable_community", "throttle",
+    "READONLY", "readable_community", "throttle", "staff_names",
     # routes
     "route_community", "plugin_communities",
     # register

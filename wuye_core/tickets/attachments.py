@@ -6,10 +6,11 @@ from flask import current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
-from marshmallow import fields
+from marshmallow import fields, post_dump
 from sqlalchemy import select
 
 from ..api.access import require_staff
+from ..auth.names import add_display_names
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
@@ -35,6 +36,12 @@ class AttachmentOut(StrictSchema):
     size = fields.Integer()
     uploaded_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    uploaded_by_name = fields.String(allow_none=True, dump_only=True, metadata={
+        "description": "上传人的姓名（无姓名时为用户名）/ who uploaded it, by display name (else the username)"})
+
+    @post_dump(pass_collection=True)
+    def _names(self, data, many, **kwargs):
+        return add_display_names(data, many, uploaded_by="uploaded_by_name")
 
 
 def storage():

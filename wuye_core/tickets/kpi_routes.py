@@ -25,7 +25,7 @@ from ..api.access import require_staff
 from ..audit import record
 from ..common.fields import Count, Id, Minutes, Rate, Satisfaction
 from ..common.periods import PeriodArgs
-from ..common.spreadsheets import XLSX_DOC, xlsx_response
+from ..common.spreadsheets import XLSX_DOC, download_name, xlsx_response
 from ..errors import ErrorSchema, invalid
 from ..extensions import db
 from ..households.access import readable_community
@@ -171,7 +171,8 @@ class TenantKpisXlsx(MethodView):
         period = _period(args)
         figures = _tenant_kpis(period)
         return xlsx_response(lambda out: export.write_kpis(out, figures, "全部社区", figures["communities"]),
-                             f"kpis-all-{_span(period)}.xlsx", f"工单指标-全部社区-{period.first}至{period.last}.xlsx")
+                             download_name("kpis-all", _span(period), ext="xlsx"),
+                             download_name("工单指标", "全部社区", f"{period.first}至{period.last}", ext="xlsx"))
 
 
 @blp.route("/communities/<int:community_id>/kpis.xlsx", endpoint="community_kpis_xlsx")
@@ -185,8 +186,8 @@ class CommunityKpisXlsx(MethodView):
         period = _period(args)
         figures = kpis.compute(period, [community.id])
         return xlsx_response(lambda out: export.write_kpis(out, figures, community.name),
-                                    f"kpis-community-{community.id}-{_span(period)}.xlsx",
-                                    f"工单指标-{community.name}-{period.first}至{period.last}.xlsx")
+                                    download_name("kpis-community", community.id, _span(period), ext="xlsx"),
+                                    download_name("工单指标", community.name, f"{period.first}至{period.last}", ext="xlsx"))
 
 
 @blp.route("/tickets/export.xlsx", endpoint="tickets_export_xlsx")
@@ -209,5 +210,5 @@ class TicketsExport(MethodView):
             invalid("to", N_("Too many tickets to export at once; choose a shorter period."), location="query")
         record("tickets.exported", details={"from": str(period.first), "to": str(period.last), "communities": ids})
         return xlsx_response(lambda out: export.write_tickets(out, period, ids),
-                                    f"tickets-{ascii_scope}-{_span(period)}.xlsx",
-                                    f"工单台账-{scope}-{period.first}至{period.last}.xlsx")
+                                    download_name("tickets", ascii_scope, _span(period), ext="xlsx"),
+                                    download_name("工单台账", scope, f"{period.first}至{period.last}", ext="xlsx"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, post_dump, validate
 
 from ..api.pagination import PageArgs
+from ..auth.names import add_display_names
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
 from ..households.personal_data import phone_for
@@ -72,6 +73,13 @@ class LinkOut(StrictSchema):
 class TicketDetail(TicketOut):
     links = fields.List(fields.Nested(LinkOut), attribute="plugin_links",
                         metadata={"description": "插件关联的事项（如会议议题）/ what plugins link to this ticket"})
+    created_by_name = fields.String(allow_none=True, dump_only=True, metadata={
+        "description": "登记人的姓名（无姓名时为用户名；系统为“系统”）/ who submitted it, by display name "
+                       "(the username when they have none; \"system\" shown as 系统/System)"})
+
+    @post_dump(pass_collection=True)
+    def _names(self, data, many, **kwargs):
+        return add_display_names(data, many, created_by="created_by_name")
 
 
 CATEGORY = ("社区配置的工单类别之一（GET /api/v1/communities/{id}/config）/ one of the community's ticket "
@@ -128,12 +136,19 @@ class TransitionOut(StrictSchema):
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
-    actor = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True, metadata={"description": "用户名，或 system / username, or system"})
     # A note the system wrote is stored as a message and shown in the reader's language.
     note = fields.Function(lambda row: show_note(row.note), allow_none=True, metadata={"type": "string"})
     rating = fields.Integer(allow_none=True, metadata={
         "description": "评价分数（rate、correct_rating 时）/ the rating given (actions rate and correct_rating)"})
     at = fields.DateTime()
+    actor_name = fields.String(allow_none=True, dump_only=True, metadata={
+        "description": "操作人的姓名（无姓名时为用户名；system 为“系统”）/ who did it, by display name (the username "
+                       "when they have none; system shown as 系统/System, in the reader's language)"})
+
+    @post_dump(pass_collection=True)
+    def _names(self, data, many, **kwargs):
+        return add_display_names(data, many, actor="actor_name")  # one query for the whole history
 
 
 class RatingIn(StrictSchema):

@@ -14,7 +14,7 @@ from functools import wraps
 from flask import g, request
 from flask_smorest import Blueprint, abort
 
-from wuye_core.plugins import db, get_for_update, require_staff, route_community, services
+from wuye_core.plugins import db, get_for_update, require_staff, route_community, services, staff_names
 
 from .i18n import _
 
@@ -155,8 +155,9 @@ def watermark() -> str:
 
     identity = require_staff()
     stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S")
+    # In the reader's language only; the person by their name (the account's number beside it).
     return _("For care work only · exported by %(user)s (#%(id)s) · %(time)s Beijing time",
-             user=identity.username, id=identity.user_id, time=stamp)
+             user=staff_names([identity.username])[identity.username], id=identity.user_id, time=stamp)
 
 
 def mask_name(name: str | None) -> str | None:

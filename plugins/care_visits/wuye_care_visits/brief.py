@@ -342,9 +342,9 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
     """The ledger (台账): a summary sheet and one row per person, names masked, counted by SQL.
     Names and communities are user text: `XlsxWriter` keeps them text ("=…" is no formula)."""
     book = XlsxWriter()
-    summary = book.sheet(_("Summary"))
-    summary.worksheet.oddHeader.center.text = PLACEHOLDER
-    summary.worksheet.oddFooter.center.text = PLACEHOLDER
+    # Printed: the watermark at the top of each page and in the repeated first rows (title_rows),
+    # the page numbers at the bottom (XlsxWriter's print setup).
+    summary = book.sheet(_("Summary"), widths=[36, 14, 14], wrap=[1], title_rows=2, page_header=PLACEHOLDER)
     summary.append([PLACEHOLDER])
     summary.append([title])
     summary.append([_("Period"), figures["period"]["start"], figures["period"]["end"]])
@@ -353,9 +353,8 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
     for key, value in figures["people"]["by_level"].items():
         summary.append([_("People at level %(level)s", level=key), value])
 
-    ledger = book.sheet(_("Care ledger"))
-    ledger.worksheet.oddHeader.center.text = PLACEHOLDER
-    ledger.worksheet.oddFooter.center.text = PLACEHOLDER
+    ledger = book.sheet(_("Care ledger"), widths=[9, 12, 16, 6, 30, 12, 12, 10, 10, 10], wrap=[3, 5], title_rows=2,
+                        page_header=PLACEHOLDER)
     ledger.append([PLACEHOLDER])
     ledger.append(
         [

@@ -8,7 +8,6 @@ watermark.
 from __future__ import annotations
 
 import base64
-from urllib.parse import quote
 
 from flask import Response
 from flask.views import MethodView
@@ -17,14 +16,18 @@ from sqlalchemy import select
 
 from wuye_core.plugins import (
     XLSX_DOC,
+    Community,
     ErrorSchema,
     current_identity,
     current_locale,
     db,
+    download_name,
+    download_response,
     record_audit,
     require_staff,
     services,
     store_note,
+    tenant_name,
     xlsx_response,
 )
 
@@ -156,19 +159,17 @@ def _download(brief_id: int, kind: str) -> Response:
     if kind == "xlsx":
         content = defuse_formulas(content)  # a ledger stored before the safe writer
     content = stamp(content, watermark())
-    name = _("Care visits brief-%(start)s-%(end)s", start=brief.period_start.isoformat(),
-             end=brief.period_end.isoformat()) + f".{kind}"
+    # 关爱走访简报-稻香社区-2026-12-01至2026-12-31.docx / 关爱走访台账-….xlsx (the tenant's name for its brief)
+    community = db.session.get(Community, brief.community_id) if brief.community_id is not None else None
+    scope = community.name if community is not None else tenant_name()
+    span = _("%(start)s to %(end)s", start=brief.period_start.isoformat(), end=brief.period_end.isoformat())
+    title = _("Care visits brief") if kind == "docx" else _("Care visits ledger")
+    name = download_name(title, scope, span, ext=kind)
+    ascii_name = download_name("care", "brief" if kind == "docx" else "ledger", brief.id, brief.period_start,
+                               brief.period_end, ext=kind)
     if kind == "xlsx":
-        return xlsx_response(content, f"care-brief-{brief.id}.xlsx", name)
-    return Response(
-        content,
-        mimetype=DOCX,
-        headers={
-            "Content-Disposition": f"attachment; filename=care-brief-{brief.id}.{kind}; filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+        return xlsx_response(content, ascii_name, name)
+    return download_response(content, ascii_name, name, DOCX)
 
 
 @blp.route("/briefs/<int:brief_id>/brief.docx")

@@ -59,7 +59,8 @@ def test_exports_in_the_readers_language(wuye_make_tenant, wuye_register, wuye_e
     assert {row[0]: row[1] for row in en["Meeting minutes"].iter_rows(values_only=True)}["Status"] == "Held"
 
     r = t.admin.get(f"{P}/communities/{c}/resolutions.xlsx?lang=en")
-    assert "Joint meeting resolution ledger-" in r.headers["Content-Disposition"]
+    # the name in English, the community's name as it is: 'Joint meeting resolution ledger-<community>-<day>.xlsx'
+    assert "filename*=UTF-8''Joint%20meeting%20resolution%20ledger-" in r.headers["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(r.data))["Resolution ledger"].iter_rows(values_only=True))
     assert rows[0][:5] == ("No.", "Meeting date", "Agenda item no.", "Resolution", "Owner side")
     assert rows[1][4] == "Property company" and rows[1][7] == "To do"  # codes, shown translated

@@ -2,7 +2,10 @@
 
 Written with wuye's spreadsheet writer (`XlsxWriter`): user text is always a string cell, so a
 title starting with "=" never becomes a formula (formula injection), and characters Excel
-refuses are dropped.
+refuses are dropped. Every sheet prints on A4, fitted to the page width, its header row on every
+page; long text (minutes, descriptions, resolutions) wraps within its column, so the minutes
+print as a few pages, not one page per stretch of a long line. Files are named
+`联席会议纪要-<社区>-<日期>.xlsx` (`download_name`, an ASCII fallback beside it).
 """
 
 from __future__ import annotations
@@ -11,7 +14,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from wuye_core.plugins import XLSX_DOC, ErrorSchema, XlsxWriter, db, record_audit, xlsx_response
+from wuye_core.plugins import (
+    XLSX_DOC,
+    Community,
+    ErrorSchema,
+    XlsxWriter,
+    db,
+    download_name,
+    record_audit,
+    xlsx_response,
+)
 
 from .common import NAME, readable, today
 from .i18n import N_, _
@@ -31,8 +43,9 @@ def _label(labels: dict, code: str | None) -> str | None:
     return labels[code].translate() if code in labels else code
 
 
-def _sheet(book: XlsxWriter, title: str, header: list[str], rows, widths: list[int] | None = None):
-    sheet = book.sheet(title, header=header, widths=widths or [], freeze="A2")
+def _sheet(book: XlsxWriter, title: str, header: list[str], rows, widths: list[int] | None = None,
+           wrap: tuple[int, ...] = ()):
+    sheet = book.sheet(title, header=header, widths=widths or [], freeze="A2", wrap=wrap)
     for row in rows:
         sheet.append(row)
     return sheet
@@ -44,7 +57,8 @@ def _yes(value) -> str | None:
 
 def minutes_workbook(meeting: Meeting) -> XlsxWriter:
     book = XlsxWriter()
-    info = book.sheet(_("Meeting minutes"), widths=[12, 80])
+    # Portrait: the label and the text, which wraps (one long line of minutes printed as pages).
+    info = book.sheet(_("Meeting minutes"), widths=[14, 76], wrap=[2], landscape=False)
     for key, value in [
         (_("Meeting"), meeting.title),
         (_("Date"), meeting.scheduled_on),
@@ -64,7 +78,8 @@ def minutes_workbook(meeting: Meeting) -> XlsxWriter:
         _("Participants"),
         [_("Side"), _("Name"), _("Post"), _("Attended")],
         ([_label(SIDE_LABELS, p.side), p.name, p.post, _yes(p.attended)] for p in people),
-        [22, 12, 20, 8],
+        [24, 16, 24, 8],
+        wrap=(3,),
     )
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.id)
@@ -77,9 +92,11 @@ def minutes_workbook(meeting: Meeting) -> XlsxWriter:
             [i.id, i.title, i.description, _label(ITEM_SOURCE, i.source), i.ticket_id, _label(ITEM_STATUS, i.status)]
             for i in items
         ),
-        [8, 40, 50, 10, 10, 10],
+        [7, 28, 44, 12, 8, 10],
+        wrap=(2, 3, 4),
     )
-    _sheet(book, _("Resolutions"), *_resolution_rows(select(Resolution).where(Resolution.meeting_id == meeting.id)))
+    _sheet(book, _("Resolutions"), *_resolution_rows(select(Resolution).where(Resolution.meeting_id == meeting.id)),
+           wrap=RESOLUTION_WRAP)
     return book
 
 
@@ -127,7 +144,15 @@ def _resolution_rows(stmt):
         _("Done on time"),
         _("Follow-ups"),
     ]
-    return header, rows, [8, 12, 8, 50, 20, 12, 12, 10, 12, 6, 8, 8]
+    return header, rows, [7, 11, 7, 40, 14, 10, 11, 9, 11, 6, 7, 7]
+
+
+RESOLUTION_WRAP = (4, 5, 6)  # the resolution, the owner side and the owner wrap within their columns
+
+
+def _community_name(community_id: int) -> str | None:
+    community = db.session.get(Community, community_id)
+    return community.name if community is not None else None
 
 
 @blp.route("/meetings/<int:meeting_id>/minutes.xlsx", endpoint="meeting_minutes_xlsx")
@@ -138,9 +163,11 @@ class MinutesXlsx(MethodView):
         """导出会议纪要（Excel）/ Export a meeting's minutes, participants, agenda and resolutions (.xlsx)"""
         meeting = readable(Meeting, meeting_id)
         day = meeting.scheduled_on.isoformat()
-        name = _("Joint meeting minutes-%(date)s", date=day)
         record_audit(NAME, "exported", target_type="meeting", target_id=meeting.id, details={"file": "minutes.xlsx"})
-        return xlsx_response(minutes_workbook(meeting).save, f"meeting-{meeting.id}-minutes-{day}.xlsx", f"{name}.xlsx")
+        return xlsx_response(minutes_workbook(meeting).save,
+                             download_name("meeting", meeting.id, "minutes", day, ext="xlsx"),
+                             download_name(_("Joint meeting minutes"), _community_name(meeting.community_id), day,
+                                           ext="xlsx"))
 
 
 @blp.route("/communities/<int:community_id>/resolutions.xlsx", endpoint="resolutions_xlsx")
@@ -156,7 +183,9 @@ class LedgerXlsx(MethodView):
             book,
             _("Resolution ledger"),
             *_resolution_rows(select(Resolution).where(Resolution.community_id == community_id)),
+            wrap=RESOLUTION_WRAP,
         )
         day = today().isoformat()
-        return xlsx_response(book.save, f"resolutions-community-{community_id}-{day}.xlsx",
-                             _("Joint meeting resolution ledger-%(date)s", date=day) + ".xlsx")
+        return xlsx_response(book.save, download_name("resolutions", "community", community_id, day, ext="xlsx"),
+                             download_name(_("Joint meeting resolution ledger"), _community_name(community_id), day,
+                                           ext="xlsx"))

@@ -18,6 +18,7 @@ from wuye_core.plugins import (
     open_ticket,
     require_staff,
     services,
+    staff_names,
 )
 
 from .agenda import AgendaItemOut, add_item
@@ -158,7 +159,7 @@ class Visits(MethodView):
             community_id=community_id,
             site_id=data["site_id"],
             visited_on=data.get("visited_on") or today(),
-            officer=data.get("officer") or actor,
+            officer=data.get("officer") or staff_names([actor])[actor],  # a person's name, not a username
             notes=data["notes"],
             created_by=actor,
         )

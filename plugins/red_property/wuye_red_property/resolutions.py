@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 from sqlalchemy import select
 
 from wuye_core.plugins import (
@@ -20,6 +20,7 @@ from wuye_core.plugins import (
     invalid,
     resolve_ticket,
     services,
+    staff_names,
 )
 
 from .agenda import close_item
@@ -96,8 +97,18 @@ class ResolutionFollowUpOut(StrictSchema):
     meeting_id = fields.Integer(allow_none=True)
     note = fields.String()
     status = fields.String()
-    actor = fields.String()
+    actor = fields.String(metadata=label("记录人用户名", "who recorded it (username)"))
     created_at = fields.DateTime()
+    actor_name = fields.String(allow_none=True, dump_only=True,
+                               metadata=label("记录人姓名", "who recorded it, by display name"))
+
+    @post_dump(pass_collection=True)
+    def _names(self, data, many, **kwargs):
+        rows = data if many else [data]
+        names = staff_names(row.get("actor") for row in rows)  # one query for the whole list
+        for row in rows:
+            row["actor_name"] = names.get(row.get("actor"))
+        return data
 
 
 class EscalatedTicketOutcome(StrictSchema):

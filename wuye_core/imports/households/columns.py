@@ -125,7 +125,7 @@ def write_template(out, site_name: str | None) -> None:
     kinds.add(f"{kind_letter}2:{kind_letter}100000")
     ws.worksheet.data_validations.append(kinds)
 
-    notes = book.sheet("说明", widths=[14, 80])
+    notes = book.sheet("说明", widths=[14, 76], wrap=[2], landscape=False)
     notes.append([notes.cell("列名", font=bold), notes.cell("说明", font=bold)])
     for column in COLUMNS:
         synonyms = f"（也可写作：{'、'.join(column.synonyms)}）" if column.synonyms else ""
