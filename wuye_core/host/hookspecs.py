@@ -43,7 +43,9 @@ import pluggy
 #      (safe spreadsheet exports) in the facade
 #      record_audit (the audit trail), append_only / drop_append_only / purge_expired (append-only tables)
 #      throttle (per-user job budget)
-HOOK_API_VERSION = "1.5"
+# 1.6: register_resident (a resident added to the register on a plugin role's permission);
+#      record_audit's verb "amended" (a correction of a plugin's record)
+HOOK_API_VERSION = "1.6"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
