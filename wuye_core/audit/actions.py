@@ -52,6 +52,7 @@ ACTIONS: dict[str, Action] = {
 PLUGIN_VERBS: dict[str, Action] = {
     "exported": Action("导出个人信息", "Personal data exported"),
     "config_changed": Action("修改配置", "Configuration changed"),
+    "amended": Action("更正记录", "Record amended"),
 }
 
 

@@ -46,6 +46,8 @@ import pluggy
 # 1.6: staff_names (people's display names for stored usernames); download_name, download_response
 #      (every download's file name and response); XlsxWriter sheets print (A4, fit to width, title
 #      rows repeated, page numbers; `wrap`, `landscape`, `title_rows`, `page_header`)
+#      register_resident (a resident added to the register on a plugin role's permission);
+#      record_audit's verb "amended" (a correction of a plugin's record)
 HOOK_API_VERSION = "1.6"
 PROJECT = "wuye"
 

@@ -106,14 +106,18 @@ def list_statement(resource: Resource, args: dict):
     return stmt
 
 
-def create_item(resource: Resource, data: dict):
+def create_item(resource: Resource, data: dict, *, write_checked: bool = False):
+    """`write_checked`: the caller decided who may write (a plugin's role, through a documented
+    facade service such as wuye_core.plugins.register_resident); the parent must still be
+    readable by the caller, and every other rule (schema, natural key, vetoes, events) holds."""
     obj = resource.model()
     if resource.parent:
         field_name, parent_model = resource.parent
         parent = db.session.get(parent_model, data[field_name])
         if parent is None or not require_staff().can_read(parent.community_id):
             invalid(field_name, N_("Does not exist."))
-        _check_write(resource, parent.community_id)
+        if not write_checked:
+            _check_write(resource, parent.community_id)
         for column in resource.inherited:
             setattr(obj, column, getattr(parent, column))
     else:

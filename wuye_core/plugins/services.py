@@ -213,8 +213,10 @@ def record_audit(plugin: str, verb: str, *, target_type: str | None = None, targ
                  details: dict | None = None) -> None:
     """Record `<plugin>.<verb>` in the core's audit trail (the tenant's, read by its admins at
     GET /api/v1/audit), in the caller's transaction: kept when the request succeeds. `verb`:
-    "exported" (an export of personal data) or "config_changed"; `details`: plain values, never
-    a password or the personal data itself. Who acted and from where come from the request."""
+    "exported" (an export of personal data), "config_changed", or "amended" (a correction of a
+    record the plugin keeps, e.g. a care visit; API 1.6); `details`: plain values, never a password
+    or the personal data itself (name the changed fields, not their values). Who acted and from
+    where come from the request."""
     from ..audit import record
     from ..audit.actions import plugin_action
 

@@ -55,6 +55,9 @@ ROUTES = {
     ("/visits/<int:visit_id>", "GET"): (
         "read_visit", lambda i: (f"/visits/{i['visit']}", {}),
         lambda i, a: (i["community"], i["person"], "visit", i["visit"])),
+    ("/visits/<int:visit_id>", "PATCH"): (
+        "amend_visit", lambda i: (f"/visits/{i['visit']}", {"json": {"visitors": "王五、赵六", "reason": "补记同行人"}}),
+        lambda i, a: (i["community"], i["person"], "visit", i["visit"])),
     ("/visits/<int:visit_id>/referrals", "POST"): (
         "create_referral",
         lambda i: (f"/visits/{i['visit']}/referrals", {"json": {"body": "medical", "note": "复诊"}}),

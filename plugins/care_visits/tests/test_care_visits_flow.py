@@ -89,6 +89,7 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
             "followup_plan": "一周后回访",
             "next_visit_on": (today + timedelta(days=7)).isoformat(),
             "open_ticket": True,
+            "ticket_text": "厨房燃气软管开裂漏气，需上门更换",
         },
     )
     assert visit.status_code == 201, visit.get_json()
@@ -96,7 +97,11 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
     assert visit["ticket_id"] and visit["hazards"] == "燃气灶软管老化"
     ticket = tenant.admin.get(f"/api/v1/tickets/{visit['ticket_id']}").get_json()
     assert ticket["channel"] == "liaison_visit" and ticket["kind"] == "repair"
-    assert "张三" not in str(ticket) and "燃气" not in str(ticket)  # all staff see tickets
+    # the ticket says what the care worker wrote for it, nothing else of the visit (all staff see tickets)
+    assert "厨房燃气软管开裂漏气" in ticket["title"] and "厨房燃气软管开裂漏气" in ticket["description"]
+    assert f"#{visit['id']}" in ticket["description"]
+    for private in ("张三", "燃气灶软管老化", "看病难", "高血压", "一周后回访", "更换软管"):
+        assert private not in str(ticket)
     names = [event.name for event in wuye_outbox(tenant)]
     assert "care_visits.high_risk" in names
 
@@ -294,6 +299,7 @@ def test_ticket_category_from_config_and_a_bad_one_keeps_the_visit(wuye_make_ten
             "visited_on": clock_today().isoformat(),
             "visitors": "王五",
             "risk_health": "high",
+            "ticket_text": "楼道扶手松动",
         },
     )
     assert r.status_code == 201, r.get_json()
@@ -377,6 +383,7 @@ def test_the_ticket_links_back_to_the_visit_for_care_roles_only(wuye_make_tenant
             "visited_on": clock_today().isoformat(),
             "visitors": "王五",
             "risk_social": "high",
+            "ticket_text": "门锁损坏，需维修",
         },
     ).get_json()
     assert visit["ticket_id"], visit

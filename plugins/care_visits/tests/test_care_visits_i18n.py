@@ -55,12 +55,12 @@ def test_the_high_risk_ticket_is_written_in_the_recorders_language(wuye_make_ten
     ids, worker, person = _world(tenant, wuye_register, wuye_enable_plugin)
     visits = f"{P}/communities/{ids['community']}/visits"
     body = {"person_id": person["id"], "visited_on": clock_today().isoformat(), "visitors": "王五",
-            "risk_health": "high"}
+            "risk_health": "high", "ticket_text": "卫生间地面湿滑，需加装扶手"}
     chinese = worker.post(visits, json=body).get_json()["ticket_id"]
     english = worker.post(visits, json=body, headers=EN).get_json()["ticket_id"]
-    assert tenant.admin.get(f"/api/v1/tickets/{chinese}").get_json()["title"] == "关爱走访发现高风险，请跟进"
+    assert tenant.admin.get(f"/api/v1/tickets/{chinese}").get_json()["title"] == "关爱走访：卫生间地面湿滑，需加装扶手"
     assert tenant.admin.get(f"/api/v1/tickets/{english}").get_json()["title"] == (
-        "A care visit found a high risk: please follow up"
+        "Care visit: 卫生间地面湿滑，需加装扶手"  # the prefix in the recorder's language, the text as written
     )
 
 

@@ -119,6 +119,8 @@ class CareVisit(TenantScoped, db.Model):
     risk_social: Mapped[str] = mapped_column(String(6), default="none")
     followup_plan: Mapped[str | None] = mapped_column(EncryptedString())
     next_visit_on: Mapped[date | None] = mapped_column(Date)
+    # 隐患描述: what the ticket a high risk opens says, chosen by the care worker (non-sensitive by rule)
+    ticket_text: Mapped[str | None] = mapped_column(EncryptedString())
     ticket_id: Mapped[int | None] = mapped_column(Integer)
     ticket_error: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[str] = mapped_column(String(80))
@@ -127,6 +129,31 @@ class CareVisit(TenantScoped, db.Model):
     @property
     def has_high_risk(self) -> bool:
         return "high" in (self.risk_health, self.risk_safety, self.risk_social)
+
+
+class CareVisitAmendment(TenantScoped, db.Model):
+    """更正记录: one amendment of a visit — which fields, their values before and after, who, when,
+    why. Only ever inserted by the app; the erasure of the person empties `changes` and `reason`
+    (they quote the visit's texts) and keeps the rest, like the visit itself. The tamper-proof
+    record of the amendment is the access log and the core's audit trail (both append-only)."""
+
+    __tablename__ = "care_visits_visit_amendments"
+    __extra_table_args__ = (
+        tenant_fk("community_id", "communities"),
+        _child_of("visit_id", "care_visits_visits"),
+        Index(None, "tenant_id", "visit_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(Integer)
+    visit_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    changed_fields: Mapped[list] = mapped_column(JSON, default=list)  # names of the changed fields, no values
+    changes: Mapped[str | None] = mapped_column(EncryptedString())  # JSON {field: {before, after}}, encrypted
+    reason: Mapped[str | None] = mapped_column(EncryptedString())
+    amended_by: Mapped[str] = mapped_column(String(80))
+    amended_by_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class CareReferral(TenantScoped, db.Model):
@@ -220,4 +247,4 @@ class CareBrief(TenantScoped, db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-MODELS = [CarePerson, CarePlanItem, CareVisit, CareReferral, CarePhoto, CareAccessLog, CareBrief]
+MODELS = [CarePerson, CarePlanItem, CareVisit, CareVisitAmendment, CareReferral, CarePhoto, CareAccessLog, CareBrief]

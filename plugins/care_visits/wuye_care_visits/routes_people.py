@@ -14,11 +14,12 @@ import json
 from flask.views import MethodView
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, record_audit, services
+from wuye_core.plugins import ErrorSchema, Forbidden, Resident, current_identity, db, record_audit, services
 
 from . import clock, service, vocab
 from . import schemas as s
 from .access import (
+    WORKER,
     CareBlueprint,
     audit,
     audited,
@@ -29,6 +30,7 @@ from .access import (
     watermark,
 )
 from .figures import care_figures
+from .i18n import N_
 from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
 
 blp = CareBlueprint(
@@ -133,11 +135,18 @@ class People(MethodView):
     @audited("create_person")
     @blp.arguments(s.PersonIn)
     @blp.response(201, s.PersonOut)
+    @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
     def post(self, data, community_id):
-        """登记关爱对象 / Put a resident on the care register"""
+        """登记关爱对象：已登记的居民（resident_id），或新居民（new_resident：关爱走访员一次登记进房屋台账和关爱档案，
+        同一事务）/ Put a resident on the care register: a registered one (resident_id), or a new one
+        (new_resident: a care worker of the community adds them to the housing register too, in one transaction)"""
         care_community(community_id)
+        if data.get("new_resident") is not None:  # into the core's register first, on the care worker's role
+            if not current_identity().has_role(WORKER, community_id):
+                raise Forbidden(N_("Only a care worker of this community may add a resident to the register."))
+            data["resident_id"] = service.add_new_resident(community_id, data.pop("new_resident"))
         person = service.create_person(community_id, data)
         services.emit(
             "care_visits",

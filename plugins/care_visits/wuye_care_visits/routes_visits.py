@@ -13,7 +13,7 @@ from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, g
 
 from . import schemas as s
 from . import service, vocab
-from .access import CareBlueprint, audit, audited, care_community, care_object
+from .access import CareBlueprint, audit, audited, care_community, care_object, holds_care_role
 from .i18n import N_
 from .models import CarePerson, CarePhoto, CareReferral, CareVisit
 
@@ -49,9 +49,12 @@ def visit_detail(visit: CareVisit) -> dict:
             "ticket_id",
             "ticket_error",
             "created_by",
+            "created_at",
             *service.VISIT_TEXT,
         )
     }
+    out["amendable_until"] = service.amendable_until(visit)
+    out["amendments"] = service.amendments_of(visit.id)
     out["needs"] = vocab.from_flags(visit.need_flags, vocab.NEEDS)
     out["help"] = vocab.from_flags(visit.help_flags, vocab.HELP)
     out["referrals"] = db.session.scalars(
@@ -118,6 +121,26 @@ class Visit(MethodView):
         visit = care_object(CareVisit, visit_id)
         audit(visit.community_id, visit.person_id, "visit", visit.id)
         return visit_detail(visit)
+
+    @audited("amend_visit")
+    @blp.arguments(s.VisitPatch(partial=s.AMENDABLE))
+    @blp.response(200, s.VisitOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def patch(self, data, visit_id):
+        """更正走访记录（作者或关爱主管，录入后 amend_days 天内，须写原因；每次更正留痕，可在记录的 amendments 中查看）/
+        Amend a visit (its author or a care supervisor, within amend_days of its recording, with a reason;
+        every amendment is kept and shown in the visit's `amendments`). Visits are never deleted."""
+        found = care_object(CareVisit, visit_id)
+        person = get_for_update(CarePerson, found.person_id)  # as when recording: the person first, then the visit
+        visit = care_object(CareVisit, visit_id, lock=True)
+        identity = current_identity()
+        service.amend_visit(
+            visit, person, data, identity, holds_care_role(identity, visit.community_id, supervisor=True),
+            audit=lambda a: audit(visit.community_id, visit.person_id, "visit", visit.id, commit=False),
+        )
+        return visit_detail(db.session.get(CareVisit, visit.id))
 
 
 @blp.route("/visits/<int:visit_id>/referrals")

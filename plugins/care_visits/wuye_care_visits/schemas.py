@@ -6,8 +6,17 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from wuye_core.plugins import Id, PeriodArgs, StrictSchema, Text, show_note
 
-from . import vocab
+from . import clock, vocab
 from .i18n import N_
+
+TICKET_TEXT_MAX = 200
+
+
+def not_future(value) -> None:
+    """A visit happened on a day that has come, as Beijing counts days (today is allowed)."""
+    if value is not None and value > clock.today():
+        raise ValidationError(N_("Cannot be in the future (today is %(today)s, Beijing time).",
+                                 today=clock.today().isoformat()))
 
 
 def _codes(vocabulary: dict, what: str):
@@ -45,6 +54,13 @@ class Config(StrictSchema):
         load_default="其他",
         metadata={"description": "高风险工单的类别（须为社区工单类别之一）/ ticket category"},
     )
+    amend_days = fields.Integer(
+        load_default=7,
+        validate=validate.Range(0, 366),
+        metadata={"description": "走访记录录入后可更正的天数（0：不可更正；作者或关爱主管，须写原因，留痕）/ days "
+                                 "after a visit is recorded during which its author or a care supervisor may amend "
+                                 "it, with a reason, every amendment recorded (0: never)"},
+    )
 
 
 class Contact(StrictSchema):
@@ -53,8 +69,38 @@ class Contact(StrictSchema):
     phone = Text(20, required=True)
 
 
+class NewResident(StrictSchema):
+    """A resident not yet in the housing register, added to it by the care worker. The values are
+    checked by the core's own rules (`wuye_core.plugins.register_resident`, as POST
+    /api/v1/residents): errors name the field under `new_resident`."""
+
+    name = fields.String(required=True, metadata={"description": "姓名 / name"})
+    phone = fields.String(allow_none=True, metadata={"description": "电话 / phone"})
+    gender = fields.String(allow_none=True, metadata={"description": "male / female"})
+    birth_year = fields.Integer(allow_none=True, metadata={"description": "出生年份 / birth year"})
+    id_card = fields.String(allow_none=True, metadata={
+        "description": "身份证号（18 位，末位校验），加密存储 / ID-card number (18 characters), stored encrypted"})
+    tags = fields.List(fields.String(), metadata={"description": "标签 / tags, as the resident API takes them"})
+    household_id = Id(allow_none=True, metadata={
+        "description": "本社区已登记的住户（或 building_id + room）/ an existing household of the community "
+                       "(or building_id + room)"})
+    building_id = Id(allow_none=True, metadata={"description": "本社区的楼栋 / a building of the community"})
+    entrance = fields.String(allow_none=True, metadata={
+        "description": "单元（同一楼栋有多个同号房间时必填）/ entrance, when the room number is in several"})
+    room = fields.String(allow_none=True, metadata={
+        "description": "房号，如 301：用该房屋现有的住户，没有则新建一户（不新建楼栋、房屋）/ room number: the flat's "
+                       "current household, or a new one (rooms are not created)"})
+    household_kind = fields.String(metadata={
+        "description": "新建住户时：owner 自住 / renter 租住 / vacant 空置（默认 owner）/ kind of a new household"})
+
+
 class PersonIn(StrictSchema):
-    resident_id = Id(required=True, metadata={"description": "居民 id / the resident"})
+    resident_id = Id(load_default=None, allow_none=True, metadata={
+        "description": "已登记的居民 id（或 new_resident，二者选一）/ the resident (or new_resident: one of them)"})
+    new_resident = fields.Nested(NewResident, load_default=None, allow_none=True, metadata={
+        "description": "尚未登记的居民：关爱走访员在自己负责的社区里一次登记进房屋台账和关爱档案 / a resident not yet "
+                       "registered: a care worker adds them to the housing register and the care register at once "
+                       "(care_worker of the community only)"})
     difficulties = _codes(vocab.DIFFICULTIES, "困难类型 / difficulty types")
     level = fields.String(
         required=True,
@@ -73,13 +119,23 @@ class PersonIn(StrictSchema):
     consent_recorded_on = fields.Date(load_default=None, allow_none=True)
     active = fields.Boolean(load_default=True)
 
+    @validates_schema
+    def _one_resident(self, data, partial=None, **kwargs):
+        if partial:  # PersonPatch: neither field
+            return
+        if data.get("resident_id") is None and data.get("new_resident") is None:
+            raise ValidationError(N_("Name the resident (resident_id), or register a new one (new_resident)."),
+                                  "resident_id")
+        if data.get("resident_id") is not None and data.get("new_resident") is not None:
+            raise ValidationError(N_("Either resident_id or new_resident, not both."), "new_resident")
+
 
 class PersonPatch(PersonIn):
     """The resident of a record does not change (422: unknown field)."""
 
     class Meta:
         unknown = RAISE
-        exclude = ("resident_id",)
+        exclude = ("resident_id", "new_resident")
 
 
 class PersonListOut(Schema):
@@ -123,7 +179,8 @@ class PersonQuery(Schema):
 
 class VisitIn(StrictSchema):
     person_id = Id(required=True)
-    visited_on = fields.Date(required=True)
+    visited_on = fields.Date(required=True, validate=not_future, metadata={
+        "description": "走访日期（北京时间，不能晚于今天）/ the day of the visit (Beijing time; not after today)"})
     visitors = Text(200, required=True, metadata={"description": "走访人员 / visitors"})
     outcome = fields.String(load_default="visited", validate=validate.OneOf(list(vocab.OUTCOMES)))
     needs = _codes(vocab.NEEDS, "主要诉求 / needs")
@@ -146,11 +203,55 @@ class VisitIn(StrictSchema):
         allow_none=True,
         metadata={"description": "高风险时开工单（默认按配置）/ open a ticket on a high risk"},
     )
+    ticket_text = Text(TICKET_TEXT_MAX, min_length=1, load_default=None, allow_none=True, metadata={
+        "description": "隐患描述：高风险走访开工单时必填，写成工单的标题和描述，交给物业公司的员工（所有工作人员都能看到"
+                       "工单）。只写要处理的隐患和位置，如“厨房燃气灶软管开裂漏气”；不写姓名、电话、身份证号，不写健康、"
+                       "疾病、经济、家庭状况等个人信息——这些只留在走访记录里。/ The hazard, for the ticket: required "
+                       "when the visit opens a ticket (a high risk with `open_ticket`, or the community's "
+                       "`ticket_on_high_risk`); it becomes the ticket's title and description and goes to the "
+                       "property company, whose staff all see tickets. Describe what to fix and where (\"gas hose "
+                       "of the kitchen stove cracked\"); never a name, phone or ID number, nor anything about "
+                       "health, illness, money or family: those stay in the visit record."})
+    ticket_category = Text(40, min_length=1, load_default=None, allow_none=True, metadata={
+        "description": "工单类别，社区工单类别之一（GET /api/v1/communities/{id}/config）；不填按插件配置的 "
+                       "ticket_category / the ticket's category, one of the community's (default: the plugin's "
+                       "config)"})
 
     @validates_schema
     def _dates(self, data, **kwargs):
-        if data.get("next_visit_on") and data["next_visit_on"] < data["visited_on"]:
+        if data.get("next_visit_on") and data.get("visited_on") and data["next_visit_on"] < data["visited_on"]:
             raise ValidationError(N_("The next visit cannot be before this one."), "next_visit_on")
+
+
+AMENDABLE = (
+    "visited_on", "visitors", "outcome", "needs", "main_needs", "living_conditions", "mental_state", "hazards",
+    "special_notes", "root_cause", "risk_health", "risk_safety", "risk_social", "help", "help_given",
+    "recommendation", "followup_plan", "next_visit_on",
+)
+
+
+class VisitPatch(VisitIn):
+    """更正走访记录: only the fields sent change; `reason` is required. The person, the ticket and
+    its text do not change (a ticket already sent is corrected on the ticket)."""
+
+    class Meta:
+        unknown = RAISE
+        exclude = ("person_id", "open_ticket", "ticket_text", "ticket_category")
+
+    reason = Text(500, min_length=1, required=True, metadata={
+        "description": "更正原因（记入更正记录和审计）/ why the visit is amended (kept with the amendment)"})
+
+
+class AmendmentOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    amended_by = fields.String()
+    reason = fields.String(allow_none=True)
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                         metadata={"description": "改动的字段 / the changed fields"})
+    changes = fields.Dict(allow_none=True, metadata={
+        "description": "每个字段的原值和新值 {字段: {before, after}}（本人数据删除后为空）/ {field: {before, after}} "
+                       "(empty after the person's data is erased)"})
 
 
 class ReferralOut(Schema):
@@ -189,9 +290,15 @@ class VisitOut(Schema):
     recommendation = fields.String(allow_none=True)
     followup_plan = fields.String(allow_none=True)
     next_visit_on = fields.Date(allow_none=True)
+    ticket_text = fields.String(allow_none=True, metadata={"description": "工单上的隐患描述 / what the ticket says"})
     ticket_id = fields.Integer(allow_none=True)
     ticket_error = fields.String(allow_none=True)
     created_by = fields.String()
+    created_at = fields.DateTime()
+    amendable_until = fields.DateTime(allow_none=True, metadata={
+        "description": "可更正的截止时间（配置 amend_days）/ until when it may be amended (config amend_days)"})
+    amendments = fields.List(fields.Nested(AmendmentOut), metadata={
+        "description": "更正记录，最早的在前 / the amendments, oldest first"})
     referrals = fields.List(fields.Nested(ReferralOut))
     photo_ids = fields.List(fields.Integer())
 

@@ -10,12 +10,23 @@ from datetime import UTC, date, datetime, timedelta
 from flask_smorest import abort
 from sqlalchemy import delete, select, update
 
-from wuye_core.plugins import DomainError, Resident, db, open_ticket, services
+from wuye_core.plugins import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Resident,
+    db,
+    invalid,
+    open_ticket,
+    record_audit,
+    register_resident,
+    services,
+)
 
 from . import clock, vocab
 from .access import NAME
 from .i18n import N_, _
-from .models import CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit
+from .models import CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit, CareVisitAmendment
 
 PERSON_TEXT = ("health_details", "hardship_details", "id_number")
 VISIT_TEXT = (
@@ -28,6 +39,7 @@ VISIT_TEXT = (
     "help_given",
     "recommendation",
     "followup_plan",
+    "ticket_text",
 )
 
 
@@ -67,6 +79,23 @@ def refresh_due(person: CarePerson, cfg: dict | None = None) -> None:
     person.next_due_on = compute_due(person, cfg or config(person.community_id), _latest_followup(person.id))
 
 
+def recompute_person(person: CarePerson, cfg: dict | None = None) -> None:
+    """The person's derived state, from their visits: **the latest visit wins**. The latest is the
+    visit (outcome `visited`) with the latest date, of two on one day the one recorded last; its
+    date is `last_visit_on`, its risks `high_risk`, its follow-up date may bring `next_due_on`
+    forward. A visit recorded late, dated before the latest, changes none of them; an amendment
+    recomputes them all. Attempts (not at home, refused) move nothing."""
+    latest = db.session.execute(
+        select(CareVisit.visited_on, CareVisit.risk_health, CareVisit.risk_safety, CareVisit.risk_social)
+        .where(CareVisit.person_id == person.id, CareVisit.outcome == "visited")
+        .order_by(CareVisit.visited_on.desc(), CareVisit.id.desc())
+        .limit(1)
+    ).first()
+    person.last_visit_on = latest.visited_on if latest else None
+    person.high_risk = bool(latest) and "high" in (latest.risk_health, latest.risk_safety, latest.risk_social)
+    refresh_due(person, cfg)
+
+
 # --- register ---------------------------------------------------------------------------------
 
 
@@ -80,6 +109,18 @@ def apply_person(person: CarePerson, data: dict) -> None:
         person.consent_sharing = sorted(set(data["consent_sharing"]))
     if "emergency_contacts" in data:
         person.emergency_contacts = json.dumps(data["emergency_contacts"], ensure_ascii=False)
+
+
+def add_new_resident(community_id: int, data: dict) -> int:
+    """The `new_resident` of a registration, into the core's housing register (the core's rules:
+    `register_resident`); its errors named under `new_resident`. Commits nothing."""
+    try:
+        return register_resident(community_id, **{k: v for k, v in data.items() if v is not None})
+    except DomainError as exc:
+        fields_ = (exc.errors or {}).get("json")
+        if isinstance(fields_, dict):
+            exc.errors = {**exc.errors, "json": {"new_resident": fields_}}
+        raise
 
 
 def create_person(community_id: int, data: dict) -> CarePerson:
@@ -104,16 +145,49 @@ def check_alive(person: CarePerson) -> None:
 # --- visits -----------------------------------------------------------------------------------
 
 
+def wants_ticket(visit_high: bool, data: dict, cfg: dict) -> bool:
+    want = data.get("open_ticket")
+    if want is None:
+        want = bool(cfg.get("ticket_on_high_risk"))
+    return visit_high and bool(want)
+
+
+def check_ticket_text(person: CarePerson, text: str | None) -> None:
+    """A ticket goes to the property company, whose staff all see tickets: the care worker writes
+    what it says (the hazard, not the person). Refused when missing, or when it names the person
+    or gives their phone or ID number (what can be checked; the API doc says the rest)."""
+    if not text:
+        invalid("ticket_text", N_("Required when the visit opens a ticket: describe the hazard for the property "
+                                  "company, without personal details."))
+    resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
+    private = [person.id_number]
+    if resident is not None:
+        private += [resident.name if resident.name and len(resident.name) >= 2 else None, resident.phone]
+    compact = text.replace(" ", "")
+    if any(p and p.replace(" ", "") in compact for p in private):
+        invalid("ticket_text", N_("Must not name the person, nor give their phone or ID number: the ticket goes to "
+                                  "the property company."))
+
+
 def record_visit(person: CarePerson, data: dict, actor: str, audit=None) -> CareVisit:
-    """Save a visit; move the person's due date; close their open plan items; on a high risk,
-    emit `care_visits.high_risk` and (if asked, or configured) open a ticket. `audit(visit)`: called
-    once the visit has its id, before the commit (a view's access-log row, in the same transaction)."""
+    """Save a visit; recompute the person's derived state (latest visit wins: `recompute_person`);
+    close their open plan items; on a high risk, emit `care_visits.high_risk` and (if asked, or
+    configured) open a ticket that says what the care worker wrote in `ticket_text` (required
+    then). `audit(visit)`: called once the visit has its id, before the commit (a view's
+    access-log row, in the same transaction). A ticket category the caller chose that is not the
+    community's refuses the whole visit (422 on `ticket_category`); a refused ticket otherwise
+    (the config's category) keeps the visit, with the reason in `ticket_error`."""
     check_alive(person)
     cfg = config(person.community_id)
+    risky = "high" in (data.get("risk_health"), data.get("risk_safety"), data.get("risk_social"))
+    want_ticket = wants_ticket(risky, data, cfg)
+    if want_ticket:
+        check_ticket_text(person, data.get("ticket_text"))
     visit = CareVisit(
         community_id=person.community_id,
         person_id=person.id,
         created_by=actor,
+        created_at=datetime.now(UTC),
         need_flags=vocab.to_flags(data.get("needs", []), vocab.NEEDS),
         help_flags=vocab.to_flags(data.get("help", []), vocab.HELP),
     )
@@ -131,11 +205,7 @@ def record_visit(person: CarePerson, data: dict, actor: str, audit=None) -> Care
     db.session.add(visit)
     db.session.flush()
     if visit.outcome == "visited":
-        latest = person.last_visit_on is None or visit.visited_on >= person.last_visit_on
-        if latest:
-            person.last_visit_on = visit.visited_on
-            person.high_risk = visit.has_high_risk
-        refresh_due(person, cfg)
+        recompute_person(person, cfg)
         month_end = visit.visited_on.replace(day=monthrange(visit.visited_on.year, visit.visited_on.month)[1])
         db.session.execute(
             update(CarePlanItem)
@@ -148,38 +218,45 @@ def record_visit(person: CarePerson, data: dict, actor: str, audit=None) -> Care
         )
     if audit is not None:
         audit(visit)
-    high = visit.has_high_risk
-    if high:
-        risks = [k for k in vocab.RISKS if getattr(visit, f"risk_{k}") == "high"]
-        services.emit(
-            NAME, "high_risk", person.community_id, visit.id, actor=actor, person_id=person.id, risks=risks
-        )
+    if visit.has_high_risk:
+        _emit_high_risk(visit, actor)
+    if want_ticket:
+        _open_ticket(visit, person, cfg, actor, data.get("ticket_category"))
     services.commit()
-    want_ticket = data.get("open_ticket")
-    if want_ticket is None:
-        want_ticket = bool(cfg.get("ticket_on_high_risk"))
-    if high and want_ticket:
-        _open_ticket(visit, person, cfg, actor)
     return visit
 
 
-def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) -> None:
-    """Tickets are seen by all staff: the title names no person and no diagnosis, only that a care
-    visit found a risk; the household (for the address) is enough to send someone."""
+def _emit_high_risk(visit: CareVisit, actor: str) -> None:
+    risks = [k for k in vocab.RISKS if getattr(visit, f"risk_{k}") == "high"]
+    services.emit(NAME, "high_risk", visit.community_id, visit.id, actor=actor, person_id=visit.person_id,
+                  risks=risks)
+
+
+def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str, category: str | None) -> None:
+    """Tickets are seen by all staff: the ticket says what the care worker wrote for it
+    (`ticket_text`, the hazard) and that a care visit found it, with the visit's number; nothing
+    else of the visit (no name, no notes, no health). The household (for the address) is enough
+    to send someone; the link back to the visit is shown to care staff only (wuye_ticket_links)."""
     resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
     if resident is None:
         return
     hazard = visit.risk_safety == "high"
+    text = visit.ticket_text or ""
+    # The ticket's text, in the language of whoever recorded the visit (tickets store text).
+    title = _("Care visit: %(text)s", text=text)
+    if len(title) > 100:
+        title = title[:99] + "…"
+    description = text + "\n\n" + _("Opened from care visit #%(id)s (the visit record is visible to care staff "
+                                      "only).", id=visit.id)
     savepoint = db.session.begin_nested()  # a refused ticket is rolled back alone: the visit stays
     try:
         ticket_id = open_ticket(
             person.community_id,
             site_id=resident.site_id,
             household_id=resident.household_id,
-            # The ticket's text, in the language of whoever recorded the visit (tickets store text).
-            title=_("A care visit found a high risk: please follow up"),
-            description=_("Details in care visit #%(id)s (visible to care staff only).", id=visit.id),
-            category=cfg.get("ticket_category") or "其他",
+            title=title,
+            description=description,
+            category=category or cfg.get("ticket_category") or "其他",
             kind="repair" if hazard else "inquiry",
             priority="urgent" if hazard else "normal",
             channel="liaison_visit",
@@ -187,10 +264,126 @@ def _open_ticket(visit: CareVisit, person: CarePerson, cfg: dict, actor: str) ->
         )
         savepoint.commit()
         visit.ticket_id = ticket_id
-    except DomainError as exc:  # e.g. the configured category is not the community's: keep the visit
+    except DomainError as exc:
         savepoint.rollback()
-        visit.ticket_error = json.dumps(exc.errors or str(exc), ensure_ascii=False)[:300]
-    db.session.commit()
+        bad = ((exc.errors or {}).get("json") or {}).get("category")
+        if category and bad:  # the care worker's choice: refuse the visit, naming their field
+            raise DomainError(errors={"json": {"ticket_category": bad}}) from exc
+        # e.g. the configured category is not the community's: keep the visit, say why
+        visit.ticket_error = json.dumps(exc.errors or str(exc), ensure_ascii=False, default=str)[:300]
+
+
+# --- amendments -------------------------------------------------------------------------------
+
+
+def amendable_until(visit: CareVisit, cfg: dict | None = None) -> datetime | None:
+    cfg = cfg if cfg is not None else config(visit.community_id)
+    created = visit.created_at
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return created + timedelta(days=int(cfg.get("amend_days", 7)))
+
+
+def _visit_value(visit: CareVisit, key: str):
+    if key == "needs":
+        return vocab.from_flags(visit.need_flags, vocab.NEEDS)
+    if key == "help":
+        return vocab.from_flags(visit.help_flags, vocab.HELP)
+    return getattr(visit, key)
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def amend_visit(visit: CareVisit, person: CarePerson, data: dict, identity, supervisor: bool,
+                audit=None) -> CareVisitAmendment:
+    """更正走访记录: by the visit's author or a care supervisor of its community (403 otherwise),
+    within `amend_days` of its recording (409 after), with a reason. Only the fields sent and
+    different from the record change; each amendment keeps which fields, their values before and
+    after, who, when and why (`care_visits_visit_amendments`), is in the access log (`audit`,
+    same transaction) and in the core's audit trail (`care_visits.amended`, field names only).
+    The person's derived state is recomputed (latest visit wins). No ticket is opened or changed:
+    a ticket already sent is corrected on the ticket. `visit` and `person` locked by the caller."""
+    check_alive(person)
+    if visit.created_by != identity.username and not supervisor:
+        raise Forbidden(N_("Only the visit's author or a care supervisor may amend it."))
+    cfg = config(visit.community_id)
+    until = amendable_until(visit, cfg)
+    if until is None or datetime.now(UTC) >= until:
+        days = int(cfg.get("amend_days", 7))
+        raise Conflict(
+            N_("This visit can no longer be amended: visits can be amended for %(days)s days after they are "
+               "recorded (until %(until)s, Beijing time). Record a new visit instead.",
+               days=days, until=clock.local_date(until).isoformat() if until else "—"),
+            errors={"status": "amend_window_closed"},
+        )
+    reason = data.pop("reason")
+    changes = {}
+    for key, after in data.items():
+        before = _visit_value(visit, key)
+        if key in ("needs", "help"):
+            after = sorted(set(after), key=list(vocab.NEEDS if key == "needs" else vocab.HELP).index)
+        if before != after:
+            changes[key] = {"before": _plain(before), "after": _plain(after)}
+    if not changes:
+        raise DomainError(N_("The amendment changes nothing: send the fields to correct, with their new values."),
+                          errors={"json": {"reason": [N_("No field changes.")]}})
+    visited_on = data.get("visited_on", visit.visited_on)
+    next_visit_on = data.get("next_visit_on", visit.next_visit_on)
+    if next_visit_on and next_visit_on < visited_on:
+        invalid("next_visit_on", N_("The next visit cannot be before this one."))
+    was_high = visit.has_high_risk
+    for key in changes:
+        if key == "needs":
+            visit.need_flags = vocab.to_flags(data["needs"], vocab.NEEDS)
+        elif key == "help":
+            visit.help_flags = vocab.to_flags(data["help"], vocab.HELP)
+        else:
+            setattr(visit, key, data[key])
+    amendment = CareVisitAmendment(
+        community_id=visit.community_id,
+        visit_id=visit.id,
+        person_id=visit.person_id,
+        changed_fields=sorted(changes),
+        changes=json.dumps(changes, ensure_ascii=False),
+        reason=reason,
+        amended_by=identity.username,
+        amended_by_id=identity.user_id,
+        at=datetime.now(UTC),
+    )
+    db.session.add(amendment)
+    db.session.flush()
+    recompute_person(person, cfg)
+    if audit is not None:
+        audit(amendment)
+    record_audit(NAME, "amended", target_type="visit", target_id=visit.id,
+                 details={"fields": sorted(changes), "amendment": amendment.id})
+    services.emit(NAME, "visit_amended", visit.community_id, visit.id, actor=identity.username,
+                  person_id=visit.person_id, fields=sorted(changes))
+    if visit.has_high_risk and not was_high:
+        _emit_high_risk(visit, identity.username)
+    services.commit()
+    return amendment
+
+
+def amendments_of(visit_id: int) -> list[dict]:
+    rows = db.session.scalars(
+        select(CareVisitAmendment).where(CareVisitAmendment.visit_id == visit_id).order_by(CareVisitAmendment.id)
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "at": row.at,
+            "amended_by": row.amended_by,
+            "reason": row.reason,
+            "fields": row.changed_fields or [],
+            "changes": json.loads(row.changes) if row.changes else None,
+        }
+        for row in rows
+    ]
 
 
 # --- referrals --------------------------------------------------------------------------------
@@ -375,6 +568,10 @@ def erase_person(person: CarePerson) -> None:
     )
     db.session.execute(
         update(CareReferral).where(CareReferral.person_id == person.id).values(note=None, outcome=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(CareVisitAmendment).where(CareVisitAmendment.person_id == person.id).values(changes=None, reason=None),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(
