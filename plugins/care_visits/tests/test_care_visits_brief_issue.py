@@ -14,8 +14,6 @@ from docx import Document
 from openpyxl import load_workbook
 from wuye_care_visits.clock import today as clock_today
 
-from wuye_core.testing import ApiClient
-
 P = "/api/v1/plugins/care_visits"
 EN = {"Accept-Language": "en"}
 NAME, PHONE, BORN = "余桂兰", "13912345678", 1946
@@ -118,13 +116,13 @@ def test_issuing_gives_the_next_number_of_the_office_and_year_once(wuye_make_ten
     assert "稻香街道办事处" in _docx_text(chief, street["id"])
 
 
-def _at_once(wuye_app, client: ApiClient, paths: list[str], json=None) -> list:
+def _at_once(wuye_app, client, paths: list[str], json=None) -> list:
     """POST each of `paths` at the same moment, each from its own thread and database connection."""
     barrier = threading.Barrier(len(paths))
     responses, failures = [None] * len(paths), []
 
     def send(i):
-        own = ApiClient(wuye_app.test_client(), client.token, client.headers)
+        own = type(client)(wuye_app.test_client(), client.token, client.headers)  # the kit's ApiClient
         try:
             barrier.wait(timeout=30)
             responses[i] = own.post(paths[i], json=json or {})
