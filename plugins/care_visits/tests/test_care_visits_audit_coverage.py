@@ -21,6 +21,12 @@ def _period():
     return {"period_start": today().replace(day=1).isoformat(), "period_end": today().isoformat()}
 
 
+def _remember(ids: dict, key: str, value):
+    """Keep what a request created for a later request's subject (the case the DELETE removes)."""
+    ids[key] = value
+    return value
+
+
 # (rule below P, METHOD): (action, request, subject). `request(ids)` → (path, keyword arguments
 # for the client); `subject(ids, answer)` → (community_id, person_id, object_type, object_id) the
 # row must name, `answer` being the response's JSON (for what the request created).
@@ -117,6 +123,15 @@ ROUTES = {
         lambda i, a: (i["community"], None, "brief", i["brief"])),
     ("/briefs/<int:brief_id>/ledger.xlsx", "GET"): (
         "export_brief_xlsx", lambda i: (f"/briefs/{i['brief']}/ledger.xlsx", {}),
+        lambda i, a: (i["community"], None, "brief", i["brief"])),
+    ("/briefs/<int:brief_id>/cases/<int:visit_id>", "PUT"): (
+        "mark_case", lambda i: (f"/briefs/{i['brief']}/cases/{i['visit']}", {"json": {"text": "独居多年，已协助就医"}}),
+        lambda i, a: (i["community"], i["person"], "brief_case", _remember(i, "case", a["id"]))),
+    ("/briefs/<int:brief_id>/cases/<int:visit_id>", "DELETE"): (
+        "unmark_case", lambda i: (f"/briefs/{i['brief']}/cases/{i['visit']}", {}),
+        lambda i, a: (i["community"], i["person"], "brief_case", i["case"])),
+    ("/briefs/<int:brief_id>/issue", "POST"): (
+        "issue_brief", lambda i: (f"/briefs/{i['brief']}/issue", {"json": {"followup_notes": "春节前集中走访"}}),
         lambda i, a: (i["community"], None, "brief", i["brief"])),
     ("/communities/<int:community_id>/access-log", "GET"): (
         "read_access_log",

@@ -89,7 +89,8 @@ def test_the_brief_is_written_in_the_language_of_whoever_asked(wuye_make_tenant,
     assert ledger.sheetnames == ["汇总", "关爱台账"]
     assert list(ledger["关爱台账"].iter_rows(values_only=True))[1][:4] == ("档案号", "姓名（脱敏）", "社区", "分级")
     assert ledger["关爱台账"]["E3"].value == "高龄"  # a code, shown translated
-    assert "一、走访完成情况" in document and "三、风险评估" in document and "看病难" in document
+    assert "一、总体情况" in document and "（一）走访完成情况" in document and "（三）风险评估" in document
+    assert "看病难" in document
     assert "导出人 worker" in document
 
     ledger, document = _brief(worker, ids, EN)
@@ -97,5 +98,6 @@ def test_the_brief_is_written_in_the_language_of_whoever_asked(wuye_make_tenant,
     assert list(ledger["Care ledger"].iter_rows(values_only=True))[1][:4] == (
         "Record no.", "Name (masked)", "Community", "Level")
     assert ledger["Care ledger"]["E3"].value == "Elderly"
-    assert "1. Visits made" in document and "3. Risk assessment" in document and "Medical care" in document
+    assert "1. Overview" in document and "(1) Visits made" in document and "(3) Risk assessment" in document
+    assert "Medical care" in document
     assert "走访" not in document.replace("王五", "")  # nothing of the Chinese left (the visitor's name is data)

@@ -229,6 +229,8 @@ class CareBrief(TenantScoped, db.Model):
     __extra_table_args__ = (
         tenant_fk("community_id", "communities"),
         Index(None, "tenant_id", "community_id", "id"),
+        Index("ix_care_visits_briefs_issue_number", "tenant_id", "issuing_office", "issue_year", "issue_number",
+              unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,6 +247,58 @@ class CareBrief(TenantScoped, db.Model):
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locale: Mapped[str | None] = mapped_column(String(10))  # the language its files are written in
+    # 简报 第 N 期: set once, when the care lead issues the brief (brief_numbers.allocate)
+    issue_year: Mapped[int | None] = mapped_column(Integer)
+    issue_number: Mapped[int | None] = mapped_column(Integer)
+    issuing_office: Mapped[str | None] = mapped_column(String(100))
+    issued_on: Mapped[date | None] = mapped_column(Date)  # Beijing date
+    issued_by: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str | None] = mapped_column(String(200))
+    followup_notes: Mapped[str | None] = mapped_column(EncryptedString())  # the lead's 下一步工作 text
+
+    @property
+    def issued(self) -> bool:
+        return self.issue_number is not None
 
 
-MODELS = [CarePerson, CarePlanItem, CareVisit, CareVisitAmendment, CareReferral, CarePhoto, CareAccessLog, CareBrief]
+class CareBriefNumber(TenantScoped, db.Model):
+    """The last issue number of an issuing office in a year (简报 第 N 期): incremented under its
+    row lock when a brief is issued, so two briefs issued at once get different numbers and a
+    number is never given twice."""
+
+    __tablename__ = "care_visits_brief_numbers"
+    __extra_table_args__ = (Index(None, "tenant_id", "office", "year", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CareBriefCase(TenantScoped, db.Model):
+    """典型案例: a visit the care lead chose for a brief, with the lead's short case text. The
+    brief shows it anonymised (`某独居老人（80岁）`), never the person's name or contacts."""
+
+    __tablename__ = "care_visits_brief_cases"
+    __extra_table_args__ = (
+        _child_of("brief_id", "care_visits_briefs"),
+        tenant_fk("community_id", "communities"),
+        _child_of("visit_id", "care_visits_visits"),
+        _child_of("person_id", "care_visits_people"),
+        Index(None, "tenant_id", "brief_id", "visit_id", unique=True),
+        Index(None, "tenant_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brief_id: Mapped[int] = mapped_column(Integer)
+    community_id: Mapped[int] = mapped_column(Integer)  # the visit's
+    visit_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(EncryptedString())
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+MODELS = [CarePerson, CarePlanItem, CareVisit, CareVisitAmendment, CareReferral, CarePhoto, CareAccessLog, CareBrief, CareBriefNumber,
+          CareBriefCase]

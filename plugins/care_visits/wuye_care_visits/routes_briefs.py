@@ -23,6 +23,7 @@ from wuye_core.plugins import (
     db,
     download_name,
     download_response,
+    get_for_update,
     record_audit,
     require_staff,
     services,
@@ -31,12 +32,13 @@ from wuye_core.plugins import (
     xlsx_response,
 )
 
+from . import issuing
 from . import schemas as s
 from .access import NAME, CareBlueprint, audit, audited, care_community, holds_care_role, watermark
 from .brief import DOCX, defuse_formulas, stamp
 from .i18n import N_, _
 from .limits import check_brief_start
-from .models import CareBrief
+from .models import CareBrief, CareBriefCase, CareVisit
 
 blp = CareBlueprint(
     "care_visits_briefs",
@@ -44,6 +46,18 @@ blp = CareBlueprint(
     url_prefix="",
     description="走访关爱 · 简报 / Care visits: briefs (Word + Excel, built in the background)",
 )
+
+
+def _enqueue(brief: CareBrief) -> CareBrief:
+    """Build the brief's files in the background, in the caller's language (after the commit)."""
+    if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id, locale=current_locale()):
+        brief.status, brief.error = (  # Redis could not take it: stored once, read in each reader's language
+            "failed",
+            store_note(N_("The job queue is unavailable; please try again later."), 300),
+        )
+        db.session.commit()
+    db.session.expire_all()
+    return db.session.get(CareBrief, brief.id)
 
 
 def _create(community_id: int | None, data: dict) -> CareBrief:
@@ -59,15 +73,7 @@ def _create(community_id: int | None, data: dict) -> CareBrief:
     db.session.add(brief)
     db.session.flush()
     audit(community_id, None, "brief", brief.id)  # commits the brief with it
-    # The brief is written in the language of whoever asks for it.
-    if not services.enqueue_job(NAME, "build_brief", brief_id=brief.id, locale=current_locale()):
-        brief.status, brief.error = (  # Redis could not take it: stored once, read in each reader's language
-            "failed",
-            store_note(N_("The job queue is unavailable; please try again later."), 300),
-        )
-        db.session.commit()
-    db.session.expire_all()
-    return db.session.get(CareBrief, brief.id)
+    return _enqueue(brief)  # the brief is written in the language of whoever asks for it
 
 
 def _tenant_scope() -> None:
@@ -138,16 +144,82 @@ class TenantBriefs(MethodView):
         return _create(None, data)
 
 
+def _lead(brief: CareBrief) -> None:
+    """The care lead: a supervisor of the brief's community, or tenant-wide for the tenant's (404 else)."""
+    if not holds_care_role(require_staff(), brief.community_id, supervisor=True):
+        abort(404)
+
+
 @blp.route("/briefs/<int:brief_id>")
 class Brief(MethodView):
     @audited("read_brief")
-    @blp.response(200, s.BriefOut)
+    @blp.response(200, s.BriefDetailOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, brief_id):
         """简报状态与进度（0–100）/ A brief's status and progress"""
         brief = _brief(brief_id)
         audit(brief.community_id, None, "brief", brief.id)
         return brief
+
+
+@blp.route("/briefs/<int:brief_id>/issue")
+class BriefIssue(MethodView):
+    @audited("issue_brief")
+    @blp.arguments(s.BriefIssueIn)
+    @blp.response(202, s.BriefDetailOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="已签发或尚未生成 / already issued, or not built yet")
+    def post(self, data, brief_id):
+        """签发简报（主管）：分配期号（按发文单位与年度），重新生成文件 / Issue the brief (care lead):
+        its issue number (per issuing office and year, never reused), office, date, title and next
+        steps; the files are built again with the masthead"""
+        _lead(_brief(brief_id))
+        brief = get_for_update(CareBrief, brief_id)  # the brief first, then the office's counter
+        issuing.issue(brief, data, current_identity().username, current_locale())
+        audit(brief.community_id, None, "brief", brief.id)  # commits the number with the brief
+        return _enqueue(brief)
+
+
+def _visit_for_case(brief_id: int, visit_id: int) -> tuple[CareBrief, CareVisit]:
+    _lead(_brief(brief_id))
+    brief = get_for_update(CareBrief, brief_id)  # no case changes while the brief is being issued
+    visit = db.session.get(CareVisit, visit_id)  # the gate found it, in the brief's community
+    care_community(visit.community_id)
+    return brief, visit
+
+
+@blp.route("/briefs/<int:brief_id>/cases/<int:visit_id>")
+class BriefCase(MethodView):
+    @audited("mark_case")
+    @blp.arguments(s.BriefCaseIn)
+    @blp.response(200, s.BriefCaseOut)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="已签发 / the brief is issued")
+    def put(self, data, brief_id, visit_id):
+        """选为典型案例（主管；匿名呈现）/ Mark a visit as a typical case of the brief, with the
+        lead's case text (care lead; shown anonymised: no name, phone or ID number, else 422)"""
+        brief, visit = _visit_for_case(brief_id, visit_id)
+        case = issuing.mark_case(brief, visit, data["text"], current_identity().username)
+        audit(visit.community_id, visit.person_id, "brief_case", case.id, commit=False)
+        db.session.commit()
+        return next(r for r in issuing.case_rows(brief, issuing.brief_year(brief)) if r["id"] == case.id)
+
+    @audited("unmark_case")
+    @blp.response(204)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="已签发 / the brief is issued")
+    def delete(self, brief_id, visit_id):
+        """取消典型案例（主管）/ Unmark a typical case (care lead)"""
+        brief, visit = _visit_for_case(brief_id, visit_id)
+        if brief.issued:
+            abort(409, message=N_("This brief has already been issued."), errors={"issue_number": brief.issue_number})
+        case = db.session.scalar(
+            select(CareBriefCase).where(CareBriefCase.brief_id == brief.id, CareBriefCase.visit_id == visit.id))
+        if case is None:
+            abort(404, message=N_("This visit is not a typical case of the brief."))
+        audit(visit.community_id, visit.person_id, "brief_case", case.id, commit=False)
+        db.session.delete(case)
+        db.session.commit()
 
 
 def _download(brief_id: int, kind: str) -> Response:

@@ -61,6 +61,21 @@ class Config(StrictSchema):
                                  "after a visit is recorded during which its author or a care supervisor may amend "
                                  "it, with a reason, every amendment recorded (0: never)"},
     )
+    brief_office = Text(
+        100,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "社区简报的发文单位（默认社区名称）/ issuing office of the community's brief "
+                                 "(default: the community's name)"},
+    )
+    street_brief_office = Text(
+        100,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "全租户（街道）简报的发文单位，各社区设置一致时采用（默认租户名称）/ issuing office "
+                                 "of the tenant's (street's) brief, used when the communities agree (default: the "
+                                 "tenant's name)"},
+    )
 
 
 class Contact(StrictSchema):
@@ -402,6 +417,12 @@ class BriefIn(StrictSchema, PeriodArgs):
         "description": "末日（含）；不填为今天 / last day, included; left out: today"})
 
 
+def _narrative(brief):
+    from .brief import narrative
+
+    return narrative(brief.figures) if brief.figures else None
+
+
 class BriefOut(Schema):
     id = fields.Integer()
     community_id = fields.Integer(allow_none=True)
@@ -413,9 +434,54 @@ class BriefOut(Schema):
     # a stored message in the reader's language; a failed build's own text as recorded
     error = fields.Function(lambda b: show_note(b.error), allow_none=True, metadata={"type": "string"})
     figures = fields.Dict(allow_none=True)
+    narrative = fields.Function(_narrative, allow_none=True, metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "总体情况（按读者语言由数字生成）/ the period in sentences, from the figures, in the "
+                       "reader's language (null for a brief built before it)"})
+    issue_number = fields.Integer(allow_none=True, metadata={"description": "第 N 期（签发后）/ issue number, once issued"})
+    issue_year = fields.Integer(allow_none=True)
+    issuing_office = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True, metadata={"description": "签发日期（北京时间）/ issue date, Beijing"})
+    issued_by = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True, metadata={"description": "文件的语言 / the files' language"})
     created_by = fields.String()
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
+
+
+class BriefCaseOut(Schema):
+    id = fields.Integer()
+    visit_id = fields.Integer()
+    person_id = fields.Integer()
+    visited_on = fields.Date()
+    label = fields.String(metadata={"description": "简报中的匿名称谓，如 某独居老人（80岁）/ the anonymised label"})
+    text = fields.String()
+    created_by = fields.String()
+
+
+class BriefDetailOut(BriefOut):
+    followup_notes = fields.String(allow_none=True)
+    cases = fields.Method("_cases", metadata={"type": "array", "items": {"$ref": "#/components/schemas/BriefCaseOut"},
+                                              "description": "典型案例 / the typical cases"})
+
+    def _cases(self, brief):
+        from .issuing import brief_year, case_rows
+
+        return BriefCaseOut(many=True).dump(case_rows(brief, brief_year(brief)))
+
+
+class BriefIssueIn(StrictSchema):
+    title = Text(200, load_default=None, allow_none=True,
+                 metadata={"description": "标题（默认按范围与期间生成）/ title (default from the scope and period)"})
+    followup_notes = Text(2000, load_default=None, allow_none=True, metadata={
+        "description": "下一步工作（每行一条，列在按数字生成的事项之后）/ the lead's next steps, one a line"})
+
+
+class BriefCaseIn(StrictSchema):
+    text = Text(1000, required=True, min_length=1, metadata={
+        "description": "案例简述（不得含姓名、电话、身份证号）/ the case in a few sentences: no name, phone "
+                       "or ID number (422)"})
 
 
 class AccessLogOut(Schema):

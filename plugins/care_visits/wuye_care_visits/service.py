@@ -26,7 +26,7 @@ from wuye_core.plugins import (
 from . import clock, vocab
 from .access import NAME
 from .i18n import N_, _
-from .models import CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit, CareVisitAmendment
+from .models import CareBriefCase, CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit, CareVisitAmendment
 
 PERSON_TEXT = ("health_details", "hardship_details", "id_number")
 VISIT_TEXT = (
@@ -580,6 +580,10 @@ def erase_person(person: CarePerson) -> None:
     )
     db.session.execute(
         delete(CarePlanItem).where(CarePlanItem.person_id == person.id, CarePlanItem.status == "planned"),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(  # the lead's case texts about the person (an issued brief's file keeps its anonymised copy)
+        delete(CareBriefCase).where(CareBriefCase.person_id == person.id),
         execution_options={"synchronize_session": False},
     )
     services.emit(NAME, "person_erased", person.community_id, person.id)
