@@ -26,7 +26,15 @@ from wuye_core.plugins import (
 from . import clock, vocab
 from .access import NAME
 from .i18n import N_, _
-from .models import CareBriefCase, CarePerson, CarePhoto, CarePlanItem, CareReferral, CareVisit, CareVisitAmendment
+from .models import (
+    CareBriefCase,
+    CarePerson,
+    CarePhoto,
+    CarePlanItem,
+    CareReferral,
+    CareVisit,
+    CareVisitAmendment,
+)
 
 PERSON_TEXT = ("health_details", "hardship_details", "id_number")
 VISIT_TEXT = (
