@@ -159,7 +159,8 @@ def test_briefs_issued_at_once_get_different_numbers(wuye_app, wuye_make_tenant,
 def test_the_narrative_tells_the_figures_in_the_readers_language(wuye_make_tenant, wuye_register, wuye_enable_plugin):
     tenant = wuye_make_tenant("acme")
     ids, worker, lead = _world(tenant, wuye_register, wuye_enable_plugin, {"ticket_category": "其他"})
-    visit = _visit(worker, ids, needs=["medical"], risk_safety="high", open_ticket=True)
+    visit = _visit(worker, ids, needs=["medical"], risk_safety="high", open_ticket=True,
+                   ticket_text="燃气软管老化开裂，需上门更换")
     _visit(worker, ids, outcome="not_home")
     worker.post(f"{P}/visits/{visit['id']}/referrals", json={"body": "civil_affairs"})
     brief = _brief(lead, f"{P}/communities/{ids['community']}/briefs")
