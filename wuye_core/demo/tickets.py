@@ -29,8 +29,19 @@ KIND_OF = {"噪音": Kind.complaint, "停车": Kind.complaint, "其他": Kind.in
 
 
 def _step(ticket, action, before, after, at, actor):
-    db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before, to_status=after,
-                                    actor=actor, at=at))
+    """A history row, written with its ticket by `_add_in_order` (the ticket has no id yet)."""
+    vars(ticket).setdefault("_demo_steps", []).append(
+        {"action": action, "from_status": before, "to_status": after, "actor": actor, "at": at})
+
+
+def _add_in_order(made: list) -> None:
+    """Tickets written in the order they were created, so that ids grow with `created_at` as
+    they do for real tickets (lists are newest first by id)."""
+    for ticket in sorted(made, key=lambda t: t.created_at):
+        steps = vars(ticket).pop("_demo_steps", [])
+        db.session.add(ticket)
+        db.session.flush()
+        db.session.add_all(TicketTransition(ticket_id=ticket.id, **step) for step in steps)
 
 
 def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
@@ -48,6 +59,7 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
         config = effective_config(community)["tickets"]
         sites = db.session.scalars(select(Site).where(Site.community_id == community.id)).all()
         households = db.session.scalars(select(Household).where(Household.community_id == community.id)).all()
+        made: list = []
         for _ in range(per_community):
             category = rng.choice(list(TITLES))
             priority = rng.choices(list(Priority), weights=(70, 15, 10, 5))[0]
@@ -64,8 +76,7 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
                 created_by="demo", created_at=created, reopened_count=0, sla_policy=policy["name"],
                 arrive_due_at=arrive_due, resolve_due_at=resolve_due,
             )
-            db.session.add(ticket)
-            db.session.flush()
+            made.append(ticket)
             _step(ticket, "submit", None, "submitted", created, "demo")
             age = now - created
             at = created + timedelta(seconds=rng.randint(20, 150))
@@ -99,4 +110,5 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
                                         ("resolve", resolve_due, ticket.resolved_at)):
                 if due is not None and (done or now) > due:
                     setattr(ticket, f"{deadline}_breached_at", due)
+        _add_in_order(made)
     db.session.commit()

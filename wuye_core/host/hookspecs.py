@@ -43,7 +43,8 @@ import pluggy
 #      (safe spreadsheet exports) in the facade
 #      record_audit (the audit trail), append_only / drop_append_only / purge_expired (append-only tables)
 #      throttle (per-user job budget)
-HOOK_API_VERSION = "1.5"
+# 1.6: PageArgs, Sort, page_schema, paginate, ranked (paged lists, newest first, `sort`) in the facade
+HOOK_API_VERSION = "1.6"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -27,6 +27,9 @@ from ..common.schemas import StrictSchema
 from ..common.fields import Id, Text
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
+# Lists: one shape {items, total, page, per_page}, newest first, documented `sort` fields
+from ..api.pagination import PageArgs, Sort, page_schema, paginate, ranked
+
 # Spreadsheets: every .xlsx export goes through this writer (user text is never a formula)
 from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, xlsx_response
 
@@ -79,6 +82,8 @@ __all__ = [
     # input and output
     "StrictSchema", "Id", "Text", "ErrorSchema", "DomainError", "Invalid", "NotFound", "Forbidden", "Conflict",
     "invalid",
+    # lists
+    "PageArgs", "Sort", "page_schema", "paginate", "ranked",
     # spreadsheets
     "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC",
     # languages

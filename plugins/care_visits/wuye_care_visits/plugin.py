@@ -25,7 +25,7 @@ def wuye_plugin_info():
         title_en="Care visits",
         description="Care register, visit plans and records, risk alerts, referrals, briefs; "
         "seen only by care workers, encrypted and audited.",
-        api_version="1.5",  # Role.sees_personal_data, mask_phone, XlsxWriter, record_audit, throttle
+        api_version="1.6",  # 1.5: sees_personal_data, mask_phone, XlsxWriter, record_audit, throttle; 1.6: paginate
     )
 
 
