@@ -81,7 +81,8 @@ class Sort(fields.String):
         if len(text) > _SORT_MAX_LENGTH:
             raise ValidationError(validate.Length.message_max.format(max=_SORT_MAX_LENGTH))
         if self.regex.fullmatch(text) is None:
-            unknown = [p.removeprefix("-") or p for p in text.split(",") if p.removeprefix("-") not in self.names]
+            names = [part.removeprefix("-") or part for part in text.split(",")]
+            unknown = [name for name in names if name not in self.names]
             raise ValidationError(N_("Cannot sort by %(field)s; sort by: %(allowed)s.",
                                      field=", ".join(repr(u) for u in unknown) or repr(text),
                                      allowed=", ".join(self.names)))
