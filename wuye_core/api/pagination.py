@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping
+from functools import lru_cache
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Column, ColumnElement, Select, case, func
@@ -126,14 +127,22 @@ def ranked(column: ColumnElement, order) -> ColumnElement:
     return case({v: i for i, v in enumerate(values)}, value=column, else_=len(values))
 
 
-def order_by(model, sort, columns: Mapping[str, ColumnElement] | None = None) -> list[ColumnElement]:
+def order_by(model, sort, columns: Mapping[str, ColumnElement] | None = None) -> tuple[ColumnElement, ...]:
     """ORDER BY terms for the loaded `sort` keys: each key a column of `model` (or the
     expression `columns` gives for it), ties broken by `id` in the direction of the last key.
-    Nullable columns put their NULLs last either way (as PostgreSQL and SQLite then agree)."""
+    Nullable columns put their NULLs last either way (as PostgreSQL and SQLite then agree).
+
+    Built once per list and order (a bounded cache: `columns` should be a constant of the module)."""
     keys = tuple(sort or ((NEWEST_FIRST[1:], True),))
+    return _order_by(model, keys, tuple((columns or {}).items()))
+
+
+@lru_cache(maxsize=512)
+def _order_by(model, keys: tuple, columns: tuple) -> tuple[ColumnElement, ...]:
+    columns = dict(columns)
     terms = []
     for name, descending in keys:
-        expression = (columns or {}).get(name)
+        expression = columns.get(name)
         if expression is None:
             expression = getattr(model, name)
         term = expression.desc() if descending else expression.asc()
@@ -144,7 +153,7 @@ def order_by(model, sort, columns: Mapping[str, ColumnElement] | None = None) ->
         terms.append(term)
     if "id" not in dict(keys):
         terms.append(model.id.desc() if keys[-1][1] else model.id.asc())
-    return terms
+    return tuple(terms)
 
 
 def paginate(stmt: Select, model, args: Mapping, *, columns: Mapping[str, ColumnElement] | None = None,
@@ -175,7 +184,7 @@ def paginate(stmt: Select, model, args: Mapping, *, columns: Mapping[str, Column
         if total is None:
             total = count()
             totals.put(key, total)
-    ordered = stmt.order_by(None).order_by(*order_by(model, args.get("sort"), columns))
+    ordered = stmt.order_by(None).order_by(*order_by(model, args.get("sort"), columns))  # any order it had: replaced
     ordered = ordered.limit(per_page).offset((page - 1) * per_page)
     if len(stmt.column_descriptions) > 1:
         rows = db.session.execute(ordered).all()

@@ -72,6 +72,9 @@ class AgendaItemOut(StrictSchema):
     closed_at = fields.DateTime(allow_none=True, dump_only=True)
 
 
+SORT_COLUMNS = {"status": ranked(AgendaItem.status, STATUSES)}  # in the order of the item's life
+
+
 class AgendaQuery(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     source = fields.String(validate=validate.OneOf(SOURCES))
@@ -139,7 +142,7 @@ class AgendaItems(MethodView):
         for key in ("status", "source", "meeting_id"):
             if args.get(key) is not None:
                 stmt = stmt.where(getattr(AgendaItem, key) == args[key])
-        return paginate(stmt, AgendaItem, args, columns={"status": ranked(AgendaItem.status, STATUSES)})
+        return paginate(stmt, AgendaItem, args, columns=SORT_COLUMNS)
 
     @blp.arguments(AgendaItemIn)
     @blp.response(201, AgendaItemOut)

@@ -115,6 +115,9 @@ class MeetingDetail(MeetingOut):
     attendance = fields.Dict(dump_only=True, metadata=label("各方出席人数", "attended / invited per side"))
 
 
+SORT_COLUMNS = {"status": ranked(Meeting.status, STATUSES)}  # planned, held, cancelled
+
+
 class MeetingQuery(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     sort = Sort("id", "scheduled_on", "status", descriptions={"status": "planned < held < cancelled"})
@@ -213,7 +216,7 @@ class Meetings(MethodView):
         stmt = select(Meeting).where(Meeting.community_id == community_id)
         if args.get("status"):
             stmt = stmt.where(Meeting.status == args["status"])
-        return paginate(stmt, Meeting, args, columns={"status": ranked(Meeting.status, STATUSES)})
+        return paginate(stmt, Meeting, args, columns=SORT_COLUMNS)
 
     @blp.arguments(MeetingIn)
     @blp.response(201, MeetingDetail)
