@@ -14,7 +14,7 @@ def test_config_has_defaults_and_keeps_versions(wuye_make_tenant, wuye_register)
     assert r.get_json()["version"] == 2
     assert r.get_json()["config"]["core"] == {"service_phone": "027-12345678", "service_hours": "08:30-17:30",
                                               "window_address": None}
-    history = t.admin.get(url + "/history").get_json()
+    history = t.admin.get(url + "/history").get_json()["items"]
     assert [h["version"] for h in history] == [2] and history[0]["changed_by"] == "admin"
 
 

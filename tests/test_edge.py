@@ -91,7 +91,7 @@ def test_a_refused_request_keeps_nothing_the_view_changed(edge_app, wuye_make_te
     ok = client.post(f"{url}/accept")  # the same view succeeding: the request's edge commits both changes
     assert ok.status_code == 200 and ok.get_json() == {"status": "accepted"}
     assert _title_and_status(t.admin, ticket["id"]) == (RETITLED, "accepted")
-    history = t.admin.get(f"/api/v1/tickets/{ticket['id']}/transitions").get_json()
+    history = t.admin.get(f"/api/v1/tickets/{ticket['id']}/transitions?sort=id").get_json()["items"]
     assert [h["action"] for h in history] == ["submit", "accept"]
 
 
@@ -230,7 +230,7 @@ def test_rollout_enables_plugins_through_the_apis_services(wuye_app, tmp_path):
                                "admin-pass-123", "--role", "tenant_admin"]).exit_code == 0
     admin = login(wuye_app, "jinghe", "a", "admin-pass-123")
     daoxiang = next(c["id"] for c in admin.get("/api/v1/communities").get_json()["items"] if c["code"] == "daoxiang")
-    history = admin.get(f"/api/v1/communities/{daoxiang}/plugins/sample/history").get_json()
+    history = admin.get(f"/api/v1/communities/{daoxiang}/plugins/sample/history").get_json()["items"]
     assert [(h["version"], h["enabled"], h["config"]["greeting"]) for h in history] == [
         (2, True, "早上好"), (1, True, "您好")]
     assert all(h["changed_by"].startswith("tenants apply (") for h in history)
@@ -238,7 +238,7 @@ def test_rollout_enables_plugins_through_the_apis_services(wuye_app, tmp_path):
     state = admin.put(f"/api/v1/communities/{daoxiang}/plugins/sample",
                       json={"enabled": False, "config": {"greeting": "再见"}, "version": 2}).get_json()
     assert state["version"] == 3
-    assert [h["version"] for h in admin.get(f"/api/v1/communities/{daoxiang}/plugins/sample/history").get_json()] \
+    assert [h["version"] for h in admin.get(f"/api/v1/communities/{daoxiang}/plugins/sample/history").get_json()["items"]] \
         == [3, 2, 1]
 
 

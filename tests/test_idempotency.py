@@ -92,7 +92,7 @@ def test_a_retried_staff_user_creation_is_replayed(wuye_app, wuye_make_tenant):
     first = t.admin.post("/api/v1/users", json=body, headers=key)
     assert first.status_code == 201, first.get_json()
     _same_answer(first, t.admin.post("/api/v1/users", json=body, headers=key))
-    assert [u["username"] for u in t.admin.get("/api/v1/users").get_json()["items"]] == ["admin", "clerk"]
+    assert [u["username"] for u in t.admin.get("/api/v1/users?sort=id").get_json()["items"]] == ["admin", "clerk"]
 
 
 def test_a_retried_upload_is_stored_once_even_with_a_new_multipart_boundary(wuye_app, wuye_make_tenant, wuye_register):

@@ -125,7 +125,7 @@ def test_reimporting_the_same_file_changes_nothing(world):
     after = {path: t.admin.get(path + "?per_page=100").get_json()["items"] for path in before}
     assert after == before
     listed = t.admin.get(f"/api/v1/communities/{ids['community']}/imports").get_json()
-    assert listed["total"] == 2 and [i["unchanged"] for i in listed["items"]] == [0, 4]
+    assert listed["total"] == 2 and [i["unchanged"] for i in listed["items"]] == [4, 0]  # newest first
 
 
 def test_a_bad_file_reports_rows_and_columns_and_imports_only_the_valid_rows(world):

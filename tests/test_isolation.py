@@ -116,7 +116,7 @@ def _care_visits_ids(tenant, ids, wuye_enable_plugin) -> dict:
         "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + SECRET.encode()), f"{SECRET}.png", "image/png")}).get_json()
     worker.post(f"{p}/communities/{ids['community']}/plans/weather",
                 json={"levels": ["A"], "reason": SECRET, "due_on": date.today().isoformat()})
-    plan_item = worker.get(f"{p}/communities/{ids['community']}/plans").get_json()[0]["id"]
+    plan_item = worker.get(f"{p}/communities/{ids['community']}/plans").get_json()["items"][0]["id"]
     brief = worker.post(f"{p}/communities/{ids['community']}/briefs", json={
         "period_start": date.today().replace(day=1).isoformat(), "period_end": date.today().isoformat()})
     assert brief.status_code == 202, brief.get_json()

@@ -267,7 +267,7 @@ def test_the_cores_own_history_note_follows_the_reader(wuye_make_tenant, wuye_re
         assert t.admin.post(f"/api/v1/tickets/{ticket['id']}/transitions", json=body).status_code == 200
     assert t.admin.put(f"/api/v1/tickets/{ticket['id']}/rating", json={"rating": 5}).status_code == 200
     history = f"/api/v1/tickets/{ticket['id']}/transitions"
-    zh = [(h["action"], h["note"]) for h in t.admin.get(history).get_json()][-3:]
-    en = [(h["action"], h["note"]) for h in t.admin.get(history + "?lang=en").get_json()][-3:]
+    zh = [(h["action"], h["note"]) for h in t.admin.get(history + "?sort=id").get_json()["items"]][-3:]
+    en = [(h["action"], h["note"]) for h in t.admin.get(history + "?sort=id&lang=en").get_json()["items"]][-3:]
     assert zh == [("resolve", "换了灯泡"), ("rate", None), ("close", "回访完成")]
     assert en == [("resolve", "换了灯泡"), ("rate", None), ("close", "Closed after the return visit (rated).")]

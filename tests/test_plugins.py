@@ -66,7 +66,7 @@ def test_config_is_validated_defaulted_and_kept_in_history(wuye_make_tenant, wuy
     assert ok.status_code == 200 and ok.get_json()["config"]["greeting"] == "您好"
     stale = t.admin.put(url, json={"enabled": False, "config": {}, "version": 1})
     assert stale.status_code == 409
-    history = t.admin.get(url + "/history").get_json()
+    history = t.admin.get(url + "/history").get_json()["items"]
     assert [(h["version"], h["enabled"], h["changed_by"]) for h in history] == [(2, True, "admin"), (1, True, "admin")]
 
 
@@ -136,11 +136,11 @@ def test_routes_answer_404_where_the_plugin_is_off_and_data_survives(wuye_make_t
     t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": False})
     assert t.admin.get(url).status_code == 404
     t.admin.put(f"/api/v1/communities/{ids['community']}/plugins/sample", json={"enabled": True})
-    assert [n["text"] for n in t.admin.get(url).get_json()] == ["路灯坏了"]
+    assert [n["text"] for n in t.admin.get(url).get_json()["items"]] == ["路灯坏了"]
     t.admin.put("/api/v1/plugins/sample", json={"enabled": False})  # the tenant switch covers every community
     assert t.admin.get(url).status_code == 404
     t.admin.put("/api/v1/plugins/sample", json={"enabled": True})
-    assert [n["text"] for n in t.admin.get(url).get_json()] == ["路灯坏了"]
+    assert [n["text"] for n in t.admin.get(url).get_json()["items"]] == ["路灯坏了"]
 
 
 def test_event_hooks_run_only_where_enabled_and_once_per_event(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
@@ -149,7 +149,7 @@ def test_event_hooks_run_only_where_enabled_and_once_per_event(wuye_app, wuye_ma
     wuye_enable_plugin(t, "sample", ids["community"])
     unit = t.admin.post("/api/v1/units", json={"building_id": ids["building"], "number": "9"}).get_json()
     household = t.admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"}).get_json()
-    notes = t.admin.get(NOTES.format(ids["community"])).get_json()
+    notes = t.admin.get(NOTES.format(ids["community"])).get_json()["items"]
     assert [n["text"] for n in notes] == [f"新住户 / new household #{household['id']}"]
 
     # delivering the same event again has no second effect (handlers are idempotent)
@@ -162,7 +162,7 @@ def test_event_hooks_run_only_where_enabled_and_once_per_event(wuye_app, wuye_ma
         deliver_event(event)
         deliver_event(event)
         db.session.commit()  # as the delivery does: hooks never commit
-    assert len(t.admin.get(NOTES.format(ids["community"])).get_json()) == 2
+    assert t.admin.get(NOTES.format(ids["community"])).get_json()["total"] == 2
 
     other = wuye_make_tenant("other")  # the same plugin, not enabled there: nothing runs
     oids = wuye_register(other)
@@ -170,7 +170,7 @@ def test_event_hooks_run_only_where_enabled_and_once_per_event(wuye_app, wuye_ma
     unit = other.admin.post("/api/v1/units", json={"building_id": oids["building"], "number": "9"}).get_json()
     other.admin.post("/api/v1/households", json={"unit_id": unit["id"], "kind": "owner"})
     wuye_enable_plugin(other, "sample", oids["community"])
-    assert other.admin.get(NOTES.format(oids["community"])).get_json() == []
+    assert other.admin.get(NOTES.format(oids["community"])).get_json()["items"] == []
 
 
 def test_dashboard_shows_core_figures_and_enabled_plugins_only(wuye_make_tenant, wuye_register, wuye_enable_plugin):
@@ -297,7 +297,7 @@ def test_plugin_events_ticket_links_and_ticket_services(odd_app, wuye_make_tenan
         before = len(Strict.ran_for)
         assert services.enqueue_job("strict", "census") is True  # the test app runs jobs at once
         assert Strict.ran_for[before:] == [tenant_id]
-    history = admin.get(f"/api/v1/tickets/{opened}/transitions").get_json()
+    history = admin.get(f"/api/v1/tickets/{opened}/transitions?sort=id").get_json()["items"]
     assert (history[-1]["action"], history[-1]["actor"], history[-1]["note"]) == ("resolve", "linker", "议题已办结")
     with odd_app.test_request_context(), tenant_context(tenant_id):
         from wuye_core.errors import DomainError

@@ -78,7 +78,7 @@ def test_pagination_is_stable_and_has_a_total(wuye_make_tenant, wuye_register):
         body = t.admin.get(f"/api/v1/households?per_page=3&page={page}").get_json()
         assert body["total"] == 8 and body["page"] == page and body["per_page"] == 3
         seen += [h["id"] for h in body["items"]]
-    assert seen == sorted(seen) and set(seen) == set(created) | {ids["household"]}
+    assert seen == sorted(seen, reverse=True) and set(seen) == set(created) | {ids["household"]}  # newest first
     assert t.admin.get("/api/v1/households?page=99").get_json()["items"] == []
     for bad in ("per_page=0", "per_page=101", "page=0", "page=abc"):
         r = t.admin.get(f"/api/v1/households?{bad}")

@@ -105,7 +105,7 @@ def test_lifecycle_history_and_illegal_moves(wuye_make_tenant, wuye_register):
     assert worker.post(url + "/transitions", json={"action": "resolve"}).get_json()["status"] == "resolved"
     reopened = t.admin.post(url + "/transitions", json={"action": "reopen", "note": "还在漏"}).get_json()
     assert reopened["status"] == "reopened" and reopened["reopened_count"] == 1
-    history = [(h["action"], h["from_status"], h["to_status"]) for h in t.admin.get(url + "/transitions").get_json()]
+    history = [(h["action"], h["from_status"], h["to_status"]) for h in t.admin.get(url + "/transitions?sort=id").get_json()["items"]]
     assert history == [("submit", None, "submitted"), ("accept", "submitted", "accepted"),
                        ("dispatch", "accepted", "dispatched"), ("arrive", "dispatched", "on_site"),
                        ("resolve", "on_site", "resolved"), ("reopen", "resolved", "reopened")]
@@ -190,7 +190,7 @@ def test_unrated_resolved_tickets_close_after_the_configured_days(wuye_app, wuye
         assert service.auto_close(datetime.now(UTC) + timedelta(days=8)) == 1
     closed = t.admin.get(url).get_json()
     assert closed["status"] == "closed"
-    assert t.admin.get(url + "/transitions").get_json()[-1]["actor"] == "system"
+    assert t.admin.get(url + "/transitions").get_json()["items"][0]["actor"] == "system"  # the newest
 
 
 @pytest.mark.parametrize("action", ["accept", "cancel"])
@@ -230,7 +230,7 @@ def test_attachments_are_checked_stored_and_served_to_the_tenant_only(wuye_make_
     got = a.admin.get(f"{url}/{attachment['id']}")
     assert got.status_code == 200 and got.data == PNG and got.headers["Content-Type"] == "image/png"
     assert got.headers["X-Content-Type-Options"] == "nosniff"
-    assert [x["id"] for x in a.admin.get(url).get_json()] == [attachment["id"]]
+    assert [x["id"] for x in a.admin.get(url).get_json()["items"]] == [attachment["id"]]
     assert b.admin.get(f"{url}/{attachment['id']}").status_code == 404
     assert upload(b.admin, PNG, "x.png", "image/png").status_code == 404
 
@@ -256,7 +256,7 @@ def test_the_assignee_is_notified_once(wuye_app, wuye_make_tenant, wuye_register
     with wuye_app.test_request_context(), tenant_context(t.id), unit_of_work():  # the job's edge commits
         service.mark_sla_breaches(datetime.now(UTC) + timedelta(minutes=10))
     kinds = [n["kind"] for n in plumber.get("/api/v1/notifications").get_json()["items"]]
-    assert kinds == ["created", "assigned", "sla_breached"]
+    assert kinds == ["sla_breached", "assigned", "created"]  # newest first
     assert [n["kind"] for n in t.admin.get("/api/v1/notifications").get_json()["items"]] == ["sla_breached"]
 
 

@@ -20,15 +20,14 @@ from datetime import date, datetime, time, timedelta
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..api.access import require_operator, require_tenant_admin
-from ..api.pagination import PageArgs, page_schema
+from ..api.pagination import PageArgs, Sort, page_schema, paginate
 from ..common.clock import LOCAL_TZ
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
-from ..extensions import db
 from ..i18n import N_, current_locale
 from . import actions
 from .models import AuditEvent, PlatformAuditEvent
@@ -50,6 +49,8 @@ class AuditQuery(PageArgs):
     last = fields.Date(data_key="to", validate=DATES,
                        metadata={"pattern": YEARS_20XX,
                                  "description": "末日（北京时间，含）/ last day, Beijing time, included"})
+
+    sort = Sort("id", "at")
 
     @validates_schema
     def _valid_period(self, data, **kwargs):
@@ -89,13 +90,11 @@ def _page(model, args) -> dict:
         stmt = stmt.where(model.at >= _start(args["first"]))
     if args.get("last"):
         stmt = stmt.where(model.at < _start(args["last"] + timedelta(days=1)))
-    page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(stmt.with_only_columns(func.count(model.id)).order_by(None))
-    rows = db.session.scalars(stmt.order_by(model.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    page = paginate(stmt, model, args)
     locale = current_locale()
-    items = [{**{c: getattr(row, c) for c in _COLUMNS}, "action_title": actions.title(row.action, locale)}
-             for row in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    page["items"] = [{**{c: getattr(row, c) for c in _COLUMNS}, "action_title": actions.title(row.action, locale)}
+                     for row in page["items"]]
+    return page
 
 
 _COLUMNS = ("id", "at", "actor_kind", "actor_id", "actor_name", "action", "target_type", "target_id", "address",

@@ -29,8 +29,22 @@ KIND_OF = {"噪音": Kind.complaint, "停车": Kind.complaint, "其他": Kind.in
 
 
 def _step(ticket, action, before, after, at, actor, rating=None):
-    db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before, to_status=after,
-                                    actor=actor, at=at, rating=rating))
+    """A history row, written with its ticket by `_add_in_order` (the ticket has no id yet)."""
+    vars(ticket).setdefault("_demo_steps", []).append(
+        {"action": action, "from_status": before, "to_status": after, "actor": actor, "at": at, "rating": rating})
+
+
+def _add_in_order(made: list) -> None:
+    """Tickets written in the order they were created, so that ids grow with `created_at` as
+    they do for real tickets (lists are newest first by id)."""
+    for ticket in sorted(made, key=lambda t: t.created_at):
+        steps = vars(ticket).pop("_demo_steps", [])
+        db.session.add(ticket)
+        db.session.flush()
+        db.session.add_all(TicketTransition(ticket_id=ticket.id, **step) for step in steps)
+        if ticket.rated_at is not None:  # the return visit's rating, in the ratings' record too
+            db.session.add(TicketRating(ticket_id=ticket.id, resolution=1, rating=ticket.rating, actor="admin",
+                                        at=ticket.rated_at))
 
 
 def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
@@ -50,6 +64,7 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
         config = effective_config(community)["tickets"]
         sites = db.session.scalars(select(Site).where(Site.community_id == community.id)).all()
         households = db.session.scalars(select(Household).where(Household.community_id == community.id)).all()
+        made: list = []
         for _ in range(per_community):
             category = rng.choice(list(TITLES))
             priority = rng.choices(list(Priority), weights=(70, 15, 10, 5))[0]
@@ -66,8 +81,7 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
                 created_by="demo", created_at=created, reopened_count=0, sla_policy=policy["name"],
                 arrive_due_at=arrive_due, resolve_due_at=resolve_due,
             )
-            db.session.add(ticket)
-            db.session.flush()
+            made.append(ticket)
             _step(ticket, "submit", None, "submitted", created, "demo")
             age = now - created
             at = created + timedelta(seconds=rng.randint(20, 150))
@@ -95,8 +109,6 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
                 at += timedelta(hours=rng.randint(2, 48))
                 ticket.rating = rng.choices((5, 4, 3, 2, 1), weights=(55, 25, 10, 6, 4))[0]
                 ticket.rated_at = at
-                db.session.add(TicketRating(ticket_id=ticket.id, resolution=1, rating=ticket.rating, actor="admin",
-                                            at=at))
                 _step(ticket, "rate", "resolved", "resolved", at, "admin", rating=ticket.rating)
                 ticket.status, ticket.closed_at = Status.closed, at
                 _step(ticket, "close", "resolved", "closed", at, "admin")
@@ -104,4 +116,5 @@ def load_demo_tickets(rng: random.Random, per_community: int = 110) -> None:
                                         ("resolve", resolve_due, ticket.resolved_at)):
                 if due is not None and (done or now) > due:
                     setattr(ticket, f"{deadline}_breached_at", due)
+        _add_in_order(made)
     db.session.commit()

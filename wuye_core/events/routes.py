@@ -12,10 +12,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import func, select
 
 from ..api.access import require_tenant_admin
-from ..api.pagination import PageArgs
+from ..api.pagination import PageArgs, Sort, page_schema, paginate
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
@@ -31,6 +30,7 @@ class DeliveryQuery(PageArgs):
     state = fields.String(load_default=DeliveryState.parked.value,
                           validate=validate.OneOf([s.value for s in DeliveryState]),
                           metadata={"description": "pending / delivered / parked（默认）/ skipped"})
+    sort = Sort("id", "created_at", "updated_at", "next_attempt_at")
 
 
 class DeliveredEventOut(StrictSchema):
@@ -53,13 +53,6 @@ class DeliveryOut(StrictSchema):
     event = fields.Nested(DeliveredEventOut)
 
 
-class DeliveryPage(StrictSchema):
-    items = fields.List(fields.Nested(DeliveryOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-
-
 def _out(delivery: PluginDelivery, event: OutboxEvent) -> dict:
     return {"id": delivery.id, "plugin": delivery.plugin, "state": delivery.state.value,
             "attempts": delivery.attempts, "next_attempt_at": delivery.next_attempt_at,
@@ -71,16 +64,15 @@ def _out(delivery: PluginDelivery, event: OutboxEvent) -> dict:
 @blp.route("", endpoint="deliveries_collection")
 class Deliveries(MethodView):
     @blp.arguments(DeliveryQuery, location="query")
-    @blp.response(200, DeliveryPage)
+    @blp.response(200, page_schema(DeliveryOut))
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
         """本租户的插件投递（默认：已搁置）/ The tenant's plugin deliveries (default: parked)"""
         require_tenant_admin()
         state = DeliveryState(args["state"])
-        total = db.session.scalar(select(func.count(PluginDelivery.id)).where(PluginDelivery.state == state))
-        page, per_page = args["page"], args["per_page"]
-        rows = db.session.execute(parked_query(state).limit(per_page).offset((page - 1) * per_page)).all()
-        return {"items": [_out(d, e) for d, e in rows], "total": total, "page": page, "per_page": per_page}
+        page = paginate(parked_query(state), PluginDelivery, args)
+        page["items"] = [_out(d, e) for d, e in page["items"]]
+        return page
 
 
 @blp.route("/<int:delivery_id>/retry", endpoint="delivery_retry")

@@ -48,6 +48,7 @@ import pluggy
 #      rows repeated, page numbers; `wrap`, `landscape`, `title_rows`, `page_header`)
 #      register_resident (a resident added to the register on a plugin role's permission);
 #      record_audit's verb "amended" (a correction of a plugin's record)
+#      PageArgs, Sort, page_schema, paginate, ranked (paged lists, newest first, `sort`) in the facade
 HOOK_API_VERSION = "1.6"
 PROJECT = "wuye"
 

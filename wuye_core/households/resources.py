@@ -32,6 +32,7 @@ from ..host.dispatch import check_veto
 from ..i18n import N_
 from .personal_data import personal_data_communities
 
+PAGING = ("page", "per_page", "sort")  # what does not change a list's total
 ERRORS = {401: "未登录 / not authenticated", 403: "无权限 / forbidden", 404: "不存在 / not found"}
 
 
@@ -180,15 +181,14 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         @blp.response(200, page)
         @documented_errors
         def get(self, args):
-            """列表（分页）/ List (paged)"""
+            """列表（分页，默认最新在前）/ List (paged, newest first unless `sort` says otherwise)"""
             readable = require_staff().readable_communities()
             # a search or a tag filter may depend on where the caller sees personal data
             personal = personal_data_communities() if args.get("q") or args.get("tag") else None
-            total_key = (resource.name, tuple(sorted((k, repr(v)) for k, v in args.items() if k not in ("page", "per_page"))),
+            total_key = (resource.name, tuple(sorted((k, repr(v)) for k, v in args.items() if k not in PAGING)),
                          None if readable is None else frozenset(readable),
                          None if personal is None else frozenset(personal))
-            return paginate(list_statement(resource, args), resource.model, args["page"], args["per_page"],
-                            total_key=total_key)
+            return paginate(list_statement(resource, args), resource.model, args, total_key=total_key)
 
         @blp.arguments(resource.create_schema())
         @blp.response(201, resource.out_schema)

@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import exists, or_, select
 
 from ..api.access import require_tenant_admin
+from ..api.pagination import page_schema, paginate
 from ..config_history import ConfigRevision
 from ..errors import ErrorSchema
-from ..extensions import db
 from . import schemas as s
 from .access import readable_community
 from .community_config import effective_config, update_config
@@ -149,12 +149,11 @@ def _add_config_routes(blp: Blueprint) -> None:
 
     @blp.route("/<int:community_id>/config/history", endpoint="community_config_history")
     class CommunityConfigHistory(MethodView):
-        @blp.response(200, s.ConfigRevisionOut(many=True))
+        @blp.arguments(s.ConfigRevisionQuery, location="query")
+        @blp.response(200, page_schema(s.ConfigRevisionOut))
         @blp.alt_response(404, schema=ErrorSchema)
-        def get(self, community_id):
-            """配置历史 / Config history, newest first"""
+        def get(self, args, community_id):
+            """配置历史（默认最新在前）/ Config history, newest first"""
             community = readable_community(community_id)
-            return db.session.scalars(
-                select(ConfigRevision).where(ConfigRevision.community_id == community.id, ConfigRevision.scope == "core")
-                .order_by(ConfigRevision.version.desc())
-            ).all()
+            return paginate(select(ConfigRevision).where(ConfigRevision.community_id == community.id,
+                                                         ConfigRevision.scope == "core"), ConfigRevision, args)

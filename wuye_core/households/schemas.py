@@ -6,7 +6,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, post_dump, validate, validates
 
-from ..api.pagination import PageArgs
+from ..api.pagination import PageArgs, Sort
 from ..common.fields import Area, Id, Text, bounded_int
 from ..common.schemas import StrictSchema
 from ..i18n import N_, _
@@ -47,6 +47,7 @@ class CommunityCreate(CommunityUpdate):
 
 
 class CommunityQuery(PageArgs):
+    sort = Sort("id", "name", "code", "created_at")
     q = Text(50, metadata={"description": "按名称搜索 / search by name"})
 
 
@@ -74,6 +75,7 @@ class SiteCreate(SiteUpdate):
 
 
 class SiteQuery(PageArgs):
+    sort = Sort("id", "name", "kind")
     community_id = Id()
     q = Text(50)
 
@@ -99,6 +101,7 @@ class BuildingCreate(BuildingUpdate):
 
 
 class BuildingQuery(PageArgs):
+    sort = Sort("id", "name")
     community_id = Id()
     site_id = Id()
     q = Text(50)
@@ -130,6 +133,7 @@ class UnitCreate(UnitUpdate):
 
 
 class UnitQuery(PageArgs):
+    sort = Sort("id", "number", "floor")
     community_id = Id()
     site_id = Id()
     building_id = Id()
@@ -163,6 +167,7 @@ class HouseholdCreate(HouseholdUpdate):
 
 
 class HouseholdQuery(PageArgs):
+    sort = Sort("id", "moved_in_on", "members")
     community_id = Id()
     site_id = Id()
     building_id = Id()
@@ -239,6 +244,7 @@ class ResidentCreate(ResidentUpdate):
 
 
 class ResidentQuery(PageArgs):
+    sort = Sort("id", "name", "birth_year")
     community_id = Id()
     site_id = Id()
     building_id = Id()
@@ -258,6 +264,10 @@ class CommunityConfigOut(StrictSchema):
 class CommunityConfigIn(StrictSchema):
     version = fields.Integer(required=True, metadata={"description": "当前版本（乐观锁）/ the version you edited"})
     config = fields.Dict(required=True)
+
+
+class ConfigRevisionQuery(PageArgs):
+    sort = Sort("id", "version", "changed_at")
 
 
 class ConfigRevisionOut(StrictSchema):

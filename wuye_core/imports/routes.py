@@ -176,10 +176,10 @@ class CommunityImports(MethodView):
     @blp.response(200, page_schema(s.ImportOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """社区的导入记录 / A community's imports (oldest first)"""
+        """社区的导入记录（默认最新在前）/ A community's imports, newest first"""
         community = _community(community_id)
         stmt = select(ImportJob).where(ImportJob.community_id == community.id)
-        return paginate(stmt, ImportJob, args["page"], args["per_page"])
+        return paginate(stmt, ImportJob, args)
 
 
 @blp.route("/<int:community_id>/imports/<int:import_id>", endpoint="community_import")

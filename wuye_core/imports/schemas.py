@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
-from ..api.pagination import PageArgs
+from ..api.pagination import PageArgs, Sort
 from ..common.schemas import StrictSchema
 from ..i18n import _, translate_message
 from .models import ImportStatus
@@ -70,4 +70,4 @@ class ImportOut(StrictSchema):
 
 
 class ImportQuery(PageArgs):
-    pass
+    sort = Sort("id", "created_at")

@@ -10,10 +10,10 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from ..api.access import current_identity, require_tenant_admin
+from ..api.pagination import PageArgs, Sort, page_schema, paginate
 from ..common.schemas import StrictSchema
 from ..config_history import ConfigRevision
 from ..errors import ErrorSchema
-from ..extensions import db
 from ..host import enablement
 from ..host.dispatch import forget_enablement, host
 from ..households.access import readable_community
@@ -68,6 +68,10 @@ class PluginRevisionOut(StrictSchema):
     config = fields.Dict()
     changed_by = fields.String(allow_none=True)
     changed_at = fields.DateTime()
+
+
+class RevisionQuery(PageArgs):
+    sort = Sort("id", "version", "changed_at")
 
 
 def _plugin_or_404(plugin_name: str):
@@ -134,12 +138,13 @@ class CommunityPluginView(MethodView):
 
 @blp.route("/communities/<int:community_id>/plugins/<string:plugin_name>/history", endpoint="community_plugin_history")
 class CommunityPluginHistory(MethodView):
-    @blp.response(200, PluginRevisionOut(many=True))
+    @blp.arguments(RevisionQuery, location="query")
+    @blp.response(200, page_schema(PluginRevisionOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id, plugin_name):
-        """插件配置历史 / Who changed a plugin's settings in a community, and when"""
+    def get(self, args, community_id, plugin_name):
+        """插件配置历史（默认最新在前）/ Who changed a plugin's settings in a community, and when (newest first)"""
         readable_community(community_id)
         plugin = _plugin_or_404(plugin_name)
-        return db.session.scalars(select(ConfigRevision).where(
+        return paginate(select(ConfigRevision).where(
             ConfigRevision.community_id == community_id, ConfigRevision.scope == plugin.name,
-        ).order_by(ConfigRevision.version.desc())).all()
+        ), ConfigRevision, args)

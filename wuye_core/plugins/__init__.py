@@ -30,6 +30,9 @@ from ..common.fields import Count, Minutes, Rate, Satisfaction, minutes_value, r
 from ..common.periods import PeriodArgs
 from ..errors import Conflict, DomainError, ErrorSchema, Forbidden, Invalid, NotFound, invalid
 
+# Lists: one shape {items, total, page, per_page}, newest first, documented `sort` fields
+from ..api.pagination import PageArgs, Sort, page_schema, paginate, ranked
+
 # Spreadsheets: every .xlsx export goes through this writer (user text is never a formula; every
 # sheet prints on A4, fitted to the page width); every download's name and response
 from ..common.spreadsheets import XLSX, XLSX_DOC, XlsxWriter, download_name, download_response, xlsx_response
@@ -87,6 +90,8 @@ __all__ = [
     "invalid",
     # figures and periods
     "Rate", "Count", "Minutes", "Satisfaction", "rate_value", "minutes_value", "PeriodArgs",
+    # lists
+    "PageArgs", "Sort", "page_schema", "paginate", "ranked",
     # spreadsheets
     "XlsxWriter", "xlsx_response", "XLSX", "XLSX_DOC", "download_name", "download_response",
     # languages

@@ -174,12 +174,12 @@ class Users(MethodView):
     @users.response(200, page_schema(s.UserOut))
     @users.alt_response(403, schema=ErrorSchema)
     def get(self, args):
-        """工作人员列表 / List staff users"""
+        """工作人员列表（默认最新在前）/ List staff users, newest first"""
         require_tenant_admin()
         stmt = select(StaffUser)
         if args.get("q"):
             stmt = stmt.where(StaffUser.username.contains(args["q"], autoescape=True))
-        return paginate(stmt, StaffUser, args["page"], args["per_page"])
+        return paginate(stmt, StaffUser, args)
 
     @users.arguments(s.UserCreate)
     @users.response(201, s.UserOut)

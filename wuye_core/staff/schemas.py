@@ -6,7 +6,7 @@ import unicodedata
 
 from marshmallow import fields, validate
 
-from ..api.pagination import PageArgs
+from ..api.pagination import PageArgs, Sort
 from ..auth.policy import MIN_LENGTH
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
@@ -115,6 +115,7 @@ class UserCreate(UserUpdate):
 
 class UserQuery(PageArgs):
     q = Text(64)
+    sort = Sort("id", "username", "created_at")
 
 
 class MeOut(StrictSchema):

@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..api.access import require_operator
-from ..api.pagination import PageArgs, page_schema, paginate
+from ..api.pagination import PageArgs, Sort, page_schema, paginate
 from ..auth.policy import MIN_LENGTH
 from ..common.fields import Text
 from ..common.schemas import StrictSchema, partial
@@ -52,15 +52,19 @@ class TenantCreate(StrictSchema):
     admin = fields.Nested(FirstAdmin, metadata={"description": "首个租户管理员 / the first tenant_admin"})
 
 
+class TenantQuery(PageArgs):
+    sort = Sort("id", "slug", "name", "created_at")
+
+
 @blp.route("", endpoint="tenants_collection")
 class Tenants(MethodView):
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(TenantQuery, location="query")
     @blp.response(200, page_schema(TenantOut))
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
-        """租户列表 / List tenants"""
+        """租户列表（默认最新在前）/ List tenants, newest first"""
         require_operator()
-        return paginate(select(Tenant), Tenant, args["page"], args["per_page"])
+        return paginate(select(Tenant), Tenant, args)
 
     @blp.arguments(TenantCreate)
     @blp.response(201, TenantOut)

@@ -10,6 +10,7 @@ from marshmallow import fields, post_dump
 from sqlalchemy import select
 
 from ..api.access import require_staff
+from ..api.pagination import page_schema, paginate
 from ..auth.names import add_display_names
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema, invalid
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..storage import UploadRejected, check_upload, clean_filename, new_key
 from .access import readable_ticket, workable_ticket
 from .models import TicketAttachment
+from .schemas import AttachmentQuery
 
 # Its own blueprint under the tickets' prefix, registered by app.py (importing this module adds
 # nothing to anyone else's blueprint).
@@ -50,13 +52,14 @@ def storage():
 
 @blp.route("/<int:ticket_id>/attachments", endpoint="ticket_attachments")
 class Attachments(MethodView):
-    @blp.response(200, AttachmentOut(many=True))
+    @blp.arguments(AttachmentQuery, location="query")
+    @blp.response(200, page_schema(AttachmentOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, ticket_id):
-        """工单附件列表 / A ticket's attachments"""
+    def get(self, args, ticket_id):
+        """工单附件列表（默认最新在前）/ A ticket's attachments, newest first"""
         ticket = readable_ticket(ticket_id)
-        return db.session.scalars(select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
-                                  .order_by(TicketAttachment.id)).all()
+        return paginate(select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id), TicketAttachment,
+                        args)
 
     @blp.arguments(UploadIn, location="files")
     @blp.response(201, AttachmentOut)

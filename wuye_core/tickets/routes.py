@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask.views import MethodView
@@ -9,9 +10,8 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import or_, select
 
 from ..api.access import require_staff
-from ..api.pagination import page_schema, paginate
+from ..api.pagination import page_schema, paginate, ranked
 from ..errors import ErrorSchema, invalid
-from ..extensions import db
 from ..host.dispatch import call_contained
 from ..households.community_config import register_section
 from ..households.models import Community
@@ -19,9 +19,9 @@ from ..i18n import N_
 from . import schemas as s
 from . import service
 from .access import mine_clause, readable_ticket, visible_clause, workable_ticket, writable_ticket
-from .models import Ticket, TicketRating, TicketTransition
+from .models import Priority, Ticket, TicketRating, TicketTransition
 from .sla import TicketsSection
-from .states import OPEN
+from .states import OPEN, Status
 
 register_section("tickets", TicketsSection)  # categories, SLA policy, auto-close in each community's config
 
@@ -45,8 +45,21 @@ def _list(args):
             (Ticket.arrive_due_at < at) & Ticket.on_site_at.is_(None),
             (Ticket.resolve_due_at < at) & Ticket.resolved_at.is_(None)))
     if args.get("q"):
-        stmt = stmt.where(Ticket.title.contains(args["q"], autoescape=True))
+        stmt = stmt.where(search(args["q"]))
     return stmt
+
+
+TICKET_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
+# sort fields that are not plain columns: by seriousness, by the workflow's order
+SORT_COLUMNS = {"priority": ranked(Ticket.priority, Priority), "status": ranked(Ticket.status, Status)}
+
+
+def search(q: str):
+    """`q`: the ticket with that number (`443` or `#443`), or any whose title holds the text."""
+    text = q.strip()
+    in_title = Ticket.title.contains(text, autoescape=True)
+    number = TICKET_NUMBER.fullmatch(text)
+    return or_(Ticket.id == int(number.group(1)), in_title) if number else in_title
 
 
 @blp.route("", endpoint="tickets_collection")
@@ -54,8 +67,9 @@ class Tickets(MethodView):
     @blp.arguments(s.TicketQuery(), location="query")
     @blp.response(200, page_schema(s.TicketOut))
     def get(self, args):
-        """工单列表 / List tickets (filters; `mine=true` is my queue)"""
-        return paginate(_list(args), Ticket, args["page"], args["per_page"])
+        """工单列表（默认最新在前）/ List tickets, newest first (filters; `mine=true` is my queue; `q` finds a
+        ticket by its number too; `sort`)"""
+        return paginate(_list(args), Ticket, args, columns=SORT_COLUMNS)
 
     @blp.arguments(s.TicketCreate())
     @blp.response(201, s.TicketOut)
@@ -99,13 +113,15 @@ class TicketItem(MethodView):
 
 @blp.route("/<int:ticket_id>/transitions", endpoint="ticket_transitions")
 class Transitions(MethodView):
-    @blp.response(200, s.TransitionOut(many=True))
+    @blp.arguments(s.TransitionQuery(), location="query")
+    @blp.response(200, page_schema(s.TransitionOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, ticket_id):
-        """工单流转记录 / A ticket's history, oldest first"""
+    def get(self, args, ticket_id):
+        """工单流转记录（默认最新在前；`sort=id` 为时间顺序）/ A ticket's history, newest first (`sort=id`:
+        oldest first)"""
         ticket = readable_ticket(ticket_id)
-        return db.session.scalars(select(TicketTransition).where(TicketTransition.ticket_id == ticket.id)
-                                  .order_by(TicketTransition.id)).all()
+        return paginate(select(TicketTransition).where(TicketTransition.ticket_id == ticket.id), TicketTransition,
+                        args)
 
     @blp.arguments(s.TransitionIn())
     @blp.response(200, s.TicketOut)
@@ -147,10 +163,11 @@ class Rating(MethodView):
 
 @blp.route("/<int:ticket_id>/ratings", endpoint="ticket_ratings")
 class Ratings(MethodView):
-    @blp.response(200, s.RatingOut(many=True))
+    @blp.arguments(s.RatingQuery(), location="query")
+    @blp.response(200, page_schema(s.RatingOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, ticket_id):
-        """评价及更正记录 / Every rating and correction of a ticket, oldest first"""
+    def get(self, args, ticket_id):
+        """评价及更正记录（默认最新在前；`sort=id` 为时间顺序）/ Every rating and correction of a ticket, newest
+        first (`sort=id`: oldest first)"""
         ticket = readable_ticket(ticket_id)
-        return db.session.scalars(select(TicketRating).where(TicketRating.ticket_id == ticket.id)
-                                  .order_by(TicketRating.id)).all()
+        return paginate(select(TicketRating).where(TicketRating.ticket_id == ticket.id), TicketRating, args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, post_dump, validate
 
-from ..api.pagination import PageArgs
+from ..api.pagination import PageArgs, Sort
 from ..auth.names import add_display_names
 from ..common.fields import Id, Text
 from ..common.schemas import StrictSchema
@@ -112,6 +112,9 @@ class TicketCreate(StrictSchema):
     priority = fields.Enum(Priority, by_value=True, load_default=Priority.normal)
 
 
+TICKET_SORT = ("id", "created_at", "priority", "status", "arrive_due_at", "resolve_due_at", "resolved_at")
+
+
 class TicketQuery(PageArgs):
     community_id = Id()
     site_id = Id()
@@ -121,7 +124,23 @@ class TicketQuery(PageArgs):
     assignee_id = Id()
     mine = fields.Boolean(metadata={"description": "只看派给我或我所在班组的 / only tickets dispatched to me or my team"})
     overdue = fields.Boolean(metadata={"description": "只看超时的 / only tickets past a deadline"})
-    q = Text(50, metadata={"description": "标题搜索 / search titles"})
+    q = Text(50, metadata={"description": "工单号（443 或 #443）或标题中的文字 / a ticket's number (443 or #443) "
+                                          "or text in its title"})
+    sort = Sort(*TICKET_SORT, descriptions={
+        "priority": "一般 < 紧急 < 重大 < 特殊复杂 / normal < urgent < major < complex",
+        "status": "按流转顺序 / in the order of the workflow"})
+
+
+class TransitionQuery(PageArgs):
+    sort = Sort("id", "at")
+
+
+class RatingQuery(PageArgs):
+    sort = Sort("id", "at")
+
+
+class AttachmentQuery(PageArgs):
+    sort = Sort("id", "created_at", "size")
 
 
 class TransitionIn(StrictSchema):

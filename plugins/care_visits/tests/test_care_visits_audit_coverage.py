@@ -168,7 +168,7 @@ def _world(tenant, wuye_register, wuye_enable_plugin):
         "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n"), "p.png", "image/png")}).get_json()
     worker.post(f"{P}/communities/{ids['community']}/plans/weather",
                 json={"levels": ["A"], "reason": "高温", "due_on": today().isoformat()})
-    plan_item = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()[0]
+    plan_item = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()["items"][0]
     brief = worker.post(f"{P}/communities/{ids['community']}/briefs", json=_period()).get_json()
     assert brief["status"] == "done", brief
     ids.update(person=person["id"], visit=visit["id"], referral=referral["id"], photo=photo["id"],

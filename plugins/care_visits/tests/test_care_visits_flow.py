@@ -46,7 +46,7 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
     assert person["name"] == "张三" and person["health_details"] == "高血压，独自服药"
 
     # the list is masked; opening the record shows it whole
-    listed = worker.get(f"{P}/communities/{community}/people").get_json()
+    listed = worker.get(f"{P}/communities/{community}/people").get_json()["items"]
     assert listed[0]["name_masked"] == "张*" and listed[0]["phone_masked"] == "138****0000"
     assert "name" not in listed[0] and "health_details" not in listed[0]
 
@@ -59,7 +59,7 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
     assert worker.post(f"{P}/communities/{community}/plans/generate", json={"period": period}).get_json() == {
         "created": 0
     }  # idempotent
-    items = worker.get(f"{P}/communities/{community}/plans", query_string={"period": period}).get_json()
+    items = worker.get(f"{P}/communities/{community}/plans", query_string={"period": period}).get_json()["items"]
     assert [i["status"] for i in items] == ["planned"] and items[0]["name_masked"] == "张*"
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     r = worker.patch(f"{P}/plan-items/{items[0]['id']}", json={"assignee_id": users["clerk"]})
@@ -106,7 +106,7 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
     assert "care_visits.high_risk" in names
 
     # the visit closed the plan item; the follow-up date drives the next due date
-    assert worker.get(f"{P}/communities/{community}/plans").get_json()[0]["status"] == "done"
+    assert worker.get(f"{P}/communities/{community}/plans").get_json()["items"][0]["status"] == "done"
     opened = worker.get(f"{P}/people/{person['id']}").get_json()
     assert opened["next_due_on"] == (today + timedelta(days=7)).isoformat() and opened["high_risk"] is True
 
@@ -183,8 +183,8 @@ def test_register_plan_visit_alert_ticket_referral_brief(wuye_app, wuye_make_ten
     assert ledger[2][1] == "张*" and ledger[2][7] == 1 and ledger[2][8] == 1
 
     # the access log shows the reads and exports, to the supervisor only
-    log = supervisor.get(f"{P}/communities/{community}/access-log").get_json()
-    actions = [(row["username"], row["action"]) for row in log]
+    log = supervisor.get(f"{P}/communities/{community}/access-log", query_string={"per_page": 100}).get_json()
+    actions = [(row["username"], row["action"]) for row in log["items"]]
     assert ("worker", "read_person") in actions and ("boss", "export_brief_docx") in actions
     assert ("worker", "export_brief_xlsx") in actions
     assert worker.get(f"{P}/communities/{community}/access-log").status_code == 404
@@ -229,8 +229,8 @@ def test_photos_need_consent_and_export_and_erasure(wuye_app, wuye_make_tenant, 
     assert supervisor.get(f"{P}/visits/{visit['id']}").get_json()["mental_state"] is None
     assert supervisor.post(f"{P}/people/{person['id']}/erase").status_code == 409
     log = supervisor.get(
-        f"{P}/communities/{ids['community']}/access-log", query_string={"person_id": person["id"]}
-    ).get_json()
+        f"{P}/communities/{ids['community']}/access-log", query_string={"person_id": person["id"], "per_page": 100}
+    ).get_json()["items"]
     assert {"export_person", "erase_person", "read_photo"} <= {row["action"] for row in log}
     assert [row["reason"] for row in log if row["action"] == "export_person"] == ["本人申请"]
     with wuye_owner_engine.connect() as conn:
@@ -282,7 +282,7 @@ def test_weather_round_for_chosen_levels(wuye_make_tenant, wuye_register, wuye_e
     assert worker.post(rounds, json={"levels": ["A", "B"], "reason": "寒潮", "due_on": due}).get_json() == {
         "created": 1
     }
-    items = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()
+    items = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()["items"]
     assert [(i["kind"], i["reason"], i["level"]) for i in items] == [("weather", "寒潮", "B")]
 
 
@@ -325,10 +325,10 @@ def test_due_dates_follow_levels_and_follow_ups(wuye_make_tenant, wuye_register,
     overdue = worker.get(
         f"{P}/communities/{community}/people", query_string={"overdue": "true", "reason": "月检"}
     )
-    assert [p["id"] for p in overdue.get_json()] == [person["id"]]
+    assert [p["id"] for p in overdue.get_json()["items"]] == [person["id"]]
     # the month's plan holds the overdue person (due at the latest at the start of the month)
     worker.post(f"{P}/communities/{community}/plans/generate", json={"period": today.strftime("%Y-%m")})
-    item = worker.get(f"{P}/communities/{community}/plans").get_json()
+    item = worker.get(f"{P}/communities/{community}/plans").get_json()["items"]
     due = max(long_ago + timedelta(days=180), today.replace(day=1))
     assert [(i["person_id"], i["due_on"]) for i in item] == [(person["id"], due.isoformat())]
     # a not-at-home attempt moves nothing; a visit with a follow-up date does

@@ -25,7 +25,7 @@ def test_a_brief_of_more_people_than_the_cap_is_refused(wuye_make_tenant, wuye_r
     everyone = tenant.user("zhuren", "care_supervisor")
     r = everyone.post(f"{P}/briefs", json=PERIOD)
     assert r.status_code == 422 and "1" in r.get_json()["message"]
-    assert worker.get(f"{P}/communities/{ids['community']}/briefs").get_json() == []  # nothing queued
+    assert worker.get(f"{P}/communities/{ids['community']}/briefs").get_json()["items"] == []  # nothing queued
     monkeypatch.setattr(limits, "MAX_BRIEF_PEOPLE", 1)
     assert worker.post(f"{P}/communities/{ids['community']}/briefs", json=PERIOD).status_code == 202
 
@@ -42,5 +42,5 @@ def test_a_user_starts_a_bounded_number_of_briefs(wuye_app, wuye_make_tenant, wu
     r = worker.post(briefs, json=PERIOD)
     assert r.status_code == 429 and 3500 <= int(r.headers["Retry-After"]) <= 3600
     assert r.get_json()["message"].startswith("你最近启动的此类任务过多（60 分钟内最多 2 个）")
-    assert len(worker.get(briefs).get_json()) == 2
+    assert worker.get(briefs).get_json()["total"] == 2
     assert supervisor.post(briefs, json=PERIOD).status_code == 202  # a budget of their own

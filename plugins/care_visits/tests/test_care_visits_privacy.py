@@ -60,7 +60,7 @@ def _care_world(tenant, wuye_register, wuye_enable_plugin):
         f"{P}/communities/{ids['community']}/plans/weather",
         json={"levels": ["A"], "reason": "寒潮", "due_on": clock_today().isoformat()},
     )
-    plan_item = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()[0]
+    plan_item = worker.get(f"{P}/communities/{ids['community']}/plans").get_json()["items"][0]
     brief = boss.post(
         f"{P}/communities/{ids['community']}/briefs",
         json={
@@ -178,14 +178,14 @@ def test_key_rotation_covers_the_plugin_columns(wuye_make_tenant, wuye_register,
 def test_reads_and_exports_are_audited_with_a_reason(wuye_make_tenant, wuye_register, wuye_enable_plugin):
     tenant = wuye_make_tenant("acme")
     ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
-    before = len(boss.get(f"{P}/communities/{ids['community']}/access-log").get_json())
+    before = boss.get(f"{P}/communities/{ids['community']}/access-log").get_json()["total"]
     worker.get(f"{P}/people/{ids['person']}", query_string={"reason": "核实低保申请"})
     worker.get(f"{P}/visits/{ids['visit']}")
     worker.get(f"{P}/people/{ids['person']}/export")
     worker.get(f"{P}/briefs/{ids['brief']}/brief.docx")
     log = boss.get(f"{P}/communities/{ids['community']}/access-log").get_json()
     # the supervisor's own look at the log is logged too (after its read): five new rows, newest first
-    newest = [(r["username"], r["action"], r["person_id"], r["reason"]) for r in log[: len(log) - before]]
+    newest = [(r["username"], r["action"], r["person_id"], r["reason"]) for r in log["items"][: log["total"] - before]]
     assert newest == [
         ("worker", "export_brief_docx", None, None),
         ("worker", "export_person", ids["person"], None),
@@ -204,7 +204,7 @@ def test_access_log_purge_keeps_three_years(wuye_app, wuye_make_tenant, wuye_reg
     tenant = wuye_make_tenant("acme")
     ids, worker, boss = _care_world(tenant, wuye_register, wuye_enable_plugin)
     worker.get(f"{P}/people/{ids['person']}")
-    count = len(boss.get(f"{P}/communities/{ids['community']}/access-log").get_json()) + 1  # + that look
+    count = boss.get(f"{P}/communities/{ids['community']}/access-log").get_json()["total"] + 1  # + that look
     with wuye_app.app_context():
         with pytest.raises(ValueError):
             purge(years=2)
@@ -212,7 +212,7 @@ def test_access_log_purge_keeps_three_years(wuye_app, wuye_make_tenant, wuye_reg
         # a clock set forward changes nothing: the database keeps every row younger than 3 years
         # (old rows do go: tests/test_append_only.py)
         assert purge(years=3, now=datetime.now(UTC) + timedelta(days=366 * 3 + 1)) == 0
-    assert len(boss.get(f"{P}/communities/{ids['community']}/access-log").get_json()) >= count
+    assert boss.get(f"{P}/communities/{ids['community']}/access-log").get_json()["total"] >= count
 
 
 def test_the_tenant_brief_needs_a_tenant_wide_care_role(wuye_make_tenant, wuye_register, wuye_enable_plugin):

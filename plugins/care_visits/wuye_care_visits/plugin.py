@@ -26,7 +26,7 @@ def wuye_plugin_info():
         description="Care register, visit plans and records, risk alerts, referrals, briefs; "
         "seen only by care workers, encrypted and audited.",
         # 1.5: Role.sees_personal_data, mask_phone, XlsxWriter, record_audit, throttle;
-        # 1.6: staff_names, download_name, download_response, register_resident, record_audit "amended"
+        # 1.6: staff_names, download_name, download_response, register_resident, record_audit "amended", paginate
         api_version="1.6",
     )
 

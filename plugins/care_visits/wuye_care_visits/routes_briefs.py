@@ -24,6 +24,8 @@ from wuye_core.plugins import (
     download_name,
     download_response,
     get_for_update,
+    page_schema,
+    paginate,
     record_audit,
     require_staff,
     services,
@@ -96,18 +98,14 @@ def _brief(brief_id: int) -> CareBrief:
 @blp.route("/communities/<int:community_id>/briefs")
 class CommunityBriefs(MethodView):
     @audited("list_briefs")
-    @blp.response(200, s.BriefOut(many=True))
+    @blp.arguments(s.BriefQuery, location="query")
+    @blp.response(200, page_schema(s.BriefOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id):
-        """社区的简报 / The community's briefs"""
+    def get(self, args, community_id):
+        """社区的简报（默认最新在前）/ The community's briefs, newest first"""
         care_community(community_id)
         audit(community_id)  # a list view (committed first: the rows are read after it)
-        return db.session.scalars(
-            select(CareBrief)
-            .where(CareBrief.community_id == community_id)
-            .order_by(CareBrief.id.desc())
-            .limit(100)
-        ).all()
+        return paginate(select(CareBrief).where(CareBrief.community_id == community_id), CareBrief, args)
 
     @audited("create_brief")
     @blp.arguments(s.BriefIn)
@@ -123,15 +121,14 @@ class CommunityBriefs(MethodView):
 @blp.route("/briefs")
 class TenantBriefs(MethodView):
     @audited("list_briefs")
-    @blp.response(200, s.BriefOut(many=True))
+    @blp.arguments(s.BriefQuery, location="query")
+    @blp.response(200, page_schema(s.BriefOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self):
-        """全租户简报（须全租户关爱角色）/ The tenant's briefs (tenant-wide care role)"""
+    def get(self, args):
+        """全租户简报（须全租户关爱角色；默认最新在前）/ The tenant's briefs, newest first (tenant-wide care role)"""
         _tenant_scope()
         audit(None)  # a list view (committed first: the rows are read after it)
-        return db.session.scalars(
-            select(CareBrief).where(CareBrief.community_id.is_(None)).order_by(CareBrief.id.desc()).limit(100)
-        ).all()
+        return paginate(select(CareBrief).where(CareBrief.community_id.is_(None)), CareBrief, args)
 
     @audited("create_brief")
     @blp.arguments(s.BriefIn)

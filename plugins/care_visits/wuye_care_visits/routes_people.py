@@ -14,7 +14,17 @@ import json
 from flask.views import MethodView
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Forbidden, Resident, current_identity, db, record_audit, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Forbidden,
+    Resident,
+    current_identity,
+    db,
+    page_schema,
+    paginate,
+    record_audit,
+    services,
+)
 
 from . import clock, service, vocab
 from . import schemas as s
@@ -107,10 +117,10 @@ def person_detail(person: CarePerson) -> dict:
 class People(MethodView):
     @audited("list_people")
     @blp.arguments(s.PersonQuery, location="query")
-    @blp.response(200, s.PersonListOut(many=True))
+    @blp.response(200, page_schema(s.PersonListOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """关爱对象列表（姓名、电话脱敏）/ The register, masked"""
+        """关爱对象列表（姓名、电话脱敏；默认最新登记的在前）/ The register, masked, newest first"""
         care_community(community_id)
         stmt = select(CarePerson).where(
             CarePerson.community_id == community_id, CarePerson.erased_at.is_(None)
@@ -123,14 +133,11 @@ class People(MethodView):
         if args.get("overdue") is not None:
             late = CarePerson.next_due_on < clock.today()
             stmt = stmt.where(late if args["overdue"] else ~late | CarePerson.next_due_on.is_(None))
-        stmt = (
-            stmt.order_by(CarePerson.id).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-        )
-        people = db.session.scalars(stmt).all()
-        residents = _residents(p.resident_id for p in people)
-        out = [person_summary(p, residents.get(p.resident_id)) for p in people]
+        page = paginate(stmt, CarePerson, args)
+        residents = _residents(p.resident_id for p in page["items"])
+        page["items"] = [person_summary(p, residents.get(p.resident_id)) for p in page["items"]]
         audit(community_id)  # commits: serialise first, so the rows need no reload
-        return out
+        return page
 
     @audited("create_person")
     @blp.arguments(s.PersonIn)
@@ -232,23 +239,18 @@ class PersonErase(MethodView):
 class AccessLog(MethodView):
     @audited("read_access_log")
     @blp.arguments(s.AccessLogQuery, location="query")
-    @blp.response(200, s.AccessLogOut(many=True))
+    @blp.response(200, page_schema(s.AccessLogOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """访问审计（主管）/ The access log (supervisor)"""
+        """访问审计（主管；默认最新在前）/ The access log (supervisor), newest first"""
         care_community(community_id, supervisor=True)
         stmt = select(CareAccessLog).where(CareAccessLog.community_id == community_id)
         if "person_id" in args:
             stmt = stmt.where(CareAccessLog.person_id == args["person_id"])
-        stmt = (
-            stmt.order_by(CareAccessLog.id.desc())
-            .limit(args["per_page"])
-            .offset((args["page"] - 1) * args["per_page"])
-        )
-        rows = db.session.scalars(stmt).all()
-        out = [{c: getattr(row, c) for c in LOG_FIELDS} for row in rows]  # read before the commit
+        page = paginate(stmt, CareAccessLog, args)
+        page["items"] = [{c: getattr(row, c) for c in LOG_FIELDS} for row in page["items"]]  # read before the commit
         audit(community_id, args.get("person_id"))  # a look at who looked is a look too (after the read)
-        return out
+        return page
 
 
 @blp.route("/communities/<int:community_id>/figures")

@@ -6,7 +6,16 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Resident, current_identity, db, invalid, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Resident,
+    current_identity,
+    db,
+    invalid,
+    page_schema,
+    paginate,
+    services,
+)
 
 from . import clock, service
 from . import schemas as s
@@ -76,10 +85,11 @@ def _items_out(items) -> list[dict]:
 class Plans(MethodView):
     @audited("list_plans")
     @blp.arguments(s.PlanQuery, location="query")
-    @blp.response(200, s.PlanItemOut(many=True))
+    @blp.response(200, page_schema(s.PlanItemOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """计划中的走访：应访、逾期、已完成 / Planned visits: due, overdue, done"""
+        """计划中的走访：应访、逾期、已完成（默认最新在前；`sort=due_on` 按应访日期）/ Planned visits: due, overdue,
+        done (newest first; `sort=due_on`: by due date)"""
         care_community(community_id)
         stmt = select(CarePlanItem).where(CarePlanItem.community_id == community_id)
         if "period" in args:
@@ -88,10 +98,10 @@ class Plans(MethodView):
             stmt = stmt.where(CarePlanItem.status == args["status"])
         if args.get("overdue"):
             stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < clock.today())
-        items = db.session.scalars(stmt.order_by(CarePlanItem.due_on, CarePlanItem.id).limit(2000)).all()
-        out = _items_out(items)
+        page = paginate(stmt, CarePlanItem, args)
+        page["items"] = _items_out(page["items"])
         audit(community_id)
-        return out
+        return page
 
 
 @blp.route("/communities/<int:community_id>/plans/generate")

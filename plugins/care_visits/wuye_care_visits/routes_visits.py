@@ -9,7 +9,16 @@ from flask_smorest import abort
 from flask_smorest.fields import Upload
 from sqlalchemy import or_, select
 
-from wuye_core.plugins import ErrorSchema, StrictSchema, current_identity, db, get_for_update, invalid
+from wuye_core.plugins import (
+    ErrorSchema,
+    StrictSchema,
+    current_identity,
+    db,
+    get_for_update,
+    invalid,
+    page_schema,
+    paginate,
+)
 
 from . import schemas as s
 from . import service, vocab
@@ -70,10 +79,10 @@ def visit_detail(visit: CareVisit) -> dict:
 class Visits(MethodView):
     @audited("list_visits")
     @blp.arguments(s.VisitQuery, location="query")
-    @blp.response(200, s.VisitListOut(many=True))
+    @blp.response(200, page_schema(s.VisitListOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """走访记录列表（不含文字内容）/ Visits (no free text)"""
+        """走访记录列表（不含文字内容；默认按走访日期新的在前）/ Visits (no free text), newest visit first"""
         care_community(community_id)
         stmt = select(CareVisit).where(CareVisit.community_id == community_id)
         if "person_id" in args:
@@ -84,14 +93,9 @@ class Visits(MethodView):
             stmt = stmt.where(CareVisit.visited_on <= args["date_to"])
         if args.get("high_risk"):
             stmt = stmt.where(or_(*(getattr(CareVisit, f"risk_{k}") == "high" for k in vocab.RISKS)))
-        stmt = (
-            stmt.order_by(CareVisit.visited_on.desc(), CareVisit.id.desc())
-            .limit(args["per_page"])
-            .offset((args["page"] - 1) * args["per_page"])
-        )
-        rows = db.session.scalars(stmt).all()
+        page = paginate(stmt, CareVisit, args)
         audit(community_id, args.get("person_id"))
-        return rows
+        return page
 
     @audited("create_visit")
     @blp.arguments(s.VisitIn)
@@ -194,19 +198,19 @@ class Referral(MethodView):
 class Referrals(MethodView):
     @audited("list_referrals")
     @blp.arguments(s.ReferralQuery, location="query")
-    @blp.response(200, s.ReferralOut(many=True))
+    @blp.response(200, page_schema(s.ReferralOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """社区的转介（可筛未办结）/ The community's referrals"""
+        """社区的转介（可筛未办结；默认最新在前）/ The community's referrals, newest first"""
         care_community(community_id)
         stmt = select(CareReferral).where(CareReferral.community_id == community_id)
         if "status" in args:
             stmt = stmt.where(CareReferral.status == args["status"])
         if args.get("open"):
             stmt = stmt.where(CareReferral.status.in_(("open", "accepted")))
-        rows = db.session.scalars(stmt.order_by(CareReferral.id).limit(500)).all()
+        page = paginate(stmt, CareReferral, args)
         audit(community_id)
-        return rows
+        return page
 
 
 @blp.route("/visits/<int:visit_id>/photos")

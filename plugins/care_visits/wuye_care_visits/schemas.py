@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from wuye_core.plugins import Id, PeriodArgs, StrictSchema, Text, show_note
+from wuye_core.plugins import Id, PageArgs, PeriodArgs, Sort, StrictSchema, Text, show_note
 
 from . import clock, vocab
 from .i18n import N_
@@ -183,13 +183,12 @@ class PersonOut(PersonListOut):
     consent_recorded_on = fields.Date(allow_none=True)
 
 
-class PersonQuery(Schema):
+class PersonQuery(PageArgs):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     level = fields.String(validate=validate.OneOf(vocab.LEVELS))
     difficulty = fields.String(validate=validate.OneOf(list(vocab.DIFFICULTIES)))
     overdue = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    sort = Sort("id", "level", "last_visit_on", "next_due_on")
 
 
 class VisitIn(StrictSchema):
@@ -329,14 +328,13 @@ class VisitListOut(Schema):
     ticket_id = fields.Integer(allow_none=True)
 
 
-class VisitQuery(Schema):
+class VisitQuery(PageArgs):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     person_id = Id()
     date_from = fields.Date()
     date_to = fields.Date()
     high_risk = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    sort = Sort("id", "visited_on", default="-visited_on")
 
 
 class ReferralIn(StrictSchema):
@@ -351,10 +349,11 @@ class ReferralPatch(StrictSchema):
     closed_on = fields.Date(load_default=None, allow_none=True)
 
 
-class ReferralQuery(Schema):
+class ReferralQuery(PageArgs):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     status = fields.String(validate=validate.OneOf(list(vocab.REFERRAL_STATES)))
     open = fields.Boolean(metadata={"description": "未办结（open/accepted）/ not closed"})
+    sort = Sort("id", "referred_on", "closed_on")
 
 
 class PlanGenerateIn(StrictSchema):
@@ -389,11 +388,12 @@ class PlanItemOut(Schema):
     visit_id = fields.Integer(allow_none=True)
 
 
-class PlanQuery(Schema):
+class PlanQuery(PageArgs):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     period = fields.String()
     status = fields.String(validate=validate.OneOf(["planned", "done"]))
     overdue = fields.Boolean()
+    sort = Sort("id", "due_on", "period")
 
 
 class PlanItemPatch(StrictSchema):
@@ -497,11 +497,14 @@ class AccessLogOut(Schema):
     at = fields.DateTime()
 
 
-class AccessLogQuery(Schema):
+class AccessLogQuery(PageArgs):
     reason = Text(200, metadata={"description": "查看原因（记入审计）/ why (written to the access log)"})
     person_id = Id()
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    sort = Sort("id", "at")
+
+
+class BriefQuery(PageArgs):
+    sort = Sort("id", "created_at", "period_start", "period_end")
 
 
 class CareFigureOut(Schema):

@@ -205,7 +205,7 @@ def test_end_to_end_meeting_from_escalated_tickets_to_done_and_the_5341_switch(
         ).status_code
         == 409
     )
-    history = t.admin.get(f"{P}/resolutions/{leak_res['id']}/follow-ups").get_json()
+    history = t.admin.get(f"{P}/resolutions/{leak_res['id']}/follow-ups?sort=id").get_json()["items"]
     assert [(h["status"], h["meeting_id"]) for h in history] == [("in_progress", later["id"]), ("done", None)]
 
     # the other ticket was never accepted: the resolution is done, the response says the ticket is not
@@ -326,7 +326,7 @@ def test_overdue_resolutions_are_marked_once_reported_and_shown(
     assert _figures(t, community)["resolutions_overdue"] == 1
     listed = t.admin.get(
         f"{P}/communities/{community}/resolutions", query_string={"overdue": "true"}
-    ).get_json()
+    ).get_json()["items"]
     assert [r["id"] for r in listed] == [late["id"]]
     # a new deadline is watched again
     assert (
@@ -422,10 +422,10 @@ def test_the_next_meeting_is_planned_at_the_cadence_where_the_plugin_is_on(
     assert wuye_run_job(t, "red_property", "schedule_meetings") == 0
     planned = t.admin.get(
         f"{P}/communities/{community}/meetings", query_string={"status": "planned"}
-    ).get_json()
+    ).get_json()["items"]
     assert [m["scheduled_on"] for m in planned] == [(_today() + timedelta(days=11)).isoformat()]
     assert t.admin.get(f"{P}/agenda-items/{waiting['id']}").get_json()["meeting_id"] == planned[0]["id"]
-    assert t.admin.get(f"{P}/communities/{manual_only}/meetings").get_json() == []
+    assert t.admin.get(f"{P}/communities/{manual_only}/meetings").get_json()["items"] == []
 
 
 def test_a_resolution_can_leave_its_ticket_alone(wuye_make_tenant, wuye_register, wuye_enable_plugin):

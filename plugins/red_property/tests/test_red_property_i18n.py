@@ -79,8 +79,8 @@ def test_the_ticket_history_note_follows_each_reader(wuye_make_tenant, wuye_regi
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["tickets"][0]["message"] == "Resolved."
     history = f"/api/v1/tickets/{ticket['id']}/transitions"
-    zh = t.admin.get(history).get_json()[-1]
-    en = t.admin.get(history, headers=EN).get_json()[-1]
+    zh = t.admin.get(history).get_json()["items"][0]  # the newest
+    en = t.admin.get(history, headers=EN).get_json()["items"][0]
     assert zh["action"] == en["action"] == "resolve"
     assert zh["note"] == f"三方联席会议决议#{resolution['id']}已办结：更换水管"
     assert en["note"] == f"Joint meeting resolution #{resolution['id']} is done: 更换水管"

@@ -70,7 +70,7 @@ def test_a_liaison_officer_logs_visits_and_problems_become_agenda_items_or_ticke
         (True, None),
         (False, item.get_json()["id"]),
     ]
-    pending = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "visit"}).get_json()
+    pending = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "visit"}).get_json()["items"]
     assert [i["title"] for i in pending] == ["化粪池满溢，需三方协调"]
 
 
@@ -175,11 +175,11 @@ def test_integration_dual_posts_and_shared_services(wuye_make_tenant, wuye_regis
     )
     assert r.status_code == 422 and "staff_user_id" in r.get_json()["errors"]["json"]
     service = t.admin.post(f"{P}/communities/{c}/shared-services", json={"name": "一站式服务窗口"}).get_json()
-    assert [d["property_post"] for d in t.admin.get(f"{P}/communities/{c}/dual-posts").get_json()] == [
+    assert [d["property_post"] for d in t.admin.get(f"{P}/communities/{c}/dual-posts").get_json()["items"]] == [
         "红色物业分公司经理"
     ]
     assert t.admin.delete(f"{P}/shared-services/{service['id']}").status_code == 204
-    assert t.admin.get(f"{P}/communities/{c}/shared-services").get_json() == []
+    assert t.admin.get(f"{P}/communities/{c}/shared-services").get_json()["items"] == []
 
 
 def test_minutes_and_resolution_ledger_export_to_excel(wuye_make_tenant, wuye_register, wuye_enable_plugin):
@@ -247,7 +247,7 @@ def test_demo_data_is_a_year_of_meetings_and_idempotent(wuye_app, wuye_make_tena
             demo.build(c, config, _today())
             demo.build(c, config, _today())  # idempotent
         db.session.remove()
-    meetings = t.admin.get(f"{P}/communities/{c}/meetings").get_json()
+    meetings = t.admin.get(f"{P}/communities/{c}/meetings", query_string={"sort": "scheduled_on"}).get_json()["items"]
     held = [m for m in meetings if m["status"] == "held"]
     assert len(held) == 12 and len([m for m in meetings if m["status"] == "planned"]) == 1
     assert (_today() - datetime.fromisoformat(held[0]["scheduled_on"]).date()).days >= 360
@@ -255,8 +255,8 @@ def test_demo_data_is_a_year_of_meetings_and_idempotent(wuye_app, wuye_make_tena
         f["key"]: f["value"] for f in t.admin.get(f"/api/v1/communities/{c}/dashboard").get_json()["figures"]
     }
     assert figures["meetings_held_12m"] >= 11 and 0.5 <= figures["resolutions_on_time_rate"] <= 1
-    assert t.admin.get(f"{P}/communities/{c}/visits").get_json()
-    escalated = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "ticket"}).get_json()
+    assert t.admin.get(f"{P}/communities/{c}/visits").get_json()["items"]
+    escalated = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "ticket"}).get_json()["items"]
     assert len(escalated) == 1 and escalated[0]["meeting_id"] == meetings[-1]["id"]
     links = t.admin.get(f"/api/v1/tickets/{escalated[0]['ticket_id']}").get_json()["links"]
     assert [link["key"] for link in links] == [f"agenda_item:{escalated[0]['id']}"]

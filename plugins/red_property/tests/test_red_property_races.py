@@ -52,7 +52,7 @@ def test_a_resolution_is_finished_once_and_its_item_closes(wuye_make_tenant, wuy
     url = f"{P}/resolutions/{resolution['id']}/follow-ups"
     responses = wuye_race(t.admin, "POST", url, json={"note": "已修复", "status": "done"})
     _one_winner(responses, "done", winner=201)
-    assert len(t.admin.get(url).get_json()) == 1  # one follow-up row
+    assert t.admin.get(url).get_json()["total"] == 1  # one follow-up row
     assert len([e for e in wuye_outbox(t) if e.name == "red_property.resolution_done"]) == 1
     assert t.admin.get(f"{P}/agenda-items/{item['id']}").get_json()["status"] == "closed"
 
@@ -101,5 +101,5 @@ def test_a_problem_becomes_one_agenda_item(wuye_make_tenant, wuye_register, wuye
     problem = visit["problems"][0]["id"]
     responses = wuye_race(t.admin, "POST", f"{P}/problems/{problem}/agenda-item", json={})
     _one_winner(responses, "agenda_item", winner=201)
-    items = t.admin.get(f"{P}/communities/{community}/agenda-items").get_json()
+    items = t.admin.get(f"{P}/communities/{community}/agenda-items").get_json()["items"]
     assert [i["source"] for i in items] == ["visit"]

@@ -12,7 +12,19 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Id,
+    PageArgs,
+    Sort,
+    StrictSchema,
+    db,
+    invalid,
+    page_schema,
+    paginate,
+    ranked,
+    services,
+)
 
 from .common import NAME, conflict, label, readable, require_write, txt, writable
 from .i18n import N_, _
@@ -60,10 +72,14 @@ class AgendaItemOut(StrictSchema):
     closed_at = fields.DateTime(allow_none=True, dump_only=True)
 
 
-class AgendaQuery(StrictSchema):
+SORT_COLUMNS = {"status": ranked(AgendaItem.status, STATUSES)}  # in the order of the item's life
+
+
+class AgendaQuery(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     source = fields.String(validate=validate.OneOf(SOURCES))
     meeting_id = Id()
+    sort = Sort("id", "created_at", "status", "closed_at", descriptions={"status": "pending < discussed < closed"})
 
 
 class TicketEscalationIn(StrictSchema):
@@ -117,15 +133,16 @@ def close_item(item: AgendaItem) -> None:
 @blp.route("/communities/<int:community_id>/agenda-items", endpoint="agenda_items")
 class AgendaItems(MethodView):
     @blp.arguments(AgendaQuery, location="query")
-    @blp.response(200, AgendaItemOut(many=True))
+    @blp.response(200, page_schema(AgendaItemOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """议题列表（可按状态、来源、会议筛选）/ A community's agenda items (filter by status, source, meeting)"""
+        """议题列表（默认最新在前；可按状态、来源、会议筛选）/ A community's agenda items, newest first (filter by
+        status, source, meeting)"""
         stmt = select(AgendaItem).where(AgendaItem.community_id == community_id)
         for key in ("status", "source", "meeting_id"):
             if args.get(key) is not None:
                 stmt = stmt.where(getattr(AgendaItem, key) == args[key])
-        return db.session.scalars(stmt.order_by(AgendaItem.id)).all()
+        return paginate(stmt, AgendaItem, args, columns=SORT_COLUMNS)
 
     @blp.arguments(AgendaItemIn)
     @blp.response(201, AgendaItemOut)

@@ -11,7 +11,20 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import delete, select
 
-from wuye_core.plugins import ErrorSchema, Id, Rate, Site, StrictSchema, db, rate_value, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Id,
+    PageArgs,
+    Rate,
+    Site,
+    Sort,
+    StrictSchema,
+    db,
+    page_schema,
+    paginate,
+    rate_value,
+    services,
+)
 
 from .common import NAME, label, readable, require_write, today, txt, writable
 from .i18n import N_
@@ -251,18 +264,20 @@ class Coverage(MethodView):
         return coverage(community_id)
 
 
+class AgreementQuery(PageArgs):
+    sort = Sort("id", "signed_on", "starts_on", "ends_on")
+
+
 @blp.route("/communities/<int:community_id>/agreements", endpoint="agreements")
 class Agreements(MethodView):
-    @blp.response(200, AgreementOut(many=True))
+    @blp.arguments(AgreementQuery, location="query")
+    @blp.response(200, page_schema(AgreementOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id):
-        """红色物业共建协议 / Co-building agreements of a community"""
-        rows = db.session.scalars(
-            select(Agreement)
-            .where(Agreement.community_id == community_id)
-            .order_by(Agreement.signed_on, Agreement.id)
-        ).all()
-        return [_agreement_out(a) for a in rows]
+    def get(self, args, community_id):
+        """红色物业共建协议（默认最新在前）/ Co-building agreements of a community, newest first"""
+        page = paginate(select(Agreement).where(Agreement.community_id == community_id), Agreement, args)
+        page["items"] = [_agreement_out(a) for a in page["items"]]
+        return page
 
     @blp.arguments(AgreementIn)
     @blp.response(201, AgreementOut)

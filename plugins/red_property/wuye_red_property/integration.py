@@ -8,7 +8,18 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Id, StrictSchema, db, invalid, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    Id,
+    PageArgs,
+    Sort,
+    StrictSchema,
+    db,
+    invalid,
+    page_schema,
+    paginate,
+    services,
+)
 
 from .common import label, readable, require_write, txt, writable
 from .models import DualPost, SharedService
@@ -52,15 +63,22 @@ def _check_staff_user(staff_user_id: int | None) -> None:
         invalid("staff_user_id", "Does not exist.")
 
 
+class DualPostQuery(PageArgs):
+    sort = Sort("id", "person_name")
+
+
+class SharedServiceQuery(PageArgs):
+    sort = Sort("id", "name")
+
+
 @blp.route("/communities/<int:community_id>/dual-posts", endpoint="dual_posts")
 class DualPosts(MethodView):
-    @blp.response(200, DualPostOut(many=True))
+    @blp.arguments(DualPostQuery, location="query")
+    @blp.response(200, page_schema(DualPostOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id):
-        """交叉任职 / People holding posts on both sides"""
-        return db.session.scalars(
-            select(DualPost).where(DualPost.community_id == community_id).order_by(DualPost.id)
-        ).all()
+    def get(self, args, community_id):
+        """交叉任职（默认最新在前）/ People holding posts on both sides, newest first"""
+        return paginate(select(DualPost).where(DualPost.community_id == community_id), DualPost, args)
 
     @blp.arguments(DualPostIn)
     @blp.response(201, DualPostOut)
@@ -95,13 +113,13 @@ class DualPostItem(MethodView):
 
 @blp.route("/communities/<int:community_id>/shared-services", endpoint="shared_services")
 class SharedServices(MethodView):
-    @blp.response(200, SharedServiceOut(many=True))
+    @blp.arguments(SharedServiceQuery, location="query")
+    @blp.response(200, page_schema(SharedServiceOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id):
-        """共享服务事项 / Services the community and the company provide together"""
-        return db.session.scalars(
-            select(SharedService).where(SharedService.community_id == community_id).order_by(SharedService.id)
-        ).all()
+    def get(self, args, community_id):
+        """共享服务事项（默认最新在前）/ Services the community and the company provide together, newest first"""
+        return paginate(select(SharedService).where(SharedService.community_id == community_id), SharedService,
+                        args)
 
     @blp.arguments(SharedServiceIn)
     @blp.response(201, SharedServiceOut)

@@ -11,11 +11,15 @@ from sqlalchemy import select
 from wuye_core.plugins import (
     ErrorSchema,
     Id,
+    PageArgs,
     Site,
+    Sort,
     StrictSchema,
     db,
     invalid,
     open_ticket,
+    page_schema,
+    paginate,
     require_staff,
     services,
     staff_names,
@@ -133,17 +137,18 @@ def _convertible(problem_id: int) -> tuple[Problem, str]:
     return problem, actor
 
 
+class LiaisonVisitQuery(PageArgs):
+    sort = Sort("id", "visited_on", "created_at", default="-visited_on")
+
+
 @blp.route("/communities/<int:community_id>/visits", endpoint="visits")
 class Visits(MethodView):
-    @blp.response(200, LiaisonVisitOut(many=True))
+    @blp.arguments(LiaisonVisitQuery, location="query")
+    @blp.response(200, page_schema(LiaisonVisitOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id):
-        """走访记录（新的在前）/ Liaison visits to a community, newest first"""
-        return db.session.scalars(
-            select(Visit)
-            .where(Visit.community_id == community_id)
-            .order_by(Visit.visited_on.desc(), Visit.id.desc())
-        ).all()
+    def get(self, args, community_id):
+        """走访记录（默认按走访日期新的在前）/ Liaison visits to a community, newest visit first"""
+        return paginate(select(Visit).where(Visit.community_id == community_id), Visit, args)
 
     @blp.arguments(LiaisonVisitIn)
     @blp.response(201, LiaisonVisitDetail)

@@ -10,7 +10,17 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, StrictSchema, db, services
+from wuye_core.plugins import (
+    ErrorSchema,
+    PageArgs,
+    Sort,
+    StrictSchema,
+    db,
+    page_schema,
+    paginate,
+    ranked,
+    services,
+)
 
 from .common import NAME, SIDE, config, conflict, label, readable, require_write, today, txt, writable
 from .config import CADENCES
@@ -105,8 +115,12 @@ class MeetingDetail(MeetingOut):
     attendance = fields.Dict(dump_only=True, metadata=label("各方出席人数", "attended / invited per side"))
 
 
-class MeetingQuery(StrictSchema):
+SORT_COLUMNS = {"status": ranked(Meeting.status, STATUSES)}  # planned, held, cancelled
+
+
+class MeetingQuery(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
+    sort = Sort("id", "scheduled_on", "status", descriptions={"status": "planned < held < cancelled"})
 
 
 def next_meeting(community_id: int) -> Meeting | None:
@@ -194,14 +208,15 @@ def detail(meeting: Meeting) -> Meeting:
 @blp.route("/communities/<int:community_id>/meetings", endpoint="meetings")
 class Meetings(MethodView):
     @blp.arguments(MeetingQuery, location="query")
-    @blp.response(200, MeetingOut(many=True))
+    @blp.response(200, page_schema(MeetingOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """联席会议列表（按日期）/ A community's joint meetings, by date"""
+        """联席会议列表（默认最新在前；`sort=scheduled_on` 按日期）/ A community's joint meetings, newest first
+        (`sort=scheduled_on`: by date)"""
         stmt = select(Meeting).where(Meeting.community_id == community_id)
         if args.get("status"):
             stmt = stmt.where(Meeting.status == args["status"])
-        return db.session.scalars(stmt.order_by(Meeting.scheduled_on, Meeting.id)).all()
+        return paginate(stmt, Meeting, args, columns=SORT_COLUMNS)
 
     @blp.arguments(MeetingIn)
     @blp.response(201, MeetingDetail)

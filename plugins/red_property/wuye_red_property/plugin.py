@@ -38,7 +38,7 @@ def wuye_plugin_info():
         description="三方联席会议、议题与决议跟进、三方联动专员走访、“5341”快速响应、共建协议与全覆盖、"
         "社区物业一体化 / Joint meetings, agenda and resolutions, liaison visits, "
         "5341 rapid response, co-building agreements and coverage, integration.",
-        api_version="1.6",  # staff_names, download_name, printable sheets
+        api_version="1.6",  # staff_names, download_name, printable sheets, paginate, Sort
     )
 
 

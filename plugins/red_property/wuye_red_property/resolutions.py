@@ -14,10 +14,15 @@ from sqlalchemy import select
 from wuye_core.plugins import (
     ErrorSchema,
     Id,
+    PageArgs,
+    Sort,
     StrictSchema,
     db,
     get_for_update,
     invalid,
+    page_schema,
+    paginate,
+    ranked,
     resolve_ticket,
     services,
     staff_names,
@@ -72,11 +77,24 @@ class ResolutionOut(StrictSchema):
         return obj.status in OPEN and obj.due_on < today()
 
 
-class ResolutionQuery(StrictSchema):
+RESOLUTION_SORT = ("id", "due_on", "status", "created_at", "done_on")
+STATUS_ORDER = {"status": "open < in_progress < done < cancelled"}
+
+
+class ResolutionQuery(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     overdue = fields.Boolean()
     meeting_id = Id()
     owner_side = fields.String(validate=SIDE)
+    sort = Sort(*RESOLUTION_SORT, descriptions=STATUS_ORDER)
+
+
+class MeetingResolutionQuery(PageArgs):
+    sort = Sort(*RESOLUTION_SORT, descriptions=STATUS_ORDER)
+
+
+class FollowUpQuery(PageArgs):
+    sort = Sort("id", "created_at")
 
 
 class ResolutionFollowUpIn(StrictSchema):
@@ -163,16 +181,19 @@ def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
     ]
 
 
+_RESOLUTION_COLUMNS = {"status": ranked(Resolution.status, STATUSES)}
+
+
 @blp.route("/meetings/<int:meeting_id>/resolutions", endpoint="meeting_resolutions")
 class MeetingResolutions(MethodView):
-    @blp.response(200, ResolutionOut(many=True))
+    @blp.arguments(MeetingResolutionQuery, location="query")
+    @blp.response(200, page_schema(ResolutionOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, meeting_id):
-        """本次会议的决议 / Resolutions decided at a meeting"""
+    def get(self, args, meeting_id):
+        """本次会议的决议（默认最新在前）/ Resolutions decided at a meeting, newest first"""
         meeting = readable(Meeting, meeting_id)
-        return db.session.scalars(
-            select(Resolution).where(Resolution.meeting_id == meeting.id).order_by(Resolution.id)
-        ).all()
+        return paginate(select(Resolution).where(Resolution.meeting_id == meeting.id), Resolution, args,
+                        columns=_RESOLUTION_COLUMNS)
 
     @blp.arguments(ResolutionIn)
     @blp.response(201, ResolutionOut)
@@ -221,14 +242,16 @@ class MeetingResolutions(MethodView):
 @blp.route("/communities/<int:community_id>/resolutions", endpoint="resolutions")
 class Resolutions(MethodView):
     @blp.arguments(ResolutionQuery, location="query")
-    @blp.response(200, ResolutionOut(many=True))
+    @blp.response(200, page_schema(ResolutionOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """决议台账（可筛选逾期）/ The resolution ledger (filter: status, overdue, meeting, side)"""
-        return ledger(community_id, args)
+        """决议台账（默认最新在前；`sort=due_on` 按期限；可筛选逾期）/ The resolution ledger, newest first
+        (`sort=due_on`: by deadline; filter: status, overdue, meeting, side)"""
+        return paginate(ledger(community_id, args), Resolution, args, columns=_RESOLUTION_COLUMNS)
 
 
-def ledger(community_id: int, args: dict) -> list[Resolution]:
+def ledger(community_id: int, args: dict):
+    """The community's resolutions that `args` filter for (a statement, not ordered)."""
     stmt = select(Resolution).where(Resolution.community_id == community_id)
     for key in ("status", "meeting_id", "owner_side"):
         if args.get(key) is not None:
@@ -236,7 +259,7 @@ def ledger(community_id: int, args: dict) -> list[Resolution]:
     if args.get("overdue") is not None:
         late = Resolution.status.in_(OPEN) & (Resolution.due_on < today())
         stmt = stmt.where(late if args["overdue"] else ~late)
-    return db.session.scalars(stmt.order_by(Resolution.due_on, Resolution.id)).all()
+    return stmt
 
 
 @blp.route("/resolutions/<int:resolution_id>", endpoint="resolution")
@@ -267,14 +290,14 @@ class ResolutionItem(MethodView):
 
 @blp.route("/resolutions/<int:resolution_id>/follow-ups", endpoint="resolution_follow_ups")
 class FollowUps(MethodView):
-    @blp.response(200, ResolutionFollowUpOut(many=True))
+    @blp.arguments(FollowUpQuery, location="query")
+    @blp.response(200, page_schema(ResolutionFollowUpOut))
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, resolution_id):
-        """跟进记录 / A resolution's follow-ups, oldest first"""
+    def get(self, args, resolution_id):
+        """跟进记录（默认最新在前；`sort=id` 为时间顺序）/ A resolution's follow-ups, newest first (`sort=id`: oldest
+        first)"""
         resolution = readable(Resolution, resolution_id)
-        return db.session.scalars(
-            select(FollowUp).where(FollowUp.resolution_id == resolution.id).order_by(FollowUp.id)
-        ).all()
+        return paginate(select(FollowUp).where(FollowUp.resolution_id == resolution.id), FollowUp, args)
 
     @blp.arguments(ResolutionFollowUpIn)
     @blp.response(201, ResolutionFollowUpResult)

@@ -8,7 +8,7 @@ from marshmallow import fields
 from sqlalchemy import func, select, update
 
 from ...api.access import require_staff
-from ...api.pagination import PageArgs, page_schema, paginate
+from ...api.pagination import PageArgs, Sort, page_schema, paginate
 from ...common.schemas import StrictSchema
 from ...errors import ErrorSchema
 from ...extensions import db
@@ -31,6 +31,7 @@ class NotificationOut(StrictSchema):
 
 class NotificationQuery(PageArgs):
     unread = fields.Boolean(metadata={"description": "只看未读 / unread only"})
+    sort = Sort("id", "created_at", "read_at")
 
 
 @blp.route("", endpoint="notifications_collection")
@@ -38,11 +39,11 @@ class Notifications(MethodView):
     @blp.arguments(NotificationQuery, location="query")
     @blp.response(200, page_schema(NotificationOut))
     def get(self, args):
-        """我的通知 / My notifications, newest last"""
+        """我的通知（默认最新在前）/ My notifications, newest first"""
         stmt = select(Notification).where(Notification.user_id == require_staff().user_id)
         if args.get("unread"):
             stmt = stmt.where(Notification.read_at.is_(None))
-        return paginate(stmt, Notification, args["page"], args["per_page"])
+        return paginate(stmt, Notification, args)
 
 
 @blp.route("/<int:notification_id>/read", endpoint="notification_read")
