@@ -246,7 +246,7 @@ def test_the_assignee_is_notified_once(wuye_app, wuye_make_tenant, wuye_register
     notes = plumber.get("/api/v1/notifications?unread=true").get_json()
     # community staff is the window by default: told of the new ticket, then of its dispatch to them
     assert notes["total"] == 2 and [n["ticket_id"] for n in notes["items"]] == [ticket["id"]] * 2
-    assert [n["kind"] for n in notes["items"]] == ["created", "assigned"]
+    assert [n["kind"] for n in notes["items"]] == ["assigned", "created"]  # newest first
     assert t.admin.get("/api/v1/notifications").get_json()["total"] == 0  # not the admin's
     for note in notes["items"]:
         assert t.admin.put(f"/api/v1/notifications/{note['id']}/read").status_code == 404

@@ -86,8 +86,8 @@ def test_a_worker_sees_exactly_their_and_their_teams_tickets(field):
     for ticket_id in theirs:
         item = worker.get(f"/api/v1/tickets/{ticket_id}")
         assert item.status_code == 200 and item.get_json()["links"] == []
-        history = worker.get(f"/api/v1/tickets/{ticket_id}/transitions")
-        assert history.status_code == 200 and [h["action"] for h in history.get_json()] == ["submit", "dispatch"]
+        history = worker.get(f"/api/v1/tickets/{ticket_id}/transitions?sort=id")
+        assert history.status_code == 200 and [h["action"] for h in history.get_json()["items"]] == ["submit", "dispatch"]
         assert worker.get(f"/api/v1/tickets/{ticket_id}/attachments").status_code == 200
         assert worker.get(f"/api/v1/tickets/{ticket_id}/ratings").status_code == 200
     for name in ("other_team", "undispatched", "elsewhere"):
@@ -139,11 +139,11 @@ def test_a_worker_arrives_resolves_and_uploads_but_does_nothing_else(field):
     assert worker.put(f"/api/v1/tickets/{team_ticket}/rating", json={"rating": 5}).status_code == 403
     upload = _upload(worker, team_ticket)
     assert upload.status_code == 201 and upload.get_json()["uploaded_by"] == "weixiu"
-    assert [a["id"] for a in worker.get(f"/api/v1/tickets/{team_ticket}/attachments").get_json()] == \
+    assert [a["id"] for a in worker.get(f"/api/v1/tickets/{team_ticket}/attachments").get_json()["items"]] == \
         [upload.get_json()["id"]]
     assert _move(worker, team_ticket, "arrive", note="已到场")["status"] == "on_site"
     assert _move(worker, team_ticket, "resolve")["status"] == "resolved"
-    history = t.admin.get(f"/api/v1/tickets/{team_ticket}/transitions").get_json()
+    history = t.admin.get(f"/api/v1/tickets/{team_ticket}/transitions?sort=id").get_json()["items"]
     assert [(h["action"], h["actor"]) for h in history][-2:] == [("arrive", "weixiu"), ("resolve", "weixiu")]
     # the ticket goes elsewhere: no longer theirs
     _move(t.admin, tickets["mine"], "dispatch", team="保洁班")
@@ -224,14 +224,14 @@ def test_a_rating_is_corrected_only_with_a_reason_and_each_is_in_the_history(wuy
     assert corrected.get_json()["rating"] == 2 and corrected.get_json()["rating_comment"] == "满意"
     # the same correction sent twice records nothing more
     assert t.admin.put(url + "/rating", json={"rating": 2, "reason": "回访时记错了分数"}).status_code == 200
-    history = t.admin.get(url + "/transitions").get_json()
+    history = t.admin.get(url + "/transitions?sort=id").get_json()["items"]
     assert [(h["action"], h["rating"]) for h in history] == [
         ("submit", None), ("accept", None), ("resolve", None), ("rate", 5), ("close", None),
         ("correct_rating", 2)]
     correction = history[-1]
     assert correction["actor"] == "admin" and "回访时记错了分数" in correction["note"]
     assert "5" in correction["note"] and "2" in correction["note"]
-    ratings = t.admin.get(url + "/ratings").get_json()
+    ratings = t.admin.get(url + "/ratings?sort=id").get_json()["items"]
     assert [(r["resolution"], r["rating"], r["previous_rating"], r["reason"], r["actor"]) for r in ratings] == [
         (1, 5, None, None, "admin"), (1, 2, 5, "回访时记错了分数", "admin")]
 
@@ -248,10 +248,10 @@ def test_reopening_keeps_the_earlier_rating_in_the_history(wuye_make_tenant, wuy
     _move(t.admin, ticket_id, "accept")
     _move(t.admin, ticket_id, "resolve")
     assert t.admin.put(url + "/rating", json={"rating": 4}).get_json()["rating"] == 4
-    rates = [(h["action"], h["rating"], h["note"]) for h in t.admin.get(url + "/transitions").get_json()
+    rates = [(h["action"], h["rating"], h["note"]) for h in t.admin.get(url + "/transitions?sort=id").get_json()["items"]
              if h["rating"] is not None]
     assert rates == [("rate", 2, "还在吵"), ("rate", 4, None)]
-    ratings = t.admin.get(url + "/ratings").get_json()
+    ratings = t.admin.get(url + "/ratings?sort=id").get_json()["items"]
     assert [(r["resolution"], r["rating"]) for r in ratings] == [(1, 2), (2, 4)]
 
 
@@ -262,6 +262,6 @@ def test_sixteen_identical_corrections_record_one(wuye_make_tenant, wuye_registe
     t.admin.put(url + "/rating", json={"rating": 5})
     responses = wuye_race(t.admin, "PUT", url + "/rating", json={"rating": 3, "reason": "居民来电更正"})
     assert {r.status_code for r in responses} == {200}
-    history = [h["action"] for h in t.admin.get(url + "/transitions").get_json()]
+    history = [h["action"] for h in t.admin.get(url + "/transitions?sort=id").get_json()["items"]]
     assert history.count("correct_rating") == 1 and history.count("rate") == 1
-    assert len(t.admin.get(url + "/ratings").get_json()) == 2
+    assert len(t.admin.get(url + "/ratings?sort=id").get_json()["items"]) == 2

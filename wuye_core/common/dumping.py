@@ -77,8 +77,13 @@ def _list_of_nested(nested: fields.Nested) -> Callable[[Any], Any] | None:
     if not isinstance(schema, FastDumpSchema) or schema.many or nested.many:
         return None
     plan = schema._dump_plan()
-    if plan is None or schema._hooks[POST_DUMP]:  # its hooks run in its own dump, not in this shortcut
-        return None
+    if plan is None or schema._hooks[POST_DUMP]:
+        # The items in ONE dump of the item schema (many=True), its hooks with them: a hook that
+        # takes the collection (people's names, masking) then runs once per page, not once per item.
+        def whole(items):
+            return None if items is None else schema.dump(list(items), many=True)
+
+        return whole
 
     def convert(items):
         if items is None:
