@@ -269,7 +269,29 @@ SEMANTIC_REFUSALS = {
     "The password must not be the username.",
     # the same Idempotency-Key for another body: the examples share their keys
     "This key was already used for another request (another path or body): send a new request with a new key.",
+    # care register and visits (issue #16): fields that must agree, rows of other tables
+    "Name the resident (resident_id), or register a new one (new_resident).",
+    "Either resident_id or new_resident, not both.",
+    "Name either a household or a flat (building and room), not both.",
+    "Name a household, or a flat (building and room).",
+    "Required with a room.",
+    "The next visit cannot be before this one.",
+    "No field changes.",
+    "The visit is not in the brief's community.",
+    "The visit is not in the brief's period.",
+    "No phone or ID numbers in a case: the brief is anonymised.",
 }
+# ...and those that carry a value (today's date) or a long explanation: by their start
+SEMANTIC_REFUSAL_PREFIXES = (
+    "Cannot be in the future (today is",  # a visit's date: "today" is the server's, in Beijing
+    "Required when the visit opens a ticket",  # ticket_text, with the visit's risks and open_ticket
+    "Must not name the person",  # what the care worker writes for the ticket: not the person's name
+    "Do not name the person",  # a typical case's text
+)
+
+
+def _semantic(reason: str) -> bool:
+    return reason in SEMANTIC_REFUSALS or reason.startswith(SEMANTIC_REFUSAL_PREFIXES)
 
 
 def _reasons(errors) -> list[str]:
@@ -299,7 +321,7 @@ def positive_data_acceptance_but_semantics(ctx, response, case):
         reasons = _reasons(errors) if errors else []
         if errors and not reasons:
             return None  # every reason was about a plugin's config
-        if reasons and all(reason in SEMANTIC_REFUSALS for reason in reasons):
+        if reasons and all(_semantic(reason) for reason in reasons):
             return None
     return positive_data_acceptance(ctx, response, case)
 

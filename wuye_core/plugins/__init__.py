@@ -76,7 +76,7 @@ from .services import (
     ticket_summary,
 )
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
-from .register import register_resident  # commits nothing; API 1.6
+from .register import ResidentRegistration, register_resident  # commits nothing; API 1.6
 
 __all__ = [
     # hooks
@@ -105,6 +105,6 @@ __all__ = [
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
     "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
-    "register_resident",
+    "register_resident", "ResidentRegistration",
     "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

@@ -10,17 +10,38 @@ worker registers the person they visit), not the core's `community_staff`.
 
 from __future__ import annotations
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 from sqlalchemy import select
 
+from ..common.fields import Id, Text
 from ..errors import DomainError, invalid
 from ..extensions import db
 from ..households import schemas as s
-from ..households.models import Building, Household, Unit
+from ..households.models import Building, Household, HouseholdKind, Unit
 from ..households.routes import RESOURCES
 from ..i18n import N_
 
 _RESIDENT_FIELDS = ("name", "phone", "gender", "birth_year", "id_card", "tags")
+
+
+class ResidentRegistration(s.ResidentUpdate):
+    """What `register_resident` takes, as a request schema a plugin uses for its own body
+    (e.g. `fields.Nested(ResidentRegistration)`): the resident API's fields with its limits (so
+    the API document states them), and where they live — a household of the community, or a
+    flat (building + room, entrance when the room number is in several). The rules that need the
+    register (the household's community, the flat's existence) are checked by `register_resident`."""
+
+    household_id = Id(allow_none=True, metadata={
+        "description": "本社区已登记的住户（或 building_id + room）/ an existing household of the community "
+                       "(or building_id + room)"})
+    building_id = Id(allow_none=True, metadata={"description": "本社区的楼栋 / a building of the community"})
+    entrance = Text(20, allow_none=True, metadata={
+        "description": "单元（同一楼栋有多个同号房间时必填）/ entrance, when the room number is in several"})
+    room = Text(20, min_length=1, allow_none=True, metadata={
+        "description": "房号，如 301：用该房屋现有的住户，没有则新建一户（不新建楼栋、房屋）/ room number: the flat's "
+                       "current household, or a new one (rooms are not created)"})
+    household_kind = fields.Enum(HouseholdKind, by_value=True, metadata={
+        "description": "新建住户时：owner 自住 / renter 租住 / vacant 空置（默认 owner）/ kind of a new household"})
 
 
 def _resource(name: str):

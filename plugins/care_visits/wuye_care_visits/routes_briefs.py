@@ -108,7 +108,7 @@ class CommunityBriefs(MethodView):
         return paginate(select(CareBrief).where(CareBrief.community_id == community_id), CareBrief, args)
 
     @audited("create_brief")
-    @blp.arguments(s.BriefIn)
+    @blp.arguments(s.BriefIn, required=False)  # no body: this month
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")
@@ -131,7 +131,7 @@ class TenantBriefs(MethodView):
         return paginate(select(CareBrief).where(CareBrief.community_id.is_(None)), CareBrief, args)
 
     @audited("create_brief")
-    @blp.arguments(s.BriefIn)
+    @blp.arguments(s.BriefIn, required=False)  # no body: this month
     @blp.response(202, s.BriefOut)
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(429, schema=ErrorSchema, description="启动过多 / too many briefs started")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from wuye_core.plugins import Id, PageArgs, PeriodArgs, Sort, StrictSchema, Text, show_note
+from wuye_core.plugins import (
+    Id,
+    PageArgs,
+    PeriodArgs,
+    ResidentRegistration,
+    Sort,
+    StrictSchema,
+    Text,
+    show_note,
+)
 
 from . import clock, vocab
 from .i18n import N_
@@ -84,35 +93,17 @@ class Contact(StrictSchema):
     phone = Text(20, required=True)
 
 
-class NewResident(StrictSchema):
-    """A resident not yet in the housing register, added to it by the care worker. The values are
-    checked by the core's own rules (`wuye_core.plugins.register_resident`, as POST
-    /api/v1/residents): errors name the field under `new_resident`."""
-
-    name = fields.String(required=True, metadata={"description": "姓名 / name"})
-    phone = fields.String(allow_none=True, metadata={"description": "电话 / phone"})
-    gender = fields.String(allow_none=True, metadata={"description": "male / female"})
-    birth_year = fields.Integer(allow_none=True, metadata={"description": "出生年份 / birth year"})
-    id_card = fields.String(allow_none=True, metadata={
-        "description": "身份证号（18 位，末位校验），加密存储 / ID-card number (18 characters), stored encrypted"})
-    tags = fields.List(fields.String(), metadata={"description": "标签 / tags, as the resident API takes them"})
-    household_id = Id(allow_none=True, metadata={
-        "description": "本社区已登记的住户（或 building_id + room）/ an existing household of the community "
-                       "(or building_id + room)"})
-    building_id = Id(allow_none=True, metadata={"description": "本社区的楼栋 / a building of the community"})
-    entrance = fields.String(allow_none=True, metadata={
-        "description": "单元（同一楼栋有多个同号房间时必填）/ entrance, when the room number is in several"})
-    room = fields.String(allow_none=True, metadata={
-        "description": "房号，如 301：用该房屋现有的住户，没有则新建一户（不新建楼栋、房屋）/ room number: the flat's "
-                       "current household, or a new one (rooms are not created)"})
-    household_kind = fields.String(metadata={
-        "description": "新建住户时：owner 自住 / renter 租住 / vacant 空置（默认 owner）/ kind of a new household"})
+class NewResident(ResidentRegistration):
+    """A resident not yet in the housing register, added to it by the care worker: the core's
+    registration schema (its fields and limits, `wuye_core.plugins.ResidentRegistration`), checked
+    again by the core's own rules in `register_resident` (as POST /api/v1/residents): errors name
+    the field under `new_resident`."""
 
 
 class PersonIn(StrictSchema):
     resident_id = Id(load_default=None, allow_none=True, metadata={
         "description": "已登记的居民 id（或 new_resident，二者选一）/ the resident (or new_resident: one of them)"})
-    new_resident = fields.Nested(NewResident, load_default=None, allow_none=True, metadata={
+    new_resident = fields.Nested(NewResident, metadata={
         "description": "尚未登记的居民：关爱走访员在自己负责的社区里一次登记进房屋台账和关爱档案 / a resident not yet "
                        "registered: a care worker adds them to the housing register and the care register at once "
                        "(care_worker of the community only)"})
