@@ -184,3 +184,29 @@ def test_each_reader_reads_one_language(wuye_app, wuye_make_tenant, wuye_registe
                                     ticket_id=n, text=old))
         db.session.commit()
     assert old in texts(query_string={"lang": "en"}) and old in texts()
+
+
+def test_a_ticket_dispatched_to_a_team_tells_its_members_in_that_community(wuye_app, wuye_make_tenant, wuye_register):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)
+    other = t.admin.post("/api/v1/communities", json={"name": "乙社区", "code": "c2"}).get_json()["id"]
+    site2 = t.admin.post("/api/v1/sites", json={"community_id": other, "name": "乙小区", "kind": "old"}).get_json()["id"]
+    plumber = t.user("plumber", "worker", [ids["community"]])
+    away = t.user("away", "worker", [other])  # same team, another community
+    cleaner = t.user("cleaner", "worker", [ids["community"]])  # another team
+    users = _ids(t)
+    for name, team in (("plumber", "水电班"), ("away", "水电班"), ("cleaner", "保洁班")):
+        assert t.admin.patch(f"/api/v1/users/{users[name]}", json={"team": team}).status_code == 200
+    here, there = _ticket(t.admin, ids), _ticket(t.admin, ids, community=other, site=site2)
+    for ticket in (here, there):
+        r = t.admin.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"action": "dispatch", "team": "水电班"})
+        assert r.status_code == 200, r.get_json()
+    assigned = _notes(plumber, "assigned")
+    assert [(n["ticket_id"], n["text"]) for n in assigned] == [
+        (here["id"], f"新派单（班组 水电班）#{here['id']}：厨房水管漏水")]
+    assert [n["ticket_id"] for n in _notes(away, "assigned")] == [there["id"]]
+    assert _notes(cleaner, "assigned") == []
+    # a missed deadline of a team's ticket reaches the team as its assignee
+    _breach(wuye_app, t, 10)
+    assert {n["ticket_id"] for n in _notes(plumber, "sla_breached")} == {here["id"]}
+    assert _notes(cleaner, "sla_breached") == []

@@ -168,7 +168,9 @@ def test_a_team_set_by_the_admin_decides_what_a_worker_sees(field):
 def test_dispatch_to_a_worker_of_the_community_notifies_them(field):
     worker, t, ids = field["worker"], field["t"], field["ids"]
     notes = worker.get("/api/v1/notifications").get_json()
-    assert [(n["kind"], n["ticket_id"]) for n in notes["items"]] == [("assigned", field["tickets"]["mine"])]
+    # dispatched to them, and to their team in their community (not the team's ticket elsewhere)
+    assert sorted((n["kind"], n["ticket_id"]) for n in notes["items"]) == [
+        ("assigned", field["tickets"]["mine"]), ("assigned", field["tickets"]["team"])]
     # not a worker of the other community
     r = t.admin.post(f"/api/v1/tickets/{field['tickets']['elsewhere']}/transitions",
                      json={"action": "dispatch", "assignee_id": field["worker_id"]})
@@ -180,7 +182,7 @@ def test_dispatch_to_a_worker_of_the_community_notifies_them(field):
     r = t.admin.post(f"/api/v1/tickets/{fresh}/transitions", json={"action": "dispatch", "assignee_id": viewer_id})
     assert r.status_code == 422
     _move(t.admin, fresh, "dispatch", assignee_id=field["worker_id"])
-    assert len(worker.get("/api/v1/notifications").get_json()["items"]) == 2
+    assert len(worker.get("/api/v1/notifications").get_json()["items"]) == 3
 
 
 def test_an_unknown_role_is_refused_with_the_valid_ones(wuye_make_tenant):

@@ -28,6 +28,7 @@ _TICKET = select(Ticket.id, Ticket.title, Ticket.assignee_id).where(Ticket.id ==
 TEXT_LENGTH = 300  # Notification.text
 
 ASSIGNED = N_("Ticket #%(id)s was dispatched to you: %(title)s")
+ASSIGNED_TEAM = N_("Ticket #%(id)s was dispatched to your team %(team)s: %(title)s")
 CREATED = N_("New ticket #%(id)s: %(title)s")
 ARRIVE_BREACHED = N_("Arrival deadline missed on ticket #%(id)s: %(title)s")
 RESOLVE_BREACHED = N_("Resolution deadline missed on ticket #%(id)s: %(title)s")
@@ -58,6 +59,7 @@ def _notify(user_ids, event, kind: str, text: Message) -> None:
                                    for user_id in user_ids])
 
 
+_TEAM_ONLY = {"assigned": {"people": ["assignee"]}, "dispatchers": {}}  # recipients(): the team, no one else
 _CONFIG = select(Community.config).where(Community.id == bindparam("community_id"))
 
 
@@ -70,11 +72,22 @@ def _notify_config(community_id: int | None) -> dict:
     """The community's `tickets.notify` (its defaults when the community is not found): its stored
     config read as a column, not an entity (session.get went to the database for every event of
     a batch: nothing holds the entity between two events), its effective form remembered by
-    shared_effective_config."""
-    row = direct.select_rows(_CONFIG, {"community_id": community_id}).first() if community_id is not None else None
-    if row is None:
+    shared_effective_config — and read once per community and transaction: the relay delivers a
+    batch of events (most of one community) in one transaction, which sees one config."""
+    if community_id is None:
         return notify_default()
-    return shared_effective_config(_StoredConfig(row.config))["tickets"]["notify"]
+    session = db.session()
+    transaction = session.get_transaction()
+    memo = session.info.get("wuye_notify_configs")
+    if memo is None or memo[0] is not transaction:
+        memo = session.info["wuye_notify_configs"] = (transaction, {})
+    configs = memo[1]
+    if community_id not in configs:
+        row = direct.select_rows(_CONFIG, {"community_id": community_id}).first()
+        configs[community_id] = (None if row is None
+                                 else shared_effective_config(_StoredConfig(row.config))["tickets"]["notify"])
+    found = configs[community_id]
+    return notify_default() if found is None else found
 
 
 def _notify_stage(event, stage: str, kind: str, message: Message) -> None:
@@ -89,6 +102,14 @@ def _notify_stage(event, stage: str, kind: str, message: Message) -> None:
 class TicketNotifications:
     @hookimpl
     def wuye_ticket_assigned(self, event):
+        if event.data.get("assignee_id") is None and event.data.get("team"):
+            # dispatched to a team: its members who work in the ticket's community
+            people = recipients(event.object_id, _TEAM_ONLY, "assigned", actor=event.actor)
+            if people.staff:
+                _notify(people.staff, event, "assigned",
+                        Message(ASSIGNED_TEAM.msgid, None, id=event.object_id, title=people.title,
+                                team=event.data["team"]))
+            return
         ticket = _ticket(event.object_id)
         if ticket is not None:
             _notify([event.data.get("assignee_id")], event, "assigned",

@@ -11,7 +11,8 @@ query that turns it into staff users.
         resolve_breached: {people: [assignee, dispatcher], roles: [tenant_admin]}
 
 Each kind of event names its recipients three ways, all optional:
-- `people`, by their part in the ticket: `assignee` (dispatched to them), `dispatcher` (who
+- `people`, by their part in the ticket: `assignee` (dispatched to them; for a ticket dispatched
+  to a team, the team's members in its community), `dispatcher` (who
   dispatched it, from the ticket's history; the community's `dispatchers` when nobody did, or
   they are no longer an active user), `dispatchers` (all of them);
 - `roles`: every active staff user holding one of these roles for the ticket's community or
@@ -147,7 +148,12 @@ def _flag(name: str):
 _DISPATCHED_BY = (select(TicketTransition.actor)
                   .where(TicketTransition.ticket_id == Ticket.id, TicketTransition.action == "dispatch")
                   .order_by(TicketTransition.id.desc()).limit(1).correlate(Ticket).scalar_subquery())
-_IS_ASSIGNEE = StaffUser.id == Ticket.assignee_id
+# the assignee: the person it is dispatched to, or, dispatched to a team (维修班), the team's members
+# who work in its community
+_IN_TEAM = and_(Ticket.team.is_not(None), StaffUser.team == Ticket.team,
+                exists().where(RoleGrant.user_id == StaffUser.id,
+                               or_(RoleGrant.community_id == Ticket.community_id, RoleGrant.community_id.is_(None))))
+_IS_ASSIGNEE = or_(StaffUser.id == Ticket.assignee_id, and_(Ticket.assignee_id.is_(None), _IN_TEAM))
 _IS_DISPATCHER = StaffUser.username == _DISPATCHED_BY
 _IS_DISPATCHERS = or_(_granted("dispatcher_roles"), StaffUser.username.in_(bindparam("dispatcher_users",
                                                                                       expanding=True)))
