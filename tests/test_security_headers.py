@@ -6,9 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import shutil
-import subprocess
-import threading
 
 import pytest
 
@@ -101,24 +98,23 @@ def test_the_docs_page_may_not_be_framed_and_runs_only_its_own_scripts(wuye_app)
     assert "Content-Security-Policy" not in wuye_app.test_client().get("/healthz").headers
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="no headless Chromium on this machine")
-def test_the_docs_page_renders_in_a_browser_under_its_policy(wuye_app):
-    """Swagger UI, served with its policy, builds the page and reports no violation."""
-    from werkzeug.serving import make_server
+def test_the_docs_page_renders_in_a_browser_under_its_policy(wuye_live_server, wuye_page):
+    """Swagger UI, served with its policy, builds the page in a real browser and the browser
+    reports no violation of the policy (nor any script error)."""
+    problems = []
 
-    server = make_server("127.0.0.1", 0, wuye_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        result = subprocess.run(
-            ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
-             "--log-level=0", "--virtual-time-budget=15000", "--dump-dom",
-             f"http://127.0.0.1:{server.server_port}/api/v1/docs"],
-            capture_output=True, text=True, timeout=120)
-    finally:
-        server.shutdown()
-    assert "Content Security Policy" not in result.stderr, result.stderr[-3000:]
-    assert 'class="swagger-ui' in result.stdout and "/api/v1/auth/token" in result.stdout, result.stderr[-3000:]
+    def console(message):
+        if message.location.get("url", "").endswith("/favicon.ico"):
+            return  # the browser asks for the site's icon; there is none yet (the console's, #17)
+        if message.type == "error" or "Content Security Policy" in message.text:
+            problems.append(f"{message.text} ({message.location.get('url')})")
+
+    wuye_page.on("console", console)
+    wuye_page.on("pageerror", lambda error: problems.append(str(error)))
+    wuye_page.goto(f"{wuye_live_server}/api/v1/docs")
+    wuye_page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)  # the operations are listed
+    assert wuye_page.get_by_text("/api/v1/auth/token", exact=True).count() >= 1
+    assert problems == []
 
 
 def _hsts_app(wuye_backend, **overrides):

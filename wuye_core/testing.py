@@ -530,6 +530,61 @@ def wuye_race(wuye_app):
     return _race
 
 
+# --- a real browser: Debian's chromium driven by Playwright ----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download is not used
+
+
+@pytest.fixture
+def wuye_live_server(wuye_app):
+    """The app served over real HTTP on 127.0.0.1 (a werkzeug server in a thread, a free port)
+    for the test's length: its base URL, e.g. "http://127.0.0.1:40123". For browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, wuye_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="wuye-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def wuye_browser():
+    """A headless Chromium driven by Playwright for Python: Debian's `chromium` (`apt-get install
+    chromium`; `make test` installs it where it can), or the browser WUYE_TEST_CHROMIUM names.
+    Tests that use it skip where the browser or the `playwright` package is missing."""
+    import shutil
+
+    path = os.environ.get("WUYE_TEST_CHROMIUM") or shutil.which("chromium") or CHROMIUM
+    if not os.path.exists(path):
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def wuye_page(wuye_browser):
+    """A fresh page in its own browser context (no cookies shared between tests) as the people
+    who use wuye have it: zh-CN, Beijing time. The context closes after the test."""
+    context = wuye_browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 # --- the names of hook API 1.x, kept for plugins written against it ---------------------------
 # Each warns and hands over the new fixture. pytest prefers a project's own fixtures (conftest.py,
 # the test module) over a plugin's, so a project with an `app` of its own never reaches these.
