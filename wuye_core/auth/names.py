@@ -57,11 +57,6 @@ def display_names(usernames: Iterable[str | None]) -> dict[str, str]:
     return names
 
 
-def display_name(username: str | None) -> str | None:
-    """One username's name (`display_names` for many)."""
-    return display_names([username]).get(username) if username else None
-
-
 def add_display_names(data: dict | list[dict], many: bool, **fields: str) -> dict | list[dict]:
     """A dumped record (or list of them) with a name beside each username field:
     `add_display_names(data, many, actor="actor_name")` sets data["actor_name"] from data["actor"]
@@ -75,4 +70,4 @@ def add_display_names(data: dict | list[dict], many: bool, **fields: str) -> dic
     return data
 
 
-__all__ = ["SYSTEM", "add_display_names", "display_name", "display_names", "system_name"]
+__all__ = ["SYSTEM", "add_display_names", "display_names", "system_name"]

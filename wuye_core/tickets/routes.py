@@ -113,7 +113,7 @@ class TicketItem(MethodView):
 
 @blp.route("/<int:ticket_id>/transitions", endpoint="ticket_transitions")
 class Transitions(MethodView):
-    @blp.arguments(s.TransitionQuery(), location="query")
+    @blp.arguments(s.HistoryQuery(), location="query")
     @blp.response(200, page_schema(s.TransitionOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, ticket_id):
@@ -163,7 +163,7 @@ class Rating(MethodView):
 
 @blp.route("/<int:ticket_id>/ratings", endpoint="ticket_ratings")
 class Ratings(MethodView):
-    @blp.arguments(s.RatingQuery(), location="query")
+    @blp.arguments(s.HistoryQuery(), location="query")
     @blp.response(200, page_schema(s.RatingOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, ticket_id):

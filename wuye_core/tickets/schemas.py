@@ -131,11 +131,9 @@ class TicketQuery(PageArgs):
         "status": "按流转顺序 / in the order of the workflow"})
 
 
-class TransitionQuery(PageArgs):
-    sort = Sort("id", "at")
+class HistoryQuery(PageArgs):
+    """A ticket's history or its ratings: rows with a time `at`."""
 
-
-class RatingQuery(PageArgs):
     sort = Sort("id", "at")
 
 
