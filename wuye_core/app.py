@@ -236,4 +236,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     api.register_blueprint(audit_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
+    from . import console
+
+    console.install(app)  # the web console: its door before the plugin gate, plugins' pages gated too
     plugin_gate.mount_plugin_blueprints(app, api)

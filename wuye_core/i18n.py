@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from flask import has_request_context, request
+from flask import has_request_context, request, session
 from flask_babel import Domain, force_locale, get_locale, gettext, lazy_gettext
 
 LOCALES = ("zh_CN", "en")
@@ -77,6 +77,10 @@ def select_locale() -> str:
     locale = _locale_for(request.args.get("lang") or "")
     if locale:
         return locale
+    if "lang" in session:  # chosen at the console (console/layout.py) and kept in its session
+        locale = _locale_for(session["lang"] or "")
+        if locale:
+            return locale
     for tag, quality in request.accept_languages:  # sorted by preference
         locale = _locale_for(tag) if quality > 0 else None
         if locale:

@@ -314,6 +314,55 @@ def login(app, tenant: str | None, username: str, password: str) -> ApiClient:
     return ApiClient(app.test_client(), response.get_json()["access_token"])
 
 
+class ConsoleClient:
+    """A test client signed in at the web console (a session cookie, like a browser):
+    `get(path, **kw)` and `post(path, data={…}, **kw)`, which adds the page's CSRF token to the
+    form, return Flask's test `Response` (`.status_code`, `.headers["Location"]`, `.text`)."""
+
+    _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, flask_client):
+        self.client = flask_client
+        self._csrf: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = self.client.get("/console/sign-in").get_data(as_text=True)
+            self._csrf = self._CSRF.search(page).group(1)
+        return self._csrf
+
+    def get(self, path, **kw):
+        return self.client.get(path, **kw)
+
+    def post(self, path, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.client.post(path, data=data, **kw)
+
+
+def console_login(app, tenant: str | None, username: str, password: str) -> ConsoleClient:
+    """Sign in at the console's sign-in page (the password accepted as for `login`); a
+    `ConsoleClient` with the session."""
+    accept_password(app, tenant, username)
+    console = ConsoleClient(app.test_client())
+    response = console.post("/console/sign-in", data={"tenant": tenant or "", "username": username,
+                                                      "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    console._csrf = None  # a new session after signing in: a new CSRF secret
+    return console
+
+
+def browser_sign_in(page, base_url: str, tenant: str | None, username: str, password: str) -> None:
+    """Sign in through the console's sign-in page in a Playwright `page` (the inputs `tenant`,
+    `username`, `password`), and wait for the home page."""
+    page.goto(f"{base_url}/console/sign-in")
+    page.fill("input[name=tenant]", tenant or "")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/(\?.*)?$"))
+
+
 def accept_password(app, tenant: str | None, username: str) -> None:
     """Mark the account's current password as chosen by its holder (no change required at the
     next login), as if they had changed it: a test shortcut, straight in the database."""
@@ -347,6 +396,10 @@ class TenantHandle:
     slug: str
     admin: ApiClient
     app: object
+
+    def console(self, username: str = "admin", password: str = "admin-pass-123") -> ConsoleClient:
+        """A `ConsoleClient` signed in at the web console as `username` (default: the admin)."""
+        return console_login(self.app, self.slug, username, password)
 
     def user(self, username: str, role: str, communities: list[int] | None = None,
              password: str = "password-123") -> ApiClient:

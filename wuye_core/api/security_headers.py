@@ -10,6 +10,10 @@
   Content-Security-Policy with `frame-ancestors 'none'`. Swagger UI's files come from the app
   itself (api/docs_assets.py); the page's one inline script (flask-smorest's template) is
   allowed by its SHA-256, computed from the page the app rendered, so nothing else inline runs;
+- a page of the web console (/console/…): the same, with its own policy (CONSOLE_CSP: scripts,
+  styles, images and fetches from the app only, no inline script or style, forms posting only to
+  the app) and `Cache-Control: no-store` (its pages hold the tenant's data) — but its static files
+  (console/static, versioned by the app's version in their URL) are cached;
 - `Strict-Transport-Security` on answers to HTTPS requests when `WUYE_HSTS_SECONDS` > 0 (behind a
   TLS-terminating proxy `WUYE_PROXY_HOPS` makes X-Forwarded-Proto count, app.py's ProxyFix).
 
@@ -36,6 +40,12 @@ HTML_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ances
 # from the app (connect-src), images of the stylesheet as data: URIs; nothing from elsewhere.
 DOCS_CSP = ("default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
             "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+# The console's pages: everything from the app, nothing inline (charts read their options from a
+# data attribute), photos previewed from blob: URLs, forms posting back to the app only.
+CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+               "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CONSOLE_PREFIX = "/console/"
+CONSOLE_STATIC = "console.static"
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)  # a <script> without attributes
 _CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -48,6 +58,15 @@ def docs_csp(page: bytes) -> str:
     scripts = ["'self'"] + [f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
                             for script in _INLINE_SCRIPT.findall(page)]
     return DOCS_CSP.format(scripts=" ".join(scripts))
+
+
+def page_headers(headers, csp: str = CONSOLE_CSP) -> None:
+    """The headers of an HTML page (also for a page made after this hook ran: console/errors.py).
+    The console's pages send their address to the app itself only ("same-origin"): over HTTPS its
+    CSRF check compares the Referer of a form's POST with the site (Flask-WTF, SSL strict)."""
+    headers["Content-Security-Policy"] = csp
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin" if csp is CONSOLE_CSP else "no-referrer"
 
 
 def install(app: Flask) -> None:
@@ -65,11 +84,17 @@ def install(app: Flask) -> None:
         if "cache-control" not in present and ("HTTP_AUTHORIZATION" in environ
                                                or environ["REQUEST_METHOD"] in _CHANGING_METHODS):
             headers.add("Cache-Control", NO_STORE)
+        console = environ.get("PATH_INFO", "").startswith(CONSOLE_PREFIX) and request.endpoint != CONSOLE_STATIC
+        if console and "cache-control" not in present:
+            headers.add("Cache-Control", NO_STORE)
         if present.get("content-type", "").startswith("text/html"):
-            csp = docs_csp(response.get_data()) if request.endpoint == DOCS_ENDPOINT else HTML_CSP
-            headers["Content-Security-Policy"] = csp
-            headers["X-Frame-Options"] = "DENY"
-            headers["Referrer-Policy"] = "no-referrer"
+            if console:
+                csp = CONSOLE_CSP
+            elif request.endpoint == DOCS_ENDPOINT:
+                csp = docs_csp(response.get_data())
+            else:
+                csp = HTML_CSP
+            page_headers(headers, csp)
         if hsts is not None and request.is_secure:
             headers.add("Strict-Transport-Security", hsts)
         return response

@@ -32,7 +32,7 @@ from .roles import Identity
 from .tokens import read_token
 
 
-def _is_public(endpoint: str | None) -> bool:
+def is_public(endpoint: str | None) -> bool:
     if endpoint is None or endpoint.startswith("api-docs."):
         return True
     view = current_app.view_functions.get(endpoint)
@@ -67,21 +67,31 @@ _STAFF_LOOKUP = (
 
 
 def authenticate() -> None:
-    if not request.path.startswith("/api/") or _is_public(request.endpoint):
+    """The API's door: a bearer token in the Authorization header, else 401."""
+    if not request.path.startswith("/api/") or is_public(request.endpoint):
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    claims = read_token(current_app.config["SECRET_KEY"], token) if scheme.lower() == "bearer" else None
-    if claims is None:
+    if not (scheme.lower() == "bearer" and enter_with_token(token)):
         abort(401, headers={"WWW-Authenticate": "Bearer"})
+    _password_change_gate(g.token_claims)
+
+
+def enter_with_token(token: str) -> bool:
+    """Establish the caller from a token (the API's header, the console's session cookie): set
+    g.identity and enter its tenant. False when the token is malformed, forged, expired or
+    revoked, or its account or tenant is inactive. The same checks whatever the door."""
+    claims = read_token(current_app.config["SECRET_KEY"], token) if token else None
+    if claims is None:
+        return False
+    g.token_claims = claims
     if claims["kind"] == "operator":
         operator = db.session.get(PlatformOperator, int(claims["sub"]))
         if operator is None or not operator.active or operator.token_version != claims["ver"]:
-            abort(401)
+            return False
         g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username,
                               password_change=bool(claims.get("pwc")))
-        _password_change_gate(claims)
-        return
+        return True
     tenant_id, user_id = claims["tid"], int(claims["sub"])
     enter_tenant(tenant_id)
     cache = identity_cache()
@@ -91,17 +101,17 @@ def authenticate() -> None:
         # grant, outer-joined). Plain columns, not entities: no ORM objects to build.
         rows = db.session.execute(_STAFF_LOOKUP, {"user_id": user_id}).all()
         if not rows or not rows[0][1] or not rows[0][2]:
-            abort(401)
+            return False
         grants = tuple((role, community_id) for *_, role, community_id in rows if role is not None)
         staff = CachedStaff(username=rows[0][0], grants=grants, plugins_version=rows[0][3], token_version=rows[0][4],
                             team=rows[0][5])
         cache.put((tenant_id, user_id), staff)
     if staff.token_version != claims["ver"]:  # revoked: password changed, deactivated, logged out…
-        abort(401)
+        return False
     g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
                           grants=staff.grants, password_change=bool(claims.get("pwc")), team=staff.team)
     g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins
-    _password_change_gate(claims)
+    return True
 
 
 def forget_tenant(exc=None) -> None:

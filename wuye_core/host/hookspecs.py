@@ -49,7 +49,7 @@ import pluggy
 #      register_resident (a resident added to the register on a plugin role's permission);
 #      record_audit's verb "amended" (a correction of a plugin's record)
 #      PageArgs, Sort, page_schema, paginate, ranked (paged lists, newest first, `sort`) in the facade
-HOOK_API_VERSION = "1.6"
+HOOK_API_VERSION = "1.7"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -82,6 +82,23 @@ def wuye_blueprints():
     community, which the gate finds through `wuye_route_objects` (and 404 when there is no such
     object in the tenant). Authentication is required as for every API route. Exceptions: the
     plugin is refused.
+    """
+
+
+@hookspec
+def wuye_console():
+    """Contribute pages, menu entries and dashboard panels to the web console.
+
+    Kind: contribution (API 1.7). Returns: a `ConsolePart(blueprint, menu, panels)`. The
+    blueprint is a plain `flask.Blueprint` whose templates live in the plugin's own package
+    (name them "<plugin>/….html" and extend "console/base.html"); it is mounted under
+    `/console/plugins/<name>` and its views are behind the same gate as the plugin's API routes
+    (404 where the plugin is off for the caller; `wuye_route_objects` covers their path
+    parameters too). A signed-in console user is the request's identity (`current_identity()`);
+    every form needs `{{ csrf_token() }}`; `console_form(schema)` loads a form through a
+    marshmallow schema and `field_errors` names what is wrong next to each field. Menu entries
+    (`MenuEntry`) show only where the plugin is enabled for a community the user can read;
+    panels (`Panel`) are drawn on the home dashboard. Exceptions: the plugin is refused.
     """
 
 

@@ -22,7 +22,7 @@ import pluggy
 from ..tenancy import TenantScoped
 from . import hookspecs
 from .boundary import private_imports
-from .types import PluginInfo, Role, Schedule
+from .types import ConsolePart, PluginInfo, Role, Schedule
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ class LoadedPlugin:
     # path parameter -> the model whose row it addresses (None: nothing in a community); see
     # wuye_route_objects and gate.gate_plugin_routes
     route_objects: dict[str, type | None] = field(default_factory=dict)
+    # what it adds to the web console (API 1.7): a ConsolePart, or None
+    console: Any = None
 
 
 @dataclass
@@ -102,6 +104,10 @@ def _route_params(plugin: LoadedPlugin):
     for index, blueprint in enumerate(plugin.blueprints):
         scratch.register_blueprint(blueprint, name=f"p{index}", url_prefix=f"/api/v1/plugins/{plugin.name}"
                                    f"{blueprint.url_prefix or ''}")
+    console = plugin.console.blueprint if plugin.console is not None else None
+    if console is not None:  # the console's pages are gated like the API's routes
+        scratch.register_blueprint(console, name="console", url_prefix=f"/console/plugins/{plugin.name}"
+                                   f"{console.url_prefix or ''}")
     for rule in scratch.url_map.iter_rules():
         if rule.endpoint != "static":
             yield rule.rule, {name: converter or "default" for converter, name in _PARAM.findall(rule.rule)}
@@ -232,6 +238,9 @@ class PluginHost:
         for schedule in plugin.schedules:
             if schedule.job not in plugin.jobs:
                 raise PluginRefused(f"schedule {schedule.name!r} names unknown job {schedule.job!r}")
+        plugin.console = self._own("wuye_console", module)
+        if plugin.console is not None and not isinstance(plugin.console, ConsolePart):
+            raise PluginRefused("wuye_console must return a ConsolePart")
         plugin.route_objects = self._route_objects(plugin, self._own("wuye_route_objects", module))
         return plugin
 

@@ -95,6 +95,44 @@ class Link:
     href: str  # an API path, e.g. /api/v1/plugins/red_property/agenda-items/12
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    """An entry of the web console's menu (API 1.7). `endpoint` names a view of the plugin's
+    console blueprint ("meetings" for its view `meetings`). Shown only where the plugin is enabled
+    for a community the user can read, and, when `roles` is given, to users holding one of them
+    (a tenant administrator sees every entry)."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    endpoint: str
+    roles: tuple[str, ...] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel of the console's home dashboard (API 1.7). `render(community_ids)` returns the
+    panel's HTML (e.g. `render_template("myplugin/panel.html", ...)`) for the communities shown
+    where the plugin is enabled; it must not write. Contained: a failing panel is left out."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    render: Any
+
+
+@dataclass(frozen=True)
+class ConsolePart:
+    """What a plugin adds to the web console (API 1.7, hook `wuye_console`): a Flask blueprint of
+    pages mounted under /console/plugins/<name> (its templates in its own package, named
+    "<name>/….html", extending "console/base.html"), menu entries and dashboard panels."""
+
+    blueprint: Any = None
+    menu: tuple[MenuEntry, ...] = ()
+    panels: tuple[Panel, ...] = ()
+
+
 class PluginVeto(Exception):
     """Raised by a validation hook to refuse a change; the user gets a 422 naming the plugin."""
 

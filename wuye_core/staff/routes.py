@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..api.access import current_identity, not_replayed, public, require_tenant_admin
@@ -17,6 +14,7 @@ from ..common.schemas import partial
 from ..errors import ErrorSchema
 from ..extensions import db, limiter
 from ..i18n import N_
+from . import login_limits
 from . import schemas as s
 from .service import (
     account_of,
@@ -36,39 +34,14 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录
 users = Blueprint("users", __name__, url_prefix="/api/v1/users", description="工作人员 / Staff users")
 
 
-_TOKEN_REQUEST = s.TokenRequest()
-
-
 def _login_key() -> str:
-    """The per-account limit's key: the tenant and username exactly as the lookup gets them — the
-    body loaded by the view's own schema (TokenRequest: NFKC, stripped), so " viewer",
-    "viewer\n", "\u3000viewer" and "ｖｉｅｗｅｒ" count against one budget, the account's.
-    A body the schema refuses never reaches the lookup (422, not counted). Hashed: bounded and
-    safe for any storage whatever the characters."""
-    try:
-        data = _TOKEN_REQUEST.load(request.get_json(silent=True))
-    except (ValidationError, TypeError):
-        return "login:invalid"
-    identity = f"{data['tenant'] if data['tenant'] is not None else ''}\x00{data['username']}"
-    return "login:" + hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
-def _per_user_limit() -> str:
-    return current_app.config["WUYE"].login_limit_per_user
-
-
-def _per_address_limit() -> str:
-    return current_app.config["WUYE"].login_limit_per_address
+    return login_limits.account_key(request.get_json(silent=True))
 
 
 @blp.route("/token", methods=["POST"])
 @public
-@limiter.limit(_per_user_limit, key_func=_login_key, deduct_when=_failed)
-@limiter.limit(_per_address_limit, deduct_when=_failed)
+@limiter.shared_limit(login_limits.per_user_limit, login_limits.ACCOUNT_SCOPE, key_func=_login_key, deduct_when=login_limits.failed)
+@limiter.shared_limit(login_limits.per_address_limit, login_limits.ADDRESS_SCOPE, deduct_when=login_limits.failed)
 @blp.arguments(s.TokenRequest)
 @blp.response(200, s.TokenResponse)
 @blp.alt_response(401, schema=ErrorSchema, description="用户名或密码错误 / wrong credentials")
@@ -114,7 +87,7 @@ def _wrong_current_password(response) -> bool:
 
 @blp.route("/password", methods=["POST"], endpoint="change_password")
 @not_replayed  # the answer is a fresh token: never kept with an Idempotency-Key
-@limiter.limit(_per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
+@limiter.limit(login_limits.per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
 @blp.arguments(s.PasswordChange)
 @blp.response(200, s.TokenResponse)
 @blp.alt_response(401, schema=ErrorSchema)

@@ -1,0 +1,101 @@
+"""The console's menu: the core's entries, each shown to the roles it serves, then the plugins'
+(MenuEntry, hook `wuye_console`), each shown where its plugin is enabled for a community the user
+can read. An entry whose page is not installed is left out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, g
+from flask_babel import get_locale
+
+from ..auth.roles import Identity
+from ..host.gate import plugin_communities
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a template draws: a label, where it leads, and the key the page marks as current."""
+
+    key: str
+    label: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class CoreEntry:
+    key: str
+    label_zh: str
+    label_en: str
+    endpoint: str
+    shown: Callable[[Identity], bool]
+
+
+def _staff(identity: Identity) -> bool:
+    return not identity.is_operator
+
+
+def _reader(identity: Identity) -> bool:
+    return not identity.is_operator and identity.readable_communities() != set()
+
+
+def _writer(identity: Identity) -> bool:
+    return not identity.is_operator and identity.writable_communities() != set()
+
+
+def _admin(identity: Identity) -> bool:
+    return not identity.is_operator and identity.is_tenant_admin
+
+
+def _operator(identity: Identity) -> bool:
+    return identity.is_operator
+
+
+CORE: tuple[CoreEntry, ...] = (
+    CoreEntry("home", "首页", "Home", "console.home", lambda identity: True),
+    CoreEntry("tickets", "工单", "Tickets", "console.tickets", _staff),
+    CoreEntry("window", "一站式窗口", "One-stop window", "console.window", _writer),
+    CoreEntry("register", "房屋档案", "Register", "console.register", _reader),
+    CoreEntry("notifications", "通知", "Notifications", "console.notifications", _staff),
+    CoreEntry("downloads", "报表下载", "Downloads", "console.downloads", _reader),
+    CoreEntry("users", "用户与角色", "Users and roles", "console.users", _admin),
+    CoreEntry("settings", "设置", "Settings", "console.settings", _admin),
+    CoreEntry("tenants", "租户", "Tenants", "console.tenants", _operator),
+)
+
+
+def _label(zh: str, en: str) -> str:
+    return en if str(get_locale()) == "en" else zh
+
+
+def menu_for(identity: Identity) -> list[Item]:
+    """The menu of the signed-in user (computed once per request)."""
+    cached = g.get("wuye_console_menu")
+    if cached is not None:
+        return cached
+    views = current_app.view_functions
+    items = [Item(e.key, _label(e.label_zh, e.label_en), e.endpoint) for e in CORE
+             if e.endpoint in views and e.shown(identity)]
+    if not identity.is_operator:
+        items += _plugin_items(identity, views)
+    g.wuye_console_menu = items
+    return items
+
+
+def _plugin_items(identity: Identity, views) -> list[Item]:
+    entries = []
+    for plugin in current_app.extensions["wuye_plugins"].plugins.values():
+        part = plugin.console
+        if part is None or not part.menu:
+            continue
+        shown = [e for e in part.menu
+                 if e.roles is None or identity.is_tenant_admin or any(role in e.roles for role, _ in identity.grants)]
+        if not shown or not plugin_communities(plugin.name):
+            continue
+        for entry in shown:
+            endpoint = f"console_{plugin.name}.{entry.endpoint}"
+            if endpoint in views:
+                entries.append((entry.order, Item(f"{plugin.name}.{entry.key}", _label(entry.label_zh, entry.label_en),
+                                                  endpoint)))
+    return [item for _, item in sorted(entries, key=lambda pair: pair[0])]

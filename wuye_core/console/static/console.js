@@ -1,0 +1,67 @@
+/* The console's script: no framework, no inline code (the pages' CSP allows none).
+   - [data-toggle-nav]: opens and closes the menu on a narrow screen;
+   - [data-chart]: an Apache ECharts chart whose option is the element's JSON data-chart attribute;
+   - [data-confirm]: a form asks before it is sent;
+   - dialog[data-dialog] opened by [data-open-dialog="id"], closed by [data-close-dialog];
+   - input[type=file][data-preview="id"]: previews chosen photos in the element with that id. */
+(function () {
+  "use strict";
+
+  function charts(root) {
+    if (!window.echarts) { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.chartReady) { return; }
+      var option;
+      try { option = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(option);
+      el.dataset.chartReady = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function wire(root) {
+    root.querySelectorAll("[data-toggle-nav]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var open = document.body.classList.toggle("nav-open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    });
+    root.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+    root.querySelectorAll("[data-open-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var dialog = document.getElementById(button.getAttribute("data-open-dialog"));
+        if (dialog && dialog.showModal) { dialog.showModal(); }
+      });
+    });
+    root.querySelectorAll("[data-close-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var dialog = button.closest("dialog");
+        if (dialog) { dialog.close(); }
+      });
+    });
+    root.querySelectorAll("input[type=file][data-preview]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var target = document.getElementById(input.getAttribute("data-preview"));
+        if (!target) { return; }
+        target.innerHTML = "";
+        Array.prototype.forEach.call(input.files || [], function (file) {
+          if (!/^image\//.test(file.type)) { return; }
+          var img = document.createElement("img");
+          img.src = URL.createObjectURL(file);
+          img.alt = file.name;
+          target.appendChild(img);
+        });
+      });
+    });
+    charts(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); });
+  window.wuyeCharts = charts;
+})();
