@@ -202,6 +202,15 @@ def translator(name: str, directory: str | Path | None = None) -> Translator:
     return Translator(name, directory)
 
 
+def domain_gettext(name: str):
+    """The `gettext` of the installed plugin `name`'s catalog (its English msgids unchanged when it
+    has none): how the console's pages of a plugin translate its words."""
+    domain = _DOMAINS.get(name)
+    if domain is not None:
+        return domain.gettext
+    return lambda msgid, **values: msgid % values if values else msgid
+
+
 def current_locale() -> str:
     """The reader's locale, one of LOCALES (zh_CN outside a request): hand it to a background
     job that writes something for them, which then runs `with use_locale(locale):`."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
 from ..host.gate import plugin_communities
+from ..i18n import domain_gettext
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,28 @@ def mount(app: Flask) -> None:
         app.register_blueprint(part.blueprint, name=name,
                                url_prefix=f"/console/plugins/{plugin.name}{part.blueprint.url_prefix or ''}")
         owners[name] = plugin.name  # the gate covers it: host/gate.gate_plugin_routes
+
+
+def _plugin_of_request() -> str | None:
+    blueprint = (request.blueprint or "").split(".")[0]
+    return current_app.extensions["wuye_plugin_blueprints"].get(blueprint)
+
+
+def render_page(template: str, plugin: str | None = None, **context) -> str:
+    """Render a plugin's console template (which extends "console/base.html"). Its own words go
+    through `t(...)`, the plugin's catalog (`_` stays the core's, for the layout around it); the
+    menu entry of the page's view is marked current. `plugin` defaults to the plugin whose
+    blueprint serves the request (give it when rendering a panel)."""
+    name = plugin or _plugin_of_request()
+    context.setdefault("t", domain_gettext(name) if name else domain_gettext(""))
+    if name and "current" not in context and request.endpoint:
+        host = current_app.extensions["wuye_plugins"]
+        part = host.plugins[name].console if name in host.plugins else None
+        view = request.endpoint.rsplit(".", 1)[-1]
+        for entry in part.menu if part is not None else ():
+            if entry.endpoint == view:
+                context["current"] = f"{name}.{entry.key}"
+    return render_template(template, **context)
 
 
 @dataclass(frozen=True)
