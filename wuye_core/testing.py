@@ -352,6 +352,18 @@ def console_login(app, tenant: str | None, username: str, password: str) -> Cons
     return console
 
 
+def page_problems(page) -> list[str]:
+    """Start recording what goes wrong in a Playwright `page`: script errors, console errors (a
+    Content-Security-Policy violation among them) and requests that failed or answered 4xx/5xx.
+    Returns the list it fills; a test asserts it stays empty."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    return problems
+
+
 def browser_sign_in(page, base_url: str, tenant: str | None, username: str, password: str) -> None:
     """Sign in through the console's sign-in page in a Playwright `page` (the inputs `tenant`,
     `username`, `password`), and wait for the home page."""

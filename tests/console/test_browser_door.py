@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from wuye_core.testing import accept_password, browser_sign_in
+from wuye_core.testing import accept_password, browser_sign_in, page_problems
 
 pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
-
-
-def _watch(page) -> list[str]:
-    """Script errors, failed loads and console errors (a CSP violation among them) of the page."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    return problems
 
 
 def test_sign_in_by_the_form_and_out_again(wuye_make_tenant, wuye_app, wuye_live_server, wuye_page):
     wuye_make_tenant("acme")
     accept_password(wuye_app, "acme", "admin")
-    problems = _watch(wuye_page)
+    problems = page_problems(wuye_page)
     wuye_page.goto(wuye_live_server + "/")
     assert wuye_page.url.endswith("/console/sign-in?next=/console/")
     assert wuye_page.locator("html").get_attribute("lang") == "zh-CN"
