@@ -26,19 +26,9 @@ from wuye_core.plugins import (
     services,
 )
 
-from . import clock, service, vocab
+from . import listing, service
 from . import schemas as s
-from .access import (
-    WORKER,
-    CareBlueprint,
-    audit,
-    audited,
-    care_community,
-    care_object,
-    mask_name,
-    mask_phone,
-    watermark,
-)
+from .access import WORKER, CareBlueprint, audit, audited, care_community, care_object, watermark
 from .figures import care_figures
 from .i18n import N_
 from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
@@ -67,34 +57,9 @@ LOG_FIELDS = ("id", "community_id", "user_id", "username", "action", "person_id"
               "reason", "at")
 
 
-def _residents(ids) -> dict[int, Resident]:
-    ids = [i for i in ids if i]
-    if not ids:
-        return {}
-    return {r.id: r for r in db.session.scalars(select(Resident).where(Resident.id.in_(ids))).all()}
-
-
-def person_summary(person: CarePerson, resident: Resident | None) -> dict:
-    return {
-        "id": person.id,
-        "community_id": person.community_id,
-        "resident_id": person.resident_id,
-        "name_masked": mask_name(resident.name) if resident else None,
-        "phone_masked": mask_phone(resident.phone) if resident else None,
-        "difficulties": vocab.from_flags(person.difficulty_flags, vocab.DIFFICULTIES),
-        "level": person.level,
-        "active": person.active,
-        "last_visit_on": person.last_visit_on,
-        "next_due_on": person.next_due_on,
-        "overdue": bool(person.next_due_on and person.next_due_on < clock.today()),
-        "high_risk": person.high_risk,
-        "erased": person.erased_at is not None,
-    }
-
-
 def person_detail(person: CarePerson) -> dict:
     resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
-    out = person_summary(person, resident)
+    out = listing.person_summary(person, resident)
     out.update(
         {
             "name": resident.name if resident else None,
@@ -122,20 +87,8 @@ class People(MethodView):
     def get(self, args, community_id):
         """关爱对象列表（姓名、电话脱敏；默认最新登记的在前）/ The register, masked, newest first"""
         care_community(community_id)
-        stmt = select(CarePerson).where(
-            CarePerson.community_id == community_id, CarePerson.erased_at.is_(None)
-        )
-        if "level" in args:
-            stmt = stmt.where(CarePerson.level == args["level"])
-        if "difficulty" in args:
-            bit = vocab.to_flags([args["difficulty"]], vocab.DIFFICULTIES)
-            stmt = stmt.where(CarePerson.difficulty_flags.op("&")(bit) != 0)
-        if args.get("overdue") is not None:
-            late = CarePerson.next_due_on < clock.today()
-            stmt = stmt.where(late if args["overdue"] else ~late | CarePerson.next_due_on.is_(None))
-        page = paginate(stmt, CarePerson, args)
-        residents = _residents(p.resident_id for p in page["items"])
-        page["items"] = [person_summary(p, residents.get(p.resident_id)) for p in page["items"]]
+        page = paginate(listing.people_query(community_id, args), CarePerson, args)
+        page["items"] = listing.people_out(page["items"])
         audit(community_id)  # commits: serialise first, so the rows need no reload
         return page
 

@@ -4,81 +4,25 @@ who is due or overdue, assignment to staff."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from wuye_core.plugins import (
     ErrorSchema,
-    Resident,
     current_identity,
-    db,
     invalid,
     page_schema,
     paginate,
     services,
 )
 
-from . import clock, service
+from . import listing, service
 from . import schemas as s
-from .access import CareBlueprint, audit, audited, care_community, care_object, holds_care_role, mask_name
+from .access import CareBlueprint, audit, audited, care_community, care_object, holds_care_role
 from .i18n import N_
-from .models import CarePerson, CarePlanItem
+from .models import CarePlanItem
 
 blp = CareBlueprint(
     "care_visits_plans", __name__, url_prefix="", description="走访关爱 · 走访计划 / Care visits: visit plans"
 )
-
-
-def _items_out(items) -> list[dict]:
-    people = (
-        {
-            p.id: p
-            for p in db.session.scalars(
-                select(CarePerson).where(CarePerson.id.in_({i.person_id for i in items}))
-            ).all()
-        }
-        if items
-        else {}
-    )
-    residents = (
-        {
-            r.id: r
-            for r in db.session.scalars(
-                select(Resident).where(
-                    Resident.id.in_({p.resident_id for p in people.values() if p.resident_id})
-                )
-            ).all()
-        }
-        if people
-        else {}
-    )
-    today = clock.today()
-    out = []
-    for item in items:
-        person = people.get(item.person_id)
-        resident = residents.get(person.resident_id) if person else None
-        out.append(
-            {
-                **{
-                    k: getattr(item, k)
-                    for k in (
-                        "id",
-                        "community_id",
-                        "person_id",
-                        "period",
-                        "kind",
-                        "reason",
-                        "due_on",
-                        "assignee_id",
-                        "status",
-                        "visit_id",
-                    )
-                },
-                "name_masked": mask_name(resident.name) if resident else None,
-                "level": person.level if person else None,
-                "overdue": item.status == "planned" and item.due_on < today,
-            }
-        )
-    return out
 
 
 @blp.route("/communities/<int:community_id>/plans")
@@ -91,15 +35,8 @@ class Plans(MethodView):
         """计划中的走访：应访、逾期、已完成（默认最新在前；`sort=due_on` 按应访日期）/ Planned visits: due, overdue,
         done (newest first; `sort=due_on`: by due date)"""
         care_community(community_id)
-        stmt = select(CarePlanItem).where(CarePlanItem.community_id == community_id)
-        if "period" in args:
-            stmt = stmt.where(CarePlanItem.period == args["period"])
-        if "status" in args:
-            stmt = stmt.where(CarePlanItem.status == args["status"])
-        if args.get("overdue"):
-            stmt = stmt.where(CarePlanItem.status == "planned", CarePlanItem.due_on < clock.today())
-        page = paginate(stmt, CarePlanItem, args)
-        page["items"] = _items_out(page["items"])
+        page = paginate(listing.plans_query(community_id, args), CarePlanItem, args)
+        page["items"] = listing.plan_items_out(page["items"])
         audit(community_id)
         return page
 
@@ -147,7 +84,7 @@ class PlanItem(MethodView):
             invalid("assignee_id", N_("This user has no care role in this community."))
         item.assignee_id = data["assignee_id"]
         audit(item.community_id, item.person_id, "plan_item", item.id)  # commits the change with it
-        return _items_out([item])[0]
+        return listing.plan_items_out([item])[0]
 
 
 def _care_staff(user_id: int, community_id: int) -> bool:

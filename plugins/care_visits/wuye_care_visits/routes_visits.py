@@ -7,7 +7,7 @@ import base64
 from flask.views import MethodView
 from flask_smorest import abort
 from flask_smorest.fields import Upload
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from wuye_core.plugins import (
     ErrorSchema,
@@ -20,8 +20,8 @@ from wuye_core.plugins import (
     paginate,
 )
 
+from . import listing, service, vocab
 from . import schemas as s
-from . import service, vocab
 from .access import CareBlueprint, audit, audited, care_community, care_object, holds_care_role
 from .i18n import N_
 from .models import CarePerson, CarePhoto, CareReferral, CareVisit
@@ -84,16 +84,7 @@ class Visits(MethodView):
     def get(self, args, community_id):
         """走访记录列表（不含文字内容；默认按走访日期新的在前）/ Visits (no free text), newest visit first"""
         care_community(community_id)
-        stmt = select(CareVisit).where(CareVisit.community_id == community_id)
-        if "person_id" in args:
-            stmt = stmt.where(CareVisit.person_id == args["person_id"])
-        if "date_from" in args:
-            stmt = stmt.where(CareVisit.visited_on >= args["date_from"])
-        if "date_to" in args:
-            stmt = stmt.where(CareVisit.visited_on <= args["date_to"])
-        if args.get("high_risk"):
-            stmt = stmt.where(or_(*(getattr(CareVisit, f"risk_{k}") == "high" for k in vocab.RISKS)))
-        page = paginate(stmt, CareVisit, args)
+        page = paginate(listing.visits_query(community_id, args), CareVisit, args)
         audit(community_id, args.get("person_id"))
         return page
 
@@ -105,9 +96,7 @@ class Visits(MethodView):
     def post(self, data, community_id):
         """记录一次走访（高风险：告警事件，可开工单）/ Record a visit (a high risk raises an alert, may open a ticket)"""
         care_community(community_id)
-        person = get_for_update(CarePerson, data["person_id"])  # its last visit and due date move
-        if person is None or person.community_id != community_id:
-            invalid("person_id", N_("Not on this community's care register."))
+        person = listing.person_to_visit(community_id, data["person_id"])
         visit = service.record_visit(
             person, data, current_identity().username,
             audit=lambda v: audit(v.community_id, v.person_id, "visit", v.id, commit=False),
