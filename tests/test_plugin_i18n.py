@@ -26,15 +26,26 @@ def _package(plugin: str) -> Path:
     return ROOT / "plugins" / plugin / f"wuye_{plugin}"
 
 
+def _babel_cfg(plugin: str) -> str:
+    return (ROOT / "plugins" / plugin / "babel.cfg").read_text(encoding="utf-8")
+
+
 def _keywords(plugin: str) -> dict:
-    """The keywords of the plugin's babel.cfg (what `pybabel extract -F babel.cfg` uses)."""
-    text = (ROOT / "plugins" / plugin / "babel.cfg").read_text(encoding="utf-8")
-    words = re.search(r"^keywords\s*=\s*(.+)$", text, re.MULTILINE).group(1).split()
+    """The keywords of the plugin's babel.cfg, every section's (what `pybabel extract -F babel.cfg` uses)."""
+    words = [w for line in re.findall(r"^keywords\s*=\s*(.+)$", _babel_cfg(plugin), re.MULTILINE) for w in line.split()]
     return {**DEFAULT_KEYWORDS, **dict.fromkeys(words)}
 
 
+def _method_map(plugin: str) -> list[tuple[str, str]]:
+    """The sources the plugin's babel.cfg extracts from: its Python, and its console templates
+    (`[jinja2: …templates/**.html]`, keyword `t`) where it has them."""
+    return [(pattern.strip(), method) for method, pattern in
+            re.findall(r"^\[(python|jinja2):\s*([^\]]+)\]", _babel_cfg(plugin), re.MULTILINE)]
+
+
 def _extracted(plugin: str) -> set[str]:
-    method_map = [(f"wuye_{plugin}/**.py", "python")]
+    method_map = _method_map(plugin)
+    assert (f"wuye_{plugin}/**.py", "python") in method_map
     found = extract_from_dir(str(ROOT / "plugins" / plugin), method_map, {}, keywords=_keywords(plugin))
     return {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in found}
 

@@ -60,14 +60,15 @@ def audited(action: str):
     The view names the subject with `audit(...)` — in the same transaction as the read or change
     it records (before the change commits; a read commits the row at once). A view that returns
     without having written its row raises: a forgotten `audit(...)` is a 500 in the tests, never
-    a silent gap in the log."""
+    a silent gap in the log. A view that answers a refusal itself (a console form shown again
+    with its errors: a status ≥ 400) did nothing: it need not write a row."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             g.care_audit = {"action": action, "written": 0}
             result = view(*args, **kwargs)
-            if not g.care_audit["written"]:
+            if not g.care_audit["written"] and _status(result) < 400:
                 raise RuntimeError(f"care view {view.__qualname__} declared the access-log action "
                                    f"{action!r} but wrote no access-log row")
             return result
@@ -113,6 +114,13 @@ def audit(
     pending["written"] += 1
     if commit:
         db.session.commit()
+
+
+def _status(result) -> int:
+    """The status of a view's return value: (body, status), a Response, or a body (200)."""
+    if isinstance(result, tuple) and len(result) > 1 and isinstance(result[1], int):
+        return result[1]
+    return getattr(result, "status_code", 200)
 
 
 class CareBlueprint(Blueprint):

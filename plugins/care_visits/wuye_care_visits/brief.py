@@ -133,7 +133,7 @@ def _tickets_resolved(community_id: int | None, start: date, end: date) -> int:
         select(CareVisit.ticket_id).where(*_scope(CareVisit, community_id), CareVisit.visited_on >= start,
                                           CareVisit.visited_on <= end, CareVisit.ticket_id.is_not(None))
     ).all()
-    return sum(1 for t in services.ticket_summaries(ids).values() if t["status"] in TICKET_DONE)
+    return sum(1 for ticket in services.ticket_summaries(ids).values() if ticket["status"] in TICKET_DONE)
 
 
 def _followup(community_id: int | None, today: date) -> dict:
@@ -755,7 +755,7 @@ def write_xlsx(title: str, figures: dict, community_id: int | None, start: date,
     summary.append([_("Period"), figures["period"]["start"], figures["period"]["end"]])
     summary.append([_("Previous period"), figures["previous_period"]["start"], figures["previous_period"]["end"]])
     summary.append([_("Item"), _("This period"), _("Previous period")])
-    previous = {key: t["previous"] for key, t in figures["trends"].items()}
+    previous = {key: trend["previous"] for key, trend in figures["trends"].items()}
     for key, value in figures["visits"].items():
         summary.append([vocab.label(VISIT_FIGURES, key), value, previous.get(key, "")])
     summary.append([_("People in care"), figures["people"]["total"]])

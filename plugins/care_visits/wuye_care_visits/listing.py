@@ -4,9 +4,11 @@ One copy of each query: a filter added here is the same in the API and in the co
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+import json
 
-from wuye_core.plugins import Resident, db, invalid
+from sqlalchemy import func, or_, select
+
+from wuye_core.plugins import Resident, db, get_for_update, invalid, services
 
 from . import clock, vocab
 from .access import mask_name, mask_phone
@@ -42,6 +44,27 @@ def person_summary(person: CarePerson, resident: Resident | None) -> dict:
         "high_risk": person.high_risk,
         "erased": person.erased_at is not None,
     }
+
+
+def person_detail(person: CarePerson) -> dict:
+    resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
+    out = person_summary(person, resident)
+    out.update(
+        {
+            "name": resident.name if resident else None,
+            "phone": resident.phone if resident else None,
+            "household_id": resident.household_id if resident else None,
+            "id_number": person.id_number or (services.mask_id_card(resident.id_card) if resident else None),
+            "health_details": person.health_details,
+            "hardship_details": person.hardship_details,
+            "emergency_contacts": json.loads(person.emergency_contacts) if person.emergency_contacts else [],
+            "consent_visits": person.consent_visits,
+            "consent_photos": person.consent_photos,
+            "consent_sharing": person.consent_sharing or [],
+            "consent_recorded_on": person.consent_recorded_on,
+        }
+    )
+    return out
 
 
 def people_query(community_id: int, args: dict):
@@ -111,9 +134,12 @@ def visits_query(community_id: int, args: dict):
 def person_to_visit(community_id: int, person_id: int) -> CarePerson:
     """The person a new visit is for, locked (their last visit and due date move); 422 naming
     `person_id` when they are not on this community's register."""
-    from wuye_core.plugins import get_for_update
-
     person = get_for_update(CarePerson, person_id)
     if person is None or person.community_id != community_id:
         invalid("person_id", N_("Not on this community's care register."))
     return person
+
+
+def count(stmt):
+    """A statement counting the rows `stmt` selects."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())

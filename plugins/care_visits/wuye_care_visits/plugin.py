@@ -27,7 +27,8 @@ def wuye_plugin_info():
         "seen only by care workers, encrypted and audited.",
         # 1.5: Role.sees_personal_data, mask_phone, XlsxWriter, record_audit, throttle;
         # 1.6: staff_names, download_name, download_response, register_resident, record_audit "amended", paginate
-        api_version="1.6",
+        # 1.7: wuye_console (the console's pages, menu entry and dashboard panel: console.py)
+        api_version="1.7",
     )
 
 
@@ -42,6 +43,13 @@ def wuye_blueprints():
 
 
 @hookimpl
+def wuye_console():
+    from .console import console_part
+
+    return console_part()
+
+
+@hookimpl
 def wuye_route_objects():
     """What each id in the plugin's URLs names: the core gates every route by its community
     (a brief without one is the tenant's); access.gate then adds the care role."""
@@ -52,6 +60,7 @@ def wuye_route_objects():
         "photo_id": CarePhoto,
         "plan_item_id": CarePlanItem,
         "brief_id": CareBrief,
+        "filename": None,  # the console's stylesheet (console.py): addresses nothing in a community
     }
 
 

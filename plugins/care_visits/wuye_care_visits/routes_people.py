@@ -9,7 +9,6 @@ what, when, and an optional `?reason=`), a change in the change's own transactio
 from __future__ import annotations
 
 import base64
-import json
 
 from flask.views import MethodView
 from sqlalchemy import select
@@ -17,7 +16,6 @@ from sqlalchemy import select
 from wuye_core.plugins import (
     ErrorSchema,
     Forbidden,
-    Resident,
     current_identity,
     db,
     page_schema,
@@ -55,27 +53,6 @@ REASON_DOC = {
 
 LOG_FIELDS = ("id", "community_id", "user_id", "username", "action", "person_id", "object_type", "object_id",
               "reason", "at")
-
-
-def person_detail(person: CarePerson) -> dict:
-    resident = db.session.get(Resident, person.resident_id) if person.resident_id else None
-    out = listing.person_summary(person, resident)
-    out.update(
-        {
-            "name": resident.name if resident else None,
-            "phone": resident.phone if resident else None,
-            "household_id": resident.household_id if resident else None,
-            "id_number": person.id_number or (services.mask_id_card(resident.id_card) if resident else None),
-            "health_details": person.health_details,
-            "hardship_details": person.hardship_details,
-            "emergency_contacts": json.loads(person.emergency_contacts) if person.emergency_contacts else [],
-            "consent_visits": person.consent_visits,
-            "consent_photos": person.consent_photos,
-            "consent_sharing": person.consent_sharing or [],
-            "consent_recorded_on": person.consent_recorded_on,
-        }
-    )
-    return out
 
 
 @blp.route("/communities/<int:community_id>/people")
@@ -118,7 +95,7 @@ class People(MethodView):
         )
         audit(community_id, person.id, "person", person.id, commit=False)
         services.commit()
-        return person_detail(person)
+        return listing.person_detail(person)
 
 
 @blp.route("/people/<int:person_id>")
@@ -131,7 +108,7 @@ class Person(MethodView):
         """打开关爱档案（记入审计）/ Open one person's care record (audited)"""
         person = care_object(CarePerson, person_id)
         audit(person.community_id, person.id, "person", person.id)
-        return person_detail(person)
+        return listing.person_detail(person)
 
     @audited("change_person")
     @blp.arguments(s.PersonPatch(partial=True))
@@ -145,7 +122,7 @@ class Person(MethodView):
         service.apply_person(person, data)
         service.refresh_due(person)
         audit(person.community_id, person.id, "person", person.id)  # commits the change with it
-        return person_detail(person)
+        return listing.person_detail(person)
 
 
 @blp.route("/people/<int:person_id>/export")
@@ -169,7 +146,7 @@ class PersonExport(MethodView):
         ).all()
         return {
             "watermark": watermark(),
-            "person": person_detail(person),
+            "person": listing.person_detail(person),
             "visits": [visit_detail(v) for v in visits],
         }
 
@@ -185,7 +162,7 @@ class PersonErase(MethodView):
         person = care_object(CarePerson, person_id, supervisor=True, lock=True)
         audit(person.community_id, person.id, "person", person.id, commit=False)  # erase_person commits it
         service.erase_person(person)
-        return person_detail(person)
+        return listing.person_detail(person)
 
 
 @blp.route("/communities/<int:community_id>/access-log")
