@@ -308,6 +308,7 @@ def _panel(community_ids: list[int]) -> str:
 def console_part() -> ConsolePart:
     return ConsolePart(
         blueprint=pages,
-        menu=(MenuEntry("care", "关爱走访", "Care visits", "index", roles=(WORKER, SUPERVISOR), order=60),),
-        panels=(Panel("care_figures", "关爱走访", "Care visits", render=_panel),),
+        menu=(MenuEntry("care", label_zh="关爱走访", label_en="Care visits", endpoint="index",
+                        roles=(WORKER, SUPERVISOR), order=60),),
+        panels=(Panel("care_figures", title_zh="关爱走访", title_en="Care visits", render=_panel),),
     )
