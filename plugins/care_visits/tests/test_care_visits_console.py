@@ -193,3 +193,42 @@ def test_a_brief_built_and_downloaded(wuye_make_tenant, wuye_register, wuye_enab
         if r.status_code != 302:
             break
     assert r.status_code == 429 and "form-error" in r.text
+
+
+def test_people_put_on_the_register_with_the_form(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, _other, worker_api, _person = _world(tenant, wuye_register, wuye_enable_plugin)
+    community = ids["community"]
+    lisi = tenant.admin.post("/api/v1/residents", json={"household_id": ids["household"], "name": "李四",
+                                                         "phone": "13911112222"}).get_json()["id"]
+    worker = tenant.console("worker", "password-123")
+    new = f"{C}/communities/{community}/people/new"
+
+    # a registered resident, found by name (masked; someone already on the register is not offered)
+    found = worker.get(new, query_string={"q": "李"}).text
+    assert f'value="{lisi}"' in found and "李*" in found and "139****2222" in found and "李四" not in found
+    assert "张*" not in worker.get(new, query_string={"q": "张"}).text
+    refused = worker.post(new, data={"mode": "existing", "resident_id": str(lisi)})  # no level
+    assert refused.status_code == 422 and 'id="e-level"' in refused.text
+    added = worker.post(new, data={"mode": "existing", "resident_id": str(lisi), "level": "B",
+                                   "difficulties": ["illness"], "consent_visits": "on"})
+    assert added.status_code == 302
+    record = worker_api.get(f"{P}/people/{added.headers['Location'].rsplit('/', 1)[1]}").get_json()
+    assert (record["name"], record["level"], record["difficulties"]) == ("李四", "B", ["illness"])
+
+    # a new resident (new_resident): into the housing register too; the core's checks by field
+    assert "new_resident.room" in worker.get(new, query_string={"mode": "new"}).text
+    body = {"mode": "new", "new_resident.name": "王奶奶", "new_resident.id_card": "110101194001011235",
+            "new_resident.building_id": str(ids["building"]), "new_resident.room": "101", "level": "A"}
+    refused = worker.post(new, data=body)
+    assert refused.status_code == 422
+    assert re.search(r'<div class="field invalid">\s*<label for="f-new_resident.id_card"', refused.text)
+    body["new_resident.id_card"] = "110101194001011234"
+    added = worker.post(new, data=body)
+    assert added.status_code == 302, added.text
+    record = worker_api.get(f"{P}/people/{added.headers['Location'].rsplit('/', 1)[1]}").get_json()
+    assert record["name"] == "王奶奶" and record["household_id"] == ids["household"]
+    # a supervisor may not add a resident to the housing register (the API's rule): no such choice
+    boss = tenant.console("boss", "password-123")
+    assert "mode=new" not in boss.get(new).text
+    assert boss.post(new, data={**body, "new_resident.name": "赵爷爷"}).status_code == 403

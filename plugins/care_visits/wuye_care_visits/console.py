@@ -14,10 +14,12 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from wuye_core.plugins import (
+    Building,
     Community,
     ConsolePart,
     MenuEntry,
     Panel,
+    Resident,
     console_form,
     current_identity,
     db,
@@ -31,7 +33,18 @@ from wuye_core.plugins import (
 
 from . import briefing, clock, listing, service, vocab
 from . import schemas as s
-from .access import NAME, SUPERVISOR, WORKER, audit, audited, care_object, gate, holds_care_role
+from .access import (
+    NAME,
+    SUPERVISOR,
+    WORKER,
+    audit,
+    audited,
+    care_object,
+    gate,
+    holds_care_role,
+    mask_name,
+    mask_phone,
+)
 from .figures import care_figures
 from .i18n import _
 from .models import CareBrief, CarePerson, CarePlanItem, CareVisit
@@ -92,6 +105,15 @@ def _query(schema) -> tuple[dict, dict]:
         return schema.load({}), {k: v for k, v in exc.messages.items()}
 
 
+def _refusal(exc: Exception) -> tuple[dict, int]:
+    """A service's refusal as the form shows it: errors by field, and its status (403, 409, 422,
+    429…); anything else is not a refusal and goes on up."""
+    errors = domain_errors(exc)
+    if errors is None:
+        raise exc
+    return errors, getattr(exc, "code", None) or getattr(exc, "status", None) or 422
+
+
 def _labels(vocabulary: dict) -> list[tuple[str, str]]:
     return [(code, vocab.label(vocabulary, code)) for code in vocabulary]
 
@@ -121,6 +143,82 @@ def people(community_id):
     return render_page("care_visits/people.html", community=_community(community_id), page=page, args=args,
                        problems=problems, levels=[(level, level) for level in vocab.LEVELS],
                        difficulties=difficulties, difficulty_names=dict(difficulties))
+
+
+NEW_RESIDENT = ("name", "phone", "gender", "birth_year", "id_card", "building_id", "entrance", "room")
+
+
+def _number(value: str | None):
+    """A typed number as a number (the schema then checks its range); anything else as typed."""
+    return int(value) if value and value.isdigit() else (value or None)
+
+
+def _person_values(form) -> dict:
+    """The register form as the API's PersonIn body: a registered resident, or a new one
+    (`new_resident`, the core's registration) — the same schema, the same messages."""
+    values = {"level": form.get("level") or None, "difficulties": form.getlist("difficulties"),
+              "consent_visits": "consent_visits" in form, "consent_photos": "consent_photos" in form,
+              "consent_sharing": form.getlist("consent_sharing")}
+    if form.get("mode") == "new":
+        new = {key: form.get(f"new_resident.{key}", "").strip() for key in NEW_RESIDENT}
+        new = {key: value for key, value in new.items() if value}
+        for key in ("building_id", "birth_year"):
+            if key in new:
+                new[key] = _number(new[key])
+        values["new_resident"] = new
+    else:
+        values["resident_id"] = _number(form.get("resident_id"))
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _person_form(community_id: int, values, errors: dict, status: int = 200):
+    q = (request.args.get("q") or "").strip()[:50]
+    candidates = []
+    if q:  # residents of the community not on the care register yet, by name (at most 20)
+        on_register = select(CarePerson.resident_id).where(CarePerson.resident_id.is_not(None))
+        candidates = db.session.scalars(
+            select(Resident).where(Resident.community_id == community_id, Resident.name.contains(q),
+                                   Resident.id.not_in(on_register)).order_by(Resident.name).limit(20)).all()
+    buildings = db.session.execute(select(Building.id, Building.name).where(Building.community_id == community_id)
+                                   .order_by(Building.name)).all()
+    return render_page(
+        "care_visits/person_form.html", community=_community(community_id), values=values, errors=errors, q=q,
+        candidates=[(r.id, f"{mask_name(r.name)} · {mask_phone(r.phone) or '—'}") for r in candidates],
+        buildings=[(b.id, b.name) for b in buildings], levels=[(level, level) for level in vocab.LEVELS],
+        difficulties=_labels(vocab.DIFFICULTIES), bodies=_labels(vocab.BODIES),
+        may_add_resident=current_identity().has_role(WORKER, community_id),
+    ), status
+
+
+@pages.route("/communities/<int:community_id>/people/new")
+@audited("find_resident")
+def new_person(community_id):
+    """Put a person on the care register: find a registered resident (masked), or add a new one."""
+    audit(community_id)
+    mode = "new" if request.args.get("mode") == "new" else "existing"
+    return _person_form(community_id, {"mode": mode, "consent_visits": True}, {})
+
+
+@pages.route("/communities/<int:community_id>/people/new", methods=["POST"])
+@audited("create_person")
+def create_person(community_id):
+    """The API's registration (PersonIn, service.register_person): one transaction, the access log."""
+    data, errors = console_form(s.PersonIn(), _person_values(request.form))
+    status = 422
+    if not errors:
+        try:
+            found = service.register_person(
+                community_id, data, current_identity(),
+                audit=lambda p: audit(community_id, p.id, "person", p.id, commit=False))
+        except Exception as exc:  # a rule refused it (the core's register, a duplicate, the role)
+            errors, status = _refusal(exc)
+        else:
+            flash(_("Added to the care register."), "success")
+            return redirect(url_for(".person", person_id=found.id))
+    db.session.rollback()
+    values = {**request.form.to_dict(), "difficulties": request.form.getlist("difficulties"),
+              "consent_sharing": request.form.getlist("consent_sharing")}
+    return _person_form(community_id, values, errors, status)
 
 
 @pages.route("/communities/<int:community_id>/plan")
@@ -197,6 +295,7 @@ def record_visit(person_id):
         return redirect(url_for(".person", person_id=person_id))
     community_id = person.community_id
     data, errors = console_form(s.VisitIn(exclude=("person_id",)))
+    status = 422
     if not errors:
         try:
             person = listing.person_to_visit(community_id, person.id)
@@ -205,14 +304,12 @@ def record_visit(person_id):
                 audit=lambda v: audit(v.community_id, v.person_id, "visit", v.id, commit=False),
             )
         except Exception as exc:  # a rule of the service refused it: shown next to its field
-            errors = domain_errors(exc)
-            if errors is None:
-                raise
+            errors, status = _refusal(exc)
         else:
             flash(_("Visit of %(date)s recorded.", date=visit.visited_on.isoformat()), "success")
             return redirect(url_for(".person", person_id=person.id, _anchor="visits"))
     db.session.rollback()
-    return _visit_form(community_id, person, request.form, errors, 422)
+    return _visit_form(community_id, person, request.form, errors, status)
 
 
 @pages.route("/people/<int:person_id>")
@@ -254,10 +351,7 @@ def start_brief(community_id):
         try:
             found = briefing.start(community_id, data)
         except Exception as exc:  # the size cap (422) or the caller's budget (429)
-            errors = domain_errors(exc)
-            if errors is None:
-                raise
-            status = getattr(exc, "code", None) or getattr(exc, "status", 422)
+            errors, status = _refusal(exc)
         else:
             flash(_("The brief is being built."), "success")
             return redirect(url_for(".brief", brief_id=found.id))

@@ -15,20 +15,17 @@ from sqlalchemy import select
 
 from wuye_core.plugins import (
     ErrorSchema,
-    Forbidden,
     current_identity,
     db,
     page_schema,
     paginate,
     record_audit,
-    services,
 )
 
 from . import listing, service
 from . import schemas as s
-from .access import WORKER, CareBlueprint, audit, audited, care_community, care_object, watermark
+from .access import CareBlueprint, audit, audited, care_community, care_object, watermark
 from .figures import care_figures
-from .i18n import N_
 from .models import CareAccessLog, CarePerson, CarePhoto, CareVisit
 
 blp = CareBlueprint(
@@ -80,21 +77,9 @@ class People(MethodView):
         同一事务）/ Put a resident on the care register: a registered one (resident_id), or a new one
         (new_resident: a care worker of the community adds them to the housing register too, in one transaction)"""
         care_community(community_id)
-        if data.get("new_resident") is not None:  # into the core's register first, on the care worker's role
-            if not current_identity().has_role(WORKER, community_id):
-                raise Forbidden(N_("Only a care worker of this community may add a resident to the register."))
-            data["resident_id"] = service.add_new_resident(community_id, data.pop("new_resident"))
-        person = service.create_person(community_id, data)
-        services.emit(
-            "care_visits",
-            "person_registered",
-            community_id,
-            person.id,
-            actor=current_identity().username,
-            level=person.level,
-        )
-        audit(community_id, person.id, "person", person.id, commit=False)
-        services.commit()
+        person = service.register_person(
+            community_id, data, current_identity(),
+            audit=lambda p: audit(community_id, p.id, "person", p.id, commit=False))
         return listing.person_detail(person)
 
 

@@ -24,7 +24,7 @@ from wuye_core.plugins import (
 )
 
 from . import clock, vocab
-from .access import NAME
+from .access import NAME, WORKER
 from .i18n import N_, _
 from .models import (
     CareBriefCase,
@@ -129,6 +129,23 @@ def add_new_resident(community_id: int, data: dict) -> int:
         if isinstance(fields_, dict):
             exc.errors = {**exc.errors, "json": {"new_resident": fields_}}
         raise
+
+
+def register_person(community_id: int, data: dict, identity, audit=None) -> CarePerson:
+    """Put a resident on the care register (PersonIn): a registered one (`resident_id`), or a new
+    one (`new_resident`: into the core's housing register first, by a care worker of the
+    community only — 403 otherwise), in one transaction; emits `person_registered`. `audit(person)`
+    is called before the commit (the view's access-log row, in the same transaction)."""
+    if data.get("new_resident") is not None:  # into the core's register first, on the care worker's role
+        if not identity.has_role(WORKER, community_id):
+            raise Forbidden(N_("Only a care worker of this community may add a resident to the register."))
+        data["resident_id"] = add_new_resident(community_id, data.pop("new_resident"))
+    person = create_person(community_id, data)
+    services.emit(NAME, "person_registered", community_id, person.id, actor=identity.username, level=person.level)
+    if audit is not None:
+        audit(person)
+    services.commit()
+    return person
 
 
 def create_person(community_id: int, data: dict) -> CarePerson:
