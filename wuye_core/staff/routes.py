@@ -74,11 +74,6 @@ def me():
     return out
 
 
-def _password_key() -> str:
-    identity = current_identity()
-    return f"password:{identity.kind}:{identity.tenant_id or ''}:{identity.user_id}"
-
-
 def _wrong_current_password(response) -> bool:
     """Counts a guess at the current password (a stolen token must not make a password oracle);
     a new password the policy refuses does not count."""
@@ -87,7 +82,8 @@ def _wrong_current_password(response) -> bool:
 
 @blp.route("/password", methods=["POST"], endpoint="change_password")
 @not_replayed  # the answer is a fresh token: never kept with an Idempotency-Key
-@limiter.limit(login_limits.per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
+@limiter.shared_limit(login_limits.per_user_limit, login_limits.PASSWORD_SCOPE, key_func=login_limits.password_key,
+                      deduct_when=_wrong_current_password)
 @blp.arguments(s.PasswordChange)
 @blp.response(200, s.TokenResponse)
 @blp.alt_response(401, schema=ErrorSchema)
