@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from flask import current_app, g, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from ..api.pagination import PageArgs
@@ -38,11 +38,11 @@ from .blueprint import bp
 from .forms import console_form, form_values
 from .plugins import panels
 
-STATUS = {"submitted": _l("Submitted"), "accepted": _l("Accepted"), "dispatched": _l("Dispatched"),
-          "on_site": _l("On site"), "resolved": _l("Resolved"), "closed": _l("Closed"),
-          "reopened": _l("Reopened"), "cancelled": _l("Cancelled")}
-PRIORITY = {"normal": _l("Normal"), "urgent": _l("Urgent"), "major": _l("Major"), "complex": _l("Complex")}
-STAGE = {"arrive": _l("Arrival overdue"), "resolve": _l("Resolution overdue")}
+STATUS = {"submitted": _("Submitted"), "accepted": _("Accepted"), "dispatched": _("Dispatched"),
+          "on_site": _("On site"), "resolved": _("Resolved"), "closed": _("Closed"),
+          "reopened": _("Reopened"), "cancelled": _("Cancelled")}
+PRIORITY = {"normal": _("Normal"), "urgent": _("Urgent"), "major": _("Major"), "complex": _("Complex")}
+STAGE = {"arrive": _("Arrival overdue"), "resolve": _("Resolution overdue")}
 TOP_CATEGORIES = 10
 
 
@@ -68,9 +68,9 @@ def home():
 def _quick_periods(today: date) -> list[tuple[str, date, date]]:
     last_month_end = today.replace(day=1) - timedelta(days=1)
     first, last = this_month(today)
-    return [(str(_l("This month")), first, last),
-            (str(_l("Last month")), last_month_end.replace(day=1), last_month_end),
-            (str(_l("This year")), today.replace(month=1, day=1), today)]
+    return [(str(_("This month")), first, last),
+            (str(_("Last month")), last_month_end.replace(day=1), last_month_end),
+            (str(_("This year")), today.replace(month=1, day=1), today)]
 
 
 def _period():
@@ -123,7 +123,7 @@ def _dashboard(readable: set[int] | None):
         rows.append({"id": c, "name": names[c], "now": current, **_row(figures)})
     total_now = {key: sum(row["now"][key] or 0 for row in rows)
                  for key in ("tickets_open", "tickets_overdue_arrive", "tickets_overdue_resolve")}
-    totals = {"name": _l("All communities"), "now": total_now, **_row(k)}
+    totals = {"name": _("All communities"), "now": total_now, **_row(k)}
     plugin_figures = _plugin_figures(ids, names)
     charts = _charts(rows, k, trend, names)
     return render_template("console/home/dashboard.html", communities=rows, totals=totals, trend=trend,
@@ -177,22 +177,22 @@ def _charts(rows, k, trend, names) -> dict:
             by_category.setdefault(category, [0] * len(rows))[rows.index(row)] += n
     categories = sorted(by_category, key=lambda c: (-sum(by_category[c]), c))[:TOP_CATEGORIES]
     return {
-        "open": _bar(labels, [(str(_l("Open now")), [r["now"]["tickets_open"] for r in rows]),
-                              (str(_l("Arrival overdue")), [r["now"]["tickets_overdue_arrive"] for r in rows]),
-                              (str(_l("Resolution overdue")), [r["now"]["tickets_overdue_resolve"] for r in rows])],
-                     str(_l("tickets"))),
-        "sla": _bar(labels, [(str(_l("Arrived in time")), [_percent(r["arrive"]) for r in rows]),
-                             (str(_l("Resolved in time")), [_percent(r["resolve"]) for r in rows])], "%", 100),
-        "satisfaction": _bar(labels, [(str(_l("Average rating")), [r["satisfaction"]["average"] for r in rows])],
-                             str(_l("points")), 5),
+        "open": _bar(labels, [(str(_("Open now")), [r["now"]["tickets_open"] for r in rows]),
+                              (str(_("Arrival overdue")), [r["now"]["tickets_overdue_arrive"] for r in rows]),
+                              (str(_("Resolution overdue")), [r["now"]["tickets_overdue_resolve"] for r in rows])],
+                     str(_("tickets"))),
+        "sla": _bar(labels, [(str(_("Arrived in time")), [_percent(r["arrive"]) for r in rows]),
+                             (str(_("Resolved in time")), [_percent(r["resolve"]) for r in rows])], "%", 100),
+        "satisfaction": _bar(labels, [(str(_("Average rating")), [r["satisfaction"]["average"] for r in rows])],
+                             str(_("points")), 5),
         "trend": {
             "tooltip": {"trigger": "axis"},
             "legend": {"top": 0},
             "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
             "xAxis": {"type": "category", "data": [w.strftime("%m-%d") for w in trend["weeks"]]},
-            "yAxis": {"type": "value", "minInterval": 1, "name": str(_l("tickets"))},
-            "series": [{"type": "line", "name": str(_l("Created")), "data": trend["created"]},
-                       {"type": "line", "name": str(_l("Resolved")), "data": trend["resolved"]}],
+            "yAxis": {"type": "value", "minInterval": 1, "name": str(_("tickets"))},
+            "series": [{"type": "line", "name": str(_("Created")), "data": trend["created"]},
+                       {"type": "line", "name": str(_("Resolved")), "data": trend["resolved"]}],
         },
         "category": {
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
@@ -216,6 +216,6 @@ def _queue(identity):
     args = args or {"page": 1, "per_page": 20}
     queue = worker_queue(identity, args["page"], args["per_page"])
     ids = {t.community_id for t in queue["items"]}
-    names = dict(db.session.execute(select(Community.id, Community.name).where(Community.id.in_(ids)))) if ids else {}
+    names = dict(db.session.execute(select(Community.id, Community.name).where(Community.id.in_(ids))).all()) if ids else {}
     return render_template("console/home/worker.html", current="home", queue=queue, names=names,
                            status=STATUS, priority=PRIORITY, stage=STAGE)

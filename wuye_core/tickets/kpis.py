@@ -85,7 +85,6 @@ from sqlalchemy import (
     cast,
     extract,
     func,
-    literal_column,
     null,
     or_,
     select,
@@ -382,7 +381,6 @@ def compute(period: Period, community_ids, as_of: datetime | None = None, *, by_
 
 # --- the weekly trend ---------------------------------------------------------------------------
 
-WEEK_SECONDS = 7 * 24 * 3600
 TREND_WEEKS = 12
 
 
@@ -396,10 +394,10 @@ def trend_weeks(last: date, weeks: int = TREND_WEEKS) -> list[date]:
 def _per_week(stamp, first: date, weeks: int, community_ids) -> list:
     """(community_id, week index, count) of the tickets whose `stamp` falls in the weeks."""
     span = Period(first, first + timedelta(days=7 * weeks - 1))
-    start = int(span.start.timestamp())
-    # literal numbers: the same expression in SELECT and GROUP BY, whatever the driver binds
-    week = ((epoch_seconds(stamp) - literal_column(str(start), BigInteger))
-            // literal_column(str(WEEK_SECONDS), BigInteger)).label("week")
+    # the week by comparing instants, exactly as the period's bounds are compared (no arithmetic
+    # on timestamps: SQLite rounds their microseconds when it converts them)
+    week = case(*((stamp < Period(first, first + timedelta(days=7 * i + 6)).end, i) for i in range(weeks - 1)),
+                else_=weeks - 1).label("week")
     ids = sorted(community_ids)
     stmt = (select(Ticket.community_id, week, func.count())
             .where(stamp >= span.start, stamp < span.end,
