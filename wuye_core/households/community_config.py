@@ -10,6 +10,7 @@ import copy
 from contextvars import ContextVar
 
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
 from ..api.access import require_tenant_admin
 from ..audit import record
@@ -114,6 +115,11 @@ def change_config(community_id: int, version: int, document: dict) -> Community:
     community = readable_community(community_id)
     identity = require_tenant_admin()
     return update_config(community, version, document, identity.username)
+
+
+def history_statement(community: Community):
+    """The community's core config revisions (GET …/config/history, the console's config page)."""
+    return select(ConfigRevision).where(ConfigRevision.community_id == community.id, ConfigRevision.scope == "core")
 
 
 def update_config(community: Community, version: int, document: dict, changed_by: str) -> Community:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..api.pagination import page_schema, paginate
 from ..config_history import ConfigRevision
 from ..errors import ErrorSchema
 from . import schemas as s
 from .access import readable_community
-from .community_config import change_config, effective_config
+from .community_config import change_config, effective_config, history_statement
 from .levels import RESOURCES
 from .models import Community
 from .resources import register_crud
@@ -56,5 +55,4 @@ def _add_config_routes(blp: Blueprint) -> None:
         def get(self, args, community_id):
             """配置历史（默认最新在前）/ Config history, newest first"""
             community = readable_community(community_id)
-            return paginate(select(ConfigRevision).where(ConfigRevision.community_id == community.id,
-                                                         ConfigRevision.scope == "core"), ConfigRevision, args)
+            return paginate(history_statement(community), ConfigRevision, args)

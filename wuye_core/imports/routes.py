@@ -17,14 +17,19 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..api.pagination import page_schema, paginate
 from ..common.spreadsheets import XLSX_DOC
 from ..errors import ErrorSchema
 from . import schemas as s
 from .models import ImportJob
-from .service import community_import, household_template, import_community, start_household_import
+from .service import (
+    community_import,
+    household_template,
+    import_community,
+    imports_statement,
+    start_household_import,
+)
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/communities",
                 description="台账导入 / Ledger imports (Excel)")
@@ -61,8 +66,7 @@ class CommunityImports(MethodView):
     def get(self, args, community_id):
         """社区的导入记录（默认最新在前）/ A community's imports, newest first"""
         community = import_community(community_id)
-        stmt = select(ImportJob).where(ImportJob.community_id == community.id)
-        return paginate(stmt, ImportJob, args)
+        return paginate(imports_statement(community), ImportJob, args)
 
 
 @blp.route("/<int:community_id>/imports/<int:import_id>", endpoint="community_import")

@@ -146,6 +146,11 @@ def start_household_import(community: Community, upload: FileStorage) -> ImportJ
     return db.session.get(ImportJob, job_id)
 
 
+def imports_statement(community: Community):
+    """The community's imports (GET …/imports, the console's import page)."""
+    return select(ImportJob).where(ImportJob.community_id == community.id)
+
+
 def community_import(community_id: int, import_id: int) -> ImportJob:
     """One import of a community the caller may read; 404 otherwise."""
     community = import_community(community_id)
