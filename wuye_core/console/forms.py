@@ -51,10 +51,15 @@ def form_values(schema: Schema, form: Mapping | None = None) -> dict:
     return values
 
 
+class FormText(dict):
+    """A form's values: text, converted by the schema's fields as a query string's are (not
+    refused for not being JSON numbers: StrictSchema checks the JSON types of a plain dict only)."""
+
+
 def console_form(schema: Schema, values: Mapping | None = None) -> tuple[dict | None, dict]:
     """Load the submitted form (or `values`) through `schema`: (data, {}) or (None, errors)."""
     try:
-        return schema.load(form_values(schema) if values is None else dict(values)), {}
+        return schema.load(FormText(form_values(schema) if values is None else values)), {}
     except ValidationError as exc:
         return None, _by_field(translate_messages(exc.messages))
 
