@@ -74,7 +74,13 @@ def domain_errors(exc: BaseException) -> dict | None:
         body = error_body(exc.code, data.get("message"), data.get("errors", data.get("messages")))
     else:
         return None
-    return _by_field(body.get("errors") or {}) or {GENERAL: [body["message"]]}
+    errors = dict(body.get("errors") or {})
+    errors.pop("plugin", None)
+    title = errors.pop("plugin_title", None)  # a plugin's veto (host/dispatch.Vetoed): named with its reason
+    by_field = _by_field(errors) or {GENERAL: [body["message"]]}
+    if title:
+        by_field = {name: [f"{title}：{message}" for message in messages] for name, messages in by_field.items()}
+    return by_field
 
 
 def _by_field(messages) -> dict:

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from ..events import rollback
 from ..extensions import db
-from ..host.dispatch import Vetoed
 from ..households.levels import BY_NAME
 from ..households.models import Building, Community, Household, Site, Unit
 from ..households.resources import create_item, get_readable, list_page, update_item
@@ -280,10 +279,7 @@ def _with_general(errors: dict, level: str) -> dict:
 
 
 def _refusal(exc: Exception) -> dict | None:
-    """A service's refusal by field; a plugin's veto names the plugin next to its field."""
-    if isinstance(exc, Vetoed):
-        message = f"{exc.plugin_title}: {exc.reason}"
-        return {exc.field or GENERAL: [message]}
+    """A service's refusal by field (a plugin's veto names the plugin next to its field)."""
     return domain_errors(exc)
 
 
