@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from . import auth, home  # noqa: F401
+    from . import auth, downloads, home, notifications, settings, tenants, users  # noqa: F401
