@@ -23,6 +23,7 @@ from ..tickets import exporting, kpis
 from .blueprint import bp
 from .forms import console_form, domain_errors
 from .menu import menu_for
+from .schema_forms import in_reader_language
 
 FILE_TYPES = {".xlsx": "Excel", ".docx": "Word"}
 
@@ -43,11 +44,8 @@ class PluginDownloads:
 
 def _bilingual(text: str | None) -> str:
     """The first line of an endpoint's "中文 / English" summary, in the reader's language."""
-    line = (text or "").strip().splitlines()[0] if text and text.strip() else ""
-    if " / " in line:
-        zh, en = line.split(" / ", 1)
-        return en.strip() if str(get_locale()) == "en" else zh.strip()
-    return line
+    line = text.strip().splitlines()[0] if text and text.strip() else ""
+    return in_reader_language(line) if line else ""
 
 
 def _summary(endpoint: str) -> str:

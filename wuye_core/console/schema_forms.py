@@ -15,6 +15,7 @@ prefix ("config.rapid_response.arrive_minutes"), the same keys as the errors of 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,15 +44,27 @@ class FormField:
         return " ".join(f'{key}="{value}"' for key, value in self.attrs.items())
 
 
+BILINGUAL = re.compile(r"\s*/\s+")  # "中文 / English", also "中文（天）/ English"
+
+
+def in_reader_language(text: str) -> str:
+    """The reader's half of a bilingual "中文 / English" text (the whole text when it is not one)."""
+    parts = BILINGUAL.split(text.strip(), maxsplit=1)
+    if len(parts) == 2:
+        return parts[1].strip() if str(get_locale()) == "en" else parts[0].strip()
+    return text.strip()
+
+
 def label_of(name: str, f: fields.Field) -> str:
-    """The field's title or description in the reader's language; its name when it has neither."""
+    """The field's title or description in the reader's language; for a nested schema without
+    either, the first line of the schema's docstring; else the field's name."""
     text = f.metadata.get("title") or f.metadata.get("description")
+    if not text and isinstance(f, fields.Nested) and isinstance(f.schema, Schema):
+        doc = (type(f.schema).__doc__ or "").strip()
+        text = doc.splitlines()[0] if doc else ""
     if not text:
         return name.replace("_", " ")
-    if " / " in text:
-        zh, en = text.split(" / ", 1)
-        return en.strip() if str(get_locale()) == "en" else zh.strip()
-    return text
+    return in_reader_language(text)
 
 
 def _one_of(f: fields.Field) -> validate.OneOf | None:
