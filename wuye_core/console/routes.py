@@ -4,4 +4,15 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from . import auth, home, register, register_config, register_imports  # noqa: F401
+    from . import (  # noqa: F401
+        auth,
+        downloads,
+        home,
+        notifications,
+        register,
+        register_config,
+        register_imports,
+        settings,
+        tenants,
+        users,
+    )

@@ -19,12 +19,12 @@ from ..common.periods import PeriodArgs
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
-from ..host.dispatch import call_contained
 from ..host.hookspecs import hookimpl
 from ..host.types import Figure, ReportSection
 from .access import readable_community
-from .figures import dashboard_figures, plugin_config
+from .figures import dashboard_figures
 from .models import Building, Household, Resident, Site
+from .reports import community_report
 
 blp = Blueprint("dashboards", __name__, url_prefix="/api/v1/communities", description="看板与报告 / Dashboards and reports")
 
@@ -80,13 +80,7 @@ class Report(MethodView):
     def get(self, args, community_id):
         """社区报告 / A community's report for a period (sections from core and enabled plugins; this month by default)"""
         community = readable_community(community_id)
-        period = {"start": args["first"], "end": args["last"]}
-        results = call_contained("wuye_report_sections", community.id, per_plugin=plugin_config(community.id),
-                                 tenant_id=community.tenant_id, community_id=community.id,
-                                 period_start=period["start"], period_end=period["end"])
-        sections = [{"plugin": name, **vars(s)} for name, secs in results for s in (secs or [])]
-        return {"community_id": community.id, "period_start": period["start"], "period_end": period["end"],
-                "sections": sections}
+        return community_report(community, args["first"], args["last"])
 
 
 # --- the core as the always-on plugin ------------------------------------------------------------
