@@ -51,10 +51,15 @@ def form_values(schema: Schema, form: Mapping | None = None) -> dict:
     return values
 
 
+class FormValues(dict):
+    """Submitted text ("2" for an id): not a JSON body, whose value types StrictSchema checks
+    (only a plain dict's), so the schema converts it as it converts a query string."""
+
+
 def console_form(schema: Schema, values: Mapping | None = None) -> tuple[dict | None, dict]:
     """Load the submitted form (or `values`) through `schema`: (data, {}) or (None, errors)."""
     try:
-        return schema.load(form_values(schema) if values is None else dict(values)), {}
+        return schema.load(FormValues(form_values(schema) if values is None else values)), {}
     except ValidationError as exc:
         return None, _by_field(translate_messages(exc.messages))
 

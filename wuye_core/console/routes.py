@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from . import auth, home  # noqa: F401
+    from . import auth, home, tickets, window  # noqa: F401
