@@ -65,10 +65,10 @@ def test_the_list_filters_like_the_api_and_marks_the_late_stage(wuye_app, world)
                   "category=噪音", "status=submitted", f"community_id={ids['community']}"):
         api = t.admin.get(f"/api/v1/tickets?{query}").get_json()
         shown = console.get(f"/console/tickets?{query}").text
-        assert api["total"] >= 1 or query == "overdue=false"
+        assert api["total"] >= 1
         for item in api["items"]:
             assert f">#{item['id']}<" in shown, query
-        assert f"共 {api['total']} 条" in shown or str(api["total"]) in shown
+        assert f"共 {api['total']} 条" in shown and shown.count('<td data-label="编号">') == api["total"]
     only_noise = console.get("/console/tickets?kind=complaint").text
     assert "夜间噪音" in only_noise and "楼道灯不亮" not in only_noise
     late = console.get("/console/tickets?overdue=true").text
@@ -121,7 +121,7 @@ def test_a_ticket_goes_through_its_life_at_the_console(wuye_app, world):
     assert missing.status_code == 422 and "dispatch-dialog" in missing.text and " open" in missing.text
     r = staff.post(f"/console/tickets/{ticket['id']}/transition",
                    data={"action": "dispatch", "assignee_id": str(worker_id), "note": "尽快"})
-    assert r.status_code == 302, __import__("re").findall(r'class="(?:error|form-error)"[^>]*>(.*?)</', r.text, __import__("re").S)
+    assert r.status_code == 302
     worker = t.console("weixiu", "password-123")
     assert worker.post(f"/console/tickets/{ticket['id']}/transition", data={"action": "arrive"}).status_code == 302
     up = worker.post(f"/console/tickets/{ticket['id']}/files",
