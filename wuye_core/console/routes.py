@@ -14,5 +14,7 @@ def load() -> None:
         register_imports,
         settings,
         tenants,
+        tickets,
         users,
+        window,
     )
