@@ -26,7 +26,8 @@ from ..i18n import N_, translate_message
 from ..tickets import export, service
 from ..tickets.access import may_work, may_write, readable_ticket, workable_ticket, writable_ticket
 from ..tickets.files import attachment_response, store_upload
-from ..tickets.listing import SORT_COLUMNS, late_stages, ticket_query, with_plugin_links
+from ..tickets.lateness import late_stages
+from ..tickets.listing import SORT_COLUMNS, ticket_query, with_plugin_links
 from ..tickets.models import Ticket, TicketAttachment, TicketTransition
 from ..tickets.schemas import RatingIn, TicketDetail, TicketQuery, TransitionIn, TransitionOut
 from ..tickets.states import Status, allowed_actions

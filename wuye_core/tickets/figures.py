@@ -20,44 +20,24 @@ Counts are integers, satisfaction the 1–5 mean (README, "API conventions").
 
 `figures_by_community(ids)` gives the same figures for several communities from one statement
 (GROUP BY community_id): the console's home page shows every community side by side with it.
-`overdue_arrive` / `overdue_resolve` / `overdue` are the SQL tests of "past a deadline" used here.
+"Past a deadline" is lateness.py's test, the same as the ticket list's `overdue=true`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from ..common import clock
 from ..extensions import db
 from ..host.types import Figure
+from .lateness import is_open, overdue_arrive, overdue_resolve
 from .models import Ticket
-from .states import OPEN
 
 
 def _sum(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def is_open():
-    """SQL: the ticket is not yet resolved, closed or cancelled (states.OPEN)."""
-    return Ticket.status.in_([s.value for s in OPEN])
-
-
-def overdue_arrive(at: datetime):
-    """SQL: open, past its arrive deadline at `at` and nobody on site yet."""
-    return and_(is_open(), Ticket.on_site_at.is_(None), Ticket.arrive_due_at < at)
-
-
-def overdue_resolve(at: datetime):
-    """SQL: open, past its resolve deadline at `at` and not resolved."""
-    return and_(is_open(), Ticket.resolved_at.is_(None), Ticket.resolve_due_at < at)
-
-
-def overdue(at: datetime):
-    """SQL: past either deadline (the ticket list's `overdue=true`)."""
-    return or_(overdue_arrive(at), overdue_resolve(at))
 
 
 def figures_by_community(community_ids, now: datetime | None = None) -> dict[int, list[Figure]]:
@@ -104,4 +84,4 @@ def ticket_figures(community_id: int, now: datetime | None = None) -> list[Figur
     return figures_by_community([community_id], now)[community_id]
 
 
-__all__ = ["figures_by_community", "is_open", "overdue", "overdue_arrive", "overdue_resolve", "ticket_figures"]
+__all__ = ["figures_by_community", "ticket_figures"]

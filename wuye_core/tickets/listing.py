@@ -1,6 +1,6 @@
 """Lists of tickets, one definition for every edge (the API's GET /api/v1/tickets, the console's
 workbench and its Excel export): which tickets a caller sees, the filters, the text search, the
-sort fields, and when a ticket is late (and at which stage).
+sort fields (when a ticket is late: lateness.py).
 
     stmt = ticket_query(args, identity)          # args: what TicketQuery loaded
     page = paginate(stmt, Ticket, args, columns=SORT_COLUMNS)
@@ -17,8 +17,9 @@ from ..api.pagination import ranked
 from ..auth.roles import Identity
 from ..host.dispatch import call_contained
 from .access import mine_clause, visible_clause
+from .lateness import overdue
 from .models import Priority, Ticket
-from .states import OPEN, Status
+from .states import Status
 
 # the filters that compare a column with the value asked (TicketQuery's names)
 FILTER_COLUMNS = ("community_id", "site_id", "status", "kind", "priority", "category", "assignee_id")
@@ -27,36 +28,12 @@ TICKET_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
 # sort fields that are not plain columns: by seriousness, by the workflow's order
 SORT_COLUMNS = {"priority": ranked(Ticket.priority, Priority), "status": ranked(Ticket.status, Status)}
 
-ARRIVE, RESOLVE = "arrive", "resolve"  # the stages a ticket can be late at (5341: 到场, 办结)
-
-
 def search(q: str):
     """`q`: the ticket with that number (`443` or `#443`), or any whose title holds the text."""
     text = q.strip()
     in_title = Ticket.title.contains(text, autoescape=True)
     number = TICKET_NUMBER.fullmatch(text)
     return or_(Ticket.id == int(number.group(1)), in_title) if number else in_title
-
-
-def overdue_clause(at: datetime):
-    """SQL: an open ticket past its arrive deadline without arrival, or past its resolve
-    deadline without resolution (what `late_stages` tells of one ticket)."""
-    return Ticket.status.in_([x.value for x in OPEN]) & or_(
-        (Ticket.arrive_due_at < at) & Ticket.on_site_at.is_(None),
-        (Ticket.resolve_due_at < at) & Ticket.resolved_at.is_(None))
-
-
-def late_stages(ticket: Ticket, at: datetime | None = None) -> list[str]:
-    """The stages at which an open ticket is late now: "arrive" (到场超时), "resolve" (办结超时)."""
-    at = at or datetime.now(UTC)
-    if ticket.status not in OPEN:
-        return []
-    late = []
-    if ticket.arrive_due_at is not None and ticket.arrive_due_at < at and ticket.on_site_at is None:
-        late.append(ARRIVE)
-    if ticket.resolve_due_at is not None and ticket.resolve_due_at < at and ticket.resolved_at is None:
-        late.append(RESOLVE)
-    return late
 
 
 def ticket_query(args, identity: Identity):
@@ -71,7 +48,7 @@ def ticket_query(args, identity: Identity):
     if args.get("mine"):
         stmt = stmt.where(mine_clause(identity))
     if args.get("overdue"):
-        stmt = stmt.where(overdue_clause(datetime.now(UTC)))
+        stmt = stmt.where(overdue(datetime.now(UTC)))
     if args.get("q"):
         stmt = stmt.where(search(args["q"]))
     return stmt

@@ -1,5 +1,5 @@
 """A repair worker's queue: the open tickets dispatched to them or to their team (access.mine_clause)
-that they may read (access.visible_clause), overdue first (figures.overdue_*: past a deadline now),
+that they may read (access.visible_clause), overdue first (lateness.py: past a deadline now),
 then by the nearest resolve deadline, then oldest first. The console's home page shows it to a
 worker; the same rules as the API's `GET /api/v1/tickets?mine=true`."""
 
@@ -12,7 +12,7 @@ from sqlalchemy import case, func, or_, select
 from ..auth.roles import Identity
 from ..extensions import db
 from .access import mine_clause, visible_clause
-from .figures import is_open, overdue_arrive, overdue_resolve
+from .lateness import is_open, overdue_arrive, overdue_resolve
 from .models import Ticket
 
 
