@@ -14,39 +14,17 @@ C = "/console/plugins/red_property"
 pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
 
 
-# A plugin's tests import nothing of wuye_core but its public facade (tests/test_plugin_boundary.py),
-# so these two are written out here, as wuye_core.testing's browser_sign_in and page_problems do it.
-def browser_sign_in(page, base_url: str, tenant: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/console/sign-in")
-    page.fill("input[name=tenant]", tenant)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/console/(\?.*)?$"))
-
-
-def page_problems(page) -> list[str]:
-    """What goes wrong in the page from now on: script and console errors (CSP violations among
-    them), failed requests, answers of 400 and more."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
-    return problems
-
-
 def test_meetings_by_clicking_only_where_the_plugin_is_on(wuye_make_tenant, wuye_register, wuye_enable_plugin,
-                                                          wuye_live_server, wuye_page, wuye_browser):
+                                                          wuye_live_server, wuye_page, wuye_browser, wuye_sign_in,
+                                                          wuye_page_problems):
     acme = wuye_make_tenant("acme")
     ids = wuye_register(acme, "东湖")
     other = acme.admin.post("/api/v1/communities", json={"name": "西湖社区", "code": "c2"}).get_json()["id"]
     wuye_enable_plugin(acme, "red_property", ids["community"])
-    acme.console()  # signed in once through the kit: the admin's password counts as chosen
 
     page = wuye_page
-    problems = page_problems(page)
-    browser_sign_in(page, wuye_live_server, "acme", "admin", "admin-pass-123")
+    problems = wuye_page_problems(page)
+    wuye_sign_in(page, "acme", "admin", "admin-pass-123")
     menu = page.get_by_role("navigation", name="主菜单")
     menu.get_by_role("link", name="三方联席会议").click()
     page.wait_for_url(re.compile(rf".*{C}/communities/{ids['community']}/meetings$"))
@@ -81,11 +59,11 @@ def test_meetings_by_clicking_only_where_the_plugin_is_on(wuye_make_tenant, wuye
     assert response.status == 404
 
     # another tenant's user cannot open acme's meeting
-    wuye_make_tenant("beta").console()
+    wuye_make_tenant("beta")
     context = wuye_browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     try:
         stranger = context.new_page()
-        browser_sign_in(stranger, wuye_live_server, "beta", "admin", "admin-pass-123")
+        wuye_sign_in(stranger, "beta", "admin", "admin-pass-123")
         assert stranger.get_by_role("link", name="三方联席会议").count() == 0
         response = stranger.goto(meeting_url)
         assert response.status == 404
@@ -95,18 +73,17 @@ def test_meetings_by_clicking_only_where_the_plugin_is_on(wuye_make_tenant, wuye
 
 
 def test_the_meetings_page_fits_a_phone(wuye_make_tenant, wuye_register, wuye_enable_plugin,
-                                        wuye_live_server, wuye_browser):
+                                        wuye_live_server, wuye_browser, wuye_sign_in, wuye_page_problems):
     acme = wuye_make_tenant("acme")
     ids = wuye_register(acme, "东湖")
     wuye_enable_plugin(acme, "red_property", ids["community"])
     acme.admin.post(f"{P}/communities/{ids['community']}/meetings", json={"title": "三方联席会议（第一次）"})
-    acme.console()  # signed in once through the kit: the admin's password counts as chosen
     context = wuye_browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
                                        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
-        problems = page_problems(page)
-        browser_sign_in(page, wuye_live_server, "acme", "admin", "admin-pass-123")
+        problems = wuye_page_problems(page)
+        wuye_sign_in(page, "acme", "admin", "admin-pass-123")
         for path in (f"/communities/{ids['community']}/meetings", f"/communities/{ids['community']}/visits",
                      f"/communities/{ids['community']}/coverage"):
             page.goto(f"{wuye_live_server}{C}{path}")

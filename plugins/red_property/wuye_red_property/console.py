@@ -12,7 +12,7 @@ follow-ups, exports) and console_field.py (liaison visits, coverage, "5341")."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -63,23 +63,6 @@ def query_args(schema) -> dict:
         for key in exc.messages:
             raw.pop(key, None)
         return schema.load(raw)
-
-
-def form_input(schema, form=None) -> dict:
-    """The submitted form as the API's schema reads JSON: the schema's fields only, empty inputs
-    left out (its default applies, a required field says so), ids and numbers as integers (the
-    API's id fields take numbers, not strings of digits)."""
-    form = request.form if form is None else form
-    values = {}
-    for name, field in schema.fields.items():
-        key = field.data_key or name
-        value = form.get(key, "")
-        if field.dump_only or value.strip() == "":
-            continue
-        if isinstance(field, fields.Integer) and value.strip().isdigit():
-            value = int(value)
-        values[key] = value
-    return values
 
 
 class Refused(Exception):

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
-from wuye_core.plugins import Site, console_form, current_identity, db, paginate, render_page
+from wuye_core.plugins import Site, console_form, current_identity, db, form_values, paginate, render_page
 
 from .common import config, readable
-from .console import Refused, attempt, community_name, done, form_input, pages, query_args
+from .console import Refused, attempt, community_name, done, pages, query_args
 from .coverage import coverage as coverage_of
 from .figures import figures
 from .i18n import _
@@ -37,7 +37,7 @@ def _sites(community_id: int) -> list[tuple[int, str]]:
 
 def _visit_values() -> dict:
     """The form as LiaisonVisitIn reads it: empty inputs left out, one problem per line."""
-    values = form_input(LiaisonVisitIn())
+    values = form_values(LiaisonVisitIn())
     values.pop(PROBLEMS, None)
     lines = [line.strip() for line in request.form.get(PROBLEMS, "").splitlines() if line.strip()]
     if lines:

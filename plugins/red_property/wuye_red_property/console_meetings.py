@@ -12,7 +12,7 @@ from wuye_core.plugins import StrictSchema, console_form, paginate, render_page,
 
 from .agenda import AgendaItemIn, add_item
 from .common import config, readable, require_write
-from .console import Refused, attempt, community_name, done, form_input, may_write, pages, query_args
+from .console import Refused, attempt, community_name, done, may_write, pages, query_args
 from .exports import (
     ITEM_SOURCE,
     ITEM_STATUS,
@@ -72,7 +72,7 @@ def meetings(community_id):
     if request.method == "POST":
         require_write(community_id)  # 403 before anything is read from the form, as at the API
         form = request.form
-        data, errors = console_form(MeetingIn(), form_input(MeetingIn()))
+        data, errors = console_form(MeetingIn())
         if not errors:
             try:
                 meeting = attempt(lambda: schedule_meeting(community_id, data))
@@ -114,7 +114,7 @@ def _meeting_form(meeting_id: int, form: str, schema, call, message: str, hidden
     handed to the service; back to the page with the messages next to the fields when either
     refuses it."""
     require_write(readable(Meeting, meeting_id).community_id)
-    data, errors = console_form(schema, form_input(schema) if values is None else values)
+    data, errors = console_form(schema, values)
     status = 422
     if not errors:
         try:
@@ -199,7 +199,7 @@ def resolution(resolution_id):
     errors, status = {}, 200
     if request.method == "POST":
         require_write(row.community_id)
-        data, errors = console_form(ResolutionFollowUpIn(), form_input(ResolutionFollowUpIn()))
+        data, errors = console_form(ResolutionFollowUpIn())
         status = 422
         if not errors:
             try:
