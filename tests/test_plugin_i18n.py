@@ -26,26 +26,16 @@ def _package(plugin: str) -> Path:
     return ROOT / "plugins" / plugin / f"wuye_{plugin}"
 
 
-def _babel_cfg(plugin: str) -> str:
-    return (ROOT / "plugins" / plugin / "babel.cfg").read_text(encoding="utf-8")
-
-
 def _keywords(plugin: str) -> dict:
-    """The keywords of the plugin's babel.cfg, every section's (what `pybabel extract -F babel.cfg` uses)."""
-    words = [w for line in re.findall(r"^keywords\s*=\s*(.+)$", _babel_cfg(plugin), re.MULTILINE) for w in line.split()]
+    """The keywords of the plugin's babel.cfg (what `pybabel extract -F babel.cfg` uses), every
+    section's (its console templates' `t` among them)."""
+    text = (ROOT / "plugins" / plugin / "babel.cfg").read_text(encoding="utf-8")
+    words = [w for line in re.findall(r"^keywords\s*=\s*(.+)$", text, re.MULTILINE) for w in line.split()]
     return {**DEFAULT_KEYWORDS, **dict.fromkeys(words)}
 
 
-def _method_map(plugin: str) -> list[tuple[str, str]]:
-    """The sources the plugin's babel.cfg extracts from: its Python, and its console templates
-    (`[jinja2: …templates/**.html]`, keyword `t`) where it has them."""
-    return [(pattern.strip(), method) for method, pattern in
-            re.findall(r"^\[(python|jinja2):\s*([^\]]+)\]", _babel_cfg(plugin), re.MULTILINE)]
-
-
 def _extracted(plugin: str) -> set[str]:
-    method_map = _method_map(plugin)
-    assert (f"wuye_{plugin}/**.py", "python") in method_map
+    method_map = [(f"wuye_{plugin}/**.py", "python"), ("**/templates/**.html", "jinja2")]  # console pages (§3.2)
     found = extract_from_dir(str(ROOT / "plugins" / plugin), method_map, {}, keywords=_keywords(plugin))
     return {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in found}
 
@@ -112,6 +102,8 @@ def test_the_committed_mo_is_compiled_from_the_po(plugin):
 def test_the_catalog_ships_in_the_package(plugin):
     pyproject = (ROOT / "plugins" / plugin / "pyproject.toml").read_text(encoding="utf-8")
     assert "translations/*/LC_MESSAGES/*.mo" in pyproject
+    if (_package(plugin) / "templates").is_dir():  # its console pages
+        assert "templates/**/*.html" in pyproject
 
 
 # --- no text for people hard-coded in a language ------------------------------------------------

@@ -46,7 +46,7 @@ def test_a_second_resident_of_a_name_in_a_household_is_a_409_on_name(world):
 def test_a_race_past_the_check_meets_the_index_and_gets_the_same_409(world, monkeypatch):
     """Two requests at once both pass the check before either writes: the unique index refuses
     the second, and the answer is the same 409 on `name`, not the generic conflict or a 500."""
-    from wuye_core.households import routes
+    from wuye_core.households import levels as routes
 
     monkeypatch.setattr(routes, "check_resident_key", lambda resident: None)  # as if the other had not committed yet
     t, ids = world

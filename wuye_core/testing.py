@@ -650,6 +650,27 @@ def wuye_page(wuye_browser):
         context.close()
 
 
+@pytest.fixture
+def wuye_sign_in(wuye_app, wuye_live_server):
+    """`wuye_sign_in(page, tenant, username, password)`: sign in at the console of the live server
+    (`wuye_live_server`) through its sign-in page in a Playwright `page`, the password accepted as
+    the user's own (as `login` does), and wait for the home page. For plugin authors' browser tests."""
+
+    def _sign_in(page, tenant: str | None, username: str, password: str) -> None:
+        accept_password(wuye_app, tenant, username)
+        browser_sign_in(page, wuye_live_server, tenant, username, password)
+
+    return _sign_in
+
+
+@pytest.fixture
+def wuye_page_problems():
+    """`problems = wuye_page_problems(page)`: start recording a Playwright page's script errors,
+    console errors (CSP violations among them) and failed or 4xx/5xx requests; assert
+    `problems == []` after the steps that must go cleanly (`page_problems`)."""
+    return page_problems
+
+
 # --- the names of hook API 1.x, kept for plugins written against it ---------------------------
 # Each warns and hands over the new fixture. pytest prefers a project's own fixtures (conftest.py,
 # the test module) over a plugin's, so a project with an `app` of its own never reaches these.

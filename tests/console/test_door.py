@@ -148,3 +148,19 @@ def test_next_only_returns_inside_the_console(wuye_app, wuye_make_tenant):
         response = console.post("/console/sign-in", data={"tenant": "acme", "username": "admin",
                                                           "password": "admin-pass-123", "next": target})
         assert response.headers["Location"] == expected, target
+
+
+def test_guesses_at_the_current_password_share_the_apis_budget(wuye_app, wuye_make_tenant):
+    tenant = wuye_make_tenant("acme")
+    console = console_login(wuye_app, "acme", "admin", "admin-pass-123")
+    for _ in range(3):
+        assert tenant.admin.post("/api/v1/auth/password", json={"current_password": "guess-1",
+                                                                 "new_password": "whatever-pass-99"}).status_code == 422
+    for _ in range(2):
+        wrong = console.post("/console/password", data={"current_password": "guess-2",
+                                                         "new_password": "whatever-pass-99"})
+        assert wrong.status_code == 422 and 'id="e-current_password"' in wrong.text
+    # five guesses through both doors: the budget is spent, even the right password waits
+    refused = console.post("/console/password", data={"current_password": "admin-pass-123",
+                                                       "new_password": "whatever-pass-99"})
+    assert refused.status_code == 429

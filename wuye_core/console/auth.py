@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, session, url_for
 
 from ..api.access import public
+from ..errors import DomainError
 from ..extensions import limiter
 from ..i18n import N_, translate_message
 from ..staff import login_limits
@@ -14,7 +15,7 @@ from ..staff.schemas import PasswordChange, TokenRequest
 from ..staff.service import change_own_password, login, logout
 from .blueprint import bp
 from .door import PREFIX, TOKEN, safe_next
-from .forms import console_form
+from .forms import console_form, domain_errors
 
 WRONG_CREDENTIALS = N_("Wrong tenant, username or password.")
 
@@ -66,7 +67,13 @@ def sign_out():
     return redirect(url_for("console.sign_in"))
 
 
+def _wrong_current_password(response) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
 @bp.route("/password", methods=["GET", "POST"])
+@limiter.shared_limit(login_limits.per_user_limit, login_limits.PASSWORD_SCOPE, key_func=login_limits.password_key,
+                      deduct_when=_wrong_current_password, exempt_when=lambda: request.method != "POST")
 def password():
     """修改自己的密码（管理员设置的密码须先修改）。"""
     if request.method == "GET":
@@ -81,14 +88,11 @@ def password():
 
 
 def _attempt_change(data):
-    from .forms import domain_errors
-
     try:
         return change_own_password(g.identity, data["current_password"], data["new_password"]), {}
-    except Exception as exc:  # a refused password: shown next to its field
+    except DomainError as exc:  # a refused password: shown next to its field
         errors = domain_errors(exc)
-        if errors is None:
-            raise
+        g.wrong_current_password = "current_password" in errors  # a guess: counted (the API's budget)
         return None, errors
 
 

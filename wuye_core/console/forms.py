@@ -51,15 +51,15 @@ def form_values(schema: Schema, form: Mapping | None = None) -> dict:
     return values
 
 
-class FormValues(dict):
-    """Submitted text ("2" for an id): not a JSON body, whose value types StrictSchema checks
-    (only a plain dict's), so the schema converts it as it converts a query string."""
+class FormText(dict):
+    """A form's values: text, converted by the schema's fields as a query string's are (not
+    refused for not being JSON numbers: StrictSchema checks the JSON types of a plain dict only)."""
 
 
 def console_form(schema: Schema, values: Mapping | None = None) -> tuple[dict | None, dict]:
     """Load the submitted form (or `values`) through `schema`: (data, {}) or (None, errors)."""
     try:
-        return schema.load(FormValues(form_values(schema) if values is None else values)), {}
+        return schema.load(FormText(form_values(schema) if values is None else values)), {}
     except ValidationError as exc:
         return None, _by_field(translate_messages(exc.messages))
 
@@ -74,7 +74,13 @@ def domain_errors(exc: BaseException) -> dict | None:
         body = error_body(exc.code, data.get("message"), data.get("errors", data.get("messages")))
     else:
         return None
-    return _by_field(body.get("errors") or {}) or {GENERAL: [body["message"]]}
+    errors = dict(body.get("errors") or {})
+    errors.pop("plugin", None)
+    title = errors.pop("plugin_title", None)  # a plugin's veto (host/dispatch.Vetoed): named with its reason
+    by_field = _by_field(errors) or {GENERAL: [body["message"]]}
+    if title:
+        by_field = {name: [f"{title}：{message}" for message in messages] for name, messages in by_field.items()}
+    return by_field
 
 
 def _by_field(messages) -> dict:

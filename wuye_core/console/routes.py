@@ -4,4 +4,17 @@ from __future__ import annotations
 
 
 def load() -> None:
-    from . import auth, home  # noqa: F401
+    from . import (  # noqa: F401
+        auth,
+        downloads,
+        home,
+        notifications,
+        register,
+        register_config,
+        register_imports,
+        settings,
+        tenants,
+        tickets,
+        users,
+        window,
+    )

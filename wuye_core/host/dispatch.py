@@ -66,10 +66,11 @@ def forget_enablement() -> None:
         g.plugins_version = None
 
 
-def _calls(hook: str, community: int | None, kwargs: dict, per_plugin: Callable[[str], dict] | None):
+def _calls(hook: str, community: int | None, kwargs: dict, per_plugin: Callable[[str], dict] | None,
+           skip: frozenset[str] = frozenset()):
     enabled = enabled_names(community)
     for impl in host().impls(hook):
-        if impl.plugin_name not in enabled:
+        if impl.plugin_name not in enabled or impl.plugin_name in skip:
             continue
         available = dict(kwargs)
         if per_plugin is not None:
@@ -144,12 +145,14 @@ def savepoint():
             raise
 
 
-def call_contained(hook: str, community: int | None = None, per_plugin=None, **kwargs) -> list[tuple[str, Any]]:
+def call_contained(hook: str, community: int | None = None, per_plugin=None, skip: frozenset[str] = frozenset(),
+                   **kwargs) -> list[tuple[str, Any]]:
     """Call `hook` on the plugins enabled for the tenant (and `community`), each in its own
     savepoint (lazy for VALUE_HOOKS); a plugin that raises has its writes rolled back and is
-    logged, counted and skipped. `per_plugin(name)` adds arguments that differ by plugin (its config)."""
+    logged, counted and skipped. `per_plugin(name)` adds arguments that differ by plugin (its config);
+    the plugins named in `skip` are not called."""
     results = []
-    for impl, args in _calls(hook, community, kwargs, per_plugin):
+    for impl, args in _calls(hook, community, kwargs, per_plugin, skip):
         try:
             with contained(hook, impl.plugin_name):
                 result = impl.function(**args)

@@ -10,7 +10,9 @@ import copy
 from contextvars import ContextVar
 
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
+from ..api.access import require_tenant_admin
 from ..audit import record
 from ..common.fields import Text
 from ..common.schemas import StrictSchema
@@ -18,6 +20,7 @@ from ..config_history import ConfigRevision
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..i18n import N_
+from .access import readable_community
 from .models import Community
 
 
@@ -106,6 +109,19 @@ def shared_effective_config(community: Community) -> dict:
     return merged
 
 
+def change_config(community_id: int, version: int, document: dict) -> Community:
+    """The caller's change of a community's config (PUT …/communities/<id>/config, the console's
+    form): 404 unless they may read the community, 403 unless a tenant admin; then update_config."""
+    community = readable_community(community_id)
+    identity = require_tenant_admin()
+    return update_config(community, version, document, identity.username)
+
+
+def history_statement(community: Community):
+    """The community's core config revisions (GET …/config/history, the console's config page)."""
+    return select(ConfigRevision).where(ConfigRevision.community_id == community.id, ConfigRevision.scope == "core")
+
+
 def update_config(community: Community, version: int, document: dict, changed_by: str) -> Community:
     if version != community.config_version:
         raise Conflict(N_("The config was changed by someone else; reload and try again."),
@@ -121,8 +137,6 @@ def update_config(community: Community, version: int, document: dict, changed_by
     )
     db.session.flush()
     return community
-
-
 
 
 def record_config_change(community_id: int, version: int, before: dict, after: dict, changed_by: str) -> None:

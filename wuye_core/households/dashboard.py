@@ -19,12 +19,12 @@ from ..common.periods import PeriodArgs
 from ..common.schemas import StrictSchema
 from ..errors import ErrorSchema
 from ..extensions import db
-from ..host import enablement
-from ..host.dispatch import call_contained, host
 from ..host.hookspecs import hookimpl
 from ..host.types import Figure, ReportSection
 from .access import readable_community
+from .figures import dashboard_figures
 from .models import Building, Household, Resident, Site
+from .reports import community_report
 
 blp = Blueprint("dashboards", __name__, url_prefix="/api/v1/communities", description="看板与报告 / Dashboards and reports")
 
@@ -62,16 +62,6 @@ class ReportOut(StrictSchema):
     sections = fields.List(fields.Nested(SectionOut))
 
 
-def _plugin_config(community_id: int):
-    """Each plugin's config for the community, read in one query for all of them (not one per plugin)."""
-    configs = enablement.community_configs(host(), community_id)
-
-    def config_for(plugin_name: str) -> dict:
-        return {"config": configs.get(plugin_name, {})}
-
-    return config_for
-
-
 @blp.route("/<int:community_id>/dashboard", endpoint="community_dashboard")
 class Dashboard(MethodView):
     @blp.response(200, DashboardOut)
@@ -79,10 +69,7 @@ class Dashboard(MethodView):
     def get(self, community_id):
         """社区看板 / A community's dashboard figures (core and enabled plugins)"""
         community = readable_community(community_id)
-        results = call_contained("wuye_dashboard_figures", community.id, per_plugin=_plugin_config(community.id),
-                                 tenant_id=community.tenant_id, community_id=community.id)
-        figures = [{"plugin": name, **vars(f)} for name, figs in results for f in (figs or [])]
-        return {"community_id": community.id, "figures": figures}
+        return {"community_id": community.id, "figures": dashboard_figures(community.id, community.tenant_id)}
 
 
 @blp.route("/<int:community_id>/report", endpoint="community_report")
@@ -93,13 +80,7 @@ class Report(MethodView):
     def get(self, args, community_id):
         """社区报告 / A community's report for a period (sections from core and enabled plugins; this month by default)"""
         community = readable_community(community_id)
-        period = {"start": args["first"], "end": args["last"]}
-        results = call_contained("wuye_report_sections", community.id, per_plugin=_plugin_config(community.id),
-                                 tenant_id=community.tenant_id, community_id=community.id,
-                                 period_start=period["start"], period_end=period["end"])
-        sections = [{"plugin": name, **vars(s)} for name, secs in results for s in (secs or [])]
-        return {"community_id": community.id, "period_start": period["start"], "period_end": period["end"],
-                "sections": sections}
+        return community_report(community, args["first"], args["last"])
 
 
 # --- the core as the always-on plugin ------------------------------------------------------------

@@ -76,7 +76,8 @@ def _apply(resource: Resource, obj, data: dict, *, replace: bool) -> None:
             setattr(obj, key, value)
 
 
-def _get_readable(resource: Resource, item_id: int):
+def get_readable(resource: Resource, item_id: int):
+    """The row, if the caller may read it; else 404 (another tenant's looks the same)."""
     identity = require_staff()
     obj = db.session.get(resource.model, item_id)  # tenant-scoped by the framework
     if obj is None or not identity.can_read(obj.community_id):
@@ -105,6 +106,18 @@ def list_statement(resource: Resource, args: dict):
     for criterion in resource.extra_filters(args):
         stmt = stmt.where(criterion)
     return stmt
+
+
+def list_page(resource: Resource, args: dict) -> dict:
+    """One page of the list (`args` loaded by the resource's query schema): {"items", "total",
+    "page", "per_page"}, the items rows the caller may read, to be dumped with `out_schema`."""
+    readable = require_staff().readable_communities()
+    # a search or a tag filter may depend on where the caller sees personal data
+    personal = personal_data_communities() if args.get("q") or args.get("tag") else None
+    total_key = (resource.name, tuple(sorted((k, repr(v)) for k, v in args.items() if k not in PAGING)),
+                 None if readable is None else frozenset(readable),
+                 None if personal is None else frozenset(personal))
+    return paginate(list_statement(resource, args), resource.model, args, total_key=total_key)
 
 
 def create_item(resource: Resource, data: dict, *, write_checked: bool = False):
@@ -182,13 +195,7 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         @documented_errors
         def get(self, args):
             """列表（分页，默认最新在前）/ List (paged, newest first unless `sort` says otherwise)"""
-            readable = require_staff().readable_communities()
-            # a search or a tag filter may depend on where the caller sees personal data
-            personal = personal_data_communities() if args.get("q") or args.get("tag") else None
-            total_key = (resource.name, tuple(sorted((k, repr(v)) for k, v in args.items() if k not in PAGING)),
-                         None if readable is None else frozenset(readable),
-                         None if personal is None else frozenset(personal))
-            return paginate(list_statement(resource, args), resource.model, args, total_key=total_key)
+            return list_page(resource, args)
 
         @blp.arguments(resource.create_schema())
         @blp.response(201, resource.out_schema)
@@ -203,28 +210,28 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         @documented_errors
         def get(self, **path):
             """查看 / Read"""
-            return _get_readable(resource, path[path_param])
+            return get_readable(resource, path[path_param])
 
         @blp.arguments(resource.update_schema())
         @blp.response(200, resource.out_schema)
         @documented_errors
         def put(self, data, **path):
             """整体修改 / Replace"""
-            return update_item(resource, _get_readable(resource, path[path_param]), data, replace=True)
+            return update_item(resource, get_readable(resource, path[path_param]), data, replace=True)
 
         @blp.arguments(partial(resource.update_schema))
         @blp.response(200, resource.out_schema)
         @documented_errors
         def patch(self, data, **path):
             """部分修改 / Update"""
-            return update_item(resource, _get_readable(resource, path[path_param]), data, replace=False)
+            return update_item(resource, get_readable(resource, path[path_param]), data, replace=False)
 
         @blp.response(204)
         @blp.alt_response(409, schema=ErrorSchema, description="仍被引用 / still referenced")
         @documented_errors
         def delete(self, **path):
             """删除（仍有下级数据时拒绝）/ Delete (refused while children exist)"""
-            delete_item(resource, _get_readable(resource, path[path_param]))
+            delete_item(resource, get_readable(resource, path[path_param]))
             return None
 
     Collection.__name__ = f"{resource.name.title()}Collection"

@@ -17,8 +17,8 @@ from ..common.fields import Id, Text
 from ..errors import DomainError, invalid
 from ..extensions import db
 from ..households import schemas as s
+from ..households.levels import RESOURCES
 from ..households.models import Building, Household, HouseholdKind, Unit
-from ..households.routes import RESOURCES
 from ..i18n import N_
 
 _RESIDENT_FIELDS = ("name", "phone", "gender", "birth_year", "id_card", "tags")

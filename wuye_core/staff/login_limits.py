@@ -21,6 +21,16 @@ _TOKEN_REQUEST = s.TokenRequest()
 # Flask-Limiter's shared scopes: the API's and the console's login count in the same windows.
 ACCOUNT_SCOPE = "login-account"
 ADDRESS_SCOPE = "login-address"
+# guesses at the current password when changing it (a stolen session must not make an oracle)
+PASSWORD_SCOPE = "password-change"
+
+
+def password_key() -> str:
+    """The signed-in account's key for guesses at its current password (both doors)."""
+    from flask import g
+
+    identity = g.identity
+    return f"password:{identity.kind}:{identity.tenant_id or ''}:{identity.user_id}"
 
 
 def account_key(body) -> str:

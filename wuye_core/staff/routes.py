@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
 from ..api.access import current_identity, not_replayed, public, require_tenant_admin
 from ..api.pagination import page_schema, paginate
@@ -19,15 +18,13 @@ from . import schemas as s
 from .service import (
     account_of,
     change_own_password,
-    check_grants,
     create_user,
     login,
     logout,
     password_reset_info,
-    reset_password,
     set_active,
-    set_grants,
-    set_team,
+    update_user,
+    users_matching,
 )
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 / Authentication")
@@ -74,11 +71,6 @@ def me():
     return out
 
 
-def _password_key() -> str:
-    identity = current_identity()
-    return f"password:{identity.kind}:{identity.tenant_id or ''}:{identity.user_id}"
-
-
 def _wrong_current_password(response) -> bool:
     """Counts a guess at the current password (a stolen token must not make a password oracle);
     a new password the policy refuses does not count."""
@@ -87,7 +79,8 @@ def _wrong_current_password(response) -> bool:
 
 @blp.route("/password", methods=["POST"], endpoint="change_password")
 @not_replayed  # the answer is a fresh token: never kept with an Idempotency-Key
-@limiter.limit(login_limits.per_user_limit, key_func=_password_key, deduct_when=_wrong_current_password)
+@limiter.shared_limit(login_limits.per_user_limit, login_limits.PASSWORD_SCOPE, key_func=login_limits.password_key,
+                      deduct_when=_wrong_current_password)
 @blp.arguments(s.PasswordChange)
 @blp.response(200, s.TokenResponse)
 @blp.alt_response(401, schema=ErrorSchema)
@@ -125,22 +118,6 @@ def _user_or_404(user_id: int) -> StaffUser:
     return user
 
 
-def _update_user(user: StaffUser, data: dict) -> None:
-    if "roles" in data:
-        set_grants(user, check_grants(data.pop("roles")))
-    if "team" in data:
-        set_team(user, data.pop("team"))
-    if "password" in data:
-        reset_password(user, data.pop("password"), current_identity())
-    if "active" in data:
-        active = data.pop("active")
-        if not active and user.id == current_identity().user_id:
-            abort(409, message=N_("You cannot deactivate yourself."))
-        set_active(user, active)
-    for key, value in data.items():
-        setattr(user, key, value)
-
-
 @users.route("", endpoint="users_collection")
 class Users(MethodView):
     @users.arguments(s.UserQuery, location="query")
@@ -149,10 +126,7 @@ class Users(MethodView):
     def get(self, args):
         """工作人员列表（默认最新在前）/ List staff users, newest first"""
         require_tenant_admin()
-        stmt = select(StaffUser)
-        if args.get("q"):
-            stmt = stmt.where(StaffUser.username.contains(args["q"], autoescape=True))
-        return paginate(stmt, StaffUser, args)
+        return paginate(users_matching(args.get("q")), StaffUser, args)
 
     @users.arguments(s.UserCreate)
     @users.response(201, s.UserOut)
@@ -188,7 +162,7 @@ class UserItem(MethodView):
         login and is notified; a reset, deactivation, reactivation or a revoked role ends the user's
         tokens, and each is audited."""
         user = _user_or_404(user_id)
-        _update_user(user, data)
+        update_user(user, data, current_identity())
         db.session.flush()
         return user
 

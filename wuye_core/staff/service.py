@@ -147,6 +147,37 @@ def reset_password(user: StaffUser, password: str, admin: Identity | None, field
     notify_account(user.id, "account.password_reset", N_(PASSWORD_RESET_NOTICE, by=by, when=when))
 
 
+def users_matching(q: str | None):
+    """The tenant's staff users whose username contains `q` (all without one): a statement to page."""
+    stmt = select(StaffUser)
+    if q:
+        stmt = stmt.where(StaffUser.username.contains(q, autoescape=True))
+    return stmt
+
+
+def update_user(user: StaffUser, data: dict, admin: Identity) -> None:
+    """An administrator's change of a staff user (PATCH /api/v1/users/<id>, the console's user
+    page): grants, team, a password reset, activation, the display name; each through its own
+    function above (checked, audited). Deactivating oneself is a Conflict."""
+    data = dict(data)
+    if "roles" in data:
+        set_grants(user, check_grants(data.pop("roles")))
+    if "team" in data:
+        set_team(user, data.pop("team"))
+    if "password" in data:
+        reset_password(user, data.pop("password"), admin)
+    if "active" in data:
+        active = data.pop("active")
+        if not active and user.id == admin.user_id:
+            raise Conflict(CANNOT_DEACTIVATE_SELF)
+        set_active(user, active)
+    for key, value in data.items():
+        setattr(user, key, value)
+
+
+CANNOT_DEACTIVATE_SELF = N_("You cannot deactivate yourself.")
+
+
 def create_user(username: str, password: str, grants: list[dict], display_name: str | None = None, *,
                 temporary: bool = False, created_by: Identity | None = None, field: str = "password",
                 team: str | None = None) -> StaffUser:

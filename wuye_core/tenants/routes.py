@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from ..api.access import require_operator
 from ..api.pagination import PageArgs, Sort, page_schema, paginate
@@ -16,7 +15,7 @@ from ..errors import ErrorSchema
 from ..extensions import db
 from ..i18n import N_
 from ..tenancy.models import Tenant, TenantKind
-from .service import create_tenant, update_tenant
+from .service import create_tenant, every_tenant, update_tenant
 
 blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="租户（平台管理）/ Tenants")
 
@@ -64,7 +63,7 @@ class Tenants(MethodView):
     def get(self, args):
         """租户列表（默认最新在前）/ List tenants, newest first"""
         require_operator()
-        return paginate(select(Tenant), Tenant, args)
+        return paginate(every_tenant(), Tenant, args)
 
     @blp.arguments(TenantCreate)
     @blp.response(201, TenantOut)

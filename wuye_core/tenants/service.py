@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..audit import record
 from ..errors import Conflict, NotFound
@@ -33,6 +33,11 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, admin_usernam
                     field="admin.password")
     db.session.flush()
     return tenant
+
+
+def every_tenant() -> Select:
+    """Every tenant of the platform (an operator's list; nothing of their data): a statement to page."""
+    return select(Tenant)
 
 
 def tenant_by_slug(slug: str) -> Tenant:

@@ -23,7 +23,9 @@ from sqlalchemy import false, or_
 from ..api.access import require_staff
 from ..auth.roles import ALL, Identity
 from ..common.locking import get_for_update
+from ..errors import invalid
 from ..extensions import db
+from ..i18n import N_
 from .models import Ticket
 
 # What a worker does on a ticket of theirs, in the field: arrive (到场) and resolve (办结).
@@ -83,6 +85,20 @@ def works_on_tickets(identity: Identity, community_id: int) -> bool:
     """Whether a ticket of the community may be dispatched to this identity: staff who may write
     there, or a worker of the community."""
     return identity.can_write(community_id) or identity.works_in_field(community_id)
+
+
+def creation_authorizer(identity: Identity):
+    """What `service.create_ticket(..., authorize=…)` is given at every edge: a community the
+    caller cannot read does not exist (422 on community_id); one it reads but may not write in
+    is 403."""
+
+    def authorize(community) -> None:
+        if not identity.can_read(community.id):
+            invalid("community_id", N_("Does not exist."))
+        if not identity.can_write(community.id):
+            abort(403)
+
+    return authorize
 
 
 # --- for the routes --------------------------------------------------------------------------------

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, post_dump
 from sqlalchemy import select
@@ -13,10 +12,9 @@ from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
 from ..auth.names import add_display_names
 from ..common.schemas import StrictSchema
-from ..errors import ErrorSchema, invalid
-from ..extensions import db
-from ..storage import UploadRejected, check_upload, clean_filename, new_key
+from ..errors import ErrorSchema
 from .access import readable_ticket, workable_ticket
+from .files import attachment_response, store_upload
 from .models import TicketAttachment
 from .schemas import AttachmentQuery
 
@@ -46,10 +44,6 @@ class AttachmentOut(StrictSchema):
         return add_display_names(data, many, uploaded_by="uploaded_by_name")
 
 
-def storage():
-    return current_app.extensions["wuye_storage"]
-
-
 @blp.route("/<int:ticket_id>/attachments", endpoint="ticket_attachments")
 class Attachments(MethodView):
     @blp.arguments(AttachmentQuery, location="query")
@@ -70,24 +64,7 @@ class Attachments(MethodView):
         可写的工作人员，以及工单派给其本人或本班组的维修工（现场照片）。/ Staff who may write in the
         community, and the worker (or team) the ticket is dispatched to (photos from the site)."""
         ticket = workable_ticket(ticket_id, lock=False)  # the upload changes no ticket state
-        upload = files["file"]
-        try:
-            content_type, size = check_upload(upload.filename, upload.mimetype, upload.stream,
-                                              current_app.config["WUYE"].upload_max_bytes)
-        except UploadRejected as exc:
-            invalid(exc.field, exc.reason, location="files")
-        key = new_key(ticket.tenant_id, "ticket")
-        storage().put(key, upload.stream, content_type, size)
-        attachment = TicketAttachment(ticket_id=ticket.id, filename=clean_filename(upload.filename or "file"),
-                                      content_type=content_type, size=size, storage_key=key,
-                                      uploaded_by=require_staff().username)
-        db.session.add(attachment)
-        try:
-            db.session.commit()
-        except Exception:
-            storage().delete(key)  # no row, no file
-            raise
-        return attachment
+        return store_upload(ticket, files["file"], require_staff().username)
 
 
 @blp.route("/<int:ticket_id>/attachments/<int:attachment_id>", endpoint="ticket_attachment")
@@ -96,16 +73,4 @@ class AttachmentFile(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, ticket_id, attachment_id):
         """下载附件 / Download an attachment"""
-        ticket = readable_ticket(ticket_id)
-        attachment = db.session.get(TicketAttachment, attachment_id)  # tenant-scoped by the framework
-        if attachment is None or attachment.ticket_id != ticket.id:
-            abort(404)
-        try:
-            stream = storage().open(attachment.storage_key)
-        except FileNotFoundError:
-            abort(404)
-        response = send_file(stream, mimetype=attachment.content_type, download_name=attachment.filename,
-                             as_attachment=attachment.content_type == "application/pdf")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, max-age=0"
-        return response
+        return attachment_response(readable_ticket(ticket_id), attachment_id)

@@ -89,6 +89,18 @@ def write_tickets(out, period: Period, community_ids) -> int:
     """The tickets created in `period` in `community_ids`, oldest first, as a one-sheet workbook
     written to the binary file `out`. Returns the number of ticket rows."""
     ids = sorted(set(community_ids))
+    return write_ticket_rows(out, period_filter(period, ids), ids)
+
+
+def count_matching(conditions) -> int:
+    return db.session.scalar(select(func.count(Ticket.id)).where(*conditions))
+
+
+def write_ticket_rows(out, conditions, community_ids, order=None) -> int:
+    """The tickets matching `conditions` (SQL clauses on Ticket, e.g. a list's filters; they keep to
+    `community_ids`, whose names are read), in the `order` given (ORDER BY terms; oldest first without), as the same
+    one-sheet workbook. Returns the number of ticket rows."""
+    ids = sorted(set(community_ids))  # whose names the sheet shows (the conditions keep to them)
     communities = dict(db.session.execute(select(Community.id, Community.name).where(Community.id.in_(ids or [-1]))).all())
     sites = dict(db.session.execute(select(Site.id, Site.name).where(Site.community_id.in_(ids or [-1]))).all())
     # The tenant's staff, once: by id (处理人) and by username (登记人), by their display names.
@@ -117,8 +129,8 @@ def write_tickets(out, period: Period, community_ids) -> int:
         .outerjoin(Household, Household.id == t.household_id)
         .outerjoin(Unit, Unit.id == unit_id)
         .outerjoin(Building, Building.id == building_id)
-        .where(*period_filter(period, ids))
-        .order_by(t.created_at, t.id)
+        .where(*conditions)
+        .order_by(*(order or (t.created_at, t.id)))
         .execution_options(yield_per=BATCH)
     )
     rows = 0
@@ -201,4 +213,5 @@ def _community_sheet(book: XlsxWriter, communities: list[dict]) -> None:
         ws.append(row)
 
 
-__all__ = ["MAX_EXPORT_ROWS", "XLSX", "count_tickets", "place_label", "write_kpis", "write_tickets"]
+__all__ = ["MAX_EXPORT_ROWS", "XLSX", "count_matching", "count_tickets", "place_label", "write_kpis",
+           "write_ticket_rows", "write_tickets"]

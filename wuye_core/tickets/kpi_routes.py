@@ -19,19 +19,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
-from ..api.access import require_staff
-from ..audit import record
 from ..common.fields import Count, Id, Minutes, Rate, Satisfaction
 from ..common.periods import PeriodArgs
-from ..common.spreadsheets import XLSX_DOC, download_name, xlsx_response
-from ..errors import ErrorSchema, invalid
-from ..extensions import db
+from ..common.spreadsheets import XLSX_DOC
+from ..errors import ErrorSchema
 from ..households.access import readable_community
-from ..households.models import Community
-from ..i18n import N_
-from . import export, kpis
+from . import exporting, kpis
 
 blp = Blueprint("ticket_kpis", __name__, url_prefix="/api/v1",
                 description="工单指标与 Excel 导出 / Ticket KPIs and Excel exports")
@@ -110,33 +104,8 @@ class TenantKpiOut(KpiOut):
 
 
 
-def _readable_communities() -> dict[int, str]:
-    """{id: name} of the communities the caller can read, by id."""
-    readable = require_staff().readable_communities()
-    stmt = select(Community.id, Community.name).order_by(Community.id)
-    if readable is not None:
-        stmt = stmt.where(Community.id.in_(readable or [-1]))
-    return {c: name for c, name in db.session.execute(stmt)}
-
-
-def _readable_community_ids() -> list[int]:
-    return list(_readable_communities())
-
-
-def _tenant_kpis(period: kpis.Period) -> dict:
-    """The totals of the readable communities and each one's figures (one pair of statements)."""
-    names = _readable_communities()
-    figures = kpis.compute(period, names, by_community=True)
-    figures["communities"] = [{"community_id": c, "name": names[c], **f} for c, f in figures["communities"].items()]
-    return {"community_id": None, **figures}
-
-
 def _period(args) -> kpis.Period:
     return kpis.Period(args["first"], args["last"])
-
-
-def _span(period: kpis.Period) -> str:
-    return f"{period.first.isoformat()}_{period.last.isoformat()}"
 
 
 @blp.route("/communities/<int:community_id>/kpis", endpoint="community_kpis")
@@ -157,7 +126,7 @@ class TenantKpis(MethodView):
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
         """全租户工单指标（合计与按社区）/ Ticket KPIs of every community the user can read, in all and by community"""
-        return _tenant_kpis(_period(args))
+        return exporting.tenant_kpis(_period(args))
 
 
 @blp.route("/kpis.xlsx", endpoint="tenant_kpis_xlsx")
@@ -168,11 +137,7 @@ class TenantKpisXlsx(MethodView):
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
         """导出全租户工单指标（Excel，含按社区）/ Export the KPIs of every readable community (.xlsx)"""
-        period = _period(args)
-        figures = _tenant_kpis(period)
-        return xlsx_response(lambda out: export.write_kpis(out, figures, "全部社区", figures["communities"]),
-                             download_name("kpis-all", _span(period), ext="xlsx"),
-                             download_name("工单指标", "全部社区", f"{period.first}至{period.last}", ext="xlsx"))
+        return exporting.tenant_kpis_xlsx(_period(args))
 
 
 @blp.route("/communities/<int:community_id>/kpis.xlsx", endpoint="community_kpis_xlsx")
@@ -182,12 +147,7 @@ class CommunityKpisXlsx(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
         """导出社区工单指标（Excel）/ Export a community's KPIs for a period (.xlsx)"""
-        community = readable_community(community_id)
-        period = _period(args)
-        figures = kpis.compute(period, [community.id])
-        return xlsx_response(lambda out: export.write_kpis(out, figures, community.name),
-                                    download_name("kpis-community", community.id, _span(period), ext="xlsx"),
-                                    download_name("工单指标", community.name, f"{period.first}至{period.last}", ext="xlsx"))
+        return exporting.community_kpis_xlsx(readable_community(community_id), _period(args))
 
 
 @blp.route("/tickets/export.xlsx", endpoint="tickets_export_xlsx")
@@ -197,18 +157,4 @@ class TicketsExport(MethodView):
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
         """导出工单（Excel）/ Export the tickets created in a period (.xlsx; one community or all readable)"""
-        require_staff()
-        if args.get("community_id") is not None:
-            community = db.session.get(Community, args["community_id"])
-            if community is None or not require_staff().can_read(community.id):
-                invalid("community_id", N_("Does not exist."), location="query")
-            ids, scope, ascii_scope = [community.id], community.name, f"community-{community.id}"
-        else:
-            ids, scope, ascii_scope = _readable_community_ids(), "全部社区", "all"
-        period = _period(args)
-        if export.count_tickets(period, ids) > export.MAX_EXPORT_ROWS:
-            invalid("to", N_("Too many tickets to export at once; choose a shorter period."), location="query")
-        record("tickets.exported", details={"from": str(period.first), "to": str(period.last), "communities": ids})
-        return xlsx_response(lambda out: export.write_tickets(out, period, ids),
-                                    download_name("tickets", ascii_scope, _span(period), ext="xlsx"),
-                                    download_name("工单台账", scope, f"{period.first}至{period.last}", ext="xlsx"))
+        return exporting.tickets_xlsx(_period(args), args.get("community_id"))

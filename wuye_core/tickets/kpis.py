@@ -60,6 +60,9 @@ English definitions
   only the communities the user can read. The tenant is added by the framework's ORM scoping:
   no hand-written tenant_id filter, no raw SQL.
 - Index: the filter is (tenant_id, community_id, created_at): the tickets index of those columns.
+- Weekly trend (`weekly_trend`): tickets created, and tickets resolved (resolved_at, whenever
+  created), per week (Monday to Sunday, Beijing time) over the 12 weeks ending with the week of a
+  given date; in all and by community, one grouped statement per timestamp.
 
 Two statements per call, both on that index range: one GROUP BY (kind, category, status,
 priority, and community_id with the breakdown) with COUNT/SUM(CASE …) columns (every figure but
@@ -74,7 +77,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -364,4 +379,58 @@ def compute(period: Period, community_ids, as_of: datetime | None = None, *, by_
     return out
 
 
-__all__ = ["LOCAL_TZ", "MAX_DAYS", "Period", "compute", "epoch_seconds", "local", "period_filter", "seconds_between"]
+# --- the weekly trend ---------------------------------------------------------------------------
+
+TREND_WEEKS = 12
+
+
+def trend_weeks(last: date, weeks: int = TREND_WEEKS) -> list[date]:
+    """The Mondays of the `weeks` weeks (Monday to Sunday, Beijing time) ending with the week
+    that holds `last`, oldest first."""
+    monday = last - timedelta(days=last.weekday())
+    return [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+def _per_week(stamp, first: date, weeks: int, community_ids) -> list:
+    """(community_id, week index, count) of the tickets whose `stamp` falls in the weeks."""
+    span = Period(first, first + timedelta(days=7 * weeks - 1))
+    # the week by comparing instants, exactly as the period's bounds are compared (no arithmetic
+    # on timestamps: SQLite rounds their microseconds when it converts them)
+    week = case(*((stamp < Period(first, first + timedelta(days=7 * i + 6)).end, i) for i in range(weeks - 1)),
+                else_=weeks - 1).label("week")
+    ids = sorted(community_ids)
+    stmt = (select(Ticket.community_id, week, func.count())
+            .where(stamp >= span.start, stamp < span.end,
+                   Ticket.community_id == ids[0] if len(ids) == 1 else Ticket.community_id.in_(ids or [-1]))
+            .group_by(Ticket.community_id, week))
+    return db.session.execute(stmt).all()
+
+
+def weekly_trend(last: date, community_ids, weeks: int = TREND_WEEKS) -> dict:
+    """Tickets created and tickets resolved per week over the `weeks` weeks (Monday to Sunday,
+    Beijing time) ending with the week that holds `last`, in the given communities (ids already
+    checked readable), in all and community by community.
+
+    - created: `created_at` in the week;
+    - resolved: `resolved_at` in the week, whenever created (a reopened ticket counts when it is
+      resolved again: reopening clears resolved_at), as the dashboard's "resolved this month".
+
+    Two statements (one per timestamp), each grouped by community and week, never one per week
+    or per community. Weeks after today simply count nothing.
+
+        {"weeks": [date of each Monday], "created": [n per week], "resolved": [n per week],
+         "communities": {id: {"created": [...], "resolved": [...]}}}
+    """
+    mondays = trend_weeks(last, weeks)
+    ids = sorted(set(community_ids))
+    out = {"weeks": mondays, "created": [0] * weeks, "resolved": [0] * weeks,
+           "communities": {c: {"created": [0] * weeks, "resolved": [0] * weeks} for c in ids}}
+    for key, stamp in (("created", Ticket.created_at), ("resolved", Ticket.resolved_at)):
+        for community, week, n in _per_week(stamp, mondays[0], weeks, ids):
+            if 0 <= week < weeks and community in out["communities"]:
+                out[key][week] += n
+                out["communities"][community][key][week] += n
+    return out
+
+
+__all__ = ["LOCAL_TZ", "MAX_DAYS", "Period", "compute", "epoch_seconds", "local", "period_filter", "seconds_between", "trend_weeks", "weekly_trend"]

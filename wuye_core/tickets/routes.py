@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
-from sqlalchemy import or_, select
+from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from ..api.access import require_staff
-from ..api.pagination import page_schema, paginate, ranked
-from ..errors import ErrorSchema, invalid
-from ..host.dispatch import call_contained
+from ..api.pagination import page_schema, paginate
+from ..errors import ErrorSchema
 from ..households.community_config import register_section
-from ..households.models import Community
-from ..i18n import N_
 from . import schemas as s
 from . import service
-from .access import mine_clause, readable_ticket, visible_clause, workable_ticket, writable_ticket
-from .models import Priority, Ticket, TicketRating, TicketTransition
+from .access import creation_authorizer, readable_ticket, workable_ticket, writable_ticket
+from .listing import SORT_COLUMNS, ticket_query, with_plugin_links
+from .models import Ticket, TicketRating, TicketTransition
 from .sla import TicketsSection
-from .states import OPEN, Status
 
 register_section("tickets", TicketsSection)  # categories, SLA policy, auto-close in each community's config
 
@@ -29,37 +23,7 @@ blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="
 
 
 def _list(args):
-    identity = require_staff()
-    stmt = select(Ticket)
-    visible = visible_clause(identity)  # tickets/access.py: the register's communities, a worker's own
-    if visible is not None:
-        stmt = stmt.where(visible)
-    for column in ("community_id", "site_id", "status", "kind", "priority", "assignee_id"):
-        if args.get(column) is not None:
-            stmt = stmt.where(getattr(Ticket, column) == args[column])
-    if args.get("mine"):
-        stmt = stmt.where(mine_clause(identity))
-    if args.get("overdue"):
-        at = datetime.now(UTC)
-        stmt = stmt.where(Ticket.status.in_([x.value for x in OPEN]), or_(
-            (Ticket.arrive_due_at < at) & Ticket.on_site_at.is_(None),
-            (Ticket.resolve_due_at < at) & Ticket.resolved_at.is_(None)))
-    if args.get("q"):
-        stmt = stmt.where(search(args["q"]))
-    return stmt
-
-
-TICKET_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
-# sort fields that are not plain columns: by seriousness, by the workflow's order
-SORT_COLUMNS = {"priority": ranked(Ticket.priority, Priority), "status": ranked(Ticket.status, Status)}
-
-
-def search(q: str):
-    """`q`: the ticket with that number (`443` or `#443`), or any whose title holds the text."""
-    text = q.strip()
-    in_title = Ticket.title.contains(text, autoescape=True)
-    number = TICKET_NUMBER.fullmatch(text)
-    return or_(Ticket.id == int(number.group(1)), in_title) if number else in_title
+    return ticket_query(args, require_staff())  # tickets/listing.py: the console's lists are the same
 
 
 @blp.route("", endpoint="tickets_collection")
@@ -77,14 +41,7 @@ class Tickets(MethodView):
     def post(self, data):
         """提交工单 / Submit a ticket (staff, also on a resident's behalf)"""
         identity = require_staff()
-
-        def authorize(community: Community) -> None:
-            if not identity.can_read(community.id):
-                invalid("community_id", N_("Does not exist."))
-            if not identity.can_write(community.id):
-                abort(403)
-
-        return service.create_ticket(data, identity.username, authorize=authorize)
+        return service.create_ticket(data, identity.username, authorize=creation_authorizer(identity))
 
 
 @blp.route("/<int:ticket_id>", endpoint="tickets_item")
@@ -93,14 +50,7 @@ class TicketItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, ticket_id):
         """查看工单（含插件关联）/ Read a ticket (with what plugins link to it)"""
-        ticket = readable_ticket(ticket_id)
-        if not require_staff().can_read(ticket.community_id):  # a worker: plugins' records are not theirs
-            ticket.plugin_links = []
-            return ticket
-        results = call_contained("wuye_ticket_links", ticket.community_id, tenant_id=ticket.tenant_id,
-                                 community_id=ticket.community_id, ticket_id=ticket.id)
-        ticket.plugin_links = [{"plugin": name, **vars(link)} for name, links in results for link in (links or [])]
-        return ticket
+        return with_plugin_links(readable_ticket(ticket_id), require_staff())
 
     @blp.arguments(s.TicketUpdate())
     @blp.response(200, s.TicketOut)

@@ -121,6 +121,7 @@ class TicketQuery(PageArgs):
     status = fields.Enum(Status, by_value=True)
     kind = fields.Enum(Kind, by_value=True)
     priority = fields.Enum(Priority, by_value=True)
+    category = Text(40, metadata={"description": CATEGORY})
     assignee_id = Id()
     mine = fields.Boolean(metadata={"description": "只看派给我或我所在班组的 / only tickets dispatched to me or my team"})
     overdue = fields.Boolean(metadata={"description": "只看超时的 / only tickets past a deadline"})

@@ -155,19 +155,40 @@ def _community_name(community_id: int) -> str | None:
     return community.name if community is not None else None
 
 
+def minutes_download(meeting: Meeting):
+    """The meeting's minutes as an .xlsx download, recorded in the audit trail (API and console)."""
+    day = meeting.scheduled_on.isoformat()
+    record_audit(NAME, "exported", target_type="meeting", target_id=meeting.id, details={"file": "minutes.xlsx"})
+    return xlsx_response(minutes_workbook(meeting).save,
+                         download_name("meeting", meeting.id, "minutes", day, ext="xlsx"),
+                         download_name(_("Joint meeting minutes"), _community_name(meeting.community_id), day,
+                                       ext="xlsx"))
+
+
+def ledger_download(community_id: int):
+    """The community's resolution ledger as an .xlsx download, recorded in the audit trail."""
+    record_audit(NAME, "exported", target_type="community", target_id=community_id,
+                 details={"file": "resolutions.xlsx"})
+    book = XlsxWriter()
+    _sheet(
+        book,
+        _("Resolution ledger"),
+        *_resolution_rows(select(Resolution).where(Resolution.community_id == community_id)),
+        wrap=RESOLUTION_WRAP,
+    )
+    day = today().isoformat()
+    return xlsx_response(book.save, download_name("resolutions", "community", community_id, day, ext="xlsx"),
+                         download_name(_("Joint meeting resolution ledger"), _community_name(community_id), day,
+                                       ext="xlsx"))
+
+
 @blp.route("/meetings/<int:meeting_id>/minutes.xlsx", endpoint="meeting_minutes_xlsx")
 class MinutesXlsx(MethodView):
     @blp.response(200, description="会议纪要 Excel / the minutes as an .xlsx workbook", **XLSX_DOC)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, meeting_id):
         """导出会议纪要（Excel）/ Export a meeting's minutes, participants, agenda and resolutions (.xlsx)"""
-        meeting = readable(Meeting, meeting_id)
-        day = meeting.scheduled_on.isoformat()
-        record_audit(NAME, "exported", target_type="meeting", target_id=meeting.id, details={"file": "minutes.xlsx"})
-        return xlsx_response(minutes_workbook(meeting).save,
-                             download_name("meeting", meeting.id, "minutes", day, ext="xlsx"),
-                             download_name(_("Joint meeting minutes"), _community_name(meeting.community_id), day,
-                                           ext="xlsx"))
+        return minutes_download(readable(Meeting, meeting_id))
 
 
 @blp.route("/communities/<int:community_id>/resolutions.xlsx", endpoint="resolutions_xlsx")
@@ -176,16 +197,4 @@ class LedgerXlsx(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, community_id):
         """导出决议台账（Excel）/ Export a community's resolution ledger (.xlsx)"""
-        record_audit(NAME, "exported", target_type="community", target_id=community_id,
-                     details={"file": "resolutions.xlsx"})
-        book = XlsxWriter()
-        _sheet(
-            book,
-            _("Resolution ledger"),
-            *_resolution_rows(select(Resolution).where(Resolution.community_id == community_id)),
-            wrap=RESOLUTION_WRAP,
-        )
-        day = today().isoformat()
-        return xlsx_response(book.save, download_name("resolutions", "community", community_id, day, ext="xlsx"),
-                             download_name(_("Joint meeting resolution ledger"), _community_name(community_id), day,
-                                           ext="xlsx"))
+        return ledger_download(community_id)

@@ -37,10 +37,15 @@ PRIORITIES = ("normal", "urgent", "major", "complex")
 KINDS = ("repair", "complaint", "inquiry", "suggestion", "dispute")
 
 
+def may_log(identity, community_id: int) -> bool:
+    """Staff who may write in the community, or its liaison officers, log visits."""
+    return identity.can_write(community_id) or identity.has_role(LIAISON_ROLE, community_id)
+
+
 def require_logger(community_id: int) -> str:
-    """Staff who may write in the community, or its liaison officers, log visits; else 403."""
+    """The caller, who may log visits in the community (may_log); else 403."""
     identity = require_staff()
-    if not (identity.can_write(community_id) or identity.has_role(LIAISON_ROLE, community_id)):
+    if not may_log(identity, community_id):
         abort(403)
     return identity.username
 
@@ -137,6 +142,46 @@ def _convertible(problem_id: int) -> tuple[Problem, str]:
     return problem, actor
 
 
+def visits_of(community_id: int):
+    """The community's visits (a statement, not ordered)."""
+    return select(Visit).where(Visit.community_id == community_id)
+
+
+def log_visit(community_id: int, data: dict) -> Visit:
+    """Log a visit and its problems as the caller (403 unless they may write in the community or
+    are its liaison officer; 422 naming a site of another community). The edge commits."""
+    actor = require_logger(community_id)
+    check_site(community_id, data["site_id"])
+    for i, p in enumerate(data["problems"]):
+        check_site(community_id, p["site_id"], f"problems.{i}.site_id")
+    visit = Visit(
+        community_id=community_id,
+        site_id=data["site_id"],
+        visited_on=data.get("visited_on") or today(),
+        officer=data.get("officer") or staff_names([actor])[actor],  # a person's name, not a username
+        notes=data["notes"],
+        created_by=actor,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    for p in data["problems"]:
+        db.session.add(
+            Problem(
+                visit_id=visit.id,
+                community_id=community_id,
+                description=p["description"],
+                site_id=p["site_id"] or data["site_id"],
+            )
+        )
+    services.emit(NAME, "visit_logged", community_id, visit.id, problems=len(data["problems"]))
+    return visit
+
+
+def visit_detail(visit: Visit) -> Visit:
+    """The visit with its problems (`visit.problems`)."""
+    return _detail(visit)
+
+
 class LiaisonVisitQuery(PageArgs):
     sort = Sort("id", "visited_on", "created_at", default="-visited_on")
 
@@ -148,7 +193,7 @@ class Visits(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
         """走访记录（默认按走访日期新的在前）/ Liaison visits to a community, newest visit first"""
-        return paginate(select(Visit).where(Visit.community_id == community_id), Visit, args)
+        return paginate(visits_of(community_id), Visit, args)
 
     @blp.arguments(LiaisonVisitIn)
     @blp.response(201, LiaisonVisitDetail)
@@ -156,30 +201,7 @@ class Visits(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, community_id):
         """登记走访及发现的问题（三方联动专员）/ Log a visit and the problems found (liaison officers)"""
-        actor = require_logger(community_id)
-        check_site(community_id, data["site_id"])
-        for i, p in enumerate(data["problems"]):
-            check_site(community_id, p["site_id"], f"problems.{i}.site_id")
-        visit = Visit(
-            community_id=community_id,
-            site_id=data["site_id"],
-            visited_on=data.get("visited_on") or today(),
-            officer=data.get("officer") or staff_names([actor])[actor],  # a person's name, not a username
-            notes=data["notes"],
-            created_by=actor,
-        )
-        db.session.add(visit)
-        db.session.flush()
-        for p in data["problems"]:
-            db.session.add(
-                Problem(
-                    visit_id=visit.id,
-                    community_id=community_id,
-                    description=p["description"],
-                    site_id=p["site_id"] or data["site_id"],
-                )
-            )
-        services.emit(NAME, "visit_logged", community_id, visit.id, problems=len(data["problems"]))
+        visit = log_visit(community_id, data)
         services.commit()
         return _detail(visit)
 

@@ -123,6 +123,14 @@ class MeetingQuery(PageArgs):
     sort = Sort("id", "scheduled_on", "status", descriptions={"status": "planned < held < cancelled"})
 
 
+def listed(community_id: int, args: dict):
+    """The community's meetings that `args` filter for (a statement, not ordered)."""
+    stmt = select(Meeting).where(Meeting.community_id == community_id)
+    if args.get("status"):
+        stmt = stmt.where(Meeting.status == args["status"])
+    return stmt
+
+
 def next_meeting(community_id: int) -> Meeting | None:
     """The next planned meeting of the community (today or later), where new agenda items go."""
     return db.session.scalars(
@@ -173,6 +181,60 @@ def create_meeting(community_id: int, data: dict) -> Meeting:
     return meeting
 
 
+def schedule_meeting(community_id: int, data: dict) -> Meeting:
+    """Schedule a meeting as the caller (403 unless they may write in the community); the
+    edge commits (the API's view, or the console's request)."""
+    require_write(community_id)
+    meeting = create_meeting(community_id, data)
+    services.emit(
+        NAME, "meeting_scheduled", community_id, meeting.id, scheduled_on=meeting.scheduled_on.isoformat()
+    )
+    return meeting
+
+
+def hold_meeting(meeting_id: int, data: dict) -> Meeting:
+    """planned → held (with its date and minutes); 409 otherwise."""
+    meeting = writable(Meeting, meeting_id)
+    if meeting.status != "planned":
+        conflict(N_("Only a planned meeting can be held."), meeting.status)
+    meeting.status = "held"
+    meeting.held_on = data.get("held_on") or today()
+    if data.get("minutes") is not None:
+        meeting.minutes = data["minutes"]
+    services.emit(
+        NAME, "meeting_held", meeting.community_id, meeting.id, held_on=meeting.held_on.isoformat()
+    )
+    return meeting
+
+
+def cancel_meeting(meeting_id: int) -> Meeting:
+    """planned → cancelled; its undiscussed items wait for the next meeting. 409 otherwise."""
+    meeting = writable(Meeting, meeting_id)
+    if meeting.status != "planned":
+        conflict(N_("Only a planned meeting can be cancelled."), meeting.status)
+    meeting.status = "cancelled"
+    for item in db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.status == "pending")
+    ):
+        item.meeting_id = None
+    return meeting
+
+
+def add_participant(meeting_id: int, data: dict) -> Participant:
+    meeting = writable(Meeting, meeting_id)
+    participant = Participant(meeting_id=meeting.id, **data)
+    db.session.add(participant)
+    return participant
+
+
+def change_participant(participant_id: int, data: dict) -> Participant:
+    """Record attendance (or change the post)."""
+    participant = _participant(participant_id, write=True)
+    for key, value in data.items():
+        setattr(participant, key, value)
+    return participant
+
+
 def detail(meeting: Meeting) -> Meeting:
     participants = db.session.scalars(
         select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
@@ -213,10 +275,7 @@ class Meetings(MethodView):
     def get(self, args, community_id):
         """联席会议列表（默认最新在前；`sort=scheduled_on` 按日期）/ A community's joint meetings, newest first
         (`sort=scheduled_on`: by date)"""
-        stmt = select(Meeting).where(Meeting.community_id == community_id)
-        if args.get("status"):
-            stmt = stmt.where(Meeting.status == args["status"])
-        return paginate(stmt, Meeting, args, columns=SORT_COLUMNS)
+        return paginate(listed(community_id, args), Meeting, args, columns=SORT_COLUMNS)
 
     @blp.arguments(MeetingIn)
     @blp.response(201, MeetingDetail)
@@ -224,11 +283,7 @@ class Meetings(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, community_id):
         """安排联席会议（待上会议题自动列入）/ Schedule a meeting (pending agenda items join it)"""
-        require_write(community_id)
-        meeting = create_meeting(community_id, data)
-        services.emit(
-            NAME, "meeting_scheduled", community_id, meeting.id, scheduled_on=meeting.scheduled_on.isoformat()
-        )
+        meeting = schedule_meeting(community_id, data)
         services.commit()
         return detail(meeting)
 
@@ -268,16 +323,7 @@ class Hold(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="不是待召开状态 / not planned")
     def post(self, data, meeting_id):
         """记录会议已召开（及纪要）/ Record that the meeting was held (with its minutes)"""
-        meeting = writable(Meeting, meeting_id)
-        if meeting.status != "planned":
-            conflict(N_("Only a planned meeting can be held."), meeting.status)
-        meeting.status = "held"
-        meeting.held_on = data.get("held_on") or today()
-        if data.get("minutes") is not None:
-            meeting.minutes = data["minutes"]
-        services.emit(
-            NAME, "meeting_held", meeting.community_id, meeting.id, held_on=meeting.held_on.isoformat()
-        )
+        meeting = hold_meeting(meeting_id, data)
         services.commit()
         return detail(meeting)
 
@@ -290,14 +336,7 @@ class Cancel(MethodView):
     @blp.alt_response(409, schema=ErrorSchema)
     def post(self, meeting_id):
         """取消会议（未讨论的议题回到待上会）/ Cancel a meeting (its undiscussed items wait for the next one)"""
-        meeting = writable(Meeting, meeting_id)
-        if meeting.status != "planned":
-            conflict(N_("Only a planned meeting can be cancelled."), meeting.status)
-        meeting.status = "cancelled"
-        for item in db.session.scalars(
-            select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.status == "pending")
-        ):
-            item.meeting_id = None
+        meeting = cancel_meeting(meeting_id)
         db.session.commit()
         return detail(meeting)
 
@@ -310,9 +349,7 @@ class Participants(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, meeting_id):
         """添加参会人 / Add a participant"""
-        meeting = writable(Meeting, meeting_id)
-        participant = Participant(meeting_id=meeting.id, **data)
-        db.session.add(participant)
+        participant = add_participant(meeting_id, data)
         db.session.commit()
         return participant
 
@@ -339,9 +376,7 @@ class ParticipantItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def patch(self, data, participant_id):
         """记录出席 / Record attendance (or change the post)"""
-        participant = _participant(participant_id, write=True)
-        for key, value in data.items():
-            setattr(participant, key, value)
+        participant = change_participant(participant_id, data)
         db.session.commit()
         return participant
 

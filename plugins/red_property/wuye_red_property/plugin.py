@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from wuye_core.plugins import Link, PluginInfo, Role, Schedule, Site, db, hookimpl
 
-from . import agenda, coverage, exports, integration, liaison, meetings, resolutions, sla
+from . import agenda, console, coverage, exports, integration, liaison, meetings, resolutions, sla
 from . import demo as demo_data
 from . import figures as dashboard
 from .common import NAME, config
@@ -38,7 +38,7 @@ def wuye_plugin_info():
         description="三方联席会议、议题与决议跟进、三方联动专员走访、“5341”快速响应、共建协议与全覆盖、"
         "社区物业一体化 / Joint meetings, agenda and resolutions, liaison visits, "
         "5341 rapid response, co-building agreements and coverage, integration.",
-        api_version="1.6",  # staff_names, download_name, printable sheets, paginate, Sort
+        api_version="1.7",  # the console's pages (wuye_console); 1.6: staff_names, download_name, paginate, Sort
     )
 
 
@@ -53,6 +53,11 @@ def wuye_blueprints():
         integration.blp,
         exports.blp,
     ]
+
+
+@hookimpl
+def wuye_console():
+    return console.part()
 
 
 @hookimpl

@@ -74,7 +74,12 @@ class ResolutionOut(StrictSchema):
     created_at = fields.DateTime(dump_only=True)
 
     def _overdue(self, obj) -> bool:
-        return obj.status in OPEN and obj.due_on < today()
+        return is_overdue(obj)
+
+
+def is_overdue(resolution: Resolution) -> bool:
+    """Still open past its deadline (a Beijing date)."""
+    return resolution.status in OPEN and resolution.due_on < today()
 
 
 RESOLUTION_SORT = ("id", "due_on", "status", "created_at", "done_on")
@@ -181,7 +186,7 @@ def _resolve_tickets(resolution: Resolution, actor: str) -> list[dict]:
     ]
 
 
-_RESOLUTION_COLUMNS = {"status": ranked(Resolution.status, STATUSES)}
+RESOLUTION_COLUMNS = {"status": ranked(Resolution.status, STATUSES)}
 
 
 @blp.route("/meetings/<int:meeting_id>/resolutions", endpoint="meeting_resolutions")
@@ -193,7 +198,7 @@ class MeetingResolutions(MethodView):
         """本次会议的决议（默认最新在前）/ Resolutions decided at a meeting, newest first"""
         meeting = readable(Meeting, meeting_id)
         return paginate(select(Resolution).where(Resolution.meeting_id == meeting.id), Resolution, args,
-                        columns=_RESOLUTION_COLUMNS)
+                        columns=RESOLUTION_COLUMNS)
 
     @blp.arguments(ResolutionIn)
     @blp.response(201, ResolutionOut)
@@ -202,39 +207,7 @@ class MeetingResolutions(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="会议已取消 / the meeting was cancelled")
     def post(self, data, meeting_id):
         """记录决议（责任方、责任人、期限）/ Record a resolution (owner side and person, deadline)"""
-        meeting = writable(Meeting, meeting_id)
-        if meeting.status == "cancelled":
-            conflict(N_("The meeting was cancelled."), meeting.status)
-        item = None
-        if data["agenda_item_id"] is not None:
-            item = get_for_update(AgendaItem, data["agenda_item_id"])  # after the meeting: the order
-            if item is None or item.community_id != meeting.community_id:
-                invalid("agenda_item_id", "Does not exist.")
-            if item.status == "closed":
-                invalid("agenda_item_id", N_("The item is closed."))
-        resolution = Resolution(
-            community_id=meeting.community_id,
-            meeting_id=meeting.id,
-            agenda_item_id=item and item.id,
-            text=data["text"],
-            owner_side=data["owner_side"],
-            owner_name=data["owner_name"],
-            due_on=data.get("due_on") or default_due(meeting.community_id),
-            status="open",
-        )
-        db.session.add(resolution)
-        if item is not None:
-            item.status = "discussed"
-            item.meeting_id = item.meeting_id or meeting.id
-        db.session.flush()
-        services.emit(
-            NAME,
-            "resolution_recorded",
-            meeting.community_id,
-            resolution.id,
-            due_on=resolution.due_on.isoformat(),
-            owner_side=resolution.owner_side,
-        )
+        resolution = record_resolution(meeting_id, data)
         services.commit()
         return resolution
 
@@ -247,7 +220,7 @@ class Resolutions(MethodView):
     def get(self, args, community_id):
         """决议台账（默认最新在前；`sort=due_on` 按期限；可筛选逾期）/ The resolution ledger, newest first
         (`sort=due_on`: by deadline; filter: status, overdue, meeting, side)"""
-        return paginate(ledger(community_id, args), Resolution, args, columns=_RESOLUTION_COLUMNS)
+        return paginate(ledger(community_id, args), Resolution, args, columns=RESOLUTION_COLUMNS)
 
 
 def ledger(community_id: int, args: dict):
@@ -306,42 +279,95 @@ class FollowUps(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="决议已办结或撤销 / finished")
     def post(self, data, resolution_id):
         """跟进决议；status=done 办结（并可办结关联工单）/ Follow a resolution up; done finishes it (and its ticket)"""
-        resolution = writable(Resolution, resolution_id)
-        actor = require_write(resolution.community_id)
-        if resolution.status not in OPEN:
-            conflict(N_("The resolution is done or withdrawn."), resolution.status)
-        if data["meeting_id"] is not None:
-            meeting = db.session.get(Meeting, data["meeting_id"])
-            if meeting is None or meeting.community_id != resolution.community_id:
-                invalid("meeting_id", "Does not exist.")
-        follow_up = FollowUp(
-            resolution_id=resolution.id,
-            meeting_id=data["meeting_id"],
-            note=data["note"],
-            status=data["status"],
-            actor=actor,
+        return record_follow_up(resolution_id, data)
+
+
+def record_resolution(meeting_id: int, data: dict) -> Resolution:
+    """Record a resolution of the meeting as the caller (403 unless they may write; 409 when the
+    meeting was cancelled; 422 naming agenda_item_id). The edge commits."""
+    meeting = writable(Meeting, meeting_id)
+    if meeting.status == "cancelled":
+        conflict(N_("The meeting was cancelled."), meeting.status)
+    item = None
+    if data["agenda_item_id"] is not None:
+        item = get_for_update(AgendaItem, data["agenda_item_id"])  # after the meeting: the order
+        if item is None or item.community_id != meeting.community_id:
+            invalid("agenda_item_id", "Does not exist.")
+        if item.status == "closed":
+            invalid("agenda_item_id", N_("The item is closed."))
+    resolution = Resolution(
+        community_id=meeting.community_id,
+        meeting_id=meeting.id,
+        agenda_item_id=item and item.id,
+        text=data["text"],
+        owner_side=data["owner_side"],
+        owner_name=data["owner_name"],
+        due_on=data.get("due_on") or default_due(meeting.community_id),
+        status="open",
+    )
+    db.session.add(resolution)
+    if item is not None:
+        item.status = "discussed"
+        item.meeting_id = item.meeting_id or meeting.id
+    db.session.flush()
+    services.emit(
+        NAME,
+        "resolution_recorded",
+        meeting.community_id,
+        resolution.id,
+        due_on=resolution.due_on.isoformat(),
+        owner_side=resolution.owner_side,
+    )
+    return resolution
+
+
+def record_follow_up(resolution_id: int, data: dict) -> dict:
+    """Follow a resolution up as the caller; `done` finishes it, closes its agenda item when it
+    was the last open one, and resolves the escalated ticket where configured and allowed.
+    Commits before resolving the ticket (as the API always has); {follow_up, resolution, tickets}."""
+    resolution = writable(Resolution, resolution_id)
+    actor = require_write(resolution.community_id)
+    if resolution.status not in OPEN:
+        conflict(N_("The resolution is done or withdrawn."), resolution.status)
+    if data["meeting_id"] is not None:
+        meeting = db.session.get(Meeting, data["meeting_id"])
+        if meeting is None or meeting.community_id != resolution.community_id:
+            invalid("meeting_id", "Does not exist.")
+    row = FollowUp(
+        resolution_id=resolution.id,
+        meeting_id=data["meeting_id"],
+        note=data["note"],
+        status=data["status"],
+        actor=actor,
+    )
+    db.session.add(row)
+    resolution.status = data["status"]
+    tickets = []
+    if data["status"] in ("done", "cancelled"):
+        if data["status"] == "done":
+            resolution.done_on = today()
+        _close_item_when_finished(resolution)
+        db.session.flush()
+        services.emit(
+            NAME,
+            f"resolution_{data['status']}",
+            resolution.community_id,
+            resolution.id,
+            on_time=bool(resolution.done_on and resolution.done_on <= resolution.due_on),
         )
-        db.session.add(follow_up)
-        resolution.status = data["status"]
-        tickets = []
-        if data["status"] in ("done", "cancelled"):
-            if data["status"] == "done":
-                resolution.done_on = today()
-            _close_item_when_finished(resolution)
-            db.session.flush()
-            services.emit(
-                NAME,
-                f"resolution_{data['status']}",
-                resolution.community_id,
-                resolution.id,
-                on_time=bool(resolution.done_on and resolution.done_on <= resolution.due_on),
-            )
-            services.commit()
-            if data["status"] == "done":
-                tickets = _resolve_tickets(resolution, actor)
-        else:
-            services.commit()
-        return {"follow_up": follow_up, "resolution": resolution, "tickets": tickets}
+        services.commit()
+        if data["status"] == "done":
+            tickets = _resolve_tickets(resolution, actor)
+    else:
+        services.commit()
+    return {"follow_up": row, "resolution": resolution, "tickets": tickets}
+
+
+def follow_ups(resolution_id: int) -> list[FollowUp]:
+    """A resolution's follow-ups, oldest first."""
+    return db.session.scalars(
+        select(FollowUp).where(FollowUp.resolution_id == resolution_id).order_by(FollowUp.id)
+    ).all()
 
 
 def _close_item_when_finished(resolution: Resolution) -> None:

@@ -65,3 +65,9 @@
   document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); });
   window.wuyeCharts = charts;
 })();
+
+/* --- admin pages (c-admin): [data-print] prints the page (the community report) --- */
+document.addEventListener("click", function (event) {
+  var target = event.target && event.target.closest ? event.target.closest("[data-print]") : null;
+  if (target) { window.print(); }
+});

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import fields
-from sqlalchemy import func, select, update
 
 from ...api.access import require_staff
 from ...api.pagination import PageArgs, Sort, page_schema, paginate
 from ...common.schemas import StrictSchema
 from ...errors import ErrorSchema
-from ...extensions import db
 from ...i18n import show_note
+from . import inbox
 from .models import Notification
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="通知 / Notifications")
@@ -40,10 +39,7 @@ class Notifications(MethodView):
     @blp.response(200, page_schema(NotificationOut))
     def get(self, args):
         """我的通知（默认最新在前）/ My notifications, newest first"""
-        stmt = select(Notification).where(Notification.user_id == require_staff().user_id)
-        if args.get("unread"):
-            stmt = stmt.where(Notification.read_at.is_(None))
-        return paginate(stmt, Notification, args)
+        return paginate(inbox.mine(require_staff().user_id, bool(args.get("unread"))), Notification, args)
 
 
 @blp.route("/<int:notification_id>/read", endpoint="notification_read")
@@ -52,8 +48,5 @@ class NotificationRead(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def put(self, notification_id):
         """标为已读 / Mark as read"""
-        note = db.session.get(Notification, notification_id)
-        if note is None or note.user_id != require_staff().user_id:
+        if not inbox.mark_read(require_staff().user_id, notification_id):  # committed at the request's edge
             abort(404)
-        db.session.execute(update(Notification).where(Notification.id == note.id, Notification.read_at.is_(None))
-                           .values(read_at=func.now()))  # committed at the request's edge
