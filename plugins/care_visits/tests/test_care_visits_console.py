@@ -232,3 +232,18 @@ def test_people_put_on_the_register_with_the_form(wuye_make_tenant, wuye_registe
     boss = tenant.console("boss", "password-123")
     assert "mode=new" not in boss.get(new).text
     assert boss.post(new, data={**body, "new_resident.name": "赵爷爷"}).status_code == 403
+
+
+def test_the_home_panel_shows_the_care_figures_to_care_roles(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, _other, _worker_api, _person = _world(tenant, wuye_register, wuye_enable_plugin)
+    tenant.user("staff1", "community_staff", [ids["community"]])
+    home = tenant.console("worker", "password-123").get("/console/")
+    assert home.status_code == 200
+    panel = re.search(r'<section[^>]*data-panel="care_visits.care_figures".*?</section>', home.text, re.S).group(0)
+    assert "按时走访覆盖率" in panel and "逾期未走访人数" in panel and "100.0%" in panel
+    assert f"/communities/{ids['community']}/plan" in panel
+    # community staff there hold no care role: no figures, only why
+    home = tenant.console("staff1", "password-123").get("/console/")
+    panel = re.search(r'<section[^>]*data-panel="care_visits.care_figures".*?</section>', home.text, re.S).group(0)
+    assert "按时走访覆盖率" not in panel and "只向关爱走访员和关爱主管显示" in panel

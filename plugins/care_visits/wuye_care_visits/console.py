@@ -392,8 +392,8 @@ def _panel(community_ids: list[int]) -> str:
     """Key figures per community, only where the caller holds a care role (read-only)."""
     identity = require_staff()
     shown = [c for c in community_ids if holds_care_role(identity, c)]
-    if not shown:
-        return ""
+    if not shown:  # no care data for them (README): only why
+        return render_page("care_visits/panel.html", plugin=NAME, rows=[])
     names = dict(db.session.execute(select(Community.id, Community.name).where(Community.id.in_(shown))).all())
     rows = [(cid, names.get(cid, ""), care_figures(cid)) for cid in shown]
     return render_page("care_visits/panel.html", plugin=NAME, rows=rows)
