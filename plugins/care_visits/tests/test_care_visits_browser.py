@@ -3,8 +3,6 @@ by tapping, the person's history; and a community where the plugin is off shows 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from wuye_care_visits.clock import today as clock_today
 
@@ -12,29 +10,6 @@ pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
 
 P = "/api/v1/plugins/care_visits"
 C = "/console/plugins/care_visits"
-
-
-# The kit's browser_sign_in and page_problems (wuye_core.testing) are not in the plugin facade
-# (tests/test_plugin_boundary.py): the same few steps here.
-
-
-def page_problems(page) -> list[str]:
-    """Script errors, console errors (CSP violations among them), failed and 4xx/5xx requests."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
-    return problems
-
-
-def browser_sign_in(page, base_url: str, tenant: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/console/sign-in")
-    page.fill("input[name=tenant]", tenant)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/console/(\?.*)?$"))
 
 
 def _no_sideways_scroll(page) -> None:
@@ -48,7 +23,7 @@ def _phone(browser):
 
 
 def test_a_care_worker_records_a_visit_on_a_phone(wuye_make_tenant, wuye_register, wuye_enable_plugin,
-                                                   wuye_live_server, wuye_browser):
+                                                   wuye_live_server, wuye_browser, wuye_sign_in, wuye_page_problems):
     tenant = wuye_make_tenant("acme")
     ids = wuye_register(tenant)
     community = ids["community"]
@@ -64,8 +39,8 @@ def test_a_care_worker_records_a_visit_on_a_phone(wuye_make_tenant, wuye_registe
     context = _phone(wuye_browser)
     try:
         page = context.new_page()
-        problems = page_problems(page)
-        browser_sign_in(page, wuye_live_server, "acme", "guanai", "password-123")
+        problems = wuye_page_problems(page)
+        wuye_sign_in(page, "acme", "guanai", "password-123")
         page.get_by_role("button", name="菜单").tap()
         page.get_by_role("navigation", name="主菜单").get_by_role("link", name="关爱走访").tap()
         page.wait_for_url(f"**{C}/")
@@ -114,8 +89,8 @@ def test_a_care_worker_records_a_visit_on_a_phone(wuye_make_tenant, wuye_registe
     context = _phone(wuye_browser)
     try:
         page = context.new_page()
-        problems = page_problems(page)
-        browser_sign_in(page, wuye_live_server, "acme", "sandian", "password-123")
+        problems = wuye_page_problems(page)
+        wuye_sign_in(page, "acme", "sandian", "password-123")
         page.get_by_role("button", name="菜单").tap()
         nav = page.get_by_role("navigation", name="主菜单")
         assert nav.is_visible() and nav.get_by_role("link", name="关爱走访").count() == 0
