@@ -82,5 +82,7 @@ def panels(community_ids: set[int] | None = None) -> list[DrawnPanel]:
                 log.exception("console panel %s.%s failed", plugin.name, panel.key)
                 host.hook_errors[(plugin.name, "wuye_console.panel")] += 1
                 continue
+            if not html.strip():  # nothing to show these readers (e.g. no role of the plugin's)
+                continue
             drawn.append(DrawnPanel(plugin.name, panel.key, panel.title_en if english else panel.title_zh, html))
     return drawn

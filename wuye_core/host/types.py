@@ -114,7 +114,8 @@ class MenuEntry:
 class Panel:
     """A panel of the console's home dashboard (API 1.7). `render(community_ids)` returns the
     panel's HTML (e.g. `render_template("myplugin/panel.html", ...)`) for the communities shown
-    where the plugin is enabled; it must not write. Contained: a failing panel is left out."""
+    where the plugin is enabled; it must not write. Contained: a failing panel is left out; an
+    empty one is not drawn."""
 
     key: str
     title_zh: str
