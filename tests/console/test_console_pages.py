@@ -6,6 +6,9 @@ Cache-Control no-store, and none of the layout's English words left untranslated
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import pytest
 from werkzeug.test import TestResponse
 
@@ -85,3 +88,44 @@ def test_a_page_in_english_says_so(wuye_app, wuye_make_tenant):
     assert pages.problems(response, zh=False) == []
     assert pages.facts(response.get_data(as_text=True)).lang == "en"
 
+
+
+# --- the vendored libraries, gzipped once (wuye_core/console/blueprint.py) ----------------------
+
+VENDOR = Path(__file__).resolve().parents[2] / "wuye_core" / "console" / "static" / "vendor"
+
+
+def test_every_vendored_script_has_its_gzipped_copy_and_the_copy_is_the_same_file():
+    """An upgrade that forgets the .gz (or leaves an old one) fails here: `gzip -9 -n -k FILE`."""
+    scripts = sorted(VENDOR.rglob("*.js"))
+    assert scripts
+    for script in scripts:
+        copy = script.with_name(script.name + ".gz")
+        assert copy.is_file(), f"no {copy.name}: run `gzip -9 -n -k {script.relative_to(VENDOR.parent)}`"
+        assert gzip.decompress(copy.read_bytes()) == script.read_bytes(), f"{copy.name} is not {script.name}"
+
+
+def test_a_browser_that_accepts_gzip_gets_the_gzipped_copy_and_others_the_file(wuye_app):
+    from wuye_core.console.layout import asset
+
+    client = wuye_app.test_client()
+    with wuye_app.test_request_context():
+        url = asset("vendor/echarts/echarts.common.min.js")
+        css = asset("console.css")
+    plain = (VENDOR / "echarts" / "echarts.common.min.js").read_bytes()
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.mimetype == "text/javascript" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert int(zipped.headers["Content-Length"]) < len(plain) / 2
+    assert gzip.decompress(zipped.get_data()) == plain
+    assert "max-age=604800" in zipped.headers["Cache-Control"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    for refused in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0, br"}):
+        response = client.get(url, headers=refused)
+        assert "Content-Encoding" not in response.headers and response.get_data() == plain, refused
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert response.headers["ETag"] != zipped.headers["ETag"]  # a cache never mixes the two
+    own = client.get(css, headers={"Accept-Encoding": "gzip"})  # the console's own files: as they are
+    assert own.status_code == 200 and "Content-Encoding" not in own.headers
+    assert client.get("/console/static/../blueprint.py", headers={"Accept-Encoding": "gzip"}).status_code == 404
