@@ -22,9 +22,6 @@ ALIASES = {
     "id": None,  # ambiguous: name the object (`ticket_id`, `meeting_id` …)
     "plugin": "plugin_name",
     "name": "plugin_name",
-    "visit_id": "visit",  # with the plugin's own first: care_visits:visit, red_property:visit
-    "job_id": "brief",
-    "item_id": "plan_item",
 }
 
 # endpoints that need a query string to answer (a page should not, but a download may)
