@@ -99,7 +99,7 @@ ENGLISH_WORDS = ("Skip to content", "Main menu", "Menu", "Sign out", "Password",
                  "Save", "Cancel", "Search", "Submit", "Previous", "Next", "Delete", "Edit", "Export",
                  "Sign in", "Username", "Tenant")
 _ENGLISH = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH_WORDS) + r")\b")
-READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt", "data-label")  # data-label: a column heading on a phone
 FIELDS = ("input", "select", "textarea")
 NO_LABEL_TYPES = {"hidden", "submit", "button", "reset", "image"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
