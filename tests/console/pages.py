@@ -154,6 +154,8 @@ class PageFacts(HTMLParser):
             self.ids.add(a["id"])
         if "style" in a:
             self.styled.append(f"<{tag} style={a['style']!r}>")
+        if tag == "style":
+            self.styled.append("<style> element")
         for name, value in attrs:
             if name.startswith("on") or name.startswith("hx-on") or (value or "").strip().lower().startswith("javascript:"):
                 self.handlers.append(f"<{tag} {name}={value!r}>")
