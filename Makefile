@@ -21,6 +21,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/wuye db upgrade
 	$(BIN)/wuye demo
+	@echo "控制台 / console: http://127.0.0.1:8000/  (演示账号 / demo logins: $(BIN)/wuye demo --json)"
 	@echo "API 文档 / API docs: http://127.0.0.1:8000/api/v1/docs"
 	$(BIN)/wuye serve --host 127.0.0.1 --port 8000
 

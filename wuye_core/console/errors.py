@@ -11,7 +11,7 @@ import json
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from ..api.security_headers import page_headers
+from ..api.security_headers import NO_STORE, page_headers
 from ..i18n import N_, translate_message
 from .door import is_console_request
 
@@ -39,6 +39,7 @@ def install(app: Flask) -> None:
             message=body.get("message"), errors=body.get("errors") or {}))
         page.status_code = response.status_code
         page_headers(page.headers)  # the security hook ran before this one, on the JSON
+        page.headers["Cache-Control"] = NO_STORE  # the layout around the error shows the user's menu
         for name in ("Retry-After", "WWW-Authenticate", "Allow"):
             if name in response.headers:
                 page.headers[name] = response.headers[name]

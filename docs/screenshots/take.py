@@ -1,0 +1,140 @@
+"""Screenshots of the console's main pages for the README, on the demo data.
+
+    .venv/bin/python docs/screenshots/take.py            # writes docs/screenshots/*.png
+    .venv/bin/python docs/screenshots/take.py --only home,tickets
+
+Builds the demo as `make run` does (`wuye db upgrade` + `wuye demo`, into a temporary SQLite
+file: bench/console_pages.py's build), serves it over HTTP from a thread, and drives Debian's
+Chromium (/usr/bin/chromium, or WUYE_TEST_CHROMIUM) with Playwright in zh-CN and Beijing time.
+A page that does not exist yet (its endpoint is not in the app) is skipped and named; so is one
+that does not answer 200. Desktop shots are 1280 px wide, the worker's queue 375 px (a phone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 375, "height": 812}
+
+
+def shots(app, ids: dict) -> list[tuple]:
+    """(file name, user or None, viewport, endpoint, path) of each screenshot; path None: the
+    endpoint is not there (yet)."""
+    from flask import url_for
+
+    from tests.console import pages
+
+    views = app.view_functions
+    found = pages.get_pages(app)
+
+    def plain(endpoint):
+        if endpoint not in views:
+            return None
+        with app.test_request_context():
+            return url_for(endpoint)
+
+    def detail(kind: str):
+        """The page of one object: a GET rule ending with its one parameter (/tickets/<ticket_id>)."""
+        for page in found:
+            if page.plugin is None and page.arguments == {f"{kind}_id"} and page.rule.endswith(f"{kind}_id>"):
+                return page.endpoint, pages.fill(page, ids)
+        return f"a page /console/…/<{kind}_id>", None
+
+    def plugin_page():
+        for name in ("red_property", "care_visits"):
+            part = app.extensions["wuye_plugins"].plugins.get(name)
+            if part is not None and part.console is not None:
+                for entry in part.console.menu:
+                    endpoint = f"console_{name}.{entry.endpoint}"
+                    if endpoint in views:
+                        return endpoint, plain(endpoint)
+        return "a plugin's menu page", None
+
+    ticket_endpoint, ticket_path = detail("ticket")
+    plugin_endpoint, plugin_path = plugin_page()
+    return [
+        ("sign-in.png", None, DESKTOP, "console.sign_in", plain("console.sign_in")),
+        ("home.png", "admin", DESKTOP, "console.home", plain("console.home")),
+        ("tickets.png", "admin", DESKTOP, "console.tickets", plain("console.tickets")),
+        ("ticket.png", "admin", DESKTOP, ticket_endpoint, ticket_path),
+        ("register.png", "admin", DESKTOP, "console.register", plain("console.register")),
+        ("plugin.png", "admin", DESKTOP, plugin_endpoint, plugin_path),
+        ("worker-375.png", "weixiu", PHONE, "console.home", plain("console.home")),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="comma-separated names (without .png) to take, e.g. home,tickets")
+    parser.add_argument("--out", default=str(HERE), help="folder for the PNGs (default docs/screenshots)")
+    args = parser.parse_args()
+    from console_pages import TENANT, build, demo_ids, make_app
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from wuye_core.testing import browser_sign_in
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    wanted = set(args.only.split(",")) if args.only else None
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory(prefix="wuye-screenshots-") as tmp:
+        built, _ = build(argparse.Namespace(database_url=None, keep=False), Path(tmp))
+        passwords = built["passwords"]
+        app = make_app(built["env"])
+        ids = demo_ids(app, passwords)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        taken, skipped = [], []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=os.environ.get("WUYE_TEST_CHROMIUM", CHROMIUM),
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            for name, user, viewport, endpoint, path in shots(app, ids):
+                if wanted and name.removesuffix(".png") not in wanted:
+                    continue
+                if path is None:
+                    skipped.append(f"{name}: {endpoint} is not there yet")
+                    continue
+                context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport,
+                                              is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
+                page = context.new_page()
+                if user:
+                    browser_sign_in(page, base, TENANT, user, passwords[user])
+                response = page.goto(base + path, wait_until="networkidle")
+                if response is None or response.status != 200:
+                    skipped.append(f"{name}: {path} answered {response.status if response else 'nothing'}")
+                    context.close()
+                    continue
+                if page.locator("[data-chart]").count():
+                    page.wait_for_timeout(1500)  # the charts' opening animation
+                page.screenshot(path=str(out / name), full_page=True)
+                taken.append(f"{name}: {path} as {user or 'nobody'}")
+                context.close()
+            browser.close()
+        server.shutdown()
+        with app.app_context():
+            from wuye_core.extensions import db
+
+            db.engine.dispose()
+    for line in taken:
+        print("taken   " + line)
+    for line in skipped:
+        print("skipped " + line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Every console page (found in the app's url_map, the core's and the plugins'; filled with tenant
+A's ids as in test_console_isolation.py) renders for the tenant's admin as the console's rules
+ask (tests/console/pages.py `problems`): 200, `<html lang="zh-CN">`, one <h1>, a <title>, a label
+for every field, nothing the Content-Security-Policy forbids (inline <script>, style=, on…=),
+Cache-Control no-store, and none of the layout's English words left untranslated."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from werkzeug.test import TestResponse
+
+from tests.console import pages
+from tests.console.test_console_isolation import AsA, a_ids
+
+pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
+
+
+def _response(html: str, headers=None) -> TestResponse:
+    from werkzeug.wrappers import Response
+
+    return Response(html, mimetype="text/html", headers=headers or {"Cache-Control": "no-store"})
+
+
+GOOD = """<!doctype html><html lang="zh-CN"><head><title>工单 · 物业</title></head><body>
+<h1>工单</h1><form><label for="q">搜索</label><input id="q" name="q">
+<label>状态 <select name="state"><option>全部</option></select></label>
+<textarea name="note" aria-label="备注"></textarea><input type="hidden" name="csrf_token" value="x">
+<button type="submit">查询</button></form><a href="?lang=en" lang="en">English</a>
+<script src="/console/static/console.js" defer></script></body></html>"""
+
+
+def test_the_checks_pass_a_good_page_and_name_each_fault_of_a_bad_one():
+    assert pages.problems(_response(GOOD)) == []
+    bad = (GOOD.replace('lang="zh-CN"', 'lang="en"').replace("<title>工单 · 物业</title>", "")
+           .replace('<label for="q">搜索</label>', "").replace("<h1>工单</h1>", "<h1>工单</h1><h1>又一个</h1>")
+           .replace('<button type="submit">查询</button>', '<button type="submit" onclick="go()">Save</button>')
+           .replace("</body>", '<script>alert(1)</script><p style="color:red">Sign out</p></body>')
+           .replace("</head>", "<style>h1 { color: red }</style></head>"))
+    found = pages.problems(_response(bad, {"Cache-Control": "private"}))
+    for expected in ("not no-store", "lang='en'", "2 <h1>", "no <title>", "no label: <input name='q'",
+                     "inline <script>", "inline style", "inline handler", "untranslated: Save",
+                     "untranslated: Sign out"):
+        assert any(expected in problem for problem in found), (expected, found)
+    assert any("<style> element" in problem for problem in found), found
+    assert len(found) == 11, found
+
+
+def test_every_console_page_renders_for_the_tenant_admin_by_the_consoles_rules(
+        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator):
+    a = wuye_make_tenant("tenant-a")
+    ids = a_ids(a, wuye_register, wuye_enable_plugin)
+    as_a = AsA(wuye_app, a)
+    failures, checked = [], []
+    for page in pages.get_pages(wuye_app):
+        try:
+            path = pages.fill(page, ids)
+        except pages.UnknownParameter as exc:
+            pytest.fail(str(exc), pytrace=False)
+        response = as_a.get(path, pages.query_for(page))  # the admin's, else A's staff, care worker, operator
+        found = pages.problems(response)
+        failures += [f"{path}: {problem}" for problem in found]
+        checked.append(path)
+    assert not failures, "\n".join(failures)
+    assert {"/console/", "/console/password", "/console/sign-in"} <= set(checked)
+    print(f"{len(checked)} console pages checked: {checked}")
+
+
+def test_the_sign_in_and_error_pages_follow_the_same_rules(wuye_app, wuye_make_tenant):
+    client = wuye_app.test_client()
+    assert pages.problems(client.get("/console/sign-in")) == []
+    anonymous = client.get("/console/no-such-page")
+    assert anonymous.status_code == 404
+    anonymous.status_code = 200  # the error page itself: same rules
+    assert pages.problems(anonymous) == []
+    missing = wuye_make_tenant("tenant-a").console().get("/console/no-such-page")
+    assert missing.status_code == 404
+    missing.status_code = 200  # with the user's menu around it: never kept by a cache either
+    assert pages.problems(missing) == []
+
+
+def test_a_page_in_english_says_so(wuye_app, wuye_make_tenant):
+    a = wuye_make_tenant("tenant-a")
+    response = a.console().get("/console/?lang=en")
+    assert pages.problems(response, zh=False) == []
+    assert pages.facts(response.get_data(as_text=True)).lang == "en"
+
+
+
+# --- the vendored libraries, gzipped once (wuye_core/console/blueprint.py) ----------------------
+
+VENDOR = Path(__file__).resolve().parents[2] / "wuye_core" / "console" / "static" / "vendor"
+
+
+def test_every_vendored_script_has_its_gzipped_copy_and_the_copy_is_the_same_file():
+    """An upgrade that forgets the .gz (or leaves an old one) fails here: `gzip -9 -n -k FILE`."""
+    scripts = sorted(VENDOR.rglob("*.js"))
+    assert scripts
+    for script in scripts:
+        copy = script.with_name(script.name + ".gz")
+        assert copy.is_file(), f"no {copy.name}: run `gzip -9 -n -k {script.relative_to(VENDOR.parent)}`"
+        assert gzip.decompress(copy.read_bytes()) == script.read_bytes(), f"{copy.name} is not {script.name}"
+
+
+def test_a_browser_that_accepts_gzip_gets_the_gzipped_copy_and_others_the_file(wuye_app):
+    from wuye_core.console.layout import asset
+
+    client = wuye_app.test_client()
+    with wuye_app.test_request_context():
+        url = asset("vendor/echarts/echarts.common.min.js")
+        css = asset("console.css")
+    plain = (VENDOR / "echarts" / "echarts.common.min.js").read_bytes()
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.mimetype == "text/javascript" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert int(zipped.headers["Content-Length"]) < len(plain) / 2
+    assert gzip.decompress(zipped.get_data()) == plain
+    assert "max-age=604800" in zipped.headers["Cache-Control"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    for refused in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0, br"}):
+        response = client.get(url, headers=refused)
+        assert "Content-Encoding" not in response.headers and response.get_data() == plain, refused
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert response.headers["ETag"] != zipped.headers["ETag"]  # a cache never mixes the two
+    own = client.get(css, headers={"Accept-Encoding": "gzip"})  # the console's own files: as they are
+    assert own.status_code == 200 and "Content-Encoding" not in own.headers
+    assert client.get("/console/static/../blueprint.py", headers={"Accept-Encoding": "gzip"}).status_code == 404
