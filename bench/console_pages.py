@@ -170,7 +170,7 @@ def time_pages(app, ids: dict, users: list[str], passwords: dict, runs: int, lim
             except pages.UnknownParameter:
                 print(f"{page.rule:<60} {'skipped: no such object in the demo':>30}")
                 continue
-            query = pages.query_for(page)
+            query = pages.query_for(page, ids)
             first = client.get(path, query_string=query)
             if first.status_code != 200:
                 print(f"{path:<60} {first.status_code:>6}")

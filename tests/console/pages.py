@@ -27,6 +27,14 @@ ALIASES = {
 # endpoints that need a query string to answer (a page should not, but a download may)
 QUERY: dict[str, dict] = {}
 
+# endpoints whose query string names an object by kind: endpoint → (argument, {page's item kind: the
+# object's kind}); the register's "new" pages take the parent (`?parent=<the site's id>` for a building)
+QUERY_IDS: dict[str, tuple[str, dict]] = {
+    "console.register_new": ("parent", {"site": "community", "building": "site", "unit": "building",
+                                        "household": "unit", "resident": "household"}),
+    "console.download_report": ("community_id", {None: "community"}),  # a form's target: which community
+}
+
 # endpoints no test requests, with the reason (kept short and honest)
 SKIP: dict[str, str] = {}
 
@@ -38,21 +46,34 @@ class Page:
     methods: frozenset
     arguments: frozenset
     plugin: str | None
+    item: str | None = None  # the kind `item_id` names on a page of several kinds (`<any(sites, …):level>`)
 
     @property
     def is_get(self) -> bool:
         return "GET" in self.methods
 
 
+_ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
+
+
 def console_rules(app) -> list[Page]:
-    """Every rule under /console (core and plugins) except the static files, sorted by path."""
+    """Every rule under /console (core and plugins) except the static files, sorted by path. A
+    rule for several kinds (`/register/<any(sites, buildings):level>/<int:item_id>/edit`) is one
+    page per kind, its `item_id` the id of that kind (sites → site)."""
     pages = []
     for rule in app.url_map.iter_rules():
-        if not (rule.rule == PREFIX or rule.rule.startswith(PREFIX + "/")) or rule.endpoint == "console.static":
+        if not (rule.rule == PREFIX or rule.rule.startswith(PREFIX + "/")) or rule.endpoint.endswith(".static"):
             continue
         plugin = PLUGIN_PAGE.match(rule.rule)
-        pages.append(Page(rule.rule, rule.endpoint, frozenset(rule.methods - {"HEAD", "OPTIONS"}),
-                          frozenset(rule.arguments), plugin.group(1) if plugin else None))
+        methods = frozenset(rule.methods - {"HEAD", "OPTIONS"})
+        plugin_name = plugin.group(1) if plugin else None
+        kinds = _ANY.search(rule.rule)
+        if kinds is None:
+            pages.append(Page(rule.rule, rule.endpoint, methods, frozenset(rule.arguments), plugin_name))
+            continue
+        for option in (o.strip().strip("'\"") for o in kinds.group(1).split(",")):
+            pages.append(Page(rule.rule.replace(kinds.group(0), option), rule.endpoint, methods,
+                              frozenset(rule.arguments - {kinds.group(2)}), plugin_name, option.removesuffix("s")))
     return sorted(pages, key=lambda p: (p.rule, p.endpoint))
 
 
@@ -65,6 +86,8 @@ class UnknownParameter(LookupError):
 
 
 def key_for(page: Page, name: str, ids: dict) -> str:
+    if name == "item_id" and page.item is not None and page.item in ids:
+        return page.item
     kind = ALIASES.get(name, name.removesuffix("_id")) if name in ALIASES else name.removesuffix("_id")
     if kind is None:
         raise UnknownParameter(f"console page {page.rule} ({page.endpoint}): path parameter {name!r} is ambiguous; "
@@ -87,8 +110,27 @@ def fill(page: Page, ids: dict) -> str:
     return path
 
 
-def query_for(page: Page) -> dict:
-    return dict(QUERY.get(page.endpoint, {}))
+def query_for(page: Page, ids: dict | None = None) -> dict:
+    query = dict(QUERY.get(page.endpoint, {}))
+    if page.endpoint in QUERY_IDS and ids is not None:
+        argument, kinds = QUERY_IDS[page.endpoint]
+        query[argument] = ids[kinds[page.item]]
+    return query
+
+
+def text_of(response) -> str:
+    """What a person could read in an answer: a page's text, a spreadsheet's cells (a download
+    must not leak either), anything else as bytes decoded leniently."""
+    data = response.get_data()
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    return data.decode("utf-8", errors="replace")
 
 
 # --- what a page must show ---------------------------------------------------------------------

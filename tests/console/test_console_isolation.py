@@ -109,13 +109,13 @@ def test_no_console_page_opens_another_tenants_objects(wuye_app, two_tenants):
     for page in pages.get_pages(wuye_app):
         if not page.arguments or page.arguments <= {"plugin_name", "plugin", "name"}:
             continue  # a plugin's name is no tenant's object
-        path, query = _filled(page, ids), pages.query_for(page)
+        path, query = _filled(page, ids), pages.query_for(page, ids)
         own = as_a.get(path, query)
         if own.status_code != 200:
             failures.append(f"{path}: A's own page answers {own.status_code} to {', '.join(AsA.PEOPLE)} "
                             f"(the ids map is wrong, or the page)")
         theirs = b_console.get(path, query_string=query)
-        body = theirs.get_data(as_text=True)
+        body = pages.text_of(theirs)
         if theirs.status_code not in REFUSED:
             failures.append(f"{path}: B's admin got {theirs.status_code}, not 404/403")
         if SECRET in body:
@@ -126,18 +126,18 @@ def test_no_console_page_opens_another_tenants_objects(wuye_app, two_tenants):
 
 
 def test_console_pages_without_ids_never_show_another_tenants_rows(wuye_app, two_tenants):
-    a, b, _ = two_tenants
+    a, b, ids = two_tenants
     as_a, b_console = AsA(wuye_app, a), b.console()
     listed, seen_by_a, failures = [], 0, []
     for page in pages.get_pages(wuye_app):
         if page.arguments:
             continue
-        response = b_console.get(page.rule, query_string=pages.query_for(page), follow_redirects=True)
+        response = b_console.get(page.rule, query_string=pages.query_for(page, ids), follow_redirects=True)
         if response.status_code == 200:
             listed.append(page.rule)
-            if SECRET in response.get_data(as_text=True):
+            if SECRET in pages.text_of(response):
                 failures.append(f"{page.rule}: B's admin sees A's names")
-        seen_by_a += SECRET in as_a.get(page.rule, pages.query_for(page)).get_data(as_text=True)
+        seen_by_a += SECRET in pages.text_of(as_a.get(page.rule, pages.query_for(page, ids)))
     assert not failures, "\n".join(failures)
     assert "/console/" in listed and "/console/password" in listed  # the home page and the door's, today
     print(f"{len(listed)} console pages without ids checked as B; A's marker on {seen_by_a} of A's")
@@ -152,8 +152,8 @@ def test_without_a_session_every_console_url_leads_to_the_sign_in_page(wuye_app,
         view = wuye_app.view_functions[page.endpoint]
         public = getattr(view, "_wuye_public", False)
         for method in sorted(page.methods):
-            response = client.open(path, method=method, query_string=pages.query_for(page))
-            body = response.get_data(as_text=True)
+            response = client.open(path, method=method, query_string=pages.query_for(page, ids))
+            body = pages.text_of(response)
             checked += 1
             if SECRET in body:
                 failures.append(f"{method} {path}: A's names without a session")

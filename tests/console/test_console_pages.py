@@ -59,7 +59,7 @@ def test_every_console_page_renders_for_the_tenant_admin_by_the_consoles_rules(
             path = pages.fill(page, ids)
         except pages.UnknownParameter as exc:
             pytest.fail(str(exc), pytrace=False)
-        response = as_a.get(path, pages.query_for(page))  # the admin's, else A's staff, care worker, operator
+        response = as_a.get(path, pages.query_for(page, ids))  # the admin's, else A's staff, care worker, operator
         found = pages.problems(response)
         failures += [f"{path}: {problem}" for problem in found]
         checked.append(path)
@@ -85,7 +85,7 @@ def test_a_page_in_english_says_so(wuye_app, wuye_make_tenant):
     a = wuye_make_tenant("tenant-a")
     response = a.console().get("/console/?lang=en")
     assert pages.problems(response, zh=False) == []
-    assert pages.facts(response.get_data(as_text=True)).lang == "en"
+    assert pages.facts(pages.text_of(response)).lang == "en"
 
 
 

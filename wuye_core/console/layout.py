@@ -19,10 +19,15 @@ from .door import is_console_request
 from .menu import menu_for
 
 
-def beijing(value: datetime | date | None, seconds: bool = False) -> str:
+def beijing(value: datetime | date | str | None, seconds: bool = False) -> str:
     """A moment as Beijing time ("2026-12-04 16:05"); a date as itself; nothing as "—"."""
-    if value is None:
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):  # a schema's dump (ISO 8601)
+        try:
+            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(LOCAL_TZ)
