@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from importlib import metadata
 
 import pytest
@@ -12,7 +13,7 @@ from wuye_core.app import create_app
 from wuye_core.extensions import db
 from wuye_core.host import docs, hookspecs
 from wuye_core.host.manager import ENTRY_POINT_GROUP, api_compatible
-from wuye_core.testing import login, settings_for
+from wuye_core.testing import console_login, login, settings_for
 
 NOTES = "/api/v1/plugins/sample/communities/{}/notes"
 
@@ -318,6 +319,16 @@ def test_a_veto_hook_refuses_with_a_422_naming_the_plugin(odd_app, wuye_make_ten
     ok = admin.post("/api/v1/residents", json={"household_id": ids["household"], "name": "有电话",
                                                 "phone": "13700000000"})
     assert ok.status_code == 201
+
+
+def test_the_consoles_form_names_the_vetoing_plugin_next_to_the_field(odd_app, wuye_make_tenant, wuye_register):
+    admin, ids = _odd_tenant(odd_app, wuye_make_tenant, wuye_register)
+    console = console_login(odd_app, "acme", "admin", "admin-pass-123")
+    page = console.post(f"/console/register/residents/new?parent={ids['household']}", data={"name": "无电话"})
+    assert page.status_code == 422
+    error = re.search(r'<p class="error" id="e-phone">(.*?)</p>', page.text, re.S)
+    assert error and "strict插件：登记居民必须填写电话" in error.group(1)
+    assert admin.get("/api/v1/residents?q=无电话").get_json()["total"] == 0  # nothing stored
 
 
 def test_the_veto_only_applies_where_the_plugin_is_enabled(odd_app, wuye_make_tenant, wuye_register):

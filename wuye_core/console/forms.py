@@ -15,13 +15,15 @@ holds a message about the whole form. Templates show them with the `field` macro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, error_body
+from ..events import rollback
 from ..i18n import translate_message, translate_messages
 
 GENERAL = "_"  # the key of a message about the whole form
@@ -81,6 +83,31 @@ def domain_errors(exc: BaseException) -> dict | None:
     if title:
         by_field = {name: [f"{title}：{message}" for message in messages] for name, messages in by_field.items()}
     return by_field
+
+
+class Refusal(NamedTuple):
+    """What `attempt` gives back: the call's result, or the refusal's errors by field and status."""
+
+    result: Any
+    errors: dict
+    status: int
+
+
+def attempt(call: Callable[[], Any]) -> Refusal:
+    """Run a service call for a form: `Refusal(result, {}, 200)`, or — when a rule refuses it
+    (DomainError, or abort() with 4xx on the way) — `Refusal(None, errors by field, status)` with
+    everything the call changed rolled back (and its events forgotten), so the page can be shown
+    again with the messages next to the fields and the refusal's status (422, 409, 403 …).
+    Anything else (a bug, the database away) goes on to the error handlers."""
+    try:
+        return Refusal(call(), {}, 200)
+    except (DomainError, HTTPException) as exc:
+        errors = domain_errors(exc)
+        if errors is None:  # not a refusal (a 5xx on the way)
+            raise
+        rollback()
+        status = exc.status if isinstance(exc, DomainError) else exc.code
+        return Refusal(None, errors, status)
 
 
 def _by_field(messages) -> dict:

@@ -13,14 +13,13 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 from sqlalchemy import select
 
-from ..events import rollback
 from ..extensions import db
 from ..households.levels import BY_NAME
 from ..households.models import Building, Community, Household, Site, Unit
 from ..households.resources import create_item, get_readable, list_page, update_item
 from ..i18n import _
 from .blueprint import bp
-from .forms import GENERAL, console_form, domain_errors
+from .forms import GENERAL, attempt, console_form
 
 SITE_KINDS = (("compound", lazy_gettext("Commercial compound")), ("resettlement", lazy_gettext("Resettlement compound")),
               ("old", lazy_gettext("Old compound")), ("abandoned", lazy_gettext("Compound without management")),
@@ -278,11 +277,6 @@ def _with_general(errors: dict, level: str) -> dict:
     return out
 
 
-def _refusal(exc: Exception) -> dict | None:
-    """A service's refusal by field (a plugin's veto names the plugin next to its field)."""
-    return domain_errors(exc)
-
-
 def _after(level: str, obj) -> str:
     if level == "residents":
         return url_for("console.register_household", household_id=obj.household_id)
@@ -311,14 +305,8 @@ def register_new(level: str):
         values = _form_values(level)
         data, errors = console_form(resource.create_schema(), {**values, field_name: parent.id})
         if not errors:
-            try:
-                obj = create_item(resource, data)
-            except Exception as exc:
-                errors = _refusal(exc)
-                if errors is None:
-                    raise
-                rollback()
-            else:
+            obj, errors, _status = attempt(lambda: create_item(resource, data))
+            if not errors:
                 flash(_("Saved."), "success")
                 return redirect(_after(level, obj))
         values = {k: request.form.get(k, "") for k in (f.name for f in FIELDS[level])}
@@ -350,14 +338,8 @@ def register_edit(level: str, item_id: int):
                 field = schema.fields[f.name]
                 if f.name not in data and f.name != "id_card" and field.allow_none:
                     data[f.name] = None
-            try:
-                update_item(resource, obj, data, replace=False)
-            except Exception as exc:
-                errors = _refusal(exc)
-                if errors is None:
-                    raise
-                rollback()
-            else:
+            _result, errors, _status = attempt(lambda: update_item(resource, obj, data, replace=False))
+            if not errors:
                 flash(_("Saved."), "success")
                 return redirect(_after(level, obj))
         values = {k: request.form.get(k, "") for k in (f.name for f in FIELDS[level])}

@@ -90,7 +90,7 @@ from .services import (
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
 from .register import ResidentRegistration, register_resident  # commits nothing; API 1.6
 # the web console (API 1.7): a plugin's pages, forms and their errors
-from ..console.forms import GENERAL, console_form, domain_errors, form_values
+from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page
 from ..console.layout import beijing
 
@@ -99,7 +99,8 @@ __all__ = [
     "HOOK_API_VERSION", "hookimpl", "Event", "Figure", "Link", "PluginInfo", "PluginVeto", "ReportSection", "Role",
     "Schedule",
     # the web console (API 1.7)
-    "ConsolePart", "MenuEntry", "Panel", "render_page", "console_form", "form_values", "domain_errors", "GENERAL",
+    "ConsolePart", "MenuEntry", "Panel", "render_page", "console_form", "form_values", "attempt", "domain_errors",
+    "GENERAL",
     "beijing",
     # data
     "db", "TenantScoped", "tenant_fk", "tenant_context", "require_tenant_id", "enable_tenant_rls",
