@@ -77,6 +77,9 @@ def domain_errors(exc: BaseException) -> dict | None:
     else:
         return None
     errors = dict(body.get("errors") or {})
+    if body.get("code") == 409:  # a conflict's status and allowed actions are the object's state, no field
+        errors.pop("status", None)
+        errors.pop("allowed_actions", None)
     errors.pop("plugin", None)
     title = errors.pop("plugin_title", None)  # a plugin's veto (host/dispatch.Vetoed): named with its reason
     by_field = _by_field(errors) or {GENERAL: [body["message"]]}

@@ -130,6 +130,37 @@ def close_item(item: AgendaItem) -> None:
     item.closed_at = datetime.now(UTC)
 
 
+def ticket_items(ticket_id: int) -> list[AgendaItem]:
+    """The agenda items the ticket became, oldest first."""
+    return db.session.scalars(
+        select(AgendaItem).where(AgendaItem.ticket_id == ticket_id).order_by(AgendaItem.id)
+    ).all()
+
+
+def escalate_ticket(ticket_id: int, data: dict) -> AgendaItem:
+    """Put the ticket on the next joint meeting's agenda (TicketEscalationIn): 403 unless the
+    caller may write in its community, 409 when it is closed or cancelled or on the agenda
+    already. The edge commits."""
+    ticket = services.ticket_summary(ticket_id)
+    actor = require_write(ticket["community_id"])
+    if ticket["status"] in ("closed", "cancelled"):
+        abort(409, message=N_("The ticket is closed or cancelled."))
+    if db.session.scalar(
+        select(AgendaItem.id).where(AgendaItem.ticket_id == ticket_id, AgendaItem.status != "closed")
+    ):
+        abort(409, message=N_("The ticket is already on the agenda."))
+    item = add_item(
+        ticket["community_id"],
+        _("Ticket #%(id)s: %(title)s", id=ticket_id, title=ticket["title"])[:200],
+        actor,
+        description=data["note"],
+        source="ticket",
+        ticket_id=ticket_id,
+    )
+    services.emit(NAME, "ticket_escalated", item.community_id, item.id, ticket_id=ticket_id, actor=actor)
+    return item
+
+
 @blp.route("/communities/<int:community_id>/agenda-items", endpoint="agenda_items")
 class AgendaItems(MethodView):
     @blp.arguments(AgendaQuery, location="query")
@@ -213,22 +244,6 @@ class Escalation(MethodView):
     def post(self, data, ticket_id):
         """工单升级到下次联席会议议题 / Escalate a ticket to the next joint meeting's agenda"""
         # the core's gate found the ticket, in a community the caller reads where the plugin is on
-        ticket = services.ticket_summary(ticket_id)
-        actor = require_write(ticket["community_id"])
-        if ticket["status"] in ("closed", "cancelled"):
-            abort(409, message=N_("The ticket is closed or cancelled."))
-        if db.session.scalar(
-            select(AgendaItem.id).where(AgendaItem.ticket_id == ticket_id, AgendaItem.status != "closed")
-        ):
-            abort(409, message=N_("The ticket is already on the agenda."))
-        item = add_item(
-            ticket["community_id"],
-            _("Ticket #%(id)s: %(title)s", id=ticket_id, title=ticket["title"])[:200],
-            actor,
-            description=data["note"],
-            source="ticket",
-            ticket_id=ticket_id,
-        )
-        services.emit(NAME, "ticket_escalated", item.community_id, item.id, ticket_id=ticket_id, actor=actor)
+        item = escalate_ticket(ticket_id, data)
         services.commit()
         return item

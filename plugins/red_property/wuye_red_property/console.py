@@ -14,18 +14,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from wuye_core.plugins import (
     GENERAL,
     Community,
     ConsolePart,
-    DomainError,
     MenuEntry,
     Panel,
+    attempt,
     current_identity,
     db,
-    domain_errors,
     plugin_communities,
     render_page,
 )
@@ -65,33 +63,18 @@ def query_args(schema) -> dict:
         return schema.load(raw)
 
 
-class Refused(Exception):
-    """A service refused a form: `errors` by field (GENERAL: the whole form), `status` to answer."""
-
-    def __init__(self, errors: dict, status: int):
-        super().__init__(errors)
-        self.errors, self.status = errors, status
-
-
-def attempt(call, *, hidden: tuple[str, ...] = ()):
-    """Run a service call for a form. A refusal of the input (422) or of the state (409) becomes
-    `Refused` with the messages by field (those about `hidden` fields go to the whole form);
-    403 and 404 go on to the core's error page, as at the API."""
-    try:
-        return call()
-    except (DomainError, HTTPException) as exc:
-        status = exc.status if isinstance(exc, DomainError) else exc.code
-        if status in (403, 404) or status is None or status >= 500:
-            raise
-        if status == 409:  # the object's state: say what the API says, not the state code
-            message = (getattr(exc, "data", None) or {}).get("message") or exc
-            errors = {GENERAL: [message.translate() if hasattr(message, "translate") else str(message)]}
-        else:
-            errors = domain_errors(exc) or {}
-        for name in hidden:
-            if name in errors:
-                errors.setdefault(GENERAL, []).extend(errors.pop(name))
-        raise Refused(errors, status) from exc
+def attempt_form(call, *, hidden: tuple[str, ...] = ()):
+    """The facade's `attempt` for a form of the plugin: (result, errors, status), the refused
+    call's writes rolled back. 403 and 404 go on to the core's error page, as at the API; a 409
+    says the API's message at the top of the form; messages about `hidden` fields (not inputs
+    of the form) go to the whole form."""
+    result, errors, status = attempt(call)
+    if status in (403, 404):
+        abort(status)
+    for name in hidden:
+        if name in errors:
+            errors.setdefault(GENERAL, []).extend(errors.pop(name))
+    return result, errors, status
 
 
 def may_write(community_id: int) -> bool:

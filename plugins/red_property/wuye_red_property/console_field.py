@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wuye_core.plugins import Site, console_form, current_identity, db, form_values, paginate, render_page
 
 from .common import config, readable
-from .console import Refused, attempt, community_name, done, pages, query_args
+from .console import attempt_form, community_name, done, pages, query_args
 from .coverage import coverage as coverage_of
 from .figures import figures
 from .i18n import _
@@ -66,11 +66,9 @@ def visits(community_id):
         data, errors = console_form(LiaisonVisitIn(), _visit_values())
         status = 422
         if not errors:
-            try:
-                visit = attempt(lambda: log_visit(community_id, data))
+            visit, errors, status = attempt_form(lambda: log_visit(community_id, data))
+            if not errors:
                 return done(_("The visit is logged."), "visit", visit_id=visit.id)
-            except Refused as refused:
-                errors, status = refused.errors, refused.status
         errors = _by_input(errors)
     args = query_args(LiaisonVisitQuery())
     page = paginate(visits_of(community_id), Visit, args)

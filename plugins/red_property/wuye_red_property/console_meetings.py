@@ -12,7 +12,7 @@ from wuye_core.plugins import StrictSchema, console_form, paginate, render_page,
 
 from .agenda import AgendaItemIn, add_item
 from .common import config, readable, require_write
-from .console import Refused, attempt, community_name, done, may_write, pages, query_args
+from .console import attempt_form, community_name, done, may_write, pages, query_args
 from .exports import (
     ITEM_SOURCE,
     ITEM_STATUS,
@@ -73,13 +73,11 @@ def meetings(community_id):
         require_write(community_id)  # 403 before anything is read from the form, as at the API
         form = request.form
         data, errors = console_form(MeetingIn())
+        status = 422
         if not errors:
-            try:
-                meeting = attempt(lambda: schedule_meeting(community_id, data))
+            meeting, errors, status = attempt_form(lambda: schedule_meeting(community_id, data))
+            if not errors:
                 return done(_("The meeting is scheduled."), "meeting", meeting_id=meeting.id)
-            except Refused as refused:
-                errors, status = refused.errors, refused.status
-        status = status if status != 200 else 422
     args = query_args(MeetingQuery())
     page = paginate(listed(community_id, args), Meeting, args, columns=SORT_COLUMNS)
     return render_page(
@@ -117,11 +115,9 @@ def _meeting_form(meeting_id: int, form: str, schema, call, message: str, hidden
     data, errors = console_form(schema, values)
     status = 422
     if not errors:
-        try:
-            attempt(lambda: call(data), hidden=hidden)
+        _result, errors, status = attempt_form(lambda: call(data), hidden=hidden)
+        if not errors:
             return done(message, "meeting", meeting_id=meeting_id)
-        except Refused as refused:
-            errors, status = refused.errors, refused.status
     return _meeting_page(meeting_id, errors, form, status)
 
 
@@ -202,13 +198,11 @@ def resolution(resolution_id):
         data, errors = console_form(ResolutionFollowUpIn())
         status = 422
         if not errors:
-            try:
-                result = attempt(lambda: record_follow_up(resolution_id, data))
+            result, errors, status = attempt_form(lambda: record_follow_up(resolution_id, data))
+            if not errors:
                 notes = [f"#{t['ticket_id']}: {t['message']}" for t in result["tickets"]]
                 return done(" ".join([_("The follow-up is recorded."), *notes]), "resolution",
                             resolution_id=resolution_id)
-            except Refused as refused:
-                errors, status = refused.errors, refused.status
     meeting_row = readable(Meeting, row.meeting_id)
     rows = follow_ups(row.id)
     return render_page(

@@ -235,6 +235,57 @@ def coverage(community_id: int) -> dict:
     }
 
 
+def manage_site(site_id: int, data: dict) -> Site:
+    """Record who manages the site (SiteManagementIn); 403 unless the caller may write in its
+    community. The edge commits."""
+    site = _site(site_id, write=True)
+    set_management(site.community_id, site.id, data["manager"], data["company_name"])
+    return site
+
+
+def management_of(site: Site) -> dict:
+    """Who manages the site, as the API answers it (SiteManagementOut)."""
+    return _management_out(site)
+
+
+def agreements_page(community_id: int, args: dict) -> dict:
+    """A page of the community's agreements (AgreementQuery), each with its sites and `active`."""
+    page = paginate(select(Agreement).where(Agreement.community_id == community_id), Agreement, args)
+    page["items"] = [_agreement_out(a) for a in page["items"]]
+    return page
+
+
+def agreement_detail(agreement: Agreement) -> Agreement:
+    """The agreement with `site_ids` and `active` (AgreementOut)."""
+    return _agreement_out(agreement)
+
+
+def record_agreement(community_id: int, data: dict) -> Agreement:
+    """Record a co-building agreement (AgreementIn) as the caller: 403 unless they may write in
+    the community, 422 naming a site of another community. The edge commits."""
+    require_write(community_id)
+    data = dict(data)
+    site_ids = data.pop("site_ids")
+    agreement = Agreement(community_id=community_id, **data)
+    db.session.add(agreement)
+    db.session.flush()
+    _set_sites(agreement, site_ids)
+    services.emit(NAME, "agreement_recorded", community_id, agreement.id, sites=len(set(site_ids)))
+    return agreement
+
+
+def change_agreement(agreement_id: int, data: dict) -> Agreement:
+    """Replace an agreement's terms and sites (AgreementIn), locked; 403 unless the caller may
+    write in its community. The edge commits."""
+    agreement = writable(Agreement, agreement_id)
+    data = dict(data)
+    site_ids = data.pop("site_ids")
+    for key, value in data.items():
+        setattr(agreement, key, value)
+    _set_sites(agreement, site_ids)
+    return agreement
+
+
 @blp.route("/sites/<int:site_id>/management", endpoint="site_management")
 class Management(MethodView):
     @blp.response(200, SiteManagementOut)
@@ -249,8 +300,7 @@ class Management(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def put(self, data, site_id):
         """登记小区的管理方：物业公司或社区自有团队 / Record a site's manager: a company or the own team"""
-        site = _site(site_id, write=True)
-        set_management(site.community_id, site.id, data["manager"], data["company_name"])
+        site = manage_site(site_id, data)
         db.session.commit()
         return _management_out(site)
 
@@ -275,9 +325,7 @@ class Agreements(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
         """红色物业共建协议（默认最新在前）/ Co-building agreements of a community, newest first"""
-        page = paginate(select(Agreement).where(Agreement.community_id == community_id), Agreement, args)
-        page["items"] = [_agreement_out(a) for a in page["items"]]
-        return page
+        return agreements_page(community_id, args)
 
     @blp.arguments(AgreementIn)
     @blp.response(201, AgreementOut)
@@ -285,13 +333,7 @@ class Agreements(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def post(self, data, community_id):
         """登记共建协议 / Record a co-building agreement"""
-        require_write(community_id)
-        site_ids = data.pop("site_ids")
-        agreement = Agreement(community_id=community_id, **data)
-        db.session.add(agreement)
-        db.session.flush()
-        _set_sites(agreement, site_ids)
-        services.emit(NAME, "agreement_recorded", community_id, agreement.id, sites=len(set(site_ids)))
+        agreement = record_agreement(community_id, data)
         services.commit()
         return _agreement_out(agreement)
 
@@ -310,11 +352,7 @@ class AgreementItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def put(self, data, agreement_id):
         """修改共建协议 / Replace an agreement's terms and sites"""
-        agreement = writable(Agreement, agreement_id)
-        site_ids = data.pop("site_ids")
-        for key, value in data.items():
-            setattr(agreement, key, value)
-        _set_sites(agreement, site_ids)
+        agreement = change_agreement(agreement_id, data)
         db.session.commit()
         return _agreement_out(agreement)
 

@@ -182,6 +182,48 @@ def visit_detail(visit: Visit) -> Visit:
     return _detail(visit)
 
 
+def problem_to_agenda(problem_id: int, data: dict):
+    """Put the problem on a joint meeting's agenda (ProblemToAgendaIn; default: the next planned
+    meeting): 403 unless the caller may log visits there, 409 when it was converted already,
+    422 for a meeting that is not planned. The edge commits."""
+    problem, actor = _convertible(problem_id)
+    item = add_item(
+        problem.community_id,
+        problem.description[:200],
+        actor,
+        description=problem.description,
+        source="visit",
+        meeting_id=data["meeting_id"],
+    )
+    problem.agenda_item_id = item.id
+    return item
+
+
+def problem_to_ticket(problem_id: int, data: dict) -> tuple[Problem, int]:
+    """Turn the problem into a ticket (ProblemToTicketIn, channel liaison_visit): the same
+    refusals as problem_to_agenda, and the ticket's own (422 naming the field). The edge commits."""
+    problem, actor = _convertible(problem_id)
+    visit = db.session.get(Visit, problem.visit_id)
+    site_id = data.get("site_id") or problem.site_id or visit.site_id
+    if site_id is None:
+        invalid("site_id", "Missing data for required field.")
+    check_site(problem.community_id, site_id)
+    ticket_id = open_ticket(
+        problem.community_id,
+        site_id=site_id,
+        title=data.get("title") or problem.description[:200],
+        category=data["category"],
+        kind=data["kind"],
+        priority=data["priority"],
+        channel="liaison_visit",
+        description=problem.description,
+        actor=actor,
+    )
+    problem = db.session.get(Problem, problem_id)
+    problem.ticket_id = ticket_id
+    return problem, ticket_id
+
+
 class LiaisonVisitQuery(PageArgs):
     sort = Sort("id", "visited_on", "created_at", default="-visited_on")
 
@@ -233,16 +275,7 @@ class ProblemToAgenda(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="已转过 / already converted")
     def post(self, data, problem_id):
         """问题列入联席会议议题 / Put a problem on the joint meeting's agenda"""
-        problem, actor = _convertible(problem_id)
-        item = add_item(
-            problem.community_id,
-            problem.description[:200],
-            actor,
-            description=problem.description,
-            source="visit",
-            meeting_id=data["meeting_id"],
-        )
-        problem.agenda_item_id = item.id
+        item = problem_to_agenda(problem_id, data)
         db.session.commit()
         return item
 
@@ -256,24 +289,6 @@ class ProblemToTicket(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="已转过 / already converted")
     def post(self, data, problem_id):
         """问题转为工单（渠道：三方联动走访）/ Turn a problem into a ticket (channel liaison_visit)"""
-        problem, actor = _convertible(problem_id)
-        visit = db.session.get(Visit, problem.visit_id)
-        site_id = data.get("site_id") or problem.site_id or visit.site_id
-        if site_id is None:
-            invalid("site_id", "Missing data for required field.")
-        check_site(problem.community_id, site_id)
-        ticket_id = open_ticket(
-            problem.community_id,
-            site_id=site_id,
-            title=data.get("title") or problem.description[:200],
-            category=data["category"],
-            kind=data["kind"],
-            priority=data["priority"],
-            channel="liaison_visit",
-            description=problem.description,
-            actor=actor,
-        )
-        problem = db.session.get(Problem, problem_id)
-        problem.ticket_id = ticket_id
+        problem, ticket_id = problem_to_ticket(problem_id, data)
         db.session.commit()
         return {"problem": problem, "ticket_id": ticket_id}
