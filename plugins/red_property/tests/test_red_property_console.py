@@ -215,3 +215,154 @@ def test_the_dashboard_panel_shows_the_key_figures(acme, wuye_app):
             html = panel([acme.ids["community"]])
     assert "东湖社区" in html and "决议按期办结率" in html
     assert console.get("/console/").status_code == 200
+
+
+def test_an_agreement_is_recorded_then_changed(acme):
+    acme.enable()
+    console = acme.console()
+    c, site = acme.ids["community"], acme.ids["site"]
+    form = f"{C}/communities/{c}/agreements"
+    page = console.get(form)
+    assert page.status_code == 200 and "记录共建协议" in page.text and 'name="site_ids"' in page.text
+    body = {"company_name": "万家物业", "community_party": "东湖社区党委", "signed_on": "2026-01-05",
+            "starts_on": "2026-02-01", "ends_on": "2026-01-01", "site_ids": str(site)}
+    refused = console.post(form, data=body)
+    assert refused.status_code == 422 and 'id="e-ends_on"' in refused.text and 'value="万家物业"' in refused.text
+    no_site = console.post(form, data={**body, "ends_on": "", "site_ids": []})
+    assert no_site.status_code == 422 and 'id="e-site_ids"' in no_site.text
+    assert acme.admin.get(f"{P}/communities/{c}/agreements").get_json()["total"] == 0
+
+    made = console.post(form, data={**body, "ends_on": "2028-12-31"})
+    assert made.status_code == 303
+    listed = acme.admin.get(f"{P}/communities/{c}/agreements").get_json()["items"]
+    assert [(a["company_name"], a["ends_on"], a["site_ids"]) for a in listed] == [("万家物业", "2028-12-31", [site])]
+    assert made.headers["Location"].endswith(f"{C}/agreements/{listed[0]['id']}")
+    shown = console.get(made.headers["Location"])
+    assert "共建协议已记录" in shown.text and 'value="东湖社区党委"' in shown.text
+    assert "万家物业" in console.get(form).text
+    # the coverage: the site is now served by the company under the agreement
+    cover = acme.admin.get(f"{P}/communities/{c}/coverage").get_json()["sites"][0]
+    assert cover["company_name"] == "万家物业" and cover["agreement_ids"] == [listed[0]["id"]]
+
+    changed = console.post(made.headers["Location"], data={**body, "ends_on": "", "scope": "共建党群服务站",
+                                                           "company_name": "万家物业东湖分公司"})
+    assert changed.status_code == 303
+    after = acme.admin.get(f"{P}/agreements/{listed[0]['id']}").get_json()
+    assert (after["company_name"], after["ends_on"], after["scope"]) == ("万家物业东湖分公司", None, "共建党群服务站")
+
+
+def test_who_serves_a_site_is_recorded(acme):
+    acme.enable()
+    console = acme.console()
+    c, site = acme.ids["community"], acme.ids["site"]
+    assert f"{C}/sites/{site}/management" in console.get(f"{C}/communities/{c}/coverage").text
+    form = f"{C}/sites/{site}/management"
+    refused = console.post(form, data={"manager": "company"})
+    assert refused.status_code == 422 and 'id="e-company_name"' in refused.text
+    assert acme.admin.get(f"{P}/sites/{site}/management").get_json()["manager"] is None
+    made = console.post(form, data={"manager": "own_team"})
+    assert made.status_code == 303 and made.headers["Location"].endswith(f"{C}/communities/{c}/coverage")
+    assert acme.admin.get(f"{P}/sites/{site}/management").get_json()["manager"] == "own_team"
+    assert "社区自有团队" in console.get(made.headers["Location"]).text
+    assert console.get(f"{C}/sites/{acme.ids['site'] + 1000}/management").status_code == 404
+
+
+def test_readers_may_not_record_agreements_or_managers(acme):
+    acme.enable()
+    c, site = acme.ids["community"], acme.ids["site"]
+    acme.user("guest", "readonly", [c])
+    console = acme.console("guest", "password-123")
+    page = console.get(f"{C}/communities/{c}/agreements")
+    assert page.status_code == 200 and 'name="company_name"' not in page.text
+    refused = console.post(f"{C}/communities/{c}/agreements", data={
+        "company_name": "越权物业", "community_party": "x", "signed_on": "2026-01-01", "starts_on": "2026-01-01",
+        "site_ids": str(site)})
+    assert refused.status_code == 403 and "<html" in refused.text
+    assert console.post(f"{C}/sites/{site}/management", data={"manager": "own_team"}).status_code == 403
+    assert acme.admin.get(f"{P}/communities/{c}/agreements").get_json()["total"] == 0
+    assert acme.admin.get(f"{P}/sites/{site}/management").get_json()["manager"] is None
+
+
+def _visit(t, *problems) -> dict:
+    r = t.admin.post(f"{P}/communities/{t.ids['community']}/visits", json={
+        "site_id": t.ids["site"], "problems": [{"description": p} for p in problems]})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_a_visits_problems_become_an_agenda_item_and_a_ticket(acme):
+    acme.enable()
+    c = acme.ids["community"]
+    acme.user("lianluo", "red_property_liaison", [c])
+    console = acme.console("lianluo", "password-123")
+    meeting = _meeting(acme, title="八月联席会议", scheduled_on="2099-08-20")
+    visit = _visit(acme, "路灯不亮", "垃圾清运不及时")
+    lamp, rubbish = visit["problems"]
+    page = console.get(f"{C}/visits/{visit['id']}")
+    assert f"{C}/problems/{lamp['id']}" in page.text
+    assert "列入联席会议议题" in console.get(f"{C}/problems/{lamp['id']}").text
+
+    assert console.post(f"{C}/problems/{lamp['id']}/agenda-item", data={"meeting_id": str(meeting["id"])}).status_code == 303
+    item_id = acme.admin.get(f"{P}/problems/{lamp['id']}").get_json()["agenda_item_id"]
+    item = acme.admin.get(f"{P}/agenda-items/{item_id}").get_json()
+    assert (item["meeting_id"], item["source"], item["title"]) == (meeting["id"], "visit", "路灯不亮")
+    # converted already: the API's 409, said on the page
+    again = console.post(f"{C}/problems/{lamp['id']}/ticket", data={"category": "环境卫生"})
+    assert again.status_code == 409 and "问题已转为议题或工单" in again.text
+
+    missing = console.post(f"{C}/problems/{rubbish['id']}/ticket", data={"kind": "complaint"})
+    assert missing.status_code == 422 and 'id="e-category"' in missing.text
+    made = console.post(f"{C}/problems/{rubbish['id']}/ticket", data={"category": "保洁", "kind": "complaint",
+                                                                      "priority": "urgent"})
+    assert made.status_code == 303
+    ticket_id = acme.admin.get(f"{P}/problems/{rubbish['id']}").get_json()["ticket_id"]
+    ticket = acme.admin.get(f"/api/v1/tickets/{ticket_id}").get_json()
+    assert (ticket["title"], ticket["channel"], ticket["priority"]) == ("垃圾清运不及时", "liaison_visit", "urgent")
+    assert f"/console/tickets/{ticket_id}" in console.get(made.headers["Location"]).text
+
+
+def test_readers_may_not_convert_problems_or_escalate(acme):
+    acme.enable()
+    c = acme.ids["community"]
+    acme.user("guest", "readonly", [c])
+    console = acme.console("guest", "password-123")
+    problem = _visit(acme, "井盖松动")["problems"][0]
+    page = console.get(f"{C}/problems/{problem['id']}")
+    assert page.status_code == 200 and 'name="category"' not in page.text
+    assert console.post(f"{C}/problems/{problem['id']}/agenda-item", data={}).status_code == 403
+    assert console.post(f"{C}/problems/{problem['id']}/ticket", data={"category": "x"}).status_code == 403
+    assert acme.admin.get(f"{P}/problems/{problem['id']}").get_json()["agenda_item_id"] is None
+    ticket = acme.admin.post("/api/v1/tickets", json={"community_id": c, "site_id": acme.ids["site"],
+                                                       "category": "保洁", "title": "停水", "channel": "phone", "kind": "repair"}).get_json()
+    refused = console.post(f"{C}/tickets/{ticket['id']}/escalation", data={"note": "x"})
+    assert refused.status_code == 403 and "<html" in refused.text
+    assert acme.admin.get(f"{P}/communities/{c}/agenda-items").get_json()["total"] == 0
+
+
+def test_a_ticket_is_escalated_from_its_console_page(acme):
+    acme.enable()
+    console = acme.console()
+    c = acme.ids["community"]
+    r = acme.admin.post("/api/v1/tickets", json={"community_id": c, "site_id": acme.ids["site"],
+                                                  "category": "保洁", "title": "反复停水", "channel": "phone",
+                                                  "kind": "repair"})
+    assert r.status_code == 201, r.get_json()
+    ticket = r.get_json()
+    escalation = f"{C}/tickets/{ticket['id']}/escalation"
+    page = console.get(f"/console/tickets/{ticket['id']}")
+    assert f'href="{escalation}"' in page.text and "升级到三方联席会议" in page.text
+    assert acme.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["links"] == []  # the API: unchanged
+
+    long = console.post(escalation, data={"note": "x" * 5001})
+    assert long.status_code == 422 and 'id="e-note"' in long.text
+    made = console.post(escalation, data={"note": "多次报修未解决"})
+    assert made.status_code == 303
+    items = acme.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "ticket"}).get_json()["items"]
+    assert [(i["ticket_id"], i["description"]) for i in items] == [(ticket["id"], "多次报修未解决")]
+    shown = console.get(made.headers["Location"])
+    assert "反复停水" in shown.text and 'name="note"' not in shown.text  # on the agenda: no second escalation
+    again = console.post(escalation, data={})
+    assert again.status_code == 409 and "工单已在联席会议议题中" in again.text
+    links = acme.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["links"]
+    assert [link["href"] for link in links] == [f"{P}/agenda-items/{items[0]['id']}"]
+    assert f'href="{escalation}"' in console.get(f"/console/tickets/{ticket['id']}").text

@@ -126,7 +126,7 @@ def panel(community_ids: list[int]) -> str:
 
 
 def part() -> ConsolePart:
-    from . import console_field, console_meetings  # noqa: F401  (their views join the blueprint)
+    from . import console_agreements, console_field, console_links, console_meetings  # noqa: F401  (their views join the blueprint)
 
     return ConsolePart(
         blueprint=pages,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from flask import has_request_context, request, url_for
 
-from wuye_core.plugins import Link, PluginInfo, Role, Schedule, Site, db, hookimpl
+from wuye_core.plugins import Link, PluginInfo, Role, Schedule, Site, hookimpl, services
 
 from . import agenda, console, coverage, exports, integration, liaison, meetings, resolutions, sla
 from . import demo as demo_data
@@ -120,19 +120,28 @@ def wuye_ticket_sla_policy(community_id, priority):
 
 
 @hookimpl
-def wuye_ticket_links(ticket_id):
-    items = db.session.scalars(
-        select(AgendaItem).where(AgendaItem.ticket_id == ticket_id).order_by(AgendaItem.id)
-    ).all()
-    return [
+def wuye_ticket_links(community_id, ticket_id):
+    """The agenda items the ticket became. At the console (its ticket page shows links into
+    /console/ as links) they lead to the plugin's page of the ticket at the joint meeting, and a
+    user who may write in the community is offered to escalate an open ticket there; the API's
+    links are the agenda items' API addresses."""
+    items = agenda.ticket_items(ticket_id)
+    at_console = has_request_context() and request.path.startswith("/console/")
+    page = url_for(console.endpoint("ticket_escalation"), ticket_id=ticket_id) if at_console else None
+    links = [
         Link(
             f"agenda_item:{item.id}",
             f"已列入三方联席会议议题（{agenda.STATUS_ZH[item.status]}）",
             f"On the joint meeting agenda ({item.status})",
-            f"/api/v1/plugins/{NAME}/agenda-items/{item.id}",
+            page or f"/api/v1/plugins/{NAME}/agenda-items/{item.id}",
         )
         for item in items
     ]
+    if at_console and not any(item.status != "closed" for item in items) and console.may_write(community_id):
+        ticket = services.ticket_summary(ticket_id)
+        if ticket and ticket["status"] not in ("closed", "cancelled"):
+            links.append(Link("escalate", "升级到三方联席会议", "Escalate to the joint meeting", page))
+    return links
 
 
 @hookimpl
