@@ -81,6 +81,7 @@ from .services import (
     plugin_enabled,
     purge_expired,
     record_audit,
+    staff_holding,
     staff_identity,
     tenant_ids,
     tenant_name,
@@ -126,5 +127,5 @@ __all__ = [
     # services
     "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
     "register_resident", "ResidentRegistration",
-    "ticket_summary", "ticket_summaries", "staff_identity", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
+    "ticket_summary", "ticket_summaries", "staff_identity", "staff_holding", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

@@ -187,6 +187,24 @@ def staff_identity(user_id: int):
     return identity_of(user)
 
 
+def staff_holding(roles, community_id: int) -> list[tuple[int, str]]:
+    """The active staff users of the current tenant holding one of `roles` for `community_id`
+    (or tenant-wide), as (id, the name people read), by name: who a plugin may offer in a choice
+    (the plugin's own check still decides, e.g. with `staff_identity`). One query."""
+    from sqlalchemy import or_, select
+
+    from ..auth.models import RoleGrant, StaffUser
+    from ..extensions import db
+
+    rows = db.session.execute(
+        select(StaffUser.id, StaffUser.username, StaffUser.display_name).distinct()
+        .join(RoleGrant, RoleGrant.user_id == StaffUser.id)
+        .where(StaffUser.active.is_(True), RoleGrant.role.in_(list(roles)),
+               or_(RoleGrant.community_id.is_(None), RoleGrant.community_id == community_id))
+    ).all()
+    return sorted(((i, display or username) for i, username, display in rows), key=lambda row: row[1])
+
+
 def tenant_name() -> str:
     """The current tenant's name (for a document's letterhead)."""
     from ..extensions import db

@@ -247,3 +247,171 @@ def test_the_home_panel_shows_the_care_figures_to_care_roles(wuye_make_tenant, w
     home = tenant.console("staff1", "password-123").get("/console/")
     panel = re.search(r'<section[^>]*data-panel="care_visits.care_figures".*?</section>', home.text, re.S).group(0)
     assert "按时走访覆盖率" not in panel and "只向关爱走访员和关爱主管显示" in panel
+
+
+def _visit(worker_api, person, visitors="王五"):
+    r = worker_api.post(f"{P}/communities/{person['community_id']}/visits",
+                        json={"person_id": person["id"], "visited_on": clock_today().isoformat(), "visitors": visitors,
+                              "needs": ["medical"]})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def _field(page: str, name: str) -> str:
+    return next(m for m in re.findall(r'<div class="field invalid">.*?</div>', page, re.S) if f'name="{name}"' in m)
+
+
+def test_a_visit_amended_with_the_form(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, _other, worker_api, person = _world(tenant, wuye_register, wuye_enable_plugin)
+    community = ids["community"]
+    visit = _visit(worker_api, person)
+    boss_api = tenant.user("boss2", "care_supervisor", [community])
+    worker = tenant.console("worker", "password-123")
+    url = f"{C}/visits/{visit['id']}/amend"
+    assert url in worker.get(f"{C}/people/{person['id']}").text  # linked from the person's history
+
+    form = worker.get(url)
+    assert form.status_code == 200 and 'value="王五"' in form.text and 'value="medical" checked' in form.text
+    body = {"visited_on": clock_today().isoformat(), "visitors": "王五、赵六", "outcome": "visited",
+            "needs": ["medical", "loneliness"], "risk_health": "none", "risk_safety": "none", "risk_social": "none",
+            "hazards": "楼道堆物", "reason": ""}
+    refused = worker.post(url, data=body)  # no reason: the schema's message next to its field
+    assert refused.status_code == 422 and "e-reason" in _field(refused.text, "reason")
+    assert 'value="王五、赵六"' in refused.text  # what was typed stays
+    assert worker_api.get(f"{P}/visits/{visit['id']}").get_json()["amendments"] == []
+
+    body["reason"] = "漏记了同行人员"
+    saved = worker.post(url, data=body)
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/people/{person['id']}#visits")
+    assert "已更正" in worker.get(saved.headers["Location"].split("#")[0]).text
+    after = worker_api.get(f"{P}/visits/{visit['id']}").get_json()
+    assert after["visitors"] == "王五、赵六" and after["needs"] == ["medical", "loneliness"]
+    assert after["hazards"] == "楼道堆物"
+    assert [(a["amended_by"], a["reason"], a["fields"]) for a in after["amendments"]] == [
+        ("worker", "漏记了同行人员", ["hazards", "needs", "visitors"])]
+    assert {"open_amend_form", "amend_visit"} <= set(_log(boss_api, community))
+    trail = tenant.admin.get("/api/v1/audit", query_string={"action": "care_visits.amended"}).get_json()["items"]
+    assert [e["target_id"] for e in trail] == [str(visit["id"])]
+    assert "漏记了同行人员" in worker.get(url).text  # the amendment listed on the form
+
+    # the same again changes nothing: the service's refusal, by the reason
+    again = worker.post(url, data=body)
+    assert again.status_code == 422 and "e-reason" in _field(again.text, "reason")
+
+    # another care worker is neither its author nor a supervisor: 403; the supervisor may
+    tenant.user("worker2", "care_worker", [community])
+    other = tenant.console("worker2", "password-123")
+    assert other.get(url).status_code == 403
+    assert other.post(url, data={**body, "visitors": "钱七"}).status_code == 403
+    boss = tenant.console("boss", "password-123")
+    assert boss.get(url).status_code == 200
+    # not a care role there: 404
+    assert tenant.console("clerk", "password-123").get(url).status_code == 404
+    assert worker_api.get(f"{P}/visits/{visit['id']}").get_json()["visitors"] == "王五、赵六"
+
+
+def test_referrals_listed_and_moved_with_the_form(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, _other, worker_api, person = _world(tenant, wuye_register, wuye_enable_plugin)
+    community = ids["community"]
+    assert worker_api.patch(f"{P}/people/{person['id']}", json={"consent_sharing": ["medical"]}).status_code == 200
+    visit = _visit(worker_api, person)
+    ref = worker_api.post(f"{P}/visits/{visit['id']}/referrals", json={"body": "medical", "note": "血压高"})
+    assert ref.status_code == 201, ref.get_json()
+    ref = ref.get_json()
+    worker = tenant.console("worker", "password-123")
+
+    listed = worker.get(f"{C}/communities/{community}/referrals")
+    assert listed.status_code == 200 and f"/referrals/{ref['id']}" in listed.text and "医疗" in listed.text
+    assert "张*" in listed.text and "张三" not in listed.text
+    assert f"{C}/communities/{community}/referrals" in worker.get(f"{C}/communities/{community}/plan").text
+    assert f"/referrals/{ref['id']}" not in worker.get(f"{C}/communities/{community}/referrals?status=resolved").text
+
+    url = f"{C}/referrals/{ref['id']}"
+    page = worker.get(url)
+    assert page.status_code == 200 and "血压高" in page.text
+    refused = worker.post(url, data={"status": "resolved", "closed_on": "2026-13-40"})
+    assert refused.status_code == 422 and "e-closed_on" in _field(refused.text, "closed_on")
+    assert worker_api.get(f"{P}/referrals/{ref['id']}").get_json()["status"] == "open"
+
+    saved = worker.post(url, data={"status": "resolved", "outcome": "已安排家庭医生"})
+    assert saved.status_code == 302
+    out = worker_api.get(f"{P}/referrals/{ref['id']}").get_json()
+    assert (out["status"], out["outcome"], out["closed_on"]) == ("resolved", "已安排家庭医生", clock_today().isoformat())
+    assert f"/referrals/{ref['id']}" in worker.get(f"{C}/communities/{community}/referrals?status=resolved").text
+    assert f"/referrals/{ref['id']}" not in worker.get(f"{C}/communities/{community}/referrals").text
+    # closed: the state machine refuses another move (409 by its field)
+    again = worker.post(url, data={"status": "declined"})
+    assert again.status_code == 409
+    boss_api = tenant.user("boss2", "care_supervisor", [community])
+    assert {"list_referrals", "read_referral", "change_referral"} <= set(_log(boss_api, community))
+    # not a care role there: 404
+    clerk = tenant.console("clerk", "password-123")
+    assert clerk.get(url).status_code == 404
+    assert clerk.post(url, data={"status": "declined"}).status_code == 404
+    assert clerk.get(f"{C}/communities/{community}/referrals").status_code == 404
+
+
+def test_plan_items_assigned_with_the_form(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, _other, worker_api, _person = _world(tenant, wuye_register, wuye_enable_plugin)
+    community = ids["community"]
+    worker = tenant.console("worker", "password-123")
+    assert worker.post(f"{C}/communities/{community}/plan/generate").status_code == 302
+    item = worker_api.get(f"{P}/communities/{community}/plans").get_json()["items"][0]
+    users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
+    plan = worker.get(f"{C}/communities/{community}/plan").text
+    url = f"{C}/plan-items/{item['id']}/assign"
+    assert url in plan and f'value="{users["boss"]}"' in plan and f'value="{users["clerk"]}"' not in plan
+
+    refused = worker.post(url, data={"assignee_id": str(users["clerk"])})  # no care role there
+    assert refused.status_code == 422
+    field = re.search(rf'<form[^>]*action="{url}".*?</form>', refused.text, re.S).group(0)
+    assert 'aria-invalid="true"' in field and "没有关爱角色" in field  # next to the item's choice
+    assert worker_api.get(f"{P}/communities/{community}/plans").get_json()["items"][0]["assignee_id"] is None
+
+    saved = worker.post(url, data={"assignee_id": str(users["boss"])})
+    assert saved.status_code == 302
+    assert worker_api.get(f"{P}/communities/{community}/plans").get_json()["items"][0]["assignee_id"] == users["boss"]
+    assert f'value="{users["boss"]}" selected' in worker.get(f"{C}/communities/{community}/plan").text
+    assert tenant.console("clerk", "password-123").post(url, data={"assignee_id": ""}).status_code == 404
+
+
+def test_a_brief_issued_and_its_ledger_downloaded(wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    tenant = wuye_make_tenant("acme")
+    ids, _other, worker_api, person = _world(tenant, wuye_register, wuye_enable_plugin)
+    community = ids["community"]
+    _visit(worker_api, person)
+    boss_api = tenant.user("boss2", "care_supervisor", [community])
+    brief = boss_api.post(f"{P}/communities/{community}/briefs", json={}).get_json()
+    boss = tenant.console("boss", "password-123")
+    url = f"{C}/briefs/{brief['id']}"
+    page = boss.get(url).text
+    assert f"{url}/issue" in page and f"{url}/ledger.xlsx" in page
+
+    refused = boss.post(f"{url}/issue", data={"title": "标" * 201})
+    assert refused.status_code == 422 and "e-title" in _field(refused.text, "title")
+    assert boss_api.get(f"{P}/briefs/{brief['id']}").get_json()["issue_number"] is None
+
+    issued = boss.post(f"{url}/issue", data={"title": "关爱走访工作简报", "followup_notes": "加强夏季走访"})
+    assert issued.status_code == 302
+    out = boss_api.get(f"{P}/briefs/{brief['id']}").get_json()
+    assert out["issue_number"] == 1 and out["title"] == "关爱走访工作简报"
+    page = boss.get(url).text
+    assert "第 1 期" in page or "No. 1" in page
+    again = boss.post(f"{url}/issue", data={})  # issued already: the service's 409, shown
+    assert again.status_code == 409 and "form-error" in again.text
+
+    # the care worker is no care lead: no form, and a 404 as the API answers
+    worker = tenant.console("worker", "password-123")
+    assert f"{url}/issue" not in worker.get(url).text
+    assert worker.post(f"{url}/issue", data={}).status_code == 404
+
+    ledger = worker.get(f"{url}/ledger.xlsx")
+    assert ledger.status_code == 200 and ledger.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert {"issue_brief", "export_brief_xlsx"} <= set(_log(boss_api, community))
+    trail = tenant.admin.get("/api/v1/audit", query_string={"action": "care_visits.exported"}).get_json()["items"]
+    assert ("worker", {"file": "ledger.xlsx"}) in [(e["actor_name"], e["details"]) for e in trail]
+    assert tenant.console("clerk", "password-123").get(f"{url}/ledger.xlsx").status_code == 404

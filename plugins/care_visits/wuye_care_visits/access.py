@@ -30,6 +30,18 @@ def holds_care_role(identity, community_id: int | None, supervisor: bool = False
     return any(identity.has_role(role, community_id) for role in roles)
 
 
+def care_staff(user_id: int, community_id: int) -> bool:
+    """Whether a staff user of the tenant holds care_worker/care_supervisor for the community
+    (who a plan item may be assigned to)."""
+    identity = services.staff_identity(user_id)
+    return identity is not None and holds_care_role(identity, community_id)
+
+
+def care_staff_choices(community_id: int) -> list[tuple[int, str]]:
+    """Who a plan item of the community may be assigned to: (id, name) of its care staff."""
+    return services.staff_holding((WORKER, SUPERVISOR), community_id)
+
+
 def care_community(community_id: int, supervisor: bool = False) -> int:
     """The community id if the caller holds a care role there (a supervisor's, if asked); else 404.
 

@@ -16,6 +16,7 @@ from wuye_core.plugins import (
     db,
     download_name,
     download_response,
+    get_for_update,
     record_audit,
     require_staff,
     services,
@@ -62,6 +63,25 @@ def start(community_id: int | None, data: dict) -> CareBrief:
 def tenant_scope() -> None:
     """The tenant's brief: only a tenant-wide care role (404 for anyone else)."""
     if not holds_care_role(require_staff(), None):
+        abort(404)
+
+
+def issue(brief_id: int, data: dict) -> CareBrief:
+    """签发 (both edges): the care lead only (404), the brief locked first, then the office's
+    counter (issuing.issue: its number under the counter's row lock), the number committed with
+    the access-log row, the files built again with the masthead."""
+    from .issuing import issue as give_number
+
+    require_lead(find_brief(brief_id))
+    brief = get_for_update(CareBrief, brief_id)
+    give_number(brief, data, current_identity().username, current_locale())
+    audit(brief.community_id, None, "brief", brief.id)  # commits the number with the brief
+    return enqueue(brief)
+
+
+def require_lead(brief: CareBrief) -> None:
+    """The care lead: a supervisor of the brief's community, or tenant-wide for the tenant's (404 else)."""
+    if not holds_care_role(require_staff(), brief.community_id, supervisor=True):
         abort(404)
 
 

@@ -9,6 +9,8 @@ briefing.py) and schemas, and the same access log — every page declares its ac
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, flash, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -40,6 +42,7 @@ from .access import (
     audit,
     audited,
     care_object,
+    care_staff_choices,
     gate,
     holds_care_role,
     mask_name,
@@ -225,6 +228,12 @@ def create_person(community_id):
 @audited("list_plans")
 def plan(community_id):
     """This month's plan: who is due a visit, overdue first by due date (or every overdue item)."""
+    return plan_page(community_id)
+
+
+def plan_page(community_id: int, item_errors: dict | None = None, status: int = 200):
+    """The plan; `item_errors` {plan item id: errors} (a refused assignment, shown at its item
+    with its status, and not in the access log: nothing was read or changed)."""
     overdue_only = request.args.get("overdue") == "1"
     args, problems = _query(s.PlanQuery())
     if "sort" not in request.args:
@@ -233,10 +242,13 @@ def plan(community_id):
     filters = {"overdue": True} if overdue_only else {"period": month}
     page = paginate(listing.plans_query(community_id, filters), CarePlanItem, args)
     page["items"] = listing.plan_items_out(page["items"])
-    audit(community_id)
+    if status < 400:
+        audit(community_id)
     late = db.session.scalar(listing.count(listing.plans_query(community_id, {"overdue": True})))
+    staff = care_staff_choices(community_id)  # who an item may be assigned to (routes_plans' rule)
     return render_page("care_visits/plan.html", community=_community(community_id), page=page, month=month,
-                       overdue_only=overdue_only, overdue_count=late, problems=problems)
+                       overdue_only=overdue_only, overdue_count=late, problems=problems, staff=staff,
+                       staff_names=dict(staff), item_errors=item_errors or {}), status
 
 
 @pages.route("/communities/<int:community_id>/plan/generate", methods=["POST"])
@@ -319,9 +331,11 @@ def person(person_id):
     found = care_object(CarePerson, person_id)
     args, problems = _query(s.VisitQuery())
     page = paginate(listing.visits_query(found.community_id, {"person_id": found.id}), CareVisit, args)
+    cfg, now = service.config(found.community_id), datetime.now(UTC)  # within amend_days: a link to amend
     visits = [{"id": v.id, "visited_on": v.visited_on, "visitors": v.visitors, "outcome": v.outcome,
                "risks": {k: getattr(v, f"risk_{k}") for k in vocab.RISKS}, "ticket_id": v.ticket_id,
-               "needs": vocab.from_flags(v.need_flags, vocab.NEEDS)} for v in page["items"]]
+               "needs": vocab.from_flags(v.need_flags, vocab.NEEDS),
+               "amendable": now < (service.amendable_until(v, cfg) or now)} for v in page["items"]]
     page["items"] = visits
     audit(found.community_id, found.id, "person", found.id)
     return render_page("care_visits/person.html", community=_community(found.community_id),
@@ -372,10 +386,17 @@ def brief(brief_id):
     """A brief: its progress (the page asks again while it is being built), then its downloads."""
     found = briefing.find_brief(brief_id)
     audit(found.community_id, None, "brief", found.id)
+    return brief_page(brief_id, {"title": found.title, "followup_notes": found.followup_notes}, {})[0]
+
+
+def brief_page(brief_id: int, values, errors: dict, status: int = 200):
+    """The brief's page (its state; the issue form for the care lead), or its state alone for htmx."""
+    found = briefing.find_brief(brief_id)
     template = "care_visits/_brief_status.html" if request.headers.get("HX-Request") else "care_visits/brief.html"
     out = s.BriefOut().dump(found)  # the API's reading: the narrative and the error in the reader's language
     return render_page(template, brief=found, community=_community(found.community_id) if found.community_id else None,
-                       narrative=out.get("narrative") or [], error_text=out.get("error"))
+                       narrative=out.get("narrative") or [], error_text=out.get("error"), values=values,
+                       errors=errors, lead=holds_care_role(require_staff(), found.community_id, supervisor=True)), status
 
 
 @pages.route("/briefs/<int:brief_id>/brief.docx")
@@ -406,3 +427,6 @@ def console_part() -> ConsolePart:
                         roles=(WORKER, SUPERVISOR), order=60),),
         panels=(Panel("care_figures", title_zh="关爱走访", title_en="Care visits", render=_panel),),
     )
+
+
+from . import console_records  # noqa: E402,F401  (more pages on the same blueprint)

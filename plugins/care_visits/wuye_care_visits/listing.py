@@ -13,7 +13,7 @@ from wuye_core.plugins import Resident, db, get_for_update, invalid, services
 from . import clock, vocab
 from .access import mask_name, mask_phone
 from .i18n import N_
-from .models import CarePerson, CarePlanItem, CareVisit
+from .models import CarePerson, CarePlanItem, CareReferral, CareVisit
 
 PLAN_FIELDS = ("id", "community_id", "person_id", "period", "kind", "reason", "due_on", "assignee_id", "status",
                "visit_id")
@@ -143,3 +143,13 @@ def person_to_visit(community_id: int, person_id: int) -> CarePerson:
 def count(stmt):
     """A statement counting the rows `stmt` selects."""
     return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def referrals_query(community_id: int, args: dict):
+    """The community's referrals (both edges): `status`, or `open` (open or accepted)."""
+    stmt = select(CareReferral).where(CareReferral.community_id == community_id)
+    if "status" in args:
+        stmt = stmt.where(CareReferral.status == args["status"])
+    if args.get("open"):
+        stmt = stmt.where(CareReferral.status.in_(("open", "accepted")))
+    return stmt

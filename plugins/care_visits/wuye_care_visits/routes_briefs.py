@@ -15,17 +15,15 @@ from wuye_core.plugins import (
     XLSX_DOC,
     ErrorSchema,
     current_identity,
-    current_locale,
     db,
     get_for_update,
     page_schema,
     paginate,
-    require_staff,
 )
 
 from . import briefing, issuing
 from . import schemas as s
-from .access import CareBlueprint, audit, audited, care_community, holds_care_role
+from .access import CareBlueprint, audit, audited, care_community
 from .brief import DOCX
 from .i18n import N_
 from .models import CareBrief, CareBriefCase, CareVisit
@@ -84,12 +82,6 @@ class TenantBriefs(MethodView):
         return briefing.start(None, data)
 
 
-def _lead(brief: CareBrief) -> None:
-    """The care lead: a supervisor of the brief's community, or tenant-wide for the tenant's (404 else)."""
-    if not holds_care_role(require_staff(), brief.community_id, supervisor=True):
-        abort(404)
-
-
 @blp.route("/briefs/<int:brief_id>")
 class Brief(MethodView):
     @audited("read_brief")
@@ -113,15 +105,11 @@ class BriefIssue(MethodView):
         """签发简报（主管）：分配期号（按发文单位与年度），重新生成文件 / Issue the brief (care lead):
         its issue number (per issuing office and year, never reused), office, date, title and next
         steps; the files are built again with the masthead"""
-        _lead(briefing.find_brief(brief_id))
-        brief = get_for_update(CareBrief, brief_id)  # the brief first, then the office's counter
-        issuing.issue(brief, data, current_identity().username, current_locale())
-        audit(brief.community_id, None, "brief", brief.id)  # commits the number with the brief
-        return briefing.enqueue(brief)
+        return briefing.issue(brief_id, data)
 
 
 def _visit_for_case(brief_id: int, visit_id: int) -> tuple[CareBrief, CareVisit]:
-    _lead(briefing.find_brief(brief_id))
+    briefing.require_lead(briefing.find_brief(brief_id))
     brief = get_for_update(CareBrief, brief_id)  # no case changes while the brief is being issued
     visit = db.session.get(CareVisit, visit_id)  # the gate found it, in the brief's community
     care_community(visit.community_id)

@@ -8,16 +8,13 @@ from flask.views import MethodView
 from wuye_core.plugins import (
     ErrorSchema,
     current_identity,
-    invalid,
     page_schema,
     paginate,
-    services,
 )
 
 from . import listing, service
 from . import schemas as s
-from .access import CareBlueprint, audit, audited, care_community, care_object, holds_care_role
-from .i18n import N_
+from .access import CareBlueprint, audit, audited, care_community, care_object
 from .models import CarePlanItem
 
 blp = CareBlueprint(
@@ -80,14 +77,7 @@ class PlanItem(MethodView):
     def patch(self, data, plan_item_id):
         """指派走访人员（须有关爱角色）/ Assign to a staff user who holds a care role there"""
         item = care_object(CarePlanItem, plan_item_id, lock=True)  # gone if erased meanwhile: 404
-        if data["assignee_id"] is not None and not _care_staff(data["assignee_id"], item.community_id):
-            invalid("assignee_id", N_("This user has no care role in this community."))
-        item.assignee_id = data["assignee_id"]
-        audit(item.community_id, item.person_id, "plan_item", item.id)  # commits the change with it
+        service.assign_plan_item(  # the access-log row commits the change with it
+            item, data["assignee_id"], audit=lambda i: audit(i.community_id, i.person_id, "plan_item", i.id))
         return listing.plan_items_out([item])[0]
 
-
-def _care_staff(user_id: int, community_id: int) -> bool:
-    """Whether a staff user of the tenant holds care_worker/care_supervisor for the community."""
-    identity = services.staff_identity(user_id)
-    return identity is not None and holds_care_role(identity, community_id)

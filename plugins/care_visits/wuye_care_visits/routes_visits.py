@@ -192,12 +192,7 @@ class Referrals(MethodView):
     def get(self, args, community_id):
         """社区的转介（可筛未办结；默认最新在前）/ The community's referrals, newest first"""
         care_community(community_id)
-        stmt = select(CareReferral).where(CareReferral.community_id == community_id)
-        if "status" in args:
-            stmt = stmt.where(CareReferral.status == args["status"])
-        if args.get("open"):
-            stmt = stmt.where(CareReferral.status.in_(("open", "accepted")))
-        page = paginate(stmt, CareReferral, args)
+        page = paginate(listing.referrals_query(community_id, args), CareReferral, args)
         audit(community_id)
         return page
 

@@ -24,7 +24,7 @@ from wuye_core.plugins import (
 )
 
 from . import clock, vocab
-from .access import NAME, WORKER
+from .access import NAME, WORKER, care_staff
 from .i18n import N_, _
 from .models import (
     CareBriefCase,
@@ -323,16 +323,10 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def amend_visit(visit: CareVisit, person: CarePerson, data: dict, identity, supervisor: bool,
-                audit=None) -> CareVisitAmendment:
-    """更正走访记录: by the visit's author or a care supervisor of its community (403 otherwise),
-    within `amend_days` of its recording (409 after), with a reason. Only the fields sent and
-    different from the record change; each amendment keeps which fields, their values before and
-    after, who, when and why (`care_visits_visit_amendments`), is in the access log (`audit`,
-    same transaction) and in the core's audit trail (`care_visits.amended`, field names only).
-    The person's derived state is recomputed (latest visit wins). No ticket is opened or changed:
-    a ticket already sent is corrected on the ticket. `visit` and `person` locked by the caller."""
-    check_alive(person)
+def check_amendable(visit: CareVisit, identity, supervisor: bool) -> dict:
+    """Who may amend a visit and until when (both edges, before showing a form or changing it):
+    its author or a care supervisor of its community (403 otherwise), within `amend_days` of its
+    recording (409 after). Gives back the community's config."""
     if visit.created_by != identity.username and not supervisor:
         raise Forbidden(N_("Only the visit's author or a care supervisor may amend it."))
     cfg = config(visit.community_id)
@@ -345,6 +339,20 @@ def amend_visit(visit: CareVisit, person: CarePerson, data: dict, identity, supe
                days=days, until=clock.local_date(until).isoformat() if until else "—"),
             errors={"status": "amend_window_closed"},
         )
+    return cfg
+
+
+def amend_visit(visit: CareVisit, person: CarePerson, data: dict, identity, supervisor: bool,
+                audit=None) -> CareVisitAmendment:
+    """更正走访记录: by the visit's author or a care supervisor of its community (403 otherwise),
+    within `amend_days` of its recording (409 after), with a reason. Only the fields sent and
+    different from the record change; each amendment keeps which fields, their values before and
+    after, who, when and why (`care_visits_visit_amendments`), is in the access log (`audit`,
+    same transaction) and in the core's audit trail (`care_visits.amended`, field names only).
+    The person's derived state is recomputed (latest visit wins). No ticket is opened or changed:
+    a ticket already sent is corrected on the ticket. `visit` and `person` locked by the caller."""
+    check_alive(person)
+    cfg = check_amendable(visit, identity, supervisor)
     reason = data.pop("reason")
     changes = {}
     for key, after in data.items():
@@ -461,6 +469,16 @@ def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferra
 
 
 # --- plans ------------------------------------------------------------------------------------
+
+
+def assign_plan_item(item: CarePlanItem, assignee_id: int | None, audit) -> CarePlanItem:
+    """指派走访人员 (`item` locked): only to a staff user holding a care role in its community
+    (422 on assignee_id); None takes the assignment back. `audit(item)` commits the change with it."""
+    if assignee_id is not None and not care_staff(assignee_id, item.community_id):
+        invalid("assignee_id", N_("This user has no care role in this community."))
+    item.assignee_id = assignee_id
+    audit(item)
+    return item
 
 
 def period_bounds(period: str) -> tuple[date, date]:
