@@ -25,7 +25,9 @@ ALIASES = {
 }
 
 # endpoints that need a query string to answer (a page should not, but a download may)
-QUERY: dict[str, dict] = {}
+QUERY: dict[str, dict] = {
+    "console.window_households": {"q": "101"},  # the one-stop window's picker: room 101 of the site below
+}
 
 # endpoints whose query string names an object by kind: endpoint → (argument, {page's item kind: the
 # object's kind}); the register's "new" pages take the parent (`?parent=<the site's id>` for a building)
@@ -33,6 +35,7 @@ QUERY_IDS: dict[str, tuple[str, dict]] = {
     "console.register_new": ("parent", {"site": "community", "building": "site", "unit": "building",
                                         "household": "unit", "resident": "household"}),
     "console.download_report": ("community_id", {None: "community"}),  # a form's target: which community
+    "console.window_households": ("site_id", {None: "site"}),  # the households of A's site (wuye_register's room 101)
 }
 
 # endpoints no test requests, with the reason (kept short and honest)

@@ -59,7 +59,7 @@ def test_a_ticket_from_the_window_to_the_rating(wuye_make_tenant, wuye_register,
     page.get_by_role("button", name="派单…").click()
     dialog = page.locator("dialog#dispatch-dialog")
     assert dialog.is_visible()
-    dialog.get_by_label("维修工").select_option(label="weixiu")
+    dialog.get_by_label("处理人").select_option(label="weixiu")
     dialog.get_by_role("button", name="派单", exact=True).click()
     page.wait_for_url(ticket_url)
     assert "已派单" in page.locator(".ticket-state").inner_text()
@@ -116,4 +116,43 @@ def test_a_ticket_from_the_window_to_the_rating(wuye_make_tenant, wuye_register,
     page.get_by_role("link", name="工单", exact=True).first.click()
     assert page.get_by_role("link", name="卫生间水管漏水").is_visible()
     assert page.get_by_role("link", name="导出 Excel").is_visible()
+    assert problems == []
+
+
+def test_the_window_picks_a_household_by_keyboard_and_the_list_keeps_a_clean_address(
+        wuye_make_tenant, wuye_register, wuye_app, wuye_live_server, wuye_page):
+    t = wuye_make_tenant("acme")
+    ids = wuye_register(t)  # 1栋 101, resident 张三 13800000000
+    accept_password(wuye_app, "acme", "admin")
+    page = wuye_page
+    problems = page_problems(page)
+    browser_sign_in(page, wuye_live_server, "acme", "admin", "admin-pass-123")
+    page.goto(wuye_live_server + "/console/window")
+    search = page.get_by_label("住户（可选）")
+    search.fill("101")
+    page.locator("ul.picker-list [data-pick]").first.wait_for()
+    assert "张三" in page.locator("ul.picker-list").inner_text()
+    search.press("ArrowDown")
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-pick') "
+                           "&& document.activeElement.textContent.trim().startsWith('张三')")
+    page.keyboard.press("Enter")  # picks: the form is drawn again with the household and the reporter
+    page.locator(".household-picker .picked").wait_for()
+    assert "1栋 101" in page.locator(".household-picker .picked").inner_text()
+    assert page.get_by_label("报事人姓名").input_value() == "张三"
+    assert page.get_by_label("报事人电话").input_value() == "13800000000"
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'location'")
+    page.get_by_label("类别").select_option("水电维修")
+    page.get_by_label("标题").fill("家里停水")
+    page.get_by_role("button", name="提交工单").click()
+    page.wait_for_url(re.compile(r".*/console/tickets/\d+$"))
+    item = t.admin.get("/api/v1/tickets").get_json()["items"][0]
+    assert (item["household_id"], item["reporter_name"]) == (ids["household"], "张三")
+
+    # the list's filters: only what is chosen goes in the address
+    page.get_by_role("link", name="工单", exact=True).first.click()
+    page.get_by_label("类型").select_option("repair")
+    page.wait_for_url(re.compile(r".*kind=repair"))
+    query = page.url.split("?", 1)[1]
+    assert all(not part.endswith("=") for part in query.split("&")), page.url
+    assert page.get_by_role("link", name="家里停水").is_visible()
     assert problems == []

@@ -190,3 +190,92 @@ def test_the_export_downloads_what_is_listed(wuye_app, world):
     audit = [e for e in t.admin.get("/api/v1/audit?per_page=100").get_json()["items"]
              if e["action"] == "tickets.exported"]
     assert len(audit) == 1 and audit[0]["details"]["filters"] == {"kind": "complaint"}
+
+
+def _user_id(t, username: str) -> int:
+    users = t.admin.get("/api/v1/users", query_string={"per_page": 100}).get_json()["items"]
+    return next(u["id"] for u in users if u["username"] == username)
+
+
+def test_the_window_picks_a_household_by_room_or_resident_within_the_tenant(wuye_app, world, wuye_make_tenant,
+                                                                             wuye_register):
+    t, ids, _, _ = world
+    other = wuye_make_tenant("other")
+    theirs = wuye_register(other, prefix="别家")  # the same room number 101, a 别家张三 in it
+    staff = t.console()
+    form = staff.get("/console/window", query_string={"community_id": ids["community"], "site_id": ids["site"]})
+    assert form.status_code == 200 and 'id="f-household-q"' in form.text and 'name="household_id"' not in form.text
+    for text in ("101", "张三", "13800000000"):  # room, resident's name, phone (the admin sees phones)
+        found = staff.get("/console/window/households", query_string={"site_id": ids["site"], "q": text})
+        assert found.status_code == 200 and "1栋 101" in found.text and "张三" in found.text, text
+        assert "别家" not in found.text and "data-pick" in found.text
+        assert '"reporter_phone": "13800000000"' in found.text.replace("&#34;", '"'), text  # the pick fills it
+    assert "data-pick" not in staff.get("/console/window/households",
+                                        query_string={"site_id": ids["site"], "q": "909"}).text
+    # another tenant's site and household: nothing found, nothing picked
+    foreign = staff.get("/console/window/households", query_string={"site_id": theirs["site"], "q": "101"})
+    assert foreign.status_code == 200 and "别家" not in foreign.text and "data-pick" not in foreign.text
+    base = {"community_id": ids["community"], "site_id": ids["site"]}
+    stolen = staff.get("/console/window", query_string={**base, "household_id": theirs["household"]})
+    assert 'name="household_id"' not in stolen.text and "别家" not in stolen.text
+    # a pick draws the form again with the household, its building and the reporter
+    picked = staff.get("/console/window", query_string={
+        **base, "household_id": ids["household"], "unit_id": ids["unit"], "reporter_resident_id": ids["resident"],
+        "reporter_name": "张三", "reporter_phone": "13800000000", "picked": "1"})
+    text = picked.text
+    assert picked.status_code == 200 and f'name="household_id" value="{ids["household"]}"' in text
+    assert "1栋 101" in text and 'value="张三"' in text and 'value="13800000000"' in text
+    assert f'<option value="{ids["building"]}" selected>' in text
+    created = staff.post("/console/window", data={
+        **{k: str(v) for k, v in base.items()}, "household_id": str(ids["household"]), "unit_id": str(ids["unit"]),
+        "reporter_resident_id": str(ids["resident"]), "building_id": str(ids["building"]), "channel": "window", "kind": "repair", "category": "水电维修",
+        "priority": "normal", "title": "家里停水", "reporter_name": "张三", "reporter_phone": "13800000000"})
+    assert created.status_code == 302, created.text
+    item = t.admin.get("/api/v1/tickets").get_json()["items"][0]
+    assert (item["household_id"], item["unit_id"], item["building_id"]) == (ids["household"], ids["unit"],
+                                                                            ids["building"])
+    # a role that reads the register without seeing phones: masked, no search by phone, no phone filled in
+    t.user("chakan", "readonly", [ids["community"]])
+    reader = t.console("chakan", "password-123")
+    masked = reader.get("/console/window/households", query_string={"site_id": ids["site"], "q": "张三"}).text
+    assert "138****0000" in masked and "13800000000" not in masked and "reporter_phone" not in masked
+    assert "张三" in masked and "data-pick" in masked
+    assert "data-pick" not in reader.get("/console/window/households",
+                                         query_string={"site_id": ids["site"], "q": "13800000000"}).text
+
+
+def test_dispatch_offers_workers_then_staff_who_may_be_assigned(wuye_app, world):
+    t, ids, _, worker_id = world
+    r = t.admin.patch(f"/api/v1/users/{worker_id}", json={"team": "水电班"})
+    assert r.status_code == 200, r.get_json()
+    t.user("daoxiang", "community_staff", [ids["community"]])
+    t.user("chakan", "readonly", [ids["community"]])
+    elsewhere = t.admin.post("/api/v1/communities", json={"name": "别的社区", "code": "c2"}).get_json()["id"]
+    t.user("yuanfang", "worker", [elsewhere])
+    r = t.admin.patch(f"/api/v1/users/{_user_id(t, 'yuanfang')}", json={"team": "绿化班"})
+    assert r.status_code == 200, r.get_json()
+    ticket = _ticket(t.admin, ids)
+    staff = t.console()
+    page = staff.get(f"/console/tickets/{ticket['id']}").text
+    dialog = page[page.index('<dialog id="dispatch-dialog"'):page.index("</dialog>")]
+    assert dialog.index("维修工") < dialog.index("weixiu") < dialog.index("其他人员") < dialog.index("daoxiang")
+    assert "chakan" not in dialog and "yuanfang" not in dialog  # may not be assigned here
+    assert "水电班" in dialog and "绿化班" not in dialog  # only teams with someone who works here
+    assert "关闭窗口" in dialog  # the dialog's button, not the ticket's "close"
+    refused = staff.post(f"/console/tickets/{ticket['id']}/transition",
+                         data={"action": "dispatch", "assignee_id": str(_user_id(t, "chakan"))})
+    assert refused.status_code == 422
+    dialog = refused.text[refused.text.index('<dialog id="dispatch-dialog"'):refused.text.index("</dialog>")]
+    assert " open" in dialog.split(">", 1)[0] and 'id="e-assignee_id"' in dialog
+    assert "本社区没有这位在岗工作人员。" in dialog
+    done = staff.post(f"/console/tickets/{ticket['id']}/transition",
+                      data={"action": "dispatch", "assignee_id": str(_user_id(t, "daoxiang"))})
+    assert done.status_code == 302
+    assert t.admin.get(f"/api/v1/tickets/{ticket['id']}").get_json()["assignee_id"] == _user_id(t, "daoxiang")
+
+
+def test_the_list_filters_keep_the_address_clean(world):
+    t, _, _, _ = world
+    page = t.console().get("/console/tickets").text
+    form = page[page.index('<form class="filters tickets-filters"'):]
+    assert "data-clean-params" in form.split(">", 1)[0]  # console.js leaves empty filters out (browser test)

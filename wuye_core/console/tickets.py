@@ -24,7 +24,14 @@ from ..extensions import db
 from ..households.models import Building, Community, Site
 from ..i18n import N_, translate_message
 from ..tickets import export, service
-from ..tickets.access import may_work, may_write, readable_ticket, workable_ticket, writable_ticket
+from ..tickets.access import (
+    assignable_users,
+    may_work,
+    may_write,
+    readable_ticket,
+    workable_ticket,
+    writable_ticket,
+)
 from ..tickets.files import attachment_response, store_upload
 from ..tickets.lateness import late_stages
 from ..tickets.listing import SORT_COLUMNS, ticket_query, with_plugin_links
@@ -122,10 +129,17 @@ def dispatch_candidates(community_ids) -> list[tuple[int, str]]:
     return [(uid, display or username) for uid, display, username in db.session.execute(stmt)]
 
 
-def teams() -> list[str]:
-    """The teams (班组) staff users work in."""
-    return list(db.session.scalars(select(StaffUser.team).where(StaffUser.team.is_not(None), StaffUser.active.is_(True))
-                                   .distinct().order_by(StaffUser.team)))
+def assignment_choices(community_id: int) -> tuple[list, list[str]]:
+    """The dispatch dialog's choices, by the service's own rule (tickets/access.assignable_users):
+    ([(group label, [(id, display name)…])…] workers first, then other staff who may be assigned;
+    the teams (班组) of those users, sorted)."""
+    found = assignable_users(community_id)
+    groups = []
+    for label, worker in ((_l("Workers"), True), (_l("Other staff"), False)):
+        members = [(u.id, u.display_name or u.username) for u, in_field in found if in_field is worker]
+        if members:
+            groups.append((label, members))
+    return groups, sorted({u.team for u, _ in found if u.team})
 
 
 def _names(model, ids) -> dict[int, str]:
@@ -218,6 +232,7 @@ def _detail(ticket: Ticket, errors: dict | None = None, status: int = 200, open_
     uploaders = display_names(f.uploaded_by for f in files)
     actions = [a for a in allowed_actions(ticket.status) if may_work(identity, ticket, a)]
     writer = may_write(identity, ticket)
+    candidates, team_names = assignment_choices(ticket.community_id) if "dispatch" in actions else ([], [])
     site = db.session.get(Site, ticket.site_id)
     building = db.session.get(Building, ticket.building_id) if ticket.building_id else None
     return render_template(
@@ -227,8 +242,7 @@ def _detail(ticket: Ticket, errors: dict | None = None, status: int = 200, open_
         can_rate=writer and ticket.status in (Status.resolved, Status.closed),
         late=late_stages(ticket), community=db.session.get(Community, ticket.community_id), site=site,
         building=building, assignee=_staff_names([ticket.assignee_id]).get(ticket.assignee_id),
-        candidates=dispatch_candidates([ticket.community_id]) if "dispatch" in actions else [],
-        teams=teams() if "dispatch" in actions else [], errors=errors or {}, values=request.form,
+        candidates=candidates, teams=team_names, errors=errors or {}, values=request.form,
         open_dialog=open_dialog, labels=_labels()), status
 
 
@@ -319,4 +333,4 @@ def ticket_file(ticket_id: int, attachment_id: int):
     return attachment_response(readable_ticket(ticket_id), attachment_id)
 
 
-__all__ = ["CHANNEL_LABELS", "KIND_LABELS", "PRIORITY_LABELS", "dispatch_candidates", "teams"]
+__all__ = ["CHANNEL_LABELS", "KIND_LABELS", "PRIORITY_LABELS", "assignment_choices", "dispatch_candidates"]

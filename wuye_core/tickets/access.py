@@ -18,9 +18,11 @@ households, residents, community config, KPIs, exports and every plugin route (h
 from __future__ import annotations
 
 from flask_smorest import abort
-from sqlalchemy import false, or_
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..api.access import require_staff
+from ..auth.models import RoleGrant, StaffUser
 from ..auth.roles import ALL, Identity
 from ..common.locking import get_for_update
 from ..errors import invalid
@@ -85,6 +87,28 @@ def works_on_tickets(identity: Identity, community_id: int) -> bool:
     """Whether a ticket of the community may be dispatched to this identity: staff who may write
     there, or a worker of the community."""
     return identity.can_write(community_id) or identity.works_in_field(community_id)
+
+
+def assignable_users(community_id: int, user_id: int | None = None) -> list[tuple[StaffUser, bool]]:
+    """The active users a ticket of the community may be dispatched to (`works_on_tickets`), as
+    (user, works in the field there): the community's workers first, then the other staff who may
+    write there, each group by id. `user_id`: only that user (the service's check of one
+    assignee). One rule for the check and for whoever lists the choices (the console's dialog)."""
+    stmt = (select(StaffUser).where(StaffUser.active.is_(True))
+            # only a grant for the whole tenant or for this community can let anyone work there
+            .where(StaffUser.id.in_(select(RoleGrant.user_id).where(
+                or_(RoleGrant.community_id.is_(None), RoleGrant.community_id == community_id))))
+            .options(selectinload(StaffUser.grants)).order_by(StaffUser.id))
+    if user_id is not None:
+        stmt = stmt.where(StaffUser.id == user_id)
+    from ..auth.identity import staff_identity
+
+    found = []
+    for user in db.session.scalars(stmt):
+        identity = staff_identity(user)
+        if works_on_tickets(identity, community_id):
+            found.append((user, identity.works_in_field(community_id)))
+    return sorted(found, key=lambda pair: not pair[1])  # stable: by id within each group
 
 
 def creation_authorizer(identity: Identity):

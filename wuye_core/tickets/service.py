@@ -22,7 +22,7 @@ from ..i18n import N_, store_note
 from ..tenancy import direct
 from ..tenancy.direct import NewId
 from . import sla
-from .access import works_on_tickets
+from .access import assignable_users
 from .models import Ticket, TicketRating, TicketTransition
 from .states import Status, allowed_actions, target
 
@@ -164,13 +164,11 @@ def update_ticket(ticket: Ticket, data: dict, actor: str) -> Ticket:
 
 def _assignee(user_id: int, community_id: int) -> StaffUser:
     """An active user a ticket of the community may be dispatched to: staff who may write there,
-    or a worker of the community (tickets/access.py)."""
-    from ..auth.identity import staff_identity
-
-    user = db.session.get(StaffUser, user_id)
-    if user is None or not user.active or not works_on_tickets(staff_identity(user), community_id):
+    or a worker of the community (tickets/access.assignable_users, which the console's dialog lists)."""
+    found = assignable_users(community_id, user_id)
+    if not found:
         invalid("assignee_id", N_("No active staff user who works in this community."))
-    return user
+    return found[0][0]
 
 
 def _conflict(ticket: Ticket, message: str, field: str) -> Conflict:

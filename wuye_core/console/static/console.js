@@ -71,3 +71,38 @@ document.addEventListener("click", function (event) {
   var target = event.target && event.target.closest ? event.target.closest("[data-print]") : null;
   if (target) { window.print(); }
 });
+
+/* --- tickets (c-window) ---
+   - form[data-clean-params]: its htmx request sends only the fields that have a value (the list's
+     address reads ?status=submitted, not ?q=&kind=&…);
+   - [data-picker]: the one-stop window's household picker by keyboard: ↓/↑ from the search box
+     through the matches (buttons [data-pick]) and back, Esc back to the box; Enter in the box does
+     not send the ticket's form: it picks the only match, or goes to the first. */
+document.addEventListener("htmx:configRequest", function (event) {
+  var elt = event.detail.elt;
+  if (!elt || !elt.closest || !elt.closest("[data-clean-params]")) { return; }
+  var data = event.detail.formData, kept = [];
+  data.forEach(function (value, key) { kept.push([key, value]); });
+  kept.forEach(function (pair) { data.delete(pair[0]); });
+  kept.forEach(function (pair) { if (pair[1] !== "") { data.append(pair[0], pair[1]); } });
+});
+document.addEventListener("keydown", function (event) {
+  var target = event.target, picker = target && target.closest ? target.closest("[data-picker]") : null;
+  if (!picker) { return; }
+  var input = picker.querySelector("[data-picker-input]");
+  var options = Array.prototype.slice.call(picker.querySelectorAll("[data-pick]"));
+  var index = options.indexOf(target);
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if (!options.length || (target !== input && index < 0)) { return; }
+    event.preventDefault();
+    var step = event.key === "ArrowDown" ? 1 : -1;
+    var next = target === input ? (step > 0 ? 0 : options.length - 1) : index + step;
+    if (next < 0 || next >= options.length) { input.focus(); } else { options[next].focus(); }
+  } else if (event.key === "Enter" && target === input) {
+    event.preventDefault();
+    if (options.length === 1) { options[0].click(); } else if (options.length) { options[0].focus(); }
+  } else if (event.key === "Escape" && index >= 0 && input) {
+    event.preventDefault();
+    input.focus();
+  }
+});
