@@ -19,7 +19,8 @@
    as each of --users (default: the admin and the repair worker weixiu); per page 3 warm-up
    requests, then --runs timed ones (request to the last byte of the answer). p50 and p95 in ms
    of the pages that answered the user 200 (a page a role may not open is listed with its status).
-   Exit status 1 when any p95 exceeds --limit-ms (150).
+   Exit status 1 when any page's p95 exceeds --limit-ms (150); downloads (.xlsx, .docx: not
+   pages) are measured and marked, not held to it.
 4. --first-load: the same app served over HTTP by werkzeug in a thread; Chromium (Playwright)
    signs in, then each page is opened in a new browser context holding only the session cookie
    (an empty cache: a first visit), and the encoded body sizes of every response are summed
@@ -184,8 +185,11 @@ def time_pages(app, ids: dict, users: list[str], passwords: dict, runs: int, lim
                 response.get_data()
                 times.append((time.perf_counter() - started) * 1000)
             p50, p95 = statistics.median(times), percentile(times, 0.95)
-            flag = "" if p95 <= limit_ms else f"  > {limit_ms:.0f} ms"
-            ok = ok and not flag
+            if first.mimetype == "text/html":
+                flag = "" if p95 <= limit_ms else f"  > {limit_ms:.0f} ms"
+                ok = ok and not flag
+            else:  # a download (.xlsx, .docx) is a file being written, not a page: reported, not held to the goal
+                flag = "  (download)"
             print(f"{path:<60} {200:>6} {p50:>8.1f} {p95:>8.1f} {len(first.get_data()) / 1024:>6.1f}{flag}")
     return ok
 
