@@ -144,6 +144,6 @@ def test_the_dispatch_dialog_by_keyboard(wuye_make_tenant, wuye_register, wuye_a
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
     # no button opened it this time: console.js gives the focus to the one that would have (on 'close')
-    page.wait_for_function("document.activeElement.getAttribute('data-open-dialog') === 'dispatch-dialog'",
-                           timeout=3000)
+    page.wait_for_function("() => document.activeElement.getAttribute('data-open-dialog') === 'dispatch-dialog'",
+                           timeout=3000)  # a function, not an expression: the page's CSP forbids eval
     assert [p for p in problems if "422" not in p] == [], problems  # the form's refusal, and nothing else
