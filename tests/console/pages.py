@@ -147,6 +147,7 @@ _ENGLISH = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH_WORDS) + r
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt", "data-label")  # data-label: a column heading on a phone
 FIELDS = ("input", "select", "textarea")
 NO_LABEL_TYPES = {"hidden", "submit", "button", "reset", "image"}
+REFERENCES = ("for", "aria-describedby", "aria-labelledby", "aria-controls")  # attributes that name ids
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -165,6 +166,10 @@ class PageFacts(HTMLParser):
     handlers: list = field(default_factory=list)
     english: list = field(default_factory=list)
     doctype: bool = False
+    duplicate_ids: list = field(default_factory=list)
+    references: list = field(default_factory=list)  # (tag, attribute, id) of label for=, aria-describedby …
+    described: set = field(default_factory=set)  # the ids aria-describedby names
+    roles: list = field(default_factory=list)  # (tag, classes, role, aria-invalid, aria-describedby, id, in a form)
 
     def __post_init__(self):
         HTMLParser.__init__(self, convert_charrefs=True)
@@ -196,7 +201,15 @@ class PageFacts(HTMLParser):
             if a.get("for"):
                 self.label_for.add(a["for"])
         if a.get("id"):
+            if a["id"] in self.ids:
+                self.duplicate_ids.append(a["id"])
             self.ids.add(a["id"])
+        for name in REFERENCES:
+            for ref in (a.get(name) or "").split() if name != "for" or tag == "label" else ():
+                self.references.append((tag, name, ref))
+        self.described.update((a.get("aria-describedby") or "").split())
+        self.roles.append((tag, (a.get("class") or "").split(), a.get("role"), a.get("aria-invalid"),
+                           a.get("aria-describedby"), a.get("id"), any(t == "form" for t, _ in self._stack)))
         if "style" in a:
             self.styled.append(f"<{tag} style={a['style']!r}>")
         if tag == "style":
@@ -240,6 +253,25 @@ class PageFacts(HTMLParser):
         if found:
             self.english.append(data.strip()[:80])
 
+    def screen_reader(self) -> list[str]:
+        """What a screen reader would miss: a reference to no element, an id twice (a label names
+        one of them), an invalid field not described by its error, an error in a form no field
+        points to (nor role=alert),
+        a message (flash) not role=status, an error summary not role=alert."""
+        out = [f"id {i!r} used twice" for i in dict.fromkeys(self.duplicate_ids)]
+        out += [f"<{tag} {name}={ref!r}>: no element has that id" for tag, name, ref in self.references
+                if ref not in self.ids]
+        for tag, classes, role, invalid, describedby, own_id, in_form in self.roles:
+            if invalid == "true" and not describedby:
+                out.append(f"<{tag} aria-invalid> without aria-describedby (its error, read with the field)")
+            if "error" in classes and in_form and role != "alert" and not (own_id and own_id in self.described):
+                out.append(f"<{tag} class=error id={own_id!r}>: no field's aria-describedby names it")
+            if "flash" in classes and role != "status":
+                out.append(f"<{tag} class=flash> without role=status")
+            if "form-error" in classes and role != "alert":
+                out.append(f"<{tag} class=form-error> without role=alert")
+        return out
+
     def unlabelled(self) -> list[str]:
         out = []
         for tag, a, wrapped in self.fields:
@@ -276,6 +308,7 @@ def problems(response, zh: bool = True) -> list[str]:
         if not page.title.strip():
             out.append("no <title>")
     out += [f"no label: {f}" for f in page.unlabelled()]
+    out += page.screen_reader()
     if page.inline_scripts:
         out.append(f"{page.inline_scripts} inline <script> (CSP: put it in static/console.js)")
     out += [f"inline style (CSP: put it in console.css): {s}" for s in page.styled]

@@ -7,6 +7,8 @@ Cache-Control no-store, and none of the layout's English words left untranslated
 from __future__ import annotations
 
 import gzip
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,74 @@ def test_every_console_page_renders_for_the_tenant_admin_by_the_consoles_rules(
     assert not failures, "\n".join(failures)
     assert {"/console/", "/console/password", "/console/sign-in"} <= set(checked)
     print(f"{len(checked)} console pages checked: {checked}")
+
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+_INPUT = re.compile(r"<input\b([^>]*)>", re.I)
+_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+SENT_LAST = ("/console/settings", "/console/users", "/console/tenants")  # forms that change who sees what
+
+
+def _forms(path: str, html: str):
+    """(action, its hidden fields) of each POST form of a page; not those that ask first
+    (data-confirm: a deletion, a cancellation) nor signing out."""
+    for head, body in _FORM.findall(html):
+        a = dict(_ATTR.findall(head))
+        action = unescape(a.get("action") or path)
+        if a.get("method", "get").lower() != "post" or "data-confirm" in head or action.endswith("/sign-out"):
+            continue
+        hidden = tuple(sorted((f["name"], unescape(f.get("value", ""))) for f in map(lambda m: dict(_ATTR.findall(m)),
+                              _INPUT.findall(body)) if f.get("type") == "hidden" and f.get("name")))
+        yield action, hidden
+
+
+def test_every_form_sent_empty_shows_its_errors_to_a_screen_reader(
+        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator):
+    """Every POST form of every page, sent with its hidden fields only (an empty form): the page
+    that comes back with the errors (422, or 400/409) follows the same rules, and more: each
+    invalid field is described by its error (aria-describedby to an element that exists), each
+    error is named by a field, the error summary is role=alert, messages role=status."""
+    a = wuye_make_tenant("tenant-a")
+    ids = a_ids(a, wuye_register, wuye_enable_plugin)
+    as_a = AsA(wuye_app, a)
+    forms: dict = {}
+    for page in pages.get_pages(wuye_app):
+        path = pages.fill(page, ids)
+        for who in AsA.PEOPLE:
+            response = as_a.console(who).get(path, query_string=pages.query_for(page, ids))
+            if response.status_code == 200 and response.mimetype == "text/html":
+                for form in _forms(path, response.get_data(as_text=True)):
+                    forms.setdefault(form, who)
+                break
+    failures, checked = [], []
+    for (action, hidden), who in sorted(forms.items(), key=lambda f: (f[0][0].startswith(SENT_LAST), f[0])):
+        response = as_a.console(who).client.post(action, data=dict(hidden))
+        if response.status_code not in (400, 409, 422) or response.mimetype != "text/html":
+            continue
+        status, response.status_code = response.status_code, 200
+        failures += [f"POST {action} {dict(hidden)} ({status}): {p}" for p in pages.problems(response)
+                     if "Cache-Control" not in p]
+        checked.append(f"{action} {status}")
+    assert not failures, "\n".join(failures)
+    assert len(checked) >= 10, checked
+    assert any("/transition 422" in c for c in checked), checked  # the dispatch dialog with its errors
+    print(f"{len(checked)} forms sent empty: {checked}")
+
+
+def test_the_screen_reader_checks_name_each_fault():
+    good = GOOD.replace('<input id="q" name="q">', '<input id="q" name="q" aria-invalid="true" aria-describedby="e-q">'
+                        '<p class="error" id="e-q">必填</p>').replace(
+        "<h1>工单</h1>", '<h1>工单</h1><p class="flash" role="status">已保存</p><div class="form-error" role="alert">有误</div>')
+    assert pages.problems(_response(good)) == []
+    bad = (good.replace('aria-describedby="e-q"', "").replace('role="status"', "").replace('role="alert"', "")
+           .replace("</form>", '<p class="error" id="e-x">又错</p></form><span id="q"></span>'
+                    '<label for="nowhere">无</label><div aria-labelledby="h-gone"></div>'))
+    found = pages.problems(_response(bad))
+    for expected in ("id 'q' used twice", "<input aria-invalid> without aria-describedby",
+                     "<p class=error id='e-q'>: no field", "<p class=error id='e-x'>: no field",
+                     "class=flash> without role=status", "class=form-error> without role=alert",
+                     "<label for='nowhere'>: no element", "<div aria-labelledby='h-gone'>: no element"):
+        assert any(expected in problem for problem in found), (expected, found)
 
 
 def test_the_sign_in_and_error_pages_follow_the_same_rules(wuye_app, wuye_make_tenant):

@@ -2,7 +2,8 @@
    - [data-toggle-nav]: opens and closes the menu on a narrow screen;
    - [data-chart]: an Apache ECharts chart whose option is the element's JSON data-chart attribute;
    - [data-confirm]: a form asks before it is sent;
-   - dialog[data-dialog] opened by [data-open-dialog="id"], closed by [data-close-dialog];
+   - dialog[data-dialog] opened by [data-open-dialog="id"], closed by [data-close-dialog] or Escape,
+     the focus back on its button; sent open by the server (its form's errors), it is made modal;
    - input[type=file][data-preview="id"]: previews chosen photos in the element with that id. */
 (function () {
   "use strict";
@@ -35,8 +36,23 @@
     root.querySelectorAll("[data-open-dialog]").forEach(function (button) {
       button.addEventListener("click", function () {
         var dialog = document.getElementById(button.getAttribute("data-open-dialog"));
-        if (dialog && dialog.showModal) { dialog.showModal(); }
+        if (dialog && dialog.showModal) { dialog.wuyeOpener = button; dialog.showModal(); }
       });
+    });
+    // the focus goes back to the button that opened the dialog (browsers that do not do it
+    // themselves), and a dialog the server sends open (its form's errors) is modal, focus inside
+    root.querySelectorAll("dialog[data-dialog]").forEach(function (dialog) {
+      if (dialog.dataset.dialogReady) { return; }
+      dialog.dataset.dialogReady = "1";
+      dialog.addEventListener("close", function () {
+        var opener = dialog.wuyeOpener;
+        if (opener && document.contains(opener) && !opener.contains(document.activeElement)) { opener.focus(); }
+      });
+      if (dialog.hasAttribute("open") && dialog.showModal) {
+        dialog.wuyeOpener = document.querySelector('[data-open-dialog="' + dialog.id + '"]');
+        dialog.close();
+        dialog.showModal();
+      }
     });
     root.querySelectorAll("[data-close-dialog]").forEach(function (button) {
       button.addEventListener("click", function () {
