@@ -52,14 +52,14 @@ def test_the_admin_sees_the_charts_drawn(world, wuye_live_server, wuye_page):
     browser_sign_in(wuye_page, wuye_live_server, "acme", "admin", "admin-pass-123")
     charts = wuye_page.locator(".chart")
     assert charts.count() == 5
-    wuye_page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 5")
+    wuye_page.wait_for_function("() => document.querySelectorAll('.chart canvas').length >= 5")
     for i in range(5):
         assert charts.nth(i).locator("canvas").count() >= 1
     assert wuye_page.get_by_role("heading", name="按社区").is_visible()
     assert wuye_page.locator("table.by-community tbody tr").count() == 2
     # a quick choice of period reloads the page with it
     wuye_page.get_by_role("link", name="上月").click()
-    wuye_page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 5")
+    wuye_page.wait_for_function("() => document.querySelectorAll('.chart canvas').length >= 5")
     assert "from=" in wuye_page.url
     assert problems == []
 

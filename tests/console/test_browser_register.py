@@ -46,7 +46,7 @@ def test_import_shows_the_progress_bar_at_100_and_the_row_errors(wuye_make_tenan
     wuye_page.wait_for_url(f"**/console/register/communities/{ids['community']}/imports/*")
     bar = wuye_page.locator("progress#import-bar")
     bar.wait_for()
-    wuye_page.wait_for_function("document.querySelector('progress#import-bar').value === 100")
+    wuye_page.wait_for_function("() => document.querySelector('progress#import-bar').value === 100")
     assert bar.get_attribute("max") == "100"
     assert wuye_page.locator(".import-progress .percent").inner_text() == "100 %"
     table = wuye_page.get_by_role("table", name="行错误")

@@ -133,14 +133,14 @@ def test_the_window_picks_a_household_by_keyboard_and_the_list_keeps_a_clean_add
     page.locator("ul.picker-list [data-pick]").first.wait_for()
     assert "张三" in page.locator("ul.picker-list").inner_text()
     search.press("ArrowDown")
-    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-pick') "
+    page.wait_for_function("() => document.activeElement && document.activeElement.hasAttribute('data-pick') "
                            "&& document.activeElement.textContent.trim().startsWith('张三')")
     page.keyboard.press("Enter")  # picks: the form is drawn again with the household and the reporter
     page.locator(".household-picker .picked").wait_for()
     assert "1栋 101" in page.locator(".household-picker .picked").inner_text()
     assert page.get_by_label("报事人姓名").input_value() == "张三"
     assert page.get_by_label("报事人电话").input_value() == "13800000000"
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'location'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'location'")
     page.get_by_label("类别").select_option("水电维修")
     page.get_by_label("标题").fill("家里停水")
     page.get_by_role("button", name="提交工单").click()
