@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from ..extensions import db
 from ..host.dispatch import host
 from ..households.models import Community
 from ..staff import schemas as s
-from ..staff.service import create_user, update_user, users_matching
+from ..staff.service import create_user, staff_user, update_user, users_matching
 from .blueprint import bp
 from .forms import GENERAL, console_form, domain_errors
 
@@ -123,10 +123,7 @@ def users_new():
 
 def _user_or_404(user_id: int) -> StaffUser:
     require_tenant_admin()
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return staff_user(user_id)
 
 
 def _edit_page(user: StaffUser, errors: dict | None = None, grants: list[dict] | None = None, form: str = ""):

@@ -23,6 +23,7 @@ from .service import (
     logout,
     password_reset_info,
     set_active,
+    staff_user,
     update_user,
     users_matching,
 )
@@ -112,10 +113,7 @@ def logout_view():
 
 def _user_or_404(user_id: int) -> StaffUser:
     require_tenant_admin()
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return staff_user(user_id)
 
 
 @users.route("", endpoint="users_collection")

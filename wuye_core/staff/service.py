@@ -278,6 +278,15 @@ def login(tenant_slug: str | None, username: str, password: str) -> dict | None:
     return token_response(user)
 
 
+def staff_user(user_id: int) -> StaffUser:
+    """A staff user of the current tenant (the scoped lookup), for its administrator's pages and
+    endpoints (they check the caller first); NotFound when there is none."""
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
 def account_of(identity: Identity) -> StaffUser | PlatformOperator | None:
     model = PlatformOperator if identity.is_operator else StaffUser
     return db.session.get(model, identity.user_id)
