@@ -234,6 +234,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .audit import routes as audit_routes
 
     api.register_blueprint(audit_routes.blp)
+    from .links import routes as link_routes
+
+    api.register_blueprint(link_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

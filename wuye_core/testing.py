@@ -483,6 +483,25 @@ def wuye_register(wuye_make_tenant):
 
 
 @pytest.fixture
+def wuye_service_link():
+    """`wuye_service_link(client, client_site, provider, provider_site)`: the provider (a company)
+    proposes to serve its site, the client (a street) accepts naming its own site; returns the
+    link's id. Both are TenantHandles; the sites are each tenant's own ids."""
+
+    def _link(client: TenantHandle, client_site: int, provider: TenantHandle, provider_site: int,
+              share_contact: bool = False) -> int:
+        proposal = provider.admin.post("/api/v1/service-links", json={
+            "partner": client.slug, "site_id": provider_site, "side": "provider", "share_contact": share_contact})
+        assert proposal.status_code == 201, proposal.get_json()
+        link_id = proposal.get_json()["id"]
+        accepted = client.admin.post(f"/api/v1/service-links/{link_id}/accept", json={"site_id": client_site})
+        assert accepted.status_code == 200, accepted.get_json()
+        return link_id
+
+    return _link
+
+
+@pytest.fixture
 def wuye_enable_plugin(wuye_app):
     """`wuye_enable_plugin(tenant, name, community_id, config=None)`: enable a plugin for the
     tenant and one community, through the API, as the tenant's admin; returns the community's

@@ -44,6 +44,15 @@ ACTIONS: dict[str, Action] = {
     "plugin.community_disabled": Action("为社区停用插件", "Plugin disabled in a community"),
     "plugin.config_changed": Action("修改插件配置", "Plugin configuration changed"),
     "community.config_changed": Action("修改社区配置", "Community configuration changed"),
+    # service links between tenants (links/, supervision/, handoffs/): in both tenants' trails
+    "link.proposed": Action("提出服务关系", "Service link proposed"),
+    "link.accepted": Action("确认服务关系", "Service link accepted"),
+    "link.declined": Action("拒绝服务关系", "Service link declined"),
+    "link.revoked": Action("解除服务关系", "Service link ended"),
+    "link.changed": Action("修改服务关系", "Service link changed"),
+    "supervision.read": Action("属地监管查阅", "Supervised read by the linked tenant"),
+    "handoff.sent": Action("工单转办", "Ticket handed off"),
+    "handoff.returned": Action("工单退回", "Hand-off returned"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }

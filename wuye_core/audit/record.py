@@ -56,3 +56,20 @@ def record_now(action: str, **kwargs) -> None:
     Commits whatever else the session holds: call it before changing anything else."""
     record(action, **kwargs)
     db.session.commit()
+
+
+def record_in_partner_trail(tenant_id: int, action: str, *, target_type: str | None = None, target_id: Any = None,
+                            details: dict | None = None) -> None:
+    """Add an audit row to ANOTHER tenant's trail, in the current transaction: a change to a
+    service link is recorded in both tenants' trails, a supervised read in the trail of the tenant
+    whose data was read. Only links/ and supervision/ call it, for a tenant they have just found
+    linked to the current one; on PostgreSQL the audit trail's policy `partner_audit` admits such a
+    row only where a service link between the two tenants exists.
+
+    A plain INSERT without RETURNING: the current tenant may add the row but never read it back."""
+    from sqlalchemy import insert
+
+    row = _row(action, target_type, target_id, details, tenant_id, None)
+    values = {column.key: getattr(row, column.key) for column in AuditEvent.__table__.columns
+              if column.key != "id" and getattr(row, column.key) is not None}
+    db.session.execute(insert(AuditEvent.__table__).values(**values).inline())  # inline: no RETURNING

@@ -3,6 +3,8 @@
 Public surface:
 - `Tenant`, `TenantScoped` (models)
 - `tenant_context`, `current_tenant_id`, `require_tenant_id`, `unscoped` (context)
+- `SharedBetweenTenants` (rows two tenants share), `ReadGrant`, `reading_under` (reads of
+  another tenant's data through a grant)
 """
 
 from .context import (  # noqa: F401
@@ -13,4 +15,6 @@ from .context import (  # noqa: F401
     tenant_context,
     unscoped,
 )
+from .grants import ReadGrant, current_grant, reading_under  # noqa: F401
 from .models import Tenant, TenantKind, TenantScoped, tenant_fk  # noqa: F401
+from .shared import SharedBetweenTenants  # noqa: F401

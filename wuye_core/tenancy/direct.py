@@ -32,6 +32,7 @@ from sqlalchemy.orm import with_loader_criteria
 from sqlalchemy.sql import Select
 
 from .context import TenantContextError, is_unscoped, require_tenant_id
+from .grants import current_grant
 from .models import TenantScoped
 from .scoping import TENANT_OF_TRANSACTION, TRANSACTION_TENANT
 
@@ -57,6 +58,8 @@ def _connection_and_tenant():
 
     if is_unscoped():
         raise TenantContextError("direct statements are tenant work; not inside unscoped()")
+    if current_grant() is not None:
+        raise TenantContextError("direct statements are tenant work; not under a read grant")
     tenant_id = require_tenant_id()  # fail closed before the transaction starts
     connection = db.session().connection()
     return connection, tenant_id

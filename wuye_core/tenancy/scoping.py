@@ -8,6 +8,10 @@ Installed once on the SQLAlchemy Session class:
 - PostgreSQL: each transaction starts with `set_config('app.tenant_id', …, true)` so that
   row-level security (tenancy/rls.py) checks the same tenant a second time.
 
+Rows two tenants share (shared.py) get "the current tenant is one of the two parties" instead;
+under a read grant (grants.py) a granted model gets the grant's condition and any other tenant
+table is refused.
+
 Known holes, closed elsewhere: `text()` SQL is not scoped (no raw SQL on tenant tables outside
 this package); Core statements on tenant tables go through tenancy/direct.py, which scopes and
 stamps them the same way.
@@ -21,8 +25,10 @@ from sqlalchemy import Integer, event, false, inspect, literal_column, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from .context import TenantContextError, current_tenant_id, is_unscoped, require_tenant_id
+from .grants import current_grant
 from .models import TenantScoped
 from .rls import CURRENT_TENANT_SQL
+from .shared import SHARED_MODELS, SharedBetweenTenants
 
 _SET_TENANT = text("select set_config('app.tenant_id', :tenant_id, true)")
 
@@ -31,8 +37,39 @@ def _is_tenant_mapper(mapper) -> bool:
     return issubclass(mapper.class_, TenantScoped)
 
 
+def _is_shared_mapper(mapper) -> bool:
+    return issubclass(mapper.class_, SharedBetweenTenants)
+
+
+def _scope_under_grant(state: ORMExecuteState, grant) -> None:
+    """Inside reading_under(grant): granted models get the grant's condition, other tenant
+    tables are refused, and nothing is changed through the ORM."""
+    tenant_mappers = [m for m in state.all_mappers if _is_tenant_mapper(m)]
+    if not state.is_select:
+        raise TenantContextError("a read grant is read-only")
+    refused = sorted({m.class_.__name__ for m in tenant_mappers if not grant.admits(m.class_)})
+    if refused:
+        raise TenantContextError(f"not covered by the read grant: {', '.join(refused)} (fail closed)")
+    options = grant.options()
+    if any(_is_shared_mapper(m) for m in state.all_mappers):
+        options += _shared_criteria(current_tenant_id(), state)
+    state.statement = state.statement.options(*options)
+
+
+def _shared_criteria(tenant_id: int | None, state: ORMExecuteState) -> tuple:
+    if tenant_id is None:
+        return (_NO_SHARED,)
+    if state.session.get_bind().dialect.name == "postgresql":
+        return _shared_options(None, tuple(SHARED_MODELS))
+    return _shared_options(tenant_id, tuple(SHARED_MODELS))
+
+
 def _scope_statement(state: ORMExecuteState) -> None:
     if is_unscoped():
+        return
+    grant = current_grant()
+    if grant is not None:
+        _scope_under_grant(state, grant)
         return
     tenant_id = current_tenant_id()
     if state.is_insert:
@@ -44,18 +81,23 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if tenant_id is None:
-        if any(_is_tenant_mapper(m) for m in state.all_mappers):
+        if any(_is_tenant_mapper(m) or _is_shared_mapper(m) for m in state.all_mappers):
             raise TenantContextError("tenant data queried with no tenant set (fail closed)")
         # A tenant table hidden in a subquery of a platform query sees nothing.
-        criteria = _NO_TENANT
-    elif state.session.get_bind().dialect.name == "postgresql":
+        state.statement = state.statement.options(_NO_TENANT, _NO_SHARED)
+        return
+    if state.session.get_bind().dialect.name == "postgresql":
         criteria = TENANT_OF_TRANSACTION
     else:
         criteria = _tenant_criteria(tenant_id)
+    if any(_is_shared_mapper(m) for m in state.all_mappers):
+        state.statement = state.statement.options(criteria, *_shared_criteria(tenant_id, state))
+        return
     state.statement = state.statement.options(criteria)
 
 
 _NO_TENANT = with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
+_NO_SHARED = with_loader_criteria(SharedBetweenTenants, lambda cls: false(), include_aliases=True)
 
 # On PostgreSQL the filter names the transaction's tenant the way the row-level security policy
 # does (`set_config` at the start of each transaction, from the same identity). Comparing with a
@@ -69,6 +111,15 @@ TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenan
 
 
 @lru_cache(maxsize=4096)
+def _shared_options(tenant_id: int | None, models: tuple[type, ...]) -> tuple:
+    """"One of the two parties is the tenant" on each shared model (shared.py); `tenant_id` None:
+    the transaction's tenant, as the policy names it (PostgreSQL). Plain expressions per model,
+    built once per tenant and set of models."""
+    tenant = TRANSACTION_TENANT if tenant_id is None else tenant_id
+    return tuple(with_loader_criteria(model, model.party_clause(tenant), include_aliases=True) for model in models)
+
+
+@lru_cache(maxsize=4096)
 def _tenant_criteria(tenant_id: int):
     """SQLite (no row-level security, no session settings): the tenant as a value. One option
     object per tenant, built once: constructing it on every statement was measurable."""
@@ -78,7 +129,15 @@ def _tenant_criteria(tenant_id: int):
 def _stamp_writes(session: Session, flush_context, instances) -> None:
     if is_unscoped():
         return
+    grant = current_grant()
+    if grant is not None:
+        _check_writes_under_grant(session, grant)
+        return
     for obj in session.new:
+        if isinstance(obj, SharedBetweenTenants):
+            if require_tenant_id() not in obj.parties():
+                raise TenantContextError("a shared row must name the current tenant as one of its parties")
+            continue
         if isinstance(obj, TenantScoped):
             tenant_id = require_tenant_id()
             if obj.tenant_id is None:
@@ -89,6 +148,17 @@ def _stamp_writes(session: Session, flush_context, instances) -> None:
         if isinstance(obj, TenantScoped):
             if inspect(obj).attrs.tenant_id.history.deleted:
                 raise TenantContextError("a row's tenant can never change")
+        elif isinstance(obj, SharedBetweenTenants):
+            attrs = inspect(obj).attrs
+            if any(attrs[column].history.deleted for column in obj.__tenant_columns__):
+                raise TenantContextError("a shared row's parties can never change")
+
+
+def _check_writes_under_grant(session: Session, grant) -> None:
+    if session.dirty or session.deleted:
+        raise TenantContextError("a read grant is read-only")
+    if session.new:
+        raise TenantContextError("a read grant is read-only (the read's audit row: audit.record_in_partner_trail)")
 
 
 _SET_TENANT_RAW = "select set_config('app.tenant_id', %s, true)"

@@ -1,0 +1,74 @@
+"""Read grants: one tenant reads a stated part of another tenant's data, read-only.
+
+A street supervises the companies that serve its communities: through an accepted service link
+it reads the company's tickets of the linked sites, and nothing else of the company. Such a read
+runs inside `reading_under(grant)`:
+
+- a fresh database session (its own application context), so nothing read for the owner lands in
+  the reader's identity map, and nothing of the reader's unit of work is in it;
+- ORM statements on a model the grant names see the owner's rows its condition admits, and only
+  those (the framework adds the condition, as it adds the tenant everywhere else); a statement on
+  any other tenant table fails closed (TenantContextError): the grant is a list of what may be
+  read, not of what may not;
+- nothing may be written through the ORM, and direct statements (direct.py) are refused; the
+  one write is the owner's audit row of the read (audit.record_in_partner_trail), which the
+  PostgreSQL policy on the audit trail admits only between linked tenants;
+- the transaction still runs as the reader (`app.tenant_id`): on PostgreSQL the granted tables
+  carry a policy that admits the owner's rows only where a live grant row says so (the links
+  migration), so a revoked link ends the reads at once, whatever the application believes.
+
+Grants are built by the feature that owns the grant rows (links/supervision.py), never by a view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_
+from sqlalchemy.orm import with_loader_criteria
+
+_grant: ContextVar[ReadGrant | None] = ContextVar("wuye_read_grant", default=None)
+
+
+@dataclass(frozen=True)
+class ReadGrant:
+    """What a reader may read of `owner_tenant_id`: for each model, a condition on its rows (a
+    function of the model class, returning a SQL expression)."""
+
+    owner_tenant_id: int
+    conditions: Mapping[type, Callable] = field(default_factory=dict)
+    description: str = ""
+
+    def options(self) -> list:
+        return [with_loader_criteria(model, and_(model.tenant_id == self.owner_tenant_id, condition(model)),
+                                     include_aliases=True)
+                for model, condition in self.conditions.items()]
+
+    def admits(self, model: type) -> bool:
+        return model in self.conditions
+
+
+def current_grant() -> ReadGrant | None:
+    return _grant.get()
+
+
+@contextmanager
+def reading_under(grant: ReadGrant):
+    """Run a block of reads of another tenant's data under `grant` (see the module's docstring).
+    The block commits itself the audit row of the read."""
+    from flask import current_app
+
+    from ..extensions import db
+
+    if _grant.get() is not None:
+        raise RuntimeError("already reading under a grant")
+    with current_app.app_context():  # a new scope: db.session is a session of its own
+        token = _grant.set(grant)
+        try:
+            yield
+        finally:
+            db.session.remove()
+            _grant.reset(token)
