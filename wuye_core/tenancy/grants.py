@@ -63,12 +63,19 @@ def reading_under(grant: ReadGrant):
 
     from ..extensions import db
 
+    from .context import _tenant
+
     if _grant.get() is not None:
         raise RuntimeError("already reading under a grant")
-    with current_app.app_context():  # a new scope: db.session is a session of its own
-        token = _grant.set(grant)
-        try:
-            yield
-        finally:
-            db.session.remove()
-            _grant.reset(token)
+    # the app context's teardown forgets the tenant (auth/identity.py): the caller's comes back after
+    tenant = _tenant.set(_tenant.get())
+    try:
+        with current_app.app_context():  # a new scope: db.session is a session of its own
+            token = _grant.set(grant)
+            try:
+                yield
+            finally:
+                db.session.remove()
+                _grant.reset(token)
+    finally:
+        _tenant.reset(tenant)

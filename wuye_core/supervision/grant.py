@@ -1,0 +1,80 @@
+"""The read grant of accepted service links, and the block that reads under it.
+
+    with supervising(provider_tenant_id, identity) as scope:
+        rows = db.session.scalars(select(Ticket)...)   # only the linked sites' tickets
+
+`supervising` finds the current tenant's accepted links with that provider whose client community
+the caller may read, records the read in the provider's audit trail (in the caller's unit of work:
+committed with the answer, or the answer is not given), and runs the block under a ReadGrant: a
+session of its own that sees the provider's tickets of those sites, their history and ratings,
+and fails closed on anything else (tenancy/grants.py). PostgreSQL checks the link again on every
+row (migration 0015, policy supervised_read): a link ended a moment ago admits nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..audit.record import record_in_partner_trail
+from ..auth.roles import Identity
+from ..errors import NotFound
+from ..i18n import N_
+from ..links.models import ServiceLink
+from ..links.service import accepted_links
+from ..tenancy import ReadGrant, reading_under
+from ..tickets.models import Ticket, TicketRating, TicketTransition
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a supervised read may see: the provider, and its linked sites mapped to ours."""
+
+    provider_tenant_id: int
+    links: tuple[ServiceLink, ...]
+
+    @property
+    def provider_sites(self) -> tuple[int, ...]:
+        return tuple(sorted(link.provider_site_id for link in self.links))
+
+    def link_of_site(self, provider_site_id: int) -> ServiceLink | None:
+        return next((link for link in self.links if link.provider_site_id == provider_site_id), None)
+
+
+def readable_links(identity: Identity, provider_tenant_id: int | None = None) -> list[ServiceLink]:
+    """Accepted links where we are the client, in communities `identity` may read."""
+    readable = identity.readable_communities()
+    if readable == set():
+        return []
+    return accepted_links(as_client=True, community_ids=readable, provider_tenant_id=provider_tenant_id)
+
+
+def ticket_grant(provider_tenant_id: int, sites: tuple[int, ...]) -> ReadGrant:
+    """The provider's tickets of `sites`, their history and their ratings; nothing else."""
+    of_sites = select(Ticket.id).where(Ticket.tenant_id == provider_tenant_id, Ticket.site_id.in_(sites))
+    return ReadGrant(owner_tenant_id=provider_tenant_id, description="supervision", conditions={
+        Ticket: lambda model: model.site_id.in_(sites),
+        TicketTransition: lambda model: model.ticket_id.in_(of_sites.scalar_subquery()),
+        TicketRating: lambda model: model.ticket_id.in_(of_sites.scalar_subquery()),
+    })
+
+
+@contextmanager
+def supervising(provider_tenant_id: int, identity: Identity, *, what: str,
+                site_ids: list[int] | None = None) -> Iterator[Scope]:
+    """Read the provider's data the links grant us (see the module's docstring). `what` names the
+    read in the provider's trail ("tickets", "ticket 12", "kpis"); `site_ids` (the provider's) narrows
+    it. NotFound when no link in force covers it."""
+    links = readable_links(identity, provider_tenant_id)
+    if site_ids is not None:
+        links = [link for link in links if link.provider_site_id in site_ids]
+    if not links:
+        raise NotFound(N_("No service link in force covers this."))
+    scope = Scope(provider_tenant_id, tuple(links))
+    record_in_partner_trail(provider_tenant_id, "supervision.read", target_type="supervision", target_id=what,
+                            details={"links": [link.id for link in links], "read": what})
+    with reading_under(ticket_grant(provider_tenant_id, scope.provider_sites)):
+        yield scope
