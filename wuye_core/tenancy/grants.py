@@ -58,11 +58,11 @@ def current_grant() -> ReadGrant | None:
 @contextmanager
 def reading_under(grant: ReadGrant):
     """Run a block of reads of another tenant's data under `grant` (see the module's docstring).
-    The block commits itself the audit row of the read."""
+    The audit row of the read is the caller's to write (supervision/grant.py writes it in the
+    caller's unit of work)."""
     from flask import current_app
 
     from ..extensions import db
-
     from .context import _tenant
 
     if _grant.get() is not None:
