@@ -106,3 +106,23 @@ def test_shared_rows_stay_between_their_two_tenants(wuye_app, street_and_company
             db.session.rollback()
         with pytest.raises(TenantContextError):  # no tenant: fail closed
             db.session.scalars(select(ServiceLink)).all()
+
+
+def test_plugins_read_the_links_in_force_from_their_side(wuye_app, street_and_company, wuye_service_link):
+    from wuye_core.plugins import service_links
+
+    street, s_ids, company, c_ids = street_and_company
+    link_id = wuye_service_link(street, s_ids["site"], company, c_ids["site"])
+    with wuye_app.app_context():
+        with tenant_context(street.id):
+            [mine] = service_links()
+            assert (mine.id, mine.my_side, mine.partner_name, mine.my_site_id, mine.partner_site_name,
+                    mine.community_id) == (link_id, "client", "company", s_ids["site"], "企小区", s_ids["community"])
+            assert service_links(s_ids["community"]) == [mine] and service_links(s_ids["community"] + 99) == []
+        with tenant_context(company.id):
+            [theirs] = service_links()
+            assert (theirs.my_side, theirs.my_site_id, theirs.partner_site_name, theirs.community_id) == (
+                "provider", c_ids["site"], "街小区", None)
+    assert street.admin.post(f"{LINKS}/{link_id}/revoke", json={}).status_code == 200
+    with wuye_app.app_context(), tenant_context(company.id):
+        assert service_links() == []
