@@ -117,7 +117,7 @@ def test_plugins_read_the_links_in_force_from_their_side(wuye_app, street_and_co
         with tenant_context(street.id):
             [mine] = service_links()
             assert (mine.id, mine.my_side, mine.partner_name, mine.my_site_id, mine.partner_site_name,
-                    mine.community_id) == (link_id, "client", "company", s_ids["site"], "企小区", s_ids["community"])
+                    mine.community_id) == (link_id, "client", "幸福物业", s_ids["site"], "企小区", s_ids["community"])
             assert service_links(s_ids["community"]) == [mine] and service_links(s_ids["community"] + 99) == []
         with tenant_context(company.id):
             [theirs] = service_links()
