@@ -5,7 +5,7 @@ between those two."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from wuye_core.extensions import db
 from wuye_core.links.models import ServiceLink
@@ -126,3 +126,19 @@ def test_plugins_read_the_links_in_force_from_their_side(wuye_app, street_and_co
     assert street.admin.post(f"{LINKS}/{link_id}/revoke", json={}).status_code == 200
     with wuye_app.app_context(), tenant_context(company.id):
         assert service_links() == []
+
+
+def test_every_shared_table_forces_its_policy(wuye_app, wuye_backend, wuye_owner_engine):
+    if not wuye_backend.is_postgresql:
+        pytest.skip("row-level security is a PostgreSQL feature")
+    from wuye_core.tenancy.shared import SHARED_MODELS, SHARED_POLICY
+
+    assert ServiceLink in SHARED_MODELS
+    with wuye_owner_engine.connect() as conn:
+        for model in SHARED_MODELS:
+            table = model.__tablename__
+            enabled, forced = conn.execute(text(
+                "select relrowsecurity, relforcerowsecurity from pg_class where relname = :t"), {"t": table}).one()
+            policies = set(conn.execute(text("select policyname from pg_policies where tablename = :t"),
+                                        {"t": table}).scalars())
+            assert enabled and forced and SHARED_POLICY in policies, table
