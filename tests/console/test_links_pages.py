@@ -59,6 +59,9 @@ def test_the_company_proposes_the_street_accepts_and_ends_it(street_and_company)
     assert "幸福物业" in waiting and "企小区" in waiting and "属地方" in waiting
     assert '<option value="client" selected>' in page.text
     assert f'action="/console/links/{link}/accept"' in page.text
+    # the menu counts the proposals awaiting our answer (the street's), not those awaiting theirs
+    assert re.search(r'href="/console/links"[^>]*>服务关系 <span class="badge" data-awaiting>1</span>', page.text)
+    assert "data-awaiting" not in c_console.get("/console/links").text
 
     # another's site id: "does not exist", next to the site select of that link's form
     wrong = s_console.post(f"/console/links/{link}/accept", data={"site_id": c_ids["site"]})
@@ -69,6 +72,7 @@ def test_the_company_proposes_the_street_accepts_and_ends_it(street_and_company)
 
     accepted = s_console.post(f"/console/links/{link}/accept", data={"site_id": s_ids["site"]})
     assert accepted.status_code == 302, accepted.text[:3000]
+    assert "data-awaiting" not in s_console.get("/console/").text
     for console, mine, theirs in ((s_console, "街小区", "企小区"), (c_console, "企小区", "街小区")):
         in_force = section(console.get("/console/links").text, "in_force")
         assert mine in in_force and theirs in in_force and ("幸福物业" in in_force or "径河街道" in in_force)
@@ -152,6 +156,7 @@ def test_readers_see_the_page_without_forms_and_workers_get_403(street_and_compa
         assert page.status_code == 200 and pages.problems(page) == [], username
         assert "幸福物业" in section(page.text, "awaiting_us") and "<form method=\"post\" action=\"/console/links" \
             not in page.text
+        assert "data-awaiting" not in page.text  # only those who may answer are counted
         assert 'href="/console/links"' in console.get("/console/").text
         assert console.post(f"/console/links/{link}/accept", data={"site_id": s_ids["site"]}).status_code == 403
         assert console.post("/console/links", data={"partner": "company", "site_id": s_ids["site"]}).status_code == 403

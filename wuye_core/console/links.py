@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from ..api.access import require_staff, require_tenant_admin
 from ..extensions import db
 from ..households.models import Community, Site
 from ..links import schemas as s
 from ..links import service
-from ..links.models import LinkState, Side
+from ..links.models import LinkState, ServiceLink, Side
 from ..links.views import link_views
 from ..tenancy import Tenant, require_tenant_id
 from .blueprint import bp
@@ -46,6 +46,18 @@ def _reader():
     if identity.readable_communities() == set():
         abort(403)
     return identity
+
+
+def awaiting_count(identity) -> int:
+    """Proposals waiting for our answer, for the menu's badge: the tenant administrator's only
+    (no one else may answer them)."""
+    if identity is None or identity.is_operator or not identity.is_tenant_admin:
+        return 0
+    me = require_tenant_id()
+    theirs = or_(and_(ServiceLink.provider_tenant_id == me, ServiceLink.proposed_by == Side.client),
+                 and_(ServiceLink.client_tenant_id == me, ServiceLink.proposed_by == Side.provider))
+    return db.session.scalar(select(func.count()).select_from(ServiceLink)
+                             .where(ServiceLink.state == LinkState.proposed, theirs)) or 0
 
 
 def _grouped() -> dict[str, list[dict]]:
