@@ -36,9 +36,10 @@ def _site_id(name: str, community_code: str | None = None) -> int | None:
     return db.session.scalar(query.order_by(Site.id).limit(1))
 
 
-def _latest(provider_site_id: int) -> ServiceLink | None:
-    """The company's newest link for its site (the framework scopes it to the current tenant's)."""
-    return db.session.scalar(select(ServiceLink).where(ServiceLink.provider_site_id == provider_site_id)
+def _latest(provider_id: int, provider_site_id: int) -> ServiceLink | None:
+    """The company's newest link for its site."""
+    return db.session.scalar(select(ServiceLink).where(ServiceLink.provider_tenant_id == provider_id,
+                                                       ServiceLink.provider_site_id == provider_site_id)
                              .order_by(ServiceLink.id.desc()).limit(1))
 
 
@@ -51,7 +52,7 @@ def _link(provider: tuple[str, str], client: tuple[str, str, str]) -> dict | Non
         site_id = _site_id(provider_site)
         if site_id is None:
             return None
-        link = _latest(site_id)
+        link = _latest(provider_id, site_id)
         if link is None:  # proposed by the company
             link = service.propose(partner=client_slug, site_id=site_id, side=Side.provider, note=NOTE,
                                    share_contact=True)
