@@ -218,9 +218,18 @@ def _required_query(spec, rule, method):
     return query
 
 
-def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+def _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link) -> int:
+    """A service link between A and a third tenant C: shared by those two, never seen by B."""
+    c = wuye_make_tenant("tenant-c", kind="subdistrict")
+    return wuye_service_link(c, wuye_register(c)["site"], a, ids["site"])
+
+
+def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin,
+                                                     wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
+    ids["link"] = _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
+    ids["provider"] = a.id  # /api/v1/supervision/providers/<provider_id>/…: A serves C, never B
     _b_setup(b, wuye_register, wuye_enable_plugin)
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()
@@ -246,9 +255,11 @@ def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant,
     assert secrets_seen >= 5  # the marker is visible to A, so its absence for B means something
 
 
-def test_lists_never_contain_another_tenants_rows(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+def test_lists_never_contain_another_tenants_rows(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin,
+                                                   wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
-    _a_ids(a, wuye_register, wuye_enable_plugin)
+    ids = _a_ids(a, wuye_register, wuye_enable_plugin)
+    _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
     _b_setup(b, wuye_register, wuye_enable_plugin)
     listed = 0
     for rule in _routes(wuye_app):
