@@ -108,11 +108,17 @@ def supervised_query(args: dict, now: datetime):
 
 
 def ticket_page(provider_id: int, identity: Identity, args: dict) -> dict:
-    """A page of the provider's tickets of the linked sites (`site_id`: ours, one of them)."""
-    sites = provider_sites_of(identity, provider_id, args.get("site_id"))
+    """A page of the provider's tickets of the linked sites (`site_id`: ours, one of them: the
+    grant's links looked up once, then the query narrowed to the provider's sites behind it)."""
     now = datetime.now(UTC)
-    with supervising(provider_id, identity, what="tickets", site_ids=sites) as scope:
-        page = paginate(supervised_query(args, now), Ticket, args, columns=SORT_COLUMNS)
+    with supervising(provider_id, identity, what="tickets") as scope:
+        stmt = supervised_query(args, now)
+        if args.get("site_id") is not None:
+            sites = [link.provider_site_id for link in scope.links if link.client_site_id == args["site_id"]]
+            if not sites:
+                invalid("site_id", NOT_OUR_SITE, location="query")
+            stmt = stmt.where(Ticket.site_id == sites[0] if len(sites) == 1 else Ticket.site_id.in_(sites))
+        page = paginate(stmt, Ticket, args, columns=SORT_COLUMNS)
         page["items"] = [ticket_view(t, scope, now) for t in page["items"]]
     return page
 
