@@ -257,13 +257,62 @@ def interleaved(pairs: list[tuple[str, object, str, str, object]], requests: int
               f"mean {a['mean'] / b['mean']:6.3f}\n", flush=True)
 
 
+def compare_policy(company, own_site: int, community: int, args) -> None:
+    """The company's own reads with and without supervised_read, in alternating blocks."""
+    paths = {"own list, site 1, page 1": f"/api/v1/tickets?site_id={own_site}&per_page=20",
+             "own list, site 1, page 5": f"/api/v1/tickets?site_id={own_site}&per_page=20&page=5",
+             "own community KPIs": f"/api/v1/communities/{community}/kpis"}
+    times = {(label, state): [] for label in paths for state in ("on", "off")}
+    definitions = policy_definitions(DB_NAME)
+    print(f"\npolicy {POLICY} on / off in alternating blocks of {args.block} requests of each path, "
+          f"{args.requests} requests of each in each state; load average {os.getloadavg()}", flush=True)
+    try:
+        for block in range(2 * -(-args.requests // args.block)):
+            state = "on" if block % 2 == 0 else "off"
+            if state == "off":
+                with psycopg.connect(OWNER_URL, autocommit=True) as conn:
+                    for table in definitions:
+                        conn.execute(f"DROP POLICY {POLICY} ON {table}")
+            else:
+                restore_policy_quietly(definitions)
+            for label, path in paths.items():
+                for i in range(args.block + 3):  # 3 unmeasured: the first after DDL plans afresh
+                    started = time.perf_counter()
+                    response = company.get(path)
+                    elapsed = time.perf_counter() - started
+                    assert response.status_code == 200, (path, response.status_code)
+                    if i >= 3:
+                        times[(label, state)].append(elapsed)
+    finally:
+        restore_policy_quietly(definitions)
+    for label in paths:
+        on, off = stats(times[(label, "on")]), stats(times[(label, "off")])
+        for state, s in (("on", on), ("off", off)):
+            print(f"  {label + ', policy ' + state:<58} p50 {s['p50']:6.2f}  p95 {s['p95']:6.2f}  "
+                  f"mean {s['mean']:6.2f} ms  (n={s['n']})")
+        print(f"  {'ratio on/off':<58} p50 {on['p50'] / off['p50']:6.3f}  p95 {on['p95'] / off['p95']:6.3f}  "
+              f"mean {on['mean'] / off['mean']:6.3f}\n", flush=True)
+    print(f"load average at the end {os.getloadavg()}")
+
+
+def restore_policy_quietly(definitions: dict) -> None:
+    with psycopg.connect(OWNER_URL, autocommit=True) as conn:
+        present = {r[0] for r in conn.execute("select tablename from pg_policies where policyname = %s", (POLICY,))}
+        for table, (cmd, qual) in definitions.items():
+            if table not in present:
+                conn.execute(f"CREATE POLICY {POLICY} ON {table} FOR {cmd} USING ({qual})")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rebuild", action="store_true")
     p.add_argument("--tickets", type=int, default=5000)
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--warmup", type=int, default=20)
-    p.add_argument("--policy", choices=("on", "off"), default="on")
+    p.add_argument("--policy", choices=("on", "off", "compare"), default="on",
+                   help="compare: the company's own list and KPIs in blocks of --block requests, the policy "
+                        "dropped and re-created between blocks (on, off, on, off …)")
+    p.add_argument("--block", type=int, default=25)
     p.add_argument("--drop-policy", metavar="DB", help="only drop supervised_read in database DB, then exit")
     p.add_argument("--restore-policy", metavar="DB", help="only re-create supervised_read in DB, then exit")
     args = p.parse_args()
@@ -296,6 +345,9 @@ def main() -> None:
     b = company.get(f"/api/v1/tickets?site_id={own_site}&per_page=20").get_json()
     print(f"  site 1: {b['total']:,} tickets (the supervised list: {a['total']:,}); same page: "
           f"{[t['id'] for t in a['items']] == [t['id'] for t in b['items']]}", flush=True)
+    if args.policy == "compare":
+        compare_policy(company, own_site, community, args)
+        return
     dropped = drop_policy(DB_NAME) if args.policy == "off" else None
     try:
         print(f"\npolicy {POLICY} {args.policy}; {args.warmup} warm-up + {args.requests} requests each, "
