@@ -229,6 +229,7 @@ def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant,
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
     ids["link"] = _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
+    ids["provider"] = a.id  # /api/v1/supervision/providers/<provider_id>/…: A serves C, never B
     _b_setup(b, wuye_register, wuye_enable_plugin)
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()

@@ -237,6 +237,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .links import routes as link_routes
 
     api.register_blueprint(link_routes.blp)
+    from .supervision import routes as supervision_routes
+
+    api.register_blueprint(supervision_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

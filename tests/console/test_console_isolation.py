@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.console import pages
+from tests.supervision_fixtures import supervised_ids
 from tests.test_isolation import SECRET, _a_ids, _b_setup
 from wuye_core.testing import console_login
 
@@ -28,6 +29,7 @@ def a_ids(a, wuye_register, wuye_enable_plugin) -> dict:
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
     ids["tenant"] = a.id
     ids["plugin_name"] = "red_property"
+    ids.update(supervised_ids(a, ids["site"]))  # a company serving A's site: the supervision pages
     users = {u["username"]: u["id"] for u in a.admin.get("/api/v1/users").get_json()["items"]}
     ids["user"] = users["a-staff"]
     r = a.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [{"role": "tenant_admin"},

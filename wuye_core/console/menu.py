@@ -48,6 +48,12 @@ def _admin(identity: Identity) -> bool:
     return not identity.is_operator and identity.is_tenant_admin
 
 
+def _supervisor(identity: Identity) -> bool:
+    from .supervision import shows_supervision
+
+    return shows_supervision(identity)
+
+
 def _operator(identity: Identity) -> bool:
     return identity.is_operator
 
@@ -59,6 +65,8 @@ CORE: tuple[CoreEntry, ...] = (
     CoreEntry("register", "房屋档案", "Register", "console.register", _reader),
     CoreEntry("notifications", "通知", "Notifications", "console.notifications", _staff),
     CoreEntry("links", "服务关系", "Service links", "console.links", _reader),
+    CoreEntry("supervision", "属地监管", "Supervision", "console.supervision", _supervisor),
+    CoreEntry("street_figures", "街道汇总", "Street-wide figures", "console.supervision_street_figures", _supervisor),
     CoreEntry("downloads", "报表下载", "Downloads", "console.downloads", _reader),
     CoreEntry("users", "用户与角色", "Users and roles", "console.users", _admin),
     CoreEntry("settings", "设置", "Settings", "console.settings", _admin),

@@ -14,6 +14,7 @@ def load() -> None:
         register_config,
         register_imports,
         settings,
+        supervision,
         tenants,
         tickets,
         users,

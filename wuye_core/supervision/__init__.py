@@ -1,7 +1,10 @@
 """Supervision: a street reads, read-only, how the companies linked to it serve its sites.
 
     grant.py        the read grant an accepted link gives (tenancy/grants.py), and `supervising()`
-    tickets.py      the provider's tickets of the linked sites, residents' data masked
+    tickets.py      the provider's tickets of the linked sites, residents' data masked; its KPIs
+    figures.py      street-wide figures: by community, ours and each linked company's
+    streetwide.py   the street-wide comparison as a workbook
+    schemas.py      the API's shapes, its own (never the core's TicketOut)
     routes.py       /api/v1/supervision/…
 
 Through an accepted service link the client (the street) reads the provider's tickets of the

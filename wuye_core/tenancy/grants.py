@@ -5,7 +5,9 @@ it reads the company's tickets of the linked sites, and nothing else of the comp
 runs inside `reading_under(grant)`:
 
 - a fresh database session (its own application context), so nothing read for the owner lands in
-  the reader's identity map, and nothing of the reader's unit of work is in it;
+  the reader's identity map, and nothing of the reader's unit of work is in it; it reads in the
+  reader's own connection and transaction (no second connection, BEGIN, set_config or ROLLBACK
+  per read: bench/README.md, "Issue #18: supervision"), which it never commits nor ends;
 - ORM statements on a model the grant names see the owner's rows its condition admits, and only
   those (the framework adds the condition, as it adds the tenant everywhere else); a statement on
   any other tenant table fails closed (TenantContextError): the grant is a list of what may be
@@ -26,9 +28,10 @@ from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import and_
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.orm import Session, with_loader_criteria
 
 _grant: ContextVar[ReadGrant | None] = ContextVar("wuye_read_grant", default=None)
 
@@ -43,9 +46,14 @@ class ReadGrant:
     description: str = ""
 
     def options(self) -> list:
-        return [with_loader_criteria(model, and_(model.tenant_id == self.owner_tenant_id, condition(model)),
-                                     include_aliases=True)
-                for model, condition in self.conditions.items()]
+        return list(self._options)
+
+    @cached_property
+    def _options(self) -> tuple:
+        # built once per grant, not per statement (a supervised list sends two statements or more)
+        return tuple(with_loader_criteria(model, and_(model.tenant_id == self.owner_tenant_id, condition(model)),
+                                          include_aliases=True)
+                     for model, condition in self.conditions.items())
 
     def admits(self, model: type) -> bool:
         return model in self.conditions
@@ -67,11 +75,21 @@ def reading_under(grant: ReadGrant):
 
     if _grant.get() is not None:
         raise RuntimeError("already reading under a grant")
+    # The caller's connection and transaction (begun now if it was not): the grant's session reads
+    # in it, so a read costs no second connection, BEGIN, set_config and ROLLBACK (bench/README.md,
+    # "Issue #18: supervision"); the transaction is still the reader's (app.tenant_id), and the
+    # session, its identity map and its unit of work are still the grant's own.
+    connection = db.session.connection()
     # the app context's teardown forgets the tenant (auth/identity.py): the caller's comes back after
     tenant = _tenant.set(_tenant.get())
     try:
         with current_app.app_context():  # a new scope: db.session is a session of its own
             token = _grant.set(grant)
+            # joins the caller's transaction; close() leaves it as it is (the caller commits or not)
+            session = Session(bind=connection, join_transaction_mode="rollback_only", autoflush=False,
+                              expire_on_commit=False)
+            session.info["joins_reader_transaction"] = True  # app.tenant_id is set already (scoping.py)
+            db.session.registry.set(session)
             try:
                 yield
             finally:

@@ -169,6 +169,8 @@ _SET_TENANT_RAW = "select set_config('app.tenant_id', %s, true)"
 def _set_rls_tenant(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql" or transaction.nested:
         return  # a savepoint (a plugin's hook, host/dispatch.py) runs in its transaction's setting
+    if session.info.get("joins_reader_transaction"):
+        return  # a read grant's session in the reader's transaction (grants.py): set already
     tenant_id = current_tenant_id()
     value = "" if tenant_id is None else str(tenant_id)
     # Straight to the driver, prepared once per connection: this runs at the start of every
