@@ -90,6 +90,8 @@ from .services import (
 )
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
 from .register import ResidentRegistration, register_resident  # commits nothing; API 1.6
+# hand-offs between linked tenants (API 1.8): the links in force, a record handed to the partner, its progress
+from ..handoffs.facade import HandoffInfo, ServiceLinkInfo, handoff_info, hand_off, service_links
 # the web console (API 1.7): a plugin's pages, forms and their errors
 from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page
@@ -127,5 +129,7 @@ __all__ = [
     # services
     "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
     "register_resident", "ResidentRegistration",
+    # hand-offs (API 1.8)
+    "service_links", "ServiceLinkInfo", "hand_off", "handoff_info", "HandoffInfo",
     "ticket_summary", "ticket_summaries", "staff_identity", "staff_holding", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]
