@@ -16,7 +16,11 @@ from wuye_core.tickets import service as ticket_service
 
 @pytest.fixture
 def linked(wuye_make_tenant, wuye_register, wuye_service_link):
-    """A street and a company; the company serves the street's site (its own site 企小区)."""
+    return make_linked(wuye_make_tenant, wuye_register, wuye_service_link)
+
+
+def make_linked(wuye_make_tenant, wuye_register, wuye_service_link):
+    """A street and a company; `link()` has the company serve the street's site (its own 企小区)."""
     street = wuye_make_tenant("street", kind="subdistrict", name="径河街道")
     company = wuye_make_tenant("company", name="幸福物业")
     s_ids, c_ids = wuye_register(street, prefix="街"), wuye_register(company, prefix="企")
