@@ -185,3 +185,30 @@ def test_the_plugin_facade(recorder, linked, wuye_app):
     their_ticket = company.admin.get(f"/api/v1/tickets/{got.partner_ticket_id}").get_json()
     assert their_ticket["title"] == "联席会议决议：修复路灯" and their_ticket["channel"] == "handoff"
     assert [(step, source) for _, _, step, _, source, _ in recorder.got] == [("delivered", "red_property.resolution")]
+
+
+def test_an_ordinary_tickets_events_cost_the_hand_offs_nothing(linked, wuye_app):
+    """The relay asks the hand-offs' hooks first (wants_event): no savepoint, no delivery row for
+    the events of a ticket that is part of no hand-off."""
+    from sqlalchemy import func, select
+
+    from wuye_core.events.deliveries import PluginDelivery
+    from wuye_core.extensions import db
+
+    street, s_ids, company, c_ids, link = linked
+    link()
+    plain = ticket(street, s_ids)
+    move(street, plain["id"], "accept")
+    handed = ticket(street, s_ids)
+    hand(street, handed["id"])
+    move(street, handed["id"], "accept")
+
+    def rows(tenant):
+        with wuye_app.app_context(), tenant_context(tenant.id):
+            return db.session.scalar(select(func.count()).select_from(PluginDelivery).where(
+                PluginDelivery.plugin == "core_handoffs"))
+
+    assert rows(street) == 1  # the handed ticket's accept, not the plain one's
+    their_id = received(company)[0]["my_ticket_id"]
+    move(company, their_id, "accept")
+    assert rows(company) == 1

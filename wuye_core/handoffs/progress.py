@@ -57,6 +57,12 @@ def _step(handoff: Handoff, step: str, note: str | None, at: datetime) -> None:
 
 
 class HandoffProgress:
+    @staticmethod
+    def wants_event(event) -> bool:
+        """Only the events of a ticket that is part of a hand-off (the relay asks first:
+        host/dispatch.event_filters, so other events get no savepoint and no delivery row)."""
+        return event.data.get("handoff_id") is not None
+
     @hookimpl
     def wuye_ticket_transitioned(self, event):
         if event.data.get("handoff_id") is None:
