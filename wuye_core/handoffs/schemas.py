@@ -17,7 +17,7 @@ class HandoffIn(StrictSchema):
 
 
 class ReturnIn(StrictSchema):
-    reason = Text(500, allow_none=True, load_default=None, metadata={
+    reason = Text(500, min_length=1, required=True, metadata={
         "description": "退回原因（必填）/ why it is handed back (required)"})
 
 
