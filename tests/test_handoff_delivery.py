@@ -212,3 +212,22 @@ def test_an_ordinary_tickets_events_cost_the_hand_offs_nothing(linked, wuye_app)
     their_id = received(company)[0]["my_ticket_id"]
     move(company, their_id, "accept")
     assert rows(company) == 1
+
+
+def test_a_plugins_hand_off_handed_back_tells_the_plugin_why(recorder, linked, wuye_app):
+    street, s_ids, company, c_ids, link = linked
+    link_id = link()
+    with wuye_app.test_request_context(), tenant_context(street.id), unit_of_work():
+        info = hand_off(link_id=link_id, title="决议：清理楼道杂物", source="red_property.resolution", source_id="7")
+    r = company.admin.post(f"/api/v1/handoffs/{info.id}/return", json={"reason": "楼道属社区公共区域"})
+    assert r.status_code == 200, r.get_json()
+    assert [(step, note) for _, _, step, note, _, _ in recorder.got] == [
+        ("delivered", None), ("returned", "楼道属社区公共区域")]
+    with wuye_app.test_request_context(), tenant_context(street.id):
+        got = handoff_info(info.id)
+        assert got.state == "returned" and got.returned_reason == "楼道属社区公共区域"
+        # handed back: the same record may be handed off again
+        with unit_of_work():
+            again = hand_off(link_id=link_id, title="决议：清理楼道杂物", source="red_property.resolution",
+                             source_id="7")
+        assert again.id != info.id
