@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from wuye_core.tenancy.rls import append_only_tables
 
-APPEND_ONLY = ["audit_events", "care_visits_access_log", "platform_audit_events", "ticket_ratings",
+APPEND_ONLY = ["audit_events", "care_visits_access_log", "handoff_steps", "platform_audit_events", "ticket_ratings",
                "ticket_transitions"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
@@ -41,14 +41,31 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
         "ticket_ratings": ("tenant_id, ticket_id, resolution, rating", ":tenant, :ticket, 1, 5"),
         "care_visits_access_log": ("tenant_id, community_id, user_id, username, action",
                                    ":tenant, :community, 1, 'worker', 'read_person'"),
+        "handoff_steps": ("handoff_id, from_tenant_id, to_tenant_id, by_tenant_id, step",
+                          ":handoff, :tenant, :tenant, :tenant, 'sent'"),
     }[table]
+    handoff = _a_handoff(conn, world["tenant"]) if table == "handoff_steps" else None
     columns, placeholders = values
     if at is not None:
         columns, placeholders = columns + ", at", placeholders + ", :at"
         if conn.dialect.name == "sqlite":
             at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
     conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
-                 {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at})
+                 {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at,
+                  "handoff": handoff})
+
+
+def _a_handoff(conn, tenant: int) -> int:
+    """A hand-off row for a step to belong to (both sides the world's tenant: only the rows matter)."""
+    link = conn.execute(text(
+        "insert into service_links (provider_tenant_id, client_tenant_id, state, proposed_by, proposed_at) "
+        "values (:tenant, :tenant, 'revoked', 'provider', CURRENT_TIMESTAMP) returning id"),
+        {"tenant": tenant}).scalar()
+    return conn.execute(text(
+        "insert into handoffs (link_id, from_tenant_id, to_tenant_id, source, source_id, state, payload, created_at, "
+        "attempts, announced_step_id) values (:link, :tenant, :tenant, 'ticket', '1', 'failed', '{}', "
+        "CURRENT_TIMESTAMP, 0, 0) returning id"), {"link": link, "tenant": tenant}).scalar()
+
 
 
 def _count(conn, table: str) -> int:

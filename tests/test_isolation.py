@@ -60,6 +60,17 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     return ids
 
 
+def _linked_ids(tenant, ids, wuye_make_tenant, wuye_register, wuye_service_link) -> None:
+    """A service link of A with a third tenant (a company serving A's site), and a hand-off of A's
+    ticket over it: B is neither side."""
+    partner = wuye_make_tenant("tenant-a-partner", name="甲方伙伴")
+    partner_site = wuye_register(partner, prefix="伙伴")["site"]
+    ids["link"] = wuye_service_link(tenant, ids["site"], partner, partner_site)
+    handoff = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/handoff", json={"note": SECRET})
+    assert handoff.status_code == 201, handoff.get_json()
+    ids["handoff"] = handoff.get_json()["id"]
+
+
 RED = "/api/v1/plugins/red_property"
 
 
@@ -218,17 +229,11 @@ def _required_query(spec, rule, method):
     return query
 
 
-def _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link) -> int:
-    """A service link between A and a third tenant C: shared by those two, never seen by B."""
-    c = wuye_make_tenant("tenant-c", kind="subdistrict")
-    return wuye_service_link(c, wuye_register(c)["site"], a, ids["site"])
-
-
 def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin,
-                                                     wuye_service_link):
+                                                    wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
-    ids["link"] = _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
+    _linked_ids(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
     ids["provider"] = a.id  # /api/v1/supervision/providers/<provider_id>/…: A serves C, never B
     _b_setup(b, wuye_register, wuye_enable_plugin)
     ids["tenant"] = a.id
@@ -256,10 +261,9 @@ def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant,
 
 
 def test_lists_never_contain_another_tenants_rows(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin,
-                                                   wuye_service_link):
+                                                 wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
-    ids = _a_ids(a, wuye_register, wuye_enable_plugin)
-    _a_link(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
+    _linked_ids(a, _a_ids(a, wuye_register, wuye_enable_plugin), wuye_make_tenant, wuye_register, wuye_service_link)
     _b_setup(b, wuye_register, wuye_enable_plugin)
     listed = 0
     for rule in _routes(wuye_app):

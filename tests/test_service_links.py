@@ -122,7 +122,7 @@ def test_plugins_read_the_links_in_force_from_their_side(wuye_app, street_and_co
         with tenant_context(company.id):
             [theirs] = service_links()
             assert (theirs.my_side, theirs.my_site_id, theirs.partner_site_name, theirs.community_id) == (
-                "provider", c_ids["site"], "街小区", None)
+                "provider", c_ids["site"], "街小区", c_ids["community"])
     assert street.admin.post(f"{LINKS}/{link_id}/revoke", json={}).status_code == 200
     with wuye_app.app_context(), tenant_context(company.id):
         assert service_links() == []

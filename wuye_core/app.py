@@ -127,6 +127,7 @@ def _limit_decorated_routes_only(app: Flask) -> None:
 def _register_jobs(app: Flask) -> None:
     """Each feature registers its jobs and periodic work by function (jobs/__init__.py)."""
     from .events import plugin_jobs, relay
+    from .handoffs import delivery as handoff_delivery
     from .idempotency import purge as idempotency_purge
     from .imports import tasks as import_tasks
     from .jobs import JobRegistry
@@ -138,6 +139,7 @@ def _register_jobs(app: Flask) -> None:
     ticket_jobs.register_jobs(jobs)
     import_tasks.register_jobs(jobs)
     idempotency_purge.register_jobs(jobs)
+    handoff_delivery.register_jobs(jobs)
 
 
 def _load_plugins(app: Flask, entry_points) -> None:
@@ -153,6 +155,9 @@ def _load_plugins(app: Flask, entry_points) -> None:
     from .tickets.notifications.hooks import TicketNotifications, write_account_notice
 
     host.add_core(TicketNotifications(), "core_notifications")
+    from .handoffs.progress import HandoffProgress
+
+    host.add_core(HandoffProgress(), "core_handoffs")  # a ticket's progress mirrored on its hand-off
     from .tickets.figures import ticket_figures
 
     core_plugin.contribute(ticket_figures)  # the tickets' dashboard figures, as the core's ("core")
@@ -240,6 +245,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .supervision import routes as supervision_routes
 
     api.register_blueprint(supervision_routes.blp)
+    from .handoffs import routes as handoff_routes
+
+    api.register_blueprint(handoff_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

@@ -50,7 +50,8 @@ KIND_LABELS = {"repair": _l("Repair"), "complaint": _l("Complaint"), "inquiry": 
                "suggestion": _l("Suggestion"), "dispute": _l("Dispute")}
 PRIORITY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent"), "major": _l("Major"), "complex": _l("Complex")}
 CHANNEL_LABELS = {"window": _l("One-stop window"), "phone": _l("Phone"), "app": _l("App"), "wechat": _l("WeChat"),
-                  "walk_in": _l("Walk-in"), "liaison_visit": _l("Liaison visit")}
+                  "walk_in": _l("Walk-in"), "liaison_visit": _l("Liaison visit"),
+                  "handoff": _l("Handed over by a linked tenant")}
 # what a person clicks (transitions) and reads in the history (every action written there)
 ACTION_LABELS = {
     "submit": _l("Submitted"), "accept": _l("Accept"), "dispatch": _l("Dispatch"), "arrive": _l("Arrived on site"),

@@ -27,6 +27,7 @@ from .outbox import OutboxEvent
 
 _PENDING = "wuye_pending_outbox"
 _PENDING_IDS = "wuye_pending_outbox_ids"
+_AFTER_COMMIT = "wuye_after_commit"
 
 
 def outbox_row(name: str, community_id: int | None, object_id, actor: str | None = None,
@@ -49,6 +50,24 @@ def recorded(outbox_id: int) -> None:
     db.session.info.setdefault(_PENDING_IDS, []).append((require_tenant_id(), outbox_id))
 
 
+def after_commit(fn, *args, **kwargs) -> None:
+    """Call `fn(*args, **kwargs)` once the current transaction has committed through commit()
+    (like the relay: e.g. `after_commit(enqueue, deliver_handoff, tenant_id=…, handoff_id=…)`);
+    forgotten if it rolls back. A failing callback is logged: what it was to wake is found again by
+    its sweep."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append((fn, args, kwargs))
+
+
+def _run_after_commit(callbacks) -> None:
+    import logging
+
+    for fn, args, kwargs in callbacks:
+        try:
+            fn(*args, **kwargs)
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit callback %r failed", fn)
+
+
 def commit() -> None:
     """Commit the session, then relay the events recorded in it."""
     from .relay import relay
@@ -60,14 +79,18 @@ def commit() -> None:
         ids = db.session.info.pop(_PENDING_IDS, [])
         # a row recorded in a savepoint that was rolled back (a failed plugin hook) is gone
         ids += [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, []) if row in db.session]
+        callbacks = db.session.info.pop(_AFTER_COMMIT, None)
         db.session.commit()
     except Exception:
         db.session.info.pop(_PENDING, None)
         db.session.info.pop(_PENDING_IDS, None)
+        db.session.info.pop(_AFTER_COMMIT, None)
         raise
     db.session.info.pop(_PENDING, None)
     if ids:
         relay(ids)
+    if callbacks:
+        _run_after_commit(callbacks)
 
 
 def rollback() -> None:
@@ -75,4 +98,5 @@ def rollback() -> None:
     commit() of the same session must not relay them)."""
     db.session.info.pop(_PENDING, None)
     db.session.info.pop(_PENDING_IDS, None)
+    db.session.info.pop(_AFTER_COMMIT, None)
     db.session.rollback()

@@ -191,6 +191,7 @@ def deliver_claimed(claimed: list[Claimed]) -> int:
         for delivery in db.session.scalars(select(PluginDelivery).where(PluginDelivery.outbox_id.in_(retried))):
             tracked[delivery.outbox_id][delivery.plugin] = delivery
     recipients: dict[tuple[str, int | None], list[str]] = {}  # per hook and community: asked once a batch
+    filters: dict[tuple[str, int | None], dict] = {}  # core recipients that look at the event first
     transaction = session.get_transaction()
     new_rows, changed, delivered, errors, waiting = [], [], [], {}, {}
     for item in claimed:
@@ -198,7 +199,10 @@ def deliver_claimed(claimed: list[Claimed]) -> int:
         key = (dispatch.event_hook(event), event.community_id)
         if key not in recipients:
             recipients[key] = dispatch.event_recipients(event)
+            filters[key] = dispatch.event_filters(key[0], recipients[key])
         to = recipients[key]
+        if filters[key]:
+            to = [plugin for plugin in to if plugin not in filters[key] or filters[key][plugin](event)]
         known = tracked.get(item.id, {})
         if known:
             due = [d.plugin for d in known.values() if d.state == DeliveryState.pending

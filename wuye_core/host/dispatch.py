@@ -219,6 +219,20 @@ def event_recipients(event: Event) -> list[str]:
     return [impl.plugin_name for impl, _ in _calls(event_hook(event), event.community_id, {"event": event}, None)]
 
 
+def event_filters(hook: str, plugins) -> dict[str, Callable[[Event], bool]]:
+    """The core's implementations of `hook` among `plugins` that look at an event before it is
+    theirs (`wants_event(event)` on the registered object): the relay neither calls them nor
+    records a delivery for an event they do not want. Hand-offs follow only the tickets that are
+    part of one: every other ticket event costs them a dict lookup, no savepoint and no delivery
+    row (handoffs/progress.py). Plugins do not get this: each of their deliveries is tracked."""
+    found = {}
+    for impl in host().impls(hook):
+        wants = getattr(impl.plugin, "wants_event", None)
+        if wants is not None and impl.plugin_name in plugins and impl.plugin_name in host().core_names:
+            found[impl.plugin_name] = wants
+    return found
+
+
 def deliver_to(event: Event, plugin: str) -> Exception | None:
     """Call one plugin's hook for `event` in a savepoint. Returns its exception (its writes rolled
     back, logged and counted) or None. The plugin's enablement is the caller's business."""

@@ -49,7 +49,10 @@ import pluggy
 #      register_resident (a resident added to the register on a plugin role's permission);
 #      record_audit's verb "amended" (a correction of a plugin's record)
 #      PageArgs, Sort, page_schema, paginate, ranked (paged lists, newest first, `sort`) in the facade
-HOOK_API_VERSION = "1.7"
+# 1.7: the web console (wuye_console), staff_holding, console forms in the facade
+# 1.8: hand-offs between linked tenants: hook wuye_handoff_progressed; service_links, hand_off,
+#      handoff_info (ServiceLinkInfo, HandoffInfo) in the facade
+HOOK_API_VERSION = "1.8"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -315,6 +318,20 @@ def wuye_ticket_sla_breached(event):
 
     Kind: per tenant and community, delivered. Receives: `event` (`data` has deadline
     "arrive" or "resolve", due_at, priority). Returns: nothing.
+    """
+
+
+@hookspec
+def wuye_handoff_progressed(event):
+    """A hand-off this tenant sent moved on at the other side (API 1.8).
+
+    Kind: per tenant and community, delivered — to the plugins of the tenant that SENT the
+    hand-off (through its outbox), once per step. Receives: `event` (`object_id` is the hand-off's
+    id; `data` has handoff_id, source — "ticket" or what the plugin gave `hand_off`, e.g.
+    "red_property.resolution" —, source_id, step — delivered, accepted, dispatched, on_site,
+    resolved, rated, closed, cancelled, reopened, breached, returned or failed — and note: the
+    reason of a return or failure, the deadline missed, the rating). Returns: nothing. Called
+    after the step commits; may arrive twice (`event.id` is the same).
     """
 
 

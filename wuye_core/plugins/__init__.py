@@ -91,6 +91,8 @@ from .services import (
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
 from .register import ResidentRegistration, register_resident  # commits nothing; API 1.6
 from .links import ServiceLinkInfo, service_links  # API 1.8
+# hand-offs between linked tenants (API 1.8): a record handed to the partner, its progress
+from ..handoffs.facade import HandoffInfo, hand_off, handoff_info
 # the web console (API 1.7): a plugin's pages, forms and their errors
 from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page
@@ -127,6 +129,8 @@ __all__ = [
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
     "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
-    "register_resident", "ResidentRegistration", "service_links", "ServiceLinkInfo",
+    "register_resident", "ResidentRegistration",
+    # hand-offs (API 1.8)
+    "service_links", "ServiceLinkInfo", "hand_off", "handoff_info", "HandoffInfo",
     "ticket_summary", "ticket_summaries", "staff_identity", "staff_holding", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

@@ -37,7 +37,7 @@ PRIORITY_LABELS = {"normal": "一般", "urgent": "紧急", "major": "重大", "c
 STATUS_LABELS = {"submitted": "已提交", "accepted": "已受理", "dispatched": "已派单", "on_site": "已到场",
                  "resolved": "已办结", "closed": "已关闭", "reopened": "重新打开", "cancelled": "已取消"}
 CHANNEL_LABELS = {"window": "一站式服务窗口", "phone": "电话", "app": "App", "wechat": "微信", "walk_in": "上门",
-                  "liaison_visit": "三方联动走访"}
+                  "liaison_visit": "三方联动走访", "handoff": "转办"}
 
 # (header, width): the ticket sheet's columns, in order
 TICKET_COLUMNS = [

@@ -36,6 +36,7 @@ class Channel(enum.StrEnum):
     wechat = "wechat"
     walk_in = "walk_in"
     liaison_visit = "liaison_visit"  # 三方联动专员走访
+    handoff = "handoff"  # 转办: handed over by a linked tenant (handoffs/)
 
 
 def _enum(cls, name):
@@ -89,6 +90,8 @@ class Ticket(TenantScoped, db.Model):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the live hand-off this ticket is part of (either side: handoffs/), carried in its events
+    handoff_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class TicketTransition(TenantScoped, db.Model):

@@ -54,6 +54,9 @@ class TicketOut(StrictSchema):
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     rated_at = fields.DateTime(allow_none=True)
+    handoff_id = fields.Integer(allow_none=True, metadata={
+        "description": "转办（本工单转给服务关系另一方，或由对方转来）/ the hand-off this ticket is part of "
+                       "(GET /api/v1/handoffs/<id>)"})
 
     @post_dump
     def _mask(self, data, **kwargs):

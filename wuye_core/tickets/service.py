@@ -102,6 +102,12 @@ def _apply_sla(ticket: Ticket, community: Community) -> None:
     ticket.arrive_due_at, ticket.resolve_due_at = sla.deadlines(ticket.created_at, policy)
 
 
+def _handoff(ticket: Ticket) -> dict:
+    """What a ticket's events carry of its hand-off (handoffs/progress.py reads it from the event,
+    so that every other ticket event is passed by without a query)."""
+    return {"handoff_id": ticket.handoff_id} if ticket.handoff_id is not None else {}
+
+
 def _log(ticket: Ticket, action: str, before: Status | None, actor: str, note: str | None = None,
          rating: int | None = None) -> None:
     db.session.add(TicketTransition(ticket_id=ticket.id, action=action, from_status=before and before.value,
@@ -217,10 +223,10 @@ def transition(ticket: Ticket, action: str, actor: str, note: str | None = None,
     ticket.status = after
     _log(ticket, action, before, actor, note)
     events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=actor, action=action,
-                  from_status=before.value, to_status=after.value)
+                  from_status=before.value, to_status=after.value, **_handoff(ticket))
     if action == "dispatch":
         events.record("ticket_assigned", ticket.community_id, ticket.id, actor=actor,
-                      assignee_id=ticket.assignee_id, team=ticket.team)
+                      assignee_id=ticket.assignee_id, team=ticket.team, **_handoff(ticket))
     db.session.flush()
     return ticket
 
@@ -257,7 +263,7 @@ def rate(ticket: Ticket, rating: int, comment: str | None, actor: str, reason: s
              N_("Rating corrected from %(before)s to %(after)s: %(reason)s", before=previous, after=rating,
                 reason=reason), rating=rating)
         events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating,
-                      correction=True, previous_rating=previous)
+                      correction=True, previous_rating=previous, **_handoff(ticket))
         db.session.flush()
         return ticket
     if reason:
@@ -267,12 +273,12 @@ def rate(ticket: Ticket, rating: int, comment: str | None, actor: str, reason: s
                                 actor=actor, at=at))
     _log(ticket, "rate", ticket.status, actor, comment, rating=rating)
     events.record("ticket_rated", ticket.community_id, ticket.id, actor=actor, rating=rating, correction=False,
-                  previous_rating=None)
+                  previous_rating=None, **_handoff(ticket))
     if ticket.status is Status.resolved:  # the return visit (回访) closes the ticket
         before, ticket.status, ticket.closed_at = ticket.status, Status.closed, at
         _log(ticket, "close", before, actor, N_("Closed after the return visit (rated)."))
         events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=actor, action="close",
-                      from_status=before.value, to_status=Status.closed.value)
+                      from_status=before.value, to_status=Status.closed.value, **_handoff(ticket))
     db.session.flush()
     return ticket
 
@@ -293,7 +299,7 @@ def mark_sla_breaches(at: datetime | None = None) -> int:
             due = ticket.arrive_due_at if deadline == "arrive" else ticket.resolve_due_at
             setattr(ticket, f"{deadline}_breached_at", at)
             events.record("ticket_sla_breached", ticket.community_id, ticket.id, actor=SYSTEM, deadline=deadline,
-                          due_at=due.isoformat(), priority=ticket.priority.value)
+                          due_at=due.isoformat(), priority=ticket.priority.value, **_handoff(ticket))
             marked += 1
     return marked
 
@@ -311,7 +317,8 @@ def auto_close(at: datetime | None = None) -> int:
             _log(ticket, "close", Status.resolved, SYSTEM,
                  N_("Closed automatically: not rated within %(days)s days.", days=days))
             events.record("ticket_transitioned", ticket.community_id, ticket.id, actor=SYSTEM, action="close",
-                          from_status=Status.resolved.value, to_status=Status.closed.value)
+                          from_status=Status.resolved.value, to_status=Status.closed.value,
+                          **_handoff(ticket))
             closed += 1
     return closed
 
