@@ -227,7 +227,7 @@ class MeetingResolutions(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="会议已取消 / the meeting was cancelled")
     def post(self, data, meeting_id):
-        """记录决议（责任方、责任人、期限）/ Record a resolution (owner side and person, deadline)"""
+        """记录决议（责任方、责任人、期限、交办的物业企业）/ Record a resolution (owner, deadline, company)"""
         resolution = record_resolution(meeting_id, data)
         services.commit()
         return resolution
@@ -270,7 +270,7 @@ class ResolutionItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="决议已办结或撤销 / finished")
     def patch(self, data, resolution_id):
-        """修改决议（内容、责任方、期限）/ Change a resolution (text, owner, deadline)"""
+        """修改决议（内容、责任方、期限、交办的物业企业）/ Change a resolution (text, owner, deadline, company)"""
         resolution = change_resolution(resolution_id, data)
         db.session.commit()
         return resolution
