@@ -125,6 +125,8 @@ class Resolution(TenantScoped, db.Model):
     # (the core's, red_property_0002); its partner's name as it was then, shown once the link has ended
     service_link_id: Mapped[int | None] = mapped_column(Integer)
     company_name: Mapped[str | None] = mapped_column(String(200))
+    # #18 item 4 (the core's hand-offs, not on main yet): the hand-off made from it, for handoff_info()
+    handoff_id: Mapped[int | None] = mapped_column(Integer)
     done_on: Mapped[date | None] = mapped_column(Date)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # marked once by the daily job
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -15,6 +15,9 @@ is the link's partner name, looked up when read.
 typed then (agreements and site managers; the coverage view flags such a site "未建立服务关系");
 for new rows it keeps the partner's name as it was when recorded, shown once the link has ended.
 `red_property_agreements.company_name` was NOT NULL: it becomes nullable. Nothing is rewritten.
+
+`red_property_resolutions.handoff_id` (nullable, unused until the core's hand-offs land, #18 item
+4): the hand-off a resolution assigned to a company becomes, so that its state can be read back.
 """
 
 import sqlalchemy as sa
@@ -53,6 +56,7 @@ def upgrade():
     for table in LINKED:
         op.add_column(table, sa.Column("service_link_id", sa.Integer(), nullable=True))
     op.add_column("red_property_resolutions", sa.Column("company_name", sa.String(length=200), nullable=True))
+    op.add_column("red_property_resolutions", sa.Column("handoff_id", sa.Integer(), nullable=True))
     conn = op.get_bind()
     rows = _agreement_sites_kept(conn)
     with op.batch_alter_table("red_property_agreements", schema=None) as batch_op:
@@ -69,6 +73,7 @@ def downgrade():
         batch_op.alter_column("company_name", existing_type=sa.String(length=200), nullable=False)
     _put_back(conn, rows)
     # plain DROP COLUMN (SQLite ≥ 3.35 too): no copy of the tables, whose children cascade
+    op.drop_column("red_property_resolutions", "handoff_id")
     op.drop_column("red_property_resolutions", "company_name")
     for table in reversed(LINKED):
         op.drop_column(table, "service_link_id")
