@@ -258,7 +258,8 @@ SEMANTIC_REFUSALS = {
     "Not a valid ID-card number.",  # its check character (the pattern says the rest)
     "Ends before it starts.",  # care briefs: period_start ≤ period_end, at most a year
     "At most a year.",
-    "Name the property company.",  # red_property: company_name when manager is "company"
+    "Choose the service link with the company.",  # red_property: service_link_id when manager is "company"
+    "Only a resolution the property side owns is assigned to a company.",  # red_property: owner_side and link
     "tenant_admin is always tenant-wide.",  # a grant's community_id depends on its role
     "Not a resident of this community.",  # care register: rows of other tables
     "Not on this community's care register.",

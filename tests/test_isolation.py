@@ -93,13 +93,38 @@ def _red_property_ids(tenant, ids, wuye_enable_plugin):
     visit = made(tenant.admin.post(f"{RED}/communities/{c}/visits", json={
         "site_id": ids["site"], "officer": SECRET, "notes": SECRET, "problems": [{"description": SECRET}]}))
     ids["red_property:visit"], ids["problem"] = visit["id"], visit["problems"][0]["id"]
+    # a co-building agreement names a company by its service link; the link is A's too (/service-links/<link_id>)
+    link = ids["link"] = _a_company_link(tenant, ids["site"])
     ids["agreement"] = made(tenant.admin.post(f"{RED}/communities/{c}/agreements", json={
-        "company_name": SECRET, "community_party": SECRET, "signed_on": "2026-01-01", "starts_on": "2026-01-01",
+        "service_link_id": link, "community_party": SECRET, "signed_on": "2026-01-01", "starts_on": "2026-01-01",
         "scope": SECRET, "site_ids": [ids["site"]]}))["id"]
     ids["dual_post"] = made(tenant.admin.post(f"{RED}/communities/{c}/dual-posts", json={
         "person_name": SECRET, "community_post": SECRET, "property_post": SECRET}))["id"]
     ids["shared_service"] = made(tenant.admin.post(f"{RED}/communities/{c}/shared-services", json={
         "name": SECRET, "description": SECRET}))["id"]
+
+
+def _a_company_link(tenant, site_id) -> int:
+    """A third tenant, a company, serving A's site through an accepted service link (as the
+    `wuye_service_link` fixture makes one); the link's id."""
+    from wuye_core.tenancy.context import reset_tenant
+    from wuye_core.tenants.service import create_tenant
+
+    with tenant.app.app_context():
+        create_tenant(f"{tenant.slug}-company", "乙方以外的物业", "company", admin_username="admin",
+                      admin_password="admin-pass-123")
+        db.session.commit()
+        db.session.remove()
+    reset_tenant()
+    company = login(tenant.app, f"{tenant.slug}-company", "admin", "admin-pass-123")
+    community = company.post("/api/v1/communities", json={"name": "企社区", "code": "c1"}).get_json()["id"]
+    site = company.post("/api/v1/sites", json={"community_id": community, "name": "企小区", "kind": "compound"})
+    proposal = company.post("/api/v1/service-links", json={
+        "partner": tenant.slug, "site_id": site.get_json()["id"], "side": "provider"})
+    assert proposal.status_code == 201, proposal.get_json()
+    accepted = tenant.admin.post(f"/api/v1/service-links/{proposal.get_json()['id']}/accept", json={"site_id": site_id})
+    assert accepted.status_code == 200, accepted.get_json()
+    return proposal.get_json()["id"]
 
 
 def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):

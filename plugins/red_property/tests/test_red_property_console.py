@@ -217,19 +217,28 @@ def test_the_dashboard_panel_shows_the_key_figures(acme, wuye_app):
     assert console.get("/console/").status_code == 200
 
 
-def test_an_agreement_is_recorded_then_changed(acme):
+@pytest.fixture
+def wanjia(acme, wuye_make_tenant, wuye_register, wuye_service_link):
+    """The company 万家物业 serving acme's site 东湖小区 through a service link in force (its id)."""
+    company = wuye_make_tenant("wanjia", name="万家物业")
+    return wuye_service_link(acme, acme.ids["site"], company, wuye_register(company, "万家")["site"])
+
+
+def test_an_agreement_is_recorded_then_changed(acme, wanjia):
     acme.enable()
     console = acme.console()
     c, site = acme.ids["community"], acme.ids["site"]
     form = f"{C}/communities/{c}/agreements"
     page = console.get(form)
     assert page.status_code == 200 and "记录共建协议" in page.text and 'name="site_ids"' in page.text
-    body = {"company_name": "万家物业", "community_party": "东湖社区党委", "signed_on": "2026-01-05",
+    assert f'<option value="{wanjia}">万家物业（东湖小区）</option>' in page.text
+    body = {"service_link_id": str(wanjia), "community_party": "东湖社区党委", "signed_on": "2026-01-05",
             "starts_on": "2026-02-01", "ends_on": "2026-01-01", "site_ids": str(site)}
     refused = console.post(form, data=body)
-    assert refused.status_code == 422 and 'id="e-ends_on"' in refused.text and 'value="万家物业"' in refused.text
-    no_site = console.post(form, data={**body, "ends_on": "", "site_ids": []})
-    assert no_site.status_code == 422 and 'id="e-site_ids"' in no_site.text
+    assert refused.status_code == 422 and 'id="e-ends_on"' in refused.text and 'value="东湖社区党委"' in refused.text
+    assert f'<option value="{wanjia}" selected>' in refused.text
+    no_link = console.post(form, data={**body, "ends_on": "", "service_link_id": ""})
+    assert no_link.status_code == 422 and 'id="e-service_link_id"' in no_link.text
     assert acme.admin.get(f"{P}/communities/{c}/agreements").get_json()["total"] == 0
 
     made = console.post(form, data={**body, "ends_on": "2028-12-31"})
@@ -240,15 +249,14 @@ def test_an_agreement_is_recorded_then_changed(acme):
     shown = console.get(made.headers["Location"])
     assert "共建协议已记录" in shown.text and 'value="东湖社区党委"' in shown.text
     assert "万家物业" in console.get(form).text
-    # the coverage: the site is now served by the company under the agreement
+    # the coverage: the site is served by the company of its link, under the agreement
     cover = acme.admin.get(f"{P}/communities/{c}/coverage").get_json()["sites"][0]
     assert cover["company_name"] == "万家物业" and cover["agreement_ids"] == [listed[0]["id"]]
 
-    changed = console.post(made.headers["Location"], data={**body, "ends_on": "", "scope": "共建党群服务站",
-                                                           "company_name": "万家物业东湖分公司"})
+    changed = console.post(made.headers["Location"], data={**body, "ends_on": "", "scope": "共建党群服务站"})
     assert changed.status_code == 303
     after = acme.admin.get(f"{P}/agreements/{listed[0]['id']}").get_json()
-    assert (after["company_name"], after["ends_on"], after["scope"]) == ("万家物业东湖分公司", None, "共建党群服务站")
+    assert (after["company_name"], after["ends_on"], after["scope"]) == ("万家物业", None, "共建党群服务站")
 
 
 def test_who_serves_a_site_is_recorded(acme):
@@ -258,7 +266,8 @@ def test_who_serves_a_site_is_recorded(acme):
     assert f"{C}/sites/{site}/management" in console.get(f"{C}/communities/{c}/coverage").text
     form = f"{C}/sites/{site}/management"
     refused = console.post(form, data={"manager": "company"})
-    assert refused.status_code == 422 and 'id="e-company_name"' in refused.text
+    assert refused.status_code == 422 and 'id="e-service_link_id"' in refused.text
+    assert 'href="/console/links"' in refused.text  # no link in force: where links are made
     assert acme.admin.get(f"{P}/sites/{site}/management").get_json()["manager"] is None
     made = console.post(form, data={"manager": "own_team"})
     assert made.status_code == 303 and made.headers["Location"].endswith(f"{C}/communities/{c}/coverage")
@@ -273,9 +282,9 @@ def test_readers_may_not_record_agreements_or_managers(acme):
     acme.user("guest", "readonly", [c])
     console = acme.console("guest", "password-123")
     page = console.get(f"{C}/communities/{c}/agreements")
-    assert page.status_code == 200 and 'name="company_name"' not in page.text
+    assert page.status_code == 200 and 'name="community_party"' not in page.text
     refused = console.post(f"{C}/communities/{c}/agreements", data={
-        "company_name": "越权物业", "community_party": "x", "signed_on": "2026-01-01", "starts_on": "2026-01-01",
+        "service_link_id": "1", "community_party": "x", "signed_on": "2026-01-01", "starts_on": "2026-01-01",
         "site_ids": str(site)})
     assert refused.status_code == 403 and "<html" in refused.text
     assert console.post(f"{C}/sites/{site}/management", data={"manager": "own_team"}).status_code == 403

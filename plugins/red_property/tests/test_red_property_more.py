@@ -1,5 +1,5 @@
-"""Liaison visits, co-building agreements and coverage, integration, Excel exports and demo data
-of 红色物业 · 三方联动, through the HTTP API."""
+"""Liaison visits, integration, Excel exports and demo data of 红色物业 · 三方联动, through the HTTP
+API (co-building agreements and coverage, which name companies by service links: test_red_property_links.py)."""
 
 from __future__ import annotations
 
@@ -72,86 +72,6 @@ def test_a_liaison_officer_logs_visits_and_problems_become_agenda_items_or_ticke
     ]
     pending = t.admin.get(f"{P}/communities/{c}/agenda-items", query_string={"source": "visit"}).get_json()["items"]
     assert [i["title"] for i in pending] == ["化粪池满溢，需三方协调"]
-
-
-def test_agreements_and_the_coverage_view(wuye_make_tenant, wuye_register, wuye_enable_plugin):
-    t = wuye_make_tenant("acme")
-    ids = _setup(t, wuye_register, wuye_enable_plugin)
-    c = ids["community"]
-    village = t.admin.post(
-        "/api/v1/sites", json={"community_id": c, "name": "张家湾", "kind": "village"}
-    ).get_json()
-    old = t.admin.post(
-        "/api/v1/sites", json={"community_id": c, "name": "供销社宿舍", "kind": "old"}
-    ).get_json()
-
-    cover = t.admin.get(f"{P}/communities/{c}/coverage").get_json()
-    assert cover["total"] == 3 and cover["covered"] == 0 and cover["coverage_rate"] == 0.0
-
-    r = t.admin.post(
-        f"{P}/communities/{c}/agreements",
-        json={
-            "company_name": "海景物业",
-            "community_party": "社区党委",
-            "signed_on": "2026-01-01",
-            "starts_on": "2026-01-01",
-            "ends_on": None,
-            "scope": "参加联席会议，执行5341",
-            "site_ids": [ids["site"]],
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    agreement = r.get_json()
-    assert agreement["active"] is True and agreement["site_ids"] == [ids["site"]]
-    assert (
-        t.admin.put(f"{P}/sites/{village['id']}/management", json={"manager": "own_team"}).status_code == 200
-    )
-    r = t.admin.put(f"{P}/sites/{old['id']}/management", json={"manager": "company"})
-    assert r.status_code == 422 and "company_name" in r.get_json()["errors"]["json"]
-
-    cover = t.admin.get(f"{P}/communities/{c}/coverage").get_json()
-    by_site = {s["site_id"]: s for s in cover["sites"]}
-    assert by_site[ids["site"]]["company_name"] == "海景物业" and by_site[ids["site"]]["agreement_ids"] == [
-        agreement["id"]
-    ]
-    assert by_site[village["id"]]["manager"] == "own_team" and by_site[village["id"]]["coordinated"]
-    assert [s["name"] for s in cover["uncovered"]] == ["供销社宿舍"]
-    assert (cover["covered"], cover["coordinated"], cover["coverage_rate"]) == (2, 2, 0.6667)
-    figures = {
-        f["key"]: f["value"] for f in t.admin.get(f"/api/v1/communities/{c}/dashboard").get_json()["figures"]
-    }
-    assert figures["site_coverage_rate"] == 0.6667
-
-    # an agreement that has ended no longer brings the site under coordination
-    r = t.admin.put(
-        f"{P}/agreements/{agreement['id']}",
-        json={
-            "company_name": "海景物业",
-            "community_party": "社区党委",
-            "signed_on": "2025-01-01",
-            "starts_on": "2025-01-01",
-            "ends_on": "2025-12-31",
-            "site_ids": [ids["site"]],
-        },
-    )
-    assert r.status_code == 200 and r.get_json()["active"] is False
-    assert not {s["site_id"]: s for s in t.admin.get(f"{P}/communities/{c}/coverage").get_json()["sites"]}[
-        ids["site"]
-    ]["coordinated"]
-    r = t.admin.post(
-        f"{P}/communities/{c}/agreements",
-        json={
-            "company_name": "x",
-            "community_party": "y",
-            "signed_on": "2026-01-01",
-            "starts_on": "2026-02-01",
-            "ends_on": "2026-01-01",
-            "site_ids": [999999],
-        },
-    )
-    assert r.status_code == 422 and "ends_on" in r.get_json()["errors"]["json"]
-    assert t.admin.delete(f"{P}/agreements/{agreement['id']}").status_code == 204
-    assert t.admin.get(f"{P}/agreements/{agreement['id']}").status_code == 404
 
 
 def test_integration_dual_posts_and_shared_services(wuye_make_tenant, wuye_register, wuye_enable_plugin):
@@ -260,3 +180,7 @@ def test_demo_data_is_a_year_of_meetings_and_idempotent(wuye_app, wuye_make_tena
     assert len(escalated) == 1 and escalated[0]["meeting_id"] == meetings[-1]["id"]
     links = t.admin.get(f"/api/v1/tickets/{escalated[0]['ticket_id']}").get_json()["links"]
     assert [link["key"] for link in links] == [f"agenda_item:{escalated[0]['id']}"]
+    # no service links in this street: no agreements, its compound is served by the own team
+    assert t.admin.get(f"{P}/communities/{c}/agreements").get_json()["total"] == 0
+    cover = t.admin.get(f"{P}/communities/{c}/coverage").get_json()
+    assert [(s["site_id"], s["manager"]) for s in cover["sites"]] == [(ids["site"], "own_team")]

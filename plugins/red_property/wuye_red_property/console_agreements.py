@@ -1,7 +1,9 @@
 """Console pages of 共建协议与全覆盖: a community's co-building agreements (a list and a form to
 record one), an agreement (its terms and sites, a form to change them), and who manages a site
 (the form behind the coverage page's "change"). Same services and schemas as the API
-(coverage.record_agreement, change_agreement, manage_site; AgreementIn, SiteManagementIn)."""
+(coverage.record_agreement, change_agreement, manage_site; AgreementIn, SiteManagementIn). The
+company is chosen among the community's service links in force (partners.py); with none, the
+pages say where links are made (the core's page /console/links)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from .coverage import (
 )
 from .i18n import _
 from .models import Agreement
+from .partners import CREATE_LINKS_AT, options
 
 CURRENT = "red_property.coverage"
 SITE_IDS = "site_ids"
@@ -65,7 +68,8 @@ def agreements(community_id):
         "red_property/agreements.html", community_id=community_id, community=community_name(community_id),
         page=agreements_page(community_id, args), sites=sites, site_names=dict(sites), errors=errors,
         values=values, chosen={str(v) for v in request.form.getlist(SITE_IDS)} if values else set(),
-        writable=may_write(community_id), current=CURRENT,
+        writable=may_write(community_id), links=options(community_id), create_links_at=CREATE_LINKS_AT,
+        current=CURRENT,
     ), status
 
 
@@ -84,15 +88,16 @@ def agreement(agreement_id):
         values = request.form
         chosen = {str(v) for v in request.form.getlist(SITE_IDS)}
     else:
-        values = {key: getattr(shown, key) for key in AgreementIn().fields if key != SITE_IDS}
+        values = {key: shown[key] for key in AgreementIn().fields if key != SITE_IDS}
         values = {key: ("" if value is None else value.isoformat() if hasattr(value, "isoformat") else value)
                   for key, value in values.items()}
-        chosen = {str(v) for v in shown.site_ids}
+        chosen = {str(v) for v in shown["site_ids"]}
     sites = _sites(row.community_id)
     return render_page(
         "red_property/agreement.html", agreement=shown, community_id=row.community_id,
         community=community_name(row.community_id), sites=sites, site_names=dict(sites), errors=errors,
-        values=values, chosen=chosen, writable=may_write(row.community_id), current=CURRENT,
+        values=values, chosen=chosen, writable=may_write(row.community_id), links=options(row.community_id),
+        create_links_at=CREATE_LINKS_AT, current=CURRENT,
     ), status
 
 
@@ -110,11 +115,12 @@ def site_management(site_id):
             if not errors:
                 return done(_("Who manages the site is recorded."), "coverage", community_id=site.community_id)
     else:
-        values = {key: value or "" for key, value in management_of(site).items()}
+        values = {key: "" if value is None else value for key, value in management_of(site).items()}
     said = {"company": _("A property company"), "own_team": _("The community's own team")}
     managers = [(key, said[key]) for key in MANAGERS]
     return render_page(
         "red_property/site_management.html", site=site, community_id=site.community_id,
         community=community_name(site.community_id), managers=managers, errors=errors, values=values,
+        shown=management_of(site), links=options(site.community_id), create_links_at=CREATE_LINKS_AT,
         writable=may_write(site.community_id), current=CURRENT,
     ), status

@@ -38,6 +38,7 @@ from .meetings import (
     schedule_meeting,
 )
 from .models import SIDE_LABELS, Meeting, Participant, Resolution
+from .partners import options, partner_names
 from .resolutions import (
     OPEN,
     RESOLUTION_COLUMNS,
@@ -98,6 +99,7 @@ def _meeting_page(meeting_id: int, errors: dict | None = None, form: str | None 
         writable=may_write(meeting.community_id), errors=errors or {}, failed=form, values=request.form,
         labels=labels(), is_overdue=is_overdue, current=CURRENT,
         item_options=[(i.id, f"#{i.id} {i.title}") for i in meeting.agenda_items if i.status != "closed"],
+        links=options(meeting.community_id), companies=partner_names(),
     ), status
 
 
@@ -181,7 +183,7 @@ def resolutions(community_id):
     page = paginate(ledger(community_id, args), Resolution, args, columns=RESOLUTION_COLUMNS)
     return render_page("red_property/resolutions.html", community_id=community_id,
                        community=community_name(community_id), page=page, args=args, labels=labels(),
-                       is_overdue=is_overdue, current=CURRENT)
+                       is_overdue=is_overdue, companies=partner_names(), current=CURRENT)
 
 
 @pages.route("/communities/<int:community_id>/resolutions.xlsx")
@@ -210,5 +212,5 @@ def resolution(resolution_id):
         community=community_name(row.community_id), follow_ups=rows, actor_names=staff_names(f.actor for f in rows),
         errors=errors,
         values=request.form, writable=may_write(row.community_id) and row.status in OPEN, labels=labels(),
-        is_overdue=is_overdue, current=CURRENT,
+        is_overdue=is_overdue, companies=partner_names(), current=CURRENT,
     ), status

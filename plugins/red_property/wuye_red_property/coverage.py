@@ -1,8 +1,13 @@
 """共建协议与全覆盖: who manages each site (a property company, or the community's own team),
 co-building agreements that bring commercial companies' sites under the community's coordination,
-and the coverage view: every site should be served by some company or by the community's team.
+and the coverage view: every site should be served by some company or by the community's own team.
 
-Reads the core's sites (tenant-scoped by the core); writes only the plugin's own tables."""
+A company is named by a service link in force (the core's, partners.py): a site of ours with a
+link in force is served by the link's company without any record here; agreements and manager
+records refer to a link (`service_link_id`) and show its partner's name, read when shown. Records
+of a company by name only (made before links) are kept as history and flagged "未建立服务关系".
+
+Reads the core's sites and links (tenant-scoped by the core); writes only the plugin's own tables."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from wuye_core.plugins import (
     Sort,
     StrictSchema,
     db,
+    invalid,
     page_schema,
     paginate,
     rate_value,
@@ -30,6 +36,7 @@ from .common import NAME, label, readable, require_write, today, txt, writable
 from .i18n import N_
 from .liaison import check_site
 from .models import Agreement, AgreementSite, SiteManagement
+from .partners import FIELD, by_site, company, in_force, link_in_force, partner_names
 
 blp = Blueprint("red_property_coverage", __name__, description="共建协议与全覆盖 / Agreements and coverage")
 
@@ -50,24 +57,33 @@ class SiteManagementIn(StrictSchema):
         validate=validate.OneOf(MANAGERS),
         metadata=label("company 物业公司 / own_team 社区自有团队（项目部）", "who manages the site"),
     )
-    company_name = txt(200, allow_none=True, load_default=None, metadata=label(
-        "物业公司名称（manager 为 company 时必填）", "company (required when manager is company)"))
+    service_link_id = Id(allow_none=True, load_default=None, metadata=label(
+        "物业公司：本社区生效中的服务关系 id（manager 为 company 时必填；见 /api/v1/service-links）",
+        "the company: a service link in force in this community (required when manager is company)"))
 
     @validates_schema
     def _company_named(self, data, **kwargs):
-        if data["manager"] == "company" and not data.get("company_name"):
-            raise ValidationError(N_("Name the property company."), "company_name")
+        if data["manager"] == "company" and data.get("service_link_id") is None:
+            raise ValidationError(N_("Choose the service link with the company."), "service_link_id")
 
 
 class SiteManagementOut(StrictSchema):
     site_id = fields.Integer()
     community_id = fields.Integer()
     manager = fields.String(allow_none=True, metadata=label("未登记为空", "null: not recorded"))
-    company_name = fields.String(allow_none=True)
+    service_link_id = fields.Integer(allow_none=True, metadata=label("物业公司的服务关系", "the company's service link"))
+    company_name = fields.String(allow_none=True, metadata=label(
+        "服务关系对方的名称（关系已解除或旧记录：登记时的名称）",
+        "the link's partner (link ended or an old record: the name recorded)"))
+    link_in_force = fields.Boolean(metadata=label("服务关系生效中", "its service link is in force"))
+    by_link = fields.Boolean(metadata=label(
+        "本小区自身的服务关系（无需登记）", "served under this site's own service link (nothing recorded)"))
 
 
 class AgreementIn(StrictSchema):
-    company_name = txt(200, required=True, min_length=1, metadata=label("物业公司", "property company"))
+    service_link_id = Id(required=True, metadata=label(
+        "物业公司：本社区小区上生效中的服务关系 id（本方为属地方；见 /api/v1/service-links）",
+        "the company: a service link in force on a site of this community (we are the client)"))
     community_party = txt(
         200, required=True, min_length=1, metadata=label("社区方（签约单位）", "community side")
     )
@@ -79,9 +95,12 @@ class AgreementIn(StrictSchema):
     scope = txt(5000, allow_none=True, load_default=None, strip=False, metadata=label("共建内容", "scope"))
     site_ids = fields.List(
         Id(),
-        required=True,
+        load_default=None,
         validate=validate.Length(min=1, max=200),
-        metadata=label("协议覆盖的小区", "sites covered"),
+        metadata=label(
+            "协议覆盖的小区（默认：服务关系中本方的小区；须包含该小区）",
+            "sites covered (default: the link's site on our side, which they must include)",
+        ),
     )
 
     @validates_schema
@@ -93,7 +112,12 @@ class AgreementIn(StrictSchema):
 class AgreementOut(StrictSchema):
     id = fields.Integer(dump_only=True)
     community_id = fields.Integer(dump_only=True)
-    company_name = fields.String()
+    service_link_id = fields.Integer(allow_none=True, metadata=label(
+        "服务关系（2026-12 前登记的协议为空）", "the service link (null: recorded before links)"))
+    company_name = fields.String(allow_none=True, metadata=label(
+        "物业公司：服务关系对方的名称；关系已解除或旧协议为登记时的名称",
+        "the company: the link's partner; link ended or an old agreement: the name recorded"))
+    link_in_force = fields.Boolean(metadata=label("服务关系生效中", "its service link is in force"))
     community_party = fields.String()
     signed_on = fields.Date()
     starts_on = fields.Date()
@@ -108,8 +132,15 @@ class CoverageSite(StrictSchema):
     name = fields.String()
     kind = fields.String()
     kind_zh = fields.String()
-    manager = fields.String(allow_none=True)
-    company_name = fields.String(allow_none=True)
+    manager = fields.String(allow_none=True, metadata=label(
+        "company 物业公司 / own_team 社区自有团队 / 空：无人", "company / own_team / null: nobody"))
+    service_link_id = fields.Integer(allow_none=True, metadata=label("物业公司的服务关系", "the company's service link"))
+    company_name = fields.String(allow_none=True, metadata=label("服务关系对方的名称", "the link's partner"))
+    by_link = fields.Boolean(metadata=label(
+        "由本小区生效中的服务关系确定", "served under this site's own service link in force"))
+    no_service_link = fields.Boolean(metadata=label(
+        "登记了物业公司但无生效中的服务关系（旧的文本记录）：未建立服务关系",
+        "a company recorded without a service link in force (old text record)"))
     agreement_ids = fields.List(fields.Integer(), metadata=label("有效的共建协议", "agreements in force"))
     covered = fields.Boolean(
         metadata=label("有物业公司或社区团队服务", "served by a company or the own team")
@@ -130,6 +161,10 @@ class CoverageOut(StrictSchema):
     uncovered = fields.List(
         fields.Nested(CoverageSite), metadata=label("无物业服务的小区", "sites nobody serves")
     )
+    no_service_link = fields.List(
+        fields.Nested(CoverageSite),
+        metadata=label("登记了物业公司但未建立服务关系的小区", "sites with a company recorded but no service link"),
+    )
     sites = fields.List(fields.Nested(CoverageSite))
 
 
@@ -141,18 +176,26 @@ def _site(site_id: int, write: bool) -> Site:
 
 
 def _management_out(site: Site) -> dict:
+    own = by_site(site.community_id).get(site.id)
+    if own is not None:  # the site's own link in force decides, recorded or not
+        return {"site_id": site.id, "community_id": site.community_id, "manager": "company",
+                "service_link_id": own.id, "company_name": own.partner_name, "link_in_force": True,
+                "by_link": True}
     row = db.session.scalar(select(SiteManagement).where(SiteManagement.site_id == site.id))
+    name, live = company(row and row.service_link_id, row and row.company_name, partner_names())
     return {
         "site_id": site.id,
         "community_id": site.community_id,
         "manager": row and row.manager,
-        "company_name": row and row.company_name,
+        "service_link_id": row and row.service_link_id,
+        "company_name": name if row is not None and row.manager == "company" else None,
+        "link_in_force": live,
+        "by_link": False,
     }
 
 
-def set_management(
-    community_id: int, site_id: int, manager: str, company_name: str | None, keep_existing: bool = False
-) -> None:
+def set_management(community_id: int, site_id: int, manager: str, link=None, keep_existing: bool = False) -> None:
+    """Record the site's manager: "company" with `link` (a ServiceLinkInfo in force), or "own_team"."""
     row = db.session.scalar(select(SiteManagement).where(SiteManagement.site_id == site_id))
     if row is not None and keep_existing:
         return
@@ -160,7 +203,9 @@ def set_management(
         row = SiteManagement(community_id=community_id, site_id=site_id)
         db.session.add(row)
     row.manager = manager
-    row.company_name = company_name if manager == "company" else None
+    company_link = link if manager == "company" else None
+    row.service_link_id = company_link.id if company_link else None
+    row.company_name = company_link.partner_name if company_link else None
 
 
 def _in_force(agreement: Agreement) -> bool:
@@ -168,26 +213,69 @@ def _in_force(agreement: Agreement) -> bool:
     return agreement.starts_on <= day and (agreement.ends_on is None or agreement.ends_on >= day)
 
 
-def _agreement_out(agreement: Agreement) -> Agreement:
-    agreement.site_ids = list(
-        db.session.scalars(
-            select(AgreementSite.site_id)
-            .where(AgreementSite.agreement_id == agreement.id)
-            .order_by(AgreementSite.site_id)
-        )
-    )
-    agreement.active = _in_force(agreement)
-    return agreement
+def _agreement_out(agreement: Agreement, names: dict[int, str] | None = None) -> dict:
+    """The agreement as the API answers it (AgreementOut); `names`: partner_names(), for a list."""
+    name, live = company(agreement.service_link_id, agreement.company_name,
+                         partner_names() if names is None else names)
+    return {
+        "id": agreement.id,
+        "community_id": agreement.community_id,
+        "service_link_id": agreement.service_link_id,
+        "company_name": name,
+        "link_in_force": live,
+        "community_party": agreement.community_party,
+        "signed_on": agreement.signed_on,
+        "starts_on": agreement.starts_on,
+        "ends_on": agreement.ends_on,
+        "scope": agreement.scope,
+        "site_ids": list(
+            db.session.scalars(
+                select(AgreementSite.site_id)
+                .where(AgreementSite.agreement_id == agreement.id)
+                .order_by(AgreementSite.site_id)
+            )
+        ),
+        "active": _in_force(agreement),
+    }
 
 
-def _set_sites(agreement: Agreement, site_ids: list[int]) -> None:
+def _set_sites(agreement: Agreement, site_ids: list[int] | None, link) -> list[int]:
+    """The agreement's sites: the link's site on our side by default, and always among them; a
+    site another company serves under its own link is not this company's to agree on."""
+    if site_ids is None:
+        site_ids = [link.my_site_id]
     for i, site_id in enumerate(site_ids):
         check_site(agreement.community_id, site_id, f"site_ids.{i}")
+    if link.my_site_id not in site_ids:
+        invalid("site_ids", N_("The sites must include the site of the service link (%(site)s).",
+                               site=link.my_site_name or link.my_site_id))
+    linked = by_site(agreement.community_id)
+    for i, site_id in enumerate(site_ids):
+        other = linked.get(site_id)
+        if other is not None and other.partner_tenant_id != link.partner_tenant_id:
+            invalid(f"site_ids.{i}", N_("Another company serves this site under a service link."))
     db.session.execute(delete(AgreementSite).where(AgreementSite.agreement_id == agreement.id))
     for site_id in sorted(set(site_ids)):
         db.session.add(AgreementSite(agreement_id=agreement.id, site_id=site_id))
         # a site under an agreement is managed by that company, unless recorded otherwise already
-        set_management(agreement.community_id, site_id, "company", agreement.company_name, keep_existing=True)
+        # (a site with its own link needs no record: its link says who serves it)
+        if site_id not in linked:
+            set_management(agreement.community_id, site_id, "company", link, keep_existing=True)
+    return sorted(set(site_ids))
+
+
+def _served(own, row: SiteManagement | None, names: dict[int, str]) -> dict:
+    """Who serves a site: its own link in force; else the record (a company by its link — in
+    force or not — or the own team); else nobody."""
+    if own is not None:
+        return {"manager": "company", "service_link_id": own.id, "company_name": own.partner_name,
+                "by_link": True, "no_service_link": False}
+    if row is None or row.manager != "company":
+        return {"manager": row and row.manager, "service_link_id": None, "company_name": None, "by_link": False,
+                "no_service_link": False}
+    name, live = company(row.service_link_id, row.company_name, names)
+    return {"manager": "company", "service_link_id": row.service_link_id, "company_name": name, "by_link": False,
+            "no_service_link": not live}
 
 
 def coverage(community_id: int) -> dict:
@@ -196,6 +284,9 @@ def coverage(community_id: int) -> dict:
         m.site_id: m
         for m in db.session.scalars(select(SiteManagement).where(SiteManagement.community_id == community_id))
     }
+    links = in_force(community_id)
+    own_links = {link.my_site_id: link for link in links.values()}
+    names = {link_id: link.partner_name for link_id, link in links.items()}
     agreements: dict[int, list[int]] = {}
     for agreement, site_id in db.session.execute(
         select(Agreement, AgreementSite.site_id)
@@ -207,20 +298,19 @@ def coverage(community_id: int) -> dict:
             agreements.setdefault(site_id, []).append(agreement.id)
     rows = []
     for site in sites:
-        m = managed.get(site.id)
         kind = getattr(site.kind, "value", site.kind)
-        in_force = agreements.get(site.id, [])
+        in_force_here = agreements.get(site.id, [])
+        served = _served(own_links.get(site.id), managed.get(site.id), names)
         rows.append(
             {
                 "site_id": site.id,
                 "name": site.name,
                 "kind": kind,
                 "kind_zh": SITE_KIND_ZH.get(kind, kind),
-                "manager": m and m.manager,
-                "company_name": m and m.company_name,
-                "agreement_ids": in_force,
-                "covered": m is not None,
-                "coordinated": bool(m and m.manager == "own_team") or bool(in_force),
+                **served,
+                "agreement_ids": in_force_here,
+                "covered": served["manager"] is not None,
+                "coordinated": served["manager"] == "own_team" or bool(in_force_here),
             }
         )
     covered = sum(r["covered"] for r in rows)
@@ -231,6 +321,7 @@ def coverage(community_id: int) -> dict:
         "coordinated": sum(r["coordinated"] for r in rows),
         "coverage_rate": rate_value(covered, len(rows)),
         "uncovered": [r for r in rows if not r["covered"]],
+        "no_service_link": [r for r in rows if r["no_service_link"]],
         "sites": rows,
     }
 
@@ -239,7 +330,15 @@ def manage_site(site_id: int, data: dict) -> Site:
     """Record who manages the site (SiteManagementIn); 403 unless the caller may write in its
     community. The edge commits."""
     site = _site(site_id, write=True)
-    set_management(site.community_id, site.id, data["manager"], data["company_name"])
+    own = by_site(site.community_id).get(site.id)
+    link = None
+    if data["manager"] == "company":
+        link = link_in_force(site.community_id, data["service_link_id"])
+        if own is not None and own.id != link.id:
+            invalid(FIELD, N_("This site is served under its own service link #%(id)s.", id=own.id))
+    elif own is not None:
+        invalid("manager", N_("A company serves this site under a service link in force; end the link first."))
+    set_management(site.community_id, site.id, data["manager"], link)
     return site
 
 
@@ -251,12 +350,13 @@ def management_of(site: Site) -> dict:
 def agreements_page(community_id: int, args: dict) -> dict:
     """A page of the community's agreements (AgreementQuery), each with its sites and `active`."""
     page = paginate(select(Agreement).where(Agreement.community_id == community_id), Agreement, args)
-    page["items"] = [_agreement_out(a) for a in page["items"]]
+    names = partner_names()
+    page["items"] = [_agreement_out(a, names) for a in page["items"]]
     return page
 
 
-def agreement_detail(agreement: Agreement) -> Agreement:
-    """The agreement with `site_ids` and `active` (AgreementOut)."""
+def agreement_detail(agreement: Agreement) -> dict:
+    """The agreement with its company, `site_ids` and `active` (AgreementOut)."""
     return _agreement_out(agreement)
 
 
@@ -266,11 +366,13 @@ def record_agreement(community_id: int, data: dict) -> Agreement:
     require_write(community_id)
     data = dict(data)
     site_ids = data.pop("site_ids")
-    agreement = Agreement(community_id=community_id, **data)
+    link = link_in_force(community_id, data["service_link_id"])
+    agreement = Agreement(community_id=community_id, company_name=link.partner_name, **data)
     db.session.add(agreement)
     db.session.flush()
-    _set_sites(agreement, site_ids)
-    services.emit(NAME, "agreement_recorded", community_id, agreement.id, sites=len(set(site_ids)))
+    chosen = _set_sites(agreement, site_ids, link)
+    services.emit(NAME, "agreement_recorded", community_id, agreement.id, sites=len(chosen),
+                  service_link_id=link.id)
     return agreement
 
 
@@ -280,9 +382,11 @@ def change_agreement(agreement_id: int, data: dict) -> Agreement:
     agreement = writable(Agreement, agreement_id)
     data = dict(data)
     site_ids = data.pop("site_ids")
+    link = link_in_force(agreement.community_id, data["service_link_id"])
     for key, value in data.items():
         setattr(agreement, key, value)
-    _set_sites(agreement, site_ids)
+    agreement.company_name = link.partner_name  # an old agreement's typed name gives way to the link's
+    _set_sites(agreement, site_ids, link)
     return agreement
 
 

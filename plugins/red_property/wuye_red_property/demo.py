@@ -1,7 +1,12 @@
 """Demo data: a year of joint meetings in each community where the plugin is on (径河街 in the
 demo), with participants, agenda items, resolutions followed up to done (a few late, a couple
 still overdue), liaison visits, site management, agreements and integration records.
-Idempotent (nothing happens where meetings exist) and deterministic (seeded by community)."""
+Idempotent (nothing happens where meetings exist) and deterministic (seeded by community).
+
+Companies are the community's service links in force (the core's demo links the demo company to
+a 小区 of the street's community): a linked site gets a co-building agreement with its company;
+a commercial compound without a link is served by the community's own team. With no links at
+all (the core's demo without them) the plugin's demo still works, with no agreements."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from wuye_core.plugins import Site, db, open_ticket, services
+from wuye_core.plugins import Site, db, open_ticket, service_links, services
 
 from .config import CADENCES
 from .models import (
@@ -47,7 +52,6 @@ TOPICS = [
     ("物业费收缴公示", "property", "每季度公示物业费收支，接受居民监督"),
     ("老年人助餐点", "community", "协调社区食堂开设助餐点，物业提供场地"),
 ]
-COMPANIES = ["鑫海物业服务有限公司", "海景物业管理有限公司", "华远物业服务有限公司"]
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -183,18 +187,15 @@ def _meeting(rng: random.Random, community_id: int, day: date, today: date) -> N
 
 
 def _coverage(rng: random.Random, community_id: int, sites: list[Site], today: date) -> None:
+    linked = {link.my_site_id: link for link in service_links(community_id)}
     for site in sites:
         kind = getattr(site.kind, "value", site.kind)
-        if kind == "compound":
-            company = rng.choice(COMPANIES)
-            db.session.add(
-                SiteManagement(
-                    community_id=community_id, site_id=site.id, manager="company", company_name=company
-                )
-            )
+        link = linked.get(site.id)
+        if link is not None:  # served by the link's company (no record needed): its agreement
             agreement = Agreement(
                 community_id=community_id,
-                company_name=company,
+                service_link_id=link.id,
+                company_name=link.partner_name,
                 community_party="社区党委",
                 signed_on=today - timedelta(days=300),
                 starts_on=today - timedelta(days=300),

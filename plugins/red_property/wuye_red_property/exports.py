@@ -28,6 +28,7 @@ from wuye_core.plugins import (
 from .common import NAME, readable, today
 from .i18n import N_, _
 from .models import SIDE_LABELS, AgendaItem, FollowUp, Meeting, Participant, Resolution
+from .partners import company, partner_names
 
 blp = Blueprint("red_property_exports", __name__, description="导出 Excel / Excel exports")
 
@@ -109,6 +110,7 @@ def _resolution_rows(stmt):
             .group_by(FollowUp.resolution_id)
         ).all()
     )
+    names = partner_names()  # the company a resolution is assigned to: its link's partner, else as recorded
     rows = []
     listed = stmt.add_columns(Meeting.scheduled_on).join(Meeting, Meeting.id == Resolution.meeting_id)
     for r, scheduled_on in db.session.execute(listed.order_by(Resolution.due_on, Resolution.id)):
@@ -128,6 +130,7 @@ def _resolution_rows(stmt):
                 _yes(overdue),
                 _yes(on_time),
                 follow_ups.get(r.id, 0),
+                company(r.service_link_id, r.company_name, names)[0],
             ]
         )
     header = [
@@ -143,8 +146,9 @@ def _resolution_rows(stmt):
         _("Overdue"),
         _("Done on time"),
         _("Follow-ups"),
+        _("Company"),
     ]
-    return header, rows, [7, 11, 7, 40, 14, 10, 11, 9, 11, 6, 7, 7]
+    return header, rows, [7, 11, 7, 40, 14, 10, 11, 9, 11, 6, 7, 7, 16]
 
 
 RESOLUTION_WRAP = (4, 5, 6)  # the resolution, the owner side and the owner wrap within their columns

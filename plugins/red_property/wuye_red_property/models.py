@@ -121,6 +121,12 @@ class Resolution(TenantScoped, db.Model):
     owner_name: Mapped[str] = mapped_column(String(100))
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | done | cancelled
+    # the company that owns it (owner_side "property"): a service link in force when recorded
+    # (the core's, red_property_0002); its partner's name as it was then, shown once the link has ended
+    service_link_id: Mapped[int | None] = mapped_column(Integer)
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    # #18 item 4 (the core's hand-offs, not on main yet): the hand-off made from it, for handoff_info()
+    handoff_id: Mapped[int | None] = mapped_column(Integer)
     done_on: Mapped[date | None] = mapped_column(Date)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # marked once by the daily job
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
@@ -188,7 +194,10 @@ class Problem(TenantScoped, db.Model):
 
 
 class SiteManagement(TenantScoped, db.Model):
-    """Who manages a site: a property company (by name) or the community's own team."""
+    """Who manages a site: a property company (by its service link) or the community's own team.
+
+    A site with a service link in force is served by the link's company without any row here
+    (coverage.py); a row names the company of another site's link, or the own team."""
 
     __tablename__ = "red_property_site_management"
     __extra_table_args__ = (
@@ -201,11 +210,18 @@ class SiteManagement(TenantScoped, db.Model):
     community_id: Mapped[int] = mapped_column(Integer)
     site_id: Mapped[int] = mapped_column(Integer)
     manager: Mapped[str] = mapped_column(String(16))  # company | own_team
+    service_link_id: Mapped[int | None] = mapped_column(Integer)  # the company's link (red_property_0002)
+    # the partner's name when recorded; before red_property_0002 the name typed (no link: "未建立服务关系")
     company_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Agreement(TenantScoped, db.Model):
-    """红色物业共建协议 with a commercial property company, for some of the community's sites."""
+    """红色物业共建协议 with a commercial property company, for some of the community's sites.
+
+    The company is named by a service link in force (the core's `service_links`, read through the
+    facade); its name shown is the link's partner name, read when shown. `company_name` is history:
+    the name typed for agreements made before red_property_0002, else the partner's name when
+    recorded (shown once the link has ended)."""
 
     __tablename__ = "red_property_agreements"
     __extra_table_args__ = (
@@ -215,7 +231,8 @@ class Agreement(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(Integer)
-    company_name: Mapped[str] = mapped_column(String(200))
+    service_link_id: Mapped[int | None] = mapped_column(Integer)  # None: made before service links
+    company_name: Mapped[str | None] = mapped_column(String(200))
     community_party: Mapped[str] = mapped_column(String(200))  # the signatory on the community side
     signed_on: Mapped[date] = mapped_column(Date)
     starts_on: Mapped[date] = mapped_column(Date)

@@ -38,7 +38,10 @@ def wuye_plugin_info():
         description="三方联席会议、议题与决议跟进、三方联动专员走访、“5341”快速响应、共建协议与全覆盖、"
         "社区物业一体化 / Joint meetings, agenda and resolutions, liaison visits, "
         "5341 rapid response, co-building agreements and coverage, integration.",
-        api_version="1.7",  # the console's pages (wuye_console); 1.6: staff_names, download_name, paginate, Sort
+        # 1.7: the console's pages (wuye_console); 1.6: staff_names, download_name, paginate, Sort. It also
+        # uses service_links() (facade API 1.8, on main while HOOK_API_VERSION still says 1.7): say "1.8"
+        # here once the core's HOOK_API_VERSION is 1.8, not before (the host refuses a newer target)
+        api_version="1.7",
     )
 
 

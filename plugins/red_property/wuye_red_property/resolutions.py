@@ -32,6 +32,7 @@ from .agenda import close_item
 from .common import NAME, SIDE, config, conflict, label, locked, readable, require_write, today, txt, writable
 from .i18n import N_, _
 from .models import AgendaItem, FollowUp, Meeting, Resolution
+from .partners import FIELD, company, link_in_force, partner_names
 
 blp = Blueprint("red_property_resolutions", __name__, description="联席会议决议 / Resolutions")
 
@@ -45,6 +46,9 @@ class ResolutionIn(StrictSchema):
     owner_name = txt(100, required=True, min_length=1, metadata=label("责任人", "owner"))
     due_on = fields.Date(metadata=label("办理期限（默认按配置天数）", "deadline (default from config)"))
     agenda_item_id = Id(allow_none=True, load_default=None, metadata=label("对应议题", "agenda item"))
+    service_link_id = Id(allow_none=True, load_default=None, metadata=label(
+        "交办的物业企业：本社区生效中的服务关系 id（仅责任方为 property 时）",
+        "the company it is assigned to: a service link in force in this community (owner side property only)"))
 
 
 class ResolutionPatch(StrictSchema):
@@ -52,6 +56,8 @@ class ResolutionPatch(StrictSchema):
     owner_side = fields.String(validate=SIDE)
     owner_name = txt(100, min_length=1)
     due_on = fields.Date()
+    service_link_id = Id(allow_none=True, metadata=label(
+        "交办的物业企业（服务关系 id；null 取消）", "the company's service link (null: none)"))
 
 
 class ResolutionOut(StrictSchema):
@@ -72,9 +78,24 @@ class ResolutionOut(StrictSchema):
         "_overdue", dump_only=True, metadata={"type": "boolean", **label("已逾期", "overdue")}
     )
     created_at = fields.DateTime(dump_only=True)
+    service_link_id = fields.Integer(allow_none=True, dump_only=True, metadata=label(
+        "交办的物业企业的服务关系", "the service link of the company it is assigned to"))
+    company_name = fields.String(allow_none=True, dump_only=True, metadata=label(
+        "物业企业：服务关系对方的名称（关系已解除：记录时的名称）",
+        "the company: the link's partner (link ended: its name when recorded)"))
+    link_in_force = fields.Boolean(dump_only=True, metadata=label("服务关系生效中", "its service link is in force"))
 
     def _overdue(self, obj) -> bool:
         return is_overdue(obj)
+
+    @post_dump(pass_original=True, pass_collection=True)
+    def _company(self, data, original, many, **kwargs):
+        rows, objs = (data, original) if many else ([data], [original])
+        names = partner_names() if any(getattr(o, "service_link_id", None) for o in objs) else {}
+        for row, obj in zip(rows, objs, strict=True):
+            name, live = company(obj.service_link_id, obj.company_name, names)
+            row["company_name"], row["link_in_force"] = name, live
+        return data
 
 
 def is_overdue(resolution: Resolution) -> bool:
@@ -206,7 +227,7 @@ class MeetingResolutions(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="会议已取消 / the meeting was cancelled")
     def post(self, data, meeting_id):
-        """记录决议（责任方、责任人、期限）/ Record a resolution (owner side and person, deadline)"""
+        """记录决议（责任方、责任人、期限、交办的物业企业）/ Record a resolution (owner, deadline, company)"""
         resolution = record_resolution(meeting_id, data)
         services.commit()
         return resolution
@@ -249,14 +270,8 @@ class ResolutionItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="决议已办结或撤销 / finished")
     def patch(self, data, resolution_id):
-        """修改决议（内容、责任方、期限）/ Change a resolution (text, owner, deadline)"""
-        resolution = writable(Resolution, resolution_id)
-        if resolution.status not in OPEN:
-            conflict(N_("The resolution is done or withdrawn."), resolution.status)
-        for key, value in data.items():
-            setattr(resolution, key, value)
-        if "due_on" in data:
-            resolution.overdue_at = None  # a new deadline may be missed again, and is reported again
+        """修改决议（内容、责任方、期限、交办的物业企业）/ Change a resolution (text, owner, deadline, company)"""
+        resolution = change_resolution(resolution_id, data)
         db.session.commit()
         return resolution
 
@@ -282,6 +297,34 @@ class FollowUps(MethodView):
         return record_follow_up(resolution_id, data)
 
 
+def _assign(resolution: Resolution, link_id: int | None) -> None:
+    """The company a resolution is assigned to: a service link in force of its community, for a
+    resolution the property side owns; 422 naming service_link_id otherwise."""
+    if link_id is None:
+        resolution.service_link_id = resolution.company_name = None
+        return
+    if link_id != resolution.service_link_id:  # an unchanged link may have ended since: kept as history
+        link = link_in_force(resolution.community_id, link_id)
+        resolution.service_link_id, resolution.company_name = link.id, link.partner_name
+    if resolution.owner_side != "property":
+        invalid(FIELD, N_("Only a resolution the property side owns is assigned to a company."))
+
+
+def change_resolution(resolution_id: int, data: dict) -> Resolution:
+    """Change a resolution (ResolutionPatch), locked: 403 unless the caller may write, 409 when it
+    is finished, 422 naming service_link_id for a company it cannot be assigned to. The edge commits."""
+    resolution = writable(Resolution, resolution_id)
+    if resolution.status not in OPEN:
+        conflict(N_("The resolution is done or withdrawn."), resolution.status)
+    link_id = data.pop("service_link_id", resolution.service_link_id)
+    for key, value in data.items():
+        setattr(resolution, key, value)
+    _assign(resolution, link_id)
+    if "due_on" in data:
+        resolution.overdue_at = None  # a new deadline may be missed again, and is reported again
+    return resolution
+
+
 def record_resolution(meeting_id: int, data: dict) -> Resolution:
     """Record a resolution of the meeting as the caller (403 unless they may write; 409 when the
     meeting was cancelled; 422 naming agenda_item_id). The edge commits."""
@@ -305,11 +348,16 @@ def record_resolution(meeting_id: int, data: dict) -> Resolution:
         due_on=data.get("due_on") or default_due(meeting.community_id),
         status="open",
     )
+    _assign(resolution, data.get("service_link_id"))
     db.session.add(resolution)
     if item is not None:
         item.status = "discussed"
         item.meeting_id = item.meeting_id or meeting.id
     db.session.flush()
+    # #18 item 4, once the core's hand-offs land: a resolution assigned to a company becomes a
+    # hand-off to it here — if resolution.service_link_id: hand_off(link_id=…, title=resolution.text,
+    # source="red_property.resolution", source_id=str(resolution.id)); its progress comes back
+    # through the hook wuye_handoff_progressed (plugin.py) as follow-ups of this resolution.
     services.emit(
         NAME,
         "resolution_recorded",
@@ -317,6 +365,7 @@ def record_resolution(meeting_id: int, data: dict) -> Resolution:
         resolution.id,
         due_on=resolution.due_on.isoformat(),
         owner_side=resolution.owner_side,
+        service_link_id=resolution.service_link_id,
     )
     return resolution
 
