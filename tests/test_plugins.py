@@ -72,6 +72,7 @@ def test_config_is_validated_defaulted_and_kept_in_history(wuye_make_tenant, wuy
 
 
 def test_services_plugin_config_gives_a_communitys_config_with_defaults(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    from wuye_core.auth.roles import Identity
     from wuye_core.plugins import services
     from wuye_core.tenancy import tenant_context
 
@@ -92,6 +93,7 @@ def test_plugin_config_is_remembered_per_plugins_version_in_requests(wuye_app, w
     from flask import g
     from sqlalchemy import text
 
+    from wuye_core.auth.roles import Identity
     from wuye_core.plugins import services
     from wuye_core.tenancy import tenant_context
 
@@ -109,6 +111,8 @@ def test_plugin_config_is_remembered_per_plugins_version_in_requests(wuye_app, w
             as_owner(conn)
             version = conn.execute(text("select plugins_version from tenants where id = :t"), {"t": t.id}).scalar()
         with wuye_app.test_request_context(), tenant_context(t.id):
+            # what authentication leaves: the caller (of this tenant) and the version it read
+            g.identity = Identity(kind="staff", user_id=1, username="admin", tenant_id=t.id)
             g.plugins_version = version
             return services.plugin_config("sample", ids["community"])
 

@@ -39,6 +39,19 @@ def declare_caches(app) -> None:
             why="a plugin's config in a community, for plugins that read it on every ticket (SLA hook)")
 
 
+def request_plugins_version() -> int | None:
+    """The current tenant's plugins_version as this request's authentication read it, or None
+    (outside a request, or when the unit of work runs for ANOTHER tenant than the caller's: an
+    in-process job of a partner tenant — a hand-off's delivery — must not key its lookups by the
+    caller's version, which would find the other tenant's entry of that number, stale)."""
+    if not has_request_context():
+        return None
+    version, identity = g.get("plugins_version"), g.get("identity")
+    if version is None or identity is None or identity.tenant_id != require_tenant_id():
+        return None
+    return version
+
+
 def enabled_names(community_id: int | None = None) -> frozenset[str]:
     """Installed plugins enabled for the current tenant (and community, if given), plus the core.
 
@@ -49,7 +62,7 @@ def enabled_names(community_id: int | None = None) -> frozenset[str]:
     before a 404, so an enabled plugin is reachable at once). Outside requests (jobs) the
     database is asked each time.
     """
-    version = g.get("plugins_version") if has_request_context() else None
+    version = request_plugins_version()
     key = None if version is None else (require_tenant_id(), community_id, version)
     if key is not None and (found := cache("plugin_enablement").get(key)) is not None:
         return found

@@ -52,16 +52,14 @@ def plugin_config(plugin: str, community_id: int) -> dict:
     its config for every ticket costs no query. A copy of your own is returned."""
     import copy
 
-    from flask import g, has_request_context
-
     from ..common.caches import cache
-    from ..host.dispatch import host
+    from ..host.dispatch import host, request_plugins_version
     from ..tenancy import require_tenant_id
 
     loaded = host().get(plugin)
     if loaded is None or loaded.config_schema is None:
         return {}
-    version = g.get("plugins_version") if has_request_context() else None
+    version = request_plugins_version()
     if version is None:
         return _read_plugin_config(loaded, community_id)
     key = (require_tenant_id(), community_id, plugin, version)

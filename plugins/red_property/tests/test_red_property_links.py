@@ -274,3 +274,35 @@ def test_demo_data_uses_the_links_of_the_community(street, wuye_service_link, wu
     cover = {s["site_id"]: s for s in t.admin.get(f"{P}/communities/{c}/coverage").get_json()["sites"]}
     assert cover[ids["site"]]["company_name"] == "海景物业" and cover[ids["site"]]["coordinated"]
     assert cover[ids["village"]]["manager"] == "own_team" and cover[ids["old"]]["manager"] is None
+
+
+def test_a_resolution_assigned_to_a_linked_company_is_handed_to_it_and_its_progress_comes_back(
+        street, wuye_service_link):
+    """#18 item 4: the resolution becomes a hand-off; the company's ticket's steps come back to the
+    meeting's ledger as follow-ups (the meeting still decides when the resolution is done)."""
+    t, ids, company = street, street.ids, street.company
+    link = wuye_service_link(t, ids["site"], company, company.ids["site"])
+    meeting = t.admin.post(f"{P}/communities/{ids['community']}/meetings", json={}).get_json()
+    made = t.admin.post(f"{P}/meetings/{meeting['id']}/resolutions", json={
+        "text": "清理3栋楼道堆物，两周内完成", "owner_side": "property", "owner_name": "张经理",
+        "service_link_id": link})
+    assert made.status_code == 201, made.get_json()
+    resolution = made.get_json()
+    assert resolution["handoff_id"]
+    [received] = company.admin.get("/api/v1/handoffs", query_string={"direction": "received"}).get_json()["items"]
+    assert received["id"] == resolution["handoff_id"] and received["state"] == "delivered"
+    ticket = company.admin.get(f"/api/v1/tickets/{received['my_ticket_id']}").get_json()
+    assert ticket["title"] == "清理3栋楼道堆物，两周内完成" and ticket["site_id"] == company.ids["site"]
+    for action in ("accept", "resolve"):
+        r = company.admin.post(f"/api/v1/tickets/{ticket['id']}/transitions", json={"action": action})
+        assert r.status_code == 200, r.get_json()
+    follow_ups = t.admin.get(f"{P}/resolutions/{resolution['id']}/follow-ups",
+                             query_string={"sort": "id"}).get_json()["items"]
+    notes = [f["note"] for f in follow_ups]
+    assert notes == [f"物业企业已收到（其工单 #{ticket['id']}）。", "物业企业已受理。", "物业企业报告已完成，待联席会议确认。"]
+    assert {f["actor"] for f in follow_ups} == {"system"}
+    again = t.admin.get(f"{P}/resolutions/{resolution['id']}").get_json()
+    assert again["status"] == "in_progress" and again["handoff_id"] == resolution["handoff_id"]
+    # changing the resolution does not hand it off a second time
+    assert t.admin.patch(f"{P}/resolutions/{resolution['id']}", json={"owner_name": "李经理"}).status_code == 200
+    assert len(company.admin.get("/api/v1/handoffs", query_string={"direction": "received"}).get_json()["items"]) == 1

@@ -41,7 +41,7 @@ def wuye_plugin_info():
         # 1.7: the console's pages (wuye_console); 1.6: staff_names, download_name, paginate, Sort. It also
         # uses service_links() (facade API 1.8, on main while HOOK_API_VERSION still says 1.7): say "1.8"
         # here once the core's HOOK_API_VERSION is 1.8, not before (the host refuses a newer target)
-        api_version="1.7",
+        api_version="1.8",
     )
 
 
@@ -120,6 +120,12 @@ def wuye_schedules():
 @hookimpl
 def wuye_ticket_sla_policy(community_id, priority):
     return sla.policy(config(community_id), priority)
+
+
+@hookimpl
+def wuye_handoff_progressed(event):
+    """A resolution handed to a linked company: its progress, as follow-ups in the ledger."""
+    resolutions.handoff_progressed(event.data)
 
 
 @hookimpl

@@ -19,6 +19,8 @@ from wuye_core.plugins import (
     StrictSchema,
     db,
     get_for_update,
+    hand_off,
+    handoff_info,
     invalid,
     page_schema,
     paginate,
@@ -84,6 +86,8 @@ class ResolutionOut(StrictSchema):
         "物业企业：服务关系对方的名称（关系已解除：记录时的名称）",
         "the company: the link's partner (link ended: its name when recorded)"))
     link_in_force = fields.Boolean(dump_only=True, metadata=label("服务关系生效中", "its service link is in force"))
+    handoff_id = fields.Integer(allow_none=True, dump_only=True, metadata=label(
+        "转办给物业企业的编号（核心 /api/v1/handoffs/<id>）", "its hand-off to the company (the core's /api/v1/handoffs/<id>)"))
 
     def _overdue(self, obj) -> bool:
         return is_overdue(obj)
@@ -310,6 +314,53 @@ def _assign(resolution: Resolution, link_id: int | None) -> None:
         invalid(FIELD, N_("Only a resolution the property side owns is assigned to a company."))
 
 
+SOURCE = f"{NAME}.resolution"  # what the core's hand-offs of resolutions carry as their source
+TITLE_LENGTH = 100  # a ticket's title
+
+
+def _hand_to_company(resolution: Resolution) -> None:
+    """A resolution assigned to a linked company becomes a hand-off to it (#18 item 4): the
+    company gets a ticket of its own, delivered after this transaction commits; its progress
+    comes back through wuye_handoff_progressed as follow-ups (handoff_progressed). Once per
+    resolution: a resolution already handed off keeps that hand-off."""
+    if resolution.service_link_id is None or resolution.handoff_id is not None:
+        return
+    title = resolution.text if len(resolution.text) <= TITLE_LENGTH else resolution.text[:TITLE_LENGTH - 1] + "…"
+    handed = hand_off(link_id=resolution.service_link_id, title=title, description=resolution.text,
+                      kind="suggestion", source=SOURCE, source_id=str(resolution.id))
+    resolution.handoff_id = handed.id
+
+
+STEP_NOTES = {
+    "delivered": N_("The company received it (its ticket #%(ticket)s)."),
+    "accepted": N_("The company accepted it."),
+    "dispatched": N_("The company dispatched it."),
+    "on_site": N_("The company's worker is on site."),
+    "resolved": N_("The company reports it done; the joint meeting confirms."),
+    "rated": N_("The company's work was rated."),
+    "closed": N_("The company closed its ticket."),
+    "returned": N_("The company handed it back: %(note)s"),
+    "failed": N_("It could not be handed to the company: %(note)s"),
+}
+
+
+def handoff_progressed(data: dict) -> None:
+    """A step of the company on a resolution handed to it: a follow-up in the meeting's ledger
+    (status in progress: the meeting still decides when the resolution is done). Other plugins'
+    hand-offs, unknown steps and finished resolutions are left alone. Runs in the outbox's
+    delivery (the core commits it, once per step)."""
+    if data.get("source") != SOURCE or data.get("step") not in STEP_NOTES:
+        return
+    resolution = get_for_update(Resolution, int(data["source_id"]))
+    if resolution is None or resolution.status not in OPEN:
+        return
+    info = handoff_info(resolution.handoff_id) if resolution.handoff_id else None
+    note = _(STEP_NOTES[data["step"]], ticket=(info and info.partner_ticket_id) or "—", note=data.get("note") or "—")
+    db.session.add(FollowUp(resolution_id=resolution.id, meeting_id=None, note=note[:1000], status="in_progress",
+                            actor="system"))
+    resolution.status = "in_progress"
+
+
 def change_resolution(resolution_id: int, data: dict) -> Resolution:
     """Change a resolution (ResolutionPatch), locked: 403 unless the caller may write, 409 when it
     is finished, 422 naming service_link_id for a company it cannot be assigned to. The edge commits."""
@@ -320,6 +371,7 @@ def change_resolution(resolution_id: int, data: dict) -> Resolution:
     for key, value in data.items():
         setattr(resolution, key, value)
     _assign(resolution, link_id)
+    _hand_to_company(resolution)
     if "due_on" in data:
         resolution.overdue_at = None  # a new deadline may be missed again, and is reported again
     return resolution
@@ -354,10 +406,7 @@ def record_resolution(meeting_id: int, data: dict) -> Resolution:
         item.status = "discussed"
         item.meeting_id = item.meeting_id or meeting.id
     db.session.flush()
-    # #18 item 4, once the core's hand-offs land: a resolution assigned to a company becomes a
-    # hand-off to it here — if resolution.service_link_id: hand_off(link_id=…, title=resolution.text,
-    # source="red_property.resolution", source_id=str(resolution.id)); its progress comes back
-    # through the hook wuye_handoff_progressed (plugin.py) as follow-ups of this resolution.
+    _hand_to_company(resolution)
     services.emit(
         NAME,
         "resolution_recorded",
