@@ -77,6 +77,32 @@ def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, 
     meetings = admin.get(f"/api/v1/plugins/red_property/communities/{codes['daoxiang']}/meetings",
                          query_string={"status": "held"}).get_json()
     assert meetings["total"] >= 12  # a year of monthly meetings
+    _the_demo_link(wuye_app, first, admin, codes)
+    said = wuye("demo").stdout  # a third time, for a person: the logins and the link
+    assert "jinghe-admin-2026" in said and f"服务关系 / service link {first['service_links'][0]['id']}: xinghe" in said
+
+
+def _the_demo_link(wuye_app, demo, street, codes):
+    """The demo company serves 海景花园 of the street's 海景北社区 through a link in force, proposed by
+    the company and accepted by the street (each step once in each trail, after two runs); `wuye
+    demo --json` names it with both tenants' slugs and each side's site."""
+    [named] = demo["service_links"]
+    assert (named["provider"], named["client"]) == ("xinghe", "jinghe")
+    company = login(wuye_app, "xinghe", "admin", "xinghe-admin-2026")
+    seen = {}
+    for who, api in (("street", street), ("company", company)):
+        link = api.get(f"/api/v1/service-links/{named['id']}").get_json()
+        assert link["state"] == "accepted" and link["proposed_by"] == "provider", (who, link)
+        assert (link["provider_site_id"], link["client_site_id"]) == (named["provider_site_id"], named["client_site_id"])
+        assert link["provider_site_name"] == link["client_site_name"] == "海景花园"
+        seen[who] = link
+        trail = api.get("/api/v1/audit", query_string={"action": "link."}).get_json()["items"]
+        assert [(i["action"], i["target_id"]) for i in trail] == [
+            ("link.accepted", str(named["id"])), ("link.proposed", str(named["id"]))], (who, trail)
+    assert seen["street"]["client_community_id"] == codes["haijingbei"]
+    assert seen["street"]["partner"]["slug"] == "xinghe" and seen["company"]["partner"]["slug"] == "jinghe"
+    assert street.get(f"/api/v1/sites/{named['client_site_id']}").get_json()["name"] == "海景花园"
+    assert company.get(f"/api/v1/sites/{named['provider_site_id']}").get_json()["name"] == "海景花园"
 
 
 def test_demo_refuses_in_production(wuye, wuye_owner_engine):

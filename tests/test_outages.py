@@ -171,12 +171,19 @@ class WorkerProcess:
         assert code == 0 and "worker 就绪" in out and "worker ready" in out, out
 
     def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
+        return self.log.read_text(errors="replace")[-8000:]
 
-    def stop(self) -> int:
-        """SIGTERM, as Kubernetes stops a pod: a warm shutdown."""
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, as Kubernetes stops a pod: a warm shutdown. A worker that does not exit in time
+        is asked for its threads' stacks (SIGUSR1, jobs/worker.py) before the test fails with them."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(30)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+            raise AssertionError(f"the worker did not exit within {timeout} s of SIGTERM; its stacks and log:\n"
+                                 f"{self.tail()}") from None
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -5,7 +5,7 @@ between those two."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from wuye_core.extensions import db
 from wuye_core.links.models import ServiceLink
@@ -106,3 +106,39 @@ def test_shared_rows_stay_between_their_two_tenants(wuye_app, street_and_company
             db.session.rollback()
         with pytest.raises(TenantContextError):  # no tenant: fail closed
             db.session.scalars(select(ServiceLink)).all()
+
+
+def test_plugins_read_the_links_in_force_from_their_side(wuye_app, street_and_company, wuye_service_link):
+    from wuye_core.plugins import service_links
+
+    street, s_ids, company, c_ids = street_and_company
+    link_id = wuye_service_link(street, s_ids["site"], company, c_ids["site"])
+    with wuye_app.app_context():
+        with tenant_context(street.id):
+            [mine] = service_links()
+            assert (mine.id, mine.my_side, mine.partner_name, mine.my_site_id, mine.partner_site_name,
+                    mine.community_id) == (link_id, "client", "幸福物业", s_ids["site"], "企小区", s_ids["community"])
+            assert service_links(s_ids["community"]) == [mine] and service_links(s_ids["community"] + 99) == []
+        with tenant_context(company.id):
+            [theirs] = service_links()
+            assert (theirs.my_side, theirs.my_site_id, theirs.partner_site_name, theirs.community_id) == (
+                "provider", c_ids["site"], "街小区", None)
+    assert street.admin.post(f"{LINKS}/{link_id}/revoke", json={}).status_code == 200
+    with wuye_app.app_context(), tenant_context(company.id):
+        assert service_links() == []
+
+
+def test_every_shared_table_forces_its_policy(wuye_app, wuye_backend, wuye_owner_engine):
+    if not wuye_backend.is_postgresql:
+        pytest.skip("row-level security is a PostgreSQL feature")
+    from wuye_core.tenancy.shared import SHARED_MODELS, SHARED_POLICY
+
+    assert ServiceLink in SHARED_MODELS
+    with wuye_owner_engine.connect() as conn:
+        for model in SHARED_MODELS:
+            table = model.__tablename__
+            enabled, forced = conn.execute(text(
+                "select relrowsecurity, relforcerowsecurity from pg_class where relname = :t"), {"t": table}).one()
+            policies = set(conn.execute(text("select policyname from pg_policies where tablename = :t"),
+                                        {"t": table}).scalars())
+            assert enabled and forced and SHARED_POLICY in policies, table

@@ -24,6 +24,12 @@ ALIASES = {
     "name": "plugin_name",
 }
 
+# ids of objects only forms name (POST-only pages: no GET test opens them; the test without a
+# session needs a number): kind → a placeholder id
+FORM_ONLY_IDS = {
+    "link": 1,  # /console/links/<link_id>/<action>: the service links' forms (console/links.py)
+}
+
 # endpoints that need a query string to answer (a page should not, but a download may)
 QUERY: dict[str, dict] = {
     "console.window_households": {"q": "101"},  # the one-stop window's picker: room 101 of the site below
@@ -108,6 +114,8 @@ def key_for(page: Page, name: str, ids: dict) -> str:
 def fill(page: Page, ids: dict) -> str:
     """The page's path with the ids put in (UnknownParameter for a name not in the ids)."""
     path = page.rule
+    if not page.is_get:
+        ids = {**FORM_ONLY_IDS, **ids}
     for name in sorted(page.arguments):
         path = re.sub(rf"<(?:[\w()=,'\" ]+:)?{name}>", str(ids[key_for(page, name, ids)]), path)
     return path

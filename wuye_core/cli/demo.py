@@ -33,5 +33,8 @@ def demo(as_json):
         click.echo(f"  {tenant['name']} (tenant: {tenant['slug']})")
         for user in tenant["users"]:
             click.echo(f"    {user['username']:<12} {user['password']:<20} {user['role']}")
+    for link in logins.get("service_links", []):
+        click.echo(f"  服务关系 / service link {link['id']}: {link['provider']} (小区 / site {link['provider_site_id']}) "
+                   f"→ {link['client']} (小区 / site {link['client_site_id']})")
     op = logins["operator"]
     click.echo(f"  平台管理员 / platform operator: {op['username']} / {op['password']} (no tenant)")

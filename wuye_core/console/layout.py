@@ -49,6 +49,13 @@ def unread_count() -> int:
         Notification.user_id == identity.user_id, Notification.read_at.is_(None))) or 0
 
 
+def links_awaiting() -> int:
+    """Service-link proposals waiting for our answer (the menu's badge on 服务关系)."""
+    from .links import awaiting_count
+
+    return awaiting_count(g.get("identity"))
+
+
 def tenant_name() -> str | None:
     identity = g.get("identity")
     if identity is None or identity.tenant_id is None:
@@ -71,6 +78,7 @@ def _context() -> dict:
         "me": identity,
         "menu": menu_for(identity) if identity is not None else [],
         "unread_count": unread_count,
+        "links_awaiting": links_awaiting,
         "tenant_name": tenant_name,
         "locale": str(get_locale()),
         "locales": LOCALES,

@@ -58,6 +58,7 @@ CORE: tuple[CoreEntry, ...] = (
     CoreEntry("window", "一站式窗口", "One-stop window", "console.window", _writer),
     CoreEntry("register", "房屋档案", "Register", "console.register", _reader),
     CoreEntry("notifications", "通知", "Notifications", "console.notifications", _staff),
+    CoreEntry("links", "服务关系", "Service links", "console.links", _reader),
     CoreEntry("downloads", "报表下载", "Downloads", "console.downloads", _reader),
     CoreEntry("users", "用户与角色", "Users and roles", "console.users", _admin),
     CoreEntry("settings", "设置", "Settings", "console.settings", _admin),

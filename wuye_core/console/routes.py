@@ -8,6 +8,7 @@ def load() -> None:
         auth,
         downloads,
         home,
+        links,
         notifications,
         register,
         register_config,

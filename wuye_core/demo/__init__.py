@@ -1,7 +1,8 @@
 """Demo data modelled on 径河街 (Jinghe subdistrict), from the domain sources, plus a company.
 
 Idempotent: tenants, users and communities that exist are left as they are; a community's
-register is generated only when the community is new. Deterministic (seeded), so every
+register is generated only when the community is new; the service link between the company and the
+street (demo/links.py) is made once. Deterministic (seeded), so every
 newcomer sees the same data.
 """
 
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
 from ..staff.service import create_operator, create_user
 from ..tenancy import Tenant, tenant_context
+from .links import load_demo_links
 from .tickets import load_demo_tickets
 
 # The tenants, communities and sites come from the files in tenants/ (applied like any rollout);
@@ -157,10 +159,12 @@ def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
             Rollout(desired, actor="wuye demo").apply()
         slugs.append(desired.slug)
     tenants = [_populate(slug) for slug in slugs]
+    service_links = load_demo_links()  # before the plugins' data: theirs may name the company by its link
     for slug in slugs:
         _plugin_demo(slug)
     username, password = OPERATOR
     if db.session.scalar(select(PlatformOperator.id).where(PlatformOperator.username == username)) is None:
         create_operator(username, password)  # the password policy applies to the demo too
         db.session.commit()
-    return {"tenants": tenants, "operator": {"username": username, "password": password}}
+    return {"tenants": tenants, "operator": {"username": username, "password": password},
+            "service_links": service_links}

@@ -16,10 +16,13 @@ Outages (README, operations):
   per check); each job runs in a freshly forked horse with an empty pool, so a job that runs
   while PostgreSQL is away fails and is retried per its policy, and the next one connects anew.
 - SIGTERM (or Ctrl-C) stops it warmly at any point: the running job finishes, a wait ends.
+- SIGUSR1 writes every thread's stack to the log (stderr) and goes on: for an operator (or a
+  test) asking what a worker that does not stop is waiting for.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import random
@@ -188,6 +191,7 @@ def run(app, connection, queues: list[str], *, with_scheduler: bool, burst: bool
         if worker.wuye_lost is not None:
             raise worker.wuye_lost
         return
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     supervisor = _Supervisor(status)
     supervisor.install()
     previous: AppWorker | None = None

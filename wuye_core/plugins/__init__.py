@@ -90,8 +90,9 @@ from .services import (
 )
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
 from .register import ResidentRegistration, register_resident  # commits nothing; API 1.6
-# hand-offs between linked tenants (API 1.8): the links in force, a record handed to the partner, its progress
-from ..handoffs.facade import HandoffInfo, ServiceLinkInfo, handoff_info, hand_off, service_links
+from .links import ServiceLinkInfo, service_links  # API 1.8
+# hand-offs between linked tenants (API 1.8): a record handed to the partner, its progress
+from ..handoffs.facade import HandoffInfo, hand_off, handoff_info
 # the web console (API 1.7): a plugin's pages, forms and their errors
 from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page

@@ -28,7 +28,7 @@ from .context import TenantContextError, current_tenant_id, is_unscoped, require
 from .grants import current_grant
 from .models import TenantScoped
 from .rls import CURRENT_TENANT_SQL
-from .shared import SHARED_MODELS, SharedBetweenTenants
+from .shared import SharedBetweenTenants
 
 _SET_TENANT = text("select set_config('app.tenant_id', :tenant_id, true)")
 
@@ -60,8 +60,8 @@ def _shared_criteria(tenant_id: int | None, state: ORMExecuteState) -> tuple:
     if tenant_id is None:
         return (_NO_SHARED,)
     if state.session.get_bind().dialect.name == "postgresql":
-        return _shared_options(None, tuple(SHARED_MODELS))
-    return _shared_options(tenant_id, tuple(SHARED_MODELS))
+        return (SHARED_OF_TRANSACTION,)
+    return (_shared_criteria_for(tenant_id),)
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
@@ -86,14 +86,13 @@ def _scope_statement(state: ORMExecuteState) -> None:
         # A tenant table hidden in a subquery of a platform query sees nothing.
         state.statement = state.statement.options(_NO_TENANT, _NO_SHARED)
         return
+    # Both conditions on every statement, whether it reads a shared table or not: finding out
+    # (`state.all_mappers`) cost more than a lambda option the statement ignores (callgrind: +1 %
+    # instructions on a household list request; bench/README.md, issue #18).
     if state.session.get_bind().dialect.name == "postgresql":
-        criteria = TENANT_OF_TRANSACTION
+        state.statement = state.statement.options(TENANT_OF_TRANSACTION, SHARED_OF_TRANSACTION)
     else:
-        criteria = _tenant_criteria(tenant_id)
-    if any(_is_shared_mapper(m) for m in state.all_mappers):
-        state.statement = state.statement.options(criteria, *_shared_criteria(tenant_id, state))
-        return
-    state.statement = state.statement.options(criteria)
+        state.statement = state.statement.options(_tenant_criteria(tenant_id), _shared_criteria_for(tenant_id))
 
 
 _NO_TENANT = with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
@@ -110,13 +109,16 @@ TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenan
                                               include_aliases=True)
 
 
+# "The tenant is one of the two parties" on every shared table (shared.py): a lambda option like
+# the tenant's (SQLAlchemy calls it with each shared model the statement reads, and once with the
+# mixin itself to analyse it).
+SHARED_OF_TRANSACTION = with_loader_criteria(SharedBetweenTenants, lambda cls: cls.party_clause(TRANSACTION_TENANT),
+                                             include_aliases=True)
+
+
 @lru_cache(maxsize=4096)
-def _shared_options(tenant_id: int | None, models: tuple[type, ...]) -> tuple:
-    """"One of the two parties is the tenant" on each shared model (shared.py); `tenant_id` None:
-    the transaction's tenant, as the policy names it (PostgreSQL). Plain expressions per model,
-    built once per tenant and set of models."""
-    tenant = TRANSACTION_TENANT if tenant_id is None else tenant_id
-    return tuple(with_loader_criteria(model, model.party_clause(tenant), include_aliases=True) for model in models)
+def _shared_criteria_for(tenant_id: int):
+    return with_loader_criteria(SharedBetweenTenants, lambda cls: cls.party_clause(tenant_id), include_aliases=True)
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ through a read grant (grants.py), which the owner of the data can see and revoke
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import literal_column, or_
 
 from .rls import CURRENT_TENANT_SQL
 
@@ -36,6 +36,8 @@ class SharedBetweenTenants:
     @classmethod
     def party_clause(cls, tenant):
         """`tenant` (a value or a SQL expression) is one of the row's two parties."""
+        if not cls.__tenant_columns__:  # the mixin itself: SQLAlchemy's lambda analysis calls it so,
+            return or_(literal_column("0") == tenant, literal_column("0") == tenant)  # same shape, no table
         first, second = cls.__tenant_columns__
         return or_(getattr(cls, first) == tenant, getattr(cls, second) == tenant)
 
