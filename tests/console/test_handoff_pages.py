@@ -70,7 +70,7 @@ def test_street_hands_off_company_works_it_and_the_street_follows(linked):
     assert f"#{their_id}" in shown
     # a second hand-off of the same ticket (a stale page): refused, said in the page
     again = clerk.post(f"{path}/handoff", data={})
-    assert again.status_code == 409
+    assert again.status_code == 409 and "已在转办中" in again.text and pages.problems(_ok(again)) == []
 
     # the company's console: received, with its own ticket
     c_console = company.console()
@@ -128,6 +128,7 @@ def test_the_company_hands_back_with_a_reason(linked):
     # the sender may not hand it back: refused on its ticket's page
     refused = s_console.post(f"/console/handoffs/{handoff_id}/return", data={"reason": "x"})
     assert refused.status_code == 403 and pages.problems(_ok(refused)) == []
+    assert "只有接收转办的一方可以退回" in text_of(refused.text)
 
     back = c_console.post(f"/console/handoffs/{handoff_id}/return", data={"reason": "不属于本公司服务范围"})
     assert back.status_code == 302, back.text[:2000]

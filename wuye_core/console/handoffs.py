@@ -97,7 +97,12 @@ def ticket_panel(ticket: Ticket, writer: bool) -> dict:
         items = [_shown(handoff_view(h, names, with_steps=True)) for h in found]
     for item in items:
         item["may_return"] = writer and item["my_side"] == "received" and item["state"] == "delivered"
-    return {"offer": _offer(ticket, writer), "items": items, "plain": PLAIN, "sides": SIDES, "late": LATE}
+    offer = _offer(ticket, writer)
+    # the forms of this panel a refusal may name that the page does not show (now): its message
+    # goes to the top of the page
+    gone = {HANDOFF_DIALOG} if offer is None else set()
+    gone |= {f"return-{item['id']}" for item in items if not item["may_return"]}
+    return {"offer": offer, "items": items, "plain": PLAIN, "sides": SIDES, "late": LATE, "forms_gone": gone}
 
 
 def _ticket_page(ticket_id: int, errors: dict, status: int, open_form: str):
