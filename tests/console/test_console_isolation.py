@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.console import pages
-from tests.test_isolation import SECRET, _a_ids, _b_setup
+from tests.test_isolation import SECRET, _a_ids, _b_setup, _linked_ids
 from wuye_core.testing import console_login
 
 pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
@@ -21,11 +21,14 @@ pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
 REFUSED = {403, 404}
 
 
-def a_ids(a, wuye_register, wuye_enable_plugin) -> dict:
+def a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant=None, wuye_service_link=None) -> dict:
     """A's objects (tests/test_isolation.py: register, staff user, ticket with an attachment,
-    import, notification, care_visits and red_property objects); A's admin also holds a care
-    role, as B's does, so the care pages answer A's admin."""
+    import, notification, care_visits and red_property objects; with the two last fixtures, a
+    service link with a third tenant and the hand-off of A's ticket over it); A's admin also holds
+    a care role, as B's does, so the care pages answer A's admin."""
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
+    if wuye_service_link is not None:
+        _linked_ids(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
     ids["tenant"] = a.id
     ids["plugin_name"] = "red_property"
     users = {u["username"]: u["id"] for u in a.admin.get("/api/v1/users").get_json()["items"]}
@@ -37,9 +40,9 @@ def a_ids(a, wuye_register, wuye_enable_plugin) -> dict:
 
 
 @pytest.fixture
-def two_tenants(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator):
+def two_tenants(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator, wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
-    ids = a_ids(a, wuye_register, wuye_enable_plugin)
+    ids = a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant, wuye_service_link)
     _b_setup(b, wuye_register, wuye_enable_plugin)
     return a, b, ids
 
