@@ -180,3 +180,25 @@ def test_no_action_for_those_who_may_not_write(linked):
     their_id = _received(company)[0]["my_ticket_id"]
     page = company.console("c-viewer", "password-123").get(f"/console/tickets/{their_id}")
     assert "径河街道" in panel(page.text) and 'name="reason"' not in page.text
+
+
+def test_the_partners_missed_deadlines_are_marked(linked, wuye_app):
+    from datetime import UTC, datetime, timedelta
+
+    from wuye_core.events.edge import unit_of_work
+    from wuye_core.tenancy import tenant_context
+    from wuye_core.tickets import service as ticket_service
+
+    street, s_ids, company, c_ids, link = linked
+    link()
+    mine = ticket(street, s_ids)
+    console = street.console()
+    assert console.post(f"/console/tickets/{mine['id']}/handoff", data={}).status_code == 302
+    with wuye_app.test_request_context(), tenant_context(company.id), unit_of_work():
+        ticket_service.mark_sla_breaches(datetime.now(UTC) + timedelta(days=2))
+    page = console.get(f"/console/tickets/{mine['id']}")
+    assert pages.problems(page) == []
+    shown = panel(page.text)
+    assert "到场超时" in shown and "办结超时" in shown
+    listed = console.get("/console/handoffs")
+    assert 'class="overdue"' in listed.text and "办结超时" in text_of(listed.text)
