@@ -78,8 +78,26 @@ def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, 
                          query_string={"status": "held"}).get_json()
     assert meetings["total"] >= 12  # a year of monthly meetings
     _the_demo_link(wuye_app, first, admin, codes)
+    _the_demo_handoffs(wuye_app, first, admin)
     said = wuye("demo").stdout  # a third time, for a person: the logins and the link
     assert "jinghe-admin-2026" in said and f"服务关系 / service link {first['service_links'][0]['id']}: xinghe" in said
+    assert f"转办 / hand-off {first['handoffs'][0]['id']}: jinghe" in said
+
+
+def _the_demo_handoffs(wuye_app, demo, street):
+    """Over the link, one hand-off each way, delivered before the command ended (jobs in-process):
+    the street's window complaint worked by the company up to resolved, the company's public-area
+    problem accepted by the street; made once (the second run named the same)."""
+    to_company, to_street = demo["handoffs"]
+    assert (to_company["from"], to_company["to"], to_street["from"], to_street["to"]) == (
+        "jinghe", "xinghe", "xinghe", "jinghe")
+    assert street.get("/api/v1/handoffs").get_json()["total"] == 2
+    seen = street.get(f"/api/v1/handoffs/{to_company['id']}").get_json()
+    assert seen["state"] == "delivered" and seen["partner_ticket"]["status"] == "resolved"
+    assert [s["step"] for s in seen["steps"]] == ["sent", "delivered", "accepted", "dispatched", "resolved"]
+    received = street.get(f"/api/v1/handoffs/{to_street['id']}").get_json()
+    assert received["my_side"] == "received" and received["my_ticket_id"] == to_street["to_ticket_id"]
+    assert street.get(f"/api/v1/tickets/{to_street['to_ticket_id']}").get_json()["status"] == "accepted"
 
 
 def _the_demo_link(wuye_app, demo, street, codes):

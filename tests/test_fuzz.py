@@ -281,6 +281,11 @@ SEMANTIC_REFUSALS = {
     "The visit is not in the brief's community.",
     "The visit is not in the brief's period.",
     "No phone or ID numbers in a case: the brief is anonymised.",
+    # service links and hand-offs (#18): the other tenant, the other side's state
+    "No such tenant.",  # a partner slug no tenant has
+    "A link is between two different tenants.",
+    "Say why it is handed back.",
+    "This company serves no such site of yours.",  # supervision: our site_id, mapped to theirs through a link
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (

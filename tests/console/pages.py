@@ -28,6 +28,7 @@ ALIASES = {
 # session needs a number): kind → a placeholder id
 FORM_ONLY_IDS = {
     "link": 1,  # /console/links/<link_id>/<action>: the service links' forms (console/links.py)
+    "handoff": 1,  # /console/handoffs/<handoff_id>/return: handing back, a form on the ticket's page
 }
 
 # endpoints that need a query string to answer (a page should not, but a download may)

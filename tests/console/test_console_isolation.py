@@ -14,7 +14,7 @@ import pytest
 
 from tests.console import pages
 from tests.supervision_fixtures import supervised_ids
-from tests.test_isolation import SECRET, _a_ids, _b_setup
+from tests.test_isolation import SECRET, _a_ids, _b_setup, _linked_ids
 from wuye_core.testing import console_login
 
 pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
@@ -22,14 +22,21 @@ pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
 REFUSED = {403, 404}
 
 
-def a_ids(a, wuye_register, wuye_enable_plugin) -> dict:
+def a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant=None, wuye_service_link=None) -> dict:
     """A's objects (tests/test_isolation.py: register, staff user, ticket with an attachment,
-    import, notification, care_visits and red_property objects); A's admin also holds a care
-    role, as B's does, so the care pages answer A's admin."""
+    import, notification, care_visits and red_property objects; with the two last fixtures, a
+    service link with a third tenant and the hand-off of A's ticket over it); A's admin also holds
+    a care role, as B's does, so the care pages answer A's admin."""
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
+    if wuye_service_link is not None:
+        _linked_ids(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
     ids["tenant"] = a.id
     ids["plugin_name"] = "red_property"
-    ids.update(supervised_ids(a, ids["site"]))  # a company serving A's site: the supervision pages
+    # a company serving another site of A's (its first has a link already): the supervision pages
+    served = a.admin.post("/api/v1/sites", json={"community_id": ids["community"], "name": f"{SECRET}二期",
+                                                 "kind": "compound"})
+    assert served.status_code == 201, served.get_json()
+    ids.update(supervised_ids(a, served.get_json()["id"]))
     users = {u["username"]: u["id"] for u in a.admin.get("/api/v1/users").get_json()["items"]}
     ids["user"] = users["a-staff"]
     r = a.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [{"role": "tenant_admin"},
@@ -39,9 +46,9 @@ def a_ids(a, wuye_register, wuye_enable_plugin) -> dict:
 
 
 @pytest.fixture
-def two_tenants(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator):
+def two_tenants(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator, wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b")
-    ids = a_ids(a, wuye_register, wuye_enable_plugin)
+    ids = a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant, wuye_service_link)
     _b_setup(b, wuye_register, wuye_enable_plugin)
     return a, b, ids
 

@@ -51,9 +51,9 @@ def test_the_checks_pass_a_good_page_and_name_each_fault_of_a_bad_one():
 
 
 def test_every_console_page_renders_for_the_tenant_admin_by_the_consoles_rules(
-        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator):
+        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator, wuye_service_link):
     a = wuye_make_tenant("tenant-a")
-    ids = a_ids(a, wuye_register, wuye_enable_plugin)
+    ids = a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant, wuye_service_link)
     as_a = AsA(wuye_app, a)
     failures, checked = [], []
     for page in pages.get_pages(wuye_app):
@@ -90,13 +90,13 @@ def _forms(path: str, html: str):
 
 
 def test_every_form_sent_empty_shows_its_errors_to_a_screen_reader(
-        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator):
+        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_operator, wuye_service_link):
     """Every POST form of every page, sent with its hidden fields only (an empty form): the page
     that comes back with the errors (422, or 400/409) follows the same rules, and more: each
     invalid field is described by its error (aria-describedby to an element that exists), each
     error is named by a field, the error summary is role=alert, messages role=status."""
     a = wuye_make_tenant("tenant-a")
-    ids = a_ids(a, wuye_register, wuye_enable_plugin)
+    ids = a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant, wuye_service_link)
     as_a = AsA(wuye_app, a)
     forms: dict = {}
     for page in pages.get_pages(wuye_app):

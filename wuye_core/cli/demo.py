@@ -36,5 +36,8 @@ def demo(as_json):
     for link in logins.get("service_links", []):
         click.echo(f"  服务关系 / service link {link['id']}: {link['provider']} (小区 / site {link['provider_site_id']}) "
                    f"→ {link['client']} (小区 / site {link['client_site_id']})")
+    for handoff in logins.get("handoffs", []):
+        click.echo(f"  转办 / hand-off {handoff['id']}: {handoff['from']} #{handoff['from_ticket_id']} → {handoff['to']} "
+                   f"#{handoff['to_ticket_id'] or '-'} ({handoff['state']})")
     op = logins["operator"]
     click.echo(f"  平台管理员 / platform operator: {op['username']} / {op['password']} (no tenant)")

@@ -44,6 +44,15 @@ def _writer(identity: Identity) -> bool:
     return not identity.is_operator and identity.writable_communities() != set()
 
 
+def _handoff_reader(identity: Identity) -> bool:
+    """A reader of a tenant with a service link in force (or hand-offs already made)."""
+    if not _reader(identity):
+        return False
+    from .handoffs import has_handoffs
+
+    return has_handoffs()
+
+
 def _admin(identity: Identity) -> bool:
     return not identity.is_operator and identity.is_tenant_admin
 
@@ -67,6 +76,7 @@ CORE: tuple[CoreEntry, ...] = (
     CoreEntry("links", "服务关系", "Service links", "console.links", _reader),
     CoreEntry("supervision", "属地监管", "Supervision", "console.supervision", _supervisor),
     CoreEntry("street_figures", "街道汇总", "Street-wide figures", "console.supervision_street_figures", _supervisor),
+    CoreEntry("handoffs", "转办", "Hand-offs", "console.handoffs", _handoff_reader),
     CoreEntry("downloads", "报表下载", "Downloads", "console.downloads", _reader),
     CoreEntry("users", "用户与角色", "Users and roles", "console.users", _admin),
     CoreEntry("settings", "设置", "Settings", "console.settings", _admin),

@@ -7,6 +7,7 @@ def load() -> None:
     from . import (  # noqa: F401
         auth,
         downloads,
+        handoffs,
         home,
         links,
         notifications,

@@ -236,6 +236,8 @@ def _detail(ticket: Ticket, errors: dict | None = None, status: int = 200, open_
     candidates, team_names = assignment_choices(ticket.community_id) if "dispatch" in actions else ([], [])
     site = db.session.get(Site, ticket.site_id)
     building = db.session.get(Building, ticket.building_id) if ticket.building_id else None
+    from .handoffs import ticket_panel
+
     return render_template(
         "console/tickets/detail.html", current="tickets", t=ticket, data=data, history=history,
         history_rows_at=[row.at for row in history_rows], files=files,
@@ -244,7 +246,7 @@ def _detail(ticket: Ticket, errors: dict | None = None, status: int = 200, open_
         late=late_stages(ticket), community=db.session.get(Community, ticket.community_id), site=site,
         building=building, assignee=_staff_names([ticket.assignee_id]).get(ticket.assignee_id),
         candidates=candidates, teams=team_names, errors=errors or {}, values=request.form,
-        open_dialog=open_dialog, labels=_labels()), status
+        open_dialog=open_dialog, labels=_labels(), handoffs=ticket_panel(ticket, writer)), status
 
 
 @bp.route("/tickets/<int:ticket_id>")

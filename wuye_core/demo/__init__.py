@@ -2,7 +2,7 @@
 
 Idempotent: tenants, users and communities that exist are left as they are; a community's
 register is generated only when the community is new; the service link between the company and the
-street (demo/links.py) is made once. Deterministic (seeded), so every
+street (demo/links.py) is made once, and so are the hand-offs over it (demo/handoffs.py). Deterministic (seeded), so every
 newcomer sees the same data.
 """
 
@@ -19,6 +19,7 @@ from ..extensions import db
 from ..households.models import Building, Community, Household, HouseholdKind, Resident, Site, SiteKind, Unit
 from ..staff.service import create_operator, create_user
 from ..tenancy import Tenant, tenant_context
+from .handoffs import load_demo_handoffs
 from .links import load_demo_links
 from .tickets import load_demo_tickets
 
@@ -160,6 +161,7 @@ def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
         slugs.append(desired.slug)
     tenants = [_populate(slug) for slug in slugs]
     service_links = load_demo_links()  # before the plugins' data: theirs may name the company by its link
+    handoffs = load_demo_handoffs(service_links)  # over those links, one each way (demo/handoffs.py)
     for slug in slugs:
         _plugin_demo(slug)
     username, password = OPERATOR
@@ -167,4 +169,4 @@ def load_demo(tenants_dir: Path = TENANTS_DIR) -> dict:
         create_operator(username, password)  # the password policy applies to the demo too
         db.session.commit()
     return {"tenants": tenants, "operator": {"username": username, "password": password},
-            "service_links": service_links}
+            "service_links": service_links, "handoffs": handoffs}

@@ -80,8 +80,5 @@ def _link(provider: tuple[str, str], client: tuple[str, str, str]) -> dict | Non
 def load_demo_links() -> list[dict]:
     """The demo's links in force, as `wuye demo --json` names them."""
     made = [_link(provider, client) for provider, client in LINKS]
-    # TODO(#18 item 6, hand-offs): hand-offs in both directions over these links go here, once
-    # handoffs/ is on main — the street's one-stop window hands a complaint about 海景花园 to 星河物业
-    # (handoffs.service in the street's context), and 星河物业 reports a public-area problem that is
-    # the community's back to the street; each delivered through the outbox like any hand-off.
+    # the hand-offs in both directions over these links: demo/handoffs.py (load_demo calls it)
     return [link for link in made if link is not None]
