@@ -72,7 +72,6 @@ def test_config_is_validated_defaulted_and_kept_in_history(wuye_make_tenant, wuy
 
 
 def test_services_plugin_config_gives_a_communitys_config_with_defaults(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
-    from wuye_core.auth.roles import Identity
     from wuye_core.plugins import services
     from wuye_core.tenancy import tenant_context
 

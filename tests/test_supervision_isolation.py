@@ -14,6 +14,7 @@ from tests.test_isolation import (
     _a_ids,
     _b_setup,
     _fill,
+    _linked_ids,
     _request_body,
     _required_query,
     _routes,
@@ -29,6 +30,7 @@ SUPERVISION = "/api/v1/supervision/"
 def a_serves_b(wuye_make_tenant, wuye_register, wuye_enable_plugin, wuye_service_link):
     a, b = wuye_make_tenant("tenant-a"), wuye_make_tenant("tenant-b", kind="subdistrict")
     ids = _a_ids(a, wuye_register, wuye_enable_plugin)
+    _linked_ids(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)  # A's hand-off with a third tenant
     _b_setup(b, wuye_register, wuye_enable_plugin)
     linked_site = a.admin.post("/api/v1/sites", json={"community_id": ids["community"], "name": "共建小区",
                                                       "kind": "compound"}).get_json()["id"]
