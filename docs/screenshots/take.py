@@ -73,6 +73,11 @@ def shots(app, ids: dict) -> list[tuple]:
         ("register.png", "admin", DESKTOP, "console.register", plain("console.register")),
         ("plugin.png", "admin", DESKTOP, plugin_endpoint, plugin_path),
         ("worker-375.png", "weixiu", PHONE, "console.home", plain("console.home")),
+        # between tenants (#18): the street's links, its hand-offs, the street-wide comparison
+        ("links.png", "admin", DESKTOP, "console.links", plain("console.links")),
+        ("handoffs.png", "admin", DESKTOP, "console.handoffs", plain("console.handoffs")),
+        ("street-figures.png", "admin", DESKTOP, "console.supervision_street_figures",
+         plain("console.supervision_street_figures")),
     ]
 
 
