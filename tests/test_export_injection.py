@@ -115,6 +115,8 @@ EXPORTS = {
         {*MEETING.values(), MINUTES, *PARTICIPANT.values(), *AGENDA.values(), *RESOLUTION.values()}),
     f"{RED}/communities/{{community_id}}/resolutions.xlsx": lambda w: (
         w["tenant"].admin, f"{RED}/communities/{w['community']}/resolutions.xlsx", None, set(RESOLUTION.values())),
+    "/api/v1/supervision/street-figures.xlsx": lambda w: (  # our own row of each community (no link here)
+        w["tenant"].admin, "/api/v1/supervision/street-figures.xlsx", _period(), {COMMUNITY}),
     f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": lambda w: (
         w["supervisor"], f"{CARE}/briefs/{w['brief']}/ledger.xlsx", None, {COMMUNITY, "=" + "*" * (len(RESIDENT) - 1)}),
 }

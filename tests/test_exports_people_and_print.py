@@ -222,7 +222,7 @@ def test_red_property_follow_ups_and_visits_name_people(wuye_app, wuye_make_tena
 # --- item 8: print setup and file names -------------------------------------------------------
 
 # Sheets that are wider than a portrait page: printed landscape.
-LANDSCAPE = {"工单", "按社区", "议题", "决议", "决议台账", "关爱台账", "住户台账", "Agenda", "Resolutions", "Resolution ledger",
+LANDSCAPE = {"工单", "按社区", "街道汇总", "议题", "决议", "决议台账", "关爱台账", "住户台账", "Agenda", "Resolutions", "Resolution ledger",
              "Care ledger"}
 _FILENAME = re.compile(r'^attachment; filename="([\x20-\x7e]+)"; filename\*=UTF-8\'\'(\S+)$')
 
@@ -268,6 +268,7 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
                                                                   f"联席会议决议台账-{safe_community}-"),
         f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": (f"care-ledger-{world['brief']}-",
                                                      f"困难群众走访台账-{safe_community}-"),
+        "/api/v1/supervision/street-figures.xlsx": ("street-figures-", "街道汇总-"),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():

@@ -45,11 +45,17 @@ def _period(args) -> kpis.Period:
 
 @blp.route("/providers", endpoint="providers")
 class Providers(MethodView):
-    @blp.response(200, s.ProvidersOut)
+    @blp.arguments(s.ProvidersQuery, location="query")
+    @blp.response(200, page_schema(s.ProviderOut))
     @blp.alt_response(403, schema=ErrorSchema)
-    def get(self):
+    def get(self, args):
         """为本方小区服务的企业及服务关系 / The companies serving our sites through links in force"""
-        return {"items": tickets.providers(supervisor())}
+        found = tickets.providers(supervisor())
+        for field, descending in reversed(tuple(args["sort"]) + (("id", False),)):
+            found.sort(key=lambda p, f=field: p[f], reverse=descending)
+        start = (args["page"] - 1) * args["per_page"]
+        return {"items": found[start:start + args["per_page"]], "total": len(found), "page": args["page"],
+                "per_page": args["per_page"]}
 
 
 @blp.route("/providers/<int:provider_id>/tickets", endpoint="tickets")

@@ -37,8 +37,10 @@ class ProviderOut(StrictSchema):
     links = fields.List(fields.Nested(ProviderLinkOut))
 
 
-class ProvidersOut(StrictSchema):
-    items = fields.List(fields.Nested(ProviderOut))
+class ProvidersQuery(PageArgs):
+    """The companies are few (one per company serving our sites): paged like every list, sorted here."""
+
+    sort = Sort("id", "name")
 
 
 # --- the company's tickets of the linked sites ---------------------------------------------------

@@ -48,7 +48,7 @@ def write_street_figures(out, figures: dict) -> None:
     for row in figures["rows"]:
         ws.append([ws.cell(value, number_format="0.00%") if percent and value is not None else value
                    for value, percent in ((_value(row, path), percent) for _h, path, percent in COLUMNS)])
-    about = book.sheet("说明", header=["项目", "内容"], widths=[24, 80])
+    about = book.sheet("说明", header=["项目", "内容"], widths=[24, 70], wrap=[2])  # one portrait page wide
     about.append(["统计期间（按提交时间，北京时间）", f"{period['from'].isoformat()} 至 {period['to'].isoformat()}"])
     about.append(["指标口径", "与工单指标相同（办结率、时限达标率、满意度、重开率等）；“当前”各列为导出时刻的数字"])
     about.append(["服务企业", "经已生效的服务关系查阅，仅含所服务的本方小区的工单；每次查阅记入对方审计日志"])

@@ -148,10 +148,10 @@ def _resolution_rows(stmt):
         _("Follow-ups"),
         _("Company"),
     ]
-    return header, rows, [7, 11, 7, 40, 14, 10, 11, 9, 11, 6, 7, 7, 16]
+    return header, rows, [7, 10, 7, 32, 11, 10, 11, 9, 11, 6, 7, 7, 12]  # 140: one landscape page wide
 
 
-RESOLUTION_WRAP = (4, 5, 6)  # the resolution, the owner side and the owner wrap within their columns
+RESOLUTION_WRAP = (4, 5, 6, 13)  # the resolution, the owner side, the owner and the company wrap in their columns
 
 
 def _community_name(community_id: int) -> str | None:
