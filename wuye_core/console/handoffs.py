@@ -18,7 +18,7 @@ from ..handoffs import schemas as s
 from ..handoffs import service
 from ..handoffs.models import Handoff, HandoffState
 from ..handoffs.views import handoff_view, handoff_views
-from ..links.models import LinkState, ServiceLink, Side
+from ..links.models import LinkState, Side
 from ..links.service import tenant_names
 from ..tenancy import require_tenant_id
 from ..tickets.access import readable_ticket
@@ -26,6 +26,7 @@ from ..tickets.models import Ticket
 from ..tickets.states import OPEN
 from .blueprint import bp
 from .forms import GENERAL, attempt, console_form, form_values
+from .links import tenant_links
 
 # the partner's ticket in plain words (plain_status)
 PLAIN = {"sent": _l("Not delivered yet"), "delivered": _l("Delivered"), "accepted": _l("Accepted"),
@@ -166,8 +167,9 @@ def has_handoffs() -> bool:
     """Whether the menu names 转办: a link in force, or hand-offs already made (once per request)."""
     cached = g.get("wuye_has_handoffs")
     if cached is None:
-        linked = db.session.scalar(select(ServiceLink.id).where(ServiceLink.state == LinkState.accepted).limit(1))
-        cached = linked is not None or db.session.scalar(select(Handoff.id).limit(1)) is not None
+        links = tenant_links()  # no link ever: no hand-off either (each goes over one)
+        cached = any(state == LinkState.accepted for state, *_rest in links) or (
+            bool(links) and db.session.scalar(select(Handoff.id).limit(1)) is not None)
         g.wuye_has_handoffs = cached
     return cached
 

@@ -18,15 +18,18 @@ from ..auth.roles import Identity
 from ..common import clock
 from ..common.periods import PeriodArgs, this_month
 from ..i18n import N_, show_note
+from ..links.models import LinkState
 from ..links.service import tenant_names
 from ..supervision import figures as street
 from ..supervision import streetwide
 from ..supervision import tickets as supervised
 from ..supervision.grant import readable_links
 from ..supervision.schemas import SupervisedTicketQuery
+from ..tenancy import require_tenant_id
 from ..tickets import kpis
 from .blueprint import bp
 from .forms import console_form, form_values
+from .links import tenant_links
 from .tickets import (
     CHANNEL_LABELS,
     HISTORY_LABELS,
@@ -51,7 +54,12 @@ def _supervisor() -> Identity:
 
 def shows_supervision(identity: Identity) -> bool:
     """The menu's test: a reader of a community where a company serves a site through a link in force."""
-    return not identity.is_operator and identity.readable_communities() != set() and bool(readable_links(identity))
+    if identity.is_operator:
+        return False
+    readable, me = identity.readable_communities(), require_tenant_id()
+    return readable != set() and any(
+        state == LinkState.accepted and provider != me and (readable is None or community in readable)
+        for state, _proposed_by, provider, community in tenant_links())
 
 
 @bp.route("/supervision")
