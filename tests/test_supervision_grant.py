@@ -105,3 +105,24 @@ def test_postgresql_admits_the_linked_rows_only_while_the_link_holds(wuye_app, w
         assert seen() == ({own}, {own}, 0, 0)  # at once
     finally:
         engine.dispose()
+
+
+def test_a_link_ended_by_another_process_admits_nothing_at_once(wuye_app, wuye_backend, linked):
+    """The links a supervised read runs under are remembered per process for a few seconds; a link
+    ended elsewhere (another worker, here: SQL as the tables' owner) must still end the reads at
+    once on PostgreSQL, where the policy checks the link row by row."""
+    if not wuye_backend.is_postgresql:
+        pytest.skip("row-level security is a PostgreSQL feature")
+    street, company, link, inside, *_ = linked
+    path = f"/api/v1/supervision/providers/{company.id}/tickets"
+    assert [t["id"] for t in street.admin.get(path).get_json()["items"]] == [inside]  # remembered now
+    engine = create_engine(wuye_app.config["WUYE"].sqlalchemy_url(wuye_backend.owner_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("update service_links set state = 'revoked' where id = :i"), {"i": link})
+    finally:
+        engine.dispose()
+    answer = street.admin.get(path).get_json()
+    # this process still believes in the link (milliseconds later, well within its 5 seconds) …
+    assert "items" in answer, answer
+    assert (answer["items"], answer["total"]) == ([], 0)  # … and the database admits no row of it

@@ -27,6 +27,7 @@ from .households import totals
 from .i18n import select_locale
 from .idempotency import guard as idempotency
 from .idempotency.openapi import IdempotencyKeyDoc
+from .supervision import grant as supervised_links
 from .tenancy.context import TenantContextError, refuse_without_context
 from .tenancy.scoping import install_tenant_scoping
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, plugin_entry_points=None, **ove
     app.register_error_handler(TenantContextError, refuse_without_context)
     identity.init_app(app)
     totals.install(app)
+    supervised_links.install(app)
     _register_jobs(app)
 
     _register_blueprints(app, api)

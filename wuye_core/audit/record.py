@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_request_context, request
+from sqlalchemy import insert
 
 from ..extensions import db
 from ..tenancy import current_tenant_id
@@ -20,18 +21,23 @@ def _actor() -> tuple[str, int | None, str | None]:
     return identity.kind, identity.user_id, identity.username[:_MAX_NAME]
 
 
-def _row(action: str, target_type: str | None, target_id: Any, details: dict | None,
-         tenant_id: int | None, actor: tuple[str, int | None, str | None] | None, platform: bool = False,
-         system_name: str | None = None):
+def _values(action: str, target_type: str | None, target_id: Any, details: dict | None,
+            actor: tuple[str, int | None, str | None] | None, system_name: str | None = None) -> dict:
     kind, actor_id, actor_name = actor or _actor()
     if kind == "system" and actor_name is None and system_name:
         actor_name = system_name[:_MAX_NAME]
-    values = dict(
+    return dict(
         actor_kind=kind, actor_id=actor_id, actor_name=actor_name, action=action, target_type=target_type,
         target_id=None if target_id is None else str(target_id)[:64],
         address=(request.remote_addr or None) if has_request_context() else None,
         details=details or None,
     )
+
+
+def _row(action: str, target_type: str | None, target_id: Any, details: dict | None,
+         tenant_id: int | None, actor: tuple[str, int | None, str | None] | None, platform: bool = False,
+         system_name: str | None = None):
+    values = _values(action, target_type, target_id, details, actor, system_name)
     if tenant_id is None and not platform:
         tenant_id = current_tenant_id()
     if tenant_id is None:
@@ -66,10 +72,13 @@ def record_in_partner_trail(tenant_id: int, action: str, *, target_type: str | N
     linked to the current one; on PostgreSQL the audit trail's policy `partner_audit` admits such a
     row only where a service link between the two tenants exists.
 
-    A plain INSERT without RETURNING: the current tenant may add the row but never read it back."""
-    from sqlalchemy import insert
+    A plain INSERT without RETURNING: the current tenant may add the row but never read it back.
+    Core, on the session's connection (a supervised page writes one; bench/README.md, "Issue
+    #18: supervision"); the columns left empty are not named (NULL, not a JSON null)."""
+    values = _values(action, target_type, target_id, details, None)
+    db.session.connection().execute(
+        _PARTNER_ROW, {"tenant_id": tenant_id, **{key: value for key, value in values.items() if value is not None}})
 
-    row = _row(action, target_type, target_id, details, tenant_id, None)
-    values = {column.key: getattr(row, column.key) for column in AuditEvent.__table__.columns
-              if column.key != "id" and getattr(row, column.key) is not None}
-    db.session.execute(insert(AuditEvent.__table__).values(**values).inline())  # inline: no RETURNING
+
+# inline: no RETURNING (the row is the partner's: the current tenant may not read it)
+_PARTNER_ROW = insert(AuditEvent.__table__).inline()

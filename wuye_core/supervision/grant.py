@@ -4,11 +4,17 @@
         rows = db.session.scalars(select(Ticket)...)   # only the linked sites' tickets
 
 `supervising` finds the current tenant's accepted links with that provider whose client community
-the caller may read, records the read in the provider's audit trail (in the caller's unit of work:
+the caller may read (remembered per process, below), records the read in the provider's audit trail (in the caller's unit of work:
 committed with the answer, or the answer is not given), and runs the block under a ReadGrant: a
 session of its own that sees the provider's tickets of those sites, their history and ratings,
 and fails closed on anything else (tenancy/grants.py). PostgreSQL checks the link again on every
 row (migration 0015, policy supervised_read): a link ended a moment ago admits nothing.
+
+The links a caller reads under are remembered per worker process (the cache "supervised_links")
+for `auth_cache_seconds`, like the caller's identity and roles: a supervised page costs no links
+query (bench/README.md, "Issue #18: supervision"). A link accepted, changed or ended in this
+process is seen at once (the cache is emptied on the commit); one ended in another process admits
+no row on PostgreSQL at once (the policy), and leaves this process's list within those seconds.
 """
 
 from __future__ import annotations
@@ -16,17 +22,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import select
 
 from ..audit.record import record_in_partner_trail
 from ..auth.roles import Identity
+from ..common.caches import cache, declare
 from ..errors import NotFound
 from ..i18n import N_
 from ..links.models import ServiceLink
 from ..links.service import accepted_links
-from ..tenancy import ReadGrant, reading_under
+from ..tenancy import ReadGrant, reading_under, require_tenant_id
 from ..tickets.models import Ticket, TicketRating, TicketTransition
+
+
+class LinkInForce(NamedTuple):
+    """An accepted link as a supervised read needs it (an immutable copy: it outlives the session)."""
+
+    id: int
+    provider_tenant_id: int
+    provider_site_id: int
+    provider_site_name: str | None
+    client_site_id: int
+    client_site_name: str | None
+    client_community_id: int
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, link: ServiceLink) -> LinkInForce:
+        return cls(*(getattr(link, name) for name in cls._fields))
+
+
+def install(app) -> None:
+    declare(app, "supervised_links", seconds=app.config["WUYE"].auth_cache_seconds, forget_on_commit_of=(ServiceLink,),
+            why="the accepted links a supervised read runs under, on every supervised page")
 
 
 @dataclass(frozen=True)
@@ -34,26 +66,36 @@ class Scope:
     """What a supervised read may see: the provider, and its linked sites mapped to ours."""
 
     provider_tenant_id: int
-    links: tuple[ServiceLink, ...]
+    links: tuple[LinkInForce, ...]
 
     @property
     def provider_sites(self) -> tuple[int, ...]:
         return tuple(sorted(link.provider_site_id for link in self.links))
 
-    def link_of_site(self, provider_site_id: int) -> ServiceLink | None:
+    def link_of_site(self, provider_site_id: int) -> LinkInForce | None:
         return next((link for link in self.links if link.provider_site_id == provider_site_id), None)
 
 
-def readable_links(identity: Identity, provider_tenant_id: int | None = None) -> list[ServiceLink]:
-    """Accepted links where we are the client, in communities `identity` may read."""
+def readable_links(identity: Identity, provider_tenant_id: int | None = None) -> list[LinkInForce]:
+    """Accepted links where we are the client, in communities `identity` may read (see the
+    module's docstring: remembered for a few seconds)."""
     readable = identity.readable_communities()
     if readable == set():
         return []
-    return accepted_links(as_client=True, community_ids=readable, provider_tenant_id=provider_tenant_id)
+    key = (require_tenant_id(), None if readable is None else frozenset(readable), provider_tenant_id)
+    remembered = cache("supervised_links")
+    found = remembered.get(key)
+    if found is None:
+        found = tuple(LinkInForce.of(link) for link in accepted_links(
+            as_client=True, community_ids=readable, provider_tenant_id=provider_tenant_id))
+        remembered.put(key, found)
+    return list(found)
 
 
+@lru_cache(maxsize=1024)
 def ticket_grant(provider_tenant_id: int, sites: tuple[int, ...]) -> ReadGrant:
-    """The provider's tickets of `sites`, their history and their ratings; nothing else."""
+    """The provider's tickets of `sites`, their history and their ratings; nothing else. One grant
+    per provider and sites, built once per process (its statement options with it)."""
     of_sites = select(Ticket.id).where(Ticket.tenant_id == provider_tenant_id, Ticket.site_id.in_(sites))
     return ReadGrant(owner_tenant_id=provider_tenant_id, description="supervision", conditions={
         Ticket: lambda model: model.site_id.in_(sites),

@@ -45,7 +45,7 @@ def _period(args) -> kpis.Period:
 
 @blp.route("/providers", endpoint="providers")
 class Providers(MethodView):
-    @blp.arguments(s.ProvidersQuery, location="query")
+    @blp.arguments(s.ProvidersQuery(), location="query")
     @blp.response(200, page_schema(s.ProviderOut))
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
@@ -60,7 +60,7 @@ class Providers(MethodView):
 
 @blp.route("/providers/<int:provider_id>/tickets", endpoint="tickets")
 class ProviderTickets(MethodView):
-    @blp.arguments(s.SupervisedTicketQuery, location="query")
+    @blp.arguments(s.SupervisedTicketQuery(), location="query")
     @blp.response(200, page_schema(s.SupervisedTicketOut))
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, provider_id):
@@ -83,7 +83,7 @@ class ProviderTicket(MethodView):
 
 @blp.route("/providers/<int:provider_id>/kpis", endpoint="kpis")
 class ProviderKpis(MethodView):
-    @blp.arguments(s.SupervisedKpiQuery, location="query")
+    @blp.arguments(s.SupervisedKpiQuery(), location="query")
     @blp.response(200, s.SupervisedKpiOut)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, provider_id):
@@ -94,7 +94,7 @@ class ProviderKpis(MethodView):
 
 @blp.route("/street-figures", endpoint="street_figures")
 class StreetFigures(MethodView):
-    @blp.arguments(s.PeriodArgs, location="query")
+    @blp.arguments(s.PeriodArgs(), location="query")
     @blp.response(200, s.StreetFiguresOut)
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
@@ -105,7 +105,7 @@ class StreetFigures(MethodView):
 
 @blp.route("/street-figures.xlsx", endpoint="street_figures_xlsx")
 class StreetFiguresXlsx(MethodView):
-    @blp.arguments(s.PeriodArgs, location="query")
+    @blp.arguments(s.PeriodArgs(), location="query")
     @blp.response(200, description="街道汇总 Excel 表 / the comparison as an .xlsx workbook", **XLSX_DOC)
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
