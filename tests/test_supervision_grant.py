@@ -126,3 +126,53 @@ def test_a_link_ended_by_another_process_admits_nothing_at_once(wuye_app, wuye_b
     # this process still believes in the link (milliseconds later, well within its 5 seconds) …
     assert "items" in answer, answer
     assert (answer["items"], answer["total"]) == ([], 0)  # … and the database admits no row of it
+
+
+def _synchronous_commit() -> str:  # straight to the driver: a text() statement counts as a write
+    return db.session.connection().exec_driver_sql("select current_setting('synchronous_commit')").scalar()
+
+
+def test_a_supervised_read_commits_without_waiting_for_the_disk_unless_it_writes(wuye_app, wuye_backend, linked):
+    """The read's audit row is the transaction's only write: synchronous_commit off for it
+    (db_durability.py); a transaction that writes anything else waits for the disk again."""
+    if not wuye_backend.is_postgresql:
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    street, company, *_ = linked
+    seen_at_commit = []
+
+    def probe(session):  # registered after the app's own before_commit: sees what the commit will use
+        seen_at_commit.append(session.connection().exec_driver_sql(
+            "select current_setting('synchronous_commit')").scalar())
+
+    event.listen(Session, "before_commit", probe)
+    try:
+        with wuye_app.test_request_context(), tenant_context(street.id):
+            with supervising(company.id, _admin(street.id), what="tickets"):
+                pass
+            assert _synchronous_commit() == "off"
+            db.session.commit()
+            assert _synchronous_commit() == "on"  # the next transaction is an ordinary one
+            db.session.commit()
+
+            with supervising(company.id, _admin(street.id), what="tickets"):
+                pass
+            db.session.add(Site(community_id=db.session.scalar(select(Site.community_id)), name="新小区",
+                                kind="compound"))
+            db.session.commit()  # wrote a site too: waits for the disk
+
+            with supervising(company.id, _admin(street.id), what="tickets"):
+                pass
+            db.session.execute(update(Site).where(Site.id == -1).values(name="x"))
+            db.session.commit()  # sent an UPDATE (whatever it matched): waits for the disk
+
+            db.session.scalar(select(Site.id))  # begun before the read: not relaxed behind it
+            with supervising(company.id, _admin(street.id), what="tickets"):
+                pass
+            assert _synchronous_commit() == "on"
+            db.session.commit()
+    finally:
+        event.remove(Session, "before_commit", probe)
+    assert seen_at_commit == ["off", "on", "on", "on", "on"]

@@ -29,6 +29,11 @@ def note_written(session: Session, classes) -> None:
     session.info.setdefault(_CHANGED, set()).update(classes)
 
 
+def written_in(session: Session) -> bool:
+    """Whether this transaction has written anything noted so far (db_durability.py asks)."""
+    return bool(session.info.get(_CHANGED))
+
+
 def _note_flush(session: Session, _flush_context, _instances) -> None:
     note_written(session, {type(obj) for objs in (session.new, session.dirty, session.deleted) for obj in objs})
 

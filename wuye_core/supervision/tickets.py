@@ -80,18 +80,31 @@ def provider_sites_of(identity: Identity, provider_id: int, site_id: int | None)
     return sites
 
 
-def ticket_view(ticket: Ticket, scope: Scope, now: datetime | None = None) -> dict:
-    """A ticket as the supervisor reads it (see TICKET_FIELDS), our side's site added."""
+def _our_side(link) -> dict:
+    """The columns a supervised ticket shows of our side of its link (None where no link)."""
+    return {"client_site_id": link.client_site_id if link else None,
+            "client_site_name": link.client_site_name if link else None,
+            "client_community_id": link.client_community_id if link else None,
+            "provider_site_name": link.provider_site_name if link else None}
+
+
+def ticket_view(ticket: Ticket, scope: Scope, now: datetime | None = None, *, sides: dict | None = None) -> dict:
+    """A ticket as the supervisor reads it (see TICKET_FIELDS), our side's site added. `sides`: a
+    page's `_our_side` per provider site, worked out once for the page."""
     view = {name: getattr(ticket, name) for name in TICKET_FIELDS}
-    view.update({name: getattr(getattr(ticket, name), "value", getattr(ticket, name)) for name in ENUM_FIELDS})
-    link = scope.link_of_site(ticket.site_id)
+    for name in ENUM_FIELDS:
+        value = getattr(ticket, name)
+        view[name] = getattr(value, "value", value)
+    side = sides.get(ticket.site_id) if sides is not None else None
+    view.update(side or _our_side(scope.link_of_site(ticket.site_id)))
     view.update(provider_id=scope.provider_tenant_id, reporter_name=mask_name(ticket.reporter_name),
-                client_site_id=link.client_site_id if link else None,
-                client_site_name=link.client_site_name if link else None,
-                client_community_id=link.client_community_id if link else None,
-                provider_site_name=link.provider_site_name if link else None,
                 late=late_stages(ticket, now))
     return view
+
+
+def ticket_views(tickets, scope: Scope, now: datetime) -> list[dict]:
+    sides = {link.provider_site_id: _our_side(link) for link in scope.links}
+    return [ticket_view(t, scope, now, sides=sides) for t in tickets]
 
 
 def supervised_query(args: dict, now: datetime):
@@ -119,7 +132,7 @@ def ticket_page(provider_id: int, identity: Identity, args: dict) -> dict:
                 invalid("site_id", NOT_OUR_SITE, location="query")
             stmt = stmt.where(Ticket.site_id == sites[0] if len(sites) == 1 else Ticket.site_id.in_(sites))
         page = paginate(stmt, Ticket, args, columns=SORT_COLUMNS)
-        page["items"] = [ticket_view(t, scope, now) for t in page["items"]]
+        page["items"] = ticket_views(page["items"], scope, now)
     return page
 
 

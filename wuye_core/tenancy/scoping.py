@@ -24,6 +24,8 @@ from functools import lru_cache
 from sqlalchemy import Integer, event, false, inspect, literal_column, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from .. import db_durability
+from ..db_durability import relax_at_begin
 from .context import TenantContextError, current_tenant_id, is_unscoped, require_tenant_id
 from .grants import current_grant
 from .models import TenantScoped
@@ -164,6 +166,8 @@ def _check_writes_under_grant(session: Session, grant) -> None:
 
 
 _SET_TENANT_RAW = "select set_config('app.tenant_id', %s, true)"
+# the same, for a transaction that may commit without waiting for the disk (db_durability.py)
+_SET_TENANT_RELAXED_RAW = "select set_config('app.tenant_id', %s, true), set_config('synchronous_commit', 'off', true)"
 
 
 def _set_rls_tenant(session: Session, transaction, connection) -> None:
@@ -175,8 +179,9 @@ def _set_rls_tenant(session: Session, transaction, connection) -> None:
     value = "" if tenant_id is None else str(tenant_id)
     # Straight to the driver, prepared once per connection: this runs at the start of every
     # transaction, and SQLAlchemy's statement machinery cost more than the round trip itself.
+    statement = _SET_TENANT_RELAXED_RAW if relax_at_begin(session) else _SET_TENANT_RAW
     try:
-        connection.connection.driver_connection.execute(_SET_TENANT_RAW, (value,), prepare=True)
+        connection.connection.driver_connection.execute(statement, (value,), prepare=True)
     except Exception:
         # Let SQLAlchemy see the failure (a lost connection invalidates the pool) and raise it.
         connection.execute(_SET_TENANT, {"tenant_id": value})
@@ -204,4 +209,5 @@ def install_tenant_scoping() -> None:
     event.listen(Session, "do_orm_execute", _scope_statement)
     event.listen(Session, "before_flush", _stamp_writes)
     event.listen(Session, "after_begin", _set_rls_tenant)
+    db_durability.install()  # the wait for the disk turned back on for a relaxed transaction that writes
     _installed = True
