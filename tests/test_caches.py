@@ -11,7 +11,7 @@ from wuye_core.extensions import db
 
 def test_every_cache_of_the_app_says_how_it_goes_stale(wuye_app):
     found = {c.name: c for c in declared(wuye_app)}
-    assert set(found) == {"identity", "list_totals", "plugin_enablement", "plugin_config"}
+    assert set(found) == {"identity", "list_totals", "plugin_enablement", "plugin_config", "supervised_links"}
     for c in found.values():
         assert c.why and (c.forget_on_commit_of or c.keyed_by_version), c.name
         if c.keyed_by_version:

@@ -69,8 +69,12 @@ def test_no_link_no_read(wuye_app, linked, wuye_make_tenant):
     with wuye_app.test_request_context(), tenant_context(other.id):
         with pytest.raises(NotFound), supervising(company.id, _admin(other.id), what="tickets"):
             pass
-    assert street.admin.post(f"/api/v1/service-links/{link}/revoke", json={}).status_code == 200
     with wuye_app.test_request_context(), tenant_context(street.id):
+        with supervising(company.id, _admin(street.id), what="tickets"):  # the street's links remembered now
+            pass
+        db.session.rollback()
+    assert street.admin.post(f"/api/v1/service-links/{link}/revoke", json={}).status_code == 200
+    with wuye_app.test_request_context(), tenant_context(street.id):  # … and forgotten by the revocation's commit
         with pytest.raises(NotFound), supervising(company.id, _admin(street.id), what="tickets"):
             pass
     # a community clerk of another community of the street reads nothing either

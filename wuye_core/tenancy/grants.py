@@ -4,8 +4,8 @@ A street supervises the companies that serve its communities: through an accepte
 it reads the company's tickets of the linked sites, and nothing else of the company. Such a read
 runs inside `reading_under(grant)`:
 
-- a fresh database session (its own application context), so nothing read for the owner lands in
-  the reader's identity map, and nothing of the reader's unit of work is in it; it reads in the
+- a fresh database session (`db.session` is the grant's within the block), so nothing read for
+  the owner lands in the reader's identity map, and nothing of the reader's unit of work is in it; it reads in the
   reader's own connection and transaction (no second connection, BEGIN, set_config or ROLLBACK
   per read: bench/README.md, "Issue #18: supervision"), which it never commits nor ends;
 - ORM statements on a model the grant names see the owner's rows its condition admits, and only
@@ -68,10 +68,7 @@ def reading_under(grant: ReadGrant):
     """Run a block of reads of another tenant's data under `grant` (see the module's docstring).
     The audit row of the read is the caller's to write (supervision/grant.py writes it in the
     caller's unit of work)."""
-    from flask import current_app
-
     from ..extensions import db
-    from .context import _tenant
 
     if _grant.get() is not None:
         raise RuntimeError("already reading under a grant")
@@ -80,20 +77,18 @@ def reading_under(grant: ReadGrant):
     # "Issue #18: supervision"); the transaction is still the reader's (app.tenant_id), and the
     # session, its identity map and its unit of work are still the grant's own.
     connection = db.session.connection()
-    # the app context's teardown forgets the tenant (auth/identity.py): the caller's comes back after
-    tenant = _tenant.set(_tenant.get())
+    registry = db.session.registry
+    callers = registry()
+    # joins the caller's transaction; close() leaves it as it is (the caller commits or not)
+    session = Session(bind=connection, join_transaction_mode="rollback_only", autoflush=False, expire_on_commit=False)
+    session.info["joins_reader_transaction"] = True  # app.tenant_id is set already (scoping.py)
+    token = _grant.set(grant)
+    # `db.session` is the grant's for the block, the caller's again after it (the same scope: a
+    # nested application context for it cost a supervised page more than its own statements)
+    registry.set(session)
     try:
-        with current_app.app_context():  # a new scope: db.session is a session of its own
-            token = _grant.set(grant)
-            # joins the caller's transaction; close() leaves it as it is (the caller commits or not)
-            session = Session(bind=connection, join_transaction_mode="rollback_only", autoflush=False,
-                              expire_on_commit=False)
-            session.info["joins_reader_transaction"] = True  # app.tenant_id is set already (scoping.py)
-            db.session.registry.set(session)
-            try:
-                yield
-            finally:
-                db.session.remove()
-                _grant.reset(token)
+        yield
     finally:
-        _tenant.reset(tenant)
+        registry.set(callers)
+        session.close()
+        _grant.reset(token)

@@ -46,14 +46,14 @@ def _is_shared_mapper(mapper) -> bool:
 def _scope_under_grant(state: ORMExecuteState, grant) -> None:
     """Inside reading_under(grant): granted models get the grant's condition, other tenant
     tables are refused, and nothing is changed through the ORM."""
-    tenant_mappers = [m for m in state.all_mappers if _is_tenant_mapper(m)]
     if not state.is_select:
         raise TenantContextError("a read grant is read-only")
-    refused = sorted({m.class_.__name__ for m in tenant_mappers if not grant.admits(m.class_)})
+    mappers = set(state.all_mappers)  # worked out afresh on each call: one per column of a column select
+    refused = sorted({m.class_.__name__ for m in mappers if _is_tenant_mapper(m) and not grant.admits(m.class_)})
     if refused:
         raise TenantContextError(f"not covered by the read grant: {', '.join(refused)} (fail closed)")
     options = grant.options()
-    if any(_is_shared_mapper(m) for m in state.all_mappers):
+    if any(_is_shared_mapper(m) for m in mappers):
         options += _shared_criteria(current_tenant_id(), state)
     state.statement = state.statement.options(*options)
 

@@ -38,12 +38,20 @@ def overdue(at: datetime):
 
 def late_stages(ticket: Ticket, at: datetime | None = None) -> list[str]:
     """The stages at which an open ticket is late at `at` (now): "arrive", "resolve"."""
+    return late_stages_of(ticket.status, ticket.arrive_due_at, ticket.on_site_at, ticket.resolve_due_at,
+                          ticket.resolved_at, at)
+
+
+def late_stages_of(status, arrive_due_at: datetime | None, on_site_at: datetime | None,
+                   resolve_due_at: datetime | None, resolved_at: datetime | None,
+                   at: datetime | None = None) -> list[str]:
+    """`late_stages` from the columns it reads (a list that selects columns, not tickets)."""
     at = at or datetime.now(UTC)
-    if ticket.status not in OPEN:
+    if status not in OPEN:
         return []
     late = []
-    if ticket.arrive_due_at is not None and ticket.arrive_due_at < at and ticket.on_site_at is None:
+    if arrive_due_at is not None and arrive_due_at < at and on_site_at is None:
         late.append(ARRIVE)
-    if ticket.resolve_due_at is not None and ticket.resolve_due_at < at and ticket.resolved_at is None:
+    if resolve_due_at is not None and resolve_due_at < at and resolved_at is None:
         late.append(RESOLVE)
     return late
