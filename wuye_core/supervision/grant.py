@@ -38,6 +38,7 @@ from ..i18n import N_
 from ..links.models import ServiceLink
 from ..links.service import accepted_links
 from ..tenancy import ReadGrant, reading_under, require_tenant_id
+from ..tenancy.grants import sql_integer
 from ..tickets.models import Ticket, TicketRating, TicketTransition
 
 
@@ -95,16 +96,18 @@ def readable_links(identity: Identity, provider_tenant_id: int | None = None) ->
 
 
 def _one_of(column, values: tuple[int, ...]):
-    """`column IN (…)` as plain equalities: an IN list's "expanding" parameter is rendered again
-    on every execution, which cost a supervised page more than the rest of its grant."""
-    return or_(*(column == value for value in values)) if values else false()
+    """`column IN (…)` as plain equalities of constants: an IN list's "expanding" parameter is
+    rendered again on every execution, which cost a supervised page more than the rest of its
+    grant; constants, not bound parameters (tenancy/grants.py `sql_integer`)."""
+    return or_(*(column == sql_integer(value) for value in values)) if values else false()
 
 
 @lru_cache(maxsize=1024)
 def ticket_grant(provider_tenant_id: int, sites: tuple[int, ...]) -> ReadGrant:
     """The provider's tickets of `sites`, their history and their ratings; nothing else. One grant
     per provider and sites, built once per process (its statement options with it)."""
-    of_sites = select(Ticket.id).where(Ticket.tenant_id == provider_tenant_id, _one_of(Ticket.site_id, sites))
+    of_sites = select(Ticket.id).where(Ticket.tenant_id == sql_integer(provider_tenant_id),
+                                       _one_of(Ticket.site_id, sites))
     return ReadGrant(owner_tenant_id=provider_tenant_id, description="supervision", conditions={
         Ticket: lambda model: _one_of(model.site_id, sites),
         TicketTransition: lambda model: model.ticket_id.in_(of_sites.scalar_subquery()),

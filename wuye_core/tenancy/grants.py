@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sqlalchemy import and_
+from sqlalchemy import Integer, and_, literal_column
 from sqlalchemy.orm import Session, with_loader_criteria
 
 _grant: ContextVar[ReadGrant | None] = ContextVar("wuye_read_grant", default=None)
@@ -51,12 +51,20 @@ class ReadGrant:
     @cached_property
     def _options(self) -> tuple:
         # built once per grant, not per statement (a supervised list sends two statements or more)
-        return tuple(with_loader_criteria(model, and_(model.tenant_id == self.owner_tenant_id, condition(model)),
-                                          include_aliases=True)
+        return tuple(with_loader_criteria(model, and_(model.tenant_id == sql_integer(self.owner_tenant_id),
+                                                      condition(model)), include_aliases=True)
                      for model, condition in self.conditions.items())
 
     def admits(self, model: type) -> bool:
         return model in self.conditions
+
+
+def sql_integer(value: int):
+    """An integer written into the SQL, not bound: a grant's ids are the same on every statement
+    it scopes, and its bound parameters cost each statement more than its own (matching the
+    compiled statement's parameters to the grant's, bench/README.md, "Issue #18: supervision").
+    One compiled statement per grant in the statement cache, as for any other constant."""
+    return literal_column(str(int(value)), Integer)
 
 
 def current_grant() -> ReadGrant | None:
