@@ -38,9 +38,16 @@ def _note_flush(session: Session, _flush_context, _instances) -> None:
     note_written(session, {type(obj) for objs in (session.new, session.dirty, session.deleted) for obj in objs})
 
 
+class Unmapped:
+    """Stands for what a statement may have written that no mapped class names: text() SQL, a
+    statement on a Core table. No cache depends on it; db_durability.py counts it as a write."""
+
+
 def _note_statement(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        note_written(state.session, {m.class_ for m in state.all_mappers})
+    if state.is_select:
+        return
+    dml = state.is_insert or state.is_update or state.is_delete
+    note_written(state.session, ({m.class_ for m in state.all_mappers} if dml else set()) or {Unmapped})
 
 
 def _after_commit(session: Session) -> None:

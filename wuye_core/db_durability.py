@@ -14,9 +14,8 @@ SERVER within the last moments (at most three times `wal_writer_delay`, 0.6 s by
 lose it. Never corruption, never a partial transaction.
 
 A transaction that writes anything else waits as every other one does: before it commits,
-anything it changed through the ORM, any statement but a SELECT sent through the session, or a
-write noted through db_changes (tenancy/direct.py's Core statements) turns the wait back on
-(`before_commit`). Asked for too late (the transaction has
+anything it changed through the ORM, or any statement but a SELECT sent through the session or
+through tenancy/direct.py (db_changes notes them all), turns the wait back on (`before_commit`). Asked for too late (the transaction has
 begun), it is simply not granted: nothing is relaxed behind a statement already sent. SQLite: a
 no-op.
 """
@@ -24,13 +23,12 @@ no-op.
 from __future__ import annotations
 
 from sqlalchemy import event, text
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import Session
 
 from .db_changes import written_in
 
 _ASKED = "wuye_commit_without_waiting"
 _RELAXED = "wuye_commit_relaxed"
-_SENT_A_WRITE = "wuye_sent_a_write"
 _WAIT_AGAIN = text("select set_config('synchronous_commit', 'on', true)")
 
 
@@ -43,35 +41,20 @@ def commit_without_waiting(session: Session) -> None:
 
 def relax_at_begin(session: Session) -> bool:
     """For the statement that begins a transaction on PostgreSQL (tenancy/scoping.py): whether to
-    set `synchronous_commit = off` with the tenant. Marks the transaction as relaxed."""
-    if session.info.pop(_ASKED, False):
-        session.info[_RELAXED] = True
-        return True
-    return False
-
-
-def _note_a_write(state: ORMExecuteState) -> None:
-    if not state.is_select and state.session.info.get(_RELAXED):
-        state.session.info[_SENT_A_WRITE] = True  # text() too: anything that may write
+    set `synchronous_commit = off` with the tenant. Marks the transaction relaxed or not (every
+    transaction: no listener needed to forget the last one's)."""
+    relaxed = session.info[_RELAXED] = session.info.pop(_ASKED, False)
+    return relaxed
 
 
 def _wait_if_it_wrote(session: Session) -> None:
     if not session.info.get(_RELAXED):
         return
-    if session.new or session.dirty or session.deleted or written_in(session) or session.info.get(_SENT_A_WRITE):
+    if session.new or session.dirty or session.deleted or written_in(session):
         session.connection().execute(_WAIT_AGAIN)
         session.info.pop(_RELAXED, None)
 
 
-def _forget(session: Session, _transaction=None) -> None:
-    if _transaction is None or _transaction.parent is None:  # the top-level transaction ended
-        for key in (_RELAXED, _ASKED, _SENT_A_WRITE):
-            session.info.pop(key, None)
-
-
 def install() -> None:
-    if event.contains(Session, "before_commit", _wait_if_it_wrote):
-        return
-    event.listen(Session, "before_commit", _wait_if_it_wrote)
-    event.listen(Session, "do_orm_execute", _note_a_write)
-    event.listen(Session, "after_transaction_end", _forget)
+    if not event.contains(Session, "before_commit", _wait_if_it_wrote):
+        event.listen(Session, "before_commit", _wait_if_it_wrote)
