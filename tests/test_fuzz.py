@@ -261,6 +261,8 @@ SEMANTIC_REFUSALS = {
     "Choose the service link with the company.",  # red_property: service_link_id when manager is "company"
     "Only a resolution the property side owns is assigned to a company.",  # red_property: owner_side and link
     "tenant_admin is always tenant-wide.",  # a grant's community_id depends on its role
+    # a ticket's channel "handoff" is made by hand-offs only (its description says so)
+    "Only a hand-off creates a ticket on this channel: hand a ticket over with POST /api/v1/tickets/<id>/handoff.",
     "Not a resident of this community.",  # care register: rows of other tables
     "Not on this community's care register.",
     # passwords (auth/policy.py; the length is in the document): what only the server knows

@@ -174,6 +174,37 @@ def test_progress_is_mirrored_both_ways_with_breaches(linked, wuye_app):
     assert detail(company, handoff_id)["partner_ticket"]["status"] == "accepted"
 
 
+def test_a_priority_change_moves_the_mirrored_deadlines(linked, wuye_app):
+    """Either side raises the priority: its deadlines count again from submission, on the
+    hand-off too, and a deadline it had missed is missed no longer (the SLA check says so anew)."""
+    street, s_ids, company, c_ids, link = linked
+    link()
+    mine = ticket(street, s_ids)
+    handoff_id = hand(street, mine["id"]).get_json()["id"]
+    their_id = received(company)[0]["my_ticket_id"]
+    with wuye_app.test_request_context(), tenant_context(company.id), unit_of_work():
+        ticket_service.mark_sla_breaches(datetime.now(UTC) + timedelta(days=2))
+    before = detail(street, handoff_id)["partner_ticket"]
+    assert before["arrive_breached_at"] is not None
+
+    r = company.admin.patch(f"/api/v1/tickets/{their_id}", json={"priority": "major"})  # 5341: 4 h to resolve
+    assert r.status_code == 200, r.get_json()
+    theirs = company.admin.get(f"/api/v1/tickets/{their_id}").get_json()
+    seen = detail(street, handoff_id)
+    assert seen["partner_ticket"]["arrive_due_at"] == theirs["arrive_due_at"]
+    assert seen["partner_ticket"]["resolve_due_at"] == theirs["resolve_due_at"] != before["resolve_due_at"]
+    assert seen["partner_ticket"]["arrive_breached_at"] is None
+    assert seen["partner_ticket"]["resolve_breached_at"] is None
+    assert [(x["step"], x["note"]) for x in seen["steps"] if x["by"] == "partner"][-1] == ("deadlines", "major")
+
+    # the street raises its own: the company sees the street's new deadlines
+    r = street.admin.patch(f"/api/v1/tickets/{mine['id']}", json={"priority": "complex"})
+    assert r.status_code == 200, r.get_json()
+    ours = street.admin.get(f"/api/v1/tickets/{mine['id']}").get_json()
+    other = detail(company, handoff_id)["partner_ticket"]
+    assert (other["arrive_due_at"], other["resolve_due_at"]) == (ours["arrive_due_at"], ours["resolve_due_at"])
+
+
 def test_the_company_hands_it_back_with_a_reason(linked):
     street, s_ids, company, c_ids, link = linked
     link()
@@ -228,3 +259,13 @@ def test_who_may_hand_off_and_read(linked, wuye_make_tenant, wuye_register):
     assert third.admin.get(f"/api/v1/handoffs/{handoff_id}").status_code == 404
     assert third.admin.get("/api/v1/handoffs").get_json()["items"] == []
     assert third.admin.post(f"/api/v1/handoffs/{handoff_id}/return", json={"reason": "x"}).status_code == 404
+
+
+def test_nobody_creates_a_hand_off_ticket_by_hand(linked):
+    street, s_ids, *_ = linked
+    body = {"community_id": s_ids["community"], "site_id": s_ids["site"], "channel": "handoff", "kind": "complaint",
+            "category": "噪音", "title": "冒充的转办"}
+    r = street.admin.post("/api/v1/tickets", json=body)
+    assert r.status_code == 422, r.get_json()
+    assert "/handoff" in r.get_json()["errors"]["json"]["channel"][0]
+    assert street.admin.get("/api/v1/tickets").get_json()["total"] == 0

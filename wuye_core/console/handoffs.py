@@ -27,6 +27,7 @@ from ..tickets.states import OPEN
 from .blueprint import bp
 from .forms import GENERAL, attempt, console_form, form_values
 from .links import tenant_links
+from .tickets import PRIORITY_LABELS
 
 # the partner's ticket in plain words (plain_status)
 PLAIN = {"sent": _l("Not delivered yet"), "delivered": _l("Delivered"), "accepted": _l("Accepted"),
@@ -37,7 +38,8 @@ _BY_STATUS = {"submitted": "delivered", "reopened": "delivered", "accepted": "ac
 STEPS = {"sent": _l("Handed off"), "delivered": _l("Delivered"), "accepted": _l("Accepted"),
          "dispatched": _l("Dispatched"), "on_site": _l("On site"), "resolved": _l("Resolved"), "rated": _l("Rated"),
          "closed": _l("Closed"), "cancelled": _l("Cancelled"), "reopened": _l("Reopened"),
-         "returned": _l("Handed back"), "failed": _l("Failed"), "breached": _l("Deadline missed")}
+         "returned": _l("Handed back"), "failed": _l("Failed"), "breached": _l("Deadline missed"),
+         "deadlines": _l("Priority changed, deadlines recounted")}
 LATE = {"arrive": _l("Arrival overdue"), "resolve": _l("Resolution overdue")}
 STATES = {HandoffState.sent.value: _l("Not delivered yet"), HandoffState.delivered.value: _l("Delivered"),
           HandoffState.returned.value: _l("Handed back"), HandoffState.closed.value: _l("Closed"),
@@ -70,6 +72,8 @@ def _shown(view: dict) -> dict:
         label = STEPS.get(step["step"], step["step"])
         if step["step"] == "breached" and step["note"] in LATE:
             label, step["note"] = LATE[step["note"]], None
+        elif step["step"] == "deadlines" and step["note"] in PRIORITY_LABELS:
+            step["note"] = PRIORITY_LABELS[step["note"]]
         step["label"] = label
     return view
 

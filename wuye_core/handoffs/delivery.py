@@ -128,7 +128,7 @@ def deliver_handoff(tenant_id: int, handoff_id: int) -> bool:
 
 
 STEP_NAMES = ("delivered", "accepted", "dispatched", "on_site", "resolved", "rated", "closed", "cancelled",
-              "reopened", "breached", "returned", "failed")
+              "reopened", "breached", "deadlines", "returned", "failed")
 
 
 def announce(handoff_id: int) -> int:

@@ -97,6 +97,25 @@ class HandoffProgress:
         _step(handoff, "rated", str(event.data.get("rating")), _at(event))
 
     @hookimpl
+    def wuye_ticket_deadlines_changed(self, event):
+        """A priority changed on either side: that side's deadlines on the hand-off follow, its
+        missed ones are missed no longer (they count again, tickets/service.update_ticket)."""
+        if event.data.get("handoff_id") is None:
+            return
+        handoff, side = _handoff(event)
+        if handoff is None:
+            return
+        for deadline in ("arrive", "resolve"):
+            due = event.data.get(f"{deadline}_due_at")
+            setattr(handoff, f"{side}_{deadline}_due_at", None if due is None else datetime.fromisoformat(due))
+            setattr(handoff, f"{side}_{deadline}_breached_at", None)
+        priority = event.data.get("priority")
+        if side == "to":
+            _step(handoff, "deadlines", priority, _at(event))
+        else:
+            add_step(handoff, "deadlines", priority, _at(event))  # the sender's own: seen by the receiver
+
+    @hookimpl
     def wuye_ticket_sla_breached(self, event):
         if event.data.get("handoff_id") is None:
             return

@@ -51,7 +51,7 @@ import pluggy
 #      PageArgs, Sort, page_schema, paginate, ranked (paged lists, newest first, `sort`) in the facade
 # 1.7: the web console (wuye_console), staff_holding, console forms in the facade
 # 1.8: hand-offs between linked tenants: hook wuye_handoff_progressed; service_links, hand_off,
-#      handoff_info (ServiceLinkInfo, HandoffInfo) in the facade
+#      handoff_info (ServiceLinkInfo, HandoffInfo) in the facade; hook wuye_ticket_deadlines_changed
 HOOK_API_VERSION = "1.8"
 PROJECT = "wuye"
 
@@ -322,6 +322,18 @@ def wuye_ticket_sla_breached(event):
 
 
 @hookspec
+def wuye_ticket_deadlines_changed(event):
+    """A ticket's deadlines moved: its priority was changed (API 1.8). They count again from the
+    ticket's submission, and a deadline missed before may be missed again (the SLA check emits
+    `wuye_ticket_sla_breached` anew).
+
+    Kind: per tenant and community, delivered. Receives: `event` (`data` has priority,
+    arrive_due_at, resolve_due_at — ISO 8601 or None: no deadline). Returns: nothing. Called after
+    the commit.
+    """
+
+
+@hookspec
 def wuye_handoff_progressed(event):
     """A hand-off this tenant sent moved on at the other side (API 1.8).
 
@@ -329,8 +341,8 @@ def wuye_handoff_progressed(event):
     hand-off (through its outbox), once per step. Receives: `event` (`object_id` is the hand-off's
     id; `data` has handoff_id, source — "ticket" or what the plugin gave `hand_off`, e.g.
     "red_property.resolution" —, source_id, step — delivered, accepted, dispatched, on_site,
-    resolved, rated, closed, cancelled, reopened, breached, returned or failed — and note: the
-    reason of a return or failure, the deadline missed, the rating). Returns: nothing. Called
+    resolved, rated, closed, cancelled, reopened, breached, deadlines, returned or failed — and
+    note: the reason of a return or failure, the deadline missed, the rating, the new priority). Returns: nothing. Called
     after the step commits; may arrive twice (`event.id` is the same).
     """
 

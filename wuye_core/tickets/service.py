@@ -164,8 +164,15 @@ def update_ticket(ticket: Ticket, data: dict, actor: str) -> Ticket:
     if priority_changed:  # deadlines follow the priority, counted from submission
         _apply_sla(ticket, community)
         ticket.arrive_breached_at = ticket.resolve_breached_at = None
+        events.record("ticket_deadlines_changed", ticket.community_id, ticket.id, actor=actor,
+                      priority=ticket.priority.value, arrive_due_at=_iso(ticket.arrive_due_at),
+                      resolve_due_at=_iso(ticket.resolve_due_at), **_handoff(ticket))
     db.session.flush()
     return ticket
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 def _assignee(user_id: int, community_id: int) -> StaffUser:
