@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 
 from wuye_core.tenancy.rls import append_only_tables
 
-APPEND_ONLY = ["audit_events", "care_visits_access_log", "handoff_steps", "platform_audit_events", "ticket_ratings",
-               "ticket_transitions"]
+APPEND_ONLY = ["audit_events", "care_visits_access_log", "handoff_steps", "platform_audit_events", "privacy_notices",
+               "resident_consents", "ticket_ratings", "ticket_transitions"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
 
@@ -43,8 +43,12 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
                                    ":tenant, :community, 1, 'worker', 'read_person'"),
         "handoff_steps": ("handoff_id, from_tenant_id, to_tenant_id, by_tenant_id, step",
                           ":handoff, :tenant, :tenant, :tenant, 'sent'"),
+        "privacy_notices": ("tenant_id, version, text_zh",
+                            ":tenant, (select coalesce(max(version), 1) + 1 from privacy_notices), '个人信息处理规则'"),
+        "resident_consents": ("tenant_id, account_id, version", ":tenant, :account, 1"),
     }[table]
     handoff = _a_handoff(conn, world["tenant"]) if table == "handoff_steps" else None
+    account = _an_account(conn, world["tenant"]) if table == "resident_consents" else None
     columns, placeholders = values
     if at is not None:
         columns, placeholders = columns + ", at", placeholders + ", :at"
@@ -52,7 +56,14 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
             at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
     conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
                  {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at,
-                  "handoff": handoff})
+                  "handoff": handoff, "account": account})
+
+
+def _an_account(conn, tenant: int) -> int:
+    """A resident's account for a consent to belong to (a phone no other row of the test has)."""
+    phone = f"139{conn.execute(text('select count(*) from resident_accounts')).scalar():08d}"
+    return conn.execute(text("insert into resident_accounts (tenant_id, phone, token_version, active) "
+                             "values (:tenant, :phone, 0, true) returning id"), {"tenant": tenant, "phone": phone}).scalar()
 
 
 def _a_handoff(conn, tenant: int) -> int:

@@ -250,6 +250,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .handoffs import routes as handoff_routes
 
     api.register_blueprint(handoff_routes.blp)
+    from .resident_access import routes as resident_routes
+
+    api.register_blueprint(resident_routes.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

@@ -51,6 +51,12 @@ class Settings:
     hsts_seconds: int = 0
     login_limit_per_user: str = "5 per 15 minutes"
     login_limit_per_address: str = "30 per 15 minutes"
+    # Residents (#19): a one-time code lives this long; codes asked for (and wrong codes tried) per
+    # phone, and both per address; a resident's token lives this long (a phone stays signed in).
+    resident_code_minutes: int = 5
+    resident_code_limit_per_phone: str = "5 per 15 minutes"
+    resident_limit_per_address: str = "30 per 15 minutes"
+    resident_token_ttl_seconds: int = 30 * 24 * 3600
     rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits and the event wake-ups
     rate_limit_storage_url: str | None = None  # default: redis_url, else per-process memory
     # argon2id cost; tests lower it so a suite of hundreds of logins stays quick.

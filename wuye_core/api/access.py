@@ -15,6 +15,20 @@ def public(view):
     return view
 
 
+def is_public_view(view) -> bool:
+    """Whether a view function (or its MethodView class) was marked `public`."""
+    return bool(getattr(view, "_wuye_public", False)
+                or getattr(getattr(view, "view_class", None), "_wuye_public", False))
+
+
+def for_residents(view):
+    """Mark a view a resident's token may call (resident_access/). A resident's token opens these
+    and nothing else: every other endpoint answers it 403 (auth/identity.py), the views need not
+    think of residents at all."""
+    view._wuye_residents = True
+    return view
+
+
 def not_replayed(view):
     """Mark a POST whose answer carries a credential (a fresh token): its Idempotency-Key is
     ignored, so that answer is never stored with the key (idempotency/guard.py) nor replayed."""
@@ -38,6 +52,8 @@ def require_staff() -> Identity:
     identity = current_identity()
     if identity.is_operator:
         abort(403, message=N_("Platform operators cannot read tenant data."))
+    if identity.kind != "staff":  # a resident never reaches here (auth/identity.py): twice is cheap
+        abort(403, message=N_("This needs a staff account."))
     return identity
 
 

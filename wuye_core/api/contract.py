@@ -2,6 +2,8 @@
 say it themselves (tests/test_fuzz.py holds the two to each other):
 
 - every PATCH body has `minProperties: 1`: an empty PATCH is refused (common/schemas.py);
+- an endpoint open without a token (api/access.public: signing in, asking for a code) has
+  `security: []`: it answers the same with or without one;
 - a field whose metadata has `wuye_enum` (a function of the app) lists the values this app
   accepts, e.g. the roles a user may be granted: the core's and those of the installed plugins.
 """
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 from apispec import BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_instance
+
+from .access import is_public_view
 
 
 class ContractDoc(BasePlugin):
@@ -30,8 +34,12 @@ class ContractDoc(BasePlugin):
             if values is not None and prop is not None:
                 prop["enum"] = list(values(self.app))
 
-    def operation_helper(self, path=None, operations=None, **kwargs):
+    def operation_helper(self, path=None, operations=None, rule=None, **kwargs):
+        view = self.app.view_functions.get(rule.endpoint) if rule is not None else None
+        public = is_public_view(view)
         for method, operation in (operations or {}).items():
+            if public:
+                operation["security"] = []
             if method.lower() != "patch":
                 continue
             content = (operation.get("requestBody") or {}).get("content") or {}

@@ -53,6 +53,11 @@ ACTIONS: dict[str, Action] = {
     "supervision.read": Action("属地监管查阅", "Supervised read by the linked tenant"),
     "handoff.sent": Action("工单转办", "Ticket handed off"),
     "handoff.returned": Action("工单退回", "Hand-off returned"),
+    # residents signing in (resident_access/)
+    "resident.code_issued": Action("服务窗口代发登录验证码", "Sign-in code issued by the support desk"),
+    "resident.signed_in": Action("居民登录", "Resident signed in"),
+    "resident.consented": Action("居民同意个人信息处理规则", "Resident agreed to the privacy notice"),
+    "resident.signed_out": Action("居民退出登录", "Resident signed out"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }

@@ -27,23 +27,34 @@ from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
 from ..tenancy.context import reset_tenant
 from .identity_cache import CachedStaff, identity_cache
-from .models import PlatformOperator, RoleGrant, StaffUser
+from .models import PlatformOperator, ResidentAccount, RoleGrant, StaffUser
 from .roles import Identity
 from .tokens import read_token
+
+
+def _view_flag(endpoint: str | None, flag: str) -> bool:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return bool(getattr(view, flag, False) or getattr(getattr(view, "view_class", None), flag, False))
+
+
+def for_residents(endpoint: str | None) -> bool:
+    """Whether the endpoint opens to a resident's token (api/access.for_residents)."""
+    return _view_flag(endpoint, "_wuye_residents")
 
 
 def is_public(endpoint: str | None) -> bool:
     if endpoint is None or endpoint.startswith("api-docs."):
         return True
-    view = current_app.view_functions.get(endpoint)
-    return bool(getattr(view, "_wuye_public", False) or getattr(getattr(view, "view_class", None),
-                                                                 "_wuye_public", False))
+    return _view_flag(endpoint, "_wuye_public")
 
 
 # The endpoints a token that must first change its password may call (see the module doc).
 ALLOWED_WHILE_PASSWORD_CHANGE = frozenset({"auth.me", "auth.change_password", "auth.logout"})
 PASSWORD_CHANGE_REQUIRED = N_("Your password was set by an administrator: choose your own password first "
                               "(POST /api/v1/auth/password).")
+
+
+RESIDENTS_ELSEWHERE = N_("A resident's sign-in opens the residents' pages only.")
 
 
 def _password_change_gate(claims: dict) -> None:
@@ -74,6 +85,8 @@ def authenticate() -> None:
     scheme, _, token = header.partition(" ")
     if not (scheme.lower() == "bearer" and enter_with_token(token)):
         abort(401, headers={"WWW-Authenticate": "Bearer"})
+    if g.identity.kind == "resident" and not for_residents(request.endpoint):
+        abort(403, message=RESIDENTS_ELSEWHERE, reason="resident_token")  # default deny: see the module doc
     _password_change_gate(g.token_claims)
 
 
@@ -94,6 +107,8 @@ def enter_with_token(token: str) -> bool:
         return True
     tenant_id, user_id = claims["tid"], int(claims["sub"])
     enter_tenant(tenant_id)
+    if claims["kind"] == "resident":
+        return _enter_as_resident(tenant_id, user_id, claims["ver"])
     cache = identity_cache()
     staff = cache.get((tenant_id, user_id))
     if staff is None:
@@ -111,6 +126,25 @@ def enter_with_token(token: str) -> bool:
     g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
                           grants=staff.grants, password_change=bool(claims.get("pwc")), team=staff.team)
     g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins
+    return True
+
+
+_RESIDENT_LOOKUP = (
+    select(ResidentAccount.phone, ResidentAccount.active, ResidentAccount.token_version, Tenant.active)
+    .join(Tenant, Tenant.id == ResidentAccount.tenant_id)
+    .where(ResidentAccount.id == bindparam("account_id"))
+)
+
+
+def _enter_as_resident(tenant_id: int, account_id: int, version: int) -> bool:
+    """A resident's token: its account active, not signed out since (token_version), its tenant
+    active. The identity holds no grant: every check for a role or a community refuses it."""
+    row = db.session.execute(_RESIDENT_LOOKUP, {"account_id": account_id}).first()
+    if row is None or not row[1] or not row[3] or row[2] != version:
+        return False
+    digits = row[0]
+    g.identity = Identity(kind="resident", user_id=account_id, username=digits[:3] + "****" + digits[-4:],
+                          tenant_id=tenant_id)
     return True
 
 

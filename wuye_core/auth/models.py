@@ -77,3 +77,22 @@ class PlatformOperator(AccountSecurity, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ResidentAccount(TenantScoped, db.Model):
+    """A resident who signs in (#19): one per phone number in a tenant, whatever the households
+    the register lists that phone in (the resident sees those households, resident_access/). No
+    password: one-time codes by SMS or from the support desk. `token_version` ends its tokens
+    (sign-out, a deletion processed); `consented_version`: the privacy notice it agreed to."""
+
+    __tablename__ = "resident_accounts"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))  # normalised: digits only (resident_access/phones.py)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    consented_version: Mapped[int | None] = mapped_column(Integer)
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

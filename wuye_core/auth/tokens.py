@@ -7,6 +7,7 @@ import time
 import jwt
 
 ISSUER = "wuye"
+KINDS = frozenset({"staff", "operator", "resident"})  # any other kind is refused
 
 
 def issue_token(secret: str, ttl: int, *, kind: str, user_id: int, tenant_id: int | None, version: int = 0,
@@ -40,7 +41,9 @@ def read_token(secret: str, token: str) -> dict | None:
         )
     except jwt.PyJWTError:
         return None
-    if claims["kind"] == "staff" and not isinstance(claims.get("tid"), int):
+    if claims["kind"] not in KINDS:
+        return None
+    if claims["kind"] != "operator" and not isinstance(claims.get("tid"), int):
         return None
     if not isinstance(claims.setdefault("ver", 0), int):  # tokens from before 0012 carry none: version 0
         return None

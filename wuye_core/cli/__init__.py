@@ -9,6 +9,7 @@ makes every one of them answer a service's DomainError the same way (errors.py).
     audit.py    audit list / purge
     tenants.py  tenants create / plan / apply / show / export / schema
     users.py    users create, operators create
+    residents.py residents code (the support desk's sign-in code)
     plugins.py  plugins list, plugin new / docs
     jobs.py     worker, jobs failed / retry
     keys.py     keys rotate
@@ -30,6 +31,7 @@ from .errors import speak_domain_errors
 from .jobs import jobs_group, worker
 from .keys import keys_group
 from .plugins import plugin_group, plugins_group
+from .residents import residents_group
 from .serve import serve
 from .tenants import tenants_group
 from .users import operators_group, users_group
@@ -59,7 +61,7 @@ def main():
 
 
 for _command in (tenants_group, import_group, users_group, operators_group, plugins_group, plugin_group,
-                 worker, jobs_group, keys_group, demo, serve, audit_group):
+                 worker, jobs_group, keys_group, demo, serve, audit_group, residents_group):
     main.add_command(speak_domain_errors(_command))
 speak_domain_errors(db_group)
 

@@ -59,7 +59,8 @@ def let_in():
     endpoint = request.endpoint
     if endpoint is None or endpoint == "console.static" or is_public(endpoint):
         return None
-    if not enter_with_token(session.get(TOKEN)):
+    # staff and operators only: a resident's token is the residents' pages' (never a console session)
+    if not enter_with_token(session.get(TOKEN)) or g.identity.kind == "resident":
         session.pop(TOKEN, None)
         wanted = request.full_path if request.method in SAFE_METHODS else None
         return redirect(url_for("console.sign_in", next=safe_next(wanted.rstrip("?")) if wanted else None))

@@ -103,7 +103,7 @@ def _contain(impl, hook: str, exc: Exception) -> None:
 # transaction bookkeeping (~30 µs per plugin and call). Every other contained hook (events, and
 # any hook added later) gets the eager `savepoint()`.
 VALUE_HOOKS = frozenset({"wuye_dashboard_figures", "wuye_report_sections", "wuye_ticket_links",
-                         "wuye_ticket_sla_policy", "wuye_validate_resident"})
+                         "wuye_ticket_sla_policy", "wuye_validate_resident", "wuye_sms_send"})
 lazy_savepoint.install()
 
 

@@ -52,7 +52,8 @@ import pluggy
 # 1.7: the web console (wuye_console), staff_holding, console forms in the facade
 # 1.8: hand-offs between linked tenants: hook wuye_handoff_progressed; service_links, hand_off,
 #      handoff_info (ServiceLinkInfo, HandoffInfo) in the facade; hook wuye_ticket_deadlines_changed
-HOOK_API_VERSION = "1.8"
+# 1.9: residents (#19): hook wuye_sms_send
+HOOK_API_VERSION = "1.9"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -344,6 +345,19 @@ def wuye_handoff_progressed(event):
     resolved, rated, closed, cancelled, reopened, breached, deadlines, returned or failed — and
     note: the reason of a return or failure, the deadline missed, the rating, the new priority). Returns: nothing. Called
     after the step commits; may arrive twice (`event.id` is the same).
+    """
+
+
+@hookspec
+def wuye_sms_send(tenant_id, phone, text, purpose):
+    """Send a text message: an SMS provider plugin (a commercial SMS service) implements it (API 1.9).
+
+    Kind: per tenant, value. Receives: `tenant_id`, `phone` (digits only, a mainland mobile number
+    without +86), `text` (zh_CN, ready to send: a sign-in code, an urgent notice) and `purpose`
+    ("sign_in_code", "urgent_notice"). Returns: True when the provider accepted it; None or False
+    to let the next provider try. The first True ends it; when no plugin sends it, the core writes
+    the text to its log (the embedded default, a tenant without a provider). Called after the
+    commit that stored what the text refers to; must not write (its savepoint is lazy).
     """
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from apispec import BasePlugin
 
-from ..api.access import is_not_replayed
+from ..api.access import is_not_replayed, is_public_view
 from .guard import HEADER, METHODS, REPLAYED
 from .models import KEY_LENGTH
 
@@ -27,11 +27,6 @@ DESCRIPTION = (
 )
 
 
-def _is_public(view) -> bool:
-    return bool(getattr(view, "_wuye_public", False)
-                or getattr(getattr(view, "view_class", None), "_wuye_public", False))
-
-
 class IdempotencyKeyDoc(BasePlugin):
     def __init__(self, app):
         self.app = app
@@ -47,7 +42,7 @@ class IdempotencyKeyDoc(BasePlugin):
         if operations is None or rule is None:
             return
         view = self.app.view_functions.get(rule.endpoint)
-        if _is_public(view) or is_not_replayed(view):
+        if is_public_view(view) or is_not_replayed(view):
             return
         for method, operation in operations.items():
             if method.upper() in METHODS:

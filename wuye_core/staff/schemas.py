@@ -39,10 +39,15 @@ class PasswordReset(StrictSchema):
     at = fields.DateTime(allow_none=True)
 
 
-class TokenResponse(StrictSchema):
+class BearerToken(StrictSchema):
+    """A token as every sign-in answers it (staff, operators, residents)."""
+
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer(metadata={"description": "有效秒数 / seconds until expiry"})
+
+
+class TokenResponse(BearerToken):
     password_change_required = fields.Boolean(metadata={
         "description": "密码由管理员设置，须先修改（POST /api/v1/auth/password），此前令牌只能改密码 / the password was "
                        "set by an administrator: the token can only change it (POST /api/v1/auth/password)"})
