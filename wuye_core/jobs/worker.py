@@ -106,6 +106,18 @@ class AppWorker(Worker):
             self.wuye_lost = exc
             raise RedisLost() from exc
 
+    def subscribe(self):
+        """rq's subscription to its worker channel, its listening thread waking every second
+        instead of every 60: rq 3.0 asks for 60, and when it stops that thread (unsubscribe(), at
+        every shutdown) redis-py 8.2 waits for its current wait to end — a SIGTERM took up to a
+        minute to stop a worker (bench/README.md, "Issue #18: delivery"; a stack in
+        tests/test_outages.py's report), past Kubernetes' grace period."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)
+
     def teardown(self):
         """rq's teardown, tolerant of Redis being gone: its registration of death cannot be
         written then (the next worker retires it), and its pubsub thread is stopped regardless."""
@@ -124,7 +136,7 @@ class AppWorker(Worker):
             self.unsubscribe()
         except RedisError:
             if self.pubsub_thread:
-                self.pubsub_thread.stop()
+                self.pubsub_thread.stop(timeout=5)
 
 
 def _retire(previous: AppWorker | None) -> None:
