@@ -8,6 +8,10 @@ in-process, for any checkout: the deterministic side of bench/delivery.py's work
     ... the same with --events 3000: instructions per event = (X(3000) - X(1500)) / 1500
     .venv/bin/python bench/relay_instructions.py --code <checkout> --events 1500 --profile out.pstats
     .venv/bin/python bench/relay_instructions.py --code <checkout> --events 1500 --time    # CPU-ms/event (noisy)
+    valgrind --tool=callgrind --trace-children=yes --dump-before=fork --callgrind-out-file=w.%p \\
+        .venv/bin/python bench/relay_instructions.py --code <checkout> --events 6000 --worker
+        # the real `wuye worker --burst`, one job per tenant: a file per process (cmd: … worker),
+        # the start-up up to the first fork in w.<worker pid>.1, each work horse's job in w.<its pid>
 
 Database `--database` (default wuye_bench_relay; --build makes it with bench/delivery.py's recipe,
 smaller: 2 tenants x 200 households, 2,000 tickets each, red_property and care_visits enabled
@@ -64,6 +68,9 @@ def main() -> None:
     p.add_argument("--time", action="store_true", help="print the measured delivery's process CPU time")
     p.add_argument("--startup", action="store_true",
                    help="count the checkout's imports and create_app instead (what every worker start pays)")
+    p.add_argument("--worker", action="store_true",
+                   help="seed --events over the bench tenants, queue one job per tenant and run the checkout's "
+                        "`wuye worker --burst` (as delivery.py does): to run under valgrind, see the usage")
     p.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.database in ("wuye_bench", "wuye_bench_kpi", "wuye_bench_tickets", "wuye_bench_supervision", "postgres"):
@@ -88,10 +95,32 @@ def main() -> None:
         print(f"built {args.database} in {time.perf_counter() - t0:.1f} s", flush=True)
         return
     code = Path(args.code).resolve()
+    if args.worker:
+        return whole_worker(args, code, setup_pg)
     env = {**os.environ, "PYTHONHASHSEED": "0",
            "PYTHONPATH": os.pathsep.join(str(code / d) for d in ("", "plugins/care_visits", "plugins/red_property"))}
     # the child is this file, run as a script: sys.path[0] is bench/, then the checkout's code
     done = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--inner"], env=env)
+    raise SystemExit(done.returncode)
+
+
+def whole_worker(args, code: Path, setup_pg) -> None:
+    import redis
+    from delivery import queue_wakeups, seed_events
+    from household_list import app_env
+
+    r = redis.Redis.from_url(args.redis_url)
+    if r.dbsize():
+        raise SystemExit(f"{args.redis_url} is not empty ({r.dbsize()} keys): pick an unused db")
+    try:
+        seed_events(setup_pg, args.events)
+        queue_wakeups(r, setup_pg)
+        env = {**app_env(), "WUYE_REDIS_URL": args.redis_url, "WUYE_ENV": "production", "PYTHONHASHSEED": "0",
+               "PYTHONPATH": os.pathsep.join(str(code / d) for d in ("", "plugins/care_visits", "plugins/red_property"))}
+        done = subprocess.run([str(Path(sys.executable).with_name("wuye")), "worker", "--burst"], env=env, cwd=code,
+                              timeout=3600)
+    finally:
+        r.flushdb()
     raise SystemExit(done.returncode)
 
 
