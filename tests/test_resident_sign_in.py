@@ -184,3 +184,15 @@ def test_signing_out_ends_the_token(wuye_app, acme, caplog):
     resident = signed_in(wuye_app, caplog)
     assert resident.post("/api/v1/resident/auth/logout").status_code == 204
     assert resident.get("/api/v1/resident/privacy").status_code == 401
+
+
+def test_a_residents_idempotency_key_is_not_kept_where_a_staff_users_is(wuye_app, acme, caplog):
+    """Account ids and staff user ids are counted apart: a resident's key must never answer a
+    staff user (or the reverse) — residents' keys are not kept at all for now."""
+    tenant, _ = acme
+    resident = signed_in(wuye_app, caplog)
+    version = resident.get("/api/v1/resident/privacy").get_json()["version"]
+    headers = {"Idempotency-Key": "same-key-1"}
+    assert resident.post("/api/v1/resident/consent", json={"version": version}, headers=headers).status_code == 200
+    staff = tenant.admin.post("/api/v1/resident/consent", json={"version": version}, headers=headers)
+    assert staff.status_code == 403 and "Idempotent-Replayed" not in staff.headers
