@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -57,6 +58,16 @@ def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, 
         for user in tenant["users"]:
             client = login(wuye_app, tenant["slug"], user["username"], user["password"])
             assert client.get("/api/v1/auth/me").get_json()["roles"][0]["role"] == user["role"]
+    # two residents of each tenant, of different households, sign in with a support desk's code (#19)
+    for tenant in first["tenants"]:
+        residents = tenant["residents"]
+        assert len(residents) == 2 and residents[0]["household_id"] != residents[1]["household_id"]
+        for resident in residents:
+            printed = wuye("residents", "code", "--tenant", tenant["slug"], "--phone", resident["phone"]).stdout
+            code = re.search(r"code: (\d{6})", printed).group(1)
+            r = wuye_app.test_client().post("/api/v1/resident/auth/token", json={
+                "tenant": tenant["slug"], "phone": resident["phone"], "code": code})
+            assert r.status_code == 200, r.get_json()
     # the subdistrict has a natural village among its sites
     admin = login(wuye_app, "jinghe", "admin", "jinghe-admin-2026")
     assert "village" in {s["kind"] for s in admin.get("/api/v1/sites?per_page=100").get_json()["items"]}

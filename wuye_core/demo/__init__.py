@@ -126,10 +126,35 @@ def _populate(slug: str) -> dict:
                 create_user(username, password, grants, display_name=username, team=TEAMS.get(username))
         db.session.commit()
         load_demo_tickets(rng)
+        residents = _residents_to_sign_in()
     return {
         "slug": slug, "name": tenant.name,
         "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in _users(slug)],
+        "residents": residents,
     }
+
+
+def _residents_to_sign_in(count: int = 2) -> list[dict]:
+    """Residents of different households whose phone no other resident of the tenant has: who a
+    demo (or a browser test) signs in as on the residents' page (a code: `wuye residents code`)."""
+    from sqlalchemy import func
+
+    from ..households.models import Resident
+
+    shared = select(Resident.phone).where(Resident.phone.is_not(None)).group_by(Resident.phone) \
+        .having(func.count() > 1)
+    rows = db.session.execute(
+        select(Resident.name, Resident.phone, Resident.household_id, Resident.community_id)
+        .where(Resident.phone.is_not(None), Resident.duplicate_of.is_(None), Resident.phone.not_in(shared))
+        .order_by(Resident.id)).all()
+    found, households = [], set()
+    for name, phone, household_id, community_id in rows:
+        if household_id not in households:
+            households.add(household_id)
+            found.append({"name": name, "phone": phone, "household_id": household_id, "community_id": community_id})
+        if len(found) == count:
+            break
+    return found
 
 
 def _plugin_demo(slug: str) -> None:
