@@ -15,12 +15,14 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 _CHANGED = "wuye_changed_classes"
 _watchers: list[tuple[tuple[type, ...], Callable[[], None]]] = []
+_forgetters_of: dict[type, tuple[Callable[[], None], ...]] = {}  # from _watchers, per class written
 
 
 def forget_on_commit(classes: tuple[type, ...], forget: Callable[[], None]) -> None:
     _install()
     if (classes, forget) not in _watchers:  # every app registers its caches; the events are global
         _watchers.append((classes, forget))
+        _forgetters_of.clear()
 
 
 def note_written(session: Session, classes) -> None:
@@ -54,9 +56,14 @@ def _after_commit(session: Session) -> None:
     changed = session.info.pop(_CHANGED, None)
     if not changed:
         return
-    for classes, forget in _watchers:
-        if any(issubclass(c, classes) for c in changed):
-            forget()
+    forgets = {}
+    for c in changed:
+        found = _forgetters_of.get(c)
+        if found is None:
+            found = _forgetters_of[c] = tuple(forget for classes, forget in _watchers if issubclass(c, classes))
+        forgets.update(dict.fromkeys(found))
+    for forget in forgets:
+        forget()
 
 
 def _drop_note(session: Session, _previous_transaction=None) -> None:

@@ -39,11 +39,14 @@ def commit_without_waiting(session: Session) -> None:
         session.info[_ASKED] = True
 
 
-def relax_at_begin(session: Session) -> bool:
-    """For the statement that begins a transaction on PostgreSQL (tenancy/scoping.py): whether to
-    set `synchronous_commit = off` with the tenant. Marks the transaction relaxed or not (every
-    transaction: no listener needed to forget the last one's)."""
-    relaxed = session.info[_RELAXED] = session.info.pop(_ASKED, False)
+def relax_at_begin(info: dict) -> bool:
+    """For the statement that begins a transaction on PostgreSQL (tenancy/scoping.py), given the
+    session's `info`: whether to set `synchronous_commit = off` with the tenant. Marks the
+    transaction relaxed or not (no listener needed to forget the last one's); a session never
+    asked pays two key checks."""
+    if _ASKED not in info and _RELAXED not in info:
+        return False
+    relaxed = info[_RELAXED] = info.pop(_ASKED, False)
     return relaxed
 
 

@@ -45,7 +45,8 @@ def for_residents(endpoint: str | None) -> bool:
 def is_public(endpoint: str | None) -> bool:
     if endpoint is None or endpoint.startswith("api-docs."):
         return True
-    return _view_flag(endpoint, "_wuye_public")
+    view = current_app.view_functions.get(endpoint)
+    return bool(getattr(view, "_wuye_public", False) or getattr(getattr(view, "view_class", None), "_wuye_public", False))
 
 
 # The endpoints a token that must first change its password may call (see the module doc).
@@ -83,14 +84,15 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if not (scheme.lower() == "bearer" and enter_with_token(token)):
+    kind = scheme.lower() == "bearer" and enter_with_token(token)
+    if not kind:
         abort(401, headers={"WWW-Authenticate": "Bearer"})
-    if g.identity.kind == "resident" and not for_residents(request.endpoint):
+    if kind == "resident" and not for_residents(request.endpoint):
         abort(403, message=RESIDENTS_ELSEWHERE, reason="resident_token")  # default deny: see the module doc
     _password_change_gate(g.token_claims)
 
 
-def enter_with_token(token: str) -> bool:
+def enter_with_token(token: str) -> str | bool:
     """Establish the caller from a token (the API's header, the console's session cookie): set
     g.identity and enter its tenant. False when the token is malformed, forged, expired or
     revoked, or its account or tenant is inactive. The same checks whatever the door."""
@@ -104,11 +106,11 @@ def enter_with_token(token: str) -> bool:
             return False
         g.identity = Identity(kind="operator", user_id=operator.id, username=operator.username,
                               password_change=bool(claims.get("pwc")))
-        return True
+        return "operator"
     tenant_id, user_id = claims["tid"], int(claims["sub"])
     enter_tenant(tenant_id)
     if claims["kind"] == "resident":
-        return _enter_as_resident(tenant_id, user_id, claims["ver"])
+        return _enter_as_resident(tenant_id, user_id, claims["ver"]) and "resident"
     cache = identity_cache()
     staff = cache.get((tenant_id, user_id))
     if staff is None:
@@ -126,7 +128,7 @@ def enter_with_token(token: str) -> bool:
     g.identity = Identity(kind="staff", user_id=user_id, username=staff.username, tenant_id=tenant_id,
                           grants=staff.grants, password_change=bool(claims.get("pwc")), team=staff.team)
     g.plugins_version = staff.plugins_version  # keys the per-process cache of enabled plugins
-    return True
+    return "staff"
 
 
 _RESIDENT_LOOKUP = (

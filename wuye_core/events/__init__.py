@@ -72,21 +72,24 @@ def commit() -> None:
     """Commit the session, then relay the events recorded in it."""
     from .relay import relay
 
+    session = db.session()
+    info = session.info
+
     try:
-        db.session.flush()
+        session.flush()
         # read the ids now: after the commit the rows are expired and reading them would open
         # another transaction just to reload them
-        ids = db.session.info.pop(_PENDING_IDS, [])
+        ids = info.pop(_PENDING_IDS, [])
         # a row recorded in a savepoint that was rolled back (a failed plugin hook) is gone
-        ids += [(row.tenant_id, row.id) for row in db.session.info.get(_PENDING, []) if row in db.session]
-        callbacks = db.session.info.pop(_AFTER_COMMIT, None)
-        db.session.commit()
+        ids += [(row.tenant_id, row.id) for row in info.get(_PENDING, []) if row in session]
+        callbacks = info.pop(_AFTER_COMMIT, None)
+        session.commit()
     except Exception:
-        db.session.info.pop(_PENDING, None)
-        db.session.info.pop(_PENDING_IDS, None)
-        db.session.info.pop(_AFTER_COMMIT, None)
+        info.pop(_PENDING, None)
+        info.pop(_PENDING_IDS, None)
+        info.pop(_AFTER_COMMIT, None)
         raise
-    db.session.info.pop(_PENDING, None)
+    info.pop(_PENDING, None)
     if ids:
         relay(ids)
     if callbacks:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ..common.types import UTCDateTime
 from ..extensions import db
+from .bound import TenantBound
 
 
 class TenantKind(enum.StrEnum):
@@ -43,7 +44,7 @@ class Tenant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
-class TenantScoped:
+class TenantScoped(TenantBound):
     """Mixin for every table that holds one tenant's data.
 
     - `tenant_id` is stamped on insert from the current tenant (tenancy/scoping.py);
@@ -55,6 +56,10 @@ class TenantScoped:
     """
 
     __extra_table_args__: tuple = ()
+
+    @classmethod
+    def tenant_criterion(cls, tenant):
+        return cls.tenant_id == tenant
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:

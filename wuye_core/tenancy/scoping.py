@@ -26,6 +26,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from .. import db_durability
 from ..db_durability import relax_at_begin
+from .bound import TenantBound
 from .context import TenantContextError, current_tenant_id, is_unscoped, require_tenant_id
 from .grants import current_grant
 from .models import TenantScoped
@@ -92,7 +93,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     # (`state.all_mappers`) cost more than a lambda option the statement ignores (callgrind: +1 %
     # instructions on a household list request; bench/README.md, issue #18).
     if state.session.get_bind().dialect.name == "postgresql":
-        state.statement = state.statement.options(TENANT_OF_TRANSACTION, SHARED_OF_TRANSACTION)
+        state.statement = state.statement.options(TENANT_OR_PARTY_OF_TRANSACTION)
     else:
         state.statement = state.statement.options(_tenant_criteria(tenant_id), _shared_criteria_for(tenant_id))
 
@@ -116,6 +117,12 @@ TENANT_OF_TRANSACTION = with_loader_criteria(TenantScoped, lambda cls: cls.tenan
 # mixin itself to analyse it).
 SHARED_OF_TRANSACTION = with_loader_criteria(SharedBetweenTenants, lambda cls: cls.party_clause(TRANSACTION_TENANT),
                                              include_aliases=True)
+
+
+# Both in one option (one coercion, one cache key per statement instead of two): each class of
+# TenantBound gives its own condition, the same as the two options above.
+TENANT_OR_PARTY_OF_TRANSACTION = with_loader_criteria(TenantBound, lambda cls: cls.tenant_criterion(TRANSACTION_TENANT),
+                                                      include_aliases=True)
 
 
 @lru_cache(maxsize=4096)
@@ -173,13 +180,14 @@ _SET_TENANT_RELAXED_RAW = "select set_config('app.tenant_id', %s, true), set_con
 def _set_rls_tenant(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql" or transaction.nested:
         return  # a savepoint (a plugin's hook, host/dispatch.py) runs in its transaction's setting
-    if session.info.get("joins_reader_transaction"):
+    info = session.info
+    if "joins_reader_transaction" in info:
         return  # a read grant's session in the reader's transaction (grants.py): set already
     tenant_id = current_tenant_id()
     value = "" if tenant_id is None else str(tenant_id)
     # Straight to the driver, prepared once per connection: this runs at the start of every
     # transaction, and SQLAlchemy's statement machinery cost more than the round trip itself.
-    statement = _SET_TENANT_RELAXED_RAW if relax_at_begin(session) else _SET_TENANT_RAW
+    statement = _SET_TENANT_RELAXED_RAW if relax_at_begin(info) else _SET_TENANT_RAW
     try:
         connection.connection.driver_connection.execute(statement, (value,), prepare=True)
     except Exception:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import literal_column, or_
 
+from .bound import TenantBound
 from .rls import CURRENT_TENANT_SQL
 
 SHARED_POLICY = "shared_between_tenants"
@@ -23,7 +24,7 @@ SHARED_POLICY = "shared_between_tenants"
 SHARED_MODELS: list[type] = []  # every model that mixes SharedBetweenTenants in (scoping.py reads it)
 
 
-class SharedBetweenTenants:
+class SharedBetweenTenants(TenantBound):
     """Mixin: a row both tenants named in `__tenant_columns__` (two column names) may read and change."""
 
     __tenant_columns__: tuple[str, str] = ()
@@ -40,6 +41,10 @@ class SharedBetweenTenants:
             return or_(literal_column("0") == tenant, literal_column("0") == tenant)  # same shape, no table
         first, second = cls.__tenant_columns__
         return or_(getattr(cls, first) == tenant, getattr(cls, second) == tenant)
+
+    @classmethod
+    def tenant_criterion(cls, tenant):
+        return cls.party_clause(tenant)
 
     def parties(self) -> tuple[int, int]:
         first, second = self.__tenant_columns__

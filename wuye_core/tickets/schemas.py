@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, post_dump, validate, validates
+from marshmallow import ValidationError, fields, post_dump, validate
 
 from ..api.pagination import PageArgs, Sort
 from ..auth.names import add_display_names
@@ -97,6 +97,13 @@ class TicketUpdate(StrictSchema):
     location = Text(200, allow_none=True)
 
 
+def _not_a_handoff(value) -> None:
+    # a hand-off's ticket is made by its delivery (handoffs/delivery.py), linked to the hand-off
+    if value is Channel.handoff:
+        raise ValidationError(_("Only a hand-off creates a ticket on this channel: hand a ticket over with "
+                                "POST /api/v1/tickets/<id>/handoff."))
+
+
 class TicketCreate(StrictSchema):
     community_id = Id(required=True)
     site_id = Id(required=True)
@@ -107,20 +114,13 @@ class TicketCreate(StrictSchema):
     reporter_resident_id = Id(allow_none=True)
     reporter_name = Text(50, allow_none=True)
     reporter_phone = Text(20, allow_none=True, validate=[PHONE])
-    channel = fields.Enum(Channel, by_value=True, required=True, metadata={
+    channel = fields.Enum(Channel, by_value=True, required=True, validate=_not_a_handoff, metadata={
         "description": "受理渠道；handoff 只由转办生成，不能手工填写 / how it came in; handoff is made by hand-offs only"})
     kind = fields.Enum(Kind, by_value=True, required=True)
     category = Text(40, min_length=1, required=True, metadata={"description": CATEGORY})
     title = Text(100, min_length=1, required=True)
     description = Text(5000, allow_none=True)
     priority = fields.Enum(Priority, by_value=True, load_default=Priority.normal)
-
-    @validates("channel")
-    def _not_a_handoff(self, value, **_kwargs):
-        # a hand-off's ticket is made by its delivery (handoffs/delivery.py), linked to the hand-off
-        if value == Channel.handoff:
-            raise ValidationError(_("Only a hand-off creates a ticket on this channel: hand a ticket over with "
-                                    "POST /api/v1/tickets/<id>/handoff."))
 
 
 TICKET_SORT = ("id", "created_at", "priority", "status", "arrive_due_at", "resolve_due_at", "resolved_at")
