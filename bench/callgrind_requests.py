@@ -33,14 +33,16 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-C_SOURCE = "#include <valgrind/callgrind.h>\nvoid cg_start(void) { CALLGRIND_START_INSTRUMENTATION; }\n"
+# cg_stop for callers that count a part of a run (relay_instructions.py)
+C_SOURCE = ("#include <valgrind/callgrind.h>\nvoid cg_start(void) { CALLGRIND_START_INSTRUMENTATION; }\n"
+            "void cg_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }\n")
 
 
 def toggle_lib() -> ctypes.CDLL:
-    lib = RESULTS / "libcgstart.so"
+    lib = RESULTS / "libcgstartstop.so"
     if not lib.exists():
         RESULTS.mkdir(parents=True, exist_ok=True)
-        source = RESULTS / "cgstart.c"
+        source = RESULTS / "cgstartstop.c"
         source.write_text(C_SOURCE)
         subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(lib), str(source)], check=True)
     return ctypes.CDLL(str(lib))

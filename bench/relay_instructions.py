@@ -30,7 +30,6 @@ in the child.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import os
 import subprocess
@@ -41,20 +40,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-C_SOURCE = ("#include <valgrind/callgrind.h>\nvoid cg_start(void) { CALLGRIND_START_INSTRUMENTATION; }\n"
-            "void cg_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }\n")
-
-
-def toggle_lib() -> ctypes.CDLL:
-    lib = RESULTS / "libcgstartstop.so"
-    if not lib.exists():
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        source = RESULTS / "cgstartstop.c"
-        source.write_text(C_SOURCE)
-        subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", str(lib), str(source)], check=True)
-    return ctypes.CDLL(str(lib))
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--database", default="wuye_bench_relay")
@@ -134,6 +119,8 @@ def inner(args) -> None:
     from household_list import app_env
 
     sys.path[:] = path
+    from callgrind_requests import toggle_lib  # bench/ is on sys.path (this file runs as a script)
+
     lib = toggle_lib()
     if args.startup:
         lib.cg_start()
