@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import abort
 
+from ..auth.identity import is_public_view  # noqa: F401 (re-exported: api.contract, idempotency)
 from ..auth.roles import Identity
 from ..i18n import N_
 
@@ -13,12 +14,6 @@ def public(view):
     """Mark a view (function or MethodView class) as callable without a token."""
     view._wuye_public = True
     return view
-
-
-def is_public_view(view) -> bool:
-    """Whether a view function (or its MethodView class) was marked `public`."""
-    return bool(getattr(view, "_wuye_public", False)
-                or getattr(getattr(view, "view_class", None), "_wuye_public", False))
 
 
 def for_residents(view):

@@ -28,6 +28,7 @@ from ..tenancy import Tenant, enter_tenant
 from ..tenancy.context import reset_tenant
 from .identity_cache import CachedStaff, identity_cache
 from .models import PlatformOperator, ResidentAccount, RoleGrant, StaffUser
+from .phones import mask_phone
 from .roles import Identity
 from .tokens import read_token
 
@@ -42,11 +43,16 @@ def for_residents(endpoint: str | None) -> bool:
     return _view_flag(endpoint, "_wuye_residents")
 
 
+def is_public_view(view) -> bool:
+    """Whether a view function (or its MethodView class) was marked `api.access.public`."""
+    return bool(getattr(view, "_wuye_public", False)
+                or getattr(getattr(view, "view_class", None), "_wuye_public", False))
+
+
 def is_public(endpoint: str | None) -> bool:
     if endpoint is None or endpoint.startswith("api-docs."):
         return True
-    view = current_app.view_functions.get(endpoint)
-    return bool(getattr(view, "_wuye_public", False) or getattr(getattr(view, "view_class", None), "_wuye_public", False))
+    return is_public_view(current_app.view_functions.get(endpoint))
 
 
 # The endpoints a token that must first change its password may call (see the module doc).
@@ -144,8 +150,7 @@ def _enter_as_resident(tenant_id: int, account_id: int, version: int) -> bool:
     row = db.session.execute(_RESIDENT_LOOKUP, {"account_id": account_id}).first()
     if row is None or not row[1] or not row[3] or row[2] != version:
         return False
-    digits = row[0]
-    g.identity = Identity(kind="resident", user_id=account_id, username=digits[:3] + "****" + digits[-4:],
+    g.identity = Identity(kind="resident", user_id=account_id, username=mask_phone(row[0]),
                           tenant_id=tenant_id)
     return True
 

@@ -7,6 +7,8 @@ import re
 
 from sqlalchemy import and_, case, func
 
+from ..auth.phones import mask_phone
+
 _NOT_DIGITS = re.compile(r"\D+")
 
 
@@ -28,6 +30,4 @@ def phone_digits_sql(column):
                 else_=stripped)
 
 
-def mask_phone(digits: str) -> str:
-    """138****8000, as residents see their own number in the page's corner."""
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
+__all__ = ["mask_phone", "phone_digits", "phone_digits_sql"]
