@@ -11,14 +11,18 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from ..api.access import current_identity, for_residents, not_replayed, public
+from ..api.pagination import page_schema, paginate
 from ..audit import record
 from ..auth.models import ResidentAccount
 from ..auth.tokens import issue_token
 from ..errors import ErrorSchema
+from ..events import commit
 from ..extensions import db, limiter
 from ..i18n import N_
 from ..tenancy import Tenant, enter_tenant
-from . import codes, consent
+from ..tickets.files import attachment_response
+from ..tickets.models import Ticket
+from . import codes, consent, tickets
 from . import schemas as s
 from .households import my_households
 from .phones import mask_phone, phone_digits
@@ -171,3 +175,114 @@ def me():
     households = my_households(account.phone)
     return {"phone": mask_phone(account.phone), "households": households,
             "consented_version": account.consented_version, "privacy_version": consent.current_notice().version}
+
+
+# --- my tickets (tickets.py) --------------------------------------------------------------------
+
+
+def with_details(ticket):
+    """The ticket with what a resident reads of it besides its fields (MyTicketDetail)."""
+    ticket.steps = tickets.steps(ticket)
+    ticket.promise = tickets.promise(ticket)
+    ticket.photos = tickets.photos(ticket)
+    ticket.service_phone = tickets.service_phone(tickets.community_of(ticket.community_id))
+    return ticket
+
+
+@blp.route("/tickets/options")
+@for_residents
+@blp.arguments(s.OptionsQuery(), location="query")
+@blp.response(200, s.OptionsOut)
+@blp.alt_response(404, schema=ErrorSchema, description="不是我名下的住户 / not one of my households")
+def ticket_options(args):
+    """报事选项：社区的工单类别、可报的类型、服务电话、照片限制 / What a report of this household may be:
+    the community's categories, the kinds, its service phone, the photo limits"""
+    account = _consented()
+    community = tickets.community_of(tickets.own_household(account.phone, args["household_id"]).community_id)
+    return {"categories": tickets.categories(community), "kinds": [k.value for k in tickets.KINDS],
+            "service_phone": tickets.service_phone(community), "max_photos": tickets.MAX_PHOTOS,
+            "photo_max_bytes": tickets.PHOTO_MAX_BYTES}
+
+
+@blp.route("/tickets")
+@for_residents
+@blp.arguments(s.MyTicketQuery(), location="query")
+@blp.response(200, page_schema(s.MyTicketOut))
+def my_tickets(args):
+    """我家的工单（默认最新在前；同一户任何人报的、工作人员代为登记的都在内）/ My households' tickets, newest
+    first (whoever of the household reported it, staff's typing included)"""
+    account = _consented()
+    query = tickets.my_tickets(account.phone)
+    if args.get("household_id"):
+        query = query.where(Ticket.household_id == args["household_id"])
+    return paginate(query, Ticket, args)
+
+
+@blp.route("/tickets", methods=["POST"])
+@for_residents
+@blp.arguments(s.ReportIn())
+@blp.response(201, s.MyTicketDetail)
+@blp.alt_response(404, schema=ErrorSchema, description="不是我名下的住户 / not one of my households")
+def report(data):
+    """报修、投诉、咨询、建议（为我名下的一户）/ Report a repair, complaint, inquiry or suggestion for one of
+    my households
+
+    照片随后上传：`POST /resident/tickets/{id}/photos`。时限按社区的承诺（默认“5341”）计算。/ Photos
+    follow: `POST /resident/tickets/{id}/photos`. Deadlines are the community's promise ("5341" by default)."""
+    account = _consented()
+    ticket = tickets.report(account, data)
+    commit()  # the ticket and its event (staff are notified), before anything else
+    return with_details(tickets.my_ticket(account.phone, ticket.id))
+
+
+@blp.route("/tickets/<int:ticket_id>")
+@for_residents
+@blp.response(200, s.MyTicketDetail)
+@blp.alt_response(404, schema=ErrorSchema)
+def my_ticket(ticket_id):
+    """我家的一张工单：进度（白话）、承诺时限、照片、服务电话 / One of my households' tickets: its steps in plain
+    words, the promise, the photos, the service phone"""
+    account = _consented()
+    return with_details(tickets.my_ticket(account.phone, ticket_id))
+
+
+@blp.route("/tickets/<int:ticket_id>/photos", methods=["POST"])
+@for_residents
+@blp.arguments(s.PhotosIn(), location="files")
+@blp.response(201, s.MyTicketDetail)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="工单已办结 / the ticket is no longer open")
+def add_photos(files, ticket_id):
+    """上传照片（可多张，字段名 photos）/ Add photos (one or more, each as `photos`)
+
+    JPEG/PNG/WEBP，每张不超过 5 MiB，每单居民最多 6 张，工单办结前。/ JPEG, PNG or WEBP, 5 MiB each at
+    most, 6 per ticket from residents, while the ticket is open."""
+    account = _consented()
+    ticket = tickets.my_ticket(account.phone, ticket_id)
+    tickets.add_photos(ticket, request.files.getlist("photos"), account)
+    return with_details(ticket)
+
+
+@blp.route("/tickets/<int:ticket_id>/photos/<int:attachment_id>")
+@for_residents
+@blp.response(200, description="照片 / the photo")
+@blp.alt_response(404, schema=ErrorSchema)
+def ticket_photo(ticket_id, attachment_id):
+    """工单照片 / A photo of the ticket"""
+    account = _consented()
+    ticket = tickets.my_ticket(account.phone, ticket_id)
+    return attachment_response(ticket, tickets.photo(ticket, attachment_id).id)
+
+
+@blp.route("/tickets/<int:ticket_id>/rating", methods=["PUT"])
+@for_residents
+@blp.arguments(s.MyRatingIn())
+@blp.response(200, s.MyTicketDetail)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="未办结或已评价 / not resolved, or rated already")
+def rate(data, ticket_id):
+    """评价（办结后，1–5 分，每次办结一次；评价后工单关闭）/ Rate it once resolved (1–5, once per resolution;
+    closes the ticket). 更正评价须联系工作人员 / a correction is for staff"""
+    account = _consented()
+    ticket = tickets.my_ticket(account.phone, ticket_id, lock=True)
+    return with_details(tickets.rate(account, ticket, data["rating"], data.get("comment")))
