@@ -8,18 +8,14 @@ import hashlib
 
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
 from ..api.access import current_identity, for_residents, not_replayed, public
 from ..api.pagination import page_schema, paginate
-from ..audit import record
 from ..auth.models import ResidentAccount
-from ..auth.tokens import issue_token
 from ..errors import ErrorSchema
 from ..events import commit
 from ..extensions import db, limiter
 from ..i18n import N_
-from ..tenancy import Tenant, enter_tenant
 from ..tickets.files import attachment_response
 from ..tickets.models import Ticket
 from . import codes, consent, tickets
@@ -35,31 +31,29 @@ WRONG_CODE = N_("Wrong or expired code: ask for a new one.")
 CONSENT_REQUIRED = N_("Read the privacy notice and agree to it first (POST /api/v1/resident/consent).")
 
 
-def _phone_key() -> str:
-    """Per tenant and phone, hashed (bounded keys whatever was sent)."""
-    body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
-    key = f"{str(body.get('tenant', '')).strip()}\x00{phone_digits(str(body.get('phone', '')))}"
+def phone_key(tenant: str, phone: str) -> str:
+    """Per tenant and phone, hashed (bounded keys whatever was sent): one budget whichever door
+    asks for codes (this API, the residents' pages h5/)."""
+    key = f"{str(tenant).strip()}\x00{phone_digits(str(phone))}"
     return "resident:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
-def _code_limit() -> str:
+def _phone_key() -> str:
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    return phone_key(body.get("tenant", ""), body.get("phone", ""))
+
+
+def code_limit() -> str:
     return current_app.config["WUYE"].resident_code_limit_per_phone
 
 
-def _address_limit() -> str:
+def address_limit() -> str:
     return current_app.config["WUYE"].resident_limit_per_address
 
 
-def _failed(response) -> bool:
+def failed(response) -> bool:
     return response.status_code == 401
-
-
-def _tenant(slug: str) -> Tenant | None:
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
-    if tenant is not None:
-        enter_tenant(tenant.id)
-    return tenant
 
 
 def me_account() -> ResidentAccount:
@@ -83,8 +77,8 @@ def _consented() -> ResidentAccount:
 @blp.route("/auth/code", methods=["POST"])
 @public
 @for_residents
-@limiter.shared_limit(_code_limit, PHONE_SCOPE, key_func=_phone_key)
-@limiter.shared_limit(_address_limit, ADDRESS_SCOPE)
+@limiter.shared_limit(code_limit, PHONE_SCOPE, key_func=_phone_key)
+@limiter.shared_limit(address_limit, ADDRESS_SCOPE)
 @blp.arguments(s.CodeRequest())
 @blp.response(202, s.CodeSent)
 @blp.alt_response(429, schema=ErrorSchema, description="请求过于频繁 / too many requests")
@@ -94,7 +88,7 @@ def request_code(data):
     手机号须是住户台账里登记的；无论是否登记，回答都相同。无法收短信时，可由社区服务窗口代为获取
     （`wuye residents code`）。/ The number must be in the household register; the answer is the same
     either way. Without a signal, the community's service desk can issue one (`wuye residents code`)."""
-    if _tenant(data["tenant"]) is not None:
+    if codes.enter_tenant_by_slug(data["tenant"]) is not None:
         codes.request_code(data["phone"])
     return {"expires_in_minutes": current_app.config["WUYE"].resident_code_minutes}
 
@@ -105,7 +99,7 @@ def request_code(data):
 @not_replayed
 # wrong tries per phone are bounded by the code itself (MAX_WRONG, then burnt) and by the codes a
 # phone may ask for (_code_limit): at most 25 guesses of a million per 15 minutes by default
-@limiter.shared_limit(_address_limit, ADDRESS_SCOPE, deduct_when=_failed)
+@limiter.shared_limit(address_limit, ADDRESS_SCOPE, deduct_when=failed)
 @blp.arguments(s.ResidentTokenRequest())
 @blp.response(200, s.ResidentToken)
 @blp.alt_response(401, schema=ErrorSchema, description="验证码错误或已失效 / wrong or expired code")
@@ -116,18 +110,11 @@ def token(data):
     首次登录（或规则更新后）`consent_required` 为 true：先 `GET /resident/privacy` 阅读，再
     `POST /resident/consent` 同意，此前令牌只能做这两件事。/ At the first sign-in (or after the notice
     changed) `consent_required` is true: read it, agree to it; until then the token does nothing else."""
-    account = codes.redeem(data["phone"], data["code"]) if _tenant(data["tenant"]) is not None else None
-    if account is None:
+    signed_in = codes.sign_in(data["tenant"], data["phone"], data["code"])
+    if signed_in is None:
         db.session.commit()  # the wrong try counts, although the answer is a refusal
         abort(401, message=WRONG_CODE)
-    record("resident.signed_in", target_type="resident_account", target_id=account.id,
-           actor=("resident", account.id, mask_phone(account.phone)))
-    ttl = current_app.config["WUYE"].resident_token_ttl_seconds
-    notice = consent.current_notice()
-    return {"access_token": issue_token(current_app.config["SECRET_KEY"], ttl, kind="resident", user_id=account.id,
-                                        tenant_id=account.tenant_id, version=account.token_version),
-            "token_type": "Bearer", "expires_in": ttl, "privacy_version": notice.version,
-            "consent_required": account.consented_version != notice.version}
+    return signed_in
 
 
 @blp.route("/auth/logout", methods=["POST"], endpoint="logout")
@@ -135,9 +122,7 @@ def token(data):
 @blp.response(204)
 def logout():
     """退出登录（本账号此前的令牌全部失效）/ Sign out (every token issued before ends)"""
-    account = me_account()
-    account.token_version += 1
-    record("resident.signed_out", target_type="resident_account", target_id=account.id)
+    codes.sign_out(me_account())
 
 
 @blp.route("/privacy")
@@ -160,8 +145,6 @@ def agree(data):
     """同意个人信息处理规则 / Agree to the privacy notice (its current version)"""
     account = me_account()
     consent.consent(account, data["version"])
-    record("resident.consented", target_type="resident_account", target_id=account.id,
-           details={"version": account.consented_version})
     return {"consented_version": account.consented_version, "consented_at": account.consented_at}
 
 

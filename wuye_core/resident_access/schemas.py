@@ -142,7 +142,7 @@ class MyTicketDetail(MyTicketOut):
 
 
 class MyRatingIn(StrictSchema):
-    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     comment = Text(500, allow_none=True)
 
 

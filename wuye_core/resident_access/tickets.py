@@ -49,6 +49,7 @@ MAX_PHOTOS = 6
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 TITLE_LENGTH = 40
+ALREADY_RATED = N_("You have rated this ticket already.")
 
 STATUS_LABELS = {
     Status.submitted: N_("Reported, waiting to be accepted"),
@@ -259,6 +260,6 @@ def rate(account: ResidentAccount, ticket: Ticket, rating: int, comment: str | N
     resolution: a second answers 409 — correcting a rating is for staff, with a reason. `ticket`
     locked (my_ticket(lock=True))."""
     if ticket.status in (Status.resolved, Status.closed) and ticket.rated_at is not None:
-        raise Conflict(N_("You have rated this ticket already."),
+        raise Conflict(ALREADY_RATED,
                        {"json": {"rating": [N_("Not allowed now.")]}, "status": ticket.status.value})
     return service.rate(ticket, rating, comment, actor(account))
