@@ -10,10 +10,7 @@ import json
 
 import pytest
 
-from wuye_core.extensions import db
-from wuye_core.resident_access.codes import issue_code
-from wuye_core.tenancy import tenant_context
-from wuye_core.testing import ApiClient
+from wuye_core.testing import ApiClient, resident_login
 
 PHONE, NEIGHBOUR = "13800000000", "13900000000"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -23,17 +20,7 @@ PDF = b"%PDF-1.4\n" + b"\x00" * 64
 
 def resident(app, tenant, phone=PHONE, agree=True) -> ApiClient:
     """A resident signed in with a support-desk code (and agreed to the notice)."""
-    with app.app_context(), tenant_context(tenant.id):
-        code = issue_code(phone, channel="support", issued_by="test")
-        db.session.commit()
-    r = ApiClient(app.test_client()).post("/api/v1/resident/auth/token",
-                                          json={"tenant": tenant.slug, "phone": phone, "code": code})
-    assert r.status_code == 200, r.get_json()
-    client = ApiClient(app.test_client(), r.get_json()["access_token"])
-    if agree:
-        version = client.get("/api/v1/resident/privacy").get_json()["version"]
-        assert client.post("/api/v1/resident/consent", json={"version": version}).status_code == 200
-    return client
+    return resident_login(app, tenant.slug, phone, agree=agree)
 
 
 @pytest.fixture

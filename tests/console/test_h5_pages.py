@@ -10,10 +10,8 @@ import re
 
 import pytest
 
-from wuye_core.extensions import db
 from wuye_core.h5.links import community_key
-from wuye_core.resident_access.codes import issue_code
-from wuye_core.tenancy import tenant_context
+from wuye_core.testing import resident_code
 
 PHONE, NEIGHBOUR = "13800000000", "13900000000"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -40,13 +38,6 @@ def link(app, tenant, community_id) -> str:
         return f"/h5/c/{tenant.slug}/{community_key(tenant.id, community_id)}"
 
 
-def code_for(app, tenant, phone=PHONE) -> str:
-    with app.app_context(), tenant_context(tenant.id):
-        code = issue_code(phone, channel="support", issued_by="test")
-        db.session.commit()
-    return code
-
-
 def csrf(page: str) -> str:
     return _CSRF.search(page).group(1)
 
@@ -56,7 +47,7 @@ def signed_in(app, tenant, entry, phone=PHONE, agree=True):
     client = app.test_client()
     page = client.get(entry).get_data(as_text=True)
     r = client.post(entry + "/sign-in", data={"csrf_token": csrf(page), "phone": phone,
-                                             "code": code_for(app, tenant, phone)})
+                                             "code": resident_code(app, tenant.slug, phone)})
     assert r.status_code == 302, r.get_data(as_text=True)[:1000]
     if agree:
         assert r.headers["Location"].endswith("/h5/privacy")

@@ -83,7 +83,7 @@ class ResidentMeOut(StrictSchema):
 
 class ReportIn(StrictSchema):
     household_id = Id(required=True, metadata={"description": "我名下的住户之一（GET /resident/me）/ one of my households"})
-    kind = fields.Enum(Kind, by_value=True, required=True, validate=validate.OneOf(KINDS), metadata={
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in KINDS]), metadata={
         "description": "repair 报修、complaint 投诉、inquiry 咨询、suggestion 建议 / what it is"})
     category = Text(40, min_length=1, required=True, metadata={
         "description": "社区配置的工单类别之一（GET /resident/tickets/categories）/ one of the community's categories"})

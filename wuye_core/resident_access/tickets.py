@@ -136,7 +136,8 @@ def report(account: ResidentAccount, data: dict) -> Ticket:
     """A new ticket for one of my households (data: household_id, kind, category, description).
     Not committed (the edge commits, then stores the photos)."""
     household = own_household(account.phone, data["household_id"])
-    if data["kind"] not in KINDS:
+    kind = Kind(data["kind"]) if data["kind"] in KINDS else None
+    if kind is None:
         invalid("kind", N_("Not something a resident reports here."))
     resident = _register_row(account.phone, household.id)
     values = {"community_id": household.community_id, "site_id": household.site_id,
@@ -144,8 +145,8 @@ def report(account: ResidentAccount, data: dict) -> Ticket:
               "reporter_resident_id": resident.id if resident else None,
               "reporter_name": resident.name if resident else None,
               "reporter_phone": resident.phone if resident else None,
-              "channel": Channel.app, "kind": data["kind"], "category": data["category"],
-              "title": title_of(data["description"]) or _(KIND_LABELS[data["kind"]]),
+              "channel": Channel.app, "kind": kind, "category": data["category"],
+              "title": title_of(data["description"]) or _(KIND_LABELS[kind]),
               "description": data["description"], "priority": Priority.normal}
     return service.create_ticket(values, actor(account))
 
