@@ -159,3 +159,13 @@ def test_a_resident_opens_only_their_households_tickets(wuye_app, world):
     assert r.status_code == 302
     neighbour = signed_in(wuye_app, tenant, link(wuye_app, tenant, ids["community"]), phone=NEIGHBOUR)
     assert "邻居的工单" in neighbour.get("/h5/").get_data(as_text=True)
+
+
+def test_a_resident_of_one_tenant_may_open_another_tenants_link(wuye_app, world, wuye_make_tenant, wuye_register):
+    tenant, ids = world
+    client = signed_in(wuye_app, tenant, link(wuye_app, tenant, ids["community"]))
+    assert client.get(link(wuye_app, tenant, ids["community"])).status_code == 302  # signed in here: home
+    other = wuye_make_tenant("other")
+    other_ids = wuye_register(other, prefix="乙")
+    r = client.get(link(wuye_app, other, other_ids["community"]))
+    assert r.status_code == 200 and "乙社区" in r.get_data(as_text=True)  # its sign-in page, not an error

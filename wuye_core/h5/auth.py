@@ -51,8 +51,8 @@ def _page(template: str, slug: str, key: str, status: int = 200, **values):
 @public
 def entry(slug, key):
     """The page of the gate's QR code: the community's name and service phone, sign in by phone."""
-    tenant, _ = _link(slug, key)
-    if enter_with_token(session.get(TOKEN)) == "resident" and session.get(ENTRY) == [slug, key]:
+    # signed in from this very link (the same tenant: a request enters one tenant only): home
+    if session.get(ENTRY) == [slug, key] and enter_with_token(session.get(TOKEN)) == "resident":
         return redirect(url_for("h5.home"))
     return _page("h5/entry.html", slug, key, errors={}, values={})
 
