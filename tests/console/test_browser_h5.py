@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from wuye_core.h5.links import community_key
+from wuye_core.resident_access.community_links import community_key
 from wuye_core.testing import page_problems, resident_code
 
 from .test_browser_tickets import _no_sideways_scroll, _png

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from wuye_core.h5.links import community_key
+from wuye_core.resident_access.community_links import community_key
 from wuye_core.testing import resident_code
 
 PHONE, NEIGHBOUR = "13800000000", "13900000000"

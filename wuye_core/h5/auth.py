@@ -1,6 +1,6 @@
 """Signing in at the residents' pages: the entry page of a community's link (its name and service
 phone, the phone number asked), the code, the privacy notice on the first sign-in, signing out.
-The services and the throttling are the API's (resident_access/codes.py, consent.py, routes.py:
+The services and the throttling are the API's (resident_access/codes.py, consent.py, limits.py:
 one budget per phone and per address whichever door is knocked on)."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 
 from ..api.access import public
+from ..auth.identity import enter_with_token
 from ..console.forms import attempt, console_form
 from ..events import commit
 from ..extensions import limiter
 from ..i18n import N_, translate_message
-from ..resident_access import codes, consent
-from ..resident_access import routes as api
-from ..resident_access.schemas import CodeRequest
+from ..resident_access import codes, consent, limits
+from ..resident_access.schemas import CodeRequest, ResidentTokenRequest
 from ..resident_access.tickets import service_phone
 from .blueprint import bp
-from .door import ENTRY, TOKEN, enter_with_token, signed_in
+from .door import ENTRY, TOKEN, signed_in
 from .links import resolve
 from .pages import account
 
@@ -27,7 +27,7 @@ CODE_SENT = N_("If this number is in the register, a code is on its way by text 
 
 
 def _form_phone_key() -> str:
-    return api.phone_key(request.view_args.get("slug", ""), request.form.get("phone", ""))
+    return limits.phone_key(request.view_args.get("slug", ""), request.form.get("phone", ""))
 
 
 def _not_post() -> bool:
@@ -59,8 +59,8 @@ def entry(slug, key):
 
 @bp.route("/c/<slug>/<key>/code", methods=["POST"])
 @public
-@limiter.shared_limit(api.code_limit, api.PHONE_SCOPE, key_func=_form_phone_key, exempt_when=_not_post)
-@limiter.shared_limit(api.address_limit, api.ADDRESS_SCOPE, exempt_when=_not_post)
+@limiter.shared_limit(limits.code_limit, limits.PHONE_SCOPE, key_func=_form_phone_key, exempt_when=_not_post)
+@limiter.shared_limit(limits.address_limit, limits.ADDRESS_SCOPE, exempt_when=_not_post)
 def ask_code(slug, key):
     """Send a code to the phone (the same answer whether or not the register lists it)."""
     _link(slug, key)
@@ -73,19 +73,19 @@ def ask_code(slug, key):
 
 @bp.route("/c/<slug>/<key>/sign-in", methods=["POST"])
 @public
-@limiter.shared_limit(api.address_limit, api.ADDRESS_SCOPE, deduct_when=api.failed, exempt_when=_not_post)
+@limiter.shared_limit(limits.address_limit, limits.ADDRESS_SCOPE, deduct_when=limits.failed, exempt_when=_not_post)
 def sign_in(slug, key):
     """The code typed: signed in (then the notice, the first time), or told to try again."""
     _link(slug, key)
     phone = request.form.get("phone", "")
-    data, errors = console_form(api.s.ResidentTokenRequest(), {"tenant": slug, "phone": phone,
+    data, errors = console_form(ResidentTokenRequest(), {"tenant": slug, "phone": phone,
                                                                "code": request.form.get("code", "")})
     if errors:
         return _page("h5/code.html", slug, key, 422, errors=errors, phone=phone)
     result = codes.sign_in(slug, data["phone"], data["code"])
     commit()  # a wrong try counts, although the answer is a refusal
     if result is None:
-        return _page("h5/code.html", slug, key, 401, errors={"code": [translate_message(api.WRONG_CODE)]},
+        return _page("h5/code.html", slug, key, 401, errors={"code": [translate_message(limits.WRONG_CODE)]},
                      phone=phone)
     signed_in(result["access_token"], (slug, key))
     return redirect(url_for("h5.consent" if result["consent_required"] else "h5.home"))

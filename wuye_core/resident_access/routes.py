@@ -4,8 +4,6 @@ resident's token: every other answers 403 (auth/identity.py, `for_residents`).""
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
 
@@ -21,39 +19,19 @@ from ..tickets.models import Ticket
 from . import codes, consent, tickets
 from . import schemas as s
 from .households import my_households
-from .phones import mask_phone, phone_digits
+from .limits import ADDRESS_SCOPE, PHONE_SCOPE, WRONG_CODE, address_limit, code_limit, failed, phone_key
+from .phones import mask_phone
 
 blp = Blueprint("resident", __name__, url_prefix="/api/v1/resident",
                 description="居民（手机号 + 验证码登录）/ Residents (sign-in with a one-time code)")
 
-PHONE_SCOPE, ADDRESS_SCOPE = "resident-phone", "resident-address"
-WRONG_CODE = N_("Wrong or expired code: ask for a new one.")
 CONSENT_REQUIRED = N_("Read the privacy notice and agree to it first (POST /api/v1/resident/consent).")
-
-
-def phone_key(tenant: str, phone: str) -> str:
-    """Per tenant and phone, hashed (bounded keys whatever was sent): one budget whichever door
-    asks for codes (this API, the residents' pages h5/)."""
-    key = f"{str(tenant).strip()}\x00{phone_digits(str(phone))}"
-    return "resident:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _phone_key() -> str:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     return phone_key(body.get("tenant", ""), body.get("phone", ""))
-
-
-def code_limit() -> str:
-    return current_app.config["WUYE"].resident_code_limit_per_phone
-
-
-def address_limit() -> str:
-    return current_app.config["WUYE"].resident_limit_per_address
-
-
-def failed(response) -> bool:
-    return response.status_code == 401
 
 
 def me_account() -> ResidentAccount:
