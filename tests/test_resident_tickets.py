@@ -23,15 +23,22 @@ def resident(app, tenant, phone=PHONE, agree=True) -> ApiClient:
     return resident_login(app, tenant.slug, phone, agree=agree)
 
 
+def set_service_phone(tenant, community_id: int, phone: str) -> None:
+    """The community's service phone (its config's core section), as its admin sets it."""
+    version = tenant.admin.get(f"/api/v1/communities/{community_id}/config").get_json()["version"]
+    r = tenant.admin.put(f"/api/v1/communities/{community_id}/config",
+                         json={"version": version, "config": {"core": {"service_phone": phone}}})
+    assert r.status_code == 200, r.get_json()
+
+
 @pytest.fixture
 def world(wuye_make_tenant, wuye_register):
+    """acme's register (张三 of room 101, PHONE) with the service phone 0571-12345 and a neighbour:
+    李四 (NEIGHBOUR) of room 102 in the same building."""
     tenant = wuye_make_tenant("acme")
     ids = wuye_register(tenant)
+    set_service_phone(tenant, ids["community"], "0571-12345")
     api = tenant.admin
-    version = api.get(f"/api/v1/communities/{ids['community']}/config").get_json()["version"]
-    r = api.put(f"/api/v1/communities/{ids['community']}/config",
-                json={"version": version, "config": {"core": {"service_phone": "0571-12345"}}})
-    assert r.status_code == 200, r.get_json()
     unit = api.post("/api/v1/units", json={"building_id": ids["building"], "number": "102", "entrance": "1"})
     ids["neighbour_household"] = api.post("/api/v1/households", json={"unit_id": unit.get_json()["id"],
                                                                       "kind": "owner"}).get_json()["id"]

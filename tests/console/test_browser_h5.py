@@ -12,6 +12,7 @@ import pytest
 from wuye_core.resident_access.community_links import community_key
 from wuye_core.testing import page_problems, resident_code
 
+from ..test_resident_tickets import set_service_phone
 from .test_browser_tickets import _no_sideways_scroll, _png
 
 pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
@@ -22,9 +23,7 @@ def test_a_resident_reports_a_repair_with_a_photo_follows_and_rates_it(wuye_make
                                                                          wuye_live_server, wuye_browser, tmp_path):
     t = wuye_make_tenant("acme")
     ids = wuye_register(t)
-    version = t.admin.get(f"/api/v1/communities/{ids['community']}/config").get_json()["version"]
-    assert t.admin.put(f"/api/v1/communities/{ids['community']}/config", json={
-        "version": version, "config": {"core": {"service_phone": "0571-12345"}}}).status_code == 200
+    set_service_phone(t, ids["community"], "0571-12345")
     with wuye_app.app_context():
         entry = f"{wuye_live_server}/h5/c/acme/{community_key(t.id, ids['community'])}"
     photo = tmp_path / "漏水.png"

@@ -8,29 +8,14 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
-
 from wuye_core.resident_access.community_links import community_key
 from wuye_core.testing import resident_code
 
-PHONE, NEIGHBOUR = "13800000000", "13900000000"
+from ..test_resident_tickets import NEIGHBOUR, PHONE
+from ..test_resident_tickets import world as world  # a fixture: acme, its service phone, a neighbour
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def world(wuye_make_tenant, wuye_register):
-    tenant = wuye_make_tenant("acme")
-    ids = wuye_register(tenant)
-    api = tenant.admin
-    version = api.get(f"/api/v1/communities/{ids['community']}/config").get_json()["version"]
-    assert api.put(f"/api/v1/communities/{ids['community']}/config", json={
-        "version": version, "config": {"core": {"service_phone": "0571-12345"}}}).status_code == 200
-    unit = api.post("/api/v1/units", json={"building_id": ids["building"], "number": "102"}).get_json()["id"]
-    ids["neighbour_household"] = api.post("/api/v1/households", json={"unit_id": unit, "kind": "owner"}).get_json()["id"]
-    assert api.post("/api/v1/residents", json={"household_id": ids["neighbour_household"], "name": "李四",
-                                               "phone": NEIGHBOUR}).status_code == 201
-    return tenant, ids
 
 
 def link(app, tenant, community_id) -> str:

@@ -9,14 +9,14 @@ import segno
 
 from wuye_core.testing import console_login
 
+from ..test_resident_tickets import set_service_phone
+
 
 def test_the_gate_poster_carries_the_residents_link_and_the_service_phone(wuye_app, wuye_make_tenant,
                                                                           wuye_register):
     tenant = wuye_make_tenant("acme")
     ids = wuye_register(tenant)
-    version = tenant.admin.get(f"/api/v1/communities/{ids['community']}/config").get_json()["version"]
-    assert tenant.admin.put(f"/api/v1/communities/{ids['community']}/config", json={
-        "version": version, "config": {"core": {"service_phone": "0571-12345"}}}).status_code == 200
+    set_service_phone(tenant, ids["community"], "0571-12345")
     console = console_login(wuye_app, "acme", "admin", "admin-pass-123")
     community_page = console.get(f"/console/register/communities/{ids['community']}").get_data(as_text=True)
     poster_url = f"/console/register/communities/{ids['community']}/poster"
