@@ -93,7 +93,8 @@ def test_a_resident_reports_a_repair_for_their_household_and_follows_it(wuye_app
     staff = tenant.admin.get(f"/api/v1/tickets/{mine['id']}").get_json()
     assert (staff["channel"], staff["household_id"], staff["reporter_name"], staff["reporter_phone"]) == (
         "app", ids["household"], "张三", PHONE)
-    assert staff["created_by"].startswith("resident:") and staff["sla_policy"] == "5341"
+    assert staff["created_by"].startswith("resident:") and staff["created_by_name"] == "居民"
+    assert staff["sla_policy"] == "5341"
     assert staff["unit_id"] is not None and staff["resolve_due_at"] is not None
 
     move(tenant, mine["id"], "dispatch", team="水电班", note="内部备注：叫老王去")

@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from ..auth.models import ResidentAccount
+from ..auth.names import RESIDENT_PREFIX
 from ..errors import Conflict, NotFound, invalid
 from ..extensions import db
 from ..households.models import Community, Household, Resident
@@ -80,7 +81,9 @@ _RANK = {Status.submitted: 0, Status.accepted: 0, Status.reopened: 0, Status.dis
 
 
 def actor(account: ResidentAccount) -> str:
-    return f"resident:{account.id}"
+    """Who a resident is in a ticket's history, as its creator and as a photo's uploader (shown as
+    居民 / Resident: auth/names.py)."""
+    return f"{RESIDENT_PREFIX}{account.id}"
 
 
 def own_household(digits: str, household_id: int) -> Household:
@@ -153,7 +156,7 @@ def report(account: ResidentAccount, data: dict) -> Ticket:
 
 def resident_photos(ticket: Ticket) -> int:
     return db.session.scalar(select(func.count()).select_from(TicketAttachment).where(
-        TicketAttachment.ticket_id == ticket.id, TicketAttachment.uploaded_by.like("resident:%"))) or 0
+        TicketAttachment.ticket_id == ticket.id, TicketAttachment.uploaded_by.like(RESIDENT_PREFIX + "%"))) or 0
 
 
 def add_photos(ticket: Ticket, files: Sequence, account: ResidentAccount) -> list[TicketAttachment]:
