@@ -72,6 +72,7 @@ def upgrade():
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("notice_id", sa.Integer(), nullable=False),
     sa.Column("household_id", sa.Integer(), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column("tenant_id", sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(["tenant_id", "household_id"], ["households.tenant_id", "households.id"], name=op.f("fk_notice_households_tenant_id_households")),
     sa.ForeignKeyConstraint(["tenant_id", "notice_id"], ["notices.tenant_id", "notices.id"], name=op.f("fk_notice_households_tenant_id_notices")),

@@ -83,6 +83,7 @@ class NoticeHousehold(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(Integer)
     household_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class NoticeRead(TenantScoped, db.Model):
