@@ -313,3 +313,25 @@ def test_the_service_functions_for_the_residents_pages(wuye_app, world, caplog):
         assert service.mark_read(account, db.session.get(Notice, urgent["id"]), households) == 0  # once
         assert [n["read"] for n in service.notices_for_resident(account, households)] == [True, False]
         db.session.commit()
+
+
+def test_the_sweep_sends_the_texts_whose_wake_up_was_lost(wuye_app, world, caplog):
+    """An urgent notice whose job never ran (Redis away at the commit): the periodic sweep wakes it."""
+    from sqlalchemy import delete
+
+    from wuye_core.notices.texts import sweep_notice_texts
+
+    tenant, ids = world
+    notice = publish(tenant, ids, kind="urgent", title="紧急停电")
+    with wuye_app.app_context():
+        with tenant_context(tenant.id):  # as if the job had never run, five minutes ago
+            db.session.execute(delete(NoticeText))
+            db.session.execute(update(Notice).values(texts_done_at=None,
+                                                     published_at=datetime.now(UTC) - timedelta(minutes=5)))
+            db.session.commit()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=SMS_LOG):
+            assert sweep_notice_texts() == 1
+        assert len([r for r in caplog.records if "urgent_notice" in r.getMessage()]) == 2
+        assert sweep_notice_texts() == 0  # done: nothing left to wake
+    assert tenant.admin.get(f"/api/v1/notices/{notice['id']}").get_json()["texts"]["logged"] == 2
