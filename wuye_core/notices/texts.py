@@ -90,9 +90,10 @@ def send_notice_texts(tenant_id: int, notice_id: int) -> int:
             notice = db.session.get(Notice, notice_id)
             if notice.texts_done_at is None:
                 notice.texts_done_at = datetime.now(UTC)
-                total = len(phones)
                 record("notice.texted", target_type="notice", target_id=notice_id, system_name="notice texts",
-                       details={"phones": total, "texted_by_this_run": count})
+                       details={"phones": len(phones), "texted_by_this_run": count})
+        log.info("urgent notice %s (tenant %s): %d of %d phones texted by this run", notice_id, tenant_id, count,
+                 len(phones))
         return count
 
 
