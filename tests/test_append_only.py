@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 
 from wuye_core.tenancy.rls import append_only_tables
 
-APPEND_ONLY = ["audit_events", "care_visits_access_log", "handoff_steps", "platform_audit_events", "privacy_notices",
-               "resident_consents", "ticket_ratings", "ticket_transitions"]
+APPEND_ONLY = ["audit_events", "care_visits_access_log", "handoff_steps", "notice_households", "notice_reads",
+               "platform_audit_events", "privacy_notices", "resident_consents", "ticket_ratings", "ticket_transitions"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
 
@@ -30,7 +30,8 @@ def world(wuye_app, wuye_make_tenant, wuye_register):
         "community_id": ids["community"], "site_id": ids["site"], "channel": "phone", "kind": "repair",
         "category": "电梯", "title": "电梯坏了"})
     assert ticket.status_code == 201, ticket.get_json()
-    return {"tenant": tenant.id, "ticket": ticket.get_json()["id"], "community": ids["community"]}
+    return {"tenant": tenant.id, "ticket": ticket.get_json()["id"], "community": ids["community"],
+            "household": ids["household"]}
 
 
 def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
@@ -46,9 +47,12 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
         "privacy_notices": ("tenant_id, version, text_zh",
                             ":tenant, (select coalesce(max(version), 1) + 1 from privacy_notices), '个人信息处理规则'"),
         "resident_consents": ("tenant_id, account_id, version", ":tenant, :account, 1"),
+        "notice_households": ("tenant_id, notice_id, household_id", ":tenant, :notice, :household"),
+        "notice_reads": ("tenant_id, notice_id, household_id, account_id", ":tenant, :notice, :household, :account"),
     }[table]
     handoff = _a_handoff(conn, world["tenant"]) if table == "handoff_steps" else None
-    account = _an_account(conn, world["tenant"]) if table == "resident_consents" else None
+    account = _an_account(conn, world["tenant"]) if table in ("resident_consents", "notice_reads") else None
+    notice = _a_notice(conn, world) if table.startswith("notice_") else None
     columns, placeholders = values
     if at is not None:
         columns, placeholders = columns + ", at", placeholders + ", :at"
@@ -56,7 +60,7 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
             at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
     conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
                  {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at,
-                  "handoff": handoff, "account": account})
+                  "handoff": handoff, "account": account, "notice": notice, "household": world["household"]})
 
 
 def _an_account(conn, tenant: int) -> int:
@@ -64,6 +68,14 @@ def _an_account(conn, tenant: int) -> int:
     phone = f"139{conn.execute(text('select count(*) from resident_accounts')).scalar():08d}"
     return conn.execute(text("insert into resident_accounts (tenant_id, phone, token_version, active) "
                              "values (:tenant, :phone, 0, true) returning id"), {"tenant": tenant, "phone": phone}).scalar()
+
+
+def _a_notice(conn, world: dict) -> int:
+    """A notice for a chosen household or a read receipt to belong to."""
+    return conn.execute(text(
+        "insert into notices (tenant_id, community_id, audience, title, body, kind) "
+        "values (:tenant, :community, 'households', '通知', '正文', 'ordinary') returning id"),
+        {"tenant": world["tenant"], "community": world["community"]}).scalar()
 
 
 def _a_handoff(conn, tenant: int) -> int:

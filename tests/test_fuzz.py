@@ -264,6 +264,9 @@ SEMANTIC_REFUSALS = {
     # a ticket's channel "handoff" is made by hand-offs only (its description says so)
     "Only a hand-off creates a ticket on this channel: hand a ticket over with POST /api/v1/tickets/<id>/handoff.",
     "Not a resident of this community.",  # care register: rows of other tables
+    # notices: the ids a notice's audience takes depend on the audience (their descriptions say which)
+    "Required for this audience.",
+    "Not used for this audience.",
     "Not on this community's care register.",
     # passwords (auth/policy.py; the length is in the document): what only the server knows
     "The current password is wrong.",

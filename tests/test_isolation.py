@@ -47,6 +47,10 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     assert attachment.status_code == 201, attachment.get_json()
     ids["attachment"] = attachment.get_json()["id"]
     ids["import"] = _an_import(tenant, ids["community"])
+    notice = tenant.admin.post("/api/v1/notices", json={
+        "community_id": ids["community"], "audience": "community", "title": SECRET, "body": SECRET})
+    assert notice.status_code == 201, notice.get_json()
+    ids["notice"] = notice.get_json()["id"]
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}

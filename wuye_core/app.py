@@ -133,6 +133,7 @@ def _register_jobs(app: Flask) -> None:
     from .idempotency import purge as idempotency_purge
     from .imports import tasks as import_tasks
     from .jobs import JobRegistry
+    from .notices import texts as notice_texts
     from .tickets import jobs as ticket_jobs
 
     jobs = app.extensions["wuye_jobs"] = JobRegistry()
@@ -142,6 +143,7 @@ def _register_jobs(app: Flask) -> None:
     import_tasks.register_jobs(jobs)
     idempotency_purge.register_jobs(jobs)
     handoff_delivery.register_jobs(jobs)
+    notice_texts.register_jobs(jobs)
 
 
 def _load_plugins(app: Flask, entry_points) -> None:
@@ -253,6 +255,10 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .resident_access import routes as resident_routes
 
     api.register_blueprint(resident_routes.blp)
+    from .notices import routes as notice_routes
+
+    api.register_blueprint(notice_routes.blp)
+    api.register_blueprint(notice_routes.residents)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

@@ -58,6 +58,10 @@ ACTIONS: dict[str, Action] = {
     "resident.signed_in": Action("居民登录", "Resident signed in"),
     "resident.consented": Action("居民同意个人信息处理规则", "Resident agreed to the privacy notice"),
     "resident.signed_out": Action("居民退出登录", "Resident signed out"),
+    # notices to residents (notices/)
+    "notice.published": Action("发布公告", "Notice published"),
+    "notice.withdrawn": Action("撤回公告", "Notice withdrawn"),
+    "notice.texted": Action("紧急公告短信已发送", "Urgent notice texted"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }

@@ -72,6 +72,7 @@ CORE: tuple[CoreEntry, ...] = (
     CoreEntry("tickets", "工单", "Tickets", "console.tickets", _staff),
     CoreEntry("window", "一站式窗口", "One-stop window", "console.window", _writer),
     CoreEntry("register", "房屋档案", "Register", "console.register", _reader),
+    CoreEntry("notices", "公告", "Notices", "console.notices", _reader),
     CoreEntry("notifications", "通知", "Notifications", "console.notifications", _staff),
     CoreEntry("links", "服务关系", "Service links", "console.links", _reader),
     CoreEntry("supervision", "属地监管", "Supervision", "console.supervision", _supervisor),

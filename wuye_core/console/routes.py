@@ -10,6 +10,7 @@ def load() -> None:
         handoffs,
         home,
         links,
+        notices,
         notifications,
         register,
         register_config,
