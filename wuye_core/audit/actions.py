@@ -58,6 +58,10 @@ ACTIONS: dict[str, Action] = {
     "resident.signed_in": Action("居民登录", "Resident signed in"),
     "resident.consented": Action("居民同意个人信息处理规则", "Resident agreed to the privacy notice"),
     "resident.signed_out": Action("居民退出登录", "Resident signed out"),
+    # public disclosures (disclosures/)
+    "disclosure.published": Action("发布公示", "Disclosure published"),
+    "disclosure.corrected": Action("更正公示（新版本）", "Disclosure corrected (a new version)"),
+    "disclosure.withdrawn": Action("撤回公示", "Disclosure withdrawn"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }
