@@ -20,6 +20,9 @@ from wuye_core.testing import login
 
 SECRET = "甲方机密"  # appears in every name of tenant A's objects
 PLATFORM_ONLY = ("/api/v1/tenants",)
+# a resident's token only: every staff token is refused alike, whatever the id (the residents' own
+# isolation, another tenant's or another site's disclosure: tests/test_disclosures.py)
+RESIDENTS_ONLY = ("/api/v1/resident/",)
 PLUGIN = "sample"  # loaded by tests/conftest.py; enabled for both tenants below
 
 
@@ -295,8 +298,8 @@ def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant,
         for method in sorted(rule.methods & {"GET", "PUT", "PATCH", "DELETE"}):
             body = _request_body(spec, rule, method, before.get_json() if before.status_code == 200 else None)
             response = b.admin.request(method, path, json=body, query_string=_required_query(spec, rule, method))
-            # platform routes refuse every tenant user alike, whatever the id
-            expected = 403 if rule.rule.startswith(PLATFORM_ONLY) else 404
+            # platform and residents' routes refuse every tenant user alike, whatever the id
+            expected = 403 if rule.rule.startswith(PLATFORM_ONLY + RESIDENTS_ONLY) else 404
             assert response.status_code == expected, (method, path, response.status_code, response.get_json())
             assert SECRET not in response.get_data().decode("utf-8", "replace")
             checked += 1

@@ -90,6 +90,7 @@ def upgrade():
     sa.Column("version_id", sa.Integer(), nullable=False),
     sa.Column("file_id", sa.Integer(), nullable=False),
     sa.Column("position", sa.SmallInteger(), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.Column("tenant_id", sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(["tenant_id", "file_id"], ["disclosure_files.tenant_id", "disclosure_files.id"], name=op.f("fk_disclosure_version_files_tenant_id_disclosure_files")),
     sa.ForeignKeyConstraint(["tenant_id", "version_id"], ["disclosure_versions.tenant_id", "disclosure_versions.id"], name=op.f("fk_disclosure_version_files_tenant_id_disclosure_versions")),

@@ -93,7 +93,7 @@ def _new_page(errors=None, values=None, status=200):
 
 
 def _uploads() -> list:
-    return [f for f in request.files.getlist("files") if f and f.filename]
+    return [f for f in request.files.getlist("file") if f and f.filename]
 
 
 def _forget(keys: list[str]) -> None:
@@ -122,7 +122,7 @@ def disclosure_publish():
         def publish():
             ids = []
             for upload in _uploads():
-                row = add_upload(upload, identity.username, field="files")
+                row = add_upload(upload, identity.username, field="file")
                 kept.append(row.storage_key)
                 ids.append(row.id)
             return service.publish(**{**data, "file_ids": ids}, actor=identity.username,
@@ -173,7 +173,7 @@ def disclosure_correct(disclosure_id: int):
         def correct():
             ids = list(data.get("file_ids") or [])
             for upload in _uploads():  # stored before the row is locked: no slow work under the lock
-                row = add_upload(upload, identity.username, field="files")
+                row = add_upload(upload, identity.username, field="file")
                 kept.append(row.storage_key)
                 ids.append(row.id)
             locked = staff_disclosure(disclosure_id, write=True)

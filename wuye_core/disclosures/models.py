@@ -103,3 +103,4 @@ class DisclosureVersionFile(TenantScoped, db.Model):
     version_id: Mapped[int] = mapped_column(Integer)
     file_id: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
