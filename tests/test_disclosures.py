@@ -247,3 +247,30 @@ def test_who_may_publish_and_who_may_read(wuye_app, acme):
     # a file under another disclosure's URL is not found either
     other = published(tenant.admin, ids["community"])
     assert tenant.admin.get(f"/api/v1/disclosures/{other['id']}/files/{file_id}").status_code == 404
+
+
+def test_a_plugin_publishes_a_statement_through_the_public_facade(wuye_app, acme, caplog):
+    """What the fees plugin (#22) will call: a statement it built, published as staff would."""
+    from datetime import date
+
+    from wuye_core.plugins import DomainError, commit, publish_disclosure
+
+    tenant, ids = acme
+    statement = {"kind": "income_spending", "title": "2026年第三季度物业费收支明细", "period_start": date(2026, 7, 1),
+                 "period_end": date(2026, 9, 30), "publish_from": TODAY, "publish_until": TODAY + timedelta(days=14),
+                 "site_id": ids["site"], "by": "fees"}
+    with wuye_app.app_context(), tenant_context(tenant.id):
+        made = publish_disclosure(ids["community"], files=[("2026Q3.xlsx", XLSX_BYTES)], **statement)
+        commit()
+        with pytest.raises(DomainError) as refused:
+            publish_disclosure(ids["community"], **{**statement, "period_end": date(2026, 6, 30)})
+        assert refused.value.errors == {"json": {"period_end": ["The end of the period is before its start."]}}
+        with pytest.raises(DomainError) as refused:
+            publish_disclosure(ids["community"], files=[("a.xlsx", b"MZ not a workbook")], **statement)
+        assert list(refused.value.errors["files"]) == ["file"]
+    shown = tenant.admin.get(f"/api/v1/disclosures/{made}").get_json()
+    assert shown["created_by"] == "fees" and shown["files"][0]["filename"] == "2026Q3.xlsx"
+    assert tenant.admin.get("/api/v1/disclosures").get_json()["total"] == 1  # the refused ones left nothing
+    resident = signed_in(wuye_app, caplog)
+    agree(resident)
+    assert [d["id"] for d in resident.get("/api/v1/resident/disclosures").get_json()["items"]] == [made]
