@@ -220,6 +220,9 @@ def test_bad_input_is_a_422_naming_the_field(acme):
         r = upload(tenant.admin, content=content, name=name, mimetype=mimetype)
         assert r.status_code == 422, (name, r.get_json())
         assert list(r.get_json()["errors"]["files"]) == ["file"], r.get_json()
+    r = tenant.admin.post("/api/v1/disclosures/files", json=None, data={
+        "file": (io.BytesIO(PDF), "a.pdf", "application/pdf"), "note": "x"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]["files"]) == ["note"], r.get_json()
     for content, name, mimetype in [(DOCX_BYTES, "说明.docx", "application/msword"), (PNG, "扫描件.png", "image/png"),
                                     (XLSX_BYTES, "表.xlsx", "application/wps-office.xlsx")]:
         assert upload(tenant.admin, content=content, name=name, mimetype=mimetype).status_code == 201, name

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from ..api.access import require_staff
 from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema
+from ..storage.files import no_other_fields
 from . import schemas as s
 from . import service
 from .access import staff_disclosure, writer, writer_check
@@ -56,7 +57,9 @@ def upload(files):
 
     类型按文件内容判断：PDF、.xlsx、.docx、JPEG、PNG。未发布的附件只有上传人能用。/ The type is read from the
     content. Until published, only its uploader may attach it."""
-    return store_upload(files["file"], writer().username)
+    identity = writer()
+    no_other_fields()
+    return store_upload(files["file"], identity.username)
 
 
 @blp.route("/<int:disclosure_id>", endpoint="disclosure")

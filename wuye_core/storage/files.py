@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from flask import current_app, send_file
+from flask import current_app, request, send_file
 from flask_smorest import abort
 
 from ..errors import invalid
+from ..i18n import N_
 from .keys import new_key
 from .uploads import DEFAULT_ALLOWED_TYPES, UploadRejected, check_upload, clean_filename
 
@@ -42,6 +43,14 @@ def checked(upload, *, allowed_types: Collection[str] = DEFAULT_ALLOWED_TYPES, f
                             allowed_types, field=field)
     except UploadRejected as exc:
         invalid(exc.field, exc.reason, location="files")
+
+
+def no_other_fields(expected: Collection[str] = ("file",)) -> None:
+    """A multipart body with a part the endpoint does not take is refused (422 naming it), as an
+    unknown field of a JSON body is (StrictSchema): marshmallow reads only the file parts."""
+    for name in list(request.form) + list(request.files):
+        if name not in expected:
+            invalid(name, N_("Unknown field."), location="files")
 
 
 def keep_upload(upload, tenant_id: int, kind: str, *, allowed_types: Collection[str] = DEFAULT_ALLOWED_TYPES,
