@@ -12,21 +12,13 @@ from datetime import timedelta
 import pytest
 
 from tests.console import pages
+from tests.console.test_links_pages import section
 from wuye_core.common.clock import local_today
 
 pytestmark = pytest.mark.usefixtures("_wuye_clean_database")
 
 PDF = b"%PDF-1.4\n% statement\n" + b"0" * 64
 TODAY = local_today()
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def section(html: str, key: str) -> str:
-    found = re.search(rf'<section aria-labelledby="h-{key}">(.*?)</section>', html, re.S)
-    return text_of(found.group(1)) if found else ""
 
 
 @pytest.fixture

@@ -10,23 +10,13 @@ from flask_smorest import abort
 from ..api.access import require_staff
 from ..auth.roles import Identity
 from ..common.locking import get_for_update
-from ..errors import invalid
 from ..extensions import db
+from ..households.access import creation_authorizer
 from ..i18n import N_
 from .models import Disclosure
 
-
-def writer_check(identity: Identity):
-    """`service.publish(authorize=…)` at every edge: a community the caller cannot read does not
-    exist (422 on community_id); one it reads but may not write in is 403."""
-
-    def authorize(community) -> None:
-        if not identity.can_read(community.id):
-            invalid("community_id", N_("Does not exist."))
-        if not identity.can_write(community.id):
-            abort(403)
-
-    return authorize
+# `service.publish(authorize=…)` at every edge: the rule of every creation in a community
+writer_check = creation_authorizer
 
 
 def staff_disclosure(disclosure_id: int, *, write: bool = False) -> Disclosure:

@@ -100,7 +100,9 @@ class UploadedOut(FileOut):
     at = fields.DateTime()
 
 
-class DisclosureOut(StrictSchema):
+class _Shown(StrictSchema):
+    """What staff and residents both see of a disclosure."""
+
     id = fields.Integer()
     community_id = fields.Integer()
     community_name = fields.String(allow_none=True)
@@ -117,6 +119,9 @@ class DisclosureOut(StrictSchema):
     corrected = fields.Boolean(metadata={"description": "已更正（版本号大于 1）/ corrected (version above 1)"})
     status = fields.String(metadata={"description": STATUS_DOC})
     created_at = fields.DateTime()
+
+
+class DisclosureOut(_Shown):
     created_by = fields.String(allow_none=True)
     withdrawn_at = fields.DateTime(allow_none=True)
     withdrawn_by = fields.String(allow_none=True)
@@ -150,23 +155,7 @@ class CorrectionOut(StrictSchema):
     reason = fields.String(allow_none=True)
 
 
-class ResidentDisclosureOut(StrictSchema):
-    id = fields.Integer()
-    community_id = fields.Integer()
-    community_name = fields.String(allow_none=True)
-    site_id = fields.Integer(allow_none=True)
-    site_name = fields.String(allow_none=True)
-    kind = fields.String(metadata={"description": KIND_DOC})
-    kind_title = fields.String()
-    title = fields.String()
-    period_start = fields.Date()
-    period_end = fields.Date()
-    publish_from = fields.Date()
-    publish_until = fields.Date()
-    version = fields.Integer()
-    corrected = fields.Boolean(metadata={"description": "已更正 / corrected"})
-    status = fields.String()
-    created_at = fields.DateTime()
+class ResidentDisclosureOut(_Shown):
     published_at = fields.DateTime(metadata={"description": "当前版本发布时间 / when this version was published"})
     corrections = fields.List(fields.Nested(CorrectionOut), metadata={
         "description": "更正记录（时间、原因；旧版本的内容只有工作人员可见）/ the corrections: when and why (the earlier "
