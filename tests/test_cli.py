@@ -68,6 +68,8 @@ def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, 
             r = wuye_app.test_client().post("/api/v1/resident/auth/token", json={
                 "tenant": tenant["slug"], "phone": resident["phone"], "code": code})
             assert r.status_code == 200, r.get_json()
+            entry = wuye_app.test_client().get(resident["h5_path"])  # their community's page (the gate's QR code)
+            assert entry.status_code == 200 and 'name="phone"' in entry.get_data(as_text=True), resident["h5_path"]
     # the subdistrict has a natural village among its sites
     admin = login(wuye_app, "jinghe", "admin", "jinghe-admin-2026")
     assert "village" in {s["kind"] for s in admin.get("/api/v1/sites?per_page=100").get_json()["items"]}

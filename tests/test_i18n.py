@@ -50,7 +50,8 @@ def catalog():
 
 
 def _extracted_msgids() -> set[str]:
-    method_map = [("wuye_core/**.py", "python"), ("wuye_core/console/templates/**.html", "jinja2")]
+    method_map = [("wuye_core/**.py", "python"), ("wuye_core/console/templates/**.html", "jinja2"),
+                  ("wuye_core/h5/templates/**.html", "jinja2")]  # babel.cfg's
     msgids = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, {}, keywords=KEYWORDS

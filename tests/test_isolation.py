@@ -16,13 +16,11 @@ from sqlalchemy import create_engine, inspect, select, text
 from wuye_core.extensions import db
 from wuye_core.households.models import Resident
 from wuye_core.tenancy import TenantContextError, tenant_context
-from wuye_core.testing import login
+from wuye_core.testing import login, resident_login
 
 SECRET = "甲方机密"  # appears in every name of tenant A's objects
 PLATFORM_ONLY = ("/api/v1/tenants",)
-# a resident's token only: every staff token is refused alike, whatever the id (the residents' own
-# isolation, another tenant's or another site's disclosure: tests/test_disclosures.py)
-RESIDENTS_ONLY = ("/api/v1/resident/",)
+RESIDENTS = "/api/v1/resident/"  # a resident's own routes (resident_access/routes.py)
 PLUGIN = "sample"  # loaded by tests/conftest.py; enabled for both tenants below
 
 
@@ -285,6 +283,7 @@ def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant,
     _linked_ids(a, ids, wuye_make_tenant, wuye_register, wuye_service_link)
     ids["provider"] = a.id  # /api/v1/supervision/providers/<provider_id>/…: A serves C, never B
     _b_setup(b, wuye_register, wuye_enable_plugin)
+    b_resident = resident_login(wuye_app, b.slug, "13800000000")  # wuye_register's resident, in B's register too
     ids["tenant"] = a.id
     spec = a.admin.get("/api/v1/openapi.json").get_json()
     checked = secrets_seen = 0
@@ -297,9 +296,11 @@ def test_no_endpoint_reaches_another_tenants_objects(wuye_app, wuye_make_tenant,
         secrets_seen += SECRET in before.get_data().decode("utf-8", "replace")
         for method in sorted(rule.methods & {"GET", "PUT", "PATCH", "DELETE"}):
             body = _request_body(spec, rule, method, before.get_json() if before.status_code == 200 else None)
-            response = b.admin.request(method, path, json=body, query_string=_required_query(spec, rule, method))
-            # platform and residents' routes refuse every tenant user alike, whatever the id
-            expected = 403 if rule.rule.startswith(PLATFORM_ONLY + RESIDENTS_ONLY) else 404
+            # a resident's routes refuse staff whatever the id: B's resident (the same phone) tries them
+            caller = b_resident if rule.rule.startswith(RESIDENTS) else b.admin
+            response = caller.request(method, path, json=body, query_string=_required_query(spec, rule, method))
+            # platform routes refuse every tenant user alike, whatever the id
+            expected = 403 if rule.rule.startswith(PLATFORM_ONLY) else 404
             assert response.status_code == expected, (method, path, response.status_code, response.get_json())
             assert SECRET not in response.get_data().decode("utf-8", "replace")
             checked += 1

@@ -11,9 +11,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from wuye_core.auth.models import ResidentAccount
 from wuye_core.extensions import db
+from wuye_core.idempotency.models import ResidentIdempotencyKey
 from wuye_core.resident_access.models import SignInCode
 from wuye_core.tenancy import tenant_context
 from wuye_core.testing import ApiClient
@@ -186,13 +188,24 @@ def test_signing_out_ends_the_token(wuye_app, acme, caplog):
     assert resident.get("/api/v1/resident/privacy").status_code == 401
 
 
-def test_a_residents_idempotency_key_is_not_kept_where_a_staff_users_is(wuye_app, acme, caplog):
-    """Account ids and staff user ids are counted apart: a resident's key must never answer a
-    staff user (or the reverse) — residents' keys are not kept at all for now."""
+def test_a_residents_idempotency_key_answers_that_resident_only(wuye_app, acme, caplog):
+    """A resident's POST sent again with its key (no answer came over a weak network) gets the first
+    answer back; the same key from a staff user whose id is the account's id is another key (account
+    ids and staff user ids are counted apart: residents' keys have a table of their own)."""
     tenant, _ = acme
     resident = signed_in(wuye_app, caplog)
     version = resident.get("/api/v1/resident/privacy").get_json()["version"]
     headers = {"Idempotency-Key": "same-key-1"}
-    assert resident.post("/api/v1/resident/consent", json={"version": version}, headers=headers).status_code == 200
+    first = resident.post("/api/v1/resident/consent", json={"version": version}, headers=headers)
+    assert first.status_code == 200 and "Idempotent-Replayed" not in first.headers
+    again = resident.post("/api/v1/resident/consent", json={"version": version}, headers=headers)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    other = resident.post("/api/v1/resident/consent", json={"version": version + 1}, headers=headers)
+    assert other.status_code == 422 and "Idempotency-Key" in other.get_json()["errors"]["headers"]
     staff = tenant.admin.post("/api/v1/resident/consent", json={"version": version}, headers=headers)
     assert staff.status_code == 403 and "Idempotent-Replayed" not in staff.headers
+    with wuye_app.app_context(), tenant_context(tenant.id):
+        kept = db.session.execute(select(ResidentIdempotencyKey.account_id, ResidentIdempotencyKey.key)).all()
+        account = db.session.scalar(select(ResidentAccount.id))
+    assert kept == [(account, "same-key-1")]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_isolation import (
     PLATFORM_ONLY,
-    RESIDENTS_ONLY,
+    RESIDENTS,
     SECRET,
     _a_ids,
     _b_setup,
@@ -65,7 +65,7 @@ def test_b_sees_the_linked_sites_tickets_and_nothing_else_of_a(wuye_app, a_serve
             if rule.rule.startswith(SUPERVISION) and method == "GET":
                 supervised.append((path, response.status_code))
                 continue
-            expected = 403 if rule.rule.startswith(PLATFORM_ONLY + RESIDENTS_ONLY) else 404
+            expected = 403 if rule.rule.startswith((*PLATFORM_ONLY, RESIDENTS)) else 404
             assert response.status_code == expected, (method, path, response.status_code, response.get_json())
     answers = dict(supervised)
     base = f"{SUPERVISION}providers/{a.id}"

@@ -263,4 +263,7 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from . import console
 
     console.install(app)  # the web console: its door before the plugin gate, plugins' pages gated too
+    from . import h5
+
+    h5.install(app)  # the residents' pages: the console's session cookie and CSRF, their own door
     plugin_gate.mount_plugin_blueprints(app, api)

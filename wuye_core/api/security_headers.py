@@ -10,7 +10,7 @@
   Content-Security-Policy with `frame-ancestors 'none'`. Swagger UI's files come from the app
   itself (api/docs_assets.py); the page's one inline script (flask-smorest's template) is
   allowed by its SHA-256, computed from the page the app rendered, so nothing else inline runs;
-- a page of the web console (/console/…): the same, with its own policy (CONSOLE_CSP: scripts,
+- a page of the web console (/console/…) or of the residents' pages (/h5/…): the same, with its own policy (CONSOLE_CSP: scripts,
   styles, images and fetches from the app only, no inline script or style, forms posting only to
   the app) and `Cache-Control: no-store` (its pages hold the tenant's data) — but its static files
   (console/static, versioned by the app's version in their URL) are cached;
@@ -46,6 +46,9 @@ CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
                "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 CONSOLE_PREFIX = "/console/"
 CONSOLE_STATIC = "console.static"
+# the residents' pages (h5/) are pages like the console's: the same policy, no-store, static cached
+PAGE_PREFIXES = (CONSOLE_PREFIX, "/h5/")
+PAGE_STATIC = frozenset({CONSOLE_STATIC, "h5.static"})
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)  # a <script> without attributes
 _CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -84,7 +87,7 @@ def install(app: Flask) -> None:
         if "cache-control" not in present and ("HTTP_AUTHORIZATION" in environ
                                                or environ["REQUEST_METHOD"] in _CHANGING_METHODS):
             headers.add("Cache-Control", NO_STORE)
-        console = environ.get("PATH_INFO", "").startswith(CONSOLE_PREFIX) and request.endpoint != CONSOLE_STATIC
+        console = environ.get("PATH_INFO", "").startswith(PAGE_PREFIXES) and request.endpoint not in PAGE_STATIC
         if console and "cache-control" not in present:
             headers.add("Cache-Control", NO_STORE)
         if present.get("content-type", "").startswith("text/html"):

@@ -6,7 +6,9 @@ Stored records keep the username (it does not change, and it is what the audit t
 the name is looked up when the record is read, for a whole response at once (one query,
 `display_names`), never one query per row. A username with no display name, or no longer a
 staff user of the tenant (deleted, a command's "cli", the demo's "demo"), is shown as stored;
-"system" (a job, a command, the scheduler) is shown as 系统 / System in the reader's language.
+"system" (a job, a command, the scheduler) is shown as 系统 / System in the reader's language, a
+resident ("resident:<account id>", who reported on the residents' pages: no username has a colon)
+as 居民 / Resident.
 
 Schemas add the names with `add_display_names` in a `post_dump(pass_collection=True)` hook:
 
@@ -29,6 +31,8 @@ from .models import StaffUser
 
 SYSTEM = "system"
 SYSTEM_NAME = N_("System")
+RESIDENT_PREFIX = "resident:"  # + the resident's account id (resident_access/tickets.actor)
+RESIDENT_NAME = N_("Resident")
 _CHUNK = 500  # usernames per IN list
 
 
@@ -46,6 +50,9 @@ def display_names(usernames: Iterable[str | None]) -> dict[str, str]:
     if SYSTEM in wanted:
         names[SYSTEM] = system_name()
         wanted.discard(SYSTEM)
+    for name in [n for n in wanted if n.startswith(RESIDENT_PREFIX)]:
+        names[name] = RESIDENT_NAME.translate()
+        wanted.discard(name)
     ordered = sorted(wanted)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
@@ -70,4 +77,4 @@ def add_display_names(data: dict | list[dict], many: bool, **fields: str) -> dic
     return data
 
 
-__all__ = ["SYSTEM", "add_display_names", "display_names", "system_name"]
+__all__ = ["RESIDENT_PREFIX", "SYSTEM", "add_display_names", "display_names", "system_name"]

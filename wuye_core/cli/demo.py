@@ -35,7 +35,8 @@ def demo(as_json):
             click.echo(f"    {user['username']:<12} {user['password']:<20} {user['role']}")
         for resident in tenant.get("residents", []):
             click.echo(f"    居民 / resident {resident['name']} {resident['phone']} "
-                       f"(wuye residents code --tenant {tenant['slug']} --phone {resident['phone']})")
+                       f"(wuye residents code --tenant {tenant['slug']} --phone {resident['phone']}) "
+                       f"{resident['h5_path']}")
     for link in logins.get("service_links", []):
         click.echo(f"  服务关系 / service link {link['id']}: {link['provider']} (小区 / site {link['provider_site_id']}) "
                    f"→ {link['client']} (小区 / site {link['client_site_id']})")

@@ -15,6 +15,7 @@ def load() -> None:
         register,
         register_config,
         register_imports,
+        register_poster,
         settings,
         supervision,
         tenants,

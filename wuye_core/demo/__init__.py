@@ -126,7 +126,7 @@ def _populate(slug: str) -> dict:
                 create_user(username, password, grants, display_name=username, team=TEAMS.get(username))
         db.session.commit()
         load_demo_tickets(rng)
-        residents = _residents_to_sign_in()
+        residents = _residents_to_sign_in(slug)
     return {
         "slug": slug, "name": tenant.name,
         "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in _users(slug)],
@@ -134,12 +134,15 @@ def _populate(slug: str) -> dict:
     }
 
 
-def _residents_to_sign_in(count: int = 2) -> list[dict]:
+def _residents_to_sign_in(slug: str, count: int = 2) -> list[dict]:
     """Residents of different households whose phone no other resident of the tenant has: who a
-    demo (or a browser test) signs in as on the residents' page (a code: `wuye residents code`)."""
+    demo (or a browser test) signs in as on the residents' page (a code: `wuye residents code`), and
+    the address of their community's page (`h5_path`, the gate poster's link)."""
     from sqlalchemy import func
 
     from ..households.models import Resident
+    from ..resident_access.community_links import community_path
+    from ..tenancy import require_tenant_id
 
     shared = select(Resident.phone).where(Resident.phone.is_not(None)).group_by(Resident.phone) \
         .having(func.count() > 1)
@@ -151,7 +154,8 @@ def _residents_to_sign_in(count: int = 2) -> list[dict]:
     for name, phone, household_id, community_id in rows:
         if household_id not in households:
             households.add(household_id)
-            found.append({"name": name, "phone": phone, "household_id": household_id, "community_id": community_id})
+            found.append({"name": name, "phone": phone, "household_id": household_id, "community_id": community_id,
+                          "h5_path": community_path(slug, require_tenant_id(), community_id)})
         if len(found) == count:
             break
     return found

@@ -7,8 +7,8 @@ a request behaves as it always did. Semantics as in draft-ietf-httpapi-idempoten
 
 - the key: 1 to 255 visible ASCII characters (a UUID is a good key); quotes around it, as the
   draft's structured-field form writes it, are dropped. Anything else: 400.
-- scope: a key belongs to the caller — (tenant, staff user), or the platform operator — so the
-  same key from another user, or in another tenant, is another key. The answer is replayed to
+- scope: a key belongs to the caller — (tenant, staff user), (tenant, resident account), or the
+  platform operator — so the same key from another caller, or in another tenant, is another key. The answer is replayed to
   the same caller only, after the usual authentication (and the plugin gate) of the retry.
 - same key, same request (method, path, query, body: fingerprint.py): the stored answer, status,
   body, Content-Type, Location and ETag, plus `Idempotent-Replayed: true`. Nothing is written.
@@ -55,7 +55,7 @@ from ..api.access import is_not_replayed
 from ..extensions import db
 from ..i18n import N_
 from .fingerprint import request_fingerprint
-from .models import KEY_LENGTH, IdempotencyKey, PlatformIdempotencyKey
+from .models import KEY_LENGTH, IdempotencyKey, PlatformIdempotencyKey, ResidentIdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -78,10 +78,8 @@ def _caller():
     identity = g.get("identity")
     if identity is None:
         return None
-    if identity.kind == "resident":
-        # not kept for residents (yet): their account ids share no namespace with the staff's user
-        # ids in the key table, and their few POSTs (consent, sign-out) are safe to repeat
-        return None
+    if identity.kind == "resident":  # a table of their own: account ids are not staff user ids
+        return ResidentIdempotencyKey, {"tenant_id": identity.tenant_id, "account_id": identity.user_id}
     if identity.is_operator:
         return PlatformIdempotencyKey, {"operator_id": identity.user_id}
     return IdempotencyKey, {"tenant_id": identity.tenant_id, "user_id": identity.user_id}
@@ -95,11 +93,10 @@ def _claim_statement(model, dialect: str):
     for a transaction that holds the same key (PostgreSQL: the unique index) to end first."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(model)
-    owner = ["tenant_id", "user_id"] if model is IdempotencyKey else ["operator_id"]
     taken_over = {c: getattr(stmt.excluded, c) for c in ("method", "path", "fingerprint", "created_at", "expires_at")}
     taken_over.update(response_status=None, response_body=None, response_headers=None)
     return stmt.on_conflict_do_update(
-        index_elements=[*owner, "key"], set_=taken_over, where=model.expires_at <= stmt.excluded.created_at,
+        index_elements=[*model.OWNER, "key"], set_=taken_over, where=model.expires_at <= stmt.excluded.created_at,
     ).returning(model.id)
 
 

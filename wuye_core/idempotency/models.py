@@ -1,9 +1,12 @@
 """Where the first answer to a POST sent with an Idempotency-Key is kept.
 
-Two tables, one per kind of caller, so tenant data never sits in a table without row-level
-security and a platform operator's keys never need a tenant:
+One table per kind of caller, so tenant data never sits in a table without row-level security,
+a platform operator's keys never need a tenant, and a resident's account id never meets a staff
+user's id (they are counted apart):
 
 - `idempotency_keys`: staff, tenant data (TenantScoped, RLS), unique per (tenant, user, key);
+- `resident_idempotency_keys`: residents on their phones (a report sent again over a weak network
+  makes no second ticket), unique per (tenant, account, key);
 - `platform_idempotency_keys`: platform operators, who have no tenant; unique per (operator, key).
 
 A row is written in the request's own transaction before the view runs (the claim) and gets the
@@ -46,6 +49,8 @@ class StoredAnswer:
 class IdempotencyKey(StoredAnswer, TenantScoped, db.Model):
     """A staff user's key, in their tenant."""
 
+    OWNER = ("tenant_id", "user_id")  # with `key`: the unique index a claim conflicts on
+
     __tablename__ = "idempotency_keys"
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "user_id", "key"),
@@ -56,8 +61,25 @@ class IdempotencyKey(StoredAnswer, TenantScoped, db.Model):
     user_id: Mapped[int] = mapped_column(Integer)
 
 
+class ResidentIdempotencyKey(StoredAnswer, TenantScoped, db.Model):
+    """A resident's key, in the tenant they signed in to."""
+
+    OWNER = ("tenant_id", "account_id")
+
+    __tablename__ = "resident_idempotency_keys"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "account_id", "key"),
+        Index(None, "tenant_id", "expires_at"),  # the purge
+        tenant_fk("account_id", "resident_accounts", ondelete="CASCADE"),
+    )
+
+    account_id: Mapped[int] = mapped_column(Integer)
+
+
 class PlatformIdempotencyKey(StoredAnswer, db.Model):
     """A platform operator's key (platform data: no tenant)."""
+
+    OWNER = ("operator_id",)
 
     __tablename__ = "platform_idempotency_keys"
     __table_args__ = (

@@ -11,7 +11,7 @@ from ..events.edge import unit_of_work
 from ..extensions import db
 from ..jobs import JobRegistry, Policy
 from ..tenancy import Tenant, tenant_context
-from .models import IdempotencyKey, PlatformIdempotencyKey
+from .models import IdempotencyKey, PlatformIdempotencyKey, ResidentIdempotencyKey
 
 EVERY_SECONDS = 3600
 
@@ -30,7 +30,7 @@ def purge_expired_keys() -> int:
         tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
     for tenant_id in tenant_ids:
         with tenant_context(tenant_id), unit_of_work():
-            purged += _delete_expired(IdempotencyKey, now)
+            purged += _delete_expired(IdempotencyKey, now) + _delete_expired(ResidentIdempotencyKey, now)
     return purged
 
 

@@ -3,6 +3,8 @@
     request_code(phone)         a code for a phone the register lists, sent after the commit (sms.py)
     issue_code(phone, …)        the support desk's: a code to read out, even without a text message
     redeem(phone, code)         the resident's account when the code is right, else None
+    sign_in(tenant, phone, code) a token for the account (redeem, audited), else None
+    sign_out(account)           every token of the account ends (audited)
 
 A code is 6 digits, lives `resident_code_minutes` (5), is used once, and is burnt after
 MAX_WRONG wrong tries; a newer code for the phone ends the ones before it. Only its HMAC (keyed
@@ -21,13 +23,16 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import exists, select, update
 
+from ..audit import record
 from ..auth.models import ResidentAccount
+from ..auth.tokens import issue_token
 from ..events import after_commit
 from ..extensions import db
 from ..households.models import Resident
-from ..tenancy import require_tenant_id
+from ..tenancy import Tenant, enter_tenant, require_tenant_id
+from .consent import current_notice
 from .models import SignInCode
-from .phones import phone_digits, phone_digits_sql
+from .phones import mask_phone, phone_digits, phone_digits_sql
 from .sms import send_code
 
 CODE_DIGITS = 6
@@ -97,3 +102,34 @@ def redeem(phone: str, code: str) -> ResidentAccount | None:
     account.last_sign_in_at = now
     db.session.flush()
     return account
+
+
+def enter_tenant_by_slug(slug: str) -> Tenant | None:
+    """The active tenant of that slug, entered (every later query is scoped to it), or None."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is not None:
+        enter_tenant(tenant.id)
+    return tenant
+
+
+def sign_in(slug: str, phone: str, code: str) -> dict | None:
+    """A bearer token for the resident (`redeem`, audited), or None for a wrong code, phone or
+    tenant — the caller commits either way (a wrong try counts). The API's answer and the
+    residents' pages' session hold the same token (auth/identity.enter_with_token reads both)."""
+    account = redeem(phone, code) if enter_tenant_by_slug(slug) is not None else None
+    if account is None:
+        return None
+    record("resident.signed_in", target_type="resident_account", target_id=account.id,
+           actor=("resident", account.id, mask_phone(account.phone)))
+    ttl = current_app.config["WUYE"].resident_token_ttl_seconds
+    notice = current_notice()
+    return {"access_token": issue_token(current_app.config["SECRET_KEY"], ttl, kind="resident", user_id=account.id,
+                                        tenant_id=account.tenant_id, version=account.token_version),
+            "token_type": "Bearer", "expires_in": ttl, "privacy_version": notice.version,
+            "consent_required": account.consented_version != notice.version}
+
+
+def sign_out(account: ResidentAccount) -> None:
+    """Every token issued to the account before ends (API and pages alike)."""
+    account.token_version += 1
+    record("resident.signed_out", target_type="resident_account", target_id=account.id)

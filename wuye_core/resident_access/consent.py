@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from flask import has_request_context, request
 from sqlalchemy import func, select
 
+from ..audit import record
 from ..auth.models import ResidentAccount
 from ..errors import Conflict
 from ..extensions import db
@@ -83,4 +84,6 @@ def consent(account: ResidentAccount, version: int) -> ResidentConsent:
                           address=(request.remote_addr or None) if has_request_context() else None)
     db.session.add(row)
     db.session.flush()
+    record("resident.consented", target_type="resident_account", target_id=account.id,
+           details={"version": version})
     return row

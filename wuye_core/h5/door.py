@@ -1,0 +1,87 @@
+"""Who is at the residents' pages: the session cookie (the console's: signed, HttpOnly, SameSite=
+Lax, Secure over TLS — console/door.py) holds the resident's token under its own key, the token
+the API's sign-in gives (resident_access/codes.sign_in); every request is let in by the same
+checks as an API request (auth/identity.enter_with_token: signature, expiry, token version — a
+sign-out anywhere ends it — active account and tenant). Every POST carries a CSRF token (the
+console's Flask-WTF protection), checked here before the view.
+
+Until the resident has agreed to the privacy notice in force, every page but the notice itself
+leads there (like the API's consent gate, resident_access/routes._consented)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, redirect, request, session, url_for
+
+from ..auth.identity import enter_with_token, is_public
+from ..console.door import SAFE_METHODS, csrf
+from ..i18n import LOCALES
+
+PREFIX = "/h5"
+TOKEN = "resident_token"  # the session key of the resident's token (the console's is "token")
+ENTRY = "resident_entry"  # the session key of the community link the resident came in by: (slug, key)
+ALLOWED_BEFORE_CONSENT = frozenset({"h5.consent", "h5.sign_out", "h5.static"})
+
+
+def is_h5_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def entry_url() -> str:
+    """Where a resident signs in again: the community link they came in by, else the page that asks
+    for that link."""
+    entry = session.get(ENTRY)
+    if entry and len(entry) == 2:
+        return url_for("h5.entry", slug=entry[0], key=entry[1])
+    return url_for("h5.no_link")
+
+
+def signed_in(token: str, entry: tuple[str, str]) -> None:
+    session.clear()  # a fresh session (and CSRF secret): no fixation; a console session here ends too
+    session[TOKEN] = token
+    session[ENTRY] = list(entry)
+    session.permanent = True
+
+
+def let_in():
+    """Before every residents' page: the resident from the session, or back to the entry page."""
+    if not is_h5_request():
+        return None
+    if request.args.get("lang") in LOCALES:
+        session["lang"] = request.args["lang"]  # kept for the session (i18n.select_locale reads it)
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "h5.static" or is_public(endpoint):
+        return None
+    if enter_with_token(session.get(TOKEN)) != "resident":
+        session.pop(TOKEN, None)
+        return redirect(entry_url())
+    if endpoint not in ALLOWED_BEFORE_CONSENT:
+        from ..resident_access.consent import needs_consent
+        from .pages import account
+
+        if needs_consent(account()):
+            return redirect(url_for("h5.consent"))
+    return None
+
+
+def install(app: Flask) -> None:
+    app.before_request(let_in)
+
+    @app.context_processor
+    def _context():
+        if not is_h5_request():
+            return {}
+        from flask_babel import get_locale
+
+        from .blueprint import asset
+        from .nav import NAV
+
+        return {"me": g.get("identity") if g.get("identity") and g.identity.kind == "resident" else None,
+                "nav": NAV, "asset": asset, "locale": str(get_locale()), "lang_url": _lang_url}
+
+
+def _lang_url(locale: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = locale
+    return url_for(request.endpoint or "h5.home", **(request.view_args or {}), **args)

@@ -1,0 +1,17 @@
+"""The residents' pages' navigation (a bar at the bottom of every page of a signed-in resident).
+
+A feature with a page for residents (公告 notices, 公示 disclosures, 我的信息 my data…) adds
+its entry here — (key, endpoint, label) — and its page extends "h5/base.html" with `current`
+set to its key. The entries show in this order."""
+
+from __future__ import annotations
+
+from ..i18n import lazy_gettext as _l
+
+NAV: list[tuple[str, str, object]] = [
+    ("home", "h5.home", _l("Home")),
+    ("report", "h5.report", _l("Report")),
+    # ("notices", "h5.notices", _l("Notices")),          公告: its pages come with the notices
+    # ("disclosures", "h5.disclosures", _l("Disclosures")),  公示
+    # ("me", "h5.me", _l("My data")),                     我的信息 (PIPL rights)
+]
