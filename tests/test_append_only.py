@@ -7,7 +7,7 @@ production) and as the owner. PostgreSQL for the roles; the triggers on SQLite t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,8 +15,9 @@ from sqlalchemy.exc import DBAPIError
 
 from wuye_core.tenancy.rls import append_only_tables
 
-APPEND_ONLY = ["audit_events", "care_visits_access_log", "handoff_steps", "notice_households", "notice_reads",
-               "platform_audit_events", "privacy_notices", "resident_consents", "ticket_ratings", "ticket_transitions"]
+APPEND_ONLY = ["audit_events", "care_visits_access_log", "disclosure_files", "disclosure_version_files",
+               "disclosure_versions", "handoff_steps", "notice_households", "notice_reads", "platform_audit_events",
+               "privacy_notices", "resident_consents", "ticket_ratings", "ticket_transitions"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
 
@@ -49,10 +50,18 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
         "resident_consents": ("tenant_id, account_id, version", ":tenant, :account, 1"),
         "notice_households": ("tenant_id, notice_id, household_id", ":tenant, :notice, :household"),
         "notice_reads": ("tenant_id, notice_id, household_id, account_id", ":tenant, :notice, :household, :account"),
+        "disclosure_files": ("tenant_id, filename, content_type, size, storage_key",
+                             ":tenant, 'a.pdf', 'application/pdf', 1, 't1/disclosure/2026/12/x'"),
+        "disclosure_versions": ("tenant_id, disclosure_id, version, title, period_start, period_end, publish_from, "
+                                "publish_until", ":tenant, :disclosure, (select coalesce(max(version), 0) + 1 from "
+                                "disclosure_versions where disclosure_id = :disclosure), '公示', :day, :day, :day, :day"),
+        "disclosure_version_files": ("tenant_id, version_id, file_id, position", ":tenant, :version, :file, 0"),
     }[table]
     handoff = _a_handoff(conn, world["tenant"]) if table == "handoff_steps" else None
     account = _an_account(conn, world["tenant"]) if table in ("resident_consents", "notice_reads") else None
     notice = _a_notice(conn, world) if table.startswith("notice_") else None
+    disclosure = _a_disclosure(conn, world) if table.startswith("disclosure_version") else None
+    version, file = _a_version_and_file(conn, world, disclosure) if table == "disclosure_version_files" else (None, None)
     columns, placeholders = values
     if at is not None:
         columns, placeholders = columns + ", at", placeholders + ", :at"
@@ -60,7 +69,30 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
             at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
     conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
                  {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at,
-                  "handoff": handoff, "account": account, "notice": notice, "household": world["household"]})
+                  "handoff": handoff, "account": account, "notice": notice, "household": world["household"],
+                  "disclosure": disclosure, "version": version, "file": file, "day": date(2026, 7, 1)})
+
+
+def _a_disclosure(conn, world) -> int:
+    """A disclosure (its row may change: a correction, a withdrawal) for versions to belong to."""
+    return conn.execute(text(
+        "insert into disclosures (tenant_id, community_id, kind, version, title, period_start, period_end, "
+        "publish_from, publish_until) values (:tenant, :community, 'other', 1, '公示', :day, :day, :day, :day) "
+        "returning id"), {"tenant": world["tenant"], "community": world["community"], "day": date(2026, 7, 1)}).scalar()
+
+
+def _a_version_and_file(conn, world, disclosure: int) -> tuple[int, int]:
+    """A version of the disclosure and a file, for a row naming both."""
+    day = date(2026, 7, 1)
+    version = conn.execute(text(
+        "insert into disclosure_versions (tenant_id, disclosure_id, version, title, period_start, period_end, "
+        "publish_from, publish_until) values (:tenant, :disclosure, 1, '公示', :day, :day, :day, :day) returning id"),
+        {"tenant": world["tenant"], "disclosure": disclosure, "day": day}).scalar()
+    file = conn.execute(text(
+        "insert into disclosure_files (tenant_id, filename, content_type, size, storage_key) "
+        "values (:tenant, 'a.pdf', 'application/pdf', 1, 't1/disclosure/2026/12/y') returning id"),
+        {"tenant": world["tenant"]}).scalar()
+    return version, file
 
 
 def _an_account(conn, tenant: int) -> int:
@@ -153,8 +185,8 @@ def test_the_owner_is_refused_too_by_the_trigger(world, wuye_owner_engine):
             _insert(conn, table, world, at=OLD)
         statements = [f"update {table} set at = at", f"delete from {table}",
                       f"delete from {table} where at > :recent"]
-        if postgres:
-            statements.append(f"truncate {table}")
+        if postgres:  # CASCADE: a table other rows reference (disclosure_files) gets past the foreign key to its trigger
+            statements.append(f"truncate {table} cascade")
         for statement in statements:
             with wuye_owner_engine.connect() as conn:
                 _as_tenant(conn, world)

@@ -250,6 +250,13 @@ SEMANTIC_REFUSALS = {
     "The start of the period is after its end.",  # from ≤ to (stated in their descriptions)
     "The period may be at most three years long.",
     "Not one of this community's ticket categories.",  # each community configures its own
+    # disclosures: the periods' ends after their starts (stated in their descriptions), not over yet
+    # (today is the server's), a site of the community, a file uploaded by the caller and not yet published
+    "The end of the period is before its start.",
+    "The publication period ends before it starts.",
+    "The publication period is over already.",
+    "Not a site of this community.",
+    "No such file to publish: upload it first.",
     "This file type is not allowed.",  # what is inside an upload (an .xlsx workbook)
     "The file is empty.",  # a binary string's length: not stated for a file part
     "The file's content does not match its declared type.",

@@ -51,6 +51,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
         "community_id": ids["community"], "audience": "community", "title": SECRET, "body": SECRET})
     assert notice.status_code == 201, notice.get_json()
     ids["notice"] = notice.get_json()["id"]
+    ids.update(_a_disclosure(tenant, ids))
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
@@ -63,6 +64,25 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     # the core's notifications got the dispatch event: a delivery record of A's (retry is POST only)
     ids["delivery"] = tenant.admin.get("/api/v1/plugin-deliveries?state=delivered").get_json()["items"][0]["id"]
     return ids
+
+
+def _a_disclosure(tenant, ids) -> dict:
+    """A disclosure of A's site with a file, both named with the marker (disclosures/)."""
+    from datetime import timedelta
+
+    from wuye_core.common.clock import local_today
+
+    pdf = b"%PDF-1.4\n" + SECRET.encode() * 4
+    file = tenant.admin.post("/api/v1/disclosures/files", json=None,
+                             data={"file": (io.BytesIO(pdf), f"{SECRET}.pdf", "application/pdf")})
+    assert file.status_code == 201, file.get_json()
+    today = local_today()
+    disclosure = tenant.admin.post("/api/v1/disclosures", json={
+        "community_id": ids["community"], "site_id": ids["site"], "kind": "public_income", "title": SECRET,
+        "summary": SECRET, "period_start": "2026-07-01", "period_end": "2026-09-30", "publish_from": today.isoformat(),
+        "publish_until": (today + timedelta(days=7)).isoformat(), "file_ids": [file.get_json()["id"]]})
+    assert disclosure.status_code == 201, disclosure.get_json()
+    return {"disclosure": disclosure.get_json()["id"], "disclosure_file": file.get_json()["id"]}
 
 
 def _linked_ids(tenant, ids, wuye_make_tenant, wuye_register, wuye_service_link) -> None:

@@ -452,3 +452,41 @@ def test_s3_refuses_keys_that_are_not_ours(s3, key):
         s3.put(key, io.BytesIO(JPEG), "image/jpeg", len(JPEG))
     with pytest.raises(InvalidKey):
         s3.exists(key)
+
+
+# --- Office documents (disclosures): a ZIP, told apart by the part its directory names ------------
+
+
+def _zip(*parts: str) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for part in parts:
+            archive.writestr(part, "<x/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("declared", ["", "application/zip", "application/vnd.ms-excel", "application/wps-office.xlsx",
+                                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
+def test_an_xlsx_is_read_from_its_zip_directory_whatever_a_client_declares(declared):
+    from wuye_core.storage import DOCUMENT_TYPES
+    from wuye_core.storage.uploads import XLSX
+
+    book = _zip("[Content_Types].xml", "xl/workbook.xml")
+    stream = io.BytesIO(book)
+    assert check_upload("表.xlsx", declared, stream, allowed_types=DOCUMENT_TYPES) == (XLSX, len(book))
+    assert stream.tell() == 0  # put back for Storage.put()
+
+
+def test_a_zip_that_is_no_office_file_and_office_files_where_not_allowed_are_refused():
+    from wuye_core.storage import DOCUMENT_TYPES
+
+    for data in (_zip("[Content_Types].xml", "other/part.xml"), _zip("xl/workbook.xml"), b"PK\x03\x04 broken"):
+        with pytest.raises(UploadRejected, match="not allowed"):
+            check_upload("a.xlsx", "application/zip", io.BytesIO(data), allowed_types=DOCUMENT_TYPES)
+    with pytest.raises(UploadRejected, match="not allowed"):  # a ticket's photos: no Office files
+        check_upload("a.docx", "", io.BytesIO(_zip("[Content_Types].xml", "word/document.xml")))
+    with pytest.raises(UploadRejected, match="does not match"):  # a Word file declared as a workbook
+        check_upload("a.xlsx", "application/vnd.ms-excel", io.BytesIO(_zip("[Content_Types].xml", "word/document.xml")),
+                     allowed_types=DOCUMENT_TYPES)

@@ -1,7 +1,7 @@
 """The cross-tenant probe with a link in force (#18 item 2): A (a company holding the isolation
 matrix's SECRET objects, on a site that is NOT linked) serves another site of its community for
-B (a street). B's admin walks every /api/v1 route with A's ids: 404 everywhere (403 on platform
-routes), but the supervision routes, which show the linked site's tickets and nothing else — never
+B (a street). B's admin walks every /api/v1 route with A's ids: 404 everywhere (403 on platform and
+residents' routes), but the supervision routes, which show the linked site's tickets and nothing else — never
 the SECRET of the unlinked site, never a phone. The grant admits what the link says, nothing more."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 
 from tests.test_isolation import (
     PLATFORM_ONLY,
+    RESIDENTS,
     SECRET,
     _a_ids,
     _b_setup,
@@ -64,7 +65,7 @@ def test_b_sees_the_linked_sites_tickets_and_nothing_else_of_a(wuye_app, a_serve
             if rule.rule.startswith(SUPERVISION) and method == "GET":
                 supervised.append((path, response.status_code))
                 continue
-            expected = 403 if rule.rule.startswith(PLATFORM_ONLY) else 404
+            expected = 403 if rule.rule.startswith((*PLATFORM_ONLY, RESIDENTS)) else 404
             assert response.status_code == expected, (method, path, response.status_code, response.get_json())
     answers = dict(supervised)
     base = f"{SUPERVISION}providers/{a.id}"

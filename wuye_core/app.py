@@ -259,6 +259,11 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
 
     api.register_blueprint(notice_routes.blp)
     api.register_blueprint(notice_routes.residents)
+    from .disclosures import residents as resident_disclosures
+    from .disclosures import routes as disclosure_routes
+
+    api.register_blueprint(disclosure_routes.blp)
+    api.register_blueprint(resident_disclosures.blp)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

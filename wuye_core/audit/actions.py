@@ -62,6 +62,10 @@ ACTIONS: dict[str, Action] = {
     "notice.published": Action("发布公告", "Notice published"),
     "notice.withdrawn": Action("撤回公告", "Notice withdrawn"),
     "notice.texted": Action("紧急公告短信已发送", "Urgent notice texted"),
+    # public disclosures (disclosures/)
+    "disclosure.published": Action("发布公示", "Disclosure published"),
+    "disclosure.corrected": Action("更正公示（新版本）", "Disclosure corrected (a new version)"),
+    "disclosure.withdrawn": Action("撤回公示", "Disclosure withdrawn"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }

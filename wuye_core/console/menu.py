@@ -78,6 +78,7 @@ CORE: tuple[CoreEntry, ...] = (
     CoreEntry("supervision", "属地监管", "Supervision", "console.supervision", _supervisor),
     CoreEntry("street_figures", "街道汇总", "Street-wide figures", "console.supervision_street_figures", _supervisor),
     CoreEntry("handoffs", "转办", "Hand-offs", "console.handoffs", _handoff_reader),
+    CoreEntry("disclosures", "公示", "Disclosures", "console.disclosures", _reader),
     CoreEntry("downloads", "报表下载", "Downloads", "console.downloads", _reader),
     CoreEntry("users", "用户与角色", "Users and roles", "console.users", _admin),
     CoreEntry("settings", "设置", "Settings", "console.settings", _admin),

@@ -93,6 +93,8 @@ from .register import ResidentRegistration, register_resident  # commits nothing
 from .links import ServiceLinkInfo, service_links  # API 1.8
 # hand-offs between linked tenants (API 1.8): a record handed to the partner, its progress
 from ..handoffs.facade import HandoffInfo, hand_off, handoff_info
+# public disclosures (公示, API 1.9): a document a plugin built, published to residents
+from ..disclosures.facade import publish_disclosure
 # the web console (API 1.7): a plugin's pages, forms and their errors
 from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page
@@ -132,5 +134,7 @@ __all__ = [
     "register_resident", "ResidentRegistration",
     # hand-offs (API 1.8)
     "service_links", "ServiceLinkInfo", "hand_off", "handoff_info", "HandoffInfo",
+    # public disclosures (API 1.9)
+    "publish_disclosure",
     "ticket_summary", "ticket_summaries", "staff_identity", "staff_holding", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

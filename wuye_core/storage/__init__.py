@@ -17,6 +17,7 @@ from .s3 import S3Storage
 from .uploads import (
     DEFAULT_ALLOWED_TYPES,
     DEFAULT_MAX_BYTES,
+    DOCUMENT_TYPES,
     UploadRejected,
     check_upload,
     clean_filename,
@@ -26,6 +27,7 @@ from .uploads import (
 __all__ = [
     "DEFAULT_ALLOWED_TYPES",
     "DEFAULT_MAX_BYTES",
+    "DOCUMENT_TYPES",
     "InvalidKey",
     "LocalStorage",
     "S3Storage",

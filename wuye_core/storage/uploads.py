@@ -7,6 +7,7 @@ the file's first bytes show, so a script renamed to photo.jpg is refused rather 
 from __future__ import annotations
 
 import unicodedata
+import zipfile
 from collections.abc import Callable, Collection
 from typing import BinaryIO
 
@@ -15,12 +16,22 @@ from .base import CHUNK_SIZE
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_ALLOWED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ZIP = "application/zip"
+# Documents published to residents (disclosures/): scans and photos, PDFs, Excel and Word files.
+DOCUMENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf", XLSX, DOCX})
 MAX_FILENAME_LENGTH = 200  # ticket_attachments.filename is String(200)
 
 # Names some clients send for the same types.
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
 # Declared types that say nothing: browsers and mini-programs send them for unknown extensions.
 _UNDECLARED = {"", "application/octet-stream", "binary/octet-stream"}
+# What clients declare for an Office file: a ZIP, the old formats' names, WPS's own.
+_OFFICE_DECLARED = {
+    XLSX: {XLSX, ZIP, "application/x-zip-compressed", "application/vnd.ms-excel", "application/wps-office.xlsx"},
+    DOCX: {DOCX, ZIP, "application/x-zip-compressed", "application/msword", "application/wps-office.docx"},
+}
 _HEADER_BYTES = 12  # the longest signature below (RIFF....WEBP)
 
 
@@ -46,6 +57,28 @@ def sniff(header: bytes) -> str | None:
         return "image/webp"
     if header.startswith(b"%PDF-"):
         return "application/pdf"
+    if header.startswith(b"PK\x03\x04"):
+        return ZIP  # an Office file is a ZIP: office_type() looks inside
+    return None
+
+
+def office_type(stream: BinaryIO) -> str | None:
+    """XLSX or DOCX when the ZIP at `stream` is an Office Open XML workbook or document (its
+    directory names the part; nothing is unpacked), else None. The stream is put back."""
+    start = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
+    finally:
+        stream.seek(start)
+    if "[Content_Types].xml" not in names:
+        return None
+    if "xl/workbook.xml" in names:
+        return XLSX
+    if "word/document.xml" in names:
+        return DOCX
     return None
 
 
@@ -89,9 +122,13 @@ def check_upload(
     if size == 0:
         raise UploadRejected(field, N_("The file is empty."))
     sniffed = sniffer(header)
+    if sniffed == ZIP and ZIP not in allowed_types and any(t in allowed_types for t in _OFFICE_DECLARED):
+        sniffed = office_type(stream)
     if sniffed is None or sniffed not in allowed_types:
         raise UploadRejected(field, N_("This file type is not allowed."))
     declared = _normalize(content_type)
+    if sniffed in _OFFICE_DECLARED and declared in _OFFICE_DECLARED[sniffed]:
+        declared = sniffed
     if declared not in _UNDECLARED and declared != sniffed:
         raise UploadRejected(field, N_("The file's content does not match its declared type."))
     return sniffed, size

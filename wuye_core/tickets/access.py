@@ -25,9 +25,8 @@ from ..api.access import require_staff
 from ..auth.models import RoleGrant, StaffUser
 from ..auth.roles import ALL, Identity
 from ..common.locking import get_for_update
-from ..errors import invalid
 from ..extensions import db
-from ..i18n import N_
+from ..households.access import creation_authorizer  # noqa: F401 (the tickets' edges import it from here)
 from .models import Ticket
 
 # What a worker does on a ticket of theirs, in the field: arrive (到场) and resolve (办结).
@@ -109,20 +108,6 @@ def assignable_users(community_id: int, user_id: int | None = None) -> list[tupl
         if works_on_tickets(identity, community_id):
             found.append((user, identity.works_in_field(community_id)))
     return sorted(found, key=lambda pair: not pair[1])  # stable: by id within each group
-
-
-def creation_authorizer(identity: Identity):
-    """What `service.create_ticket(..., authorize=…)` is given at every edge: a community the
-    caller cannot read does not exist (422 on community_id); one it reads but may not write in
-    is 403."""
-
-    def authorize(community) -> None:
-        if not identity.can_read(community.id):
-            invalid("community_id", N_("Does not exist."))
-        if not identity.can_write(community.id):
-            abort(403)
-
-    return authorize
 
 
 # --- for the routes --------------------------------------------------------------------------------
