@@ -253,6 +253,10 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
     from .resident_access import routes as resident_routes
 
     api.register_blueprint(resident_routes.blp)
+    from .resident_rights import routes as rights_routes
+
+    api.register_blueprint(rights_routes.mine)
+    api.register_blueprint(rights_routes.staff)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

@@ -58,6 +58,12 @@ ACTIONS: dict[str, Action] = {
     "resident.signed_in": Action("居民登录", "Resident signed in"),
     "resident.consented": Action("居民同意个人信息处理规则", "Resident agreed to the privacy notice"),
     "resident.signed_out": Action("居民退出登录", "Resident signed out"),
+    # residents' rights over their personal information (resident_rights/)
+    "resident.data_exported": Action("居民下载本人个人信息", "Resident downloaded their personal information"),
+    "resident.deletion_requested": Action("居民申请删除个人信息", "Resident asked for deletion"),
+    "resident.deletion_approved": Action("批准删除居民个人信息（已删除或匿名化）",
+                                         "Deletion approved (personal information erased or anonymised)"),
+    "resident.deletion_refused": Action("不予删除居民个人信息", "Deletion refused"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }
