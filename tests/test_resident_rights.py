@@ -314,3 +314,32 @@ def test_sixteen_approvals_at_once_erase_once(wuye_app, world, wuye_race, caplog
     assert all(r.get_json()["errors"]["status"] == "approved" for r in responses if r.status_code == 409)
     trail = tenant.admin.get("/api/v1/audit", query_string={"action": "resident.deletion_approved"}).get_json()
     assert trail["total"] == 1
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+
+def test_the_console_queue_shows_a_request_and_decides_it(wuye_app, world, caplog):
+    tenant, ids = world
+    request = _file(signed_in(wuye_app, caplog), "不再住这里")
+    console = tenant.console()
+    queue = console.get("/console/deletion-requests")
+    assert queue.status_code == 200 and PHONE in queue.text and f"#{request['id']}" in queue.text
+    assert "删除申请" in queue.text  # the menu and the title, in Chinese
+    page = console.get(f"/console/deletion-requests/{request['id']}")
+    assert page.status_code == 200 and "不再住这里" in page.text and "张三" in page.text
+    assert "批准并删除" in page.text and "不予删除" in page.text
+
+    refused = console.post(f"/console/deletion-requests/{request['id']}/refuse", {"reason": ""})
+    assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text
+    done = console.post(f"/console/deletion-requests/{request['id']}/approve", follow_redirects=True)
+    assert done.status_code == 200 and "已删除" in done.text and "138****0000" in done.text
+    assert "不再住这里" not in done.text and "张三" not in done.text
+    again = console.post(f"/console/deletion-requests/{request['id']}/approve")
+    assert again.status_code == 409 and "已经处理" in again.text
+    assert PHONE not in console.get("/console/deletion-requests", query_string={"status": "approved"}).text
+
+    tenant.user("window", "community_staff", [ids["community"]])
+    staff = tenant.console("window", "password-123")
+    assert staff.get("/console/deletion-requests").status_code == 403
+    assert "删除申请" not in staff.get("/console/").text

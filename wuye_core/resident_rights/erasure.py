@@ -122,6 +122,15 @@ def preview(row: DeletionRequest) -> dict:
             "tickets_to_mask": len(_their_tickets(row.phone, [r.id for r in residents]))}
 
 
+_COLUMNS = ("id", "account_id", "phone", "reason", "status", "created_at", "decided_at", "decided_by",
+            "refusal_reason", "outcome")
+
+
+def detail(row: DeletionRequest) -> dict:
+    """A request and what approving it would touch (the API's and the console's page)."""
+    return {**{c: getattr(row, c) for c in _COLUMNS}, **preview(row)}
+
+
 def _mask_reporters(digits: str, residents: list) -> int:
     names = {r.id: r.name for r in residents}
     tickets = _their_tickets(digits, list(names))

@@ -103,15 +103,6 @@ class Requests(MethodView):
         return paginate(query, DeletionRequest, args)
 
 
-_COLUMNS = ("id", "account_id", "phone", "reason", "status", "created_at", "decided_at", "decided_by",
-            "refusal_reason", "outcome")
-
-
-def request_detail(row: DeletionRequest) -> dict:
-    """A request and what approving it would touch (the API's and the console's)."""
-    return {**{c: getattr(row, c) for c in _COLUMNS}, **erasure.preview(row)}
-
-
 @staff.route("/deletion-requests/<int:request_id>", endpoint="deletion_request")
 class RequestItem(MethodView):
     @staff.response(200, s.RequestDetail)
@@ -120,7 +111,7 @@ class RequestItem(MethodView):
     def get(self, request_id):
         """查看删除申请及批准后将涉及的台账登记和工单 / A request, and what approving it would touch"""
         require_tenant_admin()
-        return request_detail(erasure.get_request(request_id))
+        return erasure.detail(erasure.get_request(request_id))
 
 
 @staff.route("/deletion-requests/<int:request_id>/approve", methods=["POST"], endpoint="deletion_request_approve")
