@@ -63,6 +63,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
         ids["notification"] = staff.get("/api/v1/notifications").get_json()["items"][0]["id"]
     # the core's notifications got the dispatch event: a delivery record of A's (retry is POST only)
     ids["delivery"] = tenant.admin.get("/api/v1/plugin-deliveries?state=delivered").get_json()["items"][0]["id"]
+    ids["request"] = _a_deletion_request(tenant)
     return ids
 
 
@@ -83,6 +84,27 @@ def _a_disclosure(tenant, ids) -> dict:
         "publish_until": (today + timedelta(days=7)).isoformat(), "file_ids": [file.get_json()["id"]]})
     assert disclosure.status_code == 201, disclosure.get_json()
     return {"disclosure": disclosure.get_json()["id"], "disclosure_file": file.get_json()["id"]}
+
+
+def _a_deletion_request(tenant) -> int:
+    """A resident of A (the register's 13800000000, signed in with a support-desk code) asks for
+    their data to be deleted; the reason carries the marker (/api/v1/deletion-requests/<request_id>)."""
+    from wuye_core.resident_access.codes import issue_code
+    from wuye_core.tenancy.context import reset_tenant
+    from wuye_core.testing import ApiClient
+
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        code = issue_code("13800000000", channel="support")
+        db.session.commit()
+        db.session.remove()
+    reset_tenant()
+    token = tenant.app.test_client().post("/api/v1/resident/auth/token", json={
+        "tenant": tenant.slug, "phone": "13800000000", "code": code})
+    assert token.status_code == 200, token.get_json()
+    resident = ApiClient(tenant.app.test_client(), token.get_json()["access_token"])
+    request = resident.post("/api/v1/resident/deletion-requests", json={"reason": SECRET})
+    assert request.status_code == 201, request.get_json()
+    return request.get_json()["id"]
 
 
 def _linked_ids(tenant, ids, wuye_make_tenant, wuye_register, wuye_service_link) -> None:

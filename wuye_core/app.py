@@ -264,6 +264,10 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
 
     api.register_blueprint(disclosure_routes.blp)
     api.register_blueprint(resident_disclosures.blp)
+    from .resident_rights import routes as rights_routes
+
+    api.register_blueprint(rights_routes.mine)
+    api.register_blueprint(rights_routes.staff)
     for blp in build_blueprints():
         api.register_blueprint(blp)
     from . import console

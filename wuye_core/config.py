@@ -57,6 +57,8 @@ class Settings:
     resident_code_limit_per_phone: str = "5 per 15 minutes"
     resident_limit_per_address: str = "30 per 15 minutes"
     resident_token_ttl_seconds: int = 30 * 24 * 3600
+    # a resident's copy of their personal information (resident_rights/): downloads per account
+    resident_export_limit: str = "10 per hour"
     rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits and the event wake-ups
     rate_limit_storage_url: str | None = None  # default: redis_url, else per-process memory
     # argon2id cost; tests lower it so a suite of hundreds of logins stays quick.

@@ -66,6 +66,12 @@ ACTIONS: dict[str, Action] = {
     "disclosure.published": Action("发布公示", "Disclosure published"),
     "disclosure.corrected": Action("更正公示（新版本）", "Disclosure corrected (a new version)"),
     "disclosure.withdrawn": Action("撤回公示", "Disclosure withdrawn"),
+    # residents' rights over their personal information (resident_rights/)
+    "resident.data_exported": Action("居民下载本人个人信息", "Resident downloaded their personal information"),
+    "resident.deletion_requested": Action("居民申请删除个人信息", "Resident asked for deletion"),
+    "resident.deletion_approved": Action("批准删除居民个人信息（已删除或匿名化）",
+                                         "Deletion approved (personal information erased or anonymised)"),
+    "resident.deletion_refused": Action("不予删除居民个人信息", "Deletion refused"),
     # exports of personal data
     "tickets.exported": Action("导出工单台账（含个人信息）", "Tickets exported (personal data)"),
 }

@@ -80,6 +80,7 @@ CORE: tuple[CoreEntry, ...] = (
     CoreEntry("handoffs", "转办", "Hand-offs", "console.handoffs", _handoff_reader),
     CoreEntry("disclosures", "公示", "Disclosures", "console.disclosures", _reader),
     CoreEntry("downloads", "报表下载", "Downloads", "console.downloads", _reader),
+    CoreEntry("deletion_requests", "删除申请", "Deletion requests", "console.deletion_requests", _admin),
     CoreEntry("users", "用户与角色", "Users and roles", "console.users", _admin),
     CoreEntry("settings", "设置", "Settings", "console.settings", _admin),
     CoreEntry("tenants", "租户", "Tenants", "console.tenants", _operator),

@@ -6,6 +6,7 @@ from __future__ import annotations
 def load() -> None:
     from . import (  # noqa: F401
         auth,
+        deletion_requests,
         disclosures,
         downloads,
         handoffs,

@@ -103,7 +103,8 @@ def _contain(impl, hook: str, exc: Exception) -> None:
 # transaction bookkeeping (~30 µs per plugin and call). Every other contained hook (events, and
 # any hook added later) gets the eager `savepoint()`.
 VALUE_HOOKS = frozenset({"wuye_dashboard_figures", "wuye_report_sections", "wuye_ticket_links",
-                         "wuye_ticket_sla_policy", "wuye_validate_resident", "wuye_sms_send"})
+                         "wuye_ticket_sla_policy", "wuye_validate_resident", "wuye_sms_send",
+                         "wuye_resident_personal_data"})
 lazy_savepoint.install()
 
 
@@ -172,6 +173,50 @@ def call_contained(hook: str, community: int | None = None, per_plugin=None, ski
             results.append((impl.plugin_name, result))
         except Exception as exc:
             _contain(impl, hook, exc)
+    return results
+
+
+def call_every_installed(hook: str, **kwargs) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Call `hook` on EVERY installed plugin that implements it, enabled for the tenant or not,
+    each contained as `call_contained` does; (results, names of the plugins that raised). For the
+    residents' rights (API 1.10): disabling a plugin keeps its data, and a resident's copy of their
+    data, or its erasure, must reach it all the same. Still in the current tenant's context."""
+    results, failed = [], []
+    for impl in host().impls(hook):
+        try:
+            with contained(hook, impl.plugin_name):
+                results.append((impl.plugin_name, impl.function(**{name: kwargs[name] for name in impl.argnames})))
+        except Exception as exc:
+            _contain(impl, hook, exc)
+            failed.append(impl.plugin_name)
+    return results, failed
+
+
+class PluginFailed(DomainError):
+    """409: a plugin could not do its part of an all-or-nothing change (`call_all_or_nothing`):
+    nothing of the change is kept; names the plugin."""
+
+    status = 409
+
+    def __init__(self, plugin: str, hook: str):
+        super().__init__(N_("A plugin could not do its part; nothing was changed. Try again, or ask the operator."),
+                         {"plugin": plugin, "hook": hook})
+        self.plugin = plugin
+
+
+def call_all_or_nothing(hook: str, **kwargs) -> list[tuple[str, Any]]:
+    """Call `hook` on every installed plugin that implements it (as `call_every_installed`), each
+    in a savepoint; the first that raises is logged and ends it all with `PluginFailed` (the
+    caller's unit of work rolls back: nothing of the change stays). For a change the law wants
+    whole — a resident's erasure."""
+    results = []
+    for impl in host().impls(hook):
+        try:
+            with savepoint():
+                results.append((impl.plugin_name, impl.function(**{name: kwargs[name] for name in impl.argnames})))
+        except Exception as exc:
+            _contain(impl, hook, exc)
+            raise PluginFailed(impl.plugin_name, hook) from exc
     return results
 
 

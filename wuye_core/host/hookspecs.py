@@ -53,7 +53,9 @@ import pluggy
 # 1.8: hand-offs between linked tenants: hook wuye_handoff_progressed; service_links, hand_off,
 #      handoff_info (ServiceLinkInfo, HandoffInfo) in the facade; hook wuye_ticket_deadlines_changed
 # 1.9: residents (#19): hook wuye_sms_send
-HOOK_API_VERSION = "1.9"
+# 1.10: residents' rights (PIPL arts. 44–47): hooks wuye_resident_personal_data, wuye_resident_erase;
+#       PersonalDataSection
+HOOK_API_VERSION = "1.10"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -354,10 +356,46 @@ def wuye_sms_send(tenant_id, phone, text, purpose):
 
     Kind: per tenant, value. Receives: `tenant_id`, `phone` (digits only, a mainland mobile number
     without +86), `text` (zh_CN, ready to send: a sign-in code, an urgent notice) and `purpose`
-    ("sign_in_code", "urgent_notice"). Returns: True when the provider accepted it; None or False
+    ("sign_in_code", "urgent_notice", "deletion_request" — the decision on a resident's request to
+    delete their data, API 1.10). Returns: True when the provider accepted it; None or False
     to let the next provider try. The first True ends it; when no plugin sends it, the core writes
     the text to its log (the embedded default, a tenant without a provider). Called after the
     commit that stored what the text refers to; must not write (its savepoint is lazy).
+    """
+
+
+# --- per tenant: residents' rights over their personal information (API 1.10) -----------------
+
+
+@hookspec
+def wuye_resident_personal_data(tenant_id, phone, resident_ids):
+    """What the plugin holds about a resident, for their copy of it (个人信息保护法 art. 45, "我的信息").
+
+    Kind: per tenant — every installed plugin, enabled or not (disabling a plugin keeps its data,
+    and the resident's right reaches it) —, value. Receives: `tenant_id`, `phone` (digits, the
+    signed-in resident's number) and `resident_ids` (the ids of the register's rows with that
+    number, possibly empty). Returns: a list of `PersonalDataSection` (empty when the plugin holds
+    nothing about them). Give the person's own data in full, except what must not travel over the
+    web (an ID-card number: masked, `mask_id_card`); leave out other people's (a visitor's name is
+    staff's, a neighbour's is theirs). A plugin that raises is left out and named in the copy's
+    `incomplete` list. Value hook: must not write; its savepoint is lazy (docs/plugins.md §5).
+    """
+
+
+@hookspec
+def wuye_resident_erase(tenant_id, phone, resident_ids):
+    """A resident's request for deletion was approved (个人信息保护法 art. 47): erase or anonymise
+    what the plugin holds about them.
+
+    Kind: per tenant — every installed plugin, enabled or not —, all or nothing. Receives:
+    `tenant_id`, `phone` (digits) and `resident_ids` (the register rows with that number; the core
+    removes them after this call). Returns: nothing (a dict of counts, e.g. `{"people": 1}`, is
+    kept with the request as its outcome: counts only, never the erased values). Keep what another
+    law requires (counts for statistics, the fact that a visit happened), erase the rest; never
+    write the erased values anywhere (not into the audit trail either). Runs in the approval's
+    transaction, in a savepoint: do not commit. If it raises, the approval is refused (409 naming
+    the plugin), nothing at all is erased and the request stays pending, to be approved again.
+    Called once per approval; must cope with finding nothing.
     """
 
 

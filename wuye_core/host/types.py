@@ -86,6 +86,21 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class PersonalDataSection:
+    """A part of a resident's copy of their personal information (API 1.10, hook
+    `wuye_resident_personal_data`): what the plugin holds about them, one dict per record.
+    `items` hold plain values only (str, int, float, bool, None, ISO dates as text, lists and
+    dicts of those); `fields` may name each key for a reader (`{"visited_on": ("走访日期",
+    "Visited on")}`), so the resident's page can show the section without knowing the plugin."""
+
+    key: str  # e.g. "care_visits.visits"
+    title_zh: str
+    title_en: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Link:
     """A link from a core object (a ticket) to something a plugin holds about it."""
 

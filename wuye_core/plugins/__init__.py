@@ -18,6 +18,7 @@ from ..host.types import (
     Link,
     MenuEntry,
     Panel,
+    PersonalDataSection,
     PluginInfo,
     PluginVeto,
     ReportSection,
@@ -103,7 +104,7 @@ from ..console.layout import beijing
 __all__ = [
     # hooks
     "HOOK_API_VERSION", "hookimpl", "Event", "Figure", "Link", "PluginInfo", "PluginVeto", "ReportSection", "Role",
-    "Schedule",
+    "Schedule", "PersonalDataSection",
     # the web console (API 1.7)
     "ConsolePart", "MenuEntry", "Panel", "render_page", "console_form", "form_values", "attempt", "domain_errors",
     "GENERAL",

@@ -28,7 +28,8 @@ def wuye_plugin_info():
         # 1.5: Role.sees_personal_data, mask_phone, XlsxWriter, record_audit, throttle;
         # 1.6: staff_names, download_name, download_response, register_resident, record_audit "amended", paginate
         # 1.7: wuye_console (the console's pages, menu entry and dashboard panel: console.py)
-        api_version="1.7",
+        # 1.10: a resident's copy of their care record, and its erasure on their request (rights.py)
+        api_version="1.10",
     )
 
 
@@ -132,6 +133,22 @@ def wuye_ticket_links(community_id, ticket_id):
             f"/api/v1/plugins/{NAME}/visits/{visit_id}",
         )
     ]
+
+
+@hookimpl
+def wuye_resident_personal_data(resident_ids):
+    """The resident's care record, visits and referrals, for their copy (rights.py)."""
+    from .rights import personal_data
+
+    return personal_data(resident_ids)
+
+
+@hookimpl
+def wuye_resident_erase(resident_ids):
+    """The resident's deletion request was approved: erase their care record (rights.py)."""
+    from .rights import erase
+
+    return erase(resident_ids)
 
 
 @hookimpl

@@ -594,6 +594,13 @@ def erase_person(person: CarePerson) -> None:
     resident go; counts-only fields (dates, levels, risk levels) stay for the statistics; the
     access log is kept whole."""
     check_alive(person)
+    erase_person_data(person)
+    services.commit()
+
+
+def erase_person_data(person: CarePerson) -> None:
+    """The erasure itself, committing nothing: `erase_person` (a care supervisor's) and the core's
+    hook `wuye_resident_erase` (a resident's deletion request approved, rights.py) both call it."""
     for key in PERSON_TEXT:
         setattr(person, key, None)
     person.emergency_contacts = None
@@ -630,4 +637,3 @@ def erase_person(person: CarePerson) -> None:
         execution_options={"synchronize_session": False},
     )
     services.emit(NAME, "person_erased", person.community_id, person.id)
-    services.commit()
