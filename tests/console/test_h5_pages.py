@@ -125,6 +125,7 @@ def test_a_resident_signs_in_agrees_reports_with_a_photo_and_rates(wuye_app, wor
     assert "已关闭" in page and "★★★★☆" in page and 'name="rating"' not in page and "感谢您的评价" in page
     assert tenant.admin.get(f"/api/v1/tickets/{ticket_id}").get_json()["rating"] == 4
 
+    page = client.get("/h5/me").get_data(as_text=True)  # signing out: on 我的信息 (the bar has the pages)
     r = client.post("/h5/sign-out", data={"csrf_token": csrf(page)})
     assert r.status_code == 302 and r.headers["Location"].endswith(entry)
     assert client.get("/h5/").status_code == 302

@@ -19,7 +19,7 @@ from flask import Flask
 def install(app: Flask) -> None:
     """After the console (whose session cookie and CSRF this shares)."""
     from ..console.errors import add_error_pages
-    from . import auth, door, pages  # noqa: F401 (their views join the blueprint)
+    from . import auth, disclosures, door, notices, pages, rights  # noqa: F401 (their views join the blueprint)
     from .blueprint import bp
 
     door.install(app)

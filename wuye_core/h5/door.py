@@ -10,16 +10,19 @@ leads there (like the API's consent gate, resident_access/routes._consented)."""
 
 from __future__ import annotations
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, flash, g, redirect, request, session, url_for
 
 from ..auth.identity import enter_with_token, is_public
 from ..console.door import SAFE_METHODS, csrf
-from ..i18n import LOCALES
+from ..i18n import LOCALES, N_, _
 
 PREFIX = "/h5"
+SIGNED_OUT = N_("You are signed out. To go on, sign in again.")
 TOKEN = "resident_token"  # the session key of the resident's token (the console's is "token")
 ENTRY = "resident_entry"  # the session key of the community link the resident came in by: (slug, key)
-ALLOWED_BEFORE_CONSENT = frozenset({"h5.consent", "h5.sign_out", "h5.static"})
+# the rights (a copy, deletion) are the resident's whether or not they agree (resident_rights/routes.py)
+ALLOWED_BEFORE_CONSENT = frozenset({"h5.consent", "h5.sign_out", "h5.static", "h5.me", "h5.my_data",
+                                    "h5.ask_deletion"})
 
 
 def is_h5_request() -> bool:
@@ -54,7 +57,8 @@ def let_in():
     if endpoint is None or endpoint == "h5.static" or is_public(endpoint):
         return None
     if enter_with_token(session.get(TOKEN)) != "resident":
-        session.pop(TOKEN, None)
+        if session.pop(TOKEN, None):  # signed out elsewhere, expired, or the account ended (erased)
+            flash(_(SIGNED_OUT), "ok")
         return redirect(entry_url())
     if endpoint not in ALLOWED_BEFORE_CONSENT:
         from ..resident_access.consent import needs_consent
@@ -75,10 +79,10 @@ def install(app: Flask) -> None:
         from flask_babel import get_locale
 
         from .blueprint import asset
-        from .nav import NAV
+        from .nav import NAV, badge
 
         return {"me": g.get("identity") if g.get("identity") and g.identity.kind == "resident" else None,
-                "nav": NAV, "asset": asset, "locale": str(get_locale()), "lang_url": _lang_url}
+                "nav": NAV, "badge": badge, "asset": asset, "locale": str(get_locale()), "lang_url": _lang_url}
 
 
 def _lang_url(locale: str) -> str:

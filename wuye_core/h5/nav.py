@@ -11,7 +11,18 @@ from ..i18n import lazy_gettext as _l
 NAV: list[tuple[str, str, object]] = [
     ("home", "h5.home", _l("Home")),
     ("report", "h5.report", _l("Report")),
-    # ("notices", "h5.notices", _l("Notices")),          公告: its pages come with the notices
-    # ("disclosures", "h5.disclosures", _l("Disclosures")),  公示
-    # ("me", "h5.me", _l("My data")),                     我的信息 (PIPL rights)
+    ("notices", "h5.notices", _l("Notices")),  # 公告 (notices.py); its badge: the unread ones
+    ("disclosures", "h5.disclosures", _l("Disclosures")),  # 公示 (disclosures.py)
+    ("me", "h5.me", _l("My data")),  # 我的信息 (rights.py): what is held, a copy, deletion; signing out
 ]
+
+
+def badge(key: str) -> int:
+    """A number shown on an entry: the notices I have not opened (after consent only; 0: none)."""
+    if key != "notices":
+        return 0
+    from ..resident_access.consent import needs_consent
+    from .notices import unread_count
+    from .pages import account
+
+    return 0 if needs_consent(account()) else unread_count()

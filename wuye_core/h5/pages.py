@@ -37,6 +37,14 @@ def account() -> ResidentAccount:
     return found
 
 
+def resident_households() -> list[dict]:
+    """The signed-in resident's households (the register's, read once per request)."""
+    found = g.get("resident_households")
+    if found is None:
+        found = g.resident_households = my_households(account().phone)
+    return found
+
+
 def _phones(households: list[dict]) -> list[tuple[str, str]]:
     """(community name, service phone) of each of my communities that has one."""
     out, seen = [], set()
@@ -60,7 +68,7 @@ def _addresses(households: list[dict]) -> dict[int, str]:
 @bp.route("/")
 def home():
     """My households, my tickets (newest first), the service phone."""
-    households = my_households(account().phone)
+    households = resident_households()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = tickets.my_tickets(account().phone)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

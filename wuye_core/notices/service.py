@@ -275,6 +275,14 @@ def notices_for_resident(account, households: list[dict], limit: int = 100) -> l
     return resident_views(account, households, list(db.session.scalars(stmt)))
 
 
+def unread_count(account, households: list[dict]) -> int:
+    """How many notices in force for the households the account has not opened yet."""
+    from sqlalchemy import exists, func
+
+    opened = exists().where(NoticeRead.notice_id == Notice.id, NoticeRead.account_id == account.id)
+    return db.session.scalar(select(func.count()).select_from(resident_query(households).where(~opened).subquery()))
+
+
 def resident_views(account, households: list[dict], notices: list[Notice]) -> list[dict]:
     places = _places(households)
     read = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -41,9 +41,13 @@ def _account_key() -> str:
     return f"resident-export:{identity.tenant_id}:{identity.user_id}"
 
 
+# one budget per account, whichever door asks (the API's /my-data, the residents' page)
+export_throttle = limiter.shared_limit(_export_limit, "resident-export", key_func=_account_key)
+
+
 @mine.route("/my-data")
 @for_residents
-@limiter.limit(_export_limit, key_func=_account_key)
+@export_throttle
 @mine.response(200, s.PersonalDataOut, description="JSON 文件下载 / a JSON file to download")
 @mine.alt_response(429, schema=ErrorSchema, description="下载过于频繁 / too many downloads")
 def my_data():
@@ -54,7 +58,12 @@ def my_data():
     and consents, the register's rows (ID number masked), tickets reported by me or of my households (steps,
     attachment list, my ratings), the audit entries about me, my deletion requests, and each plugin's part.
     No consent needed first. Throttled (10 an hour by default)."""
-    account = me_account()
+    return copy_download(me_account())
+
+
+def copy_download(account) -> Response:
+    """The copy as a JSON file to download, its export in the audit trail. The API's and the
+    residents' pages' (h5/rights.py, under the same `export_throttle`)."""
     document = personal_data(account)
     record("resident.data_exported", target_type="resident_account", target_id=account.id,
            details={"sections": len(document["sections"])})
