@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from wuye_core.common.clock import local_today
 
+from ..test_resident_sign_in import signed_in as api_signed_in
 from ..test_resident_tickets import PHONE
 from ..test_resident_tickets import world as world  # a fixture: acme, its service phone, a neighbour
 from .test_h5_pages import csrf, link, signed_in
@@ -178,7 +179,7 @@ def test_my_data_downloads_my_copy_and_a_deletion_request_waits_then_ends_the_se
     assert r.status_code == 302 and r.headers["Location"].endswith(entry)
 
 
-def test_a_refused_request_shows_the_staffs_reason_and_the_rights_need_no_consent(wuye_app, world):
+def test_a_refused_request_shows_the_staffs_reason_and_the_rights_need_no_consent(wuye_app, world, caplog):
     tenant, ids = world
     client = signed_in(wuye_app, tenant, link(wuye_app, tenant, ids["community"]), agree=False)
     assert client.get("/h5/notices").headers["Location"].endswith("/h5/privacy")
@@ -196,3 +197,11 @@ def test_a_refused_request_shows_the_staffs_reason_and_the_rights_need_no_consen
     assert 'data-request-status>不予删除<' in page and "欠缴物业费，依合同保留" in page
     assert 'name="confirm"' in page  # may ask again
     assert "Refused" in client.get("/h5/me?lang=en").get_data(as_text=True)
+
+    # the copy's throttle: one budget for the account, whichever door (10 an hour: 1 above, 8, the API's 1)
+    api = api_signed_in(wuye_app, caplog)
+    assert [client.get("/h5/me/my-data").status_code for _ in range(8)] == [200] * 8
+    assert api.get("/api/v1/resident/my-data").status_code == 200
+    r = client.get("/h5/me/my-data")
+    assert r.status_code == 429 and "text/html" in r.headers["Content-Type"] and r.headers["Retry-After"]
+    assert api.get("/api/v1/resident/my-data").status_code == 429

@@ -21,8 +21,13 @@ def badge(key: str) -> int:
     """A number shown on an entry: the notices I have not opened (after consent only; 0: none)."""
     if key != "notices":
         return 0
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ..resident_access.consent import needs_consent
     from .notices import unread_count
     from .pages import account
 
-    return 0 if needs_consent(account()) else unread_count()
+    try:
+        return 0 if needs_consent(account()) else unread_count()
+    except SQLAlchemyError:  # the error page of a failed transaction: no badge rather than a 500
+        return 0
