@@ -1,6 +1,6 @@
 """我的信息: what the platform holds about the resident and their rights (个人信息保护法 arts.
-44–47) in a few plain words; their copy as a JSON file (the API's export: resident_rights/routes.
-copy_download, its audit entry and its throttle, one budget whichever door); asking for deletion
+44–47) in a few plain words; their copy as a JSON file (the API's download, resident_rights/
+download.py: its audit entry, its throttle — one budget whichever door); asking for deletion
 (reason optional); their requests and what became of them; signing out.
 
 Like the API's, these pages need no consent to the privacy notice first (door.ALLOWED_BEFORE_
@@ -18,8 +18,8 @@ from ..i18n import N_, _
 from ..i18n import lazy_gettext as _l
 from ..resident_access import consent
 from ..resident_rights import erasure
+from ..resident_rights.download import copy_download, export_throttle
 from ..resident_rights.models import DeletionRequest, RequestStatus
-from ..resident_rights.routes import copy_download, export_throttle
 from ..resident_rights.schemas import DeletionRequestIn
 from .blueprint import bp
 from .pages import account

@@ -8,6 +8,7 @@ staff decide.
                  (hook `wuye_resident_personal_data`)
     erasure.py   filing a request, approving (erase or anonymise: erasure.py's docstring says what
                  and why), refusing with a reason; the plugins erase theirs (hook `wuye_resident_erase`)
+    download.py  the copy as a JSON file, its audit entry and throttle (the API's and h5/rights.py's)
     schemas.py, routes.py   /api/v1/resident/my-data, /api/v1/resident/deletion-requests (the
                  resident's), /api/v1/deletion-requests (the tenant admins' queue)
 (the console's queue: console/deletion_requests.py)

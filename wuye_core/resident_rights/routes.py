@@ -6,43 +6,23 @@ agreed (the copy and a deletion request are what someone who does not agree may 
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..api.access import current_identity, for_residents, require_tenant_admin
+from ..api.access import for_residents, require_tenant_admin
 from ..api.pagination import page_schema, paginate
-from ..audit import record
-from ..common.spreadsheets import download_name, download_response
 from ..errors import ErrorSchema
-from ..extensions import limiter
-from ..i18n import _
 from ..resident_access.routes import me_account
 from . import erasure
 from . import schemas as s
-from .export import personal_data
+from .download import copy_download, export_throttle
 from .models import DeletionRequest, RequestStatus
 
 mine = Blueprint("resident_rights", __name__, url_prefix="/api/v1/resident",
                  description="居民的个人信息权利（查阅复制、删除）/ Residents' rights over their personal information")
 staff = Blueprint("deletion_requests", __name__, url_prefix="/api/v1",
                   description="居民的删除请求（租户管理员处理）/ Residents' deletion requests, decided by tenant admins")
-
-
-def _export_limit() -> str:
-    return current_app.config["WUYE"].resident_export_limit
-
-
-def _account_key() -> str:
-    identity = current_identity()
-    return f"resident-export:{identity.tenant_id}:{identity.user_id}"
-
-
-# one budget per account, whichever door asks (the API's /my-data, the residents' page)
-export_throttle = limiter.shared_limit(_export_limit, "resident-export", key_func=_account_key)
 
 
 @mine.route("/my-data")
@@ -59,18 +39,6 @@ def my_data():
     attachment list, my ratings), the audit entries about me, my deletion requests, and each plugin's part.
     No consent needed first. Throttled (10 an hour by default)."""
     return copy_download(me_account())
-
-
-def copy_download(account) -> Response:
-    """The copy as a JSON file to download, its export in the audit trail. The API's and the
-    residents' pages' (h5/rights.py, under the same `export_throttle`)."""
-    document = personal_data(account)
-    record("resident.data_exported", target_type="resident_account", target_id=account.id,
-           details={"sections": len(document["sections"])})
-    day = document["generated_at"][:10]
-    body = json.dumps(s.PersonalDataOut().dump(document), ensure_ascii=False, indent=2).encode("utf-8")
-    return download_response(body, download_name("personal-data", day, ext="json"),
-                             download_name(_("My personal information"), day, ext="json"), "application/json")
 
 
 @mine.route("/deletion-requests", endpoint="my_deletion_requests")
