@@ -20,7 +20,7 @@ from ..common.spreadsheets import download_name, download_response
 from ..errors import ErrorSchema
 from ..extensions import limiter
 from ..i18n import _
-from ..resident_access.routes import me_account
+from ..resident_access.caller import me_account
 from . import erasure
 from . import schemas as s
 from .export import personal_data
