@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from wuye_core.testing import login
+from wuye_core.testing import ApiClient, login
 
 WUYE = str(Path(sys.executable).with_name("wuye"))
 
@@ -68,6 +68,15 @@ def test_demo_json_is_idempotent_and_logs_in(wuye_app, wuye, wuye_owner_engine, 
             r = wuye_app.test_client().post("/api/v1/resident/auth/token", json={
                 "tenant": tenant["slug"], "phone": resident["phone"], "code": code})
             assert r.status_code == 200, r.get_json()
+            # their page is not empty: the community's notice, the urgent one to their household, the
+            # last quarter's fee statement with its workbook
+            me = ApiClient(wuye_app.test_client(), r.get_json()["access_token"])
+            version = me.get("/api/v1/resident/privacy").get_json()["version"]
+            assert me.post("/api/v1/resident/consent", json={"version": version}).status_code == 200
+            notices = me.get("/api/v1/resident/notices").get_json()["items"]
+            assert [(n["title"], n["urgent"]) for n in notices] == [("紧急停水通知", True), ("电梯年度检验通知", False)]
+            [statement] = me.get("/api/v1/resident/disclosures").get_json()["items"]
+            assert statement["title"].endswith("物业费收支明细"), statement
             entry = wuye_app.test_client().get(resident["h5_path"])  # their community's page (the gate's QR code)
             assert entry.status_code == 200 and 'name="phone"' in entry.get_data(as_text=True), resident["h5_path"]
     # the subdistrict has a natural village among its sites

@@ -343,3 +343,33 @@ def test_the_console_queue_shows_a_request_and_decides_it(wuye_app, world, caplo
     staff = tenant.console("window", "password-123")
     assert staff.get("/console/deletion-requests").status_code == 403
     assert "删除申请" not in staff.get("/console/").text
+
+
+def test_the_notices_i_opened_are_in_the_copy_and_an_erased_number_leaves_their_texts(wuye_app, world, caplog):
+    """Read receipts are the resident's data (in the copy); an urgent notice's text to the number is
+    kept as a counted send once the number is erased, without the number."""
+    tenant, ids = world
+    with caplog.at_level(logging.WARNING, logger="wuye_core.resident_access.sms"):
+        notice = tenant.admin.post("/api/v1/notices", json={
+            "community_id": ids["community"], "audience": "community", "kind": "urgent", "category": "water",
+            "title": "紧急停水", "body": "今天下午停水。"}).get_json()
+    resident = signed_in(wuye_app, caplog)
+    agree(resident)
+    assert resident.get(f"/api/v1/resident/notices/{notice['id']}").status_code == 200
+    read = _section(_copy(resident), "notices_read")["items"]
+    assert [(r["title"], r["household_id"]) for r in read] == [("紧急停水", ids["household"])]
+
+    request = _file(resident)
+    assert tenant.admin.post(f"/api/v1/deletion-requests/{request['id']}/approve").status_code == 200
+    texts = tenant.admin.get(f"/api/v1/notices/{notice['id']}").get_json()["texts"]
+    assert texts["phones"] == 2  # me and the neighbour, still counted
+    from sqlalchemy import select
+
+    from wuye_core.extensions import db
+    from wuye_core.notices.models import NoticeText
+    from wuye_core.tenancy import tenant_context
+
+    with wuye_app.app_context(), tenant_context(tenant.id):
+        phones = db.session.scalars(select(NoticeText.phone).order_by(NoticeText.id)).all()
+    assert PHONE not in phones and NEIGHBOUR in phones and len(phones) == 2
+    assert tenant.admin.get(f"/api/v1/notices/{notice['id']}").get_json()["read_households"] == 1

@@ -22,6 +22,7 @@ from ..disclosures.models import Disclosure
 from ..extensions import db
 from ..households.models import Community, Site
 from ..storage.files import storage
+from .access import community_reader
 from .blueprint import bp
 from .forms import attempt, console_form, form_values
 
@@ -30,14 +31,6 @@ SHOWN = 200  # per group: a community publishes a few a quarter
 ACCEPT = ".pdf,.xlsx,.docx,.jpg,.jpeg,.png"
 DONE = {"publish": _l("The disclosure is published."), "correct": _l("The correction is published as version %(version)s."),
         "withdraw": _l("The disclosure is withdrawn.")}
-
-
-def _reader():
-    """Any staff member who reads a community (a field worker: 403, as the API's list shows them nothing)."""
-    identity = require_staff()
-    if identity.readable_communities() == set():
-        abort(403)
-    return identity
 
 
 def _places(identity, *, writable: bool) -> tuple[list[tuple[int, str]], list[tuple[str, list[tuple[int, str]]]]]:
@@ -64,7 +57,7 @@ def _kinds():
 @bp.route("/disclosures")
 def disclosures():
     """公示：公示中、未开始、已结束（含已撤回）；可按社区筛选。"""
-    identity = _reader()
+    identity = community_reader()
     communities, _sites = _places(identity, writable=False)
     community_id = request.args.get("community_id", type=int)
     groups = {}
@@ -192,7 +185,7 @@ def disclosure_correct(disclosure_id: int):
 def disclosure_withdraw(disclosure_id: int):
     """撤回：公示期提前结束（与 POST /api/v1/disclosures/<id>/withdraw 相同）。"""
     identity = require_staff()
-    data, errors = console_form(s.WithdrawIn())
+    data, errors = console_form(s.DisclosureWithdrawIn())
     status = 422
     if not errors:
         _done, errors, status = attempt(lambda: service.withdraw(staff_disclosure(disclosure_id, write=True),

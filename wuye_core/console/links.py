@@ -11,7 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 from sqlalchemy import select
 
-from ..api.access import require_staff, require_tenant_admin
+from ..api.access import require_tenant_admin
 from ..extensions import db
 from ..households.models import Community, Site
 from ..links import schemas as s
@@ -19,6 +19,7 @@ from ..links import service
 from ..links.models import LinkState, ServiceLink, Side
 from ..links.views import link_views
 from ..tenancy import Tenant, require_tenant_id
+from .access import community_reader
 from .blueprint import bp
 from .forms import attempt, console_form
 
@@ -37,15 +38,6 @@ DONE = {
     "revoke": lazy_gettext("The link has ended."),
     "share": lazy_gettext("Saved."),
 }
-
-
-def _reader():
-    """Any staff member who reads a community (a field worker reads only the tickets dispatched to
-    them: 403, as the API answers)."""
-    identity = require_staff()
-    if identity.readable_communities() == set():
-        abort(403)
-    return identity
 
 
 def tenant_links() -> tuple:
@@ -100,7 +92,7 @@ def _our_sites() -> list[tuple[str, list[tuple[int, str]]]]:
 
 
 def _page(errors: dict | None = None, form: str = "", values: dict | None = None, status: int = 200):
-    identity = _reader()
+    identity = community_reader()
     tenant = db.session.get(Tenant, require_tenant_id())
     admin = identity.is_tenant_admin
     values = values if values is not None else {"side": service.default_side(tenant.kind).value}

@@ -21,6 +21,7 @@ from ..staff.service import create_operator, create_user
 from ..tenancy import Tenant, tenant_context
 from .handoffs import load_demo_handoffs
 from .links import load_demo_links
+from .residents import load_demo_notices_and_disclosures
 from .tickets import load_demo_tickets
 
 # The tenants, communities and sites come from the files in tenants/ (applied like any rollout);
@@ -127,6 +128,9 @@ def _populate(slug: str) -> dict:
         db.session.commit()
         load_demo_tickets(rng)
         residents = _residents_to_sign_in(slug)
+        for community_id in dict.fromkeys(r["community_id"] for r in residents):  # their page is not empty
+            load_demo_notices_and_disclosures(
+                community_id, [r["household_id"] for r in residents if r["community_id"] == community_id])
     return {
         "slug": slug, "name": tenant.name,
         "users": [{"username": u, "password": p, "role": r} for u, p, r, _ in _users(slug)],

@@ -6,15 +6,13 @@ withdrawn, an earlier version's file — is 404, as if it did not exist."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..api.access import for_residents
 from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema
-from ..resident_access import consent
-from ..resident_access.households import my_households
-from ..resident_access.routes import CONSENT_REQUIRED, me_account
+from ..resident_access.caller import consented_households
 from . import schemas as s
 from . import service
 from .files import download
@@ -22,14 +20,6 @@ from .models import Disclosure
 
 blp = Blueprint("resident_disclosures", __name__, url_prefix="/api/v1/resident/disclosures",
                 description="居民：公示 / Residents: public disclosures")
-
-
-def my_households_consented() -> list[dict]:
-    """The signed-in resident's households (403 before consent, as every resident page)."""
-    account = me_account()
-    if consent.needs_consent(account):
-        abort(403, message=CONSENT_REQUIRED, reason="consent_required")
-    return my_households(account.phone)
 
 
 @blp.route("", endpoint="resident_disclosures")
@@ -40,7 +30,7 @@ class ResidentDisclosures(MethodView):
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, args):
         """公示中的公示（本人住户所在社区、小区的）/ Disclosures in publication for my households"""
-        households = my_households_consented()
+        households = consented_households()
         page = paginate(select(Disclosure).where(service.resident_clause(households), service.status_clause("current")),
                         Disclosure, args)
         page["items"] = [service.resident_view(d, with_summary=False) for d in page["items"]]
@@ -54,7 +44,7 @@ class ResidentDisclosure(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, disclosure_id):
         """查看一条公示（当前版本，及更正记录）/ A disclosure: its current version, and its corrections"""
-        return service.resident_view(service.resident_disclosure(my_households_consented(), disclosure_id))
+        return service.resident_view(service.resident_disclosure(consented_households(), disclosure_id))
 
 
 @blp.route("/<int:disclosure_id>/files/<int:disclosure_file_id>", endpoint="resident_disclosure_file")
@@ -64,5 +54,5 @@ class ResidentDisclosureFile(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, disclosure_id, disclosure_file_id):
         """下载公示附件（当前版本的）/ Download a file of the current version"""
-        disclosure = service.resident_disclosure(my_households_consented(), disclosure_id)
+        disclosure = service.resident_disclosure(consented_households(), disclosure_id)
         return download(service.file_of_disclosure(disclosure, disclosure_file_id, current_only=True))

@@ -83,7 +83,7 @@ def correct(data, disclosure_id):
 
 
 @blp.route("/<int:disclosure_id>/withdraw", methods=["POST"], endpoint="disclosure_withdraw")
-@blp.arguments(s.WithdrawIn)
+@blp.arguments(s.DisclosureWithdrawIn)
 @blp.response(200, s.DisclosureDetail)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="已撤回或已结束 / withdrawn or ended already")

@@ -70,7 +70,7 @@ class CorrectionIn(_Dates):
                        "versions and new uploads"})
 
 
-class WithdrawIn(StrictSchema):
+class DisclosureWithdrawIn(StrictSchema):
     reason = Text(500, min_length=1, required=True, metadata={"description": "撤回原因 / why it is withdrawn"})
 
 

@@ -6,7 +6,7 @@ sign-out anywhere ends it — active account and tenant). Every POST carries a C
 console's Flask-WTF protection), checked here before the view.
 
 Until the resident has agreed to the privacy notice in force, every page but the notice itself
-leads there (like the API's consent gate, resident_access/routes._consented)."""
+leads there (like the API's consent gate, resident_access/caller.consented_account)."""
 
 from __future__ import annotations
 

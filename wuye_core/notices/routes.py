@@ -13,8 +13,8 @@ from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema
 from ..extensions import db
 from ..households.models import Household
+from ..resident_access.caller import consented_account
 from ..resident_access.households import my_households
-from ..resident_access.routes import _consented
 from . import schemas as s
 from . import service
 from .models import Notice, NoticeHousehold
@@ -73,7 +73,7 @@ class NoticeItem(MethodView):
 
 
 @blp.route("/<int:notice_id>/withdraw", methods=["POST"], endpoint="notice_withdraw")
-@blp.arguments(s.WithdrawIn)
+@blp.arguments(s.NoticeWithdrawIn)
 @blp.response(200, s.NoticeSchema)
 @blp.alt_response(403, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
@@ -110,7 +110,7 @@ class ResidentNotices(MethodView):
     @residents.alt_response(403, schema=ErrorSchema, description="须先同意个人信息处理规则 / agree to the notice first")
     def get(self, args):
         """我的住户的生效公告（紧急在前，最新在前）/ The notices in force for my households, urgent first"""
-        account = _consented()
+        account = consented_account()
         households = my_households(account.phone)
         page = paginate(service.resident_query(households), Notice, args,
                         columns={"urgency": service.URGENT_FIRST})
@@ -126,7 +126,7 @@ class ResidentNotice(MethodView):
     @residents.alt_response(404, schema=ErrorSchema)
     def get(self, notice_id):
         """打开公告（记为已读）/ Open a notice (recorded as read by my households it is for)"""
-        account = _consented()
+        account = consented_account()
         return service.open_for_resident(account, my_households(account.phone), notice_id)
 
 

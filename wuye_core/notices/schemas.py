@@ -53,7 +53,7 @@ class NoticeIn(StrictSchema):
                        "(same community; it is withdrawn)"})
 
 
-class WithdrawIn(StrictSchema):
+class NoticeWithdrawIn(StrictSchema):
     reason = Text(500, allow_none=True, load_default=None, metadata={"description": "撤回原因 / why"})
 
 

@@ -10,6 +10,7 @@ agree to; a resident's token opens these endpoints and no other (auth/identity.p
     tickets.py   reporting for one of my households, following it in plain words, rating it
     limits.py    the sign-in's throttling, one budget for the API and the residents' pages
     community_links.py  the signed link of a community's gate poster (/h5/c/<tenant>/<id>-<signature>)
+    caller.py    the resident behind a request: their account, consent given, their households
     routes.py    /api/v1/resident/…
 (`wuye residents code`, the support desk's: cli/residents.py; the residents' pages: h5/)
 """

@@ -7,17 +7,16 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
 
-from ..api.access import current_identity, for_residents, not_replayed, public
+from ..api.access import for_residents, not_replayed, public
 from ..api.pagination import page_schema, paginate
-from ..auth.models import ResidentAccount
 from ..errors import ErrorSchema
 from ..events import commit
 from ..extensions import db, limiter
-from ..i18n import N_
 from ..tickets.files import attachment_response
 from ..tickets.models import Ticket
 from . import codes, consent, tickets
 from . import schemas as s
+from .caller import consented_account, me_account
 from .households import my_households
 from .limits import ADDRESS_SCOPE, PHONE_SCOPE, WRONG_CODE, address_limit, code_limit, failed, phone_key
 from .phones import mask_phone
@@ -25,31 +24,10 @@ from .phones import mask_phone
 blp = Blueprint("resident", __name__, url_prefix="/api/v1/resident",
                 description="居民（手机号 + 验证码登录）/ Residents (sign-in with a one-time code)")
 
-CONSENT_REQUIRED = N_("Read the privacy notice and agree to it first (POST /api/v1/resident/consent).")
-
-
 def _phone_key() -> str:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     return phone_key(body.get("tenant", ""), body.get("phone", ""))
-
-
-def me_account() -> ResidentAccount:
-    """The signed-in resident's account (403 for any other caller)."""
-    identity = current_identity()
-    if identity.kind != "resident":
-        abort(403, message=N_("This is for residents signed in with their phone."))
-    account = db.session.get(ResidentAccount, identity.user_id)
-    if account is None:
-        abort(401)
-    return account
-
-
-def _consented() -> ResidentAccount:
-    account = me_account()
-    if consent.needs_consent(account):
-        abort(403, message=CONSENT_REQUIRED, reason="consent_required")
-    return account
 
 
 @blp.route("/auth/code", methods=["POST"])
@@ -132,7 +110,7 @@ def agree(data):
 @blp.alt_response(403, schema=ErrorSchema, description="须先同意个人信息处理规则 / the notice must be agreed to first")
 def me():
     """我的信息：手机号（脱敏）和名下的住户 / Who I am: my number (masked) and my households"""
-    account = _consented()
+    account = consented_account()
     households = my_households(account.phone)
     return {"phone": mask_phone(account.phone), "households": households,
             "consented_version": account.consented_version, "privacy_version": consent.current_notice().version}
@@ -158,7 +136,7 @@ def with_details(ticket):
 def ticket_options(args):
     """报事选项：社区的工单类别、可报的类型、服务电话、照片限制 / What a report of this household may be:
     the community's categories, the kinds, its service phone, the photo limits"""
-    account = _consented()
+    account = consented_account()
     community = tickets.community_of(tickets.own_household(account.phone, args["household_id"]).community_id)
     return {"categories": tickets.categories(community), "kinds": [k.value for k in tickets.KINDS],
             "service_phone": tickets.service_phone(community), "max_photos": tickets.MAX_PHOTOS,
@@ -172,7 +150,7 @@ def ticket_options(args):
 def my_tickets(args):
     """我家的工单（默认最新在前；同一户任何人报的、工作人员代为登记的都在内）/ My households' tickets, newest
     first (whoever of the household reported it, staff's typing included)"""
-    account = _consented()
+    account = consented_account()
     query = tickets.my_tickets(account.phone)
     if args.get("household_id"):
         query = query.where(Ticket.household_id == args["household_id"])
@@ -190,7 +168,7 @@ def report(data):
 
     照片随后上传：`POST /resident/tickets/{id}/photos`。时限按社区的承诺（默认“5341”）计算。/ Photos
     follow: `POST /resident/tickets/{id}/photos`. Deadlines are the community's promise ("5341" by default)."""
-    account = _consented()
+    account = consented_account()
     ticket = tickets.report(account, data)
     commit()  # the ticket and its event (staff are notified), before anything else
     return with_details(tickets.my_ticket(account.phone, ticket.id))
@@ -203,7 +181,7 @@ def report(data):
 def my_ticket(ticket_id):
     """我家的一张工单：进度（白话）、承诺时限、照片、服务电话 / One of my households' tickets: its steps in plain
     words, the promise, the photos, the service phone"""
-    account = _consented()
+    account = consented_account()
     return with_details(tickets.my_ticket(account.phone, ticket_id))
 
 
@@ -218,7 +196,7 @@ def add_photos(files, ticket_id):
 
     JPEG/PNG/WEBP，每张不超过 5 MiB，每单居民最多 6 张，工单办结前。/ JPEG, PNG or WEBP, 5 MiB each at
     most, 6 per ticket from residents, while the ticket is open."""
-    account = _consented()
+    account = consented_account()
     ticket = tickets.my_ticket(account.phone, ticket_id)
     tickets.add_photos(ticket, request.files.getlist("photos"), account)
     return with_details(ticket)
@@ -230,7 +208,7 @@ def add_photos(files, ticket_id):
 @blp.alt_response(404, schema=ErrorSchema)
 def ticket_photo(ticket_id, attachment_id):
     """工单照片 / A photo of the ticket"""
-    account = _consented()
+    account = consented_account()
     ticket = tickets.my_ticket(account.phone, ticket_id)
     return attachment_response(ticket, tickets.photo(ticket, attachment_id).id)
 
@@ -244,6 +222,6 @@ def ticket_photo(ticket_id, attachment_id):
 def rate(data, ticket_id):
     """评价（办结后，1–5 分，每次办结一次；评价后工单关闭）/ Rate it once resolved (1–5, once per resolution;
     closes the ticket). 更正评价须联系工作人员 / a correction is for staff"""
-    account = _consented()
+    account = consented_account()
     ticket = tickets.my_ticket(account.phone, ticket_id, lock=True)
     return with_details(tickets.rate(account, ticket, data["rating"], data.get("comment")))

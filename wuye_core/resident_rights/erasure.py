@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, literal, select, update
 
 from ..audit import record
 from ..auth.models import ResidentAccount
@@ -55,6 +55,7 @@ from ..events import record as record_event
 from ..extensions import db
 from ..host.dispatch import call_all_or_nothing
 from ..i18n import N_, _, use_locale
+from ..notices.models import NoticeText
 from ..resident_access.models import SignInCode
 from ..resident_access.phones import mask_phone
 from ..resident_access.sms import send_text
@@ -152,6 +153,9 @@ def _remove_from_register(residents: list, actor: str) -> int:
 
 def _end_account(account: ResidentAccount | None, digits: str) -> None:
     db.session.execute(delete(SignInCode).where(SignInCode.phone == digits))
+    # the urgent notices' texts to the number: kept as counted sends, without the number
+    db.session.execute(update(NoticeText).where(NoticeText.phone == digits)
+                       .values(phone=literal("erased:", String) + cast(NoticeText.id, String)).execution_options(synchronize_session=False))
     if account is None:
         return
     account.active = False

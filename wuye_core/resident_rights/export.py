@@ -28,7 +28,7 @@ has its titles and its fields' names in both languages, so the residents' page c
 is, without a second, human-readable format that could drift from it.
 
 Adding a section: write a function `(Holder) -> PersonalDataSection | None` and put it in
-CORE_SECTIONS (e.g. the notices' read receipts).
+CORE_SECTIONS.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from ..host.dispatch import call_every_installed
 from ..host.types import PersonalDataSection
 from ..households.models import Building, Community, Household, Resident, Site, Unit
 from ..households.personal_data import mask_id_card
+from ..notices.models import Notice, NoticeRead
 from ..resident_access.models import ResidentConsent
 from ..resident_access.phones import mask_phone, phone_digits_sql
 from ..supervision.tickets import mask_name
@@ -250,7 +251,20 @@ def _requests(h: Holder) -> PersonalDataSection:
          "refusal_reason": ("不予删除的理由", "Why it was refused")})
 
 
-CORE_SECTIONS = (_account, _consents, _register, _tickets, _audit, _requests)
+def _notices_read(h: Holder) -> PersonalDataSection:
+    rows = db.session.execute(
+        select(NoticeRead.at, Notice.title, Notice.published_at, NoticeRead.household_id)
+        .join(Notice, Notice.id == NoticeRead.notice_id)
+        .where(NoticeRead.account_id == h.account.id).order_by(NoticeRead.id)).all()
+    return PersonalDataSection(
+        "notices_read", "已读公告", "Notices you opened",
+        [{"title": r.title, "published_at": r.published_at, "read_at": r.at, "household_id": r.household_id}
+         for r in rows],
+        {"title": ("公告", "Notice"), "published_at": ("发布时间", "Published"), "read_at": ("阅读时间", "Read at"),
+         "household_id": ("住户编号", "Household")})
+
+
+CORE_SECTIONS = (_account, _consents, _register, _tickets, _notices_read, _audit, _requests)
 
 
 def _dumped(section: PersonalDataSection, source: str) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..api.access import for_residents, require_tenant_admin
 from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema
-from ..resident_access.routes import me_account
+from ..resident_access.caller import me_account
 from . import erasure
 from . import schemas as s
 from .download import copy_download, export_throttle

@@ -36,7 +36,7 @@ KIND_LABELS = {"repair": "报修", "complaint": "投诉", "inquiry": "咨询", "
 PRIORITY_LABELS = {"normal": "一般", "urgent": "紧急", "major": "重大", "complex": "特殊复杂"}
 STATUS_LABELS = {"submitted": "已提交", "accepted": "已受理", "dispatched": "已派单", "on_site": "已到场",
                  "resolved": "已办结", "closed": "已关闭", "reopened": "重新打开", "cancelled": "已取消"}
-CHANNEL_LABELS = {"window": "一站式服务窗口", "phone": "电话", "app": "App", "wechat": "微信", "walk_in": "上门",
+CHANNEL_LABELS = {"window": "一站式服务窗口", "phone": "电话", "app": "居民手机端", "wechat": "微信", "walk_in": "上门",
                   "liaison_visit": "三方联动走访", "handoff": "转办"}
 
 # (header, width): the ticket sheet's columns, in order
