@@ -112,6 +112,7 @@ def test_the_catalog_ships_in_the_package(plugin):
 ALLOWED_CALLS = {
     # values with a _zh and an _en field of their own (or a unit the core's type has no English for)
     "PluginInfo", "Role", "Figure", "ReportSection", "Link",
+    "PersonalDataSection",  # a resident's copy: title_zh/title_en and each field's (zh, en) label
     # API documentation (OpenAPI), bilingual by convention, not a reader's message
     "Blueprint", "label", "_codes",
 }
@@ -120,7 +121,8 @@ ALLOWED_KEYWORDS = {
     "title_zh", "label_zh",
     "load_default",  # a stored default the community changes in its config (a title, a category)
 }
-ALLOWED_NAMES = {"SITE_KIND_ZH", "STATUS_ZH"}  # they fill `kind_zh` / `label_zh` fields
+# they fill `kind_zh` / `label_zh` fields; a PersonalDataSection's (zh, en) field labels
+ALLOWED_NAMES = {"SITE_KIND_ZH", "STATUS_ZH", "VISIT_FIELDS"}
 ALLOWED_VALUES = {"其他"}  # the default ticket category: a community's categories are its own words (data)
 SKIPPED = {"demo.py"}  # demo data is Chinese content, like what people type
 
