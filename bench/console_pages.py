@@ -101,7 +101,8 @@ def build(args, workdir: Path) -> tuple[dict, list]:
                                        text=True).stdout)
     print(f"demo data built in {time.perf_counter() - started:.1f} s")
     passwords = {u["username"]: u["password"] for t in logins["tenants"] if t["slug"] == TENANT for u in t["users"]}
-    return {"env": env, "passwords": passwords}, cleanup
+    residents = [r for t in logins["tenants"] if t["slug"] == TENANT for r in t.get("residents", [])]
+    return {"env": env, "passwords": passwords, "residents": residents}, cleanup
 
 
 def make_app(env: dict):

@@ -7,7 +7,9 @@ Builds the demo as `make run` does (`wuye db upgrade` + `wuye demo`, into a temp
 file: bench/console_pages.py's build), serves it over HTTP from a thread, and drives Debian's
 Chromium (/usr/bin/chromium, or WUYE_TEST_CHROMIUM) with Playwright in zh-CN and Beijing time.
 A page that does not exist yet (its endpoint is not in the app) is skipped and named; so is one
-that does not answer 200. Desktop shots are 1280 px wide, the worker's queue 375 px (a phone).
+that does not answer 200. Desktop shots are 1280 px wide, the worker's queue and the residents'
+pages 375 px (a phone). A resident (user RESIDENT: the demo's first resident of the tenant) signs
+in on their community's page with a support-desk code and agrees to the privacy notice.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 812}
+RESIDENT = "resident"  # the demo's first resident (`wuye demo --json`), on the residents' pages
 
 
 def shots(app, ids: dict) -> list[tuple]:
@@ -78,7 +81,39 @@ def shots(app, ids: dict) -> list[tuple]:
         ("handoffs.png", "admin", DESKTOP, "console.handoffs", plain("console.handoffs")),
         ("street-figures.png", "admin", DESKTOP, "console.supervision_street_figures",
          plain("console.supervision_street_figures")),
+        # residents on their phones (#19): the gate poster staff print, and the residents' pages
+        ("poster.png", "admin", DESKTOP, "console.register_poster", _poster(app, ids)),
+        ("h5-home-375.png", RESIDENT, PHONE, "h5.home", plain("h5.home")),
+        ("h5-report-375.png", RESIDENT, PHONE, "h5.report", plain("h5.report")),
+        ("h5-notices-375.png", RESIDENT, PHONE, "h5.notices", plain("h5.notices")),
+        ("h5-me-375.png", RESIDENT, PHONE, "h5.me", plain("h5.me")),
     ]
+
+
+def _poster(app, ids: dict) -> str | None:
+    from flask import url_for
+
+    if "console.register_poster" not in app.view_functions or not ids.get("community"):
+        return None
+    with app.test_request_context():
+        return url_for("console.register_poster", community_id=ids["community"])
+
+
+def resident_sign_in(page, base: str, app, resident: dict) -> None:
+    """On the resident's community page: the phone, a support-desk code, the privacy notice agreed."""
+    from console_pages import TENANT
+
+    from wuye_core.testing import resident_code
+
+    page.goto(base + resident["h5_path"])
+    page.get_by_label("您的手机号").fill(resident["phone"])
+    page.get_by_role("button", name="获取验证码").click()
+    page.get_by_label("验证码").fill(resident_code(app, TENANT, resident["phone"]))
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("networkidle")
+    if page.get_by_role("button", name="我已阅读并同意").count():
+        page.get_by_role("button", name="我已阅读并同意").click()
+        page.wait_for_load_state("networkidle")
 
 
 def main() -> int:
@@ -116,7 +151,13 @@ def main() -> int:
                 context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport,
                                               is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
                 page = context.new_page()
-                if user:
+                if user == RESIDENT:
+                    if not built["residents"]:
+                        skipped.append(f"{name}: the demo has no residents")
+                        context.close()
+                        continue
+                    resident_sign_in(page, base, app, built["residents"][0])
+                elif user:
                     browser_sign_in(page, base, TENANT, user, passwords[user])
                 response = page.goto(base + path, wait_until="networkidle")
                 if response is None or response.status != 200:
