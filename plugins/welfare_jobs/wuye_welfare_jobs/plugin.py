@@ -47,6 +47,13 @@ def wuye_blueprints():
 
 
 @hookimpl
+def wuye_console():
+    from .console import console_part
+
+    return console_part()
+
+
+@hookimpl
 def wuye_route_objects():
     """What each id in the plugin's URLs names: the core gates every route by its community."""
     return {
