@@ -9,7 +9,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
-from sqlalchemy import String, create_engine, make_url, text
+from sqlalchemy import String, TypeDecorator, create_engine, make_url, text
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -43,6 +43,16 @@ def _compare_type(_context, _inspected_column, _metadata_column, inspected_type,
     return None
 
 
+def _render_item(kind, obj, autogen_context):
+    """Write the core's column types (EncryptedString, UTCDateTime: TypeDecorators) as the plain
+    types they store, `sa.String(length=255)`, `sa.DateTime(timezone=True)`: a revision must not
+    import the core's private modules, and the database holds just that (ciphertext, a time)."""
+    if kind == "type" and isinstance(obj, TypeDecorator) and type(obj).__module__.startswith("wuye_core."):
+        autogen_context.imports.add("import sqlalchemy as sa")
+        return f"sa.{obj.impl_instance!r}"
+    return False
+
+
 def _owner_engine():
     if settings.migrate_database_url:
         from wuye_core.app import make_sqlite_folder_on_connect
@@ -70,6 +80,7 @@ def run_migrations_online():
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
             compare_type=_compare_type,
             include_object=_include_object,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

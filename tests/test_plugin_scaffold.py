@@ -73,8 +73,12 @@ def test_db_revision_autogenerates_on_the_plugins_branch(installed_plugin, tmp_p
     package = site / "wuye_greenery"
     _run([str(BIN / "wuye"), "db", "upgrade"], env, tmp_path)
     models = package / "models.py"
+    # a plain column, and two of the public API's column types (an encrypted text, a UTC time)
     models.write_text(models.read_text(encoding="utf-8").replace(
-        "    created_at:", "    colour: Mapped[str | None] = mapped_column(String(20))\n    created_at:"), encoding="utf-8")
+        "from wuye_core.plugins import ", "from wuye_core.plugins import EncryptedString, UTCDateTime, ").replace(
+        "    created_at:", "    colour: Mapped[str | None] = mapped_column(String(20))\n"
+        "    secret: Mapped[str | None] = mapped_column(EncryptedString(255))\n"
+        "    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())\n    created_at:"), encoding="utf-8")
     before = set((package / "migrations").glob("*.py"))
 
     out = _run([str(BIN / "wuye"), "db", "revision", "--plugin", "greenery", "--autogenerate", "-m", "add colour"],
@@ -86,6 +90,11 @@ def test_db_revision_autogenerates_on_the_plugins_branch(installed_plugin, tmp_p
     assert script.name == "greenery_0002_add_colour.py"
     assert "revision = 'greenery_0002'" in text and "down_revision = 'greenery_0001'" in text
     assert "add_column(sa.Column('colour', sa.String(length=20)" in text
+    # the public types are written as what the database holds (ciphertext in a string, a
+    # timezone-aware time), never by the core's private module paths, which the file cannot import
+    assert "add_column(sa.Column('secret', sa.String(length=255)" in text
+    assert "add_column(sa.Column('seen_at', sa.DateTime(timezone=True)" in text
+    assert "wuye_core.common" not in text
     # nothing of the core's or another plugin's tables, and only the public import root
     assert re.findall(r"(?:table|batch_alter_table)\('(\w+)'", text) == ["greenery_notes", "greenery_notes"]
     assert "from wuye_core.plugins import" in text and "wuye_core.tenancy" not in text
