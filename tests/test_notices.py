@@ -335,3 +335,48 @@ def test_the_sweep_sends_the_texts_whose_wake_up_was_lost(wuye_app, world, caplo
         assert len([r for r in caplog.records if "urgent_notice" in r.getMessage()]) == 2
         assert sweep_notice_texts() == 0  # done: nothing left to wake
     assert tenant.admin.get(f"/api/v1/notices/{notice['id']}").get_json()["texts"]["logged"] == 2
+
+
+def test_the_staff_list_costs_the_same_queries_for_3_notices_as_for_12(wuye_app, world, caplog):
+    """Each notice's figures (audience, households read, texts, its replacement, hand-picked
+    households) are grouped over the page (notices/views.py), not asked notice by notice."""
+    import re
+
+    from sqlalchemy import event
+
+    tenant, ids = world
+    resident(wuye_app, caplog).get(f"/api/v1/resident/notices/{publish(tenant, ids)['id']}")  # 张三's household read
+    publish(tenant, ids, audience="building", building_id=ids["building2"], kind="urgent", category="water")
+    old = publish(tenant, ids, audience="households", household_ids=[ids["household2"]])
+    publish(tenant, ids, replaces_id=old["id"], title="更正")
+
+    def statements() -> tuple[int, list]:
+        seen = []
+
+        def note(conn, cursor, statement, *args):
+            if re.match(r"\s*SELECT", statement, re.I):
+                seen.append(statement)
+
+        with wuye_app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            r = tenant.admin.get("/api/v1/notices", query_string={"per_page": 50})
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert r.status_code == 200
+        return len(seen), r.get_json()["items"]
+
+    few, items = statements()
+    by_title = {(n["title"], n["audience"]): n for n in items}
+    assert by_title[("电梯检修", "community")]["audience_households"] == 2
+    assert by_title[("电梯检修", "community")]["read_households"] == 1
+    assert by_title[("电梯检修", "community")]["read_rate"] == 0.5
+    urgent = by_title[("电梯检修", "building")]
+    assert urgent["audience_households"] == 1 and urgent["texts"]["phones"] == 1
+    assert by_title[("电梯检修", "households")]["household_ids"] == [ids["household2"]]
+    assert by_title[("电梯检修", "households")]["replaced_by_id"] == by_title[("更正", "community")]["id"]
+    for _ in range(9):
+        publish(tenant, ids, audience="site", site_id=ids["site"])
+    many, items = statements()
+    assert len(items) == 13 and many == few

@@ -6,34 +6,21 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..api.access import for_residents, require_staff
 from ..api.pagination import page_schema, paginate
 from ..errors import ErrorSchema
-from ..extensions import db
 from ..households.models import Household
 from ..resident_access.caller import consented_account
 from ..resident_access.households import my_households
 from . import schemas as s
 from . import service
-from .models import Notice, NoticeHousehold
+from .models import Notice
+from .views import notice_view, notice_views
 
 blp = Blueprint("notices", __name__, url_prefix="/api/v1/notices", description="公告 / Notices to residents")
 residents = Blueprint("resident_notices", __name__, url_prefix="/api/v1/resident/notices",
                       description="居民：公告 / Residents: notices")
-
-
-def notice_view(notice: Notice) -> dict:
-    chosen = list(db.session.scalars(select(NoticeHousehold.household_id).where(
-        NoticeHousehold.notice_id == notice.id).order_by(NoticeHousehold.household_id))) \
-        if notice.audience == "households" else []
-    return {**{c: getattr(notice, c) for c in (
-        "id", "community_id", "audience", "site_id", "building_id", "title", "body", "kind", "category", "valid_from",
-        "valid_until", "published_at", "published_by", "replaces_id", "withdrawn_at", "withdrawn_by",
-        "withdrawn_reason")},
-        "household_ids": chosen, "replaced_by_id": service.replaced_by(notice), "state": service.state_of(notice),
-        "texts": service.texts(notice), **service.figures(notice)}
 
 
 @blp.route("", endpoint="notices")
@@ -45,7 +32,7 @@ class Notices(MethodView):
         identity = require_staff()
         page = paginate(service.notices_query(identity, args["community_id"], args["state"], args["kind"]),
                         Notice, args)
-        page["items"] = [notice_view(n) for n in page["items"]]
+        page["items"] = notice_views(page["items"])
         return page
 
     @blp.arguments(s.NoticeIn)

@@ -21,7 +21,6 @@ from sqlalchemy import and_, case, or_, select
 
 from .. import events
 from ..audit import record
-from ..common.fields import rate_value
 from ..common.locking import get_for_update
 from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -29,7 +28,7 @@ from ..households.models import Building, Community, Household, Site
 from ..i18n import N_
 from ..jobs import enqueue
 from . import audience
-from .models import Audience, Notice, NoticeHousehold, NoticeKind, NoticeRead, NoticeText, TextState
+from .models import Audience, Notice, NoticeHousehold, NoticeKind, NoticeRead
 
 NO_SUCH = N_("No such notice.")
 NOT_FOR_AUDIENCE = N_("Not used for this audience.")
@@ -196,31 +195,6 @@ def notices_query(identity, community_id: int | None = None, state: str | None =
     if kind is not None:
         stmt = stmt.where(Notice.kind == kind)
     return stmt
-
-
-def figures(notice: Notice) -> dict:
-    """How many households the notice is for, how many have read it (and the share)."""
-    size = audience.size(notice)
-    read = audience.read_count(notice)
-    return {"audience_households": size, "read_households": read, "read_rate": rate_value(read, size)}
-
-
-def texts(notice: Notice) -> dict | None:
-    """An urgent notice's text messages: how many phones, by provider or to the log, and whether
-    the job has ended. None for an ordinary notice."""
-    if notice.kind != NoticeKind.urgent:
-        return None
-    rows = db.session.execute(select(NoticeText.state, NoticeText.id).where(NoticeText.notice_id == notice.id)).all()
-    counts = {state.value: 0 for state in TextState}
-    for state, _ in rows:
-        counts[state] = counts.get(state, 0) + 1
-    return {"phones": len(rows), "sent": counts["sent"], "logged": counts["logged"],
-            "unconfirmed": counts["sending"], "done": notice.texts_done_at is not None,
-            "done_at": notice.texts_done_at}
-
-
-def replaced_by(notice: Notice) -> int | None:
-    return db.session.scalar(select(Notice.id).where(Notice.replaces_id == notice.id).order_by(Notice.id).limit(1))
 
 
 def households_query(notice: Notice, read: bool | None = None):
