@@ -54,6 +54,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     ids.update(_a_disclosure(tenant, ids))
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
+    ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -179,6 +180,23 @@ def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):
     wuye_enable_plugin(tenant, "red_property", community_id)
 
 
+def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """One of each welfare_jobs object of A (texts carry the marker): rows written straight in."""
+    from datetime import date
+
+    from wuye_welfare_jobs.models import Post
+
+    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"])
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        post = Post(community_id=ids["community"], site_id=ids["site"], kind="cleaning", name=SECRET, headcount=2,
+                    approval_ref=SECRET, approved_from=date(2026, 1, 1), team=SECRET, created_by="a")
+        db.session.add(post)
+        db.session.commit()
+        found = {"post": post.id}
+        db.session.remove()
+    return found
+
+
 def _care_visits_ids(tenant, ids, wuye_enable_plugin) -> dict:
     """One of each care_visits object of A (texts carry the marker), made by an A care worker."""
     from datetime import date
@@ -223,6 +241,7 @@ def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     wuye_enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, wuye_enable_plugin)
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
+    wuye_enable_plugin(b, "welfare_jobs", community)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -514,7 +533,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before

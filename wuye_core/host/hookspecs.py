@@ -55,7 +55,10 @@ import pluggy
 # 1.9: residents (#19): hook wuye_sms_send
 # 1.10: residents' rights (PIPL arts. 44–47): hooks wuye_resident_personal_data, wuye_resident_erase;
 #       PersonalDataSection
-HOOK_API_VERSION = "1.10"
+# 1.11: dispatch_ticket (a ticket dispatched to a team or a user, as the API would; commits nothing);
+#       ticket_summaries / ticket_summary also give site_id, team and created_at; community_tickets (a
+#       community's ticket summaries, by site and by the action their state allows)
+HOOK_API_VERSION = "1.11"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)

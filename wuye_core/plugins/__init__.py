@@ -88,8 +88,10 @@ from .services import (
     tenant_name,
     ticket_summaries,
     ticket_summary,
+    community_tickets,  # API 1.11
 )
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
+from .tickets import dispatch_ticket  # commits nothing; API 1.11
 from .register import ResidentRegistration, register_resident  # commits nothing; API 1.6
 from .links import ServiceLinkInfo, service_links  # API 1.8
 # hand-offs between linked tenants (API 1.8): a record handed to the partner, its progress
@@ -132,6 +134,7 @@ __all__ = [
     "Community", "Site", "Building", "Unit", "Household", "Resident",
     # services
     "services", "emit", "commit", "record_audit", "plugin_enabled", "plugin_config", "enqueue_job", "open_ticket", "resolve_ticket",
+    "dispatch_ticket", "community_tickets",  # API 1.11
     "register_resident", "ResidentRegistration",
     # hand-offs (API 1.8)
     "service_links", "ServiceLinkInfo", "hand_off", "handoff_info", "HandoffInfo",

@@ -1,5 +1,5 @@
 """Tickets for plugins, as the API would work them (public API: `from wuye_core.plugins import
-open_ticket, resolve_ticket`). Neither commits: the request or job that called commits, so the
+open_ticket, resolve_ticket, dispatch_ticket`). Neither commits: the request or job that called commits, so the
 plugin's own rows and the ticket land together or not at all. The 1.x versions in
 `wuye_core.plugins.services` wrap these and commit (deprecated)."""
 
@@ -43,4 +43,32 @@ def resolve_ticket(ticket_id: int, actor: str, note: str | None = None) -> bool:
     if ticket is None or target("resolve", ticket.status) is None:
         return False
     service.transition(ticket, "resolve", actor, note)
+    return True
+
+
+def dispatch_ticket(ticket_id: int, actor: str, *, team: str | None = None, assignee_id: int | None = None,
+                    note: str | None = None) -> bool:
+    """Dispatch a ticket (派单) to a team (the text staff users' `team` must equal: the core's
+    field workers of that team then see it and may arrive and resolve) and/or a staff user, as
+    the API's `dispatch` transition would (history with `actor` and `note`, the
+    `ticket_transitioned` and `ticket_assigned` events); commits nothing. API 1.11.
+
+    Returns False, changing nothing, when there is no such ticket in the tenant, its state does
+    not allow a dispatch (on site, resolved, closed, cancelled), or it is already dispatched to
+    exactly that team and user. Neither a team nor an assignee, or an assignee who may not work
+    in the ticket's community, raises the core's `DomainError` (422 naming `assignee_id`). The
+    ticket stays locked until the caller's transaction ends (`get_for_update`): lock your own rows
+    first."""
+    from ..common.locking import get_for_update
+    from ..tickets import service
+    from ..tickets.models import Ticket
+    from ..tickets.states import Status, target
+
+    team = team or None
+    ticket = get_for_update(Ticket, ticket_id)
+    if ticket is None or target("dispatch", ticket.status) is None:
+        return False
+    if ticket.status is Status.dispatched and (ticket.assignee_id, ticket.team) == (assignee_id, team):
+        return False  # nothing would change (the service would answer 409)
+    service.transition(ticket, "dispatch", actor, note, assignee_id=assignee_id, team=team)
     return True

@@ -37,13 +37,16 @@ def wuye_plugin_info():
         description="Approved posts, the workers' files, time-limited placements and vacancy reports, "
         "attendance, insurance and health checks, monthly subsidies and the 花名册, yearly assessments, "
         "tickets for the posts' teams.",
-        api_version="1.10",
+        # 1.11: dispatch_ticket, community_tickets and the summaries' site_id/team/created_at (dispatch.py)
+        api_version="1.11",
     )
 
 
 @hookimpl
 def wuye_blueprints():
-    return []
+    from .routes_work import blp as work
+
+    return [work]
 
 
 @hookimpl
@@ -98,3 +101,30 @@ def wuye_roles():
         Role(TEAM_LEADER, "公益岗组长", "Team leader", can_read=True, can_write=False),
         Role(WORKER, "公益岗人员", "Public-welfare worker", can_read=False, can_write=False),
     ]
+
+
+# --- tickets for the posts' teams (dispatch.py) ---------------------------------------------------
+
+
+@hookimpl
+def wuye_ticket_assigned(event):
+    """Dispatched by anyone (the core's console with the team's text too): the post of that team
+    holds it, any other team ends the post's record. Idempotent."""
+    from . import dispatch
+
+    dispatch.sync(event.object_id, event.community_id, event.actor)
+
+
+@hookimpl
+def wuye_ticket_transitioned(event):
+    if event.data.get("to_status") in ("resolved", "closed", "cancelled"):
+        from . import dispatch
+
+        dispatch.close(event.object_id)
+
+
+@hookimpl
+def wuye_ticket_links(community_id, ticket_id):
+    from .console_work import ticket_links
+
+    return ticket_links(community_id, ticket_id)
