@@ -54,6 +54,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     ids.update(_a_disclosure(tenant, ids))
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
+    ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -175,6 +176,36 @@ def _a_company_link(tenant, site_id) -> int:
     return proposal.get_json()["id"]
 
 
+def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """One of each welfare_jobs object of A (names carry the marker), inserted straight into the
+    tables: a worker on a post, their policy and health check."""
+    from datetime import date
+
+    from wuye_welfare_jobs import models as wj
+
+    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"])
+    c = ids["community"]
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        db.session.add(wj.Roster(community_id=c))
+        post = wj.Post(community_id=c, site_id=ids["site"], kind="cleaning", name=SECRET, headcount=2,
+                       approval_ref=SECRET, approved_from=date(2025, 1, 1), team=SECRET, created_by="admin")
+        worker = wj.Worker(community_id=c, name=SECRET, gender="female", birth_date=date(1975, 1, 1),
+                           group="landless_farmer", created_by="admin")
+        db.session.add_all([post, worker])
+        db.session.flush()
+        db.session.add(wj.Placement(community_id=c, worker_id=worker.id, post_id=post.id,
+                                    starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), created_by="admin"))
+        policy = wj.Policy(community_id=c, worker_id=worker.id, kind="pension", insurer=SECRET, policy_no=SECRET,
+                           starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31), created_by="admin")
+        check = wj.HealthCheck(community_id=c, worker_id=worker.id, year=2026, due_on=date(2026, 6, 30),
+                               note=SECRET)
+        db.session.add_all([policy, check])
+        db.session.commit()
+        found = {"worker": worker.id, "policy": policy.id, "check": check.id}
+        db.session.remove()
+    return found
+
+
 def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):
     wuye_enable_plugin(tenant, "red_property", community_id)
 
@@ -223,6 +254,7 @@ def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     wuye_enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, wuye_enable_plugin)
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
+    wuye_enable_plugin(b, "welfare_jobs", community)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -514,7 +546,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before

@@ -43,7 +43,10 @@ def wuye_plugin_info():
 
 @hookimpl
 def wuye_blueprints():
-    return []
+    from .routes_health import blp as health_checks
+    from .routes_insurance import blp as insurance
+
+    return [insurance, health_checks]
 
 
 @hookimpl
@@ -98,3 +101,17 @@ def wuye_roles():
         Role(TEAM_LEADER, "公益岗组长", "Team leader", can_read=True, can_write=False),
         Role(WORKER, "公益岗人员", "Public-welfare worker", can_read=False, can_write=False),
     ]
+
+
+@hookimpl
+def wuye_dashboard_figures(community_id, config):
+    from .figures import dashboard_figures
+
+    return dashboard_figures(community_id, config)
+
+
+@hookimpl
+def wuye_report_sections(community_id, period_start, period_end, config):
+    from .figures import report_sections
+
+    return report_sections(community_id, period_start, period_end, config)
