@@ -176,25 +176,38 @@ def _a_company_link(tenant, site_id) -> int:
     return proposal.get_json()["id"]
 
 
-def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):
-    wuye_enable_plugin(tenant, "red_property", community_id)
-
-
 def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
-    """One of each welfare_jobs object of A (texts carry the marker): rows written straight in."""
+    """One of each welfare_jobs object of A (names carry the marker), inserted straight into the
+    tables: a worker on a post, their policy and health check."""
     from datetime import date
 
-    from wuye_welfare_jobs.models import Post
+    from wuye_welfare_jobs import models as wj
 
     wuye_enable_plugin(tenant, "welfare_jobs", ids["community"])
+    c = ids["community"]
     with tenant.app.app_context(), tenant_context(tenant.id):
-        post = Post(community_id=ids["community"], site_id=ids["site"], kind="cleaning", name=SECRET, headcount=2,
-                    approval_ref=SECRET, approved_from=date(2026, 1, 1), team=SECRET, created_by="a")
-        db.session.add(post)
+        db.session.add(wj.Roster(community_id=c))
+        post = wj.Post(community_id=c, site_id=ids["site"], kind="cleaning", name=SECRET, headcount=2,
+                       approval_ref=SECRET, approved_from=date(2025, 1, 1), team=SECRET, created_by="admin")
+        worker = wj.Worker(community_id=c, name=SECRET, gender="female", birth_date=date(1975, 1, 1),
+                           group="landless_farmer", created_by="admin")
+        db.session.add_all([post, worker])
+        db.session.flush()
+        db.session.add(wj.Placement(community_id=c, worker_id=worker.id, post_id=post.id,
+                                    starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), created_by="admin"))
+        policy = wj.Policy(community_id=c, worker_id=worker.id, kind="pension", insurer=SECRET, policy_no=SECRET,
+                           starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31), created_by="admin")
+        check = wj.HealthCheck(community_id=c, worker_id=worker.id, year=2026, due_on=date(2026, 6, 30),
+                               note=SECRET)
+        db.session.add_all([policy, check])
         db.session.commit()
-        found = {"post": post.id}
+        found = {"post": post.id, "worker": worker.id, "policy": policy.id, "check": check.id}
         db.session.remove()
     return found
+
+
+def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):
+    wuye_enable_plugin(tenant, "red_property", community_id)
 
 
 def _care_visits_ids(tenant, ids, wuye_enable_plugin) -> dict:

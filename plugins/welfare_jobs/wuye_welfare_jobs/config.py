@@ -8,12 +8,12 @@ set them to your 人社 office's (Wuhan's first-tier minimum wage 2,210 元 is t
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from wuye_core.plugins import StrictSchema
 
 from .i18n import N_
-from .vocab import LEAVE_KINDS
+from .vocab import INSURANCE_KINDS, LEAVE_KINDS
 
 
 class Config(StrictSchema):
@@ -84,3 +84,14 @@ class Config(StrictSchema):
         if data.get("end_alert_days", 0) >= data.get("max_placement_months", 36) * 28:
             raise ValidationError(N_("The alert must come after the placement starts: fewer days than the "
                                      "longest placement."), "end_alert_days")
+    required_insurance = fields.List(
+        fields.String(validate=validate.OneOf(list(INSURANCE_KINDS))),
+        load_default=lambda: ["pension", "medical", "injury", "accident"],
+        metadata={"description": "在岗人员须持有的险种（今天有效）：全部持有即为“已参保” / the kinds of insurance a "
+                                 "worker on post must hold, valid today, to count as insured"},
+    )
+
+    @validates("required_insurance")
+    def _each_kind_once(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError(N_("Name each kind of insurance once."))

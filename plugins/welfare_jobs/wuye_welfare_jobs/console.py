@@ -23,6 +23,7 @@ from wuye_core.plugins import (
     Community,
     ConsolePart,
     MenuEntry,
+    Panel,
     db,
     domain_errors,
     plugin_communities,
@@ -91,7 +92,8 @@ def index():
 @pages.route("/communities/<int:community_id>")
 def overview(community_id):
     """A community's roster at a glance (filled in by console_overview)."""
-    return render_page("welfare_jobs/overview.html", community=community(community_id), tab="overview")
+    return render_page("welfare_jobs/overview.html", community=community(community_id), tab="overview",
+                       coverage=console_coverage.overview_figures(community_id))
 
 
 def console_part() -> ConsolePart:
@@ -99,8 +101,10 @@ def console_part() -> ConsolePart:
         blueprint=pages,
         menu=(MenuEntry("welfare_jobs", label_zh="公益岗位", label_en="Public-welfare jobs", endpoint="index",
                         roles=(MANAGER, TEAM_LEADER), order=70),),
-        panels=(),
+        panels=(Panel("welfare_jobs", title_zh="公益岗位", title_en="Public-welfare jobs",
+                      render=console_coverage.panel),),
     )
 
 
-from . import console_work  # noqa: E402,F401
+# the areas' pages, on the same blueprint (imported last: they import this module)
+from . import console_coverage, console_work  # noqa: E402,F401

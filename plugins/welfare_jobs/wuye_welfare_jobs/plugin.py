@@ -44,9 +44,11 @@ def wuye_plugin_info():
 
 @hookimpl
 def wuye_blueprints():
+    from .routes_health import blp as health_checks
+    from .routes_insurance import blp as insurance
     from .routes_work import blp as work
 
-    return [work]
+    return [insurance, health_checks, work]
 
 
 @hookimpl
@@ -128,3 +130,20 @@ def wuye_ticket_links(community_id, ticket_id):
     from .console_work import ticket_links
 
     return ticket_links(community_id, ticket_id)
+
+
+# --- figures (figures.py) -------------------------------------------------------------------------
+
+
+@hookimpl
+def wuye_dashboard_figures(community_id, config):
+    from .figures import dashboard_figures
+
+    return dashboard_figures(community_id, config)
+
+
+@hookimpl
+def wuye_report_sections(community_id, period_start, period_end, config):
+    from .figures import report_sections
+
+    return report_sections(community_id, period_start, period_end, config)
