@@ -54,6 +54,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     ids.update(_a_disclosure(tenant, ids))
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
+    ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -223,6 +224,34 @@ def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     wuye_enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, wuye_enable_plugin)
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
+    wuye_enable_plugin(b, "welfare_jobs", community)
+
+
+def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """welfare_jobs for A: a worker on a post, graded for 2025 (rows written directly until the
+    roster's API is merged), and the month and year its routes name."""
+    from datetime import date
+
+    from wuye_welfare_jobs.models import Assessment, Placement, Post, Worker
+
+    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"], {"claim_office": SECRET})
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        c = ids["community"]
+        post = Post(community_id=c, site_id=ids["site"], kind="cleaning", name=SECRET, headcount=1,
+                    approval_ref=SECRET, approved_from=date(2025, 1, 1), team=f"{SECRET}-team", created_by="a")
+        worker = Worker(community_id=c, name=SECRET, gender="male", birth_date=date(1970, 1, 1),
+                        id_number="420102197001010011", group="landless_farmer", created_by="a")
+        db.session.add_all([post, worker])
+        db.session.flush()
+        db.session.add(Placement(community_id=c, worker_id=worker.id, post_id=post.id, starts_on=date(2025, 1, 1),
+                                 ends_on=date(2027, 12, 31), created_by="a"))
+        assessment = Assessment(community_id=c, worker_id=worker.id, year=2025, grade="competent",
+                                assessed_on=date(2025, 12, 31), assessed_by="admin", note=SECRET)
+        db.session.add(assessment)
+        db.session.commit()
+        made = {"welfare_jobs:assessment": assessment.id}
+        db.session.remove()
+    return {**made, "month": "2025-11", "year": 2025}
 
 
 def _an_import(tenant, community_id) -> int:
@@ -514,7 +543,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before

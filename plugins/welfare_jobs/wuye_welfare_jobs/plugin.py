@@ -43,7 +43,9 @@ def wuye_plugin_info():
 
 @hookimpl
 def wuye_blueprints():
-    return []
+    from . import routes_assessments, routes_subsidies
+
+    return [routes_subsidies.blp, routes_assessments.blp]
 
 
 @hookimpl
