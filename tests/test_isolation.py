@@ -183,7 +183,7 @@ def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
 
     from wuye_welfare_jobs import models as wj
 
-    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"])
+    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"], {"claim_office": SECRET})
     c = ids["community"]
     with tenant.app.app_context(), tenant_context(tenant.id):
         db.session.add(wj.Roster(community_id=c))
@@ -199,9 +199,12 @@ def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
                            starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31), created_by="admin")
         check = wj.HealthCheck(community_id=c, worker_id=worker.id, year=2026, due_on=date(2026, 6, 30),
                                note=SECRET)
-        db.session.add_all([policy, check])
+        assessment = wj.Assessment(community_id=c, worker_id=worker.id, year=2025, grade="competent",
+                                   assessed_on=date(2025, 12, 31), assessed_by="admin", note=SECRET)
+        db.session.add_all([policy, check, assessment])
         db.session.commit()
-        found = {"post": post.id, "worker": worker.id, "policy": policy.id, "check": check.id}
+        found = {"post": post.id, "worker": worker.id, "policy": policy.id, "check": check.id,
+                 "welfare_jobs:assessment": assessment.id, "month": "2025-11", "year": 2025}
         db.session.remove()
     return found
 

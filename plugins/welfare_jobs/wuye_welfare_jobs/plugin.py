@@ -44,11 +44,13 @@ def wuye_plugin_info():
 
 @hookimpl
 def wuye_blueprints():
+    from .routes_assessments import blp as assessments
     from .routes_health import blp as health_checks
     from .routes_insurance import blp as insurance
+    from .routes_subsidies import blp as subsidies
     from .routes_work import blp as work
 
-    return [insurance, health_checks, work]
+    return [insurance, health_checks, subsidies, assessments, work]
 
 
 @hookimpl
