@@ -54,6 +54,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     ids.update(_a_disclosure(tenant, ids))
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
+    ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -218,11 +219,38 @@ def _care_visits_for_b(b, community_id, wuye_enable_plugin) -> None:
     assert r.status_code == 200, r.get_json()
 
 
+def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """One post, worker (linked to A's resident), placement and document of welfare_jobs for A."""
+    from datetime import date
+
+    p = "/api/v1/plugins/welfare_jobs"
+    c = ids["community"]
+    wuye_enable_plugin(tenant, "welfare_jobs", c)
+
+    def made(response):
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    post = made(tenant.admin.post(f"{p}/communities/{c}/posts", json={
+        "kind": "cleaning", "name": SECRET, "site_id": ids["site"], "headcount": 2, "approval_ref": SECRET,
+        "approved_from": "2020-01-01", "note": SECRET}))
+    worker = made(tenant.admin.post(f"{p}/communities/{c}/workers", json={
+        "name": SECRET, "id_number": "420117198001010014", "group": "hard_to_employ", "evidence_ref": SECRET,
+        "resident_id": ids["resident"]}))
+    placement = made(tenant.admin.post(f"{p}/communities/{c}/placements", json={
+        "worker_id": worker, "post_id": post, "starts_on": date.today().isoformat()}))
+    document = made(tenant.admin.post(f"{p}/workers/{worker}/documents", json=None, data={
+        "file": (io.BytesIO(b"%PDF-1.4 " + SECRET.encode()), f"{SECRET}.pdf")}))
+    return {"welfare_jobs:post": post, "welfare_jobs:worker": worker, "welfare_jobs:placement": placement,
+            "welfare_jobs:document": document}
+
+
 def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     community = wuye_register(b, prefix="乙")["community"]
     wuye_enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, wuye_enable_plugin)
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
+    wuye_enable_plugin(b, "welfare_jobs", community)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -514,7 +542,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before

@@ -101,3 +101,6 @@ def console_part() -> ConsolePart:
                         roles=(MANAGER, TEAM_LEADER), order=70),),
         panels=(),
     )
+
+
+from . import console_roster  # noqa: E402,F401

@@ -43,7 +43,9 @@ def wuye_plugin_info():
 
 @hookimpl
 def wuye_blueprints():
-    return []
+    from .routes_roster import blp as roster
+
+    return [roster]
 
 
 @hookimpl
@@ -98,3 +100,19 @@ def wuye_roles():
         Role(TEAM_LEADER, "公益岗组长", "Team leader", can_read=True, can_write=False),
         Role(WORKER, "公益岗人员", "Public-welfare worker", can_read=False, can_write=False),
     ]
+
+
+@hookimpl
+def wuye_resident_personal_data(resident_ids):
+    """A worker's file and placements, in the copy of the resident it links (rights.py)."""
+    from .rights import personal_data
+
+    return personal_data(resident_ids)
+
+
+@hookimpl
+def wuye_resident_erase(resident_ids):
+    """The resident's deletion was approved: anonymise the worker's file it links (rights.py)."""
+    from .rights import erase
+
+    return erase(resident_ids)
