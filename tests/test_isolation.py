@@ -176,39 +176,6 @@ def _a_company_link(tenant, site_id) -> int:
     return proposal.get_json()["id"]
 
 
-def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
-    """One of each welfare_jobs object of A (names carry the marker), inserted straight into the
-    tables: a worker on a post, their policy and health check."""
-    from datetime import date
-
-    from wuye_welfare_jobs import models as wj
-
-    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"], {"claim_office": SECRET})
-    c = ids["community"]
-    with tenant.app.app_context(), tenant_context(tenant.id):
-        db.session.add(wj.Roster(community_id=c))
-        post = wj.Post(community_id=c, site_id=ids["site"], kind="cleaning", name=SECRET, headcount=2,
-                       approval_ref=SECRET, approved_from=date(2025, 1, 1), team=SECRET, created_by="admin")
-        worker = wj.Worker(community_id=c, name=SECRET, gender="female", birth_date=date(1975, 1, 1),
-                           group="landless_farmer", created_by="admin")
-        db.session.add_all([post, worker])
-        db.session.flush()
-        db.session.add(wj.Placement(community_id=c, worker_id=worker.id, post_id=post.id,
-                                    starts_on=date(2025, 1, 1), ends_on=date(2027, 12, 31), created_by="admin"))
-        policy = wj.Policy(community_id=c, worker_id=worker.id, kind="pension", insurer=SECRET, policy_no=SECRET,
-                           starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31), created_by="admin")
-        check = wj.HealthCheck(community_id=c, worker_id=worker.id, year=2026, due_on=date(2026, 6, 30),
-                               note=SECRET)
-        assessment = wj.Assessment(community_id=c, worker_id=worker.id, year=2025, grade="competent",
-                                   assessed_on=date(2025, 12, 31), assessed_by="admin", note=SECRET)
-        db.session.add_all([policy, check, assessment])
-        db.session.commit()
-        found = {"post": post.id, "worker": worker.id, "policy": policy.id, "check": check.id,
-                 "welfare_jobs:assessment": assessment.id, "month": "2025-11", "year": 2025}
-        db.session.remove()
-    return found
-
-
 def _enable_red_property_for_b(tenant, community_id, wuye_enable_plugin):
     wuye_enable_plugin(tenant, "red_property", community_id)
 
@@ -250,6 +217,46 @@ def _care_visits_for_b(b, community_id, wuye_enable_plugin) -> None:
     r = b.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [
         {"role": "tenant_admin"}, {"role": "care_supervisor"}]})
     assert r.status_code == 200, r.get_json()
+
+
+def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """One post, worker (linked to A's resident), placement and document of welfare_jobs for A."""
+    from datetime import date
+
+    p = "/api/v1/plugins/welfare_jobs"
+    c = ids["community"]
+    wuye_enable_plugin(tenant, "welfare_jobs", c, {"claim_office": SECRET})
+
+    def made(response):
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    post = made(tenant.admin.post(f"{p}/communities/{c}/posts", json={
+        "kind": "cleaning", "name": SECRET, "site_id": ids["site"], "headcount": 2, "approval_ref": SECRET,
+        "approved_from": "2020-01-01", "note": SECRET}))
+    worker = made(tenant.admin.post(f"{p}/communities/{c}/workers", json={
+        "name": SECRET, "id_number": "420117198001010014", "group": "hard_to_employ", "evidence_ref": SECRET,
+        "resident_id": ids["resident"]}))
+    placement = made(tenant.admin.post(f"{p}/communities/{c}/placements", json={
+        "worker_id": worker, "post_id": post, "starts_on": date.today().isoformat()}))
+    document = made(tenant.admin.post(f"{p}/workers/{worker}/documents", json=None, data={
+        "file": (io.BytesIO(b"%PDF-1.4 " + SECRET.encode()), f"{SECRET}.pdf")}))
+    policy = made(tenant.admin.post(f"{p}/workers/{worker}/policies", json={
+        "kind": "pension", "insurer": SECRET, "policy_no": SECRET, "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31"}))
+    from wuye_welfare_jobs import models as wj
+
+    with tenant.app.app_context(), tenant_context(tenant.id):  # the health check and grade, straight in
+        check = wj.HealthCheck(community_id=c, worker_id=worker, year=2026, due_on=date(2026, 6, 30), note=SECRET)
+        assessment = wj.Assessment(community_id=c, worker_id=worker, year=2025, grade="competent",
+                                   assessed_on=date(2025, 12, 31), assessed_by="admin", note=SECRET)
+        db.session.add_all([check, assessment])
+        db.session.commit()
+        rows = {"welfare_jobs:check": check.id, "welfare_jobs:assessment": assessment.id}
+        db.session.remove()
+    return {"welfare_jobs:post": post, "welfare_jobs:worker": worker, "welfare_jobs:placement": placement,
+            "welfare_jobs:document": document, "welfare_jobs:policy": policy, **rows,
+            "month": "2025-11", "year": 2025}
 
 
 def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:

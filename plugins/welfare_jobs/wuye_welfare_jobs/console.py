@@ -107,4 +107,4 @@ def console_part() -> ConsolePart:
 
 
 # the areas' pages, on the same blueprint (imported last: they import this module)
-from . import console_coverage, console_subsidies, console_work  # noqa: E402,F401
+from . import console_coverage, console_roster, console_subsidies, console_work  # noqa: E402,F401

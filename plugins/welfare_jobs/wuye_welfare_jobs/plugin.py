@@ -47,10 +47,11 @@ def wuye_blueprints():
     from .routes_assessments import blp as assessments
     from .routes_health import blp as health_checks
     from .routes_insurance import blp as insurance
+    from .routes_roster import blp as roster
     from .routes_subsidies import blp as subsidies
     from .routes_work import blp as work
 
-    return [insurance, health_checks, subsidies, assessments, work]
+    return [roster, insurance, health_checks, subsidies, assessments, work]
 
 
 @hookimpl
@@ -149,3 +150,22 @@ def wuye_report_sections(community_id, period_start, period_end, config):
     from .figures import report_sections
 
     return report_sections(community_id, period_start, period_end, config)
+
+
+# --- residents' rights (rights.py) -----------------------------------------------------------------
+
+
+@hookimpl
+def wuye_resident_personal_data(resident_ids):
+    """A worker's file and placements, in the copy of the resident it links (rights.py)."""
+    from .rights import personal_data
+
+    return personal_data(resident_ids)
+
+
+@hookimpl
+def wuye_resident_erase(resident_ids):
+    """The resident's deletion was approved: anonymise the worker's file it links (rights.py)."""
+    from .rights import erase
+
+    return erase(resident_ids)
