@@ -98,3 +98,10 @@ def wuye_roles():
         Role(TEAM_LEADER, "公益岗组长", "Team leader", can_read=True, can_write=False),
         Role(WORKER, "公益岗人员", "Public-welfare worker", can_read=False, can_write=False),
     ]
+
+
+@hookimpl
+def wuye_demo_data(community_id, config, today):
+    from .demo import add_demo_data
+
+    add_demo_data(community_id, config, today)
