@@ -100,6 +100,12 @@ def test_the_demo_is_the_seeds_roster_encrypted_and_idempotent(wuye_app, wuye_cl
         # the seeds' 236, each community its documented share
         assert {codes[c]: n for c, n in on_post_today.items()} == SHARES
         assert sum(on_post_today.values()) == 236
+        # the rest is relative to the demo's own day (the command's date, which near midnight may not be
+        # Beijing's): its attendance ends the day before
+        demo_day = db.session.scalar(select(func.max(Attendance.day))) + timedelta(days=1)
+        assert abs((demo_day - today).days) <= 1
+        today = demo_day
+        assert db.session.scalar(select(func.count(func.distinct(Placement.worker_id))).where(on_post(today))) == 236
         assert db.session.scalar(select(func.count(Roster.id))) == 3
 
         workers = db.session.scalars(select(Worker)).all()
@@ -151,7 +157,6 @@ def test_the_demo_is_the_seeds_roster_encrypted_and_idempotent(wuye_app, wuye_cl
         statuses = dict(db.session.execute(select(Attendance.status, func.count()).group_by(Attendance.status)).all())
         assert statuses["present"] > 236 * 15 and statuses["leave"] > 0 and statuses["rest"] > 236 * 3
         assert db.session.scalar(select(func.min(Attendance.day))) == last_month
-        assert db.session.scalar(select(func.max(Attendance.day))) < today
         sundays = db.session.scalars(select(Attendance.status).where(Attendance.day == next(
             last_month + timedelta(days=n) for n in range(7) if (last_month + timedelta(days=n)).weekday() == 6))).all()
         assert sundays and set(sundays) == {"rest"}
@@ -172,10 +177,12 @@ def test_the_demo_is_the_seeds_roster_encrypted_and_idempotent(wuye_app, wuye_cl
         # this year's health checks: most done, a few overdue, new people's still due
         checks = db.session.scalars(select(HealthCheck).where(HealthCheck.year == today.year)).all()
         assert len(checks) == 236
-        done = [c for c in checks if c.done_on is not None]
-        assert len(done) > 236 * 0.6 and all(c.done_on < today and c.result for c in done)
-        assert 3 <= len([c for c in checks if c.done_on is None and c.due_on < today]) <= 12
-        assert [c for c in checks if c.done_on is None and c.due_on >= today]
+        assert all(c.done_on < today and c.result for c in checks if c.done_on is not None)
+        assert [c for c in checks if c.done_on is None and c.due_on >= today]  # new people's: still due
+        past_due = [c for c in checks if c.due_on < today]
+        if len(past_due) > 200:  # after May/June (the communities' health_check_month), else nothing is late yet
+            overdue_checks = [c for c in past_due if c.done_on is None]
+            assert 3 <= len(overdue_checks) <= 9 and len(past_due) - len(overdue_checks) > 190
 
         # last year's assessments, one of them failed (the person dismissed this year)
         grades = dict(db.session.execute(select(Assessment.grade, func.count())

@@ -381,10 +381,11 @@ def _attendance(tenant_id: int, community_id: int, placed, rng: random.Random, t
 
 
 def _policies(tenant_id: int, community_id: int, code: str, placed, rng: random.Random, today: date) -> None:
-    """Pension, medical and work-injury insurance for the placement's term; the group accident
-    policy of the year (renewed each March), a few personal ones ending within 30 days, and a
+    """Pension, medical and work-injury insurance for the placement's term; the community's group
+    accident policy of the year (renewed four months ago, so it never ends within the alert
+    window whatever the date of the demo), a few personal ones ending within 30 days, and a
     worker or two with no accident cover."""
-    renewal = date(today.year, 3, 1) if today >= date(today.year, 3, 1) else date(today.year - 1, 3, 1)
+    renewal = _plus_months(today.replace(day=1), -4)
     group_end = _plus_months(renewal, 12) - timedelta(days=1)
     group_no = f"PZAC{renewal.year}420112{community_id:06d}"
     on_post = [(w, p) for w, p, _ in placed if p.exited_on is None]
