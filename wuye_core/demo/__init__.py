@@ -38,6 +38,10 @@ USERS = {
         # roles that plugins add: created only where the plugin is installed
         ("guanai", "jinghe-care-2026", "care_worker", ["daoxiang", "sandian"]),
         ("lianluo", "jinghe-liaison-2026", "red_property_liaison", ["daoxiang", "haijingbei"]),
+        # 失地农民公益岗位: the roster manager, a team leader of 稻香's posts, a worker's own sign-in
+        ("gongyi", "jinghe-welfare-2026", "welfare_jobs_manager", ["daoxiang", "haijingbei", "sandian"]),
+        ("zuzhang", "jinghe-leader-2026", "welfare_jobs_team_leader", ["daoxiang"]),
+        ("gongyi01", "jinghe-worker-2026", "welfare_jobs_worker", ["daoxiang"]),
     ],
     "xinghe": [
         ("admin", "xinghe-admin-2026", "tenant_admin", []),
@@ -45,7 +49,8 @@ USERS = {
     ],
 }
 
-TEAMS = {"weixiu": "维修班"}  # the demo tickets dispatched to a team go to 维修班 (demo/tickets.py)
+TEAMS = {"weixiu": "维修班",  # the demo tickets dispatched to a team go to 维修班 (demo/tickets.py)
+         "gongyi01": "公益岗·稻香苑·保洁"}  # the post's team (plugins/welfare_jobs demo.py DEMO_WORKER_TEAM)
 
 # buildings, floors, rooms per floor, by kind of site (a village: lanes of houses)
 SHAPES = {

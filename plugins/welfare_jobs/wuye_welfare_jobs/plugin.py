@@ -169,3 +169,13 @@ def wuye_resident_erase(resident_ids):
     from .rights import erase
 
     return erase(resident_ids)
+
+
+# --- demo data (demo.py) --------------------------------------------------------------------------
+
+
+@hookimpl
+def wuye_demo_data(community_id, config, today):
+    from .demo import add_demo_data
+
+    add_demo_data(community_id, config, today)
