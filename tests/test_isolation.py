@@ -54,6 +54,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     ids.update(_a_disclosure(tenant, ids))
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
+    ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -223,6 +224,39 @@ def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     wuye_enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, wuye_enable_plugin)
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
+    wuye_enable_plugin(b, "welfare_jobs", community)
+
+
+def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """A's welfare-jobs rows (a post, a worker on it, a day of attendance), inserted directly:
+    the roster's own API is not needed to prove that B cannot reach them."""
+    from datetime import date, timedelta
+
+    from wuye_welfare_jobs.models import Attendance, Placement, Post, Worker
+
+    wuye_enable_plugin(tenant, "welfare_jobs", ids["community"])
+    today = date.today()
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        post = Post(community_id=ids["community"], site_id=ids["site"], kind="cleaning", name=SECRET, headcount=5,
+                    approval_ref=SECRET, approved_from=today - timedelta(days=400), team=SECRET, created_by="test")
+        worker = Worker(community_id=ids["community"], name=SECRET, gender="female", birth_date=date(1968, 5, 12),
+                        id_number="420117196805121234", group="landless_farmer", created_by="test")
+        db.session.add_all([post, worker])
+        db.session.flush()
+        placement = Placement(community_id=ids["community"], worker_id=worker.id, post_id=post.id,
+                              starts_on=today - timedelta(days=100), ends_on=today + timedelta(days=600),
+                              created_by="test")
+        db.session.add(placement)
+        db.session.flush()
+        day = Attendance(community_id=ids["community"], worker_id=worker.id, placement_id=placement.id,
+                         post_id=post.id, day=today - timedelta(days=1), status="present", note=SECRET,
+                         source="console", recorded_by="test")
+        db.session.add(day)
+        db.session.commit()
+        found = {"welfare_jobs:post": post.id, "welfare_jobs:worker": worker.id,
+                 "welfare_jobs:placement": placement.id, "welfare_jobs:attendance": day.id}
+        db.session.remove()
+    return found
 
 
 def _an_import(tenant, community_id) -> int:
@@ -514,7 +548,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before

@@ -43,7 +43,9 @@ def wuye_plugin_info():
 
 @hookimpl
 def wuye_blueprints():
-    return []
+    from . import routes_attendance
+
+    return [routes_attendance.blp]
 
 
 @hookimpl
