@@ -244,15 +244,20 @@ def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
     policy = made(tenant.admin.post(f"{p}/workers/{worker}/policies", json={
         "kind": "pension", "insurer": SECRET, "policy_no": SECRET, "starts_on": "2026-01-01",
         "ends_on": "2026-12-31"}))
+    r = tenant.admin.post(f"{p}/communities/{c}/subsidies/2025-11/compute")  # its 花名册, headed by the secret office
+    assert r.status_code == 200, r.get_json()
     from wuye_welfare_jobs import models as wj
 
     with tenant.app.app_context(), tenant_context(tenant.id):  # the health check and grade, straight in
         check = wj.HealthCheck(community_id=c, worker_id=worker, year=2026, due_on=date(2026, 6, 30), note=SECRET)
         assessment = wj.Assessment(community_id=c, worker_id=worker, year=2025, grade="competent",
                                    assessed_on=date(2025, 12, 31), assessed_by="admin", note=SECRET)
-        db.session.add_all([check, assessment])
+        day = wj.Attendance(community_id=c, worker_id=worker, placement_id=placement, post_id=post,
+                            day=date.today(), status="present", note=SECRET, source="console", recorded_by="admin")
+        db.session.add_all([check, assessment, day])
         db.session.commit()
-        rows = {"welfare_jobs:check": check.id, "welfare_jobs:assessment": assessment.id}
+        rows = {"welfare_jobs:check": check.id, "welfare_jobs:assessment": assessment.id,
+                "welfare_jobs:attendance": day.id}
         db.session.remove()
     return {"welfare_jobs:post": post, "welfare_jobs:worker": worker, "welfare_jobs:placement": placement,
             "welfare_jobs:document": document, "welfare_jobs:policy": policy, **rows,

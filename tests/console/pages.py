@@ -34,6 +34,7 @@ FORM_ONLY_IDS = {
 # endpoints that need a query string to answer (a page should not, but a download may)
 QUERY: dict[str, dict] = {
     "console.window_households": {"q": "101"},  # the one-stop window's picker: room 101 of the site below
+    "console_welfare_jobs.subsidies_roster": {"month": "2025-11"},  # the month A computed (test_isolation)
 }
 
 # endpoints whose query string names an object by kind: endpoint → (argument, {page's item kind: the

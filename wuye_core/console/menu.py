@@ -1,6 +1,8 @@
 """The console's menu: the core's entries, each shown to the roles it serves, then the plugins'
 (MenuEntry, hook `wuye_console`), each shown where its plugin is enabled for a community the user
-can read. An entry whose page is not installed is left out."""
+can read — or, for an entry given `roles`, where it is enabled for a community the user holds one
+of them in, though the role does not read the register (API 1.11). An entry whose page is not
+installed is left out."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask import current_app, g
 from flask_babel import get_locale
 
 from ..auth.roles import Identity
+from ..host.dispatch import enabled_names
 from ..host.gate import plugin_communities
 
 
@@ -105,6 +108,21 @@ def menu_for(identity: Identity) -> list[Item]:
     return items
 
 
+def _holds_where_enabled(identity: Identity, roles: tuple[str, ...] | None, plugin_name: str) -> bool:
+    """API 1.11: the user holds one of an entry's `roles` for a community where the plugin is
+    enabled (a tenant-wide grant: where it is enabled for the tenant) — a role that does not read the
+    register (a plugin's `Role(can_read=False)`, e.g. a worker's own phone page) still gets the
+    entries made for it."""
+    if roles is None:
+        return False
+    held = {community_id for role, community_id in identity.grants if role in roles}
+    if not held:
+        return False
+    if None in held:
+        return plugin_name in enabled_names()
+    return any(plugin_name in enabled_names(community_id) for community_id in held)
+
+
 def _plugin_items(identity: Identity, views) -> list[Item]:
     entries = []
     for plugin in current_app.extensions["wuye_plugins"].plugins.values():
@@ -113,8 +131,10 @@ def _plugin_items(identity: Identity, views) -> list[Item]:
             continue
         shown = [e for e in part.menu
                  if e.roles is None or identity.is_tenant_admin or any(role in e.roles for role, _ in identity.grants)]
-        if not shown or not plugin_communities(plugin.name):
+        if not shown:
             continue
+        if not plugin_communities(plugin.name):  # none the user reads: only the entries of roles they hold there
+            shown = [e for e in shown if _holds_where_enabled(identity, e.roles, plugin.name)]
         for entry in shown:
             endpoint = f"console_{plugin.name}.{entry.endpoint}"
             if endpoint in views:

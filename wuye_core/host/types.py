@@ -115,7 +115,9 @@ class MenuEntry:
     """An entry of the web console's menu (API 1.7). `endpoint` names a view of the plugin's
     console blueprint ("meetings" for its view `meetings`). Shown only where the plugin is enabled
     for a community the user can read, and, when `roles` is given, to users holding one of them
-    (a tenant administrator sees every entry)."""
+    (a tenant administrator sees every entry). API 1.11: an entry given `roles` also shows to a
+    holder of one of them where the plugin is enabled for a community the grant covers, though
+    the role reads no register (`Role(can_read=False)`, e.g. a worker's own phone page)."""
 
     key: str
     label_zh: str

@@ -32,7 +32,7 @@ from wuye_core.plugins import (
 )
 
 from . import vocab
-from .access import MANAGER, NAME, TEAM_LEADER
+from .access import MANAGER, NAME, TEAM_LEADER, WORKER
 
 pages = Blueprint("welfare_jobs_console", __name__, template_folder="templates", static_folder="static")
 
@@ -100,11 +100,21 @@ def console_part() -> ConsolePart:
     return ConsolePart(
         blueprint=pages,
         menu=(MenuEntry("welfare_jobs", label_zh="公益岗位", label_en="Public-welfare jobs", endpoint="index",
-                        roles=(MANAGER, TEAM_LEADER), order=70),),
+                        roles=(MANAGER, TEAM_LEADER), order=70),
+              # a worker's own phone page (考勤打卡): their role cannot read the register, the core
+              # shows a role-restricted entry to its holders where the plugin is on (API 1.11)
+              MenuEntry("me", label_zh="我的岗位", label_en="My post", endpoint="me", roles=(WORKER,),
+                        order=71)),
         panels=(Panel("welfare_jobs", title_zh="公益岗位", title_en="Public-welfare jobs",
                       render=console_coverage.panel),),
     )
 
 
 # the areas' pages, on the same blueprint (imported last: they import this module)
-from . import console_coverage, console_roster, console_subsidies, console_work  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    console_attendance,
+    console_coverage,
+    console_roster,
+    console_subsidies,
+    console_work,
+)

@@ -45,13 +45,14 @@ def wuye_plugin_info():
 @hookimpl
 def wuye_blueprints():
     from .routes_assessments import blp as assessments
+    from .routes_attendance import blp as attendance
     from .routes_health import blp as health_checks
     from .routes_insurance import blp as insurance
     from .routes_roster import blp as roster
     from .routes_subsidies import blp as subsidies
     from .routes_work import blp as work
 
-    return [roster, insurance, health_checks, subsidies, assessments, work]
+    return [roster, attendance, insurance, health_checks, subsidies, assessments, work]
 
 
 @hookimpl

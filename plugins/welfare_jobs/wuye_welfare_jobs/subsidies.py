@@ -30,14 +30,15 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from wuye_core.plugins import Conflict, db, get_for_update, invalid, local_today, plugin_config
 
+from . import attendance
 from .access import NAME
 from .i18n import N_
-from .models import Attendance, Placement, Post, Subsidy, SubsidyMonth, Worker
+from .models import Placement, Post, Subsidy, SubsidyMonth, Worker
 from .tenure import days_covered, overlapping
 
 MONTH_TEXT = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -112,15 +113,11 @@ def insurance_subsidy_fen(insurance_base_fen: int, insurance_rate_bp: int, days_
 
 
 def _counted_days(community_id: int, first: date, last: date) -> dict[int, int]:
-    """{worker_id: days counted} in `first`..`last`: present, or on a paid kind of leave, in one
-    grouped query. (To be replaced by `attendance.month_counts` at merge: same arguments, same result.)"""
+    """{worker_id: days counted} in `first`..`last`: present, or on a paid kind of leave (config
+    `paid_leave_kinds`), on the days a placement covers — attendance.month_counts' figures."""
     paid = list(plugin_config(NAME, community_id).get("paid_leave_kinds") or [])
-    counted = or_(Attendance.status == "present", and_(Attendance.status == "leave", Attendance.leave_kind.in_(paid)))
-    rows = db.session.execute(
-        select(Attendance.worker_id, func.count(Attendance.id))
-        .where(Attendance.community_id == community_id, Attendance.day >= first, Attendance.day <= last, counted)
-        .group_by(Attendance.worker_id))
-    return {worker_id: count for worker_id, count in rows}
+    return {worker_id: counts.attended(paid)
+            for worker_id, counts in attendance.month_counts(community_id, first, last).items()}
 
 
 @dataclass(frozen=True)
