@@ -57,7 +57,8 @@ import pluggy
 #       PersonalDataSection
 # 1.11: dispatch_ticket (a ticket dispatched to a team or a user, as the API would; commits nothing);
 #       ticket_summaries / ticket_summary also give site_id, team and created_at; community_tickets (a
-#       community's ticket summaries, by site and by the action their state allows)
+#       community's ticket summaries, by site and by the action their state allows); a MenuEntry with
+#       `roles` also shows to holders of those roles that read no register (a worker's own page)
 HOOK_API_VERSION = "1.11"
 PROJECT = "wuye"
 
