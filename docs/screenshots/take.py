@@ -8,7 +8,9 @@ file: bench/console_pages.py's build), serves it over HTTP from a thread, and dr
 Chromium (/usr/bin/chromium, or WUYE_TEST_CHROMIUM) with Playwright in zh-CN and Beijing time.
 A page that does not exist yet (its endpoint is not in the app) is skipped and named; so is one
 that does not answer 200. Desktop shots are 1280 px wide, the worker's queue and the residents'
-pages 375 px (a phone). A resident (user RESIDENT: the demo's first resident of the tenant) signs
+pages 375 px (a phone); the welfare_jobs plugin's pages are taken as the demo's roster manager
+`gongyi` (稻香社区) and its worker `gongyi01` (我的岗位, 375 px); a long page (FIRST_SCREEN) is
+taken to its first screen only. A resident (user RESIDENT: the demo's first resident of the tenant) signs
 in on their community's page with a support-desk code and agrees to the privacy notice.
 """
 
@@ -31,6 +33,8 @@ CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 812}
 RESIDENT = "resident"  # the demo's first resident (`wuye demo --json`), on the residents' pages
+FIRST_SCREEN = {"welfare-subsidies.png"}  # a page of a hundred rows: its first screen only (a small PNG)
+WELFARE_MANAGER, WELFARE_COMMUNITY = "gongyi", "稻香社区"  # welfare_jobs' roster manager and its shots' community
 
 
 def shots(app, ids: dict) -> list[tuple]:
@@ -87,6 +91,13 @@ def shots(app, ids: dict) -> list[tuple]:
         ("h5-report-375.png", RESIDENT, PHONE, "h5.report", plain("h5.report")),
         ("h5-notices-375.png", RESIDENT, PHONE, "h5.notices", plain("h5.notices")),
         ("h5-me-375.png", RESIDENT, PHONE, "h5.me", plain("h5.me")),
+        # public-welfare jobs (#20): the roster manager's overview of 稻香社区 and last month's
+        # subsidies, the worker's phone page 我的岗位
+        ("welfare-overview.png", "gongyi", DESKTOP, "console_welfare_jobs.overview",
+         _welfare(app, ids, "overview")),
+        ("welfare-subsidies.png", "gongyi", DESKTOP, "console_welfare_jobs.subsidies_month",
+         _welfare(app, ids, "subsidies_month", month=_last_month())),
+        ("welfare-me-375.png", "gongyi01", PHONE, "console_welfare_jobs.me", plain("console_welfare_jobs.me")),
     ]
 
 
@@ -97,6 +108,39 @@ def _poster(app, ids: dict) -> str | None:
         return None
     with app.test_request_context():
         return url_for("console.register_poster", community_id=ids["community"])
+
+
+def _welfare(app, ids: dict, page: str, **query) -> str | None:
+    """A welfare_jobs console page of the demo's 稻香社区 (WELFARE_COMMUNITY), or None."""
+    from flask import url_for
+
+    endpoint = f"console_welfare_jobs.{page}"
+    if endpoint not in app.view_functions or not ids.get("welfare_community"):
+        return None
+    with app.test_request_context():
+        return url_for(endpoint, community_id=ids["welfare_community"], **query)
+
+
+def _last_month() -> str:
+    """Last month in Beijing time, YYYY-MM (the month the demo's subsidy claim is computed for)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    first = datetime.now(ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def welfare_community(app, passwords: dict) -> int | None:
+    """The id of 稻香社区, read as the demo's roster manager (`gongyi`); None without that user."""
+    from console_pages import TENANT
+
+    from wuye_core.testing import login
+
+    if WELFARE_MANAGER not in passwords:
+        return None
+    api = login(app, TENANT, WELFARE_MANAGER, passwords[WELFARE_MANAGER])
+    found = api.get("/api/v1/communities", query_string={"per_page": 100}).get_json().get("items", [])
+    return next((c["id"] for c in found if c["name"] == WELFARE_COMMUNITY), None)
 
 
 def resident_sign_in(page, base: str, app, resident: dict) -> None:
@@ -135,6 +179,7 @@ def main() -> int:
         passwords = built["passwords"]
         app = make_app(built["env"])
         ids = demo_ids(app, passwords)
+        ids["welfare_community"] = welfare_community(app, passwords)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -158,6 +203,10 @@ def main() -> int:
                         continue
                     resident_sign_in(page, base, app, built["residents"][0])
                 elif user:
+                    if user not in passwords:
+                        skipped.append(f"{name}: the demo has no user {user}")
+                        context.close()
+                        continue
                     browser_sign_in(page, base, TENANT, user, passwords[user])
                 response = page.goto(base + path, wait_until="networkidle")
                 if response is None or response.status != 200:
@@ -166,7 +215,7 @@ def main() -> int:
                     continue
                 if page.locator("[data-chart]").count():
                     page.wait_for_timeout(1500)  # the charts' opening animation
-                page.screenshot(path=str(out / name), full_page=True)
+                page.screenshot(path=str(out / name), full_page=name not in FIRST_SCREEN)
                 taken.append(f"{name}: {path} as {user or 'nobody'}")
                 context.close()
             browser.close()

@@ -29,7 +29,7 @@ from wuye_core.plugins import (
 from . import alerts as alert_rules
 from . import placements, posts, vocab, workers
 from . import schemas_roster as s
-from .access import NAME, is_manager, routed
+from .access import NAME, is_manager, leads, routed
 from .console import choices, community, pages, query
 from .i18n import _
 from .models import Placement, Post, Worker
@@ -106,6 +106,7 @@ def roster_post(post_id):
     shown = posts.posts_out([post], people=sees_people(identity, post.community_id))[0]
     return render_page("welfare_jobs/roster_post.html", community=community(post.community_id), tab="posts",
                        post=shown, manager=is_manager(identity, post.community_id), errors={},
+                       keeps_attendance=is_manager(identity, post.community_id) or leads(identity, post),
                        today=local_today().isoformat())
 
 
