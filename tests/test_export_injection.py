@@ -25,6 +25,7 @@ from wuye_core.tickets.models import Ticket
 
 CARE = "/api/v1/plugins/care_visits"
 RED = "/api/v1/plugins/red_property"
+WELFARE = "/api/v1/plugins/welfare_jobs"
 BELL = "\x07"
 
 # What people typed (through the API), and what the workbook must show: the same text.
@@ -37,6 +38,7 @@ MINUTES = '=HYPERLINK("http://x","y") 议定事项'
 PARTICIPANT = {"name": "-1", "post": "+1"}
 AGENDA = {"title": "+1 楼道堆物", "description": "-1 清理"}
 RESOLUTION = {"text": "=1+1 清理楼道", "owner_name": "@SUM(A1:A2)"}
+WORKER, POST = "=1+1 王芳", "@SUM(A1:A2) 保洁岗"  # welfare_jobs: a worker on a post
 # Stored with a control character (as data imported or written before the API refused any would be)
 SITE_STORED, SITE_SHOWN = f"=2+2{BELL}响铃小区", "=2+2响铃小区"
 TITLE_STORED, TITLE_SHOWN = f"=3+3{BELL}", "=3+3"
@@ -88,7 +90,26 @@ def _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin) -> dict:
     assert r.status_code == 202, r.get_json()
     brief = r.get_json()["id"]
     assert supervisor.get(f"{CARE}/briefs/{brief}").get_json()["status"] == "done"
-    return {"tenant": t, "community": c, "meeting": meeting, "brief": brief, "supervisor": supervisor}
+
+    # welfare_jobs: a worker placed on a post since the 1st of this month, graded, this month's claim computed
+    from wuye_welfare_jobs.demo import id_check_digit
+
+    wuye_enable_plugin(t, "welfare_jobs", c)
+    first = today.replace(day=1)
+    post = _created(api.post(f"{WELFARE}/communities/{c}/posts", json={
+        "kind": "cleaning", "name": POST, "site_id": site, "headcount": 2, "approval_ref": "东人社〔2025〕1号",
+        "approved_from": "2020-01-01"}))
+    number = "42011619750101001"
+    worker = _created(api.post(f"{WELFARE}/communities/{c}/workers", json={
+        "name": WORKER, "id_number": number + id_check_digit(number), "group": "hard_to_employ",
+        "evidence_ref": "援助证 001"}))
+    _created(api.post(f"{WELFARE}/communities/{c}/placements", json={
+        "worker_id": worker, "post_id": post, "starts_on": first.isoformat()}))
+    _created(api.post(f"{WELFARE}/communities/{c}/assessments/{today.year}", json={
+        "worker_id": worker, "grade": "competent"}))
+    assert api.post(f"{WELFARE}/communities/{c}/subsidies/{first:%Y-%m}/compute").status_code == 200
+    return {"tenant": t, "community": c, "meeting": meeting, "brief": brief, "supervisor": supervisor,
+            "month": f"{first:%Y-%m}", "year": today.year}
 
 
 def _period():
@@ -117,6 +138,18 @@ EXPORTS = {
         w["tenant"].admin, f"{RED}/communities/{w['community']}/resolutions.xlsx", None, set(RESOLUTION.values())),
     "/api/v1/supervision/street-figures.xlsx": lambda w: (  # our own row of each community (no link here)
         w["tenant"].admin, "/api/v1/supervision/street-figures.xlsx", _period(), {COMMUNITY}),
+    f"{WELFARE}/communities/{{community_id}}/attendance.xlsx": lambda w: (
+        w["tenant"].admin, f"{WELFARE}/communities/{w['community']}/attendance.xlsx", {"month": w["month"]},
+        {WORKER, POST}),
+    f"{WELFARE}/communities/{{community_id}}/attendance/template.xlsx": lambda w: (
+        w["tenant"].admin, f"{WELFARE}/communities/{w['community']}/attendance/template.xlsx", {"month": w["month"]},
+        {WORKER, POST}),
+    f"{WELFARE}/communities/{{community_id}}/assessments/{{year}}.xlsx": lambda w: (
+        w["tenant"].admin, f"{WELFARE}/communities/{w['community']}/assessments/{w['year']}.xlsx", None,
+        {WORKER, POST}),
+    f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": lambda w: (  # the 花名册
+        w["tenant"].admin, f"{WELFARE}/communities/{w['community']}/subsidies/{w['month']}/roster.xlsx", None,
+        {WORKER, POST}),
     f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": lambda w: (
         w["supervisor"], f"{CARE}/briefs/{w['brief']}/ledger.xlsx", None, {COMMUNITY, "=" + "*" * (len(RESIDENT) - 1)}),
 }

@@ -19,6 +19,9 @@ NOT_PAGED = {
     "/api/v1/plugins/care_visits/communities/{community_id}/figures",
     # a ticket's hand-offs: one live at a time, a handful over its life (handoffs/routes.py)
     "/api/v1/tickets/{ticket_id}/handoffs",
+    # a public-welfare worker's documents and insurance policies: a handful per person
+    "/api/v1/plugins/welfare_jobs/workers/{worker_id}/documents",
+    "/api/v1/plugins/welfare_jobs/workers/{worker_id}/policies",
 }
 
 

@@ -174,8 +174,8 @@ def approve(request_id: int, identity: Identity) -> DeletionRequest:
     plugins = {}
     for plugin, counts in call_all_or_nothing("wuye_resident_erase", tenant_id=require_tenant_id(), phone=digits,
                                               resident_ids=resident_ids):
-        plugins[plugin] = {str(k): v for k, v in counts.items() if isinstance(v, int)} \
-            if isinstance(counts, dict) else {}
+        if isinstance(counts, dict):  # a plugin that returns nothing had nothing of theirs to report
+            plugins[plugin] = {str(k): v for k, v in counts.items() if isinstance(v, int)}
     outcome = {"tickets_masked": _mask_reporters(digits, residents),
                "register_rows_removed": _remove_from_register(residents, identity.username),
                "plugins": plugins}

@@ -93,13 +93,13 @@ def test_the_team_sheet_of_a_day(world):
     assert r.status_code == 200
     sheet = r.get_json()
     assert sheet["day"] == world.today.isoformat() and sheet["post"]["shift_start"] == "07:00"
-    assert [i["name"] for i in sheet["items"]] == ["李桂兰", "王秀英"]  # 赵大山 has left
-    assert all(i["record"] is None for i in sheet["items"])
+    assert [i["name"] for i in sheet["members"]] == ["李桂兰", "王秀英"]  # 赵大山 has left
+    assert all(i["record"] is None for i in sheet["members"])
     r = world.leader.put(url, json={"entries": [
         {"worker_id": world.wang, "status": "present"},
         {"worker_id": world.li, "status": "leave", "leave_kind": "personal", "note": "家里有事"}]})
     assert r.status_code == 200 and r.get_json() == {"created": 2, "updated": 0, "unchanged": 0}
-    items = {i["name"]: i["record"] for i in world.leader.get(url).get_json()["items"]}
+    items = {i["name"]: i["record"] for i in world.leader.get(url).get_json()["members"]}
     # present today: the leader clocked her in on the spot; on leave: no clock-in
     assert items["王秀英"]["status"] == "present" and items["王秀英"]["clock_in"] is not None
     assert items["李桂兰"]["leave_kind_label"] == "事假" and items["李桂兰"]["clock_in_at"] is None
@@ -111,7 +111,7 @@ def test_the_team_sheet_of_a_day(world):
     # an earlier day: ?day=
     earlier = (world.today - timedelta(days=20)).isoformat()
     sheet = world.manager.get(url, query_string={"day": earlier}).get_json()
-    assert [i["name"] for i in sheet["items"]] == ["李桂兰", "王秀英", "赵大山"]
+    assert [i["name"] for i in sheet["members"]] == ["李桂兰", "王秀英", "赵大山"]
 
 
 def test_the_team_sheet_is_all_or_nothing(world):

@@ -92,9 +92,9 @@ def test_dispatch_to_a_post_and_redispatch_to_another(wuye_app, world):
     ticket_id = _ticket(tenant.admin, ids["community"], ids["village"])
     elsewhere = _ticket(tenant.admin, ids["community"], ids["site"], "小区门禁坏了")  # no post at that site
     listed = tenant.admin.get(f"{P}/communities/{ids['community']}/dispatchable").get_json()
-    assert [t["id"] for t in listed["items"]] == [ticket_id]
-    assert {p["name"] for p in listed["items"][0]["posts"]} == {"张家湾保洁岗", "张家湾巡查岗"}
-    assert listed["items"][0]["status_label"] == "已提交" and listed["items"][0]["post_id"] is None
+    assert [t["id"] for t in listed["tickets"]] == [ticket_id] and listed["count"] == 1
+    assert {p["name"] for p in listed["tickets"][0]["posts"]} == {"张家湾保洁岗", "张家湾巡查岗"}
+    assert listed["tickets"][0]["status_label"] == "已提交" and listed["tickets"][0]["post_id"] is None
 
     r = tenant.admin.post(f"{P}/posts/{ids['post']}/tickets", json={"ticket_id": ticket_id, "note": "路灯"})
     assert r.status_code == 201, r.get_json()

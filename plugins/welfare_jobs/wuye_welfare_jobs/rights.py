@@ -74,9 +74,9 @@ def erase_worker(worker: Worker) -> None:
         check.note = None
 
 
-def erase(resident_ids) -> dict:
+def erase(resident_ids) -> dict | None:
     found = _workers(resident_ids)
     for worker in found:
         erase_worker(worker)
     db.session.flush()
-    return {"workers": len(found)}
+    return {"workers": len(found)} if found else None  # nothing of theirs here: no line in the outcome

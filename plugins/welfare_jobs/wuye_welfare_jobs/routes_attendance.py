@@ -183,7 +183,7 @@ def worker_keeper(worker: Worker, day: date):
 
 def team_sheet_out(post: Post, day: date) -> dict:
     return {"post": post, "day": day,
-            "items": [{"worker_id": e["worker"].id, "name": e["worker"].name, "record": e["record"]}
+            "members": [{"worker_id": e["worker"].id, "name": e["worker"].name, "record": e["record"]}
                       for e in rules.team_sheet(post, day)]}
 
 

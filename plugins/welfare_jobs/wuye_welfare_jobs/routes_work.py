@@ -77,8 +77,10 @@ class DispatchableOut(StrictSchema):
 
 
 class DispatchableList(StrictSchema):
-    items = fields.List(fields.Nested(DispatchableOut))
-    total = fields.Integer()
+    """Not a page (at most 200, oldest first): the tickets and how many."""
+
+    tickets = fields.List(fields.Nested(DispatchableOut))
+    count = fields.Integer()
 
 
 @blp.route("/communities/<int:community_id>/dispatchable")
@@ -90,8 +92,8 @@ class Dispatchable(MethodView):
         Tickets that may go to a post's team: those whose state allows a dispatch, at the sites of
         active posts (oldest first, at most 200), each with the posts that could take it"""
         require_staff()
-        items = dispatch.dispatchable(community_id)
-        return {"items": items, "total": len(items)}
+        tickets = dispatch.dispatchable(community_id)
+        return {"tickets": tickets, "count": len(tickets)}
 
 
 @blp.route("/posts/<int:post_id>/tickets")

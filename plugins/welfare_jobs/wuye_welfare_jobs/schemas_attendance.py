@@ -116,7 +116,7 @@ class AttendanceMemberOut(Schema):
 class AttendanceTeamSheetOut(Schema):
     post = fields.Nested(AttendancePostOut)
     day = fields.Date()
-    items = fields.List(fields.Nested(AttendanceMemberOut))
+    members = fields.List(fields.Nested(AttendanceMemberOut))  # not a page: everyone on post that day
 
 
 class AttendanceSavedOut(Schema):
