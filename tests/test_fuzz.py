@@ -298,6 +298,30 @@ SEMANTIC_REFUSALS = {
     "A link is between two different tenants.",
     "Say why it is handed back.",
     "This company serves no such site of yours.",  # supervision: our site_id, mapped to theirs through a link
+    # welfare_jobs (public-welfare jobs): rows of other tables, fields that must agree, today's date
+    "No service link in force in this community has this id.",  # welfare_jobs: a post's employer, a link's state
+    "The team leader must be a staff user holding the team-leader role here.",  # welfare_jobs: a user's roles
+    "The approval ends before it starts.",  # welfare_jobs: approved_from ≤ approved_until
+    "The shift must end after it starts.",  # welfare_jobs: shift_start < shift_end
+    "More people are on the post today than this headcount.",  # welfare_jobs: the post's placements today
+    "The post cannot close before it was approved.",  # welfare_jobs: closed_on and the post's approved_from
+    "The ID number holds no possible birth date.",  # welfare_jobs: a real day, not after today (the pattern says the rest)
+    "The sign-in must be an active staff user holding the worker role here.",  # welfare_jobs: a user's roles
+    "Give the year the land was acquired.",  # welfare_jobs: required with group landless_farmer
+    "Give the village the land was acquired from.",  # welfare_jobs: required with group landless_farmer
+    "The year must lie between 1950 and this year.",  # welfare_jobs: to this year (the minimum is documented)
+    "Give the bank of the account.",  # welfare_jobs: bank_name and bank_account go together
+    "Give the account at this bank.",  # welfare_jobs: bank_name and bank_account go together
+    "The placement ends before it starts.",  # welfare_jobs: starts_on ≤ ends_on
+    "The post is not approved on that day.",  # welfare_jobs: the post's approval period
+    "The exit cannot come before the placement starts.",  # welfare_jobs: the placement's period
+    "The report cannot come before the exit.",  # welfare_jobs: the placement's exit
+    "Cannot be in the future.",  # welfare_jobs: a vacancy report's day (today is the server's)
+    "Checks can be scheduled up to next year.",  # welfare_jobs: a health check's year, to next year (today's)
+    "A check cannot be done in the future.",  # welfare_jobs: done_on, not after today
+    "Give the day of the check with its result.",  # welfare_jobs: done_on with result
+    "A policy ends on or after the day it starts.",  # welfare_jobs: starts_on ≤ ends_on
+    "The ticket is not at the post's site.",  # welfare_jobs: the ticket's site and the post's
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (
@@ -305,6 +329,12 @@ SEMANTIC_REFUSAL_PREFIXES = (
     "Required when the visit opens a ticket",  # ticket_text, with the visit's risks and open_ticket
     "Must not name the person",  # what the care worker writes for the ticket: not the person's name
     "Do not name the person",  # a typical case's text
+    "Assessments are for a year from",  # welfare_jobs: "…to this year" (the minimum is documented)
+    "This worker was not on post in",  # welfare_jobs: the worker's placements that year
+    "A placement lasts at most",  # welfare_jobs: ends_on, from starts_on and the community's config
+    "The worker reached the retirement age on",  # welfare_jobs: from the ID number, before starts_on
+    "The exit cannot come after the placement's agreed end",  # welfare_jobs: the placement's ends_on
+    "The month has not begun yet",  # welfare_jobs: a subsidy month, not after this one (today's)
 )
 
 

@@ -86,7 +86,7 @@ def test_the_managers_month_with_the_import(world):
     assert "王秀英" in page and "在岗天数" in page and "下载" in page and 'type="file"' in page
     r = console.post(url, data={"file": (io.BytesIO(b"not a workbook"), "a.xlsx")},
                      content_type="multipart/form-data")
-    assert r.status_code == 422 and "这不是 Excel 工作簿（.xlsx）。" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "无法作为 Excel 工作簿（.xlsx）读取此文件。" in r.get_data(as_text=True)
     r = console.get(f"{url}/template.xlsx")
     assert r.status_code == 200 and r.data.startswith(b"PK")
     r = console.get(f"{C}/communities/{world.ids['community']}/attendance.xlsx")

@@ -130,9 +130,9 @@ def test_an_import_with_errors_stores_nothing(world):
 def test_the_files_limits(world):
     url = f"{P}/communities/{world.ids['community']}/attendance/import?month={world.month}"
     r = _upload(world.manager, url, b"name,day\n")
-    assert r.status_code == 422 and r.get_json()["errors"]["files"]["file"] == ["这不是 Excel 工作簿（.xlsx）。"]
+    assert r.status_code == 422 and r.get_json()["errors"]["files"]["file"] == ["无法作为 Excel 工作簿（.xlsx）读取此文件。"]
     r = _upload(world.manager, url, b"PK\x03\x04" + b"\0" * 100)
-    assert r.status_code == 422 and r.get_json()["errors"]["files"]["file"] == ["这不是 Excel 工作簿（.xlsx）。"]
+    assert r.status_code == 422 and r.get_json()["errors"]["files"]["file"] == ["无法作为 Excel 工作簿（.xlsx）读取此文件。"]
     r = _upload(world.manager, url, b"PK\x03\x04" + b"\0" * (5 * 1024 * 1024))
     assert r.status_code == 422 and r.get_json()["errors"]["files"]["file"] == ["文件超过 5 MiB。"]
     # another month's sheet (its days do not match)

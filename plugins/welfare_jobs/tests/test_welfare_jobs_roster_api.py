@@ -91,7 +91,7 @@ def test_worker_refusals(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_
     body = {"name": "王大山", "id_number": good, "group": "landless_farmer", "evidence_ref": "认定书1号",
             "land_acquired_year": 2010, "land_village": "张家湾"}
     bad_check = good[:17] + ("0" if good[17] != "0" else "1")
-    _refused(r.mgr.post(url, json={**body, "id_number": bad_check}), 422, "id_number", "校验位")
+    _refused(r.mgr.post(url, json={**body, "id_number": bad_check}), 422, "id_number", "身份证号码")
     _refused(r.mgr.post(url, json={**body, "id_number": "12345"}), 422, "id_number", "")
     _refused(r.mgr.post(url, json={**body, "phone": "1234567"}), 422, "phone", "手机号")
     _refused(r.mgr.post(url, json={**body, "evidence_ref": None}), 422, "evidence_ref", "")
@@ -204,7 +204,7 @@ def test_documents_upload_list_download_audited(wuye_app, wuye_make_tenant, wuye
     up = r.mgr.post(url, data={"kind": "health", "file": (io.BytesIO(png), "体检.png")})
     assert up.status_code == 201 and up.get_json()["content_type"] == "image/png" and up.get_json()["size"] == 108
     text = r.mgr.post(url, data={"kind": "evidence", "file": (io.BytesIO(b"hello, not a pdf"), "x.pdf")})
-    assert text.status_code == 422 and "PDF" in str(text.get_json()["errors"])
+    assert text.status_code == 422 and "不允许" in str(text.get_json()["errors"])
     big = r.mgr.post(url, data={"kind": "evidence", "file": (io.BytesIO(b"%PDF-" + b"0" * (5 * 1024 * 1024)), "b.pdf")})
     assert big.status_code in (413, 422)
     listed = r.mgr.get(url).get_json()

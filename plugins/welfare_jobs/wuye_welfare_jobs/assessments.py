@@ -98,7 +98,7 @@ def record(community_id: int, year: int, data: dict, actor: str) -> Assessment:
     check_year(year)
     worker = db.session.get(Worker, data["worker_id"])
     if worker is None or worker.community_id != community_id:
-        invalid("worker_id", N_("There is no such worker in this community."))
+        invalid("worker_id", N_("Does not exist in this community."))
     if not was_on_post(community_id, worker.id, year):
         invalid("worker_id", N_("This worker was not on post in %(year)s.", year=year))
     existing = db.session.scalar(select(Assessment.id).where(Assessment.worker_id == worker.id,

@@ -38,7 +38,9 @@ from .models import Attendance, Placement, Post, Worker
 from .vocab import ATTENDANCE, LEAVE_KINDS
 
 RECORDED_FIELDS = ("status", "leave_kind", "note")
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# a month from 2000-01 to 2100-12, as the API documents it (ASCII digits only)
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 # --- months ----------------------------------------------------------------------------------------

@@ -165,13 +165,15 @@ def read_workbook(data: bytes):
     """The first sheet's rows (values), or 422 naming `file`."""
     if len(data) > MAX_BYTES:
         invalid("file", N_("The file is larger than 5 MiB."), location="files")
+    if not data:
+        invalid("file", N_("The file is empty."), location="files")
     if not data.startswith(b"PK\x03\x04"):
-        invalid("file", N_("This is not an Excel workbook (.xlsx)."), location="files")
+        invalid("file", N_("The file cannot be read as an Excel workbook (.xlsx)."), location="files")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError):
-        invalid("file", N_("This is not an Excel workbook (.xlsx)."), location="files")
+        invalid("file", N_("The file cannot be read as an Excel workbook (.xlsx)."), location="files")
     return book, sheet
 
 

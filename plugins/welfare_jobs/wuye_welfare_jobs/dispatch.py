@@ -142,7 +142,7 @@ def dispatch(post: Post, ticket_id: int, actor: str, note: str | None = None) ->
         raise Conflict(N_("The post is closed: tickets cannot be dispatched to it."))
     ticket = ticket_summary(ticket_id)
     if ticket is None or ticket["community_id"] != post.community_id:
-        invalid("ticket_id", N_("No such ticket in this community."))
+        invalid("ticket_id", N_("Does not exist in this community."))
     if ticket["site_id"] != post.site_id:
         invalid("ticket_id", N_("The ticket is not at the post's site."))
     if not dispatch_ticket(ticket_id, actor, team=post.team, note=note):

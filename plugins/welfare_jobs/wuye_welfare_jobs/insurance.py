@@ -99,7 +99,7 @@ def _worker_locked(worker_id: int) -> Worker:
     """The worker, locked: two policies added at once for one worker are checked one after the other."""
     worker = get_for_update(Worker, worker_id)
     if worker is None:
-        invalid("worker_id", N_("No such worker."))
+        invalid("worker_id", N_("Does not exist."))
     return worker
 
 

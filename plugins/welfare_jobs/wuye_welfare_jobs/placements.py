@@ -36,8 +36,7 @@ def latest_end(starts_on: date, config: dict) -> date:
 def _of_community(model, object_id: int, community_id: int, field: str):
     found = db.session.get(model, object_id)
     if found is None or found.community_id != community_id:
-        invalid(field, N_("No such post in this community.") if model is Post
-                else N_("No such worker in this community."))
+        invalid(field, N_("Does not exist in this community."))
     return found
 
 

@@ -69,7 +69,7 @@ def _check(community_id: int, values: dict, post: Post | None) -> Site:
     """The whole post's rules; the place's Site."""
     site = db.session.get(Site, values["site_id"])
     if site is None or site.community_id != community_id:
-        invalid("site_id", N_("No such site or 村湾 in this community."))
+        invalid("site_id", N_("Does not exist in this community."))
     if values.get("approved_until") and values["approved_until"] < values["approved_from"]:
         invalid("approved_until", N_("The approval ends before it starts."))
     if values["shift_end"] <= values["shift_start"]:

@@ -68,13 +68,19 @@ class WorkerYearOut(StrictSchema):
     exit_suggested = fields.Boolean(dump_only=True)
 
 
+# the path's year, documented: from FIRST_YEAR on (to this year: the server's date)
+YEAR_PARAMETER = [{"in": "path", "name": "year", "required": True, "schema": {
+    "type": "integer", "minimum": rules.FIRST_YEAR, "maximum": 2**31 - 1, "example": 2026},
+    "description": f"年度（{rules.FIRST_YEAR} 年至今年）/ the year ({rules.FIRST_YEAR} to this year)"}]
+
+
 def year_page(community_id: int, year: int, args: dict) -> dict:
     page = paginate(rules.workers_statement(community_id, year), Worker, args)
     page["items"] = rules.year_items(community_id, year, page["items"])
     return page
 
 
-@blp.route("/communities/<int:community_id>/assessments/<int:year>")
+@blp.route("/communities/<int:community_id>/assessments/<int:year>", parameters=YEAR_PARAMETER)
 class Year(MethodView):
     @blp.arguments(rules.AssessmentQuery, location="query")
     @blp.response(200, page_schema(WorkerYearOut))
@@ -149,7 +155,7 @@ def assessments_download(community_id: int, year: int):
                          download_name(_("Yearly assessment"), community.name, year, ext="xlsx"))
 
 
-@blp.route("/communities/<int:community_id>/assessments/<int:year>.xlsx")
+@blp.route("/communities/<int:community_id>/assessments/<int:year>.xlsx", parameters=YEAR_PARAMETER)
 class YearXlsx(MethodView):
     @blp.response(200, description="年度考核表 / the year's assessments (.xlsx)", **XLSX_DOC)
     @blp.alt_response(403, schema=ErrorSchema)

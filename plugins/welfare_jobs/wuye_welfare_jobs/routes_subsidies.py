@@ -28,6 +28,7 @@ from wuye_core.plugins import (
 
 from . import subsidies
 from .access import require_manager
+from .attendance import MONTH_PATTERN
 from .i18n import N_
 from .models import Subsidy
 from .subsidy_roster import roster_download
@@ -79,6 +80,11 @@ class MonthOut(StrictSchema):
     rows = fields.Nested(page_schema(SubsidyRowOut), dump_only=True)
 
 
+# the path's month, documented (flask-smorest documents a path parameter from the rule; a
+# parameter of the same name and location given to `route` completes it)
+MONTH_PARAMETER = [{"in": "path", "name": "month", "required": True, "schema": {
+    "type": "string", "pattern": MONTH_PATTERN, "example": "2026-11"},
+    "description": "月份 YYYY-MM，已开始的月份 / the month, YYYY-MM (one that has begun)"}]
 DEFAULT_PAGE = {"page": 1, "per_page": 20, "sort": (("id", False),)}
 
 
@@ -94,7 +100,7 @@ def month_out(community_id: int, first, args: dict | None = None) -> dict:
     return state
 
 
-@blp.route("/communities/<int:community_id>/subsidies/<month>")
+@blp.route("/communities/<int:community_id>/subsidies/<month>", parameters=MONTH_PARAMETER)
 class Month(MethodView):
     @blp.arguments(SubsidyQuery, location="query")
     @blp.response(200, MonthOut)
@@ -108,7 +114,7 @@ class Month(MethodView):
         return month_out(community_id, subsidies.parse_month(month), args)
 
 
-@blp.route("/communities/<int:community_id>/subsidies/<month>/compute")
+@blp.route("/communities/<int:community_id>/subsidies/<month>/compute", parameters=MONTH_PARAMETER)
 class Compute(MethodView):
     @blp.response(200, MonthOut)
     @blp.alt_response(403, schema=ErrorSchema)
@@ -124,7 +130,7 @@ class Compute(MethodView):
         return month_out(community_id, first)
 
 
-@blp.route("/communities/<int:community_id>/subsidies/<month>/submit")
+@blp.route("/communities/<int:community_id>/subsidies/<month>/submit", parameters=MONTH_PARAMETER)
 class Submit(MethodView):
     @blp.response(200, MonthOut)
     @blp.alt_response(403, schema=ErrorSchema)
@@ -148,7 +154,7 @@ def computed_month(community_id: int, first):
     return found
 
 
-@blp.route("/communities/<int:community_id>/subsidies/<month>/roster.xlsx")
+@blp.route("/communities/<int:community_id>/subsidies/<month>/roster.xlsx", parameters=MONTH_PARAMETER)
 class Roster(MethodView):
     @blp.response(200, description="实名制花名册及补贴申报表 / the claim roster (.xlsx)", **XLSX_DOC)
     @blp.alt_response(403, schema=ErrorSchema)

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from wuye_core.plugins import Id, PageArgs, Sort, StrictSchema, Text, local_today
 
 from . import vocab
-from .attendance import beijing_time, parse_month
+from .attendance import MONTH_PATTERN, beijing_time, parse_month
 from .i18n import N_
 
 
@@ -29,8 +29,9 @@ def this_month():
     return local_today().replace(day=1)
 
 
-MONTH_DOC = {"description": "月份 YYYY-MM，默认本月（北京时间）/ the month, YYYY-MM; this month by default",
-             "example": "2026-11", "type": "string", "pattern": r"^\d{4}-\d{2}$"}
+MONTH_DOC = {"description": "月份 YYYY-MM（2000-01 至 2100-12），默认本月（北京时间）/ the month, YYYY-MM "
+                           "(2000-01 to 2100-12); this month by default",
+             "example": "2026-11", "type": "string", "pattern": MONTH_PATTERN}
 
 
 class AttendanceMonthArgs(StrictSchema):

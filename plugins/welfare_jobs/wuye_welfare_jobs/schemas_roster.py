@@ -9,6 +9,10 @@ from wuye_core.plugins import Id, PageArgs, Sort, StrictSchema, Text
 from . import vocab
 from .i18n import N_
 
+ID_NUMBER = validate.Regexp(r"^[0-9]{17}[0-9Xx]$",
+                            error=N_("An ID number has 17 digits and a check digit (a digit or X)."))
+MOBILE = validate.Regexp(r"^(1[3-9][0-9]{9})?$", error=N_("A mobile number has 11 digits and starts with 13–19."))
+BANK_ACCOUNT = validate.Regexp(r"^([0-9]{12,30})?$", error=N_("A bank account has 12 to 30 digits."))
 HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error=N_("Write the time as HH:MM (24 hours)."))
 DOCUMENT_KINDS = {"evidence": N_("Eligibility evidence"), "health": N_("Health-check report"),
                   "other": N_("Other document")}
@@ -113,18 +117,24 @@ class PostOut(Schema):
 
 class WorkerIn(StrictSchema):
     name = Text(50, min_length=1, required=True)
-    id_number = Text(18, required=True, metadata=_d("18 位身份证号（校验位）", "18-character ID number (check digit)"))
-    phone = Text(11, load_default=None, allow_none=True, metadata=_d("11 位手机号", "11-digit mobile number"))
+    id_number = Text(18, required=True, validate=[ID_NUMBER], metadata=_d(
+        "18 位身份证号（末位校验位，出生日期不晚于今天）",
+        "18-character ID number (the last a check character; a birth date not after today)"))
+    phone = Text(11, load_default=None, allow_none=True, validate=[MOBILE],
+                 metadata=_d("11 位手机号", "11-digit mobile number"))
     group = fields.String(required=True, validate=validate.OneOf(list(vocab.GROUPS)),
                           metadata=_d("人员类别", "group: " + _codes(vocab.GROUPS)))
-    evidence_ref = Text(200, load_default=None, allow_none=True, metadata=_d(
-        "认定材料编号（必填）", "the eligibility evidence's reference (required)"))
-    land_acquired_year = fields.Integer(load_default=None, allow_none=True, metadata=_d(
-        "征地年份（失地农民必填）", "year the land was acquired (landless farmers)"))
+    evidence_ref = Text(200, min_length=1, required=True, metadata=_d(
+        "认定材料编号", "the eligibility evidence's reference"))
+    land_acquired_year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1950),
+                                        metadata=_d("征地年份（失地农民必填；1950 年至今年）",
+                                                    "year the land was acquired (landless farmers; 1950 to this "
+                                                    "year)"))
     land_village = Text(100, load_default=None, allow_none=True, metadata=_d(
         "被征地村组（失地农民必填）", "the village the land was taken from (landless farmers)"))
     bank_name = Text(100, load_default=None, allow_none=True, metadata=_d("开户行", "bank"))
-    bank_account = Text(30, load_default=None, allow_none=True, metadata=_d("银行账号（12–30 位数字）", "account, 12–30 digits"))
+    bank_account = Text(30, load_default=None, allow_none=True, validate=[BANK_ACCOUNT], metadata=_d(
+        "银行账号（12–30 位数字；与开户行同填）", "account, 12–30 digits (with the bank)"))
     resident_id = Id(load_default=None, allow_none=True, metadata=_d("台账中的居民（同一社区）", "the resident in the register"))
     staff_user_id = Id(load_default=None, allow_none=True, metadata=_d(
         "手机端登录的员工账号（持有 welfare_jobs_worker）", "their sign-in: a staff user holding welfare_jobs_worker"))

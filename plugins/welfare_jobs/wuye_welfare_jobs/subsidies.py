@@ -41,7 +41,7 @@ from .i18n import N_
 from .models import Placement, Post, Subsidy, SubsidyMonth, Worker
 from .tenure import days_covered, overlapping
 
-MONTH_TEXT = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_TEXT = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 FIRST_YEAR = 2000
 
 
@@ -55,7 +55,7 @@ def parse_month(text: str, field: str = "month", location: str = "path") -> date
         invalid(field, N_("Write the month as YYYY-MM, e.g. 2026-11."), location)
     first = date(int(found.group(1)), int(found.group(2)), 1)
     if first > local_today().replace(day=1):
-        invalid(field, N_("The month %(month)s has not begun yet.", month=text), location)
+        invalid(field, N_("The month has not begun yet: %(month)s.", month=text), location)
     return first
 
 
@@ -157,7 +157,7 @@ def compute_month(community_id: int, month_first_day: date, actor: str) -> Subsi
     a month not begun yet, 409 once it is submitted. Commits nothing (the caller does)."""
     first = month_first_day.replace(day=1)
     if first > local_today().replace(day=1):
-        invalid("month", N_("The month %(month)s has not begun yet.", month=month_text(first)), "path")
+        invalid("month", N_("The month has not begun yet: %(month)s.", month=month_text(first)), "path")
     month = lock_month(community_id, first, create=True)
     if month.status == "submitted":
         raise Conflict(N_("This month has been submitted to the office: it can no longer be recomputed."),

@@ -57,7 +57,7 @@ def parse_id_number(number: str, field: str = "id_number") -> tuple[str, date, s
     if not re.fullmatch(r"\d{17}[\dX]", number):
         invalid(field, N_("An ID number has 17 digits and a check digit (a digit or X)."))
     if CHECKS[sum(int(d) * w for d, w in zip(number[:17], WEIGHTS, strict=True)) % 11] != number[17]:
-        invalid(field, N_("The ID number's check digit is wrong: check the number."))
+        invalid(field, N_("Not a valid ID-card number."))
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
@@ -91,7 +91,7 @@ def _check(community_id: int, values: dict, worker: Worker | None) -> tuple[str,
     if values.get("resident_id") is not None:
         resident = db.session.get(Resident, values["resident_id"])
         if resident is None or resident.community_id != community_id:
-            invalid("resident_id", N_("No such resident in this community's register."))
+            invalid("resident_id", N_("Does not exist in this community."))
     if values.get("staff_user_id") is not None:
         identity = staff_identity(values["staff_user_id"])
         if identity is None or not identity.has_role(WORKER, community_id):
@@ -243,12 +243,12 @@ def add_document(worker: Worker, kind: str, filename: str | None, content: bytes
     if kind not in DOCUMENT_KINDS:
         invalid("kind", N_("Not a kind of document."), "form")
     if not content:
-        invalid("file", N_("Choose a file to upload."), "files")
+        invalid("file", N_("The file is empty."), "files")
     if len(content) > MAX_DOCUMENT:
         invalid("file", N_("The file is larger than 5 MiB."), "files")
     found = sniff(content)
     if found is None:
-        invalid("file", N_("Only PDF, JPEG and PNG files are accepted."), "files")
+        invalid("file", N_("This file type is not allowed."), "files")
     mime, ext = found
     name = re.sub(r"[\x00-\x1f/\\]", "_", (filename or "").strip())[-200:] or f"document.{ext}"
     document = WorkerDocument(community_id=worker.community_id, worker_id=worker.id, kind=kind, filename=name,
