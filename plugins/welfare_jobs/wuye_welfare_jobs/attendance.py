@@ -13,8 +13,6 @@ Rules, whoever records:
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -38,29 +36,9 @@ from .models import Attendance, Placement, Post, Worker
 from .vocab import ATTENDANCE, LEAVE_KINDS
 
 RECORDED_FIELDS = ("status", "leave_kind", "note")
-# a month from 2000-01 to 2100-12, as the API documents it (ASCII digits only)
-MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
-MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 # --- months ----------------------------------------------------------------------------------------
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    """The first and last day of the month of `month`."""
-    first = month.replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def parse_month(text: str) -> date | None:
-    """"2026-11" → date(2026, 11, 1); None when it is not a month."""
-    found = MONTH_RE.match(text or "")
-    if not found:
-        return None
-    year, month = int(found.group(1)), int(found.group(2))
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return date(year, month, 1)
 
 
 def beijing_time(moment: datetime | None) -> str | None:

@@ -37,9 +37,10 @@ from wuye_core.plugins import (
 
 from . import tenure
 from .access import NAME
-from .attendance import month_bounds, rows_of, write_day
+from .attendance import rows_of, write_day
 from .i18n import N_, _
 from .models import Placement, Post, Worker
+from .months import month_bounds
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000

@@ -33,6 +33,7 @@ from .access import is_manager, require_attendance_keeper, require_manager
 from .console import choices, community, pages, query
 from .i18n import _
 from .models import Post
+from .months import parse_month
 from .routes_attendance import led_posts, me_summary, me_worker, month_download, month_page
 from .schemas_attendance import AttendanceMonthQuery
 
@@ -41,7 +42,7 @@ def _month_arg() -> tuple[date, dict]:
     text = request.args.get("month", "")
     if not text:
         return local_today().replace(day=1), {}
-    found = rules.parse_month(text)
+    found = parse_month(text)
     if found is None:
         return local_today().replace(day=1), {"month": [_("Write the month as YYYY-MM, e.g. 2026-11.")]}
     return found, {}

@@ -8,7 +8,6 @@ not late yet). The result and the note are health data: only the roster manager 
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
 from marshmallow import fields, validate
@@ -32,6 +31,7 @@ from .access import NAME, is_manager, require_manager
 from .figures import settings
 from .i18n import N_
 from .models import HealthCheck, Placement, Roster, Worker
+from .months import month_bounds
 from .tenure import overlapping
 
 STATES = ("due", "done", "overdue")
@@ -87,7 +87,7 @@ class HealthCheckOut(StrictSchema):
 
 def due_by(year: int, month: int) -> date:
     """The last day of `month` in `year`."""
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return month_bounds(date(year, month, 1))[1]
 
 
 def schedule(community_id: int, year: int, config: dict | None = None) -> int:

@@ -47,6 +47,7 @@ from .access import (
 )
 from .i18n import N_, _
 from .models import Placement, Post, Worker
+from .months import month_bounds
 
 blp = Blueprint("welfare_jobs_attendance", __name__, url_prefix="",
                 description="公益岗位 · 考勤 / Public-welfare jobs: attendance")
@@ -73,7 +74,7 @@ def me_summary(worker: Worker) -> dict:
     placement = rules.placement_on(worker.id, today)
     post = db.session.get(Post, placement.post_id) if placement is not None else None
     record = rules.rows_of([worker.id], today, today).get((worker.id, today))
-    first, _last = rules.month_bounds(today)
+    first, _last = month_bounds(today)
     counts = rules.month_counts(worker.community_id, first, today, [worker.id]).get(worker.id, rules.Counts())
     return {
         "worker": {"id": worker.id, "name": worker.name},
@@ -126,7 +127,7 @@ def _posts_of(worker_ids, first: date, last: date) -> dict[int, list[str]]:
 
 
 def _month_items(community_id: int, workers: list[Worker], month: date) -> list[dict]:
-    first, last = rules.month_bounds(month)
+    first, last = month_bounds(month)
     until = min(last, local_today())  # the days to come are not "unrecorded" yet
     ids = [w.id for w in workers]
     counts = rules.month_counts(community_id, first, until, ids) if first <= until else {}
@@ -138,7 +139,7 @@ def _month_items(community_id: int, workers: list[Worker], month: date) -> list[
 def month_page(community_id: int, args: dict) -> dict:
     """One page of the month's counts per worker on post (filter: a post)."""
     led = led_posts(community_id)
-    first, last = rules.month_bounds(args["month"])
+    first, last = month_bounds(args["month"])
     stmt = select(Worker).where(Worker.community_id == community_id, Worker.erased_at.is_(None),
                                 Worker.id.in_(_on_post(community_id, first, last, args.get("post_id"), led)))
     page = paginate(stmt, Worker, args)
@@ -149,7 +150,7 @@ def month_page(community_id: int, args: dict) -> dict:
 def month_download(community_id: int, month: date, post_id: int | None = None):
     """The month's counts per worker as .xlsx (names and absences: personal data, audited)."""
     led = led_posts(community_id)
-    first, last = rules.month_bounds(month)
+    first, last = month_bounds(month)
     workers = list(db.session.scalars(
         select(Worker).where(Worker.community_id == community_id, Worker.erased_at.is_(None),
                              Worker.id.in_(_on_post(community_id, first, last, post_id, led)))

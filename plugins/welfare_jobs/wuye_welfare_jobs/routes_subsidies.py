@@ -28,9 +28,9 @@ from wuye_core.plugins import (
 
 from . import subsidies
 from .access import require_manager
-from .attendance import MONTH_PATTERN
 from .i18n import N_
 from .models import Subsidy
+from .months import MONTH_PATTERN
 from .subsidy_roster import roster_download
 
 blp = Blueprint("welfare_jobs_subsidies", __name__,

@@ -8,8 +8,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from wuye_core.plugins import Id, PageArgs, Sort, StrictSchema, Text, local_today
 
 from . import vocab
-from .attendance import MONTH_PATTERN, beijing_time, parse_month
+from .attendance import beijing_time
 from .i18n import N_
+from .months import MONTH_PATTERN, parse_month
 
 
 class Month(fields.Field):

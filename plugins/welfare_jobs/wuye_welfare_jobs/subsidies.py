@@ -25,8 +25,6 @@ console and the demo data; `submit_month` the same for the submission.
 
 from __future__ import annotations
 
-import re
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -35,13 +33,13 @@ from sqlalchemy.exc import IntegrityError
 
 from wuye_core.plugins import Conflict, db, get_for_update, invalid, local_today, plugin_config
 
-from . import attendance
+from . import attendance, months
 from .access import NAME
 from .i18n import N_
 from .models import Placement, Post, Subsidy, SubsidyMonth, Worker
+from .months import month_text
 from .tenure import days_covered, overlapping
 
-MONTH_TEXT = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 FIRST_YEAR = 2000
 
 
@@ -50,21 +48,16 @@ FIRST_YEAR = 2000
 
 def parse_month(text: str, field: str = "month", location: str = "path") -> date:
     """"2026-11" → date(2026, 11, 1); 422 naming `field` for anything else or a month not begun."""
-    found = MONTH_TEXT.match(text or "")
-    if found is None or int(found.group(1)) < FIRST_YEAR:
+    first = months.parse_month(text)
+    if first is None:
         invalid(field, N_("Write the month as YYYY-MM, e.g. 2026-11."), location)
-    first = date(int(found.group(1)), int(found.group(2)), 1)
     if first > local_today().replace(day=1):
         invalid(field, N_("The month has not begun yet: %(month)s.", month=text), location)
     return first
 
 
-def month_text(first: date) -> str:
-    return first.strftime("%Y-%m")
-
-
 def last_day(first: date) -> date:
-    return first.replace(day=monthrange(first.year, first.month)[1])
+    return months.month_bounds(first)[1]
 
 
 def find_month(community_id: int, first: date) -> SubsidyMonth | None:
