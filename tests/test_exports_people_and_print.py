@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import event
 
-from tests.test_export_injection import CARE, EXPORTS, RED, _seed
+from tests.test_export_injection import CARE, EXPORTS, RED, WELFARE, _seed
 from wuye_core.common import dumping
 from wuye_core.common.spreadsheets import download_name
 from wuye_core.extensions import db
@@ -223,7 +223,8 @@ def test_red_property_follow_ups_and_visits_name_people(wuye_app, wuye_make_tena
 
 # Sheets that are wider than a portrait page: printed landscape.
 LANDSCAPE = {"工单", "按社区", "街道汇总", "议题", "决议", "决议台账", "关爱台账", "住户台账", "Agenda", "Resolutions", "Resolution ledger",
-             "Care ledger"}
+             "Care ledger", "年度考核", "Yearly assessment", "花名册", "Roster"}
+LANDSCAPE_MONTHS = ("考勤 ", "Attendance ")  # welfare_jobs' month sheets, titled with their month
 _FILENAME = re.compile(r'^attachment; filename="([\x20-\x7e]+)"; filename\*=UTF-8\'\'(\S+)$')
 
 
@@ -236,7 +237,8 @@ def _check_prints(path: str, data: bytes, page_numbers: str) -> list:
         assert ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage, where
         assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), ("1", "0")), where  # one page wide
         assert ws.print_title_rows and ws.print_title_rows.startswith("$1:$"), where  # title rows repeated
-        assert setup.orientation == ("landscape" if ws.title in LANDSCAPE else "portrait"), where
+        landscape = ws.title in LANDSCAPE or ws.title.startswith(LANDSCAPE_MONTHS)
+        assert setup.orientation == ("landscape" if landscape else "portrait"), where
         assert ws.oddFooter.center.text == page_numbers, where  # 第 &P 页 共 &N 页, in the reader's language
         assert ws.oddHeader.center.text, where
         assert ws.page_margins.left <= 0.5 and ws.page_margins.top <= 0.75, where
@@ -269,6 +271,14 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
         f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": (f"care-ledger-{world['brief']}-",
                                                      f"困难群众走访台账-{safe_community}-"),
         "/api/v1/supervision/street-figures.xlsx": ("street-figures-", "街道汇总-"),
+        f"{WELFARE}/communities/{{community_id}}/attendance.xlsx": (f"attendance-{community}-",
+                                                                     f"月度考勤汇总-{safe_community}-"),
+        f"{WELFARE}/communities/{{community_id}}/attendance/template.xlsx": (
+            f"attendance-template-{community}-", f"月度考勤表-{safe_community}-"),
+        f"{WELFARE}/communities/{{community_id}}/assessments/{{year}}.xlsx": (
+            f"welfare-jobs-assessments-{community}-", f"年度考核-{safe_community}-"),
+        f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": (
+            f"welfare-jobs-roster-{community}-", f"公益性岗位花名册-{safe_community}-"),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():
