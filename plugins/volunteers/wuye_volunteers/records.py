@@ -5,7 +5,7 @@ way in: activities, tasks and the records' own pages call it, and the time bank 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -43,7 +43,7 @@ def add_record(member: Member, *, source: str, source_id: int | None, content: s
     record = ServiceRecord(community_id=member.community_id, member_id=member.id, source=source, source_id=source_id,
                            content=content, place=place, started_at=started_at, ended_at=ended_at, minutes=minutes,
                            organiser=organiser, evaluation=evaluation, confirmed_by=confirmed_by,
-                           confirmed_at=now or datetime.now().astimezone(), corrections=0)
+                           confirmed_at=now or datetime.now(UTC), corrections=0)
     db.session.add(record)
     db.session.flush()
     if cfg.get("time_bank"):
