@@ -55,6 +55,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     ids.update(_care_visits_ids(tenant, ids, wuye_enable_plugin))
     _red_property_ids(tenant, ids, wuye_enable_plugin)
     ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
+    ids.update(_volunteers_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -264,12 +265,73 @@ def _welfare_jobs_ids(tenant, ids, wuye_enable_plugin) -> dict:
             "month": "2025-11", "year": 2025}
 
 
+def _volunteers_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """One of each volunteers object of A (a member linked to A's resident; every text carries the
+    marker), written straight through the plugin's models: the matrix is about reading them."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from wuye_volunteers import models as vl
+
+    c = ids["community"]
+    wuye_enable_plugin(tenant, "volunteers", c, {"alliance_name": SECRET, "time_bank": True})
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        member = vl.Member(community_id=c, name=SECRET, kind="party_member", phone="13912345678",
+                           resident_id=ids["resident"], party_org=SECRET, joined_on=date(2026, 1, 1),
+                           availability=["weekend"], consent_contact=True, note=SECRET, created_by="admin")
+        db.session.add(member)
+        db.session.flush()
+        team = vl.Team(community_id=c, name=SECRET, kind="environment", leader_member_id=member.id,
+                       description=SECRET, created_by="admin")
+        series = vl.Series(community_id=c, title=SECRET, place=SECRET, weekday=5, start_time="08:30",
+                           duration_minutes=120, first_date=date(2026, 1, 3), created_by="admin")
+        training = vl.Training(community_id=c, title=SECRET, skill="legal", held_on=date(2026, 3, 1), minutes=90,
+                               note=SECRET, created_by="admin")
+        db.session.add_all([team, series, training])
+        db.session.flush()
+        activity = vl.Activity(community_id=c, series_id=series.id, team_id=team.id, title=SECRET,
+                               description=SECRET, place=SECRET, starts_at=start, ends_at=start + timedelta(hours=2),
+                               capacity=5, skills_wanted=[], checkin_token=f"a-token-{SECRET}", organiser="admin",
+                               created_by="admin")
+        task = vl.Task(community_id=c, source="request", title=SECRET, description=SECRET, requester_name=SECRET,
+                       requester_phone="13912345678", created_by="admin")
+        db.session.add_all([activity, task, vl.TeamMember(community_id=c, team_id=team.id, member_id=member.id,
+                                                          joined_on=date(2026, 1, 1)),
+                            vl.MemberSkill(community_id=c, member_id=member.id, skill="legal", level="expert"),
+                            vl.TrainingAttendance(community_id=c, training_id=training.id, member_id=member.id,
+                                                  passed=True, recorded_by="admin")])
+        db.session.flush()
+        signup = vl.Signup(community_id=c, activity_id=activity.id, member_id=member.id, status="confirmed",
+                           signed_up_at=start - timedelta(days=1))
+        record = vl.ServiceRecord(community_id=c, member_id=member.id, source="activity", source_id=activity.id,
+                                  content=SECRET, place=SECRET, started_at=start, ended_at=start + timedelta(hours=2),
+                                  minutes=120, organiser=SECRET, confirmed_by="admin", confirmed_at=start)
+        db.session.add_all([signup, record])
+        db.session.flush()
+        certificate = vl.Certificate(community_id=c, member_id=member.id, number=f"{SECRET}1",
+                                     period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), minutes=120,
+                                     records=1, purpose=SECRET, issued_by="admin")
+        entry = vl.LedgerEntry(community_id=c, member_id=member.id, kind="earn", points=20, balance=20,
+                               record_id=record.id, description=SECRET, by="admin")
+        db.session.add_all([certificate, entry, vl.RecordCorrection(community_id=c, record_id=record.id,
+                                                                     changes={"place": [SECRET, SECRET]},
+                                                                     reason=SECRET, by="admin")])
+        db.session.commit()
+        found = {"volunteers:member": member.id, "volunteers:team": team.id, "volunteers:series": series.id,
+                 "volunteers:activity": activity.id, "volunteers:signup": signup.id, "volunteers:record": record.id,
+                 "volunteers:certificate": certificate.id, "volunteers:task": task.id,
+                 "volunteers:training": training.id, "volunteers:entry": entry.id}
+        db.session.remove()
+    return found
+
+
 def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     community = wuye_register(b, prefix="乙")["community"]
     wuye_enable_plugin(b, PLUGIN, community)
     _care_visits_for_b(b, community, wuye_enable_plugin)
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
     wuye_enable_plugin(b, "welfare_jobs", community)
+    wuye_enable_plugin(b, "volunteers", community)
 
 
 def _an_import(tenant, community_id) -> int:
