@@ -340,6 +340,40 @@ class ConsoleClient:
         return self.client.post(path, data=data, **kw)
 
 
+class ResidentClient(ConsoleClient):
+    """A test client signed in at the residents' pages (/h5) as a resident (a session cookie, like
+    a phone's browser): `get` and `post` as `ConsoleClient`'s (the CSRF token added to forms)."""
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = self.client.get("/h5/me").get_data(as_text=True)  # open before agreeing to the notice too
+            self._csrf = self._CSRF.search(page).group(1)
+        return self._csrf
+
+
+def resident_sign_in(app, tenant: str, community_id: int, phone: str, agree: bool = True) -> ResidentClient:
+    """Sign in at the residents' pages by the community's link (its QR code) with a support-desk
+    code (`resident_code`); having agreed to the privacy notice in force unless `agree` is False."""
+    from .resident_access.codes import enter_tenant_by_slug
+    from .resident_access.community_links import community_key
+
+    with app.test_request_context():
+        found = enter_tenant_by_slug(tenant)
+        assert found is not None, tenant
+        entry = f"/h5/c/{tenant}/{community_key(found.id, community_id)}"
+    resident = ResidentClient(app.test_client())
+    page = resident.client.get(entry).get_data(as_text=True)
+    resident._csrf = resident._CSRF.search(page).group(1)
+    response = resident.post(entry + "/sign-in", data={"phone": phone, "code": resident_code(app, tenant, phone)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    resident._csrf = None  # a new session after signing in: a new CSRF secret
+    if agree:
+        page = resident.get("/h5/privacy").get_data(as_text=True)
+        version = re.search(r'name="version" value="(\d+)"', page).group(1)
+        assert resident.post("/h5/privacy", data={"version": version}).status_code == 302
+    return resident
+
+
 def resident_code(app, tenant: str, phone: str) -> str:
     """A sign-in code for a resident's phone, as the support desk issues it (`wuye residents code`)."""
     from .resident_access.codes import enter_tenant_by_slug, issue_code
@@ -441,6 +475,12 @@ class TenantHandle:
     def console(self, username: str = "admin", password: str = "admin-pass-123") -> ConsoleClient:
         """A `ConsoleClient` signed in at the web console as `username` (default: the admin)."""
         return console_login(self.app, self.slug, username, password)
+
+    def resident(self, community_id: int, phone: str = "13800000000", agree: bool = True) -> ResidentClient:
+        """A `ResidentClient` signed in at the residents' pages (/h5) by `community_id`'s link, as
+        the register's resident of `phone` (default: `wuye_register`'s), having agreed to the
+        privacy notice unless `agree` is False (API 1.12)."""
+        return resident_sign_in(self.app, self.slug, community_id, phone, agree)
 
     def user(self, username: str, role: str, communities: list[int] | None = None,
              password: str = "password-123") -> ApiClient:

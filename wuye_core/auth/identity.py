@@ -138,7 +138,8 @@ def enter_with_token(token: str) -> str | bool:
 
 
 _RESIDENT_LOOKUP = (
-    select(ResidentAccount.phone, ResidentAccount.active, ResidentAccount.token_version, Tenant.active)
+    select(ResidentAccount.phone, ResidentAccount.active, ResidentAccount.token_version, Tenant.active,
+           Tenant.plugins_version)
     .join(Tenant, Tenant.id == ResidentAccount.tenant_id)
     .where(ResidentAccount.id == bindparam("account_id"))
 )
@@ -152,6 +153,7 @@ def _enter_as_resident(tenant_id: int, account_id: int, version: int) -> bool:
         return False
     g.identity = Identity(kind="resident", user_id=account_id, username=mask_phone(row[0]),
                           tenant_id=tenant_id)
+    g.plugins_version = row[4]  # keys the per-process cache of enabled plugins (the plugins' residents' pages)
     return True
 
 

@@ -1,7 +1,11 @@
 """Signing in at the residents' pages: the entry page of a community's link (its name and service
 phone, the phone number asked), the code, the privacy notice on the first sign-in, signing out.
 The services and the throttling are the API's (resident_access/codes.py, consent.py, limits.py:
-one budget per phone and per address whichever door is knocked on)."""
+one budget per phone and per address whichever door is knocked on).
+
+A link may name the page to open (`?next=/h5/…`, links.resident_link: a QR code of a plugin's
+page): kept in the session (door.NEXT) and opened after signing in and agreeing to the notice —
+at once when the resident is already signed in to the link's tenant."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from ..resident_access import codes, consent, limits
 from ..resident_access.schemas import CodeRequest, ResidentTokenRequest
 from ..resident_access.tickets import service_phone
 from .blueprint import bp
-from .door import ENTRY, TOKEN, signed_in
+from .door import ENTRY, NEXT, TOKEN, local_page, signed_in
 from .links import resolve
 from .pages import account
 
@@ -51,10 +55,22 @@ def _page(template: str, slug: str, key: str, status: int = 200, **values):
 @public
 def entry(slug, key):
     """The page of the gate's QR code: the community's name and service phone, sign in by phone."""
-    # signed in from this very link (the same tenant: a request enters one tenant only): home
-    if session.get(ENTRY) == [slug, key] and enter_with_token(session.get(TOKEN)) == "resident":
-        return redirect(url_for("h5.home"))
+    if "next" in request.args:  # the page the link names, if it is one of ours; else none
+        target = local_page(request.args["next"])
+        if target:
+            session[NEXT] = target
+        else:
+            session.pop(NEXT, None)
+    # signed in to this tenant already (by a link of it: a request enters one tenant only): there
+    entry = session.get(ENTRY)
+    if entry and entry[0] == slug and enter_with_token(session.get(TOKEN)) == "resident":
+        _link(slug, key)
+        return redirect(_next_page())
     return _page("h5/entry.html", slug, key, errors={}, values={})
+
+
+def _next_page() -> str:
+    return session.pop(NEXT, None) or url_for("h5.home")
 
 
 @bp.route("/c/<slug>/<key>/code", methods=["POST"])
@@ -87,8 +103,13 @@ def sign_in(slug, key):
     if result is None:
         return _page("h5/code.html", slug, key, 401, errors={"code": [translate_message(limits.WRONG_CODE)]},
                      phone=phone)
-    signed_in(result["access_token"], (slug, key))
-    return redirect(url_for("h5.consent" if result["consent_required"] else "h5.home"))
+    target = session.get(NEXT)
+    signed_in(result["access_token"], (slug, key))  # a fresh session: the page to open goes on in it
+    if result["consent_required"]:
+        if target:
+            session[NEXT] = target
+        return redirect(url_for("h5.consent"))
+    return redirect(target or url_for("h5.home"))
 
 
 @bp.route("/start")
@@ -106,7 +127,7 @@ def consent_page():
     if request.method == "POST":  # the version the page showed (a form's text: ConsentIn takes JSON's integer)
         refusal = attempt(lambda: consent.consent(account(), request.form.get("version", 0, type=int)))
         if not refusal.errors:
-            return redirect(url_for("h5.home"))
+            return redirect(_next_page())
         errors, status = refusal.errors, refusal.status
     english = str(get_locale()) == "en" and notice.text_en
     return render_template("h5/consent.html", notice=notice, text=notice.text_en if english else notice.text_zh,

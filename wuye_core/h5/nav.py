@@ -2,7 +2,8 @@
 
 A feature with a page for residents (公告 notices, 公示 disclosures, 我的信息 my data…) adds
 its entry here — (key, endpoint, label) — and its page extends "h5/base.html" with `current`
-set to its key. The entries show in this order."""
+set to its key. The entries show in this order; the plugins' (API 1.12, plugin_pages.navigation)
+come before the last, "My data", for the residents of communities where they are enabled."""
 
 from __future__ import annotations
 

@@ -59,7 +59,9 @@ import pluggy
 #       ticket_summaries / ticket_summary also give site_id, team and created_at; community_tickets (a
 #       community's ticket summaries, by site and by the action their state allows); a MenuEntry with
 #       `roles` also shows to holders of those roles that read no register (a worker's own page)
-HOOK_API_VERSION = "1.11"
+# 1.12: residents' pages: hook wuye_resident_pages (ResidentPart, ResidentNavEntry); current_resident
+#       (ResidentInfo), render_resident_page, resident_link in the facade
+HOOK_API_VERSION = "1.12"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -109,6 +111,25 @@ def wuye_console():
     marshmallow schema and `field_errors` names what is wrong next to each field. Menu entries
     (`MenuEntry`) show only where the plugin is enabled for a community the user can read;
     panels (`Panel`) are drawn on the home dashboard. Exceptions: the plugin is refused.
+    """
+
+
+@hookspec
+def wuye_resident_pages():
+    """Contribute pages and bottom-navigation entries to the residents' phone pages (/h5).
+
+    Kind: contribution (API 1.12). Returns: a `ResidentPart(blueprint, nav)`. The blueprint is a
+    plain `flask.Blueprint` whose templates live in the plugin's own package (name them
+    "<plugin>/….html" and extend "h5/base.html"); it is mounted under `/h5/plugins/<name>`.
+    Every request to it passes the residents' door exactly like the core's residents' pages: not
+    signed in, to the community's sign-in page (and back to the page after it); the privacy
+    notice first until the resident agreed to it; a CSRF token on every POST (400 without); the
+    residents' error pages. Then a gate: 404 unless the plugin is enabled for the tenant and for
+    a community where the signed-in resident has a household. Path parameters are not gated (a
+    resident reads no community): the view checks that what an id names is the resident's or
+    their community's (`current_resident()`). Render with `render_resident_page`; navigation
+    entries (`ResidentNavEntry`) show only to residents where the plugin is enabled for one of
+    their communities. Exceptions: the plugin is refused.
     """
 
 

@@ -22,7 +22,7 @@ import pluggy
 from ..tenancy import TenantScoped
 from . import hookspecs
 from .boundary import private_imports
-from .types import ConsolePart, PluginInfo, Role, Schedule
+from .types import ConsolePart, PluginInfo, ResidentNavEntry, ResidentPart, Role, Schedule
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ class LoadedPlugin:
     route_objects: dict[str, type | None] = field(default_factory=dict)
     # what it adds to the web console (API 1.7): a ConsolePart, or None
     console: Any = None
+    # what it adds to the residents' phone pages (API 1.12): a ResidentPart, or None
+    resident_pages: Any = None
 
 
 @dataclass
@@ -241,6 +243,12 @@ class PluginHost:
         plugin.console = self._own("wuye_console", module)
         if plugin.console is not None and not isinstance(plugin.console, ConsolePart):
             raise PluginRefused("wuye_console must return a ConsolePart")
+        plugin.resident_pages = self._own("wuye_resident_pages", module)
+        if plugin.resident_pages is not None and not isinstance(plugin.resident_pages, ResidentPart):
+            raise PluginRefused("wuye_resident_pages must return a ResidentPart")
+        if plugin.resident_pages is not None and not all(isinstance(e, ResidentNavEntry)
+                                                         for e in plugin.resident_pages.nav):
+            raise PluginRefused("ResidentPart.nav must hold ResidentNavEntry values")
         plugin.route_objects = self._route_objects(plugin, self._own("wuye_route_objects", module))
         return plugin
 

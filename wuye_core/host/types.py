@@ -151,6 +151,44 @@ class ConsolePart:
     panels: tuple[Panel, ...] = ()
 
 
+@dataclass(frozen=True)
+class ResidentNavEntry:
+    """An entry of the residents' pages' bottom navigation (API 1.12). `endpoint` names a view of
+    the plugin's residents' blueprint ("checkin" for its view `checkin`). Shown, after the core's
+    entries and by `order`, only to a resident with a household in a community where the plugin
+    is enabled."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    endpoint: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ResidentPart:
+    """What a plugin adds to the residents' phone pages (API 1.12, hook `wuye_resident_pages`): a
+    Flask blueprint of pages mounted under /h5/plugins/<name> (its templates in its own package,
+    named "<name>/….html", extending "h5/base.html") and its entries in the bottom navigation."""
+
+    blueprint: Any = None
+    nav: tuple[ResidentNavEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResidentInfo:
+    """The resident signed in at a residents' page (API 1.12, `current_resident()`): their
+    account, their phone (digits) and the register's rows with that phone in the tenant — moved-out
+    households and duplicate rows left out — with their households and communities (ids, sorted).
+    On a plugin's page, only those in communities where the plugin is enabled."""
+
+    account_id: int
+    phone: str
+    resident_ids: tuple[int, ...] = ()
+    household_ids: tuple[int, ...] = ()
+    community_ids: tuple[int, ...] = ()
+
+
 class PluginVeto(Exception):
     """Raised by a validation hook to refuse a change; the user gets a 422 naming the plugin."""
 

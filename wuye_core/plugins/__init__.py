@@ -22,6 +22,9 @@ from ..host.types import (
     PluginInfo,
     PluginVeto,
     ReportSection,
+    ResidentInfo,
+    ResidentNavEntry,
+    ResidentPart,
     Role,
     Schedule,
 )
@@ -102,6 +105,9 @@ from ..disclosures.facade import publish_disclosure
 from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page
 from ..console.layout import beijing
+# the residents' phone pages (API 1.12): a plugin's pages, the resident signed in, a link to a page
+from ..h5.plugin_pages import current_resident, render_resident_page
+from ..h5.links import resident_link
 
 __all__ = [
     # hooks
@@ -111,6 +117,8 @@ __all__ = [
     "ConsolePart", "MenuEntry", "Panel", "render_page", "console_form", "form_values", "attempt", "domain_errors",
     "GENERAL",
     "beijing",
+    # the residents' pages (API 1.12)
+    "ResidentPart", "ResidentNavEntry", "ResidentInfo", "current_resident", "render_resident_page", "resident_link",
     # data
     "db", "TenantScoped", "tenant_fk", "tenant_context", "require_tenant_id", "enable_tenant_rls",
     "disable_tenant_rls", "append_only", "drop_append_only", "purge_expired", "get_for_update", "UTCDateTime", "EncryptedString", "encrypt", "decrypt",
