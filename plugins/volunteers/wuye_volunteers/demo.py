@@ -484,6 +484,7 @@ class Demo:
         for activity, chosen, content in plans:
             ended = activity.ends_at < self.now
             confirm = ended and activity.starts_at != latest_cleaning and bool(content)
+            confirmed_at = min(self.now, activity.ends_at + timedelta(hours=rng.randint(2, 30)))
             for n, member in enumerate(chosen):
                 waiting = activity.capacity is not None and n >= activity.capacity
                 signed_at = activity.starts_at - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600)) \
@@ -510,14 +511,12 @@ class Demo:
                                 content=content, place=activity.place, started_at=activity.starts_at,
                                 ended_at=activity.ends_at, minutes=signup.minutes, organiser=self.name,
                                 evaluation=rng.choices(("excellent", "good", "fair"), (3, 6, 1))[0],
-                                confirmed_by=self.organiser,
-                                confirmed_at=min(self.now, activity.ends_at + timedelta(hours=rng.randint(2, 30))),
-                                corrections=0)
+                                confirmed_by=self.organiser, confirmed_at=confirmed_at, corrections=0)
                 signups.append((signup, record))
             if confirm:
                 activity.status = "confirmed"
                 activity.confirmed_by = self.organiser
-                activity.confirmed_at = min(self.now, activity.ends_at + timedelta(hours=30))
+                activity.confirmed_at = confirmed_at
         made = [r for _, r in signups if r is not None]
         db.session.add_all(made)
         db.session.flush()
