@@ -42,6 +42,9 @@ USERS = {
         ("gongyi", "jinghe-welfare-2026", "welfare_jobs_manager", ["daoxiang", "haijingbei", "sandian"]),
         ("zuzhang", "jinghe-leader-2026", "welfare_jobs_team_leader", ["daoxiang"]),
         ("gongyi01", "jinghe-worker-2026", "welfare_jobs_worker", ["daoxiang"]),
+        # 居民服务联盟 of 海景北 (90 serving party members, 280 volunteers): its manager and an activity organiser
+        ("lianmeng", "jinghe-alliance-2026", "volunteers_manager", ["haijingbei"]),
+        ("zuzhi", "jinghe-organiser-2026", "volunteers_organiser", ["haijingbei"]),
     ],
     "xinghe": [
         ("admin", "xinghe-admin-2026", "tenant_admin", []),
