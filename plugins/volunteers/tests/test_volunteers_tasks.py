@@ -307,6 +307,15 @@ def test_candidates_confirmed_first_then_level_then_fewer_open_tasks_and_the_oth
     names = [c["name"] for c in w.organiser.get(f"{P}/tasks/{anyone['id']}/candidates").get_json()["candidates"]]
     assert sorted(names) == sorted(["甲", "乙", "丙", "丁", "己"])
 
+    # the member's side: the offered tasks a member could accept (their skills', and those naming none)
+    from wuye_volunteers import matching
+    from wuye_volunteers.models import Member
+
+    with w.tenant.app.app_context(), tenant_context(w.tenant.id):
+        assert [t.id for t in matching.offered_for(db.session.get(Member, expert_ok))] == [task["id"], anyone["id"]]
+        assert [t.id for t in matching.offered_for(db.session.get(Member, busy_expert))] == [task["id"], anyone["id"]]
+        db.session.remove()
+
 
 # --- the moves --------------------------------------------------------------------------------------
 
@@ -428,3 +437,25 @@ def test_the_list_filters_and_pages(wuye_app, wuye_make_tenant, wuye_register, w
     assert [x["id"] for x in paged["items"]] == [made[0]] and paged["total"] == 5
     r = w.clerk.get(url, query_string={"status": "lost"})
     assert r.status_code == 422 and "status" in r.get_json()["errors"]["query"]
+
+
+def test_a_requesters_data_is_found_by_phone_and_erased_on_request(wuye_app, wuye_make_tenant, wuye_register,
+                                                                    wuye_enable_plugin):
+    """tasks.requester_data / erase_requester, for the residents' rights (rights.py wires them to the hooks)."""
+    from wuye_volunteers import tasks
+
+    w = world(wuye_make_tenant, wuye_register, wuye_enable_plugin)
+    body = {"source": "request", "requester_name": "刘奶奶", "title": "教用手机"}
+    mine = _task(w.clerk, w.cid, **body, requester_phone="13712345678").get_json()
+    _task(w.clerk, w.cid, **body, requester_phone="027-87654321")
+    with w.tenant.app.app_context(), tenant_context(w.tenant.id):
+        found = tasks.requester_data("13712345678")
+        assert [(x["task_id"], x["requester_phone"], x["status"]) for x in found] == [
+            (mine["id"], "13712345678", "待认领")]
+        assert [x["task_id"] for x in tasks.requester_data("02787654321")] != []
+        assert tasks.erase_requester("13712345678") == 1
+        db.session.commit()
+        assert tasks.requester_data("13712345678") == []
+        db.session.remove()
+    after = w.organiser.get(f"{P}/tasks/{mine['id']}").get_json()
+    assert after["requester_name"] is None and after["requester_phone"] is None and after["title"] == "教用手机"

@@ -65,3 +65,13 @@ def candidates(task: Task, identity: Identity) -> dict:
     return {"task_id": task.id, "skill": task.skill,
             "skill_label": vocab.label(vocab.SKILLS, task.skill) if task.skill else None,
             "candidates": found, "without_consent": others}
+
+
+def offered_for(member: Member, limit: int = 50) -> list[Task]:
+    """The other side of matching, for the member's own pages: the community's offered tasks the
+    member could accept (those naming one of their skills, or none), the soonest wanted first."""
+    skills = select(MemberSkill.skill).where(MemberSkill.member_id == member.id)
+    stmt = (select(Task).where(Task.community_id == member.community_id, Task.status == "offered",
+                               Task.skill.is_(None) | Task.skill.in_(skills))
+            .order_by(Task.wanted_by.is_(None), Task.wanted_by, Task.id).limit(limit))
+    return list(db.session.scalars(stmt))

@@ -413,3 +413,39 @@ def ticket_links(community_id: int, ticket_id: int) -> list[Link]:
         return []
     return [Link("volunteers_task:new", "交给服务联盟", "Hand to the volunteer alliance",
                  f"{CONSOLE}/tickets/{ticket_id}/task")]
+
+
+# --- a requester's rights (for rights.py: the hooks get the resident's phone) ----------------------
+
+
+def _requests_by_phone(phone: str) -> list[Task]:
+    """The residents' requests whose requester's phone is `phone` (digits; a landline's dash
+    ignored). The phone is Fernet ciphertext (no equality in SQL): the tenant's requests are read
+    and compared here."""
+    wanted = re.sub(r"\D", "", phone or "")
+    if not wanted:
+        return []
+    rows = db.session.scalars(select(Task).where(Task.source == "request", Task.requester_phone.is_not(None))
+                              .order_by(Task.id)).all()
+    return [t for t in rows if re.sub(r"\D", "", t.requester_phone or "") == wanted]
+
+
+def requester_data(phone: str) -> list[dict]:
+    """What the alliance holds about a resident as a requester, for their copy of their data: one
+    dict per request (plain values; their own name and phone in full)."""
+    return [{"task_id": t.id, "title": t.title, "place": t.place, "requester_name": t.requester_name,
+             "requester_phone": t.requester_phone, "status": status_label(t.status),
+             "created_at": t.created_at.isoformat() if t.created_at else None}
+            for t in _requests_by_phone(phone)]
+
+
+def erase_requester(phone: str) -> int:
+    """The resident's deletion was approved: their name and phone leave their requests (what was
+    asked and done stays, without them: the members' service records refer to it). Returns how
+    many requests were anonymised."""
+    found = _requests_by_phone(phone)
+    for task in found:
+        task.requester_name = None
+        task.requester_phone = None
+    db.session.flush()
+    return len(found)
