@@ -136,6 +136,16 @@ def wuye_ticket_links(community_id, ticket_id):
 
 
 @hookimpl
+def wuye_plugin_event(event):
+    """The residents' service alliance (plugin volunteers) finished or cancelled the task of a
+    referral to it: the referral resolved or declined (service.alliance_reported)."""
+    if event.name.startswith("volunteers."):
+        from .service import alliance_reported
+
+        alliance_reported(event)
+
+
+@hookimpl
 def wuye_resident_personal_data(resident_ids):
     """The resident's care record, visits and referrals, for their copy (rights.py)."""
     from .rights import personal_data

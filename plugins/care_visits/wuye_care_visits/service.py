@@ -16,11 +16,13 @@ from wuye_core.plugins import (
     Forbidden,
     Resident,
     db,
+    get_for_update,
     invalid,
     open_ticket,
     record_audit,
     register_resident,
     services,
+    use_locale,
 )
 
 from . import clock, vocab
@@ -456,6 +458,13 @@ def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferra
                        after=vocab.label(vocab.REFERRAL_STATES, data["status"])),
             errors={"status": referral.status},
         )
+    _move_referral(referral, data, actor)
+    services.commit()
+    return referral
+
+
+def _move_referral(referral: CareReferral, data: dict, actor: str | None) -> None:
+    """The move itself (allowed by vocab.REFERRAL_NEXT, checked by the caller); commits nothing."""
     referral.status = data["status"]
     if data.get("outcome") is not None:
         referral.outcome = data["outcome"]
@@ -464,8 +473,39 @@ def move_referral(referral: CareReferral, data: dict, actor: str) -> CareReferra
     services.emit(
         NAME, "referral_changed", referral.community_id, referral.id, actor=actor, status=referral.status
     )
-    services.commit()
-    return referral
+
+
+# the alliance's task of a referral ended: its event → the referral's move and outcome
+ALLIANCE_EVENTS = {"volunteers.task_done": "resolved", "volunteers.task_cancelled": "declined"}
+
+
+def alliance_reported(event) -> bool:
+    """`volunteers.task_done` (`task_cancelled`) of a task made from a referral to the alliance: the
+    referral resolved (declined) with the alliance's outcome (reason), through the referral's move
+    rules. Idempotent and quiet: a referral closed already (by a care worker, or by this event
+    delivered before), erased, of another body or community is left as it is. Runs in the event's
+    delivery (the core commits). The outcome is written in the platform's language (zh_CN), as the
+    care workers' own outcomes are typed; it says what the alliance's organiser wrote, nothing more."""
+    status = ALLIANCE_EVENTS.get(event.name)
+    data = event.data or {}
+    if status is None or data.get("source") != "care_referral" or data.get("source_ref") is None:
+        return False
+    referral = get_for_update(CareReferral, int(data["source_ref"]))
+    if referral is None or referral.community_id != event.community_id or referral.body != "volunteers":
+        return False
+    if status not in vocab.REFERRAL_NEXT[referral.status]:
+        return False
+    person = db.session.get(CarePerson, referral.person_id)
+    with use_locale("zh_CN"):
+        if status == "resolved":
+            minutes = data.get("minutes") or 0
+            outcome = _("Done by the residents' service alliance: %(outcome)s (%(hours)s hours of service).",
+                        outcome=data.get("outcome") or "", hours=f"{minutes / 60:.2f}".rstrip("0").rstrip("."))
+        else:
+            outcome = _("The residents' service alliance could not do it: %(reason)s", reason=data.get("reason") or "")
+    erased = person is None or person.erased_at is not None
+    _move_referral(referral, {"status": status, "outcome": None if erased else outcome}, event.actor)
+    return True
 
 
 # --- plans ------------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ BODIES = {  # 外部资源对接 (referrals)
     "social_workers": N_("Social workers"),
     "legal_aid": N_("Legal aid"),
     "medical": N_("Medical"),
+    # the residents' service alliance (the volunteers plugin): a referral there becomes a task for its
+    # members with the skill (the plugin hears `care_visits.referral_opened`); when it is done or
+    # cancelled the plugin's event `volunteers.task_done` / `task_cancelled` closes the referral
+    # (service.alliance_reported). Plugins never import each other: events only.
+    "volunteers": N_("Residents' service alliance"),
 }
 RISK_LEVELS = ["none", "low", "medium", "high"]
 RISK_LABELS = {"none": N_("None"), "low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}

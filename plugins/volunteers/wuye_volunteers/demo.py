@@ -631,7 +631,7 @@ def ticket_for_alliance(community_id: int) -> tuple[dict | None, str | None]:
     the alliance can help with, and the skill it takes; (None, None) when there is none."""
     tickets = community_tickets(community_id, allowing="resolve", limit=200)
     for words, skill in TICKET_SKILLS:
-        found = next((t for t in tickets if any(word in t["title"] for word in words)), None)
+        found = next((ticket for ticket in tickets if any(word in ticket["title"] for word in words)), None)
         if found is not None:
             return found, skill
     return None, None
