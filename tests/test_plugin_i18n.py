@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from wuye_core.i18n import N_, NOTE_MARK, Message, show_note, store_note, translator, use_locale
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUGINS = ("care_visits", "red_property")
+PLUGINS = ("care_visits", "red_property", "welfare_jobs", "volunteers")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]+")  # "、" for ", "
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
@@ -117,12 +117,16 @@ ALLOWED_CALLS = {
     "Blueprint", "label", "_codes",
 }
 ALLOWED_KEYWORDS = {
-    "description", "metadata", "help",  # API and command documentation
+    "description", "metadata", "help", "descriptions",  # API and command documentation (a Sort's too)
     "title_zh", "label_zh",
     "load_default",  # a stored default the community changes in its config (a title, a category)
 }
-# they fill `kind_zh` / `label_zh` fields; a PersonalDataSection's (zh, en) field labels
-ALLOWED_NAMES = {"SITE_KIND_ZH", "STATUS_ZH", "VISIT_FIELDS"}
+# they fill `kind_zh` / `label_zh` fields; a PersonalDataSection's (zh, en) field labels; the codes
+# of welfare_jobs' monthly attendance sheet (√ 休 缺 病…: the sheet's own notation, read and written
+# as such) and an API description; names of organisations and teams, which are Chinese proper nouns
+# stored as data (公益岗·<小区>·保洁, 海景北社区居民服务联盟) and the name an erased record keeps
+ALLOWED_NAMES = {"SITE_KIND_ZH", "STATUS_ZH", "VISIT_FIELDS", "CODES", "ALIASES", "LEGEND", "KIND_DOC",
+                 "ERASED_NAME", "TEAM_PREFIX_ZH", "ALLIANCE_SUFFIX_ZH", "ISSUER_SUFFIX_ZH"}
 ALLOWED_VALUES = {"其他"}  # the default ticket category: a community's categories are its own words (data)
 SKIPPED = {"demo.py"}  # demo data is Chinese content, like what people type
 
@@ -150,6 +154,8 @@ def _allowed_nodes(tree: ast.AST) -> set[int]:
                 if isinstance(key, ast.Constant) and key.value in ("label_zh", "description"):
                     cover(value)
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in ALLOWED_NAMES for t in node.targets):
+            cover(node)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) in ALLOWED_NAMES:
             cover(node)
     return allowed
 

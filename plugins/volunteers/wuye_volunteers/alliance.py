@@ -4,22 +4,32 @@ and its name and issuer as certificates print them."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wuye_core.plugins import Community, db, get_for_update, plugin_config
 
 from .access import NAME
 from .models import Alliance
 
+# The organisations' names are Chinese proper nouns, printed as such on certificates whatever the
+# reader's language: <社区名>居民服务联盟, <社区名>居民委员会 (config names them otherwise).
+ALLIANCE_SUFFIX_ZH = "居民服务联盟"
+ISSUER_SUFFIX_ZH = "居民委员会"
+
 
 def alliance_row(community_id: int, lock: bool = False) -> Alliance:
     """The community's alliance row, created on first use; `lock`: locked until the transaction ends
-    (serialises registrations in the community: one winner for the same phone)."""
+    (serialises registrations in the community: one winner for the same phone). Two first uses at
+    once: the second's insert fails on the unique index inside its savepoint and reads the first's."""
     row = db.session.scalar(select(Alliance).where(Alliance.community_id == community_id))
     if row is None:
         community = db.session.get(Community, community_id)
-        row = Alliance(community_id=community_id, name=f"{community.name}居民服务联盟")
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                row = Alliance(community_id=community_id, name=f"{community.name}{ALLIANCE_SUFFIX_ZH}")
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalar(select(Alliance).where(Alliance.community_id == community_id))
     if lock:
         row = get_for_update(Alliance, row.id)
     return row
@@ -31,5 +41,5 @@ def names(community_id: int) -> tuple[str, str]:
     cfg = plugin_config(NAME, community_id) or {}
     community = db.session.get(Community, community_id)
     alliance = cfg.get("alliance_name") or alliance_row(community_id).name
-    issuer = cfg.get("certificate_issuer") or f"{community.name}居民委员会"
+    issuer = cfg.get("certificate_issuer") or f"{community.name}{ISSUER_SUFFIX_ZH}"
     return alliance, issuer

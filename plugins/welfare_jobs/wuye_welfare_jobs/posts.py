@@ -35,6 +35,7 @@ from .roster import conflict, lock_roster
 FIELDS = ("kind", "name", "site_id", "headcount", "approval_ref", "approved_from", "approved_until",
           "employer_link_id", "team", "shift_start", "shift_end", "leader_user_id", "note")
 FAR = date(9999, 12, 31)
+TEAM_PREFIX_ZH = "公益岗"  # a team's name is Chinese in every reader's language: tickets name it
 
 
 def employers(community_id: int) -> dict[int, str]:
@@ -55,7 +56,7 @@ def default_team(site: Site, kind: str, post_id: int | None = None) -> str:
     """公益岗·<site>·<kind> (in Chinese: tickets name it), numbered when taken."""
     with use_locale("zh_CN"):
         kind_label = vocab.label(vocab.POST_KINDS, kind)
-    base = f"公益岗·{site.name[:30]}·{kind_label}"[:46]
+    base = f"{TEAM_PREFIX_ZH}·{site.name[:30]}·{kind_label}"[:46]
     taken = set(db.session.scalars(select(Post.team).where(Post.team.like(base + "%"), Post.id != (post_id or 0))))
     if base not in taken:
         return base
