@@ -4,6 +4,7 @@ and its name and issuer as certificates print them."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wuye_core.plugins import Community, db, get_for_update, plugin_config
 
@@ -16,10 +17,15 @@ def alliance_row(community_id: int, lock: bool = False) -> Alliance:
     (serialises registrations in the community: one winner for the same phone)."""
     row = db.session.scalar(select(Alliance).where(Alliance.community_id == community_id))
     if row is None:
+        # two first registrations at once: the one that loses on the unique index reads the winner's
         community = db.session.get(Community, community_id)
-        row = Alliance(community_id=community_id, name=f"{community.name}居民服务联盟")
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(Alliance(community_id=community_id, name=f"{community.name}居民服务联盟"))
+                db.session.flush()
+        except IntegrityError:
+            pass
+        row = db.session.scalar(select(Alliance).where(Alliance.community_id == community_id))
     if lock:
         row = get_for_update(Alliance, row.id)
     return row
