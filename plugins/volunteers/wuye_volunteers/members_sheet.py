@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
@@ -110,7 +111,7 @@ def export(community_id: int, args: dict, identity: Identity):
     skills, teams, minutes = rules.skills_of(ids), rules.teams_of(ids), rules.year_minutes(ids)
     today = local_today()
     book = XlsxWriter()
-    sheet = book.sheet(_("Members"), header=[
+    sheet = book.sheet(_("Member list"), header=[
         _("No."), _("Name"), _("Kind"), _("Mobile phone"), _("Skills"), _("Teams"), _("Workplace party organisation"),
         _("Joined on"), _("Status"), _("Hours in %(year)s", year=today.year)],
         widths=[5, 10, 11, 13, 26, 18, 22, 11, 8, 9], freeze="C2", column_formats={4: "@"}, wrap=[5, 6, 7])
@@ -147,11 +148,11 @@ def template_download(community_id: int):
         column_formats={index: "@" for index, (field, *_rest) in enumerate(COLUMNS, 1) if field in TEXT_COLUMNS})
     kinds = DataValidation(type="list", formula1='"{}"'.format(",".join(
         vocab.label(vocab.MEMBER_KINDS, code) for code in vocab.MEMBER_KINDS)), allow_blank=True)
-    kinds.add(f"B2:B{TEMPLATE_ROWS + 1}")
+    kinds.add(f"{_letter('kind')}2:{_letter('kind')}{TEMPLATE_ROWS + 1}")
     consent = DataValidation(type="list", formula1=f'"{_("Yes")},{_("No")}"', allow_blank=True)
-    consent.add(f"K2:K{TEMPLATE_ROWS + 1}")
-    sheet.worksheet.add_data_validation(kinds)
-    sheet.worksheet.add_data_validation(consent)
+    consent.add(f"{_letter('consent_contact')}2:{_letter('consent_contact')}{TEMPLATE_ROWS + 1}")
+    sheet.worksheet.data_validations.append(kinds)  # a write-only sheet: its list, before the rows
+    sheet.worksheet.data_validations.append(consent)
     help_sheet = book.sheet(_("How to fill in"), header=[_("Column"), _("What to write")], widths=[22, 70], wrap=[2])
     for field, label, _width, required in COLUMNS:
         help_sheet.append([f"{label.translate()}*" if required else label.translate(), _help(field)])
@@ -162,6 +163,10 @@ def template_download(community_id: int):
     name = db.session.get(Community, community_id).name
     return xlsx_response(book.save, download_name("volunteers-members-template", community_id, ext="xlsx"),
                          download_name(_("Alliance members template"), name, ext="xlsx"))
+
+
+def _letter(field: str) -> str:
+    return get_column_letter(next(i for i, column in enumerate(COLUMNS, 1) if column[0] == field))
 
 
 def _help(field: str) -> str:
@@ -330,7 +335,8 @@ def parse(data: bytes, community_id: int, known: dict[str, int]) -> list[dict]:
             if required and field not in present:
                 invalid("file", N_("The sheet has no column “%(column)s”: use the template.",
                                    column=label.translate()), location="files")
-        headings = {field: heading for field, heading in columns.values()}
+        headings = {field: label.translate() for field, label, _width, _required in COLUMNS}
+        headings.update({field: heading for field, heading in columns.values()})
         first_row: dict[str, int] = {}
         names = {member_id: name for member_id, name in db.session.execute(
             select(Member.id, Member.name).where(Member.id.in_(list(known.values()))))} if known else {}
