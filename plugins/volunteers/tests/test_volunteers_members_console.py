@@ -146,6 +146,8 @@ def test_the_team_pages(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_p
     edit = _html(page.post(team_url + "/edit", data={"name": "治安巡逻队", "kind": "patrol",
                                                      "leader_member_id": "999999"}), 422)
     assert _described(edit, "leader_member_id")
+    blank = _html(page.post(team_url + "/edit", data={}), 422)  # nothing cleared by an empty form
+    assert _described(blank, "name") and _described(blank, "kind")
     assert page.post(team_url + "/edit", data={"name": "巡逻队", "kind": "patrol",
                                                "leader_member_id": str(shen["id"])}).status_code == 303
     assert page.post(team_url + f"/members/{jia['id']}/remove").status_code == 303

@@ -317,13 +317,10 @@ def teams_edit(team_id):
     if request.method == "GET":
         return _team_form(team.community_id, {key: _text(getattr(team, key)) for key in TEAM_FORM_FIELDS}, {},
                           team=team)
-    values = form_values(s.AllianceTeamPatch())
-    values.setdefault("description", None)
-    values.setdefault("leader_member_id", None)
-    data, errors = console_form(s.AllianceTeamPatch(), values)
+    data, errors = console_form(s.AllianceTeamIn())  # the whole form: name and kind required
     status = 422
     if not errors:
-        done = attempt(lambda: teams.update_team(team, data))
+        done = attempt(lambda: teams.update_team(team, {key: data.get(key) for key in TEAM_FORM_FIELDS}))
         if not done.errors:
             return _done(_("The team is changed."), ".teams_page", team_id=team_id)
         errors, status = done.errors, done.status
