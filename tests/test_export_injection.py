@@ -26,6 +26,7 @@ from wuye_core.tickets.models import Ticket
 CARE = "/api/v1/plugins/care_visits"
 RED = "/api/v1/plugins/red_property"
 WELFARE = "/api/v1/plugins/welfare_jobs"
+VOLUNTEERS = "/api/v1/plugins/volunteers"
 BELL = "\x07"
 
 # What people typed (through the API), and what the workbook must show: the same text.
@@ -39,6 +40,8 @@ PARTICIPANT = {"name": "-1", "post": "+1"}
 AGENDA = {"title": "+1 楼道堆物", "description": "-1 清理"}
 RESOLUTION = {"text": "=1+1 清理楼道", "owner_name": "@SUM(A1:A2)"}
 WORKER, POST = "=1+1 王芳", "@SUM(A1:A2) 保洁岗"  # welfare_jobs: a worker on a post
+VOLUNTEER = {"name": "=1+1 李志愿", "party_org": "@SUM(A1:A2) 党支部"}  # volunteers: a serving party member
+TEAM = "-1 环保督导队"  # … in a team
 # Stored with a control character (as data imported or written before the API refused any would be)
 SITE_STORED, SITE_SHOWN = f"=2+2{BELL}响铃小区", "=2+2响铃小区"
 TITLE_STORED, TITLE_SHOWN = f"=3+3{BELL}", "=3+3"
@@ -108,6 +111,13 @@ def _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin) -> dict:
     _created(api.post(f"{WELFARE}/communities/{c}/assessments/{today.year}", json={
         "worker_id": worker, "grade": "competent"}))
     assert api.post(f"{WELFARE}/communities/{c}/subsidies/{first:%Y-%m}/compute").status_code == 200
+
+    # volunteers: a serving party member of the alliance, in a team
+    wuye_enable_plugin(t, "volunteers", c)
+    member = _created(api.post(f"{VOLUNTEERS}/communities/{c}/members", json={
+        **VOLUNTEER, "kind": "party_member", "phone": "13900001111", "party_reported_on": first.isoformat()}))
+    _created(api.post(f"{VOLUNTEERS}/communities/{c}/teams", json={"name": TEAM, "kind": "environment",
+                                                                    "leader_member_id": member}))
     return {"tenant": t, "community": c, "meeting": meeting, "brief": brief, "supervisor": supervisor,
             "month": f"{first:%Y-%m}", "year": today.year}
 
@@ -150,6 +160,10 @@ EXPORTS = {
     f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": lambda w: (  # the 花名册
         w["tenant"].admin, f"{WELFARE}/communities/{w['community']}/subsidies/{w['month']}/roster.xlsx", None,
         {WORKER, POST}),
+    f"{VOLUNTEERS}/communities/{{community_id}}/members.xlsx": lambda w: (  # 成员名册
+        w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/members.xlsx", None, {*VOLUNTEER.values(), TEAM}),
+    f"{VOLUNTEERS}/communities/{{community_id}}/members/template.xlsx": lambda w: (  # headings only: no user text
+        w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/members/template.xlsx", None, set()),
     f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": lambda w: (
         w["supervisor"], f"{CARE}/briefs/{w['brief']}/ledger.xlsx", None, {COMMUNITY, "=" + "*" * (len(RESIDENT) - 1)}),
 }

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import event
 
-from tests.test_export_injection import CARE, EXPORTS, RED, WELFARE, _seed
+from tests.test_export_injection import CARE, EXPORTS, RED, VOLUNTEERS, WELFARE, _seed
 from wuye_core.common import dumping
 from wuye_core.common.spreadsheets import download_name
 from wuye_core.extensions import db
@@ -223,7 +223,8 @@ def test_red_property_follow_ups_and_visits_name_people(wuye_app, wuye_make_tena
 
 # Sheets that are wider than a portrait page: printed landscape.
 LANDSCAPE = {"工单", "按社区", "街道汇总", "议题", "决议", "决议台账", "关爱台账", "住户台账", "Agenda", "Resolutions", "Resolution ledger",
-             "Care ledger", "年度考核", "Yearly assessment", "花名册", "Roster"}
+             "Care ledger", "年度考核", "Yearly assessment", "花名册", "Roster",
+             "成员名册", "Member list", "成员导入", "Members to import"}  # volunteers' 名册 and its import template
 LANDSCAPE_MONTHS = ("考勤 ", "Attendance ")  # welfare_jobs' month sheets, titled with their month
 _FILENAME = re.compile(r'^attachment; filename="([\x20-\x7e]+)"; filename\*=UTF-8\'\'(\S+)$')
 
@@ -279,6 +280,10 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
             f"welfare-jobs-assessments-{community}-", f"年度考核-{safe_community}-"),
         f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": (
             f"welfare-jobs-roster-{community}-", f"公益性岗位花名册-{safe_community}-"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/members.xlsx": (
+            f"volunteers-members-{community}-", f"联盟成员名册-{safe_community}-"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/members/template.xlsx": (
+            f"volunteers-members-template-{community}.xlsx", f"联盟成员名册模板-{safe_community}.xlsx"),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():
