@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from vl_members_support import P, alliance, id_number
 
 from wuye_core.plugins import db, tenant_context
@@ -111,3 +112,27 @@ def test_a_failing_erasure_erases_nothing(wuye_app, wuye_make_tenant, wuye_regis
     for member in (mine, second):
         kept = a.mgr.get(f"{P}/members/{member['id']}").get_json()
         assert kept["name"] == "张三" and kept["phone"] == member["phone"] and kept["erased"] is False
+
+
+def test_requests_made_by_phone_are_in_the_copy_and_leave_with_the_erasure(wuye_app, wuye_make_tenant, wuye_register,
+                                                                          wuye_enable_plugin):
+    from wuye_volunteers import rights
+    from wuye_volunteers.models import Task
+
+    a, mine, other, team, number = _world(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin)
+    with wuye_app.app_context(), tenant_context(a.tenant.id):
+        db.session.add_all([
+            Task(community_id=a.ids["community"], source="request", title="帮忙修理收音机", requester_name="王阿姨",
+                 requester_phone="139-0000-1111", created_by="acme-mgr"),
+            Task(community_id=a.ids["community"], source="request", title="陪同就医", requester_name="赵大爷",
+                 requester_phone="13900002222", created_by="acme-mgr")])
+        db.session.commit()
+        sections = rights.personal_data([], "13900001111")
+        assert [s.key for s in sections] == ["volunteers.requests"]
+        assert sections[0].items[0]["title"] == "帮忙修理收音机" and "赵大爷" not in str(sections)
+        assert rights.erase([], "13900001111") == {"requests": 1}
+        db.session.commit()
+        kept = {t.title: (t.requester_name, t.requester_phone) for t in db.session.scalars(select(Task))}
+        assert kept == {"帮忙修理收音机": (None, None), "陪同就医": ("赵大爷", "13900002222")}
+        assert rights.personal_data([], "13900001111") == [] and rights.erase([], "13900001111") is None
+        db.session.remove()

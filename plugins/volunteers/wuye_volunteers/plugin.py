@@ -166,19 +166,20 @@ def wuye_report_sections(community_id, period_start, period_end, config):
 
 
 @hookimpl
-def wuye_resident_personal_data(resident_ids):
-    """A member's file and service records, in the copy of the resident it links (rights.py)."""
+def wuye_resident_personal_data(phone, resident_ids):
+    """A member's file and service records, in the copy of the resident it links; the requests they
+    made by phone (rights.py)."""
     from .rights import personal_data
 
-    return personal_data(resident_ids)
+    return personal_data(resident_ids, phone)
 
 
 @hookimpl
-def wuye_resident_erase(resident_ids):
-    """The resident's deletion was approved: anonymise the member it links (rights.py)."""
+def wuye_resident_erase(phone, resident_ids):
+    """The resident's deletion was approved: anonymise the member it links, and their requests (rights.py)."""
     from .rights import erase
 
-    return erase(resident_ids)
+    return erase(resident_ids, phone)
 
 
 # --- demo data (demo.py) --------------------------------------------------------------------------

@@ -37,10 +37,19 @@ def _yes(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
-def personal_data(resident_ids) -> list[PersonalDataSection]:
+def personal_data(resident_ids, phone: str | None = None) -> list[PersonalDataSection]:
+    """The member files the resident's register rows link, and the requests they made by phone."""
+    from .tasks import requester_data
+
+    requests = requester_data(phone) if phone else []
+    request_section = [PersonalDataSection("volunteers.requests", "向居民服务联盟提出的求助", "Requests to the alliance",
+                                           requests, {
+        "task_id": ("编号", "Number"), "title": ("求助事项", "Request"), "place": ("地点", "Place"),
+        "requester_name": ("求助人", "Name"), "requester_phone": ("联系电话", "Phone"), "status": ("状态", "Status"),
+        "created_at": ("提出时间", "Made at")})] if requests else []
     found = _members(resident_ids)
     if not found:
-        return []
+        return request_section
     ids = [m.id for m in found]
     files = [{
         "name": m.name, "kind": vocab.label(vocab.MEMBER_KINDS, m.kind), "phone": m.phone,
@@ -85,6 +94,7 @@ def personal_data(resident_ids) -> list[PersonalDataSection]:
             "content": ("服务内容", "Service"), "place": ("服务地点", "Place"), "started_at": ("开始时间", "Started"),
             "ended_at": ("结束时间", "Ended"), "minutes": ("服务时长（分钟）", "Minutes"),
             "organiser": ("组织单位", "Organiser"), "evaluation": ("评价", "Evaluation")}),
+        *request_section,
     ]
 
 
@@ -105,9 +115,14 @@ def erase_member(member: Member) -> None:
                            .execution_options(synchronize_session=False))
 
 
-def erase(resident_ids) -> dict | None:
+def erase(resident_ids, phone: str | None = None) -> dict | None:
+    """The members the resident's rows link, anonymised; their name and phone off their requests."""
+    from .tasks import erase_requester
+
     found = _members(resident_ids)
     for member in found:
         erase_member(member)
     db.session.flush()
-    return {"members": len(found)} if found else None  # nothing of theirs here: no line in the outcome
+    requests = erase_requester(phone) if phone else 0
+    counts = {key: n for key, n in (("members", len(found)), ("requests", requests)) if n}
+    return counts or None  # nothing of theirs here: no line in the outcome
