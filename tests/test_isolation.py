@@ -623,7 +623,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs", "volunteers"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before
