@@ -177,7 +177,8 @@ class MemberLedger(MethodView):
         return ledger_page(member, args)
 
 
-def _provider(provider_id: int | None) -> Member | None:
+def provider_member(provider_id: int | None) -> Member | None:
+    """The member a spend names as the provider (422 on the field when there is none such)."""
     if provider_id is None:
         return None
     found = db.session.get(Member, provider_id)
@@ -200,7 +201,7 @@ class Spend(MethodView):
         member = routed(Member, member_id)
         identity = require_organiser(member.community_id)
         bank.require_on(member.community_id)
-        entry = bank.spend(member, data["points"], _provider(data.get("provider_member_id")), data["description"],
+        entry = bank.spend(member, data["points"], provider_member(data.get("provider_member_id")), data["description"],
                            identity.username)
         return bank.entries_out([entry])[0]
 

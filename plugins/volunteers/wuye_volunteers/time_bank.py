@@ -160,8 +160,8 @@ def earn(record, by: str) -> LedgerEntry | None:
     found = _earned_line(record.id)
     if found is not None:
         return found
-    description = N_("Service record #%(record)s: %(content)s, %(hours)s h", record=record.id,
-                     content=record.content, hours=_hours(record.minutes))
+    description = N_("Record #%(record)s: %(content)s, %(hours)s h", record=record.id, content=record.content,
+                     hours=_hours(record.minutes))
     return _append(member, "earn", points_for(record.minutes, per_hour), description, by, record_id=record.id)
 
 
@@ -180,10 +180,10 @@ def record_corrected(record, minutes_before: int, by: str) -> LedgerEntry | None
     taken = due if balance + due >= 0 else -balance
     values = {"record": record.id, "before": _hours(minutes_before), "after": _hours(record.minutes)}
     if taken == due:
-        description = N_("Service record #%(record)s corrected: %(before)s h → %(after)s h", **values)
-    else:
-        description = N_("Service record #%(record)s corrected: %(before)s h → %(after)s h; %(owed)s points "
-                         "were due back, the balance held %(taken)s", owed=-due, taken=-taken, **values)
+        description = N_("Record #%(record)s corrected: %(before)s → %(after)s h", **values)
+    else:  # the message is stored with its values in 200 characters: kept short
+        description = N_("Record #%(record)s corrected: %(before)s → %(after)s h; %(owed)s due, %(taken)s held",
+                         owed=-due, taken=-taken, **values)
     return _append(member, "adjust", taken, description, by)
 
 
