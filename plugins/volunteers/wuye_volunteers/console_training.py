@@ -99,9 +99,14 @@ def training_edit(training_id):
 def _sheet_page(training: Training, errors: dict | None = None, ticked: dict | None = None, status: int = 200):
     identity = require_staff()
     q = (request.args.get("q") or "").strip()[:50]
+    rows = rules.sheet_members(training, q or None)
+    shown = {item["member"].id for item in rows if not item["left"]}
+    errors = {key: messages for key, messages in (errors or {}).items()}
+    for key in [k for k in errors if k != GENERAL and k not in shown]:  # about a member not on the page
+        errors.setdefault(GENERAL, []).extend(errors.pop(key))
     return render_page("volunteers/training_page.html", **_frame(training.community_id), training=training,
-                       summary=rules.training_out(training), rows=rules.sheet_members(training, q or None), q=q,
-                       errors=errors or {}, ticked=ticked, manager=is_manager(identity, training.community_id),
+                       summary=rules.training_out(training), rows=rows, q=q,
+                       errors=errors, ticked=ticked, manager=is_manager(identity, training.community_id),
                        today_ok=training.held_on <= local_today()), status
 
 
