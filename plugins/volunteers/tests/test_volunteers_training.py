@@ -55,11 +55,13 @@ def test_a_session_is_recorded_listed_and_corrected(wuye_app, wuye_make_tenant, 
 
     # refusals name the field
     for body, field in (({"skill": "flying"}, "skill"), ({"minutes": 0}, "minutes"), ({"held_on": "1999-12-31"},
-                        "held_on"), ({"held_on": (local_today() + timedelta(days=400)).isoformat()}, "held_on"),
+                        "held_on"), ({"held_on": "2100-01-01"}, "held_on"),
                         ({"title": "  "}, "title"), ({"level": "master"}, "level")):
         r = w.mgr.post(path, json={"title": "培训", "held_on": "2026-03-01", "minutes": 60, **body})
         assert r.status_code == 422 and list(r.get_json()["errors"]["json"]) == [field], (body, r.get_json())
     assert w.mgr.get(path).get_json()["total"] == 3
+    ahead = _training(w.mgr, w.cid, held_on=(local_today() + timedelta(days=400)).isoformat(), title="明年的培训")
+    assert w.mgr.get(path).get_json()["items"][0]["id"] == ahead["id"]  # planned ahead: the newest day
 
     # a correction, audited with the fields changed
     r = w.mgr.patch(f"{P}/trainings/{second['id']}", json={"place": "海景北社区活动室", "minutes": 120, "trainer": "张律师"})
@@ -155,7 +157,8 @@ def test_correcting_the_skill_or_the_day_moves_the_confirmations(wuye_app, wuye_
                                            "mediation": ("basic", date(2026, 2, 20), t["id"], "mgr")}
     # a day to come is refused once attendance is recorded
     r = w.mgr.patch(f"{P}/trainings/{t['id']}", json={"held_on": (local_today() + timedelta(days=3)).isoformat()})
-    assert r.status_code == 422 and list(r.get_json()["errors"]["json"]) == ["held_on"]
+    assert r.status_code == 409 and list(r.get_json()["errors"]["json"]) == ["held_on"]
+    assert r.get_json()["message"] == "已登记签到，说明培训已经举行，日期不能是将来。"
     # no skill: passing confirms nothing (the sheet is kept)
     w.mgr.patch(f"{P}/trainings/{t['id']}", json={"skill": None})
     assert skills_of(w.tenant, w.wang)["mediation"] == ("basic", None, None, None)
@@ -192,7 +195,7 @@ def test_the_sheet_is_all_or_nothing_and_names_each_refusal(wuye_app, wuye_make_
     assert w.org.put(f"{P}/trainings/{t['id']}/attendance", json={"rows": body["rows"][:1]}).status_code == 403
     soon = _training(w.mgr, w.cid, held_on=(local_today() + timedelta(days=5)).isoformat())
     r = w.mgr.put(f"{P}/trainings/{soon['id']}/attendance", json={"rows": body["rows"][:1]})
-    assert r.status_code == 422 and "尚未举行" in r.get_json()["errors"]["json"]["rows"][0]
+    assert r.status_code == 409 and "尚未举行" in r.get_json()["errors"]["json"]["rows"][0]
     # a member who left after the training: their row, sent again unchanged, does not block the sheet
     add(w.tenant, TrainingAttendance(community_id=w.cid, training_id=t["id"], member_id=w.zhao, attended=True,
                                      passed=False, recorded_by="mgr"))

@@ -19,7 +19,7 @@ confirm, the day, how long, where, the trainer), who attended and who passed.
   yes/no, passed yes/no (only who attended can pass). Every refusal is named by its row
   (`rows.<n>.member_id` / `rows.<n>.passed`) and nothing is written: a member who has left
   (or was erased) by their name — unless their row is sent again unchanged —, a member of
-  another community, a member listed twice, a training still to come. Rows not sent are left
+  another community, a member listed twice (422); a training still to come (409). Rows not sent are left
   as they are (the sheet may be sent in parts). Changing a row already recorded is a
   correction: audited "amended".
 - A training is not service: no service record is made for it, its minutes are not service
@@ -32,13 +32,14 @@ the same training at once are applied one after the other.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from marshmallow import fields, validate
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from wuye_core.plugins import (
+    Conflict,
     DomainError,
     Id,
     PageArgs,
@@ -58,8 +59,10 @@ from .access import NAME
 from .i18n import N_
 from .models import Member, MemberSkill, Training, TrainingAttendance
 
-FIRST_DAY = date(2000, 1, 1)
-AHEAD_DAYS = 366  # a session may be recorded up to a year ahead (its attendance once it has taken place)
+# a training's day: 2000 to 2099, as the document states it (the core's periods' years); one to
+# come may be recorded ahead, its attendance once it has taken place
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+YEARS_20XX = "^20[0-9]{2}-"
 MAX_ROWS = 1000
 
 SKILL_DOC = "确认的技能（可不填：综合培训）/ the skill it confirms (none: a general training); " + ", ".join(vocab.SKILLS)
@@ -72,7 +75,8 @@ class TrainingIn(StrictSchema):
                           metadata={"description": SKILL_DOC})
     level = fields.String(load_default="basic", validate=validate.OneOf(list(vocab.SKILL_LEVELS)),
                           metadata={"description": LEVEL_DOC})
-    held_on = fields.Date(required=True, metadata={"description": "培训日期（北京时间）/ the day it was held"})
+    held_on = fields.Date(required=True, validate=DAYS, metadata={
+        "pattern": YEARS_20XX, "description": "培训日期（北京时间，2000–2099 年）/ the day it is held (2000–2099)"})
     minutes = fields.Integer(required=True, validate=validate.Range(1, 24 * 60),
                              metadata={"description": "培训时长（分钟；不计入志愿服务时长）/ how long, in minutes "
                                                       "(not service time)"})
@@ -86,7 +90,7 @@ class TrainingPatch(StrictSchema):
     skill = fields.String(allow_none=True, validate=validate.OneOf(list(vocab.SKILLS)),
                           metadata={"description": SKILL_DOC})
     level = fields.String(validate=validate.OneOf(list(vocab.SKILL_LEVELS)), metadata={"description": LEVEL_DOC})
-    held_on = fields.Date()
+    held_on = fields.Date(validate=DAYS, metadata={"pattern": YEARS_20XX})
     minutes = fields.Integer(validate=validate.Range(1, 24 * 60))
     place = Text(200, allow_none=True)
     trainer = Text(100, allow_none=True)
@@ -122,16 +126,10 @@ class TrainingAttendanceIn(StrictSchema):
 # --- the session ------------------------------------------------------------------------------------
 
 
-def check_held_on(day: date) -> date:
-    if day < FIRST_DAY or day > local_today() + timedelta(days=AHEAD_DAYS):
-        invalid("held_on", N_("Give a day from %(first)s to a year from today.", first=FIRST_DAY.isoformat()))
-    return day
-
-
 def create(community_id: int, data: dict, by: str) -> Training:
     """A training session of the community (flushed)."""
     training = Training(community_id=community_id, title=data["title"], skill=data.get("skill"),
-                        level=data.get("level") or "basic", held_on=check_held_on(data["held_on"]),
+                        level=data.get("level") or "basic", held_on=data["held_on"],
                         minutes=data["minutes"], place=data.get("place") or None,
                         trainer=data.get("trainer") or None, note=data.get("note") or None, created_by=by)
     db.session.add(training)
@@ -146,13 +144,12 @@ OPTIONAL = ("place", "trainer", "note")
 def amend(training: Training, data: dict, by: str) -> list[str]:
     """Correct a (locked) session with the fields given; audited "amended" with the fields
     changed. A change of the skill, level or day works the passed members' confirmations out
-    again. A day to come is refused once attendance is recorded."""
+    again. A day to come is refused once attendance is recorded (409)."""
     if not data:
         invalid("title", N_("Say what to correct."))
-    if "held_on" in data:
-        check_held_on(data["held_on"])
-        if data["held_on"] > local_today() and _has_attendance(training.id):
-            invalid("held_on", N_("Its attendance is recorded: the training has taken place."))
+    if "held_on" in data and data["held_on"] > local_today() and _has_attendance(training.id):
+        message = N_("Its attendance is recorded: the training has taken place.")
+        raise Conflict(message, {"json": {"held_on": [message]}})
     old_skill = training.skill
     changed = []
     for key in FIELDS:
@@ -194,8 +191,9 @@ def record_attendance(training: Training, rows: list[dict], by: str) -> dict:
     {created, updated, unchanged, confirmed: [member ids this training now confirms],
     withdrawn: [member ids whose confirmation by this training was withdrawn]}."""
     if training.held_on > local_today():
-        invalid("rows", N_("The training is on %(day)s: record who attended once it has taken place.",
-                           day=training.held_on.isoformat()))
+        message = N_("The training is on %(day)s: record who attended once it has taken place.",
+                     day=training.held_on.isoformat())
+        raise Conflict(message, {"json": {"rows": [message]}})
     ids = [row["member_id"] for row in rows]
     members = {m.id: m for m in db.session.scalars(select(Member).where(
         Member.id.in_(set(ids)), Member.community_id == training.community_id))}
