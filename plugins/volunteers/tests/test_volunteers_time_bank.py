@@ -38,6 +38,10 @@ def test_a_record_earns_once_rounded_half_up(wuye_app, wuye_make_tenant, wuye_re
     assert lines["items"][-1]["kind_label"] == "服务所得" and lines["items"][-1]["by_name"] == "mgr"
     english = w.org.get(f"{P}/members/{w.wang}/time-bank/ledger", headers=EN).get_json()["items"][-1]
     assert english["description"] == f"Record #{first}: 小区清洁, 1.5 h"
+    # a long content: the line's description is shortened to fit, and still reads
+    long = service_record(w.tenant, w.wang, 60, content="为独居老人上门理发、打扫卫生、陪同就医并代购生活用品" * 12)
+    shown = w.org.get(f"{P}/members/{w.wang}/time-bank/ledger").get_json()["items"][0]["description"]
+    assert shown.startswith(f"服务记录 #{long}：为独居老人上门理发") and shown.endswith("…，1 小时"), shown
     # another rate
     set_time_bank(w.tenant, w.cid, True, per_hour=7)
     fourth = service_record(w.tenant, w.li, 50)

@@ -158,8 +158,6 @@ def amend(training: Training, data: dict, by: str) -> list[str]:
         value = data[key]
         if key in OPTIONAL:
             value = value or None
-        if key == "level" and value is None:
-            invalid("level", N_("Choose a level."))
         if getattr(training, key) != value:
             setattr(training, key, value)
             changed.append(key)
