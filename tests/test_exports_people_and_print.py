@@ -284,6 +284,7 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
             f"volunteers-members-{community}-", f"联盟成员名册-{safe_community}-"),
         f"{VOLUNTEERS}/communities/{{community_id}}/members/template.xlsx": (
             f"volunteers-members-template-{community}.xlsx", f"联盟成员名册模板-{safe_community}.xlsx"),
+        **volunteers_names(community, safe_community),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():
@@ -301,6 +302,30 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
         assert zh_name.startswith(zh_start) and zh_name.endswith(".xlsx"), (path, zh_name)
         for name in (zh_name, en_name, zh_ascii):
             assert name[0] not in "-._" and "--" not in name, (path, name)  # no empty part
+
+
+def volunteers_names(community, safe_community) -> dict:
+    """The volunteers plugin's downloads: (ASCII start, readable start) of each."""
+    return {
+        f"{VOLUNTEERS}/communities/{{community_id}}/time-bank/balances.xlsx": (
+            f"volunteers-time-bank-{community}-", f"时间银行积分余额-{safe_community}-"),
+    }
+
+
+def test_volunteers_workbooks_print_and_have_readable_names(wuye_app, wuye_make_tenant, wuye_enable_plugin):
+    """The volunteers plugin's workbooks alone (the test above checks them with every other)."""
+    world = _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin)
+    safe_community = download_name('=HYPERLINK("http://x","y")', ext="x")[:-2]
+    names = volunteers_names(world["community"], safe_community)
+    assert names.keys() == {path for path in EXPORTS if path.startswith(VOLUNTEERS)}
+    for path, (ascii_start, zh_start) in names.items():
+        client, url, query, _texts = EXPORTS[path](world)
+        for headers, page_numbers in (({}, "第 &P 页 共 &N 页"), (EN, "Page &P of &N")):
+            r = client.get(url, query_string=query, headers=headers)
+            assert r.status_code == 200, (path, r.status_code)
+            _check_prints(path, r.data, page_numbers)
+        zh_ascii, zh_name = _names(client.get(url, query_string=query).headers["Content-Disposition"])
+        assert zh_ascii.startswith(ascii_start) and zh_name.startswith(zh_start), (zh_ascii, zh_name)
 
 
 def test_the_minutes_print_as_a_few_pages(wuye_app, wuye_make_tenant, wuye_enable_plugin):

@@ -284,6 +284,53 @@ def test_care_lists_are_pages(world, wuye_enable_plugin):
     assert r.status_code == 422 and list(r.get_json()["errors"]["query"]) == ["sort"]
 
 
+def test_volunteers_training_and_time_bank_lists_are_pages(world, wuye_enable_plugin):
+    from datetime import date
+
+    from wuye_volunteers.models import Member
+
+    from wuye_core.extensions import db
+    from wuye_core.tenancy import tenant_context
+
+    tenant, ids = world
+    community = ids["community"]
+    wuye_enable_plugin(tenant, "volunteers", community, {"time_bank": True})
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        members = [Member(community_id=community, name=name, kind="volunteer", joined_on=date(2024, 1, 1),
+                          availability=[], consent_contact=False, created_by="test") for name in ("甲", "乙", "丙")]
+        db.session.add_all(members)
+        db.session.commit()
+        member_ids = [m.id for m in members]
+        db.session.remove()
+    vl = "/api/v1/plugins/volunteers"
+    made = []
+    for day in ("2026-03-01", "2026-01-01", "2026-02-01"):
+        r = tenant.admin.post(f"{vl}/communities/{community}/trainings",
+                              json={"title": f"培训{day}", "held_on": day, "minutes": 60})
+        assert r.status_code == 201, r.get_json()
+        made.append(r.get_json()["id"])
+    path = f"{vl}/communities/{community}/trainings"
+    assert _ids(tenant.admin, path) == [made[0], made[2], made[1]]  # newest day first
+    assert _ids(tenant.admin, path, sort="id") == made
+    page = _page(tenant.admin, path, per_page=2, page=2)
+    assert page["total"] == 3 and [t["id"] for t in page["items"]] == [made[1]]
+    r = tenant.admin.get(path, query_string={"sort": "title"}, headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]["query"]) == ["sort"]
+    assert _page(tenant.admin, f"{vl}/members/{member_ids[0]}/trainings")["total"] == 0
+    for member_id, points in zip(member_ids, (5, 30, 12), strict=True):
+        r = tenant.admin.post(f"{vl}/members/{member_id}/time-bank/adjust", json={"points": points, "reason": "补录"})
+        assert r.status_code == 201, r.get_json()
+    balances = f"{vl}/communities/{community}/time-bank/balances"
+    assert [b["member_id"] for b in _page(tenant.admin, balances)["items"]] == [member_ids[1], member_ids[2],
+                                                                                 member_ids[0]]  # highest first
+    assert [b["member_id"] for b in _page(tenant.admin, balances, sort="id")["items"]] == member_ids
+    assert _page(tenant.admin, balances, per_page=1)["total"] == 3
+    ledger = f"{vl}/members/{member_ids[1]}/time-bank/ledger"
+    assert len(_ids(tenant.admin, ledger)) == 1 and _page(tenant.admin, ledger, sort="-at")["total"] == 1
+    r = tenant.admin.get(balances, query_string={"sort": "points"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]["query"]) == ["sort"]
+
+
 def test_the_list_machinery_is_public_for_plugins():
     import wuye_core.plugins as public
 

@@ -158,6 +158,76 @@ def test_a_page_in_english_says_so(wuye_app, wuye_make_tenant):
     assert pages.facts(pages.text_of(response)).lang == "en"
 
 
+# --- the volunteers plugin's trainings and time bank (until tests/test_isolation.py gives A such objects) --
+
+VOLUNTEERS_PAGES = {  # the endpoints of console_training.py and console_time_bank.py
+    "console_volunteers.trainings_list", "console_volunteers.training_new", "console_volunteers.training_page",
+    "console_volunteers.training_edit", "console_volunteers.member_trainings",
+    "console_volunteers.time_bank_balances", "console_volunteers.time_bank_member",
+}
+
+
+def _volunteers_world(a, wuye_register, wuye_enable_plugin, time_bank: bool) -> dict:
+    from datetime import date
+
+    from wuye_volunteers.models import Member
+
+    from wuye_core.extensions import db
+    from wuye_core.tenancy import tenant_context
+
+    ids = wuye_register(a)
+    wuye_enable_plugin(a, "volunteers", ids["community"], {"time_bank": time_bank})
+    with a.app.app_context(), tenant_context(a.id):
+        members = [Member(community_id=ids["community"], name=name, kind="volunteer", joined_on=date(2024, 1, 1),
+                          availability=[], consent_contact=False, created_by="test", status=status)
+                   for name, status in (("王秀英", "active"), ("李建国", "active"), ("赵大山", "left"))]
+        db.session.add_all(members)
+        db.session.commit()
+        member_ids = [m.id for m in members]
+        db.session.remove()
+    vl = "/api/v1/plugins/volunteers"
+    r = a.admin.post(f"{vl}/communities/{ids['community']}/trainings", json={
+        "title": "法律咨询志愿者培训", "skill": "legal", "held_on": "2026-03-01", "minutes": 90})
+    assert r.status_code == 201, r.get_json()
+    training = r.get_json()["id"]
+    r = a.admin.put(f"{vl}/trainings/{training}/attendance",
+                    json={"rows": [{"member_id": member_ids[0], "attended": True, "passed": True}]})
+    assert r.status_code == 200, r.get_json()
+    if time_bank:
+        r = a.admin.post(f"{vl}/members/{member_ids[0]}/time-bank/adjust", json={"points": 8, "reason": "补录"})
+        assert r.status_code == 201, r.get_json()
+    return {"community": ids["community"], "volunteers:training": training, "volunteers:member": member_ids[0]}
+
+
+@pytest.mark.parametrize("time_bank", [True, False], ids=["time-bank-on", "time-bank-off"])
+def test_volunteers_training_and_time_bank_pages_follow_the_consoles_rules(
+        wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin, time_bank):
+    """Each page of trainings and of the time bank renders for the tenant's admin by the console's
+    rules, and each of its forms sent empty comes back with its errors for a screen reader."""
+    a = wuye_make_tenant("tenant-a")
+    ids = _volunteers_world(a, wuye_register, wuye_enable_plugin, time_bank)
+    console = a.console()
+    found = [p for p in pages.get_pages(wuye_app) if p.endpoint in VOLUNTEERS_PAGES]
+    assert {p.endpoint for p in found} == VOLUNTEERS_PAGES
+    failures, forms = [], {}
+    for page in found:
+        path = pages.fill(page, ids)
+        response = console.get(path)
+        failures += [f"{path}: {problem}" for problem in pages.problems(response)]
+        for form in _forms(path, response.get_data(as_text=True)):
+            forms.setdefault(form, path)
+    sent = []
+    for action, hidden in sorted(forms):
+        response = console.client.post(action, data=dict(hidden))
+        if response.status_code not in (400, 409, 422) or response.mimetype != "text/html":
+            continue
+        status, response.status_code = response.status_code, 200
+        failures += [f"POST {action} ({status}): {p}" for p in pages.problems(response) if "Cache-Control" not in p]
+        sent.append(f"{action} {status}")
+    assert not failures, "\n".join(failures)
+    # the new training, its correction and the sheet; the spend and the adjustment where the bank is on
+    assert len(sent) == (5 if time_bank else 3), sent
+
 
 # --- the vendored libraries, gzipped once (wuye_core/console/blueprint.py) ----------------------
 
