@@ -17,7 +17,8 @@ from wuye_core.tenancy.rls import append_only_tables
 
 APPEND_ONLY = ["audit_events", "care_visits_access_log", "disclosure_files", "disclosure_version_files",
                "disclosure_versions", "handoff_steps", "notice_households", "notice_reads", "platform_audit_events",
-               "privacy_notices", "resident_consents", "ticket_ratings", "ticket_transitions"]
+               "privacy_notices", "resident_consents", "ticket_ratings", "ticket_transitions",
+               "volunteers_record_corrections", "volunteers_time_bank"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
 
@@ -56,12 +57,18 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
                                 "publish_until", ":tenant, :disclosure, (select coalesce(max(version), 0) + 1 from "
                                 "disclosure_versions where disclosure_id = :disclosure), '公示', :day, :day, :day, :day"),
         "disclosure_version_files": ("tenant_id, version_id, file_id, position", ":tenant, :version, :file, 0"),
+        "volunteers_time_bank": ('tenant_id, community_id, member_id, kind, points, balance, description, "by"',
+                                 ":tenant, :community, :member, 'adjust', 1, 1, '调整', 'admin'"),
+        "volunteers_record_corrections": ('tenant_id, community_id, record_id, changes, reason, "by"',
+                                          ":tenant, :community, :record, '{}', '更正', 'admin'"),
     }[table]
     handoff = _a_handoff(conn, world["tenant"]) if table == "handoff_steps" else None
     account = _an_account(conn, world["tenant"]) if table in ("resident_consents", "notice_reads") else None
     notice = _a_notice(conn, world) if table.startswith("notice_") else None
     disclosure = _a_disclosure(conn, world) if table.startswith("disclosure_version") else None
     version, file = _a_version_and_file(conn, world, disclosure) if table == "disclosure_version_files" else (None, None)
+    member = _a_member(conn, world) if table.startswith("volunteers_") else None
+    record = _a_record(conn, world, member) if table == "volunteers_record_corrections" else None
     columns, placeholders = values
     if at is not None:
         columns, placeholders = columns + ", at", placeholders + ", :at"
@@ -70,7 +77,29 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
     conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
                  {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at,
                   "handoff": handoff, "account": account, "notice": notice, "household": world["household"],
-                  "disclosure": disclosure, "version": version, "file": file, "day": date(2026, 7, 1)})
+                  "disclosure": disclosure, "version": version, "file": file, "day": date(2026, 7, 1),
+                  "member": member, "record": record})
+
+
+def _a_member(conn, world) -> int:
+    """A member of the volunteers' alliance, for a ledger line or a record's correction to belong to."""
+    return conn.execute(text(
+        "insert into volunteers_members (tenant_id, community_id, name, kind, availability, consent_contact, "
+        "joined_on, status, created_by) values (:tenant, :community, '成员', 'volunteer', '[]', false, :day, "
+        "'active', 'admin') returning id"), {"tenant": world["tenant"], "community": world["community"],
+                                              "day": date(2026, 7, 1)}).scalar_one()
+
+
+def _a_record(conn, world, member: int) -> int:
+    """A service record (its row may change: a correction) for a correction to belong to."""
+    moment = datetime(2026, 7, 1, 1, tzinfo=UTC)
+    if conn.dialect.name == "sqlite":
+        moment = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return conn.execute(text(
+        "insert into volunteers_records (tenant_id, community_id, member_id, source, content, place, started_at, "
+        "ended_at, minutes, organiser, confirmed_by, confirmed_at, corrections) values (:tenant, :community, "
+        ":member, 'manual', '清洁', '小区', :at, :at, 60, '联盟', 'admin', :at, 0) returning id"),
+        {"tenant": world["tenant"], "community": world["community"], "member": member, "at": moment}).scalar_one()
 
 
 def _a_disclosure(conn, world) -> int:
