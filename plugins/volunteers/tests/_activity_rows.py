@@ -120,3 +120,10 @@ def token_of(tenant, activity_id: int) -> str:
         token = db.session.get(Activity, activity_id).checkin_token
         db.session.remove()
     return token
+
+
+def second_community(tenant, name: str = "第二社区") -> int:
+    """Another community of the tenant (the plugin is not enabled there)."""
+    r = tenant.admin.post("/api/v1/communities", json={"name": name, "code": "c2"})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["id"]

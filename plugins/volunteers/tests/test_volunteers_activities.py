@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from _activity_rows import P, activity_body, beijing, create, iso, member, members, signup_rows, team, world
+from _activity_rows import (
+    P,
+    activity_body,
+    beijing,
+    create,
+    iso,
+    member,
+    members,
+    second_community,
+    signup_rows,
+    team,
+    world,
+)
 
 
 @pytest.fixture
@@ -77,7 +89,7 @@ def test_refusals_name_the_field_in_chinese(w, wuye_make_tenant, wuye_register, 
     # a site and a team of another community
     other = wuye_make_tenant("other")
     other_ids = wuye_register(other, "乙")
-    site = env.tenant.admin.post("/api/v1/communities", json={"name": "第二社区"}).get_json()
+    site = {"id": second_community(env.tenant)}
     foreign_site = env.tenant.admin.post("/api/v1/sites", json={"community_id": site["id"], "name": "别处小区",
                                                                 "kind": "compound"}).get_json()["id"]
     r = env.org.post(url, json=activity_body(site_id=foreign_site))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from _activity_rows import P, create, in_tenant, member, members, signup_rows, world
+from _activity_rows import P, create, in_tenant, member, members, second_community, signup_rows, world
 from wuye_volunteers import signups
 from wuye_volunteers.models import Activity, Member, Signup
 
@@ -70,7 +70,7 @@ def test_the_rules_that_refuse_a_signup(w, wuye_make_tenant, wuye_register, wuye
     left = member(env.tenant, env.cid, "李离", status="left")
     r = _sign(env.org, a["id"], left)
     assert r.status_code == 422 and r.get_json()["errors"]["json"] == {"member_id": ["该成员已退出联盟。"]}
-    other_community = env.tenant.admin.post("/api/v1/communities", json={"name": "第二社区"}).get_json()["id"]
+    other_community = second_community(env.tenant)
     stranger = member(env.tenant, other_community, "外来")
     r = _sign(env.org, a["id"], stranger)
     assert r.status_code == 422 and "member_id" in r.get_json()["errors"]["json"]
