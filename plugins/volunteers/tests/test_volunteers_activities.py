@@ -93,7 +93,7 @@ def test_refusals_name_the_field_in_chinese(w, wuye_make_tenant, wuye_register, 
     foreign_site = env.tenant.admin.post("/api/v1/sites", json={"community_id": site["id"], "name": "别处小区",
                                                                 "kind": "compound"}).get_json()["id"]
     r = env.org.post(url, json=activity_body(site_id=foreign_site))
-    assert r.status_code == 422 and _errors(r) == {"site_id": ["本社区没有这个小区。"]}
+    assert r.status_code == 422 and _errors(r) == {"site_id": ["不是该社区的小区。"]}
     r = env.org.post(url, json=activity_body(site_id=other_ids["site"]))
     assert r.status_code == 422 and "site_id" in _errors(r)
     foreign_team = team(env.tenant, site["id"], "别处的队")

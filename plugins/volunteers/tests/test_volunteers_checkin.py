@@ -177,7 +177,7 @@ def test_scans_that_are_refused(w, wuye_make_tenant, wuye_register, wuye_enable_
     assert _refused(env, new, left, starts, Invalid) == "This member has left the alliance."
     other_community = second_community(env.tenant)
     stranger = member(env.tenant, other_community, "外来")
-    assert _refused(env, new, stranger, starts, Invalid) == "No such member in this community's alliance."
+    assert _refused(env, new, stranger, starts, Invalid) == "This code is of an activity of another community."
     # scanning off in the community's config
     url = f"/api/v1/communities/{env.cid}/plugins/volunteers"
     assert env.tenant.admin.put(url, json={"enabled": True, "config": {"qr_checkin": False}}).status_code == 200

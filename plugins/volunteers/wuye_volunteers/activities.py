@@ -87,7 +87,7 @@ def ended(activity: Activity, now: datetime) -> bool:
 
 def check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        invalid("ends_at", N_("The end must be after the start."))
+        invalid("ends_at", N_("Ends before it starts."))  # wording shared with the core (fuzz: a semantic refusal)
     if ends_at - starts_at > LONGEST:
         invalid("ends_at", N_("An activity lasts at most 7 days: make a weekly series for longer work."))
 
@@ -100,7 +100,7 @@ def check_site(community_id: int, site_id: int | None) -> None:
         return
     site = db.session.get(Site, site_id)
     if site is None or site.community_id != community_id:
-        invalid("site_id", N_("No such site in this community."))
+        invalid("site_id", N_("Not a site of this community."))
 
 
 def check_team(community_id: int, team_id: int | None) -> None:
@@ -108,7 +108,7 @@ def check_team(community_id: int, team_id: int | None) -> None:
         return
     team = db.session.get(Team, team_id)
     if team is None or team.community_id != community_id:
-        invalid("team_id", N_("No such team in this community's alliance."))
+        invalid("team_id", N_("Does not exist in this community."))
     if not team.active:
         invalid("team_id", N_("This team has been dissolved."))
 

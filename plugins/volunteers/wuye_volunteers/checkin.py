@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from wuye_core.plugins import Conflict, NotFound, db, get_for_update, plugin_config, plugin_enabled
+from wuye_core.plugins import Conflict, NotFound, db, get_for_update, invalid, plugin_config, plugin_enabled
 
 from .access import NAME
 from .activities import local_moment_text, local_time_text
@@ -178,6 +178,8 @@ def checkin_by_token(token: str, member: Member, now: datetime | None = None) ->
     if now > closes_at(activity):
         raise Conflict(N_("Check-in and check-out closed at %(time)s: ask the organiser.",
                           time=local_moment_text(closes_at(activity))))
+    if member is None or member.community_id != activity.community_id:
+        invalid("member_id", N_("This code is of an activity of another community."))
     check_member(activity, member)
     signup = find(activity.id, member.id)
     if signup is not None:

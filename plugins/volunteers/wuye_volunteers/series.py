@@ -124,7 +124,7 @@ def _check(community_id: int, data: dict) -> None:
         check_team(community_id, data["team_id"])
     if data.get("until_date") is not None and data.get("first_date") is not None \
             and data["until_date"] < data["first_date"]:
-        invalid("until_date", N_("The last date must not be before the first."))
+        invalid("until_date", N_("Ends before it starts."))
 
 
 def create_series(community_id: int, data: dict, by: str, now: datetime | None = None) -> Series:

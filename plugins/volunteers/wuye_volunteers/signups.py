@@ -54,7 +54,7 @@ def _now(now: datetime | None) -> datetime:
 def check_member(activity: Activity, member: Member) -> None:
     """A member of the activity's community who has not left (422 naming `member_id` otherwise)."""
     if member is None or member.community_id != activity.community_id:
-        invalid("member_id", N_("No such member in this community's alliance."))
+        invalid("member_id", N_("Does not exist in this community."))
     if member.erased_at is not None or member.status != "active":
         invalid("member_id", N_("This member has left the alliance."))
 
