@@ -178,6 +178,10 @@ def test_scans_that_are_refused(w, wuye_make_tenant, wuye_register, wuye_enable_
     other_community = second_community(env.tenant)
     stranger = member(env.tenant, other_community, "外来")
     assert _refused(env, new, stranger, starts, Invalid) == "This code is of an activity of another community."
+    with in_tenant(env.tenant):  # a resident who is no member
+        with pytest.raises(Invalid) as refused:
+            checkin.checkin_by_token(new, None, starts)
+        assert refused.value.errors["json"]["member_id"][0].msgid.startswith("You are not a member")
     # scanning off in the community's config
     url = f"/api/v1/communities/{env.cid}/plugins/volunteers"
     assert env.tenant.admin.put(url, json={"enabled": True, "config": {"qr_checkin": False}}).status_code == 200

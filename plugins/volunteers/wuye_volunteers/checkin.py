@@ -162,7 +162,7 @@ def checkin_by_token(token: str, member: Member, now: datetime | None = None) ->
     - 409: scanning is off in the community (`qr_checkin`), the activity was cancelled or its hours
       confirmed, before the window opens or after it closed, the activity full and the member
       not signed up (or waiting), a second scan within MIN_STAY_MINUTES, checked out already;
-    - 422 `member_id`: the member left, or is of another community."""
+    - 422 `member_id`: no member (None), the member left, or is of another community."""
     now = _now(now)
     found = db.session.scalar(select(Activity.id).where(Activity.checkin_token == token)) if token else None
     if found is None:
@@ -178,7 +178,9 @@ def checkin_by_token(token: str, member: Member, now: datetime | None = None) ->
     if now > closes_at(activity):
         raise Conflict(N_("Check-in and check-out closed at %(time)s: ask the organiser.",
                           time=local_moment_text(closes_at(activity))))
-    if member is None or member.community_id != activity.community_id:
+    if member is None:
+        invalid("member_id", N_("You are not a member of this community's alliance: ask the organiser."))
+    if member.community_id != activity.community_id:
         invalid("member_id", N_("This code is of an activity of another community."))
     check_member(activity, member)
     signup = find(activity.id, member.id)
