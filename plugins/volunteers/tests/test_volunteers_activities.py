@@ -41,7 +41,9 @@ def test_an_organiser_creates_an_activity_and_everyone_reading_lists_it(w):
     assert a["team_name"] == "环保督导队" and a["site_id"] == env.ids["site"] and a["site_name"]
     assert a["duration_minutes"] == 120 and a["capacity"] == 12 and a["places_left"] == 12
     assert a["skills_labels"] == ["环境保洁", "治安巡逻"]
-    assert a["checkin_url"].startswith("/h5/plugins/volunteers/checkin/") and len(a["checkin_url"]) > 60
+    # the QR code's address: the community's residents' link that opens the members' check-in page (resident.py)
+    assert a["checkin_url"].startswith("http://localhost/h5/c/acme/") and len(a["checkin_url"]) > 100
+    assert "?next=%2Fh5%2Fplugins%2Fvolunteers%2Fcheckin%2F" in a["checkin_url"]
     # Beijing 09:00 is 01:00 UTC
     assert a["starts_at"].endswith("T01:00:00+00:00")
     # a reader sees it, without the QR code's address

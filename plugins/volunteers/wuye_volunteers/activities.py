@@ -27,6 +27,7 @@ from wuye_core.plugins import (
     get_for_update,
     invalid,
     local_date,
+    resident_link,
     staff_names,
 )
 
@@ -43,11 +44,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+CHECKIN_PATH = "/h5/plugins/volunteers/checkin/{token}"  # the residents' page behind the code (resident.py)
+
+
 def checkin_url(activity: Activity) -> str:
-    """The address the activity's QR code holds: the residents' check-in page with its secret.
-    The ONE place it is built (the core's `resident_link(community_id, path)`, API 1.12, will wrap
-    it into the community's signed residents' link)."""
-    return f"/h5/plugins/volunteers/checkin/{activity.checkin_token}"
+    """The address the activity's QR code holds, the ONE place it is built: the community's signed
+    residents' link (the core's `resident_link`, API 1.12; absolute, from the request's host) that
+    opens the members' check-in page with the code's secret — at once for a phone signed in
+    already, after signing in for the others. In a request."""
+    return resident_link(activity.community_id, CHECKIN_PATH.format(token=activity.checkin_token))
 
 
 # --- times ----------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def wuye_plugin_info():
         description="Members with skills and teams, activities with sign-up, waiting list and QR check-in, "
         "confirmed service hours and certificates, the 在职党员 report, needs matched to skilled members, "
         "trainings, an optional time bank.",
-        api_version="1.11",
+        api_version="1.12",
     )
 
 
@@ -62,6 +62,15 @@ def wuye_console():
     from .console import console_part
 
     return console_part()
+
+
+@hookimpl
+def wuye_resident_pages():
+    """The members' own pages on their phones (/h5/plugins/volunteers: my hours, activities, the QR
+    code's check-in, tasks) and their entry 志愿服务 in the residents' navigation (resident.py)."""
+    from .resident import resident_part
+
+    return resident_part()
 
 
 @hookimpl
