@@ -45,7 +45,7 @@ from wuye_core.plugins import (
 from .access import NAME
 from .alliance import alliance_row, names
 from .i18n import N_, _
-from .models import Certificate, Member, ServiceRecord
+from .models import Alliance, Certificate, Member, ServiceRecord
 from .record_corrections import as_of
 from .records import in_period, member_names
 
@@ -92,6 +92,18 @@ def period_figures(member_id: int, first: date, last: date) -> tuple[int, int]:
     return int(count), int(minutes)
 
 
+def _lock_alliance(community_id: int) -> None:
+    """The community's alliance row, locked until the transaction ends; made first when missing (in a
+    savepoint: two first uses at once make it once, and the second then waits for its lock)."""
+    if db.session.scalar(select(Alliance.id).where(Alliance.community_id == community_id)) is None:
+        try:
+            with db.session.begin_nested():
+                alliance_row(community_id)
+        except IntegrityError:
+            pass
+    alliance_row(community_id, lock=True)
+
+
 def issue(community_id: int, data: dict, by: str, now: datetime | None = None) -> Certificate:
     """Issue a certificate to `data["member_id"]` for `period_start`–`period_end` (and `purpose`);
     flushed, the caller commits (soon: the alliance's row stays locked until then)."""
@@ -101,7 +113,7 @@ def issue(community_id: int, data: dict, by: str, now: datetime | None = None) -
     if member.erased_at is not None:
         invalid("member_id", N_("This member's personal data were erased: no certificate can name them."))
     first, last = data["period_start"], data["period_end"]
-    alliance_row(community_id, lock=True)  # one issue at a time in the community: numbers in order
+    _lock_alliance(community_id)  # one issue at a time in the community: numbers in order
     records, minutes = period_figures(member.id, first, last)
     if records == 0:
         invalid("period_start", N_("The member has no service record in this period."))

@@ -73,7 +73,8 @@ def report(community_id: int, first: date, last: date) -> dict:
         .where(Member.community_id == community_id, Member.erased_at.is_(None),
                or_(Member.kind == "party_member", func.coalesce(Member.party_org, "") != ""),
                Member.joined_on <= last, or_(Member.left_on.is_(None), Member.left_on >= first))
-        .order_by(Member.name, Member.id)).all()
+        .order_by(Member.id)).all()
+    rows = sorted(rows, key=lambda row: (row[0].name, row[0].id))  # by name, the same on every backend
     groups: dict[str, dict] = {}
     for member, services, minutes in rows:
         org = (member.party_org or "").strip()

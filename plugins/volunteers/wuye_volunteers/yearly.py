@@ -119,9 +119,9 @@ def people_out(rows) -> list[dict]:
 
 
 def all_people(community_id: int, year: int) -> list[dict]:
-    """The whole ranking, by rank then name (the workbook's)."""
+    """The whole ranking, by rank (equal ranks as the API orders them: by id)."""
     rows = db.session.execute(people_statement(community_id, year)
-                              .order_by(PEOPLE_COLUMNS["rank"], Member.name, Member.id)).all()
+                              .order_by(PEOPLE_COLUMNS["rank"], Member.id)).all()
     return people_out(rows)
 
 
