@@ -26,6 +26,7 @@ from wuye_core.tickets.models import Ticket
 CARE = "/api/v1/plugins/care_visits"
 RED = "/api/v1/plugins/red_property"
 WELFARE = "/api/v1/plugins/welfare_jobs"
+VOLUNTEERS = "/api/v1/plugins/volunteers"
 BELL = "\x07"
 
 # What people typed (through the API), and what the workbook must show: the same text.
@@ -39,6 +40,8 @@ PARTICIPANT = {"name": "-1", "post": "+1"}
 AGENDA = {"title": "+1 楼道堆物", "description": "-1 清理"}
 RESOLUTION = {"text": "=1+1 清理楼道", "owner_name": "@SUM(A1:A2)"}
 WORKER, POST = "=1+1 王芳", "@SUM(A1:A2) 保洁岗"  # welfare_jobs: a worker on a post
+# volunteers: a serving party member, their workplace party organisation, their team
+VOLUNTEER, PARTY_ORG, TEAM = "=1+1 张志华", "@SUM(A1:A2) 机关党支部", "+1 治安巡逻队"
 # Stored with a control character (as data imported or written before the API refused any would be)
 SITE_STORED, SITE_SHOWN = f"=2+2{BELL}响铃小区", "=2+2响铃小区"
 TITLE_STORED, TITLE_SHOWN = f"=3+3{BELL}", "=3+3"
@@ -108,6 +111,26 @@ def _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin) -> dict:
     _created(api.post(f"{WELFARE}/communities/{c}/assessments/{today.year}", json={
         "worker_id": worker, "grade": "competent"}))
     assert api.post(f"{WELFARE}/communities/{c}/subsidies/{first:%Y-%m}/compute").status_code == 200
+
+    # volunteers: a party member in a team with a record today (rows through the plugin's models)
+    from datetime import UTC, date
+
+    from wuye_volunteers.models import Member, ServiceRecord, Team, TeamMember
+
+    wuye_enable_plugin(t, "volunteers", c)
+    with wuye_app.app_context(), tenant_context(t.id):
+        member = Member(community_id=c, name=VOLUNTEER, kind="party_member", party_org=PARTY_ORG,
+                        joined_on=date(2020, 1, 1), availability=[], created_by="test")
+        team = Team(community_id=c, name=TEAM, kind="patrol", created_by="test")
+        db.session.add_all([member, team])
+        db.session.flush()
+        started = datetime.combine(today, datetime.min.time(), tzinfo=ZoneInfo("Asia/Shanghai"))
+        db.session.add_all([
+            TeamMember(community_id=c, team_id=team.id, member_id=member.id, joined_on=date(2020, 1, 1)),
+            ServiceRecord(community_id=c, member_id=member.id, source="manual", content="巡逻", place="小区",
+                          started_at=started, ended_at=started + timedelta(minutes=30), minutes=30, organiser="联盟",
+                          confirmed_by="test", confirmed_at=datetime.now(UTC), corrections=0)])
+        db.session.commit()
     return {"tenant": t, "community": c, "meeting": meeting, "brief": brief, "supervisor": supervisor,
             "month": f"{first:%Y-%m}", "year": today.year}
 
@@ -150,6 +173,12 @@ EXPORTS = {
     f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": lambda w: (  # the 花名册
         w["tenant"].admin, f"{WELFARE}/communities/{w['community']}/subsidies/{w['month']}/roster.xlsx", None,
         {WORKER, POST}),
+    f"{VOLUNTEERS}/communities/{{community_id}}/hours/{{year}}.xlsx": lambda w: (
+        w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/hours/{w['year']}.xlsx", None,
+        {VOLUNTEER, PARTY_ORG, TEAM}),
+    f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": lambda w: (  # grouped by PARTY_ORG
+        w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/party-report.xlsx", {"year": w["year"]},
+        {VOLUNTEER}),
     f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": lambda w: (
         w["supervisor"], f"{CARE}/briefs/{w['brief']}/ledger.xlsx", None, {COMMUNITY, "=" + "*" * (len(RESIDENT) - 1)}),
 }

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import event
 
-from tests.test_export_injection import CARE, EXPORTS, RED, WELFARE, _seed
+from tests.test_export_injection import CARE, EXPORTS, RED, VOLUNTEERS, WELFARE, _seed
 from wuye_core.common import dumping
 from wuye_core.common.spreadsheets import download_name
 from wuye_core.extensions import db
@@ -279,6 +279,11 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
             f"welfare-jobs-assessments-{community}-", f"年度考核-{safe_community}-"),
         f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": (
             f"welfare-jobs-roster-{community}-", f"公益性岗位花名册-{safe_community}-"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/hours/{{year}}.xlsx": (
+            f"volunteer-hours-{community}-{world['year']}.xlsx", f"志愿服务时长统计-{safe_community}-{world['year']}.xlsx"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": (
+            f"volunteers-party-report-{community}-{world['year']}.xlsx",
+            f"在职党员服务情况报告-{safe_community}-{world['year']}.xlsx"),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():
