@@ -168,12 +168,14 @@ def corrections_of(record_id: int) -> list[dict]:
 
 
 def certificates_holding(record: ServiceRecord) -> list[dict]:
-    """The certificates issued to the record's member whose period holds the record's start."""
+    """The certificates issued to the record's member, since the record was confirmed, whose period
+    holds the record's start."""
     day = record.started_at.astimezone(LOCAL_TZ).date()
     rows = db.session.execute(
         select(Certificate.id, Certificate.number, Certificate.issued_at)
         .where(Certificate.member_id == record.member_id, Certificate.period_start <= day,
-               Certificate.period_end >= day).order_by(Certificate.id)).all()
+               Certificate.period_end >= day, Certificate.issued_at >= record.confirmed_at)
+        .order_by(Certificate.id)).all()
     return [{"id": cid, "number": number, "issued_at": issued_at} for cid, number, issued_at in rows]
 
 

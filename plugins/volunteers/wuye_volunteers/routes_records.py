@@ -55,12 +55,19 @@ from .models import Certificate, Member, ServiceRecord
 blp = Blueprint("volunteers_records", __name__, description="居民服务联盟 · 服务记录与证明 / Volunteer alliance: service records and certificates")
 
 DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
-INSTANTS = validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
+YEARS_20XX = "^20[0-9]{2}-"  # the years DATES allows, as the document states them
+# the instants whose text starts with a year 2000–2099, whatever the offset given (as the notices allow)
+INSTANTS = validate.Range(min=datetime(1999, 12, 31, tzinfo=UTC), max=datetime(2100, 1, 2, tzinfo=UTC))
 MAX_PARTY_DAYS = 3 * 366
 
 
 def _d(zh: str, en: str) -> dict:
     return {"description": f"{zh} / {en}"}
+
+
+def _year_d(zh: str, en: str) -> dict:
+    """A date's description and the years it may have (2000–2099), as PeriodArgs documents them."""
+    return {**_d(zh, en), "pattern": YEARS_20XX}
 
 
 def _codes(vocabulary: dict) -> str:
@@ -69,7 +76,7 @@ def _codes(vocabulary: dict) -> str:
 
 def _instant(description: dict, **kwargs):
     return fields.AwareDateTime(default_timezone=LOCAL_TZ, validate=INSTANTS,
-                                metadata={"pattern": "^20[0-9]{2}-", **description}, **kwargs)
+                                metadata={"pattern": YEARS_20XX, **description}, **kwargs)
 
 
 def _actor() -> str:
@@ -84,9 +91,9 @@ class RecordQuery(PageArgs):
     team_id = Id(metadata=_d("队伍：其成员的记录", "a team: its members' records"))
     source = fields.String(validate=validate.OneOf(list(vocab.RECORD_SOURCES)),
                            metadata=_d("来源", "source: " + _codes(vocab.RECORD_SOURCES)))
-    first = fields.Date(data_key="from", validate=DATES, metadata=_d(
+    first = fields.Date(data_key="from", validate=DATES, metadata=_year_d(
         "服务开始日期不早于（北京时间，含）", "service started on or after (Beijing date)"))
-    last = fields.Date(data_key="to", validate=DATES, metadata=_d(
+    last = fields.Date(data_key="to", validate=DATES, metadata=_year_d(
         "服务开始日期不晚于（北京时间，含）", "service started on or before (Beijing date)"))
     sort = Sort("id", "started_at", "minutes")
 
@@ -197,9 +204,9 @@ class CertificateQuery(PageArgs):
 
 class CertificateIn(StrictSchema):
     member_id = Id(required=True, metadata=_d("本社区的成员", "a member of the community"))
-    period_start = fields.Date(required=True, validate=DATES, metadata=_d("证明期间首日（北京时间）",
+    period_start = fields.Date(required=True, validate=DATES, metadata=_year_d("证明期间首日（北京时间）",
                                                                           "first day of the period (Beijing)"))
-    period_end = fields.Date(required=True, validate=DATES, metadata=_d("证明期间末日（含，不晚于今天）",
+    period_end = fields.Date(required=True, validate=DATES, metadata=_year_d("证明期间末日（含，不晚于今天）",
                                                                         "last day of the period (included, today at most)"))
     purpose = Text(200, load_default=None, allow_none=True, metadata=_d("用途（如升学、评优）",
                                                                          "what it is for (school, an award…)"))
@@ -276,9 +283,9 @@ class PersonHoursOut(Schema):
 class PartyReportQuery(Schema):
     year = fields.Integer(validate=validate.Range(yearly.FIRST_YEAR, 2099), metadata=_d(
         "年度（默认今年；与 from/to 二选一）", "a year (default this year; or from/to)"))
-    first = fields.Date(data_key="from", validate=DATES, metadata=_d(
+    first = fields.Date(data_key="from", validate=DATES, metadata=_year_d(
         "期间首日（只填 to 时为该年 1 月 1 日）", "first day (to alone: January 1 of its year)"))
-    last = fields.Date(data_key="to", validate=DATES, metadata=_d("期间末日（只填 from 时为今天）",
+    last = fields.Date(data_key="to", validate=DATES, metadata=_year_d("期间末日（只填 from 时为今天）",
                                                                   "last day (from alone: today)"))
 
     @validates_schema
