@@ -322,6 +322,18 @@ SEMANTIC_REFUSALS = {
     "Give the day of the check with its result.",  # welfare_jobs: done_on with result
     "A policy ends on or after the day it starts.",  # welfare_jobs: starts_on ≤ ends_on
     "The ticket is not at the post's site.",  # welfare_jobs: the ticket's site and the post's
+    # volunteers (居民服务联盟): rows of other tables, fields that must agree, today's date
+    "An activity lasts at most 7 days: make a weekly series for longer work.",  # volunteers: ends_at − starts_at
+    "No such member in this community.",  # volunteers: member_id, a member of the community
+    "This member has left the alliance.",  # volunteers: a record is for an active member
+    "This member's personal data were erased: no certificate can name them.",  # volunteers: the member's state
+    "The member has no service record in this period.",  # volunteers: a certificate's period holds records
+    "The end must be after the start.",  # volunteers: started_at < ended_at (with the record's own)
+    "At least one minute of service.",  # volunteers: the minutes between start and end
+    "A service record is for service already done: the end is in the future.",  # volunteers: today's
+    "The period cannot end after today.",  # volunteers: a certificate's period (today's)
+    "Give a year or a period, not both.",  # volunteers: the party report, year or from/to
+    "Send at least one field to correct.",  # volunteers: a correction changes something
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (
@@ -335,11 +347,15 @@ SEMANTIC_REFUSAL_PREFIXES = (
     "The worker reached the retirement age on",  # welfare_jobs: from the ID number, before starts_on
     "The exit cannot come after the placement's agreed end",  # welfare_jobs: the placement's ends_on
     "The month has not begun yet",  # welfare_jobs: a subsidy month, not after this one (today's)
+    "Choose a year from",  # volunteers: the year's hours, to this year (the minimum is documented)
 )
+# messages with a number inside: the record's longest (its start and end, the community's config)
+SEMANTIC_REFUSAL_PATTERNS = (re.compile(r"At most \d+ minutes for this record\."),)  # volunteers
 
 
 def _semantic(reason: str) -> bool:
-    return reason in SEMANTIC_REFUSALS or reason.startswith(SEMANTIC_REFUSAL_PREFIXES)
+    return (reason in SEMANTIC_REFUSALS or reason.startswith(SEMANTIC_REFUSAL_PREFIXES)
+            or any(pattern.fullmatch(reason) for pattern in SEMANTIC_REFUSAL_PATTERNS))
 
 
 def _reasons(errors) -> list[str]:
