@@ -12,13 +12,11 @@ Tab `hours`: the year's hours (a year picker, this year by default; the workbook
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from wuye_core.plugins import (
     GENERAL,
     LOCAL_TZ,
-    Message,
     attempt,
     console_form,
     current_identity,
@@ -33,7 +31,7 @@ from wuye_core.plugins import (
 from . import certificates, party_report, record_corrections, records, vocab, yearly
 from . import routes_records as api
 from .access import NAME, is_manager, is_organiser, routed
-from .console import choices, community, pages
+from .console import choices, community, pages, query
 from .i18n import _
 from .models import Certificate, Member, ServiceRecord, Team
 
@@ -66,32 +64,6 @@ def _done(message: str, endpoint: str, **values):
 def _local(moment) -> str:
     """An instant as a datetime-local input's value (Beijing wall-clock, to the minute)."""
     return moment.astimezone(LOCAL_TZ).strftime(DATETIME_LOCAL) if moment else ""
-
-
-def query(schema) -> tuple[dict, dict]:
-    """A page's query string through the API's query schema, as console.query, by the names the
-    query string uses (`from`, `to`: fields whose data_key differs); empty inputs left out. A
-    wrong value is shown and the page falls back to its defaults."""
-    names = {field.data_key or name for name, field in schema.fields.items()}
-    values = {k: v for k, v in request.args.items() if v != "" and k in names}
-    try:
-        return schema.load(values), {}
-    except ValidationError as exc:
-        return schema.load({}), _translated(dict(exc.messages))
-
-
-def _translated(messages):
-    """A marshmallow error structure in the reader's language: our messages (`N_`) and
-    marshmallow's own (the core's catalog)."""
-    from flask_babel import gettext
-
-    if isinstance(messages, dict):
-        return {key: _translated(value) for key, value in messages.items()}
-    if isinstance(messages, list | tuple):
-        return [_translated(m) for m in messages]
-    if isinstance(messages, Message):
-        return messages.translate()
-    return gettext(messages) if isinstance(messages, str) else messages
 
 
 def _members(community_id: int) -> list[tuple[int, str]]:
