@@ -119,6 +119,19 @@ def _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin) -> dict:
         **VOLUNTEER, "kind": "party_member", "phone": "13900001111", "party_reported_on": first.isoformat()}))
     _created(api.post(f"{VOLUNTEERS}/communities/{c}/teams", json={"name": TEAM, "kind": "environment",
                                                                     "leader_member_id": member}))
+    # … with a record today (its hours and the 在职党员 report name them)
+    from datetime import UTC
+
+    from wuye_volunteers.models import ServiceRecord
+
+    with wuye_app.app_context(), tenant_context(t.id):
+        started = datetime.combine(today, datetime.min.time(), tzinfo=ZoneInfo("Asia/Shanghai"))
+        db.session.add(ServiceRecord(community_id=c, member_id=member, source="manual", content="巡逻", place="小区",
+                                     started_at=started, ended_at=started + timedelta(minutes=30), minutes=30,
+                                     organiser="联盟", confirmed_by="test", confirmed_at=datetime.now(UTC),
+                                     corrections=0))
+        db.session.commit()
+        db.session.remove()
     return {"tenant": t, "community": c, "meeting": meeting, "brief": brief, "supervisor": supervisor,
             "month": f"{first:%Y-%m}", "year": today.year}
 
@@ -186,6 +199,12 @@ EXPORTS = {
         w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/members/template.xlsx", None, set()),
     f"{VOLUNTEERS}/communities/{{community_id}}/time-bank/balances.xlsx": lambda w: (
         w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/time-bank/balances.xlsx", None, {BANK_MEMBER}),
+    f"{VOLUNTEERS}/communities/{{community_id}}/hours/{{year}}.xlsx": lambda w: (
+        w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/hours/{w['year']}.xlsx", None,
+        {VOLUNTEER["name"], VOLUNTEER["party_org"], TEAM}),
+    f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": lambda w: (  # grouped by PARTY_ORG
+        w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/party-report.xlsx", {"year": w["year"]},
+        {VOLUNTEER["name"]}),
     f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": lambda w: (
         w["supervisor"], f"{CARE}/briefs/{w['brief']}/ledger.xlsx", None, {COMMUNITY, "=" + "*" * (len(RESIDENT) - 1)}),
 }

@@ -285,6 +285,11 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
         f"{VOLUNTEERS}/communities/{{community_id}}/members/template.xlsx": (
             f"volunteers-members-template-{community}.xlsx", f"联盟成员名册模板-{safe_community}.xlsx"),
         **volunteers_names(community, safe_community),
+        f"{VOLUNTEERS}/communities/{{community_id}}/hours/{{year}}.xlsx": (
+            f"volunteer-hours-{community}-{world['year']}.xlsx", f"志愿服务时长统计-{safe_community}-{world['year']}.xlsx"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": (
+            f"volunteers-party-report-{community}-{world['year']}.xlsx",
+            f"在职党员服务情况报告-{safe_community}-{world['year']}.xlsx"),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():

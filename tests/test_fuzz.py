@@ -322,6 +322,37 @@ SEMANTIC_REFUSALS = {
     "Give the day of the check with its result.",  # welfare_jobs: done_on with result
     "A policy ends on or after the day it starts.",  # welfare_jobs: starts_on ≤ ends_on
     "The ticket is not at the post's site.",  # welfare_jobs: the ticket's site and the post's
+    # volunteers (居民服务联盟): rows of other tables, fields that must agree, today's date
+    "An activity lasts at most 7 days: make a weekly series for longer work.",  # volunteers: ends_at − starts_at
+    "No such member in this community.",  # volunteers: member_id, a member of the community
+    "This member has left the alliance.",  # volunteers: a record is for an active member
+    "This member's personal data were erased: no certificate can name them.",  # volunteers: the member's state
+    "The member has no service record in this period.",  # volunteers: a certificate's period holds records
+    "The end must be after the start.",  # volunteers: started_at < ended_at (with the record's own)
+    "At least one minute of service.",  # volunteers: the minutes between start and end
+    "A service record is for service already done: the end is in the future.",  # volunteers: today's
+    "The period cannot end after today.",  # volunteers: a certificate's period (today's)
+    "Give a year or a period, not both.",  # volunteers: the party report, year or from/to
+    "Send at least one field to correct.",  # volunteers: a correction changes something
+    "The date is in the past.",  # volunteers: a task's wanted_by (today's)
+    "Name the ticket to hand to the alliance.",  # volunteers: ticket_id with source "ticket"
+    "Only a resident's request has a requester: the ticket has its own.",  # volunteers: with source
+    "Tasks from care-visit referrals come from the care visits plugin.",  # volunteers: source care_referral
+    "Who asked for help?",  # volunteers: requester_name with source "request"
+    "A phone number to reach the resident who asked.",  # volunteers: requester_phone with source "request"
+    "Say in a few words what is needed.",  # volunteers: description with source "request"
+    "No such resident lives in this community.",  # volunteers: resident_id, a row of the register
+    "A serving party member needs the party organisation of their workplace.",  # volunteers: with kind
+    "Give the day the party member reported to the community.",  # volunteers: with kind party_member
+    "This member is listed twice.",  # volunteers: member_ids, each once
+    "No active member of this community has this id.",  # volunteers: a member's state
+    "Not a member of this community's alliance.",  # volunteers: member_id
+    "The service must come from another member.",  # volunteers: provider_member_id ≠ the member
+    "The start must be before now.",  # volunteers: today's
+    "The start is more than 60 days ago: enter the record by hand.",  # volunteers: today's
+    "This team has been dissolved.",  # volunteers: the team's state
+    "This code is of an activity of another community.",  # volunteers: the token's activity
+    "Not a member with a place in this activity.",  # volunteers: the activity's sign-ups
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (
@@ -335,11 +366,25 @@ SEMANTIC_REFUSAL_PREFIXES = (
     "The worker reached the retirement age on",  # welfare_jobs: from the ID number, before starts_on
     "The exit cannot come after the placement's agreed end",  # welfare_jobs: the placement's ends_on
     "The month has not begun yet",  # welfare_jobs: a subsidy month, not after this one (today's)
+    "Choose a year from",  # volunteers: the year's hours, to this year (the minimum is documented)
+    "An activity of a weekly series stays on its day",  # volunteers: the series' weekday
+    "A resident's request names no ticket",  # volunteers: ticket_id with source "request"
 )
+# messages with a number inside: the record's longest (its start and end, the community's config)
+SEMANTIC_REFUSAL_PATTERNS = tuple(re.compile(pattern) for pattern in (  # volunteers
+    r"At most \d+ minutes for this record\.",  # its start and end, the community's config
+    r".+ is listed twice\.",  # a member's skills, each once
+    r"No member \d+ in this community's alliance\.",  # member_ids: rows of another table
+    r"This member does not have the skill the task needs: .+\.",  # the member's skills
+    r"\d+ members have places already: the capacity cannot be less\.",  # the activity's sign-ups
+    r".+ has left the alliance: give them 0 minutes\.",  # the member's state
+    r"From 0 \(absent\) to \d+ minutes, the activity's length\.",  # the activity's times
+))
 
 
 def _semantic(reason: str) -> bool:
-    return reason in SEMANTIC_REFUSALS or reason.startswith(SEMANTIC_REFUSAL_PREFIXES)
+    return (reason in SEMANTIC_REFUSALS or reason.startswith(SEMANTIC_REFUSAL_PREFIXES)
+            or any(pattern.fullmatch(reason) for pattern in SEMANTIC_REFUSAL_PATTERNS))
 
 
 def _reasons(errors) -> list[str]:

@@ -39,10 +39,44 @@ def a_ids(a, wuye_register, wuye_enable_plugin, wuye_make_tenant=None, wuye_serv
     ids.update(supervised_ids(a, served.get_json()["id"]))
     users = {u["username"]: u["id"] for u in a.admin.get("/api/v1/users").get_json()["items"]}
     ids["user"] = users["a-staff"]
+    _volunteers_ids(a, ids, wuye_enable_plugin)
     r = a.admin.patch(f"/api/v1/users/{users['admin']}", json={"roles": [{"role": "tenant_admin"},
                                                                           {"role": "care_supervisor"}]})
     assert r.status_code == 200, r.get_json()
     return ids
+
+
+def _volunteers_ids(a, ids: dict, wuye_enable_plugin) -> None:
+    """The volunteers plugin on in A's community, with a member named with the marker, one service
+    record and a certificate (rows through the plugin's models; kept if the ids have them already)."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from wuye_volunteers.models import Certificate, Member, ServiceRecord
+
+    from wuye_core.plugins import db, tenant_context
+
+    if {"volunteers:member", "volunteers:record", "volunteers:certificate"} <= ids.keys():
+        return
+    c = ids["community"]
+    wuye_enable_plugin(a, "volunteers", c)
+    with a.app.app_context(), tenant_context(a.id):
+        member = Member(community_id=c, name=SECRET, kind="party_member", party_org=SECRET, joined_on=date(2020, 1, 1),
+                        availability=[], created_by="admin")
+        db.session.add(member)
+        db.session.flush()
+        started = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
+        record = ServiceRecord(community_id=c, member_id=member.id, source="manual", content=SECRET, place=SECRET,
+                               started_at=started, ended_at=started + timedelta(hours=2), minutes=120,
+                               organiser=SECRET, confirmed_by="admin", confirmed_at=datetime.now(UTC), corrections=0)
+        certificate = Certificate(community_id=c, member_id=member.id, number=f"志证〔2026〕第 0001 号 {SECRET}",
+                                  period_start=date(2025, 1, 1), period_end=date(2025, 12, 31), minutes=120, records=1,
+                                  purpose=SECRET, issued_by="admin", issued_at=datetime.now(UTC))
+        db.session.add_all([record, certificate])
+        db.session.commit()
+        ids.setdefault("volunteers:member", member.id)
+        ids.setdefault("volunteers:record", record.id)
+        ids.setdefault("volunteers:certificate", certificate.id)
+        db.session.remove()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from wuye_core.plugins import (
     Community,
     ConsolePart,
     MenuEntry,
+    Message,
     Panel,
     db,
     domain_errors,
@@ -61,13 +62,29 @@ def time_bank_on(community_id: int) -> bool:
 
 
 def query(schema) -> tuple[dict, dict]:
-    """A list page's query string through the API's query schema (empty inputs left out); a
-    wrong value is shown and the list falls back to its defaults."""
-    values = {k: v for k, v in request.args.items() if v != "" and k in schema.fields}
+    """A page's query string through the API's query schema, by the names the query string uses
+    (`from`, `to`: fields whose data_key differs); empty inputs left out. A wrong value is shown
+    (in the reader's language) and the page falls back to its defaults."""
+    names = {field.data_key or name for name, field in schema.fields.items()}
+    values = {k: v for k, v in request.args.items() if v != "" and k in names}
     try:
         return schema.load(values), {}
     except ValidationError as exc:
-        return schema.load({}), dict(exc.messages)
+        return schema.load({}), _translated(dict(exc.messages))
+
+
+def _translated(messages):
+    """A marshmallow error structure in the reader's language: our messages (`N_`) and
+    marshmallow's own (the core's catalog)."""
+    from flask_babel import gettext
+
+    if isinstance(messages, dict):
+        return {key: _translated(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [_translated(m) for m in messages]
+    if isinstance(messages, Message):
+        return messages.translate()
+    return gettext(messages) if isinstance(messages, str) else messages
 
 
 def refusal(exc: Exception) -> tuple[dict, int]:
@@ -92,6 +109,13 @@ def hours_text(minutes: int | None) -> str:
 
 
 pages.add_app_template_filter(hours_text, "volunteer_hours")
+
+
+@pages.context_processor
+def _tabs():
+    """The tabs ask whether the community's time bank is on (its tab shows only then), whatever
+    the page passed."""
+    return {"vl_time_bank_on": time_bank_on}
 
 
 # --- pages ------------------------------------------------------------------------------------------

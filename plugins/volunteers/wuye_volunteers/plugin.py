@@ -1,12 +1,14 @@
 """Hook implementations of the plugin `volunteers` (居民服务联盟 · 志愿服务); see wuye's docs/plugins.md.
 
 The package's modules, one concept each: the alliance (`alliance`), members and their skills
-(`members`), teams (`teams`), activities and their series (`activities`, `series`), sign-ups and
-the waiting list (`signups`), check-in (`checkin`), service records and their corrections
-(`records`), certificates (`certificates`), the yearly hours and the 在职党员 report (`hours`,
-`party_report`), tasks from needs (`tasks`), trainings (`training`), the time bank (`time_bank`),
-figures (`figures`); `routes_*` are the API, `console_*` the console's pages, `resident` the
-members' phone pages, `access` who may do what, `config` the per-community settings.
+(`members`, `members_sheet` for the Excel list and import), teams (`teams`), activities and their
+series (`activities`, `series`), sign-ups and the waiting list (`signups`), check-in (`checkin`),
+confirming an activity's hours (`hours`), service records and their corrections (`records`,
+`record_corrections`), certificates (`certificates`), the yearly hours and the 在职党员 report
+(`yearly`, `party_report`), tasks from needs and their candidates (`tasks`, `matching`), trainings
+(`training`), the time bank (`time_bank`), figures (`figures`); `routes_*` are the API,
+`console_*` the console's pages, `resident` the members' phone pages, `access` who may do what,
+`config` the per-community settings, `rights` residents' copies and erasures, `demo` demo data.
 """
 
 from __future__ import annotations
