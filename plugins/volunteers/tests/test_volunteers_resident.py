@@ -134,7 +134,7 @@ def test_a_member_sees_the_entry_and_their_hours_records_teams_and_skills(w):
     assert re.search(r"data-services>2<", page)
     assert "义诊志愿服务" in page and "去年的清洁" in page and "别人的服务" not in page
     assert "法律服务队（队长）" in page and "法律咨询（熟练）" in page
-    assert "积分" not in page  # the time bank is off
+    assert "时间银行" not in page and "data-points" not in page  # the time bank is off
     english = _text(phone.get(f"{H5}/?lang=en"))
     assert "My volunteering" in english and ">Volunteering</a>" in english and "Hours in all" in english
 
@@ -149,9 +149,30 @@ def test_the_time_bank_and_certificates_show_where_there_are_some(w, wuye_enable
                     period_end=date(2026, 6, 30), minutes=90, records=1, issued_by="test",
                     issued_at=datetime.now(UTC)))
     page = _text(env.tenant.resident(env.cid).get(f"{H5}/"))
-    assert "时间银行" in page and re.search(r"data-points>15<", page) and "+15" in page
+    assert "时间银行" in page and "积分余额" in page and re.search(r"data-points>15<", page) and "+15" in page
     assert "志证〔2026〕第 0007 号" in page and "2026-01-01 至 2026-06-30" in page
     assert re.search(rf'href="{H5}/certificates/\d+"', page)
+
+
+def test_a_member_downloads_their_own_certificate_audited_as_theirs(w):
+    env = w
+    me = _member(env, resident_id=env.ids["resident"])
+    _record(env, me, 90, datetime(2025, 3, 8, 1, 0, tzinfo=UTC), "小区环境清洁")
+    r = env.mgr.post(f"{P}/communities/{env.cid}/certificates", json={
+        "member_id": me, "period_start": "2025-01-01", "period_end": "2025-12-31"})
+    assert r.status_code == 201, r.get_json()
+    issued = r.get_json()
+    phone = env.tenant.resident(env.cid)
+    page = _text(phone.get(f"{H5}/"))
+    assert issued["number"] in page and "2025-01-01 至 2025-12-31" in page
+    link = f"{H5}/certificates/{issued['id']}"
+    assert f'href="{link}"' in page
+    r = phone.get(link)
+    assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document") and r.data[:2] == b"PK"
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    trail = env.tenant.admin.get("/api/v1/audit", query_string={"action": "volunteers.exported"}).get_json()["items"]
+    assert [(e["actor_kind"], e["target_type"], e["target_id"]) for e in trail] == [
+        ("resident", "certificate", str(issued["id"]))]
 
 
 def test_a_certificate_not_mine_is_404(w):
@@ -353,3 +374,44 @@ def test_the_plugin_off_for_the_community_is_404(w):
 def test_not_signed_in_goes_to_sign_in(wuye_app):
     r = wuye_app.test_client().get(f"{H5}/")
     assert r.status_code == 302 and "/h5/" in r.headers["Location"]
+
+
+# --- the page rules -----------------------------------------------------------------------------------
+
+
+def test_every_page_keeps_the_page_rules(w, wuye_enable_plugin):
+    """One h1, a title, labels, messages read out (role=status/alert), no inline script or style, no
+    English left on the Chinese pages (the console's page rules, tests/console/pages.py)."""
+    rules = pytest.importorskip("tests.console.pages")
+    env = w
+    wuye_enable_plugin(env.tenant, "volunteers", env.cid, {"time_bank": True})
+    me = _member(env, resident_id=env.ids["resident"], skills=("legal",))
+    _record(env, me, 90, datetime(2025, 3, 8, 1, 0, tzinfo=UTC), "小区环境清洁")
+    assert env.mgr.post(f"{P}/communities/{env.cid}/certificates", json={
+        "member_id": me, "period_start": "2025-01-01", "period_end": "2025-12-31"}).status_code == 201
+    [team_id] = add(env.tenant, Team(community_id=env.cid, name="法律服务队", kind="professional", active=True,
+                                     leader_member_id=me, created_by="test"))
+    add(env.tenant, TeamMember(community_id=env.cid, team_id=team_id, member_id=me, joined_on=date(2025, 3, 1)),
+        LedgerEntry(community_id=env.cid, member_id=me, kind="earn", points=15, balance=15,
+                    description="服务记录 #1：小区清洁，1.5 小时", by="test"))
+    signed = create(env.org, env.cid, days=3, capacity=1)
+    assert env.org.post(f"{P}/activities/{signed['id']}/signups", json={"member_id": me}).status_code == 201
+    create(env.org, env.cid, days=5, title="法律咨询进社区")
+    _task(env, "咨询遗嘱公证", "legal")
+    held = _task(env, "调解邻里纠纷", "legal")
+    assert env.org.post(f"{P}/tasks/{held}/accept", json={"member_id": me}).status_code == 200
+    with in_tenant(env.tenant):
+        token = db.session.get(Activity, signed["id"]).checkin_token
+    phone = env.tenant.resident(env.cid)
+    for path in ("/", "/activities", "/tasks", f"/checkin/{token}"):
+        r = phone.get(H5 + path)
+        assert rules.problems(r) == [], path
+        assert rules.problems(phone.get(H5 + path + "?lang=en"), zh=False) == [], path
+        phone.get(H5 + path + "?lang=zh_CN")
+    # a refusal's page too
+    r = phone.post(f"{H5}/activities/{signed['id']}/sign-up")
+    assert r.status_code == 409
+    r.status_code = 200  # the rules read a page: its status said above
+    assert rules.problems(r) == []
+    other = env.tenant.resident(env.cid, phone=OTHER)  # no member: how to join
+    assert rules.problems(other.get(f"{H5}/")) == []

@@ -156,7 +156,7 @@ def walk_in(activity: Activity, member: Member, by: str, now: datetime | None = 
 def checkin_by_token(token: str, member: Member, now: datetime | None = None) -> CheckinResult:
     """A member scanned the activity's QR code: the first scan checks in, the second checks out.
 
-    `token` is the code's secret (the last part of `checkin_url`), `member` the signed-in
+    `token` is the code's secret (in the page `checkin_url` opens), `member` the signed-in
     resident's member row of the activity's community. Flushes, does not commit. Refused:
     - 404: no activity has this code (renewed, or mistyped), or the plugin is off there;
     - 409: scanning is off in the community (`qr_checkin`), the activity was cancelled or its hours
