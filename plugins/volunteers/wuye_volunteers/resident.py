@@ -68,7 +68,8 @@ residents = Blueprint("volunteers_residents", __name__, template_folder="templat
 
 def resident_part() -> ResidentPart:
     return ResidentPart(blueprint=residents,
-                        nav=(ResidentNavEntry(NAV_KEY, "志愿服务", "Volunteering", "home", order=60),))
+                        nav=(ResidentNavEntry(NAV_KEY, label_zh="志愿服务", label_en="Volunteering", endpoint="home",
+                                              order=60),))
 
 
 def _now() -> datetime:
