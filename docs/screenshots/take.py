@@ -9,9 +9,11 @@ Chromium (/usr/bin/chromium, or WUYE_TEST_CHROMIUM) with Playwright in zh-CN and
 A page that does not exist yet (its endpoint is not in the app) is skipped and named; so is one
 that does not answer 200. Desktop shots are 1280 px wide, the worker's queue and the residents'
 pages 375 px (a phone); the welfare_jobs plugin's pages are taken as the demo's roster manager
-`gongyi` (稻香社区) and its worker `gongyi01` (我的岗位, 375 px); a long page (FIRST_SCREEN) is
-taken to its first screen only. A resident (user RESIDENT: the demo's first resident of the tenant) signs
-in on their community's page with a support-desk code and agrees to the privacy notice.
+`gongyi` (稻香社区) and its worker `gongyi01` (我的岗位, 375 px); the volunteers plugin's as the
+alliance manager `lianmeng` of 海景北社区 and its activity organiser `zuzhi` (an activity's sign-ups
+and check-ins on a phone, 375 px); a long page (FIRST_SCREEN) is taken to its first screen only.
+A resident (user RESIDENT: the demo's first resident of the tenant) signs in on their community's
+page with a support-desk code and agrees to the privacy notice.
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 812}
 RESIDENT = "resident"  # the demo's first resident (`wuye demo --json`), on the residents' pages
-FIRST_SCREEN = {"welfare-subsidies.png"}  # a page of a hundred rows: its first screen only (a small PNG)
+# pages of a hundred rows: their first screen only (a small PNG)
+FIRST_SCREEN = {"welfare-subsidies.png", "volunteers-hours.png", "volunteers-activity-375.png"}
 WELFARE_MANAGER, WELFARE_COMMUNITY = "gongyi", "稻香社区"  # welfare_jobs' roster manager and its shots' community
+# the volunteers plugin: the alliance manager, its activity organiser, and their community (海景北: 90 + 280 members)
+VOLUNTEERS_MANAGER, VOLUNTEERS_ORGANISER, VOLUNTEERS_COMMUNITY = "lianmeng", "zuzhi", "海景北社区"
 
 
 def shots(app, ids: dict) -> list[tuple]:
@@ -98,6 +103,17 @@ def shots(app, ids: dict) -> list[tuple]:
         ("welfare-subsidies.png", "gongyi", DESKTOP, "console_welfare_jobs.subsidies_month",
          _welfare(app, ids, "subsidies_month", month=_last_month())),
         ("welfare-me-375.png", "gongyi01", PHONE, "console_welfare_jobs.me", plain("console_welfare_jobs.me")),
+        # the residents' service alliance (#21) of 海景北社区: the manager's overview, an upcoming activity
+        # that is full with its waiting list, the year's hours; the organiser's phone at an activity
+        # whose members checked in (the hours still to confirm)
+        ("volunteers-overview.png", VOLUNTEERS_MANAGER, DESKTOP, "console_volunteers.overview",
+         _volunteers(app, ids, "overview", "community_id", "community")),
+        ("volunteers-activity.png", VOLUNTEERS_MANAGER, DESKTOP, "console_volunteers.activity_page",
+         _volunteers(app, ids, "activity_page", "activity_id", "waiting_activity")),
+        ("volunteers-hours.png", VOLUNTEERS_MANAGER, DESKTOP, "console_volunteers.hours_year",
+         _volunteers(app, ids, "hours_year", "community_id", "community")),
+        ("volunteers-activity-375.png", VOLUNTEERS_ORGANISER, PHONE, "console_volunteers.activity_page",
+         _volunteers(app, ids, "activity_page", "activity_id", "checked_in_activity", anchor="signups")),
     ]
 
 
@@ -119,6 +135,49 @@ def _welfare(app, ids: dict, page: str, **query) -> str | None:
         return None
     with app.test_request_context():
         return url_for(endpoint, community_id=ids["welfare_community"], **query)
+
+
+def _volunteers(app, ids: dict, page: str, argument: str, kind: str, anchor: str | None = None) -> str | None:
+    """A volunteers console page of the demo's 海景北社区 (`kind`: an id of `volunteers_ids`), or None;
+    `anchor`: the part of the page the shot starts at (a phone's first screen there)."""
+    from flask import url_for
+
+    endpoint = f"console_volunteers.{page}"
+    found = (ids.get("volunteers") or {}).get(kind)
+    if endpoint not in app.view_functions or not found:
+        return None
+    with app.test_request_context():
+        return url_for(endpoint, **{argument: found}, _anchor=anchor)
+
+
+def volunteers_ids(app, passwords: dict) -> dict:
+    """海景北社区's id, its next activity with a waiting list and its latest past activity whose
+    members checked in but whose hours nobody confirmed yet, read as the alliance manager; {}
+    without that user."""
+    from datetime import UTC, datetime
+
+    from console_pages import TENANT
+
+    from wuye_core.testing import login
+
+    if VOLUNTEERS_MANAGER not in passwords:
+        return {}
+    api = login(app, TENANT, VOLUNTEERS_MANAGER, passwords[VOLUNTEERS_MANAGER])
+    found = api.get("/api/v1/communities", query_string={"per_page": 100}).get_json().get("items", [])
+    community = next((c["id"] for c in found if c["name"] == VOLUNTEERS_COMMUNITY), None)
+    if community is None:
+        return {}
+    response = api.get(f"/api/v1/plugins/volunteers/communities/{community}/activities",
+                       query_string={"status": "open", "per_page": 100, "sort": "starts_at"})
+    rows = response.get_json().get("items", []) if response.status_code == 200 else []
+    now = datetime.now(UTC)
+
+    def ends(row) -> datetime:
+        return datetime.fromisoformat(row["ends_at"])
+
+    waiting = next((a["id"] for a in rows if a["waiting"] and ends(a) > now), None)
+    checked_in = next((a["id"] for a in reversed(rows) if a["checked_in"] and ends(a) <= now), None)
+    return {"community": community, "waiting_activity": waiting, "checked_in_activity": checked_in}
 
 
 def _last_month() -> str:
@@ -180,6 +239,7 @@ def main() -> int:
         app = make_app(built["env"])
         ids = demo_ids(app, passwords)
         ids["welfare_community"] = welfare_community(app, passwords)
+        ids["volunteers"] = volunteers_ids(app, passwords)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
