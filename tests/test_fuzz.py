@@ -353,6 +353,8 @@ SEMANTIC_REFUSALS = {
     "This team has been dissolved.",  # volunteers: the team's state
     "This code is of an activity of another community.",  # volunteers: the token's activity
     "Not a member with a place in this activity.",  # volunteers: the activity's sign-ups
+    "This day has not come yet.",  # volunteers: a member's dates, not after today
+    "Give the member's name.",  # volunteers: a name of more than blanks
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (
