@@ -280,16 +280,7 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
             f"welfare-jobs-assessments-{community}-", f"年度考核-{safe_community}-"),
         f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": (
             f"welfare-jobs-roster-{community}-", f"公益性岗位花名册-{safe_community}-"),
-        f"{VOLUNTEERS}/communities/{{community_id}}/members.xlsx": (
-            f"volunteers-members-{community}-", f"联盟成员名册-{safe_community}-"),
-        f"{VOLUNTEERS}/communities/{{community_id}}/members/template.xlsx": (
-            f"volunteers-members-template-{community}.xlsx", f"联盟成员名册模板-{safe_community}.xlsx"),
-        **volunteers_names(community, safe_community),
-        f"{VOLUNTEERS}/communities/{{community_id}}/hours/{{year}}.xlsx": (
-            f"volunteer-hours-{community}-{world['year']}.xlsx", f"志愿服务时长统计-{safe_community}-{world['year']}.xlsx"),
-        f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": (
-            f"volunteers-party-report-{community}-{world['year']}.xlsx",
-            f"在职党员服务情况报告-{safe_community}-{world['year']}.xlsx"),
+        **volunteers_names(community, safe_community, world["year"]),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():
@@ -309,9 +300,17 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
             assert name[0] not in "-._" and "--" not in name, (path, name)  # no empty part
 
 
-def volunteers_names(community, safe_community) -> dict:
+def volunteers_names(community, safe_community, year) -> dict:
     """The volunteers plugin's downloads: (ASCII start, readable start) of each."""
     return {
+        f"{VOLUNTEERS}/communities/{{community_id}}/members.xlsx": (
+            f"volunteers-members-{community}-", f"联盟成员名册-{safe_community}-"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/members/template.xlsx": (
+            f"volunteers-members-template-{community}.xlsx", f"联盟成员名册模板-{safe_community}.xlsx"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/hours/{{year}}.xlsx": (
+            f"volunteer-hours-{community}-{year}.xlsx", f"志愿服务时长统计-{safe_community}-{year}.xlsx"),
+        f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": (
+            f"volunteers-party-report-{community}-{year}.xlsx", f"在职党员服务情况报告-{safe_community}-{year}.xlsx"),
         f"{VOLUNTEERS}/communities/{{community_id}}/time-bank/balances.xlsx": (
             f"volunteers-time-bank-{community}-", f"时间银行积分余额-{safe_community}-"),
     }
@@ -321,7 +320,7 @@ def test_volunteers_workbooks_print_and_have_readable_names(wuye_app, wuye_make_
     """The volunteers plugin's workbooks alone (the test above checks them with every other)."""
     world = _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin)
     safe_community = download_name('=HYPERLINK("http://x","y")', ext="x")[:-2]
-    names = volunteers_names(world["community"], safe_community)
+    names = volunteers_names(world["community"], safe_community, world["year"])
     assert names.keys() == {path for path in EXPORTS if path.startswith(VOLUNTEERS)}
     for path, (ascii_start, zh_start) in names.items():
         client, url, query, _texts = EXPORTS[path](world)

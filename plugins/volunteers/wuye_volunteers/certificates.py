@@ -50,7 +50,10 @@ from .record_corrections import as_of
 from .records import in_period, member_names
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-SERIAL = re.compile(r"第\s*(\d+)\s*号")
+# 证明编号: a Chinese document number (志证〔2026〕第 0007 号) in every reader's language
+SERIAL_ZH = re.compile(r"第\s*(\d+)\s*号")
+NUMBER_ZH = "{prefix}〔{year}〕第 {serial:04d} 号"
+DEFAULT_PREFIX_ZH = "志证"
 ATTEMPTS = 20  # numbers taken by other communities at the same moment, at most
 
 
@@ -72,13 +75,13 @@ def long_date(day: date) -> str:
 
 
 def number_text(prefix: str, year: int, serial: int) -> str:
-    return f"{prefix}〔{year}〕第 {serial:04d} 号"
+    return NUMBER_ZH.format(prefix=prefix, year=year, serial=serial)
 
 
 def next_serial(year: int) -> int:
     """The next serial of the tenant's certificates of `year` (whatever their prefix)."""
     numbers = db.session.scalars(select(Certificate.number).where(Certificate.number.like(f"%〔{year}〕%"))).all()
-    return max((int(m.group(1)) for n in numbers if (m := SERIAL.search(n))), default=0) + 1
+    return max((int(m.group(1)) for n in numbers if (m := SERIAL_ZH.search(n))), default=0) + 1
 
 
 # --- issuing ----------------------------------------------------------------------------------------
@@ -119,7 +122,7 @@ def issue(community_id: int, data: dict, by: str, now: datetime | None = None) -
         invalid("period_start", N_("The member has no service record in this period."))
     now = now or datetime.now(UTC)
     year = now.astimezone(LOCAL_TZ).year
-    prefix = (plugin_config(NAME, community_id).get("certificate_prefix") or "志证").strip()
+    prefix = (plugin_config(NAME, community_id).get("certificate_prefix") or DEFAULT_PREFIX_ZH).strip()
     purpose = (data.get("purpose") or "").strip() or None
     for _attempt in range(ATTEMPTS):
         certificate = Certificate(

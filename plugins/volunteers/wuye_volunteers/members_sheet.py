@@ -70,11 +70,15 @@ COLUMNS = (
     ("note", N_("Note"), 20, False),
 )
 TEXT_COLUMNS = ("phone", "id_number")
-YES = {"是", "y", "yes", "true", "1", "同意", "√", "✓"}
-NO = {"否", "n", "no", "false", "0", "不同意", ""}
+# what a sheet's cells say, in Chinese as people write them (the columns' headings are translated)
+YES_ZH, NO_ZH = "是", "否"
+AGREE_ZH, DISAGREE_ZH = "同意", "不同意"
+YES = {YES_ZH, AGREE_ZH, "y", "yes", "true", "1", "√", "✓"}
+NO = {NO_ZH, DISAGREE_ZH, "n", "no", "false", "0", ""}
+SKILLS_EXAMPLE_ZH = "法律咨询（专业）、缝纫"
 SEPARATORS = re.compile(r"[、,，;；/\n]+")
 LEVEL_IN = re.compile(r"^(.+?)\s*(?:[:：]\s*(.+)|[（(]\s*(.+?)\s*[)）])$")
-DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+DATE_TEXT_ZH = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 def _both(message) -> set[str]:
@@ -176,15 +180,16 @@ def _help(field: str) -> str:
         "phone": _("11-digit mobile number (format the column as text)."),
         "id_number": _("Optional. 18 characters, the last may be X; format the column as text, or Excel loses "
                        "digits."),
-        "skills": _("Separated by 、 with the level in brackets when not basic, e.g. 法律咨询（专业）、缝纫. Skills: "
-                    "%(skills)s. Levels: %(levels)s.", skills=_labels(vocab.SKILLS),
+        "skills": _("Separated by 、 with the level in brackets when not basic, e.g. %(example)s. Skills: "
+                    "%(skills)s. Levels: %(levels)s.", example=SKILLS_EXAMPLE_ZH, skills=_labels(vocab.SKILLS),
                     levels=_labels(vocab.SKILL_LEVELS)),
         "availability": _("Separated by 、: %(words)s.", words=_labels(vocab.AVAILABILITY)),
         "profession": _("Optional."),
         "party_org": _("Required for serving party members."),
         "party_org_contact": _("Optional: who receives the hours report there."),
         "party_reported_on": _("Required for serving party members: a date such as 2025-03-01."),
-        "consent_contact": _("是 (yes) or 否 (no, the default): may organisers call them about tasks?"),
+        "consent_contact": _("%(yes)s (yes) or %(no)s (no, the default): may organisers call them about tasks?",
+                             yes=YES_ZH, no=NO_ZH),
         "joined_on": _("A date such as 2025-03-01; empty: today."),
         "note": _("Optional."),
     }[field]
@@ -230,7 +235,7 @@ def _date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    found = DATE_TEXT.match(_text(value))
+    found = DATE_TEXT_ZH.match(_text(value))
     if found:
         try:
             return date(*(int(part) for part in found.groups()))
@@ -282,7 +287,7 @@ class Reader:
                 return True
             if text.lower() in self.no:
                 return False
-            raise CellProblem(N_("Write 是 or 否."))
+            raise CellProblem(N_("Write %(yes)s or %(no)s.", yes=YES_ZH, no=NO_ZH))
         if field in ("party_reported_on", "joined_on"):
             return _date(raw)
         limit = {"name": 50, "profession": 100, "party_org": 200, "party_org_contact": 100, "note": 500}[field]

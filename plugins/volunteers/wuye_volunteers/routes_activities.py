@@ -93,9 +93,9 @@ class ActivityIn(StrictSchema):
     place = Text(200, min_length=1, required=True, metadata={"description": "地点 / where"})
     site_id = Id(allow_none=True, metadata={"description": "本社区的小区（可选）/ a site of the community (optional)"})
     team_id = Id(allow_none=True, metadata={"description": "组织的服务队（可选）/ the team running it (optional)"})
-    starts_at = _instant("开始时间（ISO 8601，带时区；不带时按北京时间）/ start (ISO 8601 with an offset; "
-                         "without one: Beijing time)", required=True)
-    ends_at = _instant("结束时间，须晚于开始、7 天以内 / end: after the start, within 7 days", required=True)
+    starts_at = _instant(description="开始时间（ISO 8601，带时区；不带时按北京时间）/ start (ISO 8601 with an "
+                                     "offset; without one: Beijing time)", required=True)
+    ends_at = _instant(description="结束时间，须晚于开始、7 天以内 / end: after the start, within 7 days", required=True)
     capacity = fields.Integer(allow_none=True, validate=validate.Range(1, 10000), metadata={
         "description": "名额；空为不限（不设候补）/ places; null: no limit (nobody waits)"})
     skills_wanted = _skills()

@@ -61,13 +61,13 @@ INSTANTS = validate.Range(min=datetime(1999, 12, 31, tzinfo=UTC), max=datetime(2
 MAX_PARTY_DAYS = 3 * 366
 
 
-def _d(zh: str, en: str) -> dict:
+def doc(zh: str, en: str) -> dict:
     return {"description": f"{zh} / {en}"}
 
 
 def _year_d(zh: str, en: str) -> dict:
     """A date's description and the years it may have (2000–2099), as PeriodArgs documents them."""
-    return {**_d(zh, en), "pattern": YEARS_20XX}
+    return {**doc(zh, en), "pattern": YEARS_20XX}
 
 
 def _codes(vocabulary: dict) -> str:
@@ -87,10 +87,10 @@ def _actor() -> str:
 
 
 class RecordQuery(PageArgs):
-    member_id = Id(metadata=_d("成员", "a member's records"))
-    team_id = Id(metadata=_d("队伍：其成员的记录", "a team: its members' records"))
+    member_id = Id(metadata=doc("成员", "a member's records"))
+    team_id = Id(metadata=doc("队伍：其成员的记录", "a team: its members' records"))
     source = fields.String(validate=validate.OneOf(list(vocab.RECORD_SOURCES)),
-                           metadata=_d("来源", "source: " + _codes(vocab.RECORD_SOURCES)))
+                           metadata=doc("来源", "source: " + _codes(vocab.RECORD_SOURCES)))
     first = fields.Date(data_key="from", validate=DATES, metadata=_year_d(
         "服务开始日期不早于（北京时间，含）", "service started on or after (Beijing date)"))
     last = fields.Date(data_key="to", validate=DATES, metadata=_year_d(
@@ -115,29 +115,29 @@ class RecordOut(Schema):
     community_id = fields.Integer()
     member_id = fields.Integer()
     member_name = fields.String(allow_none=True)
-    source = fields.String(metadata=_d("来源", "source: " + _codes(vocab.RECORD_SOURCES)))
+    source = fields.String(metadata=doc("来源", "source: " + _codes(vocab.RECORD_SOURCES)))
     source_label = fields.String()
-    source_id = fields.Integer(allow_none=True, metadata=_d("活动或任务 id（手工记录为空）",
+    source_id = fields.Integer(allow_none=True, metadata=doc("活动或任务 id（手工记录为空）",
                                                             "the activity or task (null: entered by hand)"))
-    content = fields.String(metadata=_d("服务内容", "what the service was"))
-    place = fields.String(metadata=_d("服务地点", "where"))
+    content = fields.String(metadata=doc("服务内容", "what the service was"))
+    place = fields.String(metadata=doc("服务地点", "where"))
     started_at = fields.DateTime()
     ended_at = fields.DateTime()
-    minutes = fields.Integer(metadata=_d("计入的服务时长（分钟）", "minutes of service counted"))
-    organiser = fields.String(metadata=_d("组织单位", "the organiser, as certificates print it"))
-    evaluation = fields.String(allow_none=True, metadata=_d("评价", "evaluation: " + _codes(vocab.EVALUATIONS)))
+    minutes = fields.Integer(metadata=doc("计入的服务时长（分钟）", "minutes of service counted"))
+    organiser = fields.String(metadata=doc("组织单位", "the organiser, as certificates print it"))
+    evaluation = fields.String(allow_none=True, metadata=doc("评价", "evaluation: " + _codes(vocab.EVALUATIONS)))
     evaluation_label = fields.String(allow_none=True)
     confirmed_by = fields.String()
     confirmed_by_name = fields.String()
     confirmed_at = fields.DateTime()
-    corrections = fields.Integer(metadata=_d("更正次数", "how many times it was corrected"))
+    corrections = fields.Integer(metadata=doc("更正次数", "how many times it was corrected"))
 
 
 class RecordCorrectionOut(Schema):
     id = fields.Integer()
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
-                          metadata=_d("更正的字段", "the fields corrected"))
-    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), metadata=_d(
+                          metadata=doc("更正的字段", "the fields corrected"))
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), metadata=doc(
         "每个字段的更正前、更正后的值", "each field's value before and after: {field: [before, after]}"))
     reason = fields.String()
     by = fields.String()
@@ -152,26 +152,26 @@ class CertificateRef(Schema):
 
 
 class RecordDetailOut(RecordOut):
-    history = fields.List(fields.Nested(RecordCorrectionOut), metadata=_d("更正记录，最早的在前",
+    history = fields.List(fields.Nested(RecordCorrectionOut), metadata=doc("更正记录，最早的在前",
                                                                     "the corrections, oldest first"))
-    certificates = fields.List(fields.Nested(CertificateRef), metadata=_d(
+    certificates = fields.List(fields.Nested(CertificateRef), metadata=doc(
         "期间包含这条记录的已出具证明（证明保留出具时的数字）",
         "certificates already issued whose period holds this record (they keep their figures as issued)"))
 
 
 class ManualRecordIn(StrictSchema):
-    member_id = Id(required=True, metadata=_d("本社区的成员", "a member of the community"))
-    content = Text(500, min_length=1, required=True, metadata=_d("服务内容", "what the service was"))
-    place = Text(200, min_length=1, required=True, metadata=_d("服务地点", "where"))
-    started_at = _instant(_d("开始时间（不带时区按北京时间）", "start (no offset: Beijing time)"), required=True)
-    ended_at = _instant(_d("结束时间（已结束的服务）", "end (service already done)"), required=True)
-    minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 24 * 60), metadata=_d(
+    member_id = Id(required=True, metadata=doc("本社区的成员", "a member of the community"))
+    content = Text(500, min_length=1, required=True, metadata=doc("服务内容", "what the service was"))
+    place = Text(200, min_length=1, required=True, metadata=doc("服务地点", "where"))
+    started_at = _instant(doc("开始时间（不带时区按北京时间）", "start (no offset: Beijing time)"), required=True)
+    ended_at = _instant(doc("结束时间（已结束的服务）", "end (service already done)"), required=True)
+    minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 24 * 60), metadata=doc(
         "计入的分钟数（默认为起止之间的时长，不超过单条上限）",
         "minutes counted (default: the time between start and end, at most the community's max_record_minutes)"))
-    organiser = Text(100, load_default=None, allow_none=True, metadata=_d(
+    organiser = Text(100, load_default=None, allow_none=True, metadata=doc(
         "组织单位（默认为联盟名称）", "the organiser (default: the alliance's name)"))
     evaluation = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(vocab.EVALUATIONS)),
-                               metadata=_d("评价", "evaluation: " + _codes(vocab.EVALUATIONS)))
+                               metadata=doc("评价", "evaluation: " + _codes(vocab.EVALUATIONS)))
 
     @validates_schema
     def _order(self, data, **kwargs):
@@ -182,14 +182,14 @@ class ManualRecordIn(StrictSchema):
 class RecordPatch(StrictSchema):
     """A correction: the fields to change (at least one) and why."""
 
-    minutes = fields.Integer(validate=validate.Range(1, 24 * 60), metadata=_d("分钟数", "minutes counted"))
+    minutes = fields.Integer(validate=validate.Range(1, 24 * 60), metadata=doc("分钟数", "minutes counted"))
     content = Text(500, min_length=1)
     place = Text(200, min_length=1)
-    started_at = _instant(_d("开始时间（不带时区按北京时间）", "start (no offset: Beijing time)"))
-    ended_at = _instant(_d("结束时间", "end"))
+    started_at = _instant(doc("开始时间（不带时区按北京时间）", "start (no offset: Beijing time)"))
+    ended_at = _instant(doc("结束时间", "end"))
     evaluation = fields.String(allow_none=True, validate=validate.OneOf(list(vocab.EVALUATIONS)),
-                               metadata=_d("评价（null：清除）", "evaluation (null: none)"))
-    reason = Text(300, min_length=1, required=True, metadata=_d("更正原因（必填）", "why (required)"))
+                               metadata=doc("评价（null：清除）", "evaluation (null: none)"))
+    reason = Text(300, min_length=1, required=True, metadata=doc("更正原因（必填）", "why (required)"))
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -198,17 +198,17 @@ class RecordPatch(StrictSchema):
 
 
 class CertificateQuery(PageArgs):
-    member_id = Id(metadata=_d("成员", "a member's certificates"))
+    member_id = Id(metadata=doc("成员", "a member's certificates"))
     sort = Sort("id")
 
 
 class CertificateIn(StrictSchema):
-    member_id = Id(required=True, metadata=_d("本社区的成员", "a member of the community"))
+    member_id = Id(required=True, metadata=doc("本社区的成员", "a member of the community"))
     period_start = fields.Date(required=True, validate=DATES, metadata=_year_d("证明期间首日（北京时间）",
                                                                           "first day of the period (Beijing)"))
     period_end = fields.Date(required=True, validate=DATES, metadata=_year_d("证明期间末日（含，不晚于今天）",
                                                                         "last day of the period (included, today at most)"))
-    purpose = Text(200, load_default=None, allow_none=True, metadata=_d("用途（如升学、评优）",
+    purpose = Text(200, load_default=None, allow_none=True, metadata=doc("用途（如升学、评优）",
                                                                          "what it is for (school, an award…)"))
 
     @validates_schema
@@ -225,11 +225,11 @@ class CertificateOut(Schema):
     community_id = fields.Integer()
     member_id = fields.Integer()
     member_name = fields.String(allow_none=True)
-    number = fields.String(metadata=_d("证明编号", "the certificate's number"))
+    number = fields.String(metadata=doc("证明编号", "the certificate's number"))
     period_start = fields.Date()
     period_end = fields.Date()
-    records = fields.Integer(metadata=_d("出具时的服务次数", "services counted when issued"))
-    minutes = fields.Integer(metadata=_d("出具时的累计服务时长（分钟）", "minutes of service when issued"))
+    records = fields.Integer(metadata=doc("出具时的服务次数", "services counted when issued"))
+    minutes = fields.Integer(metadata=doc("出具时的累计服务时长（分钟）", "minutes of service when issued"))
     purpose = fields.String(allow_none=True)
     issued_by = fields.String()
     issued_by_name = fields.String()
@@ -237,9 +237,9 @@ class CertificateOut(Schema):
 
 
 class YearTotals(Schema):
-    services = Count(metadata=_d("服务次数", "service records"))
-    people = Count(metadata=_d("服务人数", "members who served"))
-    minutes = Minutes(metadata=_d("服务时长", "minutes of service"))
+    services = Count(metadata=doc("服务次数", "service records"))
+    people = Count(metadata=doc("服务人数", "members who served"))
+    minutes = Minutes(metadata=doc("服务时长", "minutes of service"))
 
 
 class TeamHoursOut(Schema):
@@ -248,17 +248,17 @@ class TeamHoursOut(Schema):
     kind = fields.String()
     kind_label = fields.String()
     active = fields.Boolean()
-    members = Count(metadata=_d("现有成员数", "members now"))
-    services = Count(metadata=_d("成员的服务次数", "its members' service records"))
-    people = Count(metadata=_d("服务人数", "its members who served"))
-    minutes = Minutes(metadata=_d("成员的服务时长", "its members' minutes of service"))
+    members = Count(metadata=doc("现有成员数", "members now"))
+    services = Count(metadata=doc("成员的服务次数", "its members' service records"))
+    people = Count(metadata=doc("服务人数", "its members who served"))
+    minutes = Minutes(metadata=doc("成员的服务时长", "its members' minutes of service"))
 
 
 class YearOut(Schema):
     year = fields.Integer()
     community_id = fields.Integer()
-    totals = fields.Nested(YearTotals, metadata=_d("全社区（每条记录计一次）", "the community (each record once)"))
-    teams = fields.List(fields.Nested(TeamHoursOut), metadata=_d(
+    totals = fields.Nested(YearTotals, metadata=doc("全社区（每条记录计一次）", "the community (each record once)"))
+    teams = fields.List(fields.Nested(TeamHoursOut), metadata=doc(
         "各队伍（成员属多个队伍时各计一次），按时长从多到少", "each team (a member in several counts in each), by minutes"))
 
 
@@ -268,20 +268,20 @@ class PeopleQuery(PageArgs):
 
 
 class PersonHoursOut(Schema):
-    id = fields.Integer(metadata=_d("成员 id", "the member's id"))
+    id = fields.Integer(metadata=doc("成员 id", "the member's id"))
     member_id = fields.Integer()
-    rank = fields.Integer(metadata=_d("名次（时长相同名次相同）", "rank by minutes (equal minutes, equal rank)"))
+    rank = fields.Integer(metadata=doc("名次（时长相同名次相同）", "rank by minutes (equal minutes, equal rank)"))
     name = fields.String()
     kind = fields.String()
     kind_label = fields.String()
     party_org = fields.String(allow_none=True)
     status = fields.String()
-    services = Count(metadata=_d("服务次数", "service records"))
-    minutes = Minutes(metadata=_d("服务时长", "minutes of service"))
+    services = Count(metadata=doc("服务次数", "service records"))
+    minutes = Minutes(metadata=doc("服务时长", "minutes of service"))
 
 
 class PartyReportQuery(Schema):
-    year = fields.Integer(validate=validate.Range(yearly.FIRST_YEAR, 2099), metadata=_d(
+    year = fields.Integer(validate=validate.Range(yearly.FIRST_YEAR, 2099), metadata=doc(
         "年度（默认今年；与 from/to 二选一）", "a year (default this year; or from/to)"))
     first = fields.Date(data_key="from", validate=DATES, metadata=_year_d(
         "期间首日（只填 to 时为该年 1 月 1 日）", "first day (to alone: January 1 of its year)"))
@@ -315,24 +315,24 @@ def party_period(args: dict) -> tuple[date, date]:
 class PartyMemberOut(Schema):
     member_id = fields.Integer()
     name = fields.String()
-    party_reported_on = fields.Date(allow_none=True, metadata=_d("进社区报到日期", "reported to the community on"))
+    party_reported_on = fields.Date(allow_none=True, metadata=doc("进社区报到日期", "reported to the community on"))
     joined_on = fields.Date()
     status = fields.String()
     left_on = fields.Date(allow_none=True)
     services = Count()
     minutes = Minutes()
-    below = fields.Boolean(metadata=_d("低于应服务时长", "below the expected minutes"))
+    below = fields.Boolean(metadata=doc("低于应服务时长", "below the expected minutes"))
 
 
 class PartyGroupOut(Schema):
-    party_org = fields.String(allow_none=True, metadata=_d("工作单位党组织（空：未填写）",
+    party_org = fields.String(allow_none=True, metadata=doc("工作单位党组织（空：未填写）",
                                                            "the workplace party organisation (null: not given)"))
-    name = fields.String(metadata=_d("显示名称", "as shown"))
-    contact = fields.String(allow_none=True, metadata=_d("对方联系人", "who receives the report there"))
+    name = fields.String(metadata=doc("显示名称", "as shown"))
+    contact = fields.String(allow_none=True, metadata=doc("对方联系人", "who receives the report there"))
     people = Count()
     services = Count()
     minutes = Minutes()
-    below = Count(metadata=_d("低于应服务时长的人数", "members below the expected minutes"))
+    below = Count(metadata=doc("低于应服务时长的人数", "members below the expected minutes"))
     members = fields.List(fields.Nested(PartyMemberOut))
 
 
@@ -348,7 +348,7 @@ class PartyReportOut(Schema):
     first = fields.Date(data_key="from")
     last = fields.Date(data_key="to")
     whole_year = fields.Boolean()
-    expected_minutes = Minutes(metadata=_d("期间内应服务时长（年度要求按天数折算）",
+    expected_minutes = Minutes(metadata=doc("期间内应服务时长（年度要求按天数折算）",
                                            "minutes expected in the period (the yearly hours, by days)"))
     groups = fields.List(fields.Nested(PartyGroupOut))
     totals = fields.Nested(PartyTotals)
