@@ -627,8 +627,10 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before
+    configs = {}  # each plugin's config in A's community, given back with it (PUT replaces the config)
     for plugin in plugins:
         wuye_enable_plugin(a, plugin, other)
+        configs[plugin] = a.admin.get(f"/api/v1/communities/{ids['community']}/plugins/{plugin}").get_json()["config"]
         r = a.admin.put(f"/api/v1/communities/{ids['community']}/plugins/{plugin}", json={"enabled": False})
         assert r.status_code == 200, r.get_json()
     checked = 0
@@ -639,7 +641,9 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
             checked += 1
     assert checked >= 60
     for plugin in plugins:
-        a.admin.put(f"/api/v1/communities/{ids['community']}/plugins/{plugin}", json={"enabled": True})
+        r = a.admin.put(f"/api/v1/communities/{ids['community']}/plugins/{plugin}",
+                        json={"enabled": True, "config": configs[plugin]})
+        assert r.status_code == 200, r.get_json()
     after = {path: callers.get(plugin, a.admin).get(path).status_code
              for rule, plugin, path in routes if "GET" in rule.methods}
     assert after == before
