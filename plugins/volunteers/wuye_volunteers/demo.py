@@ -606,13 +606,13 @@ class Demo:
     def time_bank(self) -> None:
         if not self.config.get("time_bank"):
             return
+        from .time_bank import points_for
+
         per_hour = int(self.config.get("points_per_hour", 10))
         balances: dict[int, int] = {}
         rows = []
         for record in sorted(self.records, key=lambda r: (r.confirmed_at, r.id)):
-            points = record.minutes * per_hour // 60
-            if points <= 0:
-                continue
+            points = points_for(record.minutes, per_hour)  # the time bank's own rule (half up; a 0 keeps its line)
             balances[record.member_id] = balances.get(record.member_id, 0) + points
             rows.append(LedgerEntry(community_id=self.cid, member_id=record.member_id, kind="earn", points=points,
                                     balance=balances[record.member_id], record_id=record.id,
