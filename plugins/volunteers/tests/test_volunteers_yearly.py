@@ -121,7 +121,7 @@ def test_the_years_workbook(wuye_app, wuye_make_tenant, wuye_register, wuye_enab
     assert book.sheetnames == ["服务时长", "队伍"]
     people = [row for row in book["服务时长"].iter_rows(values_only=True)]
     assert people[0][0].endswith(f"{w.year} 年志愿服务时长统计")
-    assert people[1] == ("排名", "姓名", "类别", "工作单位党组织", "服务次数", "时长（小时）")
+    assert people[1] == ("排名", "姓名", "类别", "所在单位党组织", "服务次数", "时长（小时）")
     assert [row[:2] + (row[4], float(row[5])) for row in people[2:5]] == [
         (1, "白建国", 2, 4.0), (2, "安文静", 3, 3.5), (2, "陈医生", 1, 3.5)]
     assert people[5][0] == "合计" and people[5][1] == "3 人" and people[5][4] == 6 and float(people[5][5]) == 11.0
