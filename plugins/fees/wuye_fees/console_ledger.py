@@ -1,0 +1,3 @@
+"""The console pages of the ledger area (see console.py)."""
+
+from __future__ import annotations

@@ -1,0 +1,6 @@
+"""Reminders to households in arrears (figures area)."""
+
+from __future__ import annotations
+
+JOBS: dict = {}
+SCHEDULES: list = []
