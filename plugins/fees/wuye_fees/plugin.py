@@ -20,7 +20,18 @@ from wuye_core.plugins import Household, PluginInfo, Role, Site, hookimpl
 
 from .access import CASHIER, MANAGER, NAME
 from .config import Config
-from .models import MODELS, Bill, BillingRun, Discount, Entry, FeeRate, FeeUnit, LedgerImport, Payment, Statement
+from .models import (
+    MODELS,
+    Bill,
+    BillingRun,
+    Discount,
+    Entry,
+    FeeRate,
+    FeeUnit,
+    LedgerImport,
+    Payment,
+    Statement,
+)
 
 # each area's API blueprint (routes_<area>.blp)
 ROUTE_MODULES = ("routes_billing", "routes_payments", "routes_figures", "routes_ledger", "routes_exchange")
