@@ -265,6 +265,7 @@ class Allocation(TenantScoped, db.Model):
     payment_id: Mapped[int] = mapped_column(Integer)
     bill_id: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    by: Mapped[str | None] = mapped_column(String(80))  # who set it (a provider's payment matched later)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 

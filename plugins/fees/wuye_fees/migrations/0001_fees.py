@@ -305,6 +305,7 @@ def upgrade():
     sa.Column('payment_id', sa.Integer(), nullable=False),
     sa.Column('bill_id', sa.Integer(), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('by', sa.String(length=80), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'bill_id'], ['fees_bills.tenant_id', 'fees_bills.id'], name=op.f('fk_fees_allocations_tenant_id_fees_bills')),
