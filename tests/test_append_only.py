@@ -16,10 +16,13 @@ from sqlalchemy.exc import DBAPIError
 from wuye_core.tenancy.rls import append_only_tables
 
 APPEND_ONLY = ["audit_events", "care_visits_access_log", "disclosure_files", "disclosure_version_files",
-               "disclosure_versions", "handoff_steps", "notice_households", "notice_reads", "platform_audit_events",
-               "privacy_notices", "resident_consents", "ticket_ratings", "ticket_transitions",
-               "volunteers_record_corrections", "volunteers_time_bank"]
+               "disclosure_versions", "fees_allocations", "fees_payments", "fees_statement_versions",
+               "handoff_steps", "notice_households", "notice_reads", "platform_audit_events", "privacy_notices",
+               "resident_consents", "ticket_ratings", "ticket_transitions", "volunteers_record_corrections",
+               "volunteers_time_bank"]
 RETAINED = {"audit_events", "care_visits_access_log", "platform_audit_events"}  # purgeable after 3 years
+# the time column of a table whose rows are not stamped `at` (append_only(..., time_column=...))
+TIME_COLUMN = {"fees_payments": "created_at", "fees_statement_versions": "made_at"}
 OLD = datetime.now(UTC) - timedelta(days=366 * 3 + 10)
 
 
@@ -33,7 +36,7 @@ def world(wuye_app, wuye_make_tenant, wuye_register):
         "category": "电梯", "title": "电梯坏了"})
     assert ticket.status_code == 201, ticket.get_json()
     return {"tenant": tenant.id, "ticket": ticket.get_json()["id"], "community": ids["community"],
-            "household": ids["household"]}
+            "household": ids["household"], "site": ids["site"]}
 
 
 def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
@@ -61,6 +64,13 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
                                  ":tenant, :community, :member, 'adjust', 1, 1, '调整', 'admin'"),
         "volunteers_record_corrections": ('tenant_id, community_id, record_id, changes, reason, "by"',
                                           ":tenant, :community, :record, '{}', '更正', 'admin'"),
+        "fees_payments": ("tenant_id, community_id, site_id, kind, amount_fen, method, paid_at, recorded_by",
+                          ":tenant, :community, :site, 'payment', 100, 'cash', CURRENT_TIMESTAMP, 'admin'"),
+        "fees_allocations": ("tenant_id, community_id, payment_id, bill_id, amount_fen",
+                             ":tenant, :community, :payment, :bill, 100"),
+        "fees_statement_versions": ("tenant_id, community_id, statement_id, version, figures, made_by",
+                                    ":tenant, :community, :statement, (select coalesce(max(version), 0) + 1 from "
+                                    "fees_statement_versions where statement_id = :statement), '{}', 'admin'"),
     }[table]
     handoff = _a_handoff(conn, world["tenant"]) if table == "handoff_steps" else None
     account = _an_account(conn, world["tenant"]) if table in ("resident_consents", "notice_reads") else None
@@ -69,16 +79,19 @@ def _insert(conn, table: str, world: dict, at: datetime | None = None) -> None:
     version, file = _a_version_and_file(conn, world, disclosure) if table == "disclosure_version_files" else (None, None)
     member = _a_member(conn, world) if table.startswith("volunteers_") else None
     record = _a_record(conn, world, member) if table == "volunteers_record_corrections" else None
+    payment, bill = _a_payment_and_bill(conn, world) if table == "fees_allocations" else (None, None)
+    statement = _a_statement(conn, world) if table == "fees_statement_versions" else None
     columns, placeholders = values
     if at is not None:
-        columns, placeholders = columns + ", at", placeholders + ", :at"
+        columns, placeholders = columns + f", {TIME_COLUMN.get(table, 'at')}", placeholders + ", :at"
         if conn.dialect.name == "sqlite":
             at = at.strftime("%Y-%m-%d %H:%M:%S.%f")
     conn.execute(text(f"insert into {table} ({columns}) values ({placeholders})"),
                  {"tenant": world["tenant"], "ticket": world["ticket"], "community": world["community"], "at": at,
                   "handoff": handoff, "account": account, "notice": notice, "household": world["household"],
                   "disclosure": disclosure, "version": version, "file": file, "day": date(2026, 7, 1),
-                  "member": member, "record": record})
+                  "member": member, "record": record, "site": world["site"], "payment": payment, "bill": bill,
+                  "statement": statement})
 
 
 def _a_member(conn, world) -> int:
@@ -88,6 +101,36 @@ def _a_member(conn, world) -> int:
         "joined_on, status, created_by) values (:tenant, :community, '成员', 'volunteer', '[]', false, :day, "
         "'active', 'admin') returning id"), {"tenant": world["tenant"], "community": world["community"],
                                               "day": date(2026, 7, 1)}).scalar_one()
+
+
+def _a_payment_and_bill(conn, world) -> tuple[int, int]:
+    """A fees payment and a bill (its row may change: its running totals) for an allocation to join."""
+    day = date(2026, 7, 1)
+    payment = conn.execute(text(
+        "insert into fees_payments (tenant_id, community_id, site_id, kind, amount_fen, method, paid_at, recorded_by) "
+        "values (:tenant, :community, :site, 'payment', 100, 'cash', CURRENT_TIMESTAMP, 'admin') returning id"),
+        {"tenant": world["tenant"], "community": world["community"], "site": world["site"]}).scalar()
+    unit = conn.execute(text(
+        "insert into fees_units (tenant_id, community_id, site_id, kind, label, billing_from, active, created_by) "
+        "values (:tenant, :community, :site, 'parking', :label, :day, true, 'admin') returning id"),
+        {"tenant": world["tenant"], "community": world["community"], "site": world["site"], "day": day,
+         "label": f"车位 {payment}"}).scalar()
+    bill = conn.execute(text(
+        "insert into fees_bills (tenant_id, community_id, site_id, fee_unit_id, source, period_start, period_end, "
+        "period_label, months, amount_fen, discount_fen, paid_fen, status, due_on) values (:tenant, :community, "
+        ":site, :unit, 'manual', :day, :day, '2026-07', 1, 100, 0, 0, 'open', :day) returning id"),
+        {"tenant": world["tenant"], "community": world["community"], "site": world["site"], "unit": unit,
+         "day": day}).scalar()
+    return payment, bill
+
+
+def _a_statement(conn, world) -> int:
+    """A fees statement (its row may change: its state) for versions to belong to."""
+    return conn.execute(text(
+        "insert into fees_statements (tenant_id, community_id, scope_key, year, quarter, version, status, created_by) "
+        "values (:tenant, :community, :key, 2026, 2, 1, 'draft', 'admin') returning id"),
+        {"tenant": world["tenant"], "community": world["community"],
+         "key": f"t{conn.execute(text('select count(*) from fees_statements')).scalar()}"}).scalar()
 
 
 def _a_record(conn, world, member: int) -> int:
@@ -182,6 +225,7 @@ def test_the_database_knows_the_append_only_tables(wuye_owner_engine):
 def test_the_app_role_may_read_and_insert_but_not_change_delete_or_empty(world, app_engine, wuye_backend, pg_only):
     role = app_engine.url.username
     for table in APPEND_ONLY:
+        at = TIME_COLUMN.get(table, "at")
         with app_engine.begin() as conn:
             _as_tenant(conn, world)
             before = _count(conn, table)
@@ -193,8 +237,8 @@ def test_the_app_role_may_read_and_insert_but_not_change_delete_or_empty(world, 
                           for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")}
         assert privileges == {"SELECT": True, "INSERT": True, "UPDATE": False, "DELETE": False,
                               "TRUNCATE": False}, table
-        for statement in (f"update {table} set at = at", f"delete from {table}",
-                          f"delete from {table} where at < now() - interval '10 years'", f"truncate {table}"):
+        for statement in (f"update {table} set {at} = {at}", f"delete from {table}",
+                          f"delete from {table} where {at} < now() - interval '10 years'", f"truncate {table}"):
             with app_engine.connect() as conn:
                 _as_tenant(conn, world)
                 with pytest.raises(DBAPIError, match="permission denied"):
@@ -208,12 +252,13 @@ def test_the_owner_is_refused_too_by_the_trigger(world, wuye_owner_engine):
     recent one; nor an old one of the ticket history, which has no retention."""
     postgres = wuye_owner_engine.dialect.name == "postgresql"
     for table in APPEND_ONLY:
+        at = TIME_COLUMN.get(table, "at")
         with wuye_owner_engine.begin() as conn:
             _as_tenant(conn, world)
             _insert(conn, table, world)
             _insert(conn, table, world, at=OLD)
-        statements = [f"update {table} set at = at", f"delete from {table}",
-                      f"delete from {table} where at > :recent"]
+        statements = [f"update {table} set {at} = {at}", f"delete from {table}",
+                      f"delete from {table} where {at} > :recent"]
         if postgres:  # CASCADE: a table other rows reference (disclosure_files) gets past the foreign key to its trigger
             statements.append(f"truncate {table} cascade")
         for statement in statements:
@@ -223,7 +268,7 @@ def test_the_owner_is_refused_too_by_the_trigger(world, wuye_owner_engine):
                     conn.execute(text(statement), {"recent": datetime.now(UTC) - timedelta(days=1)})
         with wuye_owner_engine.begin() as conn:
             _as_tenant(conn, world)
-            old = f"delete from {table} where at < :old"
+            old = f"delete from {table} where {at} < :old"
             if table in RETAINED:  # older than the retention: may go, and only it
                 before = _count(conn, table)
                 conn.execute(text(old), {"old": datetime.now(UTC) - timedelta(days=366 * 3)})

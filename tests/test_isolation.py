@@ -56,6 +56,7 @@ def _a_ids(tenant, wuye_register, wuye_enable_plugin):
     _red_property_ids(tenant, ids, wuye_enable_plugin)
     ids.update(_welfare_jobs_ids(tenant, ids, wuye_enable_plugin))
     ids.update(_volunteers_ids(tenant, ids, wuye_enable_plugin))
+    ids.update(_fees_ids(tenant, ids, wuye_enable_plugin))
     users = {u["username"]: u["id"] for u in tenant.admin.get("/api/v1/users").get_json()["items"]}
     if "a-staff" in users:  # dispatching notifies a-staff: the matrix then covers notifications too
         r = tenant.admin.post(f"/api/v1/tickets/{ids['ticket']}/transitions",
@@ -325,6 +326,66 @@ def _volunteers_ids(tenant, ids, wuye_enable_plugin) -> dict:
     return found
 
 
+def _fees_ids(tenant, ids, wuye_enable_plugin) -> dict:
+    """One of each fees object of A (a home of A's unit billed to A's household, paid, refunded; a
+    shop let to a payer; every text carries the marker), written straight through the plugin's
+    models: the matrix is about reading them."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from wuye_fees import models as fe
+
+    c, site = ids["community"], ids["site"]
+    wuye_enable_plugin(tenant, "fees", c, {"payee_name": SECRET})
+    now = datetime.now(UTC).replace(microsecond=0)
+    with tenant.app.app_context(), tenant_context(tenant.id):
+        home = fe.FeeUnit(community_id=c, site_id=site, kind="residential", unit_id=ids["unit"], label=SECRET,
+                          area_m2=Decimal("87.35"), billing_from=date(2026, 1, 1), note=SECRET, created_by="admin")
+        shop = fe.FeeUnit(community_id=c, site_id=site, kind="shop", label=f"{SECRET}铺", area_m2=Decimal("40"),
+                          payer_name=SECRET, payer_phone="13912345678", billing_from=date(2026, 1, 1),
+                          created_by="admin")
+        rate = fe.FeeRate(community_id=c, site_id=site, unit_kind="residential", name=SECRET, basis="per_m2",
+                          price=Decimal("0.45"), valid_from=date(2026, 1, 1), note=SECRET, created_by="admin")
+        run = fe.BillingRun(community_id=c, cycle="monthly", period_start=date(2026, 11, 1),
+                            period_end=date(2026, 11, 30), bills_made=1, skipped={}, started_by="admin")
+        db.session.add_all([home, shop, rate, run])
+        db.session.flush()
+        bill = fe.Bill(community_id=c, site_id=site, fee_unit_id=home.id, household_id=ids["household"],
+                       rate_id=rate.id, run_id=run.id, period_start=date(2026, 11, 1), period_end=date(2026, 11, 30),
+                       period_label="2026-11", months=1, area_m2=Decimal("87.35"), price=Decimal("0.45"),
+                       amount_fen=3931, discount_fen=500, paid_fen=3431, status="paid", due_on=date(2026, 12, 1),
+                       note=SECRET)
+        db.session.add(bill)
+        db.session.flush()
+        discount = fe.Discount(community_id=c, bill_id=bill.id, kind="discount", amount_fen=500, reason="hardship",
+                               explanation=SECRET, status="approved", requested_by="admin", decided_by="admin")
+        payment = fe.Payment(community_id=c, site_id=site, fee_unit_id=home.id, household_id=ids["household"],
+                             kind="payment", amount_fen=3431, method="cash", receipt_no=f"SF2026-{SECRET}",
+                             payer_name=SECRET, paid_at=now, note=SECRET, recorded_by="admin")
+        entry = fe.Entry(community_id=c, site_id=site, direction="income", category="subsidy", amount_fen=100000,
+                         occurred_on=date(2026, 10, 15), description=SECRET, counterparty=SECRET, recorded_by="admin")
+        statement = fe.Statement(community_id=c, site_id=site, scope_key=f"site:{site}", year=2026, quarter=3,
+                                 created_by="admin")
+        ledger_import = fe.LedgerImport(community_id=c, filename=f"{SECRET}.xlsx", rows=1, made={},
+                                        imported_by="admin")
+        db.session.add_all([discount, payment, entry, statement, ledger_import,
+                            fe.Reminder(community_id=c, fee_unit_id=home.id, household_id=ids["household"],
+                                        channel="visit", owed_fen=3931, bills=1, result="noted", note=SECRET,
+                                        sent_by="admin")])
+        db.session.flush()
+        db.session.add_all([
+            fe.Allocation(community_id=c, payment_id=payment.id, bill_id=bill.id, amount_fen=3431, by="admin"),
+            fe.StatementVersion(community_id=c, statement_id=statement.id, version=1,
+                                figures={"note": SECRET}, made_by="admin")])
+        db.session.commit()
+        found = {f"fees:{key}": value for key, value in {
+            "fee_unit": home.id, "rate": rate.id, "run": run.id, "bill": bill.id, "discount": discount.id,
+            "payment": payment.id, "entry": entry.id, "statement": statement.id, "import": ledger_import.id,
+            "year": 2026, "quarter": 3, "period": "2026-11"}.items()}
+        db.session.remove()
+    return found
+
+
 def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     community = wuye_register(b, prefix="乙")["community"]
     wuye_enable_plugin(b, PLUGIN, community)
@@ -332,6 +393,7 @@ def _b_setup(b, wuye_register, wuye_enable_plugin) -> None:
     _enable_red_property_for_b(b, community, wuye_enable_plugin)
     wuye_enable_plugin(b, "welfare_jobs", community)
     wuye_enable_plugin(b, "volunteers", community)
+    wuye_enable_plugin(b, "fees", community)
 
 
 def _an_import(tenant, community_id) -> int:
@@ -623,7 +685,7 @@ def test_every_plugin_route_answers_404_in_a_community_where_its_plugin_is_off(
         if plugin and rule.arguments:
             routes.append((rule, plugin.group(1), _fill(rule, ids)))
     plugins = {plugin for _, plugin, _ in routes}
-    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs", "volunteers"}
+    assert plugins == {PLUGIN, "red_property", "care_visits", "welfare_jobs", "volunteers", "fees"}
     before = {path: callers.get(plugin, a.admin).get(path).status_code
               for rule, plugin, path in routes if "GET" in rule.methods}
     assert sum(status == 200 for status in before.values()) >= 25, before

@@ -40,7 +40,7 @@ def test_the_cores_branch(wuye_app):
         command.check(config)  # raises when --autogenerate would write anything
 
 
-@pytest.mark.parametrize("plugin", ["sample", "care_visits", "red_property", "welfare_jobs", "volunteers"])
+@pytest.mark.parametrize("plugin", ["sample", "care_visits", "red_property", "welfare_jobs", "volunteers", "fees"])
 def test_a_plugins_branch(wuye_app, plugin):
     with wuye_app.app_context():
         host = wuye_app.extensions["wuye_plugins"]
