@@ -84,7 +84,8 @@ def receipt_docx(payment) -> bytes:
         setattr(section, side, Mm(12))
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10.5)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    normal.font.name = "SimSun"
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = title.add_run(f"{d['payee']}\n{_('Receipt')}")
