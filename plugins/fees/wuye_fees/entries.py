@@ -27,7 +27,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_, select
 
-from wuye_core.plugins import Conflict, Site, db, get_for_update, invalid, local_today, record_audit, staff_names
+from wuye_core.plugins import (
+    Conflict,
+    Site,
+    db,
+    get_for_update,
+    invalid,
+    local_today,
+    record_audit,
+    staff_names,
+)
 
 from . import vocab
 from .access import NAME
@@ -39,6 +48,11 @@ FIELDS = ("direction", "category", "amount_fen", "occurred_on", "site_id", "desc
           "voucher_no")
 TEXTS = ("description", "counterparty", "voucher_no")
 COMMUNITY_WIDE = 0  # the list filter `site_id=0`: entries of the community as a whole
+
+
+def conflict(field: str, message) -> Conflict:
+    """A 409 whose message also stands by the field it is about (forms show it there)."""
+    return Conflict(message, errors={"json": {field: [message]}})
 
 
 def check_site(community_id: int, site_id: int | None) -> None:
@@ -106,14 +120,12 @@ def amend(entry_id: int, data: dict, by: str) -> tuple[Entry, list[str]]:
     409 when cancelled, or when a published statement counted it."""
     entry = _locked(entry_id)
     if entry.cancelled_at is not None:
-        raise Conflict(N_("This entry was cancelled: record a new one."),
-                       errors={"json": {"entry_id": [N_("Cancelled.")]}})
+        raise conflict("entry_id", N_("This entry was cancelled: record a new one."))
     counted = published_statement(entry)
     if counted is not None:
-        raise Conflict(N_("The public statement of %(year)s Q%(quarter)s has counted this entry: cancel it and record "
+        raise conflict("entry_id", N_("The public statement of %(year)s Q%(quarter)s has counted this entry: cancel it and record "
                           "a new one; the statement's next version will show it.",
-                          year=counted.year, quarter=counted.quarter),
-                       errors={"json": {"entry_id": [N_("Counted by a published statement.")]}})
+                          year=counted.year, quarter=counted.quarter))
     changes = {}
     for field in FIELDS:
         if field not in data:
@@ -122,8 +134,7 @@ def amend(entry_id: int, data: dict, by: str) -> tuple[Entry, list[str]]:
         if getattr(entry, field) != after:
             changes[field] = after
     if not changes:
-        raise Conflict(N_("The correction changes nothing: send the fields to correct, with their new values."),
-                       errors={"json": {"reason": [N_("No field changes.")]}})
+        raise conflict("reason", N_("The correction changes nothing: send the fields to correct, with their new values."))
     direction = changes.get("direction", entry.direction)
     category = changes.get("category", entry.category)
     if "direction" in changes or "category" in changes:
@@ -149,7 +160,7 @@ def cancel(entry_id: int, reason: str, by: str) -> Entry:
     """Cancel an entry with its reason: kept, not counted. Twice: 409."""
     entry = _locked(entry_id)
     if entry.cancelled_at is not None:
-        raise Conflict(N_("This entry is cancelled already."), errors={"json": {"entry_id": [N_("Cancelled.")]}})
+        raise conflict("entry_id", N_("This entry is cancelled already."))
     reason = (reason or "").strip()
     if not reason:
         invalid("reason", N_("Say why the entry is cancelled."))

@@ -40,7 +40,6 @@ from sqlalchemy.exc import IntegrityError
 
 from wuye_core.plugins import (
     Community,
-    Conflict,
     Site,
     correct_disclosure,
     db,
@@ -51,13 +50,12 @@ from wuye_core.plugins import (
     plugin_config,
     publish_disclosure,
     staff_names,
-    tenant_name,
     use_locale,
 )
 
 from . import gap, vocab
 from .access import NAME
-from .entries import check_site
+from .entries import check_site, conflict
 from .i18n import N_, _
 from .models import Statement, StatementVersion
 from .periods import quarter_bounds
@@ -145,8 +143,7 @@ def draft(community_id: int, site_id: int | None, year: int, quarter: int, by: s
             return statement, True
     statement = get_for_update(Statement, found_id)
     if statement.status != "draft":
-        raise Conflict(N_("This quarter's statement has been published: correct it instead."),
-                       errors={"json": {"quarter": [N_("Published already.")]}})
+        raise conflict("quarter", N_("This quarter's statement has been published: correct it instead."))
     figures = compute(community_id, site_id, year, quarter)
     if _numbers(current_version(statement).figures) == figures:
         return statement, False
@@ -210,15 +207,14 @@ def publish(statement_id: int, by: str, version: int | None = None) -> Statement
     site). 409: published already, `version` not the current one, or the books changed since."""
     statement = _locked(statement_id)
     if statement.status != "draft":
-        raise Conflict(N_("This statement has been published already: correct it instead."),
-                       errors={"json": {"statement_id": [N_("Published already.")]}})
+        raise conflict("statement_id", N_("This statement has been published already: correct it instead."))
     if version is not None and version != statement.version:
-        raise Conflict(N_("The draft has changed since you read it: read version %(version)s and publish it.",
-                          version=statement.version), errors={"json": {"version": [N_("Not the current version.")]}})
+        raise conflict("version", N_("The draft has changed since you read it: read version %(version)s and publish it.",
+                          version=statement.version))
     row = current_version(statement)
     if compute(statement.community_id, statement.site_id, statement.year, statement.quarter) != _numbers(row.figures):
-        raise Conflict(N_("The books have changed since this draft was computed: draft it again, read it, then "
-                          "publish it."), errors={"json": {"figures": [N_("Not the books' figures any more.")]}})
+        raise conflict("figures", N_("The books have changed since this draft was computed: draft it again, read it, then "
+                          "publish it."))
     today = local_today()
     publish_from, publish_until = _publication(statement.community_id, today)
     figures = {**row.figures, "publish_from": publish_from.isoformat(), "publish_until": publish_until.isoformat()}
@@ -241,12 +237,11 @@ def correct(statement_id: int, reason: str, by: str) -> Statement:
     if not reason:
         invalid("reason", N_("Say why the statement is corrected: residents read it."))
     if statement.status != "published" or statement.disclosure_id is None:
-        raise Conflict(N_("Only a published statement is corrected; publish the draft."),
-                       errors={"json": {"statement_id": [N_("Not published.")]}})
+        raise conflict("statement_id", N_("Only a published statement is corrected; publish the draft."))
     figures = compute(statement.community_id, statement.site_id, statement.year, statement.quarter)
     if figures == _numbers(current_version(statement).figures):
-        raise Conflict(N_("The books say what version %(version)s says: there is nothing to correct.",
-                          version=statement.version), errors={"json": {"figures": [N_("Unchanged.")]}})
+        raise conflict("figures", N_("The books say what version %(version)s says: there is nothing to correct.",
+                          version=statement.version))
     info = disclosure_info(statement.disclosure_id)
     statement.version += 1
     figures = {**figures, "stage": CORRECTION}
