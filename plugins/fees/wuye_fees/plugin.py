@@ -48,7 +48,7 @@ def wuye_plugin_info():
         "waivers with their approver, payments and receipts, refunds and reversals in an append-only journal, "
         "online payments from payment-provider plugins, arrears and their ageing, collection rates, "
         "reminders, other income, subsidies and spending, and the quarterly public statement.",
-        api_version="1.12"  # 1.13 once the core offers it (webhooks, send_sms, correct_disclosure),
+        api_version="1.13",  # correct_disclosure (statements.correct), webhooks, send_sms
     )
 
 
