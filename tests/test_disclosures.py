@@ -277,3 +277,76 @@ def test_a_plugin_publishes_a_statement_through_the_public_facade(wuye_app, acme
     resident = signed_in(wuye_app, caplog)
     agree(resident)
     assert [d["id"] for d in resident.get("/api/v1/resident/disclosures").get_json()["items"]] == [made]
+
+
+def test_a_plugin_corrects_its_statement_and_reads_where_it_stands(wuye_app, acme):
+    """API 1.13, for the fees plugin: version N+1 of a statement it published (files kept or
+    replaced), its state for its own pages, the refusals naming the argument."""
+    from datetime import date
+
+    from wuye_core.plugins import (
+        DisclosureInfo,
+        DomainError,
+        commit,
+        correct_disclosure,
+        disclosure_info,
+        publish_disclosure,
+    )
+
+    tenant, ids = acme
+    statement = {"kind": "income_spending", "title": "2026年第三季度物业费收支明细", "period_start": date(2026, 7, 1),
+                 "period_end": date(2026, 9, 30), "publish_from": TODAY, "publish_until": TODAY + timedelta(days=14),
+                 "by": "fees"}
+    with wuye_app.app_context(), tenant_context(tenant.id):
+        made = publish_disclosure(ids["community"], files=[("2026Q3.xlsx", XLSX_BYTES)], **statement)
+        commit()
+        assert disclosure_info(made) == DisclosureInfo(made, ids["community"], None, "income_spending",
+                                                       "2026年第三季度物业费收支明细", 1, "current", TODAY,
+                                                       TODAY + timedelta(days=14))
+        assert correct_disclosure(made, reason="  支出少算一笔 ", summary="更正后支出 11.9 万元。", by="fees") == 2
+        assert correct_disclosure(made, reason="换成 PDF", title="2026年第三季度物业费收支明细（更正）",
+                                  files=[("2026Q3.pdf", PDF)], by="fees") == 3
+        commit()
+        for arguments, field in (({"reason": " "}, "reason"), ({"reason": "x" * 501}, "reason"),
+                                 ({"reason": "r", "title": ""}, "title"),
+                                 ({"reason": "r", "period_end": date(2026, 6, 30)}, "period_end"),
+                                 ({"reason": "r", "files": [("a.xlsx", b"MZ no workbook")]}, "file")):
+            with pytest.raises(DomainError) as refused:
+                correct_disclosure(made, by="fees", **arguments)
+            assert field in str(refused.value.errors), (arguments, refused.value.errors)
+            db.session.rollback()
+        with pytest.raises(DomainError) as refused:
+            correct_disclosure(999_999, reason="r", by="fees")
+        assert refused.value.errors == {"json": {"disclosure_id": ["Does not exist."]}}
+        assert disclosure_info(999_999) is None
+    shown = tenant.admin.get(f"/api/v1/disclosures/{made}").get_json()
+    assert shown["version"] == 3 and shown["title"].endswith("（更正）")
+    assert [(v["version"], v["reason"], v["published_by"], [f["filename"] for f in v["files"]])
+            for v in shown["versions"]] == [(3, "换成 PDF", "fees", ["2026Q3.pdf"]),
+                                            (2, "支出少算一笔", "fees", ["2026Q3.xlsx"]),  # None: the files kept
+                                            (1, None, "fees", ["2026Q3.xlsx"])]
+    assert shown["versions"][1]["summary"] == "更正后支出 11.9 万元。" and shown["summary"] == "更正后支出 11.9 万元。"
+    assert tenant.admin.post(f"/api/v1/disclosures/{made}/withdraw", json={"reason": "重做"}).status_code == 200
+    with wuye_app.app_context(), tenant_context(tenant.id):
+        assert disclosure_info(made).status == "withdrawn"
+        with pytest.raises(DomainError) as refused:
+            correct_disclosure(made, reason="再改", by="fees")
+        assert refused.value.status == 409
+
+
+def test_a_signed_in_caller_corrects_only_what_they_read(wuye_app, acme):
+    from wuye_core.plugins import DomainError, correct_disclosure, disclosure_info
+
+    tenant, ids = acme
+    elsewhere = published(tenant.admin, ids["other_community"])["id"]
+    token = tenant.user("daoxiang", "community_staff", communities=[ids["community"]]).token
+    with wuye_app.test_request_context("/api/v1/disclosures",
+                                       headers={"Authorization": f"Bearer {token}"}):
+        from flask import current_app
+
+        current_app.preprocess_request()  # the API's authentication: the caller is community staff of c1
+        assert disclosure_info(elsewhere) is None
+        with pytest.raises(DomainError) as refused:
+            correct_disclosure(elsewhere, reason="不是我的社区")
+        assert list(refused.value.errors["json"]) == ["disclosure_id"]
+        db.session.rollback()

@@ -59,7 +59,7 @@ def test_config_is_validated_defaulted_and_kept_in_history(wuye_make_tenant, wuy
     t = wuye_make_tenant("acme")
     ids = wuye_register(t)
     state = wuye_enable_plugin(t, "sample", ids["community"])
-    assert state["config"] == {"greeting": "你好", "note_new_households": True} and state["version"] == 1
+    assert state["config"] == {"greeting": "你好", "note_new_households": True, "webhook_secret": ""} and state["version"] == 1
     url = f"/api/v1/communities/{ids['community']}/plugins/sample"
     bad = t.admin.put(url, json={"enabled": True, "config": {"greeting": 5, "extra": 1}})
     assert bad.status_code == 422 and set(bad.get_json()["errors"]["json"]["config"]) == {"greeting", "extra"}
@@ -80,8 +80,9 @@ def test_services_plugin_config_gives_a_communitys_config_with_defaults(wuye_app
     other = t.admin.post("/api/v1/communities", json={"name": "乙", "code": "c2"}).get_json()["id"]
     wuye_enable_plugin(t, "sample", ids["community"], {"greeting": "您好"})
     with wuye_app.app_context(), tenant_context(t.id):
-        assert services.plugin_config("sample", ids["community"]) == {"greeting": "您好", "note_new_households": True}
-        assert services.plugin_config("sample", other) == {"greeting": "你好", "note_new_households": True}
+        assert services.plugin_config("sample", ids["community"]) == {"greeting": "您好", "note_new_households": True,
+                                                                     "webhook_secret": ""}
+        assert services.plugin_config("sample", other) == {"greeting": "你好", "note_new_households": True, "webhook_secret": ""}
         assert services.plugin_config("no_such_plugin", other) == {}
 
 
@@ -358,7 +359,7 @@ def test_docs_carry_every_hook_and_argument_and_are_current():
     assert reference == docs.render_reference(), "run `wuye plugin docs`"
     specs = docs.hook_specs()
     assert {name for name, *_ in specs} == {n for n in vars(hookspecs) if n.startswith("wuye_")}
-    assert len(specs) == 35  # 1.12: wuye_resident_pages
+    assert len(specs) == 36  # 1.12: wuye_resident_pages; 1.13: wuye_webhooks
     for name, _args, doc, _ in specs:
         assert f"### `{name}(" in reference
         assert doc, f"{name} has no docstring"

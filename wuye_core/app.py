@@ -223,6 +223,9 @@ def _register_blueprints(app: Flask, api: WuyeApi) -> None:
 
     app.register_blueprint(health.blp)
     app.register_blueprint(docs_assets.blp)
+    from .host import webhooks
+
+    webhooks.install(app)  # plugins' inbound webhooks: public, outside the OpenAPI document (host/webhooks.py)
     api.register_blueprint(plugin_routes.blp)
     api.register_blueprint(dashboard.blp)
     api.register_blueprint(staff_routes.blp)

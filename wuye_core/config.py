@@ -7,6 +7,7 @@ not a setting rather than a silent half-configuration.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -59,6 +60,12 @@ class Settings:
     resident_token_ttl_seconds: int = 30 * 24 * 3600
     # a resident's copy of their personal information (resident_rights/): downloads per account
     resident_export_limit: str = "10 per hour"
+    # plugins' inbound webhooks (host/webhooks.py, API 1.13): requests per client address
+    webhook_limit_per_address: str = "120 per minute"
+    # The site's address as residents reach it, e.g. https://wuye.example.cn: the links built
+    # outside a request (a job's text message, h5/links.py) start with it. Unset: only a request's
+    # own host can make a link absolute.
+    public_url: str | None = None
     rate_limit_prefix: str = "wuye"  # Redis key prefix of the login limits and the event wake-ups
     rate_limit_storage_url: str | None = None  # default: redis_url, else per-process memory
     # argon2id cost; tests lower it so a suite of hundreds of logins stays quick.
@@ -132,6 +139,9 @@ class Settings:
         except ValueError:
             raise ConfigError(f"WUYE_JOB_LIMIT_PER_USER 格式无效（例如 20 per hour）/ WUYE_JOB_LIMIT_PER_USER is not "
                               f"a limit such as '20 per hour': {self.job_limit_per_user!r}") from None
+        if self.public_url is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", self.public_url):
+            raise ConfigError(f"WUYE_PUBLIC_URL 应为 https://主机名[/路径] / WUYE_PUBLIC_URL must be "
+                              f"https://host[/path]: {self.public_url!r}")
         if self.env == "production":
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
                 raise ConfigError(

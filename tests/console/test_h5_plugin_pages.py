@@ -225,3 +225,32 @@ def test_a_plugin_must_give_a_resident_part():
 
     with pytest.raises(PluginRefused, match="ResidentPart"):
         PluginHost().add(Wrong(), "wrongpages")
+
+
+def test_outside_a_request_the_link_is_on_the_public_url(two, wuye_app, monkeypatch):
+    """API 1.13: a job texting a reminder has no request's host: WUYE_PUBLIC_URL makes the link
+    absolute, and without it the link is refused with a RuntimeError naming the setting."""
+    tenant, ids = two
+    settings = wuye_app.config["WUYE"]
+    with wuye_app.test_request_context(), tenant_context(tenant.id):
+        in_request = urlsplit(resident_link(ids["community"], PAGE))
+    monkeypatch.setattr(settings, "public_url", None)
+    with wuye_app.app_context(), tenant_context(tenant.id), pytest.raises(RuntimeError, match="WUYE_PUBLIC_URL"):
+        resident_link(ids["community"], PAGE)
+    for base, prefix in (("https://wuye.example.cn", ""), ("https://example.cn/wuye/", "/wuye")):
+        monkeypatch.setattr(settings, "public_url", base)
+        with wuye_app.app_context(), tenant_context(tenant.id):
+            link = urlsplit(resident_link(ids["community"], PAGE))
+        assert (link.scheme, link.netloc) == ("https", urlsplit(base).netloc)
+        assert link.path == prefix + in_request.path and link.query == in_request.query == "next=%2Fh5%2Fplugins%2Fsample%2F"
+    with wuye_app.test_request_context(), tenant_context(tenant.id):  # in a request: its own host, as before
+        assert urlsplit(resident_link(ids["community"], PAGE)) == in_request
+
+
+def test_a_public_url_must_be_an_address():
+    from wuye_core.config import ConfigError, Settings
+
+    assert Settings.from_env({}, public_url="https://wuye.example.cn").public_url == "https://wuye.example.cn"
+    for wrong in ("wuye.example.cn", "ftp://x", "https://", "https://a b", "https://x/?q=1"):
+        with pytest.raises(ConfigError, match="WUYE_PUBLIC_URL"):
+            Settings.from_env({}, public_url=wrong)

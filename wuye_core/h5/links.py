@@ -4,9 +4,9 @@ valid link shows the community's name and service phone, nothing more; any wrong
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -18,8 +18,26 @@ from .door import local_page
 
 
 def community_url(tenant: Tenant, community_id: int, external: bool = True) -> str:
-    """The community's link for its poster (absolute: the QR code carries the whole address)."""
-    return url_for("h5.entry", slug=tenant.slug, key=community_key(tenant.id, community_id), _external=external)
+    """The community's link for its poster (absolute: the QR code carries the whole address). In a
+    request, on the request's host; outside one (a job), on WUYE_PUBLIC_URL (`public_url`)."""
+    values = {"slug": tenant.slug, "key": community_key(tenant.id, community_id)}
+    if has_request_context():
+        return url_for("h5.entry", _external=external, **values)
+    return public_url("h5.entry", **values)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` on the site's public address, WUYE_PUBLIC_URL (a path in it is
+    kept as the prefix: https://example.cn/wuye). A RuntimeError naming the setting when it is
+    unset: outside a request nothing else knows the address residents reach."""
+    base = current_app.config["WUYE"].public_url
+    if not base:
+        raise RuntimeError("a link outside a request needs the setting WUYE_PUBLIC_URL (the address residents "
+                           "reach this site at, e.g. https://wuye.example.cn) / 在请求之外生成链接需要设置 WUYE_PUBLIC_URL")
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                       url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def resident_link(community_id: int, path: str) -> str:
@@ -27,7 +45,8 @@ def resident_link(community_id: int, path: str) -> str:
     page of the residents' pages, "/h5/…"): the community's link (the current tenant's) with
     `next=path`. Signing in there (or at once, when signed in to the tenant already) leads to the
     page. Any other `path` — another site, a page outside /h5/ — is left out: the link opens the
-    community's page and then home. In a request (its host makes the address absolute)."""
+    community's page and then home. In a request its host makes the address absolute; outside one
+    (a job texting a reminder) WUYE_PUBLIC_URL does, and without it this raises a RuntimeError."""
     tenant = db.session.get(Tenant, require_tenant_id())
     base = community_url(tenant, community_id)
     target = local_page(path)

@@ -61,7 +61,9 @@ import pluggy
 #       `roles` also shows to holders of those roles that read no register (a worker's own page)
 # 1.12: residents' pages: hook wuye_resident_pages (ResidentPart, ResidentNavEntry); current_resident
 #       (ResidentInfo), render_resident_page, resident_link in the facade
-HOOK_API_VERSION = "1.12"
+# 1.13: inbound webhooks: hook wuye_webhooks (Webhook, WebhookRequest), sign / verify_signature; send_sms;
+#       correct_disclosure, disclosure_info (DisclosureInfo); resident_link outside a request (WUYE_PUBLIC_URL)
+HOOK_API_VERSION = "1.13"
 PROJECT = "wuye"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -130,6 +132,31 @@ def wuye_resident_pages():
     their community's (`current_resident()`). Render with `render_resident_page`; navigation
     entries (`ResidentNavEntry`) show only to residents where the plugin is enabled for one of
     their communities. Exceptions: the plugin is refused.
+    """
+
+
+@hookspec
+def wuye_webhooks():
+    """Inbound webhooks: a provider's notification (a payment's) reaching the plugin without a login.
+
+    Kind: contribution (API 1.13). Returns: a tuple of `Webhook(name, handler)`; `name` is
+    `[a-z0-9_-]`, 1–40 characters, unique within the plugin. The core answers
+    `POST /api/v1/webhooks/<tenant slug>/<plugin>/<name>` with no token, no session and no CSRF
+    token (any body, JSON or not, at most 64 KiB: else 413), throttled per client address
+    (`WUYE_WEBHOOK_LIMIT_PER_ADDRESS`, 429). 404 (the API's JSON error) when the tenant is unknown
+    or inactive, the plugin or the webhook does not exist, or the plugin is not enabled for that
+    tenant. Else the core enters the tenant and calls `handler(WebhookRequest)` (`tenant_id`,
+    `body` as bytes, `headers` with case-insensitive lookups, `remote_addr`, `json()`). There is no
+    caller: anyone on the internet can post, so the handler verifies the request itself
+    (`verify_signature` on the raw `body`) before it reads or writes anything else, and checks
+    that what the body names (a community, a bill) is of this tenant and enabled. The handler
+    returns `(status, payload)`: an HTTP status and a JSON object, answered as they are. Status
+    below 400: the core commits the handler's writes and the events it emitted, as a request's
+    edge does; 400 or more: rolled back. A `DomainError` is answered as the API answers it (rolled
+    back); any other exception is logged with the plugin's name and answered 500 (rolled back).
+    Providers retry: a notification that arrives twice must change nothing the second time
+    (keep the provider's id on your row with a unique index). Exceptions at start-up: the plugin
+    is refused. Not in the OpenAPI document (its bodies are each provider's).
     """
 
 

@@ -22,7 +22,7 @@ import pluggy
 from ..tenancy import TenantScoped
 from . import hookspecs
 from .boundary import private_imports
-from .types import ConsolePart, PluginInfo, ResidentNavEntry, ResidentPart, Role, Schedule
+from .types import ConsolePart, PluginInfo, ResidentNavEntry, ResidentPart, Role, Schedule, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class LoadedPlugin:
     console: Any = None
     # what it adds to the residents' phone pages (API 1.12): a ResidentPart, or None
     resident_pages: Any = None
+    # its inbound webhooks by name (API 1.13, host/webhooks.py)
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +66,21 @@ class PluginFailure:
     entry_point: str
     distribution: str | None
     error: str
+
+
+WEBHOOK_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
+
+
+def _webhooks(declared) -> dict[str, Webhook]:
+    """`wuye_webhooks`' tuple by name; anything else refuses the plugin."""
+    found: dict[str, Webhook] = {}
+    for webhook in declared or ():
+        if not isinstance(webhook, Webhook) or not callable(webhook.handler):
+            raise PluginRefused("wuye_webhooks must return Webhook(name, handler) values")
+        if not isinstance(webhook.name, str) or not WEBHOOK_NAME.match(webhook.name) or webhook.name in found:
+            raise PluginRefused(f"webhook name {webhook.name!r}: use [a-z0-9_-], 1-40 characters, once")
+        found[webhook.name] = webhook
+    return found
 
 
 COMMUNITY_PARAM = "community_id"  # the gate checks this path parameter itself
@@ -249,6 +266,7 @@ class PluginHost:
         if plugin.resident_pages is not None and not all(isinstance(e, ResidentNavEntry)
                                                          for e in plugin.resident_pages.nav):
             raise PluginRefused("ResidentPart.nav must hold ResidentNavEntry values")
+        plugin.webhooks = _webhooks(self._own("wuye_webhooks", module))
         plugin.route_objects = self._route_objects(plugin, self._own("wuye_route_objects", module))
         return plugin
 

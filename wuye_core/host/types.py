@@ -189,6 +189,58 @@ class ResidentInfo:
     community_ids: tuple[int, ...] = ()
 
 
+class WebhookHeaders(dict):
+    """A request's headers as a plain dict whose lookups ignore case (`headers["x-signature"]` and
+    `headers.get("X-Signature")` find the same header); keys are kept lower-case."""
+
+    def __init__(self, items=()):
+        super().__init__((str(k).lower(), v) for k, v in (items.items() if hasattr(items, "items") else items))
+
+    def __getitem__(self, key):
+        return super().__getitem__(str(key).lower())
+
+    def __contains__(self, key):
+        return super().__contains__(str(key).lower())
+
+    def get(self, key, default=None):
+        return super().get(str(key).lower(), default)
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """What a plugin's webhook handler receives (API 1.13): the tenant it runs in (already entered:
+    every query is that tenant's), the body exactly as sent (verify its signature on these bytes),
+    the headers and the client's address. `json()` parses the body, or raises a 400 naming `body`."""
+
+    tenant_id: int
+    body: bytes
+    headers: WebhookHeaders = field(default_factory=WebhookHeaders)
+    remote_addr: str | None = None
+
+    def json(self) -> Any:
+        import json
+
+        from ..errors import DomainError
+        from ..i18n import N_
+
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            error = DomainError(errors={"body": [N_("Invalid JSON body.")]})
+            error.status = 400  # not the body's values (a 422): the body is no JSON at all
+            raise error from None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An inbound webhook of a plugin (API 1.13, hook `wuye_webhooks`): the core answers
+    POST /api/v1/webhooks/<tenant slug>/<plugin>/<name> with `handler(WebhookRequest)`, which
+    returns `(status, payload)` — an HTTP status and a JSON object. `name`: [a-z0-9_-], 1–40."""
+
+    name: str
+    handler: Any
+
+
 class PluginVeto(Exception):
     """Raised by a validation hook to refuse a change; the user gets a 422 naming the plugin."""
 

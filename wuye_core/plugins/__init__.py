@@ -27,7 +27,11 @@ from ..host.types import (
     ResidentPart,
     Role,
     Schedule,
+    Webhook,
+    WebhookRequest,
 )
+# inbound webhooks (API 1.13): one definition of a provider's HMAC-SHA256 hex signature
+from ..common.signatures import sign, verify_signature
 
 # Data: the session, tenant-scoped models, the tenant context, RLS and append-only tables in migrations, row
 # locks, encrypted columns
@@ -92,6 +96,7 @@ from .services import (
     ticket_summaries,
     ticket_summary,
     community_tickets,  # API 1.11
+    send_sms,  # API 1.13
 )
 from .tickets import open_ticket, resolve_ticket  # commit nothing (services.open_ticket, 1.x, commits)
 from .tickets import dispatch_ticket  # commits nothing; API 1.11
@@ -101,6 +106,7 @@ from .links import ServiceLinkInfo, service_links  # API 1.8
 from ..handoffs.facade import HandoffInfo, hand_off, handoff_info
 # public disclosures (公示, API 1.9): a document a plugin built, published to residents
 from ..disclosures.facade import publish_disclosure
+from ..disclosures.facade import DisclosureInfo, correct_disclosure, disclosure_info  # API 1.13
 # the web console (API 1.7): a plugin's pages, forms and their errors
 from ..console.forms import GENERAL, attempt, console_form, domain_errors, form_values
 from ..console.plugins import render_page
@@ -113,6 +119,8 @@ __all__ = [
     # hooks
     "HOOK_API_VERSION", "hookimpl", "Event", "Figure", "Link", "PluginInfo", "PluginVeto", "ReportSection", "Role",
     "Schedule", "PersonalDataSection",
+    # inbound webhooks (API 1.13)
+    "Webhook", "WebhookRequest", "sign", "verify_signature",
     # the web console (API 1.7)
     "ConsolePart", "MenuEntry", "Panel", "render_page", "console_form", "form_values", "attempt", "domain_errors",
     "GENERAL",
@@ -147,6 +155,8 @@ __all__ = [
     # hand-offs (API 1.8)
     "service_links", "ServiceLinkInfo", "hand_off", "handoff_info", "HandoffInfo",
     # public disclosures (API 1.9)
-    "publish_disclosure",
+    "publish_disclosure", "correct_disclosure", "disclosure_info", "DisclosureInfo",  # the last three: API 1.13
+    # text messages (API 1.13)
+    "send_sms",
     "ticket_summary", "ticket_summaries", "staff_identity", "staff_holding", "tenant_name", "tenant_ids", "mask_id_card", "mask_phone", "local_today", "local_now", "local_date", "LOCAL_TZ",
 ]

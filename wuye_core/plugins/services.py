@@ -11,10 +11,12 @@ with their events. `commit()` commits explicitly. (The 1.x `services.open_ticket
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..common.clock import LOCAL_TZ, local_date, local_now, local_today  # noqa: F401  (public: Beijing dates)
 from ..common.encryption import EncryptedString, decrypt, encrypt  # noqa: F401  (public: encrypted columns)
+from ..i18n import N_
 
 
 def emit(plugin: str, name: str, community_id: int | None, object_id: int | None = None,
@@ -273,3 +275,34 @@ def purge_expired(table: str, cutoff) -> int:
     from ..tenancy.rls import purge_expired as purge
 
     return purge(db.session, table, cutoff)
+
+
+_MOBILE = re.compile(r"^1[0-9]{10}$")
+_TYPED_PHONE = re.compile(r"^[0-9+\-() ]{11,20}$")  # as the register keeps one: digits, spaces, +86, hyphens
+_PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+NOT_A_MOBILE = N_("Not a mainland mobile number (11 digits starting with 1).")
+NOT_A_PURPOSE = N_("A short code of lowercase letters, digits and _ (e.g. fees_reminder).")
+
+
+def send_sms(phone: str, text: str, purpose: str) -> bool:
+    """Text `text` to `phone` in the current tenant, through its SMS provider plugins (hook
+    `wuye_sms_send`, as the core texts a sign-in code): True when a provider accepted it, False
+    when none did and the text only went to the log (the embedded default, a tenant without a
+    provider). `phone`: a mainland mobile number (11 digits starting with 1; spaces, hyphens and
+    +86 as the register keeps them are fine), else a 422 naming `phone`; `purpose`: the plugin's
+    short code for the kind of text (`fees_reminder`), else a 422 naming `purpose`. Writes nothing:
+    call it after the commit that stored what the text refers to (in a job, after `commit()`),
+    so a rolled-back change never leaves a text behind. API 1.13."""
+    from ..errors import invalid
+    from ..resident_access.phones import phone_digits
+    from ..resident_access.sms import send_text
+    from ..tenancy import require_tenant_id
+
+    digits = phone_digits(phone) if isinstance(phone, str) and _TYPED_PHONE.match(phone.strip()) else ""
+    if not _MOBILE.match(digits):
+        invalid("phone", NOT_A_MOBILE)
+    if not isinstance(purpose, str) or not _PURPOSE.match(purpose):
+        invalid("purpose", NOT_A_PURPOSE)
+    if not isinstance(text, str) or not text.strip():
+        invalid("text", N_("Must not be blank."))
+    return send_text(require_tenant_id(), digits, text, purpose) is not None

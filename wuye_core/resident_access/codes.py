@@ -29,7 +29,7 @@ from ..auth.tokens import issue_token
 from ..events import after_commit
 from ..extensions import db
 from ..households.models import Resident
-from ..tenancy import Tenant, enter_tenant, require_tenant_id
+from ..tenancy import enter_tenant_by_slug, require_tenant_id
 from .consent import current_notice
 from .models import SignInCode
 from .phones import mask_phone, phone_digits, phone_digits_sql
@@ -102,14 +102,6 @@ def redeem(phone: str, code: str) -> ResidentAccount | None:
     account.last_sign_in_at = now
     db.session.flush()
     return account
-
-
-def enter_tenant_by_slug(slug: str) -> Tenant | None:
-    """The active tenant of that slug, entered (every later query is scoped to it), or None."""
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
-    if tenant is not None:
-        enter_tenant(tenant.id)
-    return tenant
 
 
 def sign_in(slug: str, phone: str, code: str) -> dict | None:

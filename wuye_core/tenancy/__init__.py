@@ -11,6 +11,7 @@ from .context import (  # noqa: F401
     TenantContextError,
     current_tenant_id,
     enter_tenant,
+    enter_tenant_by_slug,
     require_tenant_id,
     tenant_context,
     unscoped,

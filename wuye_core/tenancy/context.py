@@ -46,6 +46,21 @@ def enter_tenant(tenant_id: int) -> None:
     apply_tenant_to_open_transaction(tenant_id)
 
 
+def enter_tenant_by_slug(slug: str):
+    """The active tenant of that slug, entered (every later query is scoped to it), or None: the
+    doors that name their tenant in the request rather than in a token (a resident's sign-in, a
+    community's link, a plugin's webhook)."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import Tenant
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is not None:
+        enter_tenant(tenant.id)
+    return tenant
+
+
 def reset_tenant() -> None:
     """End of a request: forget the tenant (threads are reused by the server)."""
     _tenant.set(None)
