@@ -188,6 +188,8 @@ def test_collection_api_and_export(fees):
     body = r.get_json()
     assert body["year"] == 2026 and body["total"]["collection_rate"] == 0.6212
     assert [b["code"] for b in body["ageing"]["buckets"]] == ["d0_30", "d31_90", "d91_180", "d181_365", "d365_plus"]
+    assert fees.clerk.get(f"{P}/communities/{fees.cid}/collection", query_string={"year": 2025}).get_json()[
+        "total"]["due_fen"] == 5000
     assert fees.clerk.get(f"{P}/communities/{fees.cid}/collection", query_string={"year": 1999}).status_code == 422
     assert "year" in fees.clerk.get(f"{P}/communities/{fees.cid}/collection?year=x").get_data(as_text=True)
     r = fees.clerk.get(f"{P}/communities/{fees.cid}/collection.xlsx", query_string={"year": 2026, "lang": "en"})

@@ -45,7 +45,7 @@ def doc(zh: str, en: str) -> dict:
     return {"description": f"{zh} / {en}"}
 
 
-class CollectionYearQuery(StrictSchema):
+class CollectionYearQuery(Schema):  # a query string (the console passes it a dict of text too)
     year = fields.Integer(validate=validate.Range(2000, 2099), metadata=doc("年度（默认今年）", "the year (this year by default)"))
 
 
