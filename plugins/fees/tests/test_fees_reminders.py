@@ -6,6 +6,7 @@ hand. SMS: the core's `send_sms` (API 1.13), replaced here by a recorder."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -177,4 +178,25 @@ def test_reminders_made_by_hand(w):
     assert r.status_code == 303
     r = console.post(f"{url.replace(P, C)}", data={"fee_unit_id": "", "channel": "phone"})
     assert r.status_code == 422
+    assert len(rows(w.tenant, Reminder)) == 2
+
+
+def test_two_runs_at_once_text_each_household_once(w, wuye_run_job):
+    """The daily run and a person's at the same moment (each its own thread, context and
+    connection): the units' row locks make the second wait and then find the first's reservations."""
+    results: list = []
+    barrier = threading.Barrier(2)
+
+    def run(by):
+        barrier.wait(timeout=30)
+        results.append(wuye_run_job(w.tenant, "fees", "send_reminders", community_id=w.cid, by=by)[w.cid])
+
+    threads = [threading.Thread(target=run, args=(by,)) for by in ("system", "cashier")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 2
+    assert sorted(r["texted"] for r in results) == [0, 2] and sorted(r["recent"] for r in results) == [0, 2]
+    assert sorted(phone for phone, _t, _p in w.texts) == ["13800000000", "13900000009"]
     assert len(rows(w.tenant, Reminder)) == 2
