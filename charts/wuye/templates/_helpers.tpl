@@ -156,6 +156,10 @@ Usage: include "wuye.env" (dict "root" . "secretName" "x" "migrate" false)
   value: {{ $v.config.proxyHops | int | quote }}
 - name: WUYE_HSTS_SECONDS
   value: {{ $v.config.hstsSeconds | default 0 | int | quote }}
+{{- if $v.config.publicUrl }}
+- name: WUYE_PUBLIC_URL
+  value: {{ $v.config.publicUrl | quote }}
+{{- end }}
 - name: WUYE_DATABASE_URL
   valueFrom:
     secretKeyRef:
