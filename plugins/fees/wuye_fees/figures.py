@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
+from werkzeug.exceptions import HTTPException
 
 from wuye_core.plugins import (
     LOCAL_TZ,
@@ -37,6 +38,7 @@ from wuye_core.plugins import (
     Figure,
     ReportSection,
     Site,
+    current_identity,
     db,
     local_today,
     plugin_config,
@@ -46,7 +48,7 @@ from wuye_core.plugins import (
 )
 
 from . import vocab
-from .access import NAME
+from .access import NAME, is_cashier
 from .bill_state import OPEN, OWED
 from .i18n import _
 from .models import Bill, BillingRun, Discount, Payment, Reminder
@@ -438,8 +440,13 @@ def needs_doing(community_id: int, today: date | None = None, units_over_90: int
 
 def panel(community_ids) -> str:
     """The console home page's panel: each community's collection in a few figures (read-only,
-    no names), three statements for all of them."""
-    ids = sorted(set(community_ids or ()))
+    no names), three statements for all of them — for the fee staff (the communities where the
+    caller is a cashier or the fee manager, as the menu entry), not for everyone who reads."""
+    try:
+        identity = current_identity()
+    except HTTPException:  # no caller (a test, a script): the communities given
+        identity = None
+    ids = sorted(cid for cid in set(community_ids or ()) if identity is None or is_cashier(identity, cid))
     if not ids:
         return ""
     names = dict(db.session.execute(select(Community.id, Community.name).where(_in(Community.id, ids))).all())
