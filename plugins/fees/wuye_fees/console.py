@@ -45,7 +45,8 @@ pages = Blueprint("fees_console", __name__, template_folder="templates", static_
 # the areas' stylesheets, linked by _layout.html in this order
 STYLESHEETS = ("fees.css",
                "fees-payments.css",
-               "fees-ledger.css",)
+               "fees-ledger.css",
+               "fees-figures.css",)
 
 
 # --- helpers shared by the areas' pages ------------------------------------------------------------
