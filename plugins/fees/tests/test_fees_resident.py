@@ -1,7 +1,7 @@
 """我的物业费 (/h5/plugins/fees, resident.py): a resident sees only their households' bills and
 payments; the overdue banner; a receipt of another household's payment (or a refund, or none) is
-a 404; the receipt's download (the payments area's `receipts.receipt_pdf`, replaced here by a
-stand-in until it is written); English with ?lang=en; the plugin off is the core's 404."""
+a 404; the receipt's download (the payments area's `receipts.receipt_pdf`); English with ?lang=en;
+the plugin off is the core's 404."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from _fees_rows import bill, payment, unit, world
-from wuye_fees import receipts
+from wuye_fees.payment_codes import payment_code
 
 H5 = "/h5/plugins/fees"
 PHONE = "13800000000"  # wuye_register's resident 张三
@@ -38,6 +38,7 @@ def w(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     env.my_refund = payment(env.tenant, env.cid, env.site, mine, -100, kind="refund", household_id=h)
     env.their_payment = payment(env.tenant, env.cid, env.site, theirs, 5000, household_id=env.other,
                                 receipt_no="SF2026-000008")
+    env.mine, env.theirs = mine, theirs
     return env
 
 
@@ -57,6 +58,8 @@ def test_a_resident_sees_only_their_households_bills(w):
     assert f'href="{H5}/receipts/{w.my_payment}.pdf"' in page
     assert f"/receipts/{w.their_payment}.pdf" not in page and f"/receipts/{w.my_refund}.pdf" not in page
     assert 'href="/h5/disclosures"' in page
+    # the unit's code for paying at a bank or by WeChat, not the neighbour's
+    assert f"<strong>{payment_code(w.mine)}</strong>" in page and payment_code(w.theirs) not in page
     assert "fees-resident.css" in page
     # the neighbour sees theirs, overdue too
     them = w.tenant.resident(w.cid, phone=NEIGHBOUR)
@@ -73,24 +76,14 @@ def test_every_resident_of_the_household_sees_its_bills(w):
     assert 'data-owed="6431"' in page  # the same household: the same bills
 
 
-def test_receipts_only_of_my_households(w, monkeypatch):
+def test_receipts_only_of_my_households(w):
     me = w.tenant.resident(w.cid, phone=PHONE)
     assert me.get(f"{H5}/receipts/{w.their_payment}.pdf").status_code == 404
     assert me.get(f"{H5}/receipts/{w.my_refund}.pdf").status_code == 404
     assert me.get(f"{H5}/receipts/999999.pdf").status_code == 404
-    # the payments area's generator is a stub for now: none to download yet, a 404, never a 500
-    assert me.get(f"{H5}/receipts/{w.my_payment}.pdf").status_code == 404
-
-    seen = []
-
-    def fake_pdf(p):
-        seen.append(p.id)
-        return b"%PDF-1.4 receipt"
-
-    monkeypatch.setattr(receipts, "receipt_pdf", fake_pdf)
     r = me.get(f"{H5}/receipts/{w.my_payment}.pdf")
     assert r.status_code == 200 and r.data.startswith(b"%PDF") and r.mimetype == "application/pdf"
-    assert "SF2026-000007" in r.headers["Content-Disposition"] and seen == [w.my_payment]
+    assert "SF2026-000007" in r.headers["Content-Disposition"]
     assert me.get(f"{H5}/receipts/{w.their_payment}.pdf").status_code == 404
 
 

@@ -36,7 +36,7 @@ from wuye_core.plugins import (
     render_resident_page,
 )
 
-from . import vocab
+from . import payment_codes, receipts, vocab
 from .i18n import _
 from .models import Bill, FeeUnit, Payment
 
@@ -58,22 +58,6 @@ def resident_part() -> ResidentPart:
 def my_households() -> list[int]:
     info = current_resident()
     return sorted(info.household_ids) if info is not None else []
-
-
-def payment_code(unit: FeeUnit) -> str | None:
-    """The unit's code for paying by transfer or WeChat (the payments area's `payment_codes`),
-    None while that module does not offer one."""
-    try:
-        from . import payment_codes  # the payments area's module (may not exist yet)
-    except ImportError:
-        return None
-    make = getattr(payment_codes, "payment_code", None)
-    if make is None:
-        return None
-    try:
-        return make(unit)
-    except Exception:  # a code is a convenience: the page shows without it
-        return None
 
 
 def household_view(household_ids: list[int]) -> list[dict]:
@@ -112,7 +96,7 @@ def household_view(household_ids: list[int]) -> list[dict]:
                           "kind": vocab.label(vocab.PAYMENT_KINDS, p.kind),
                           "method": vocab.label(vocab.PAYMENT_METHODS, p.method), "receipt_no": p.receipt_no,
                           "receipt": p.kind == "payment" and bool(p.receipt_no)} for p in paid],
-            "codes": [(u.label, code) for u in household_units if (code := payment_code(u))],
+            "codes": [(u.label, code) for u in household_units if (code := payment_codes.payment_code(u.id))],
         })
     return out
 
@@ -131,12 +115,8 @@ def receipt(payment_id):
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.kind != "payment" or payment.household_id not in set(my_households()):
         abort(404)
-    from . import receipts  # the payments area's generator
 
-    try:
-        content = receipts.receipt_pdf(payment)
-    except NotImplementedError:
-        abort(404)
+    content = receipts.receipt_pdf(payment)
     number = payment.receipt_no or str(payment.id)
     return download_response(content, download_name("receipt", number, ext="pdf"),
                              download_name(_("Receipt"), number, ext="pdf"), PDF)
