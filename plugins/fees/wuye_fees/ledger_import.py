@@ -51,7 +51,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 
 from wuye_core.plugins import (
     Building,
@@ -67,6 +67,7 @@ from wuye_core.plugins import (
     invalid,
     local_today,
     record_audit,
+    require_tenant_id,
     use_locale,
     xlsx_response,
 )
@@ -652,6 +653,9 @@ def import_ledger(community_id: int, data: bytes, filename: str, actor: str) -> 
             made["units_unchanged"] += 1
     db.session.flush()  # the new units' ids, in batches
     now = datetime.now(UTC)
+    tenant_id = require_tenant_id()
+    new_bills: list[dict] = []
+    new_payments: list[dict] = []
     for row in rows:
         unit = matched[row.number]
         repeated = False
@@ -660,10 +664,10 @@ def import_ledger(community_id: int, data: bytes, filename: str, actor: str) -> 
                 repeated = True
             else:
                 last = add_months(row.arrears_to, 1) - timedelta(days=1)
-                db.session.add(Bill(
-                    community_id=community_id, site_id=unit.site_id, fee_unit_id=unit.id,
-                    household_id=row.household_id, source="imported", period_start=row.arrears_from, period_end=last,
-                    period_label=_period_label(row.arrears_from, last),
+                new_bills.append(dict(
+                    tenant_id=tenant_id, community_id=community_id, site_id=unit.site_id, fee_unit_id=unit.id,
+                    household_id=row.household_id, rate_id=None, run_id=None, source="imported",
+                    period_start=row.arrears_from, period_end=last, period_label=_period_label(row.arrears_from, last),
                     months=months_between(row.arrears_from, last), area_m2=unit.area_m2, price=None,
                     amount_fen=row.arrears_fen, discount_fen=0, paid_fen=0, status="open", due_on=last))
                 made["bills"] += 1
@@ -672,8 +676,8 @@ def import_ledger(community_id: int, data: bytes, filename: str, actor: str) -> 
             if unit.id in balances:
                 repeated = True
             else:
-                db.session.add(Payment(
-                    community_id=community_id, site_id=unit.site_id, fee_unit_id=unit.id,
+                new_payments.append(dict(
+                    tenant_id=tenant_id, community_id=community_id, site_id=unit.site_id, fee_unit_id=unit.id,
                     household_id=row.household_id, kind="payment", amount_fen=row.credit_fen, method="transfer",
                     reference=f"ledger-import-{record.id}", payer_name=unit.payer_name, paid_at=now,
                     note=OPENING_NOTE_ZH, recorded_by=actor))
@@ -683,6 +687,10 @@ def import_ledger(community_id: int, data: bytes, filename: str, actor: str) -> 
             made["already_imported"] += 1
             if len(made["already_imported_rows"]) < MAX_MESSAGES:
                 made["already_imported_rows"].append(row.number)
+    # bulk inserts (executemany, no ids needed back): 20,000 bills in well under a second
+    for model, values in ((Bill, new_bills), (Payment, new_payments)):
+        for start in range(0, len(values), 5000):
+            db.session.execute(insert(model), values[start:start + 5000])
     record.made = made
     db.session.flush()
     # the audit's plugin verbs are exported / config_changed / amended: an import changes the records
