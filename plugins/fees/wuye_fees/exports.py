@@ -246,7 +246,7 @@ def payments_export(community_id: int, args: dict):
     receipts = {payment.id: payment.receipt_no for payment, _label in found}
     missing = {p.reverses_id for p, _label in found if p.reverses_id is not None and p.reverses_id not in receipts}
     if missing:  # a refund of a payment made before the range: its receipt number, one query
-        receipts.update(db.session.execute(select(Payment.id, Payment.receipt_no).where(Payment.id.in_(missing))))
+        receipts.update(db.session.execute(select(Payment.id, Payment.receipt_no).where(Payment.id.in_(missing))).all())
     book = XlsxWriter()
     title = _("Payments journal")
     sheet = book.sheet(title, header=[
