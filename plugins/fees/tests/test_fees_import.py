@@ -268,7 +268,7 @@ def test_twenty_thousand_rows_in_seconds(wuye_app, wuye_make_tenant, wuye_regist
     assert r.status_code == 201, str(r.get_json())[:500]
     made = r.get_json()["made"]
     assert made["units_created"] == 20_000 and made["bills"] == 20_000 and made["credits"] == 6667
-    assert took < 30, took  # a few seconds on a quiet machine; generous for the shared CI cores
+    assert took < 60, took  # seconds on a quiet machine (SQLite ~5 s); generous for shared CI cores and PostgreSQL
     print(f"20,000 rows imported in {took:.1f} s")
     over = _upload(w.mgr, w.cid, _book(lines + [["小区", None, None, None, "商铺", "one more", 1, None, None, None,
                                                  None, None, None, None]]), headers={"Accept-Language": "en"})

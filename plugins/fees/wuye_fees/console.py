@@ -44,6 +44,7 @@ pages = Blueprint("fees_console", __name__, template_folder="templates", static_
 
 # the areas' stylesheets, linked by _layout.html in this order
 STYLESHEETS = ("fees.css",)
+STYLESHEETS += ("fees-exchange.css",)  # exchange area
 
 
 # --- helpers shared by the areas' pages ------------------------------------------------------------

@@ -569,16 +569,24 @@ def _same_unit_twice(rows: list[Row]) -> None:
             first[key] = row.number
 
 
+class LedgerErrors(DomainError):
+    """The sheet's row errors (422 naming `file`); `table` holds the first MAX_MESSAGES as
+    (row, column heading, message) for a page that shows them as a table."""
+
+    def __init__(self, message, errors, table, count):
+        super().__init__(message, errors=errors)
+        self.table, self.count = table, count
+
+
 def _raise_problems(rows: list[Row], headings: dict[str, str]) -> None:
-    problems = [N_("Row %(row)s, column “%(column)s”: %(message)s", row=row.number,
-                   column=headings.get(name, name), message=_translated(message))
-                for row in rows for name, message in row.problems]
-    if problems:
-        shown = problems[:MAX_MESSAGES]
-        if len(problems) > MAX_MESSAGES:
-            shown.append(N_("… and %(count)s more.", count=len(problems) - MAX_MESSAGES))
-        raise DomainError(N_("The sheet has %(count)s errors: nothing was stored.", count=len(problems)),
-                          errors={"files": {"file": shown}})
+    found = [(row.number, headings.get(name, name), message) for row in rows for name, message in row.problems]
+    if found:
+        shown = [N_("Row %(row)s, column “%(column)s”: %(message)s", row=number, column=column,
+                    message=_translated(message)) for number, column, message in found[:MAX_MESSAGES]]
+        if len(found) > MAX_MESSAGES:
+            shown.append(N_("… and %(count)s more.", count=len(found) - MAX_MESSAGES))
+        raise LedgerErrors(N_("The sheet has %(count)s errors: nothing was stored.", count=len(found)),
+                           {"files": {"file": shown}}, found[:MAX_MESSAGES], len(found))
 
 
 def _translated(message) -> str:
