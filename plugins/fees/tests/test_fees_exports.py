@@ -115,7 +115,7 @@ def test_bills_export_filters(wuye_app, wuye_make_tenant, wuye_register, wuye_en
     assert len(units(period="2026Q4")) == 4 and units(period="2025") == []
     assert len(units(site_id=w.site)) == 4
     r = w.mgr.get(url, query_string={"from": "2026-10-01", "to": "2026-10-31"})
-    assert "fees-bills-%d-2026-10-01_2026-10-31.xlsx" % w.cid in r.headers["Content-Disposition"]
+    assert f"fees-bills-{w.cid}-2026-10-01_2026-10-31.xlsx" in r.headers["Content-Disposition"]
     # wrong filters are 422 naming the field
     for query, name in (({"period": "2026-13"}, "period"), ({"status": "x"}, "status"), ({"kind": "villa"}, "kind"),
                         ({"period": "2026-11", "from": "2026-11-01"}, "period"),
