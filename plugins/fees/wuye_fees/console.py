@@ -13,7 +13,7 @@ tabs are in `_layout.html`:
 - `/communities/<id>/collection`, `/communities/<id>/reminders`                    (console_figures)
 - `/communities/<id>/entries`, `/communities/<id>/gap`, `/communities/<id>/statements`,
   `/statements/<id>`                                                               (console_ledger)
-- `/communities/<id>/import`, `/communities/<id>/exports`                          (console_exchange)
+- `/communities/<id>/import` (the ledger's import, and the exports' forms)         (console_exchange)
 """
 
 from __future__ import annotations
@@ -43,10 +43,7 @@ from .money import yuan
 pages = Blueprint("fees_console", __name__, template_folder="templates", static_folder="static")
 
 # the areas' stylesheets, linked by _layout.html in this order
-STYLESHEETS = ("fees.css",
-               "fees-payments.css",
-               "fees-ledger.css",
-               "fees-figures.css",)
+STYLESHEETS = ("fees.css", "fees-payments.css", "fees-ledger.css", "fees-figures.css", "fees-exchange.css")
 
 
 # --- helpers shared by the areas' pages ------------------------------------------------------------
