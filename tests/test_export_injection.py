@@ -27,6 +27,7 @@ CARE = "/api/v1/plugins/care_visits"
 RED = "/api/v1/plugins/red_property"
 WELFARE = "/api/v1/plugins/welfare_jobs"
 VOLUNTEERS = "/api/v1/plugins/volunteers"
+FEES = "/api/v1/plugins/fees"
 BELL = "\x07"
 
 # What people typed (through the API), and what the workbook must show: the same text.
@@ -43,6 +44,8 @@ WORKER, POST = "=1+1 王芳", "@SUM(A1:A2) 保洁岗"  # welfare_jobs: a worker 
 VOLUNTEER = {"name": "=1+1 李志愿", "party_org": "@SUM(A1:A2) 党支部"}  # volunteers: a serving party member
 TEAM = "-1 环保督导队"  # … in a team
 BANK_MEMBER = "-1 张时间"  # volunteers: a member of the alliance with time-bank points
+FEE_UNIT = {"label": "=1+1 商铺A", "payer_name": "@王老板"}  # fees: a shop front let to a payer
+FEE_PAYER = "-王老板"  # fees: who paid, on the receipt
 # Stored with a control character (as data imported or written before the API refused any would be)
 SITE_STORED, SITE_SHOWN = f"=2+2{BELL}响铃小区", "=2+2响铃小区"
 TITLE_STORED, TITLE_SHOWN = f"=3+3{BELL}", "=3+3"
@@ -132,8 +135,42 @@ def _seed(wuye_app, wuye_make_tenant, wuye_enable_plugin) -> dict:
                                      corrections=0))
         db.session.commit()
         db.session.remove()
+    fees = _seed_fees(wuye_app, t, c, site, wuye_enable_plugin)
     return {"tenant": t, "community": c, "meeting": meeting, "brief": brief, "supervisor": supervisor,
-            "month": f"{first:%Y-%m}", "year": today.year}
+            "month": f"{first:%Y-%m}", "year": today.year, **fees}
+
+
+def _seed_fees(wuye_app, t, c: int, site: int, wuye_enable_plugin) -> dict:
+    """fees: a shop front let to a payer, billed this month and paid today (inserted: the bills'
+    and payments' own services are other areas'), and last quarter's statement drafted."""
+    from datetime import UTC
+    from decimal import Decimal
+
+    from wuye_fees.models import Allocation, Bill, FeeUnit, Payment
+    from wuye_fees.periods import period_of, quarter_of
+
+    wuye_enable_plugin(t, "fees", c)
+    today = _beijing_today()
+    month = period_of("monthly", today)
+    with wuye_app.app_context(), tenant_context(t.id):
+        unit = FeeUnit(community_id=c, site_id=site, kind="shop", area_m2=Decimal("40"), billing_from=month.start,
+                       created_by="test", **FEE_UNIT)
+        db.session.add(unit)
+        db.session.flush()
+        bill = Bill(community_id=c, site_id=site, fee_unit_id=unit.id, source="manual", period_start=month.start,
+                    period_end=month.end, period_label=month.label, months=1, amount_fen=8000, paid_fen=8000,
+                    status="paid", due_on=month.end, settled_on=today)
+        payment = Payment(community_id=c, site_id=site, fee_unit_id=unit.id, kind="payment", amount_fen=8000,
+                          method="cash", receipt_no="SF-0001", payer_name=FEE_PAYER, paid_at=datetime.now(UTC),
+                          recorded_by="test")
+        db.session.add_all([bill, payment])
+        db.session.flush()
+        db.session.add(Allocation(community_id=c, payment_id=payment.id, bill_id=bill.id, amount_fen=8000, by="test"))
+        db.session.commit()
+        db.session.remove()
+    year, quarter = quarter_of(month.start - timedelta(days=92))
+    statement = _created(t.admin.post(f"{FEES}/communities/{c}/statements", json={"year": year, "quarter": quarter}))
+    return {"fees_period": month.label, "fees_statement": statement}
 
 
 def _seed_volunteers(wuye_app, t, c: int, wuye_enable_plugin) -> None:
@@ -205,6 +242,18 @@ EXPORTS = {
     f"{VOLUNTEERS}/communities/{{community_id}}/party-report.xlsx": lambda w: (  # grouped by PARTY_ORG
         w["tenant"].admin, f"{VOLUNTEERS}/communities/{w['community']}/party-report.xlsx", {"year": w["year"]},
         {VOLUNTEER["name"]}),
+    f"{FEES}/communities/{{community_id}}/ledger-template.xlsx": lambda w: (  # the site's name in its drop-down
+        w["tenant"].admin, f"{FEES}/communities/{w['community']}/ledger-template.xlsx", None, set()),
+    f"{FEES}/communities/{{community_id}}/bills.xlsx": lambda w: (
+        w["tenant"].admin, f"{FEES}/communities/{w['community']}/bills.xlsx", {"period": w["fees_period"]},
+        {SITE_SHOWN, *FEE_UNIT.values()}),
+    f"{FEES}/communities/{{community_id}}/payments.xlsx": lambda w: (
+        w["tenant"].admin, f"{FEES}/communities/{w['community']}/payments.xlsx", _period(),
+        {FEE_UNIT["label"], FEE_PAYER}),
+    f"{FEES}/communities/{{community_id}}/collection.xlsx": lambda w: (  # by site: the site's name
+        w["tenant"].admin, f"{FEES}/communities/{w['community']}/collection.xlsx", None, {SITE_SHOWN}),
+    f"{FEES}/statements/{{statement_id}}/statement.xlsx": lambda w: (  # the community's name inside its title
+        w["tenant"].admin, f"{FEES}/statements/{w['fees_statement']}/statement.xlsx", None, set()),
     f"{CARE}/briefs/{{brief_id}}/ledger.xlsx": lambda w: (
         w["supervisor"], f"{CARE}/briefs/{w['brief']}/ledger.xlsx", None, {COMMUNITY, "=" + "*" * (len(RESIDENT) - 1)}),
 }

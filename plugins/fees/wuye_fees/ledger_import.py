@@ -278,9 +278,11 @@ def template_download(community_id: int):
     kinds = DataValidation(type="list", formula1='"{}"'.format(",".join(_kind_words())), allow_blank=True)
     kinds.add(f"{_letter('kind')}2:{_letter('kind')}{TEMPLATE_ROWS + 1}")
     sheet.worksheet.data_validations.append(kinds)  # a write-only sheet: before the rows
-    if site_names and len(",".join(site_names)) < 250:  # Excel's limit of a list typed in
-        sites_list = DataValidation(type="list", formula1='"{}"'.format(",".join(n.replace('"', "") for n in site_names)),
-                                    allow_blank=True)
+    # a list typed into the validation: Excel's limit is 255 characters, a comma separates, and the
+    # XML holds no control characters (a name stored with one; the sheets' cells drop them themselves)
+    listed = [re.sub(r'[\x00-\x1f\x7f"]', "", name) for name in site_names]
+    if listed and not any("," in name for name in listed) and len(",".join(listed)) < 250:
+        sites_list = DataValidation(type="list", formula1='"{}"'.format(",".join(listed)), allow_blank=True)
         sites_list.add(f"{_letter('site')}2:{_letter('site')}{TEMPLATE_ROWS + 1}")
         sheet.worksheet.data_validations.append(sites_list)
     help_sheet = book.sheet(_("How to fill in"), header=[_("Column"), _("What to write")], widths=[22, 80], wrap=[2])
