@@ -43,7 +43,7 @@ from .money import yuan
 pages = Blueprint("fees_console", __name__, template_folder="templates", static_folder="static")
 
 # the areas' stylesheets, linked by _layout.html in this order
-STYLESHEETS = ("fees.css",)
+STYLESHEETS = ("fees.css", "fees-billing.css")
 
 
 # --- helpers shared by the areas' pages ------------------------------------------------------------

@@ -312,7 +312,7 @@ class FeesBillDetailOut(FeesBillOut):
 class FeesManualBillIn(StrictSchema):
     fee_unit_id = Id(required=True, metadata=_d("收费单元", "the fee unit"))
     period = Text(7, required=True, metadata=_d("账期，如 2026-11、2026Q4、2026", "period, e.g. 2026-11"))
-    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata=_d(
+    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1), metadata=_d(
         "金额（分）", "amount in fen"))
     due_on = fields.Date(load_default=None, allow_none=True)
     note = Text(300, required=True, min_length=1, metadata=_d("说明", "what it is for"))
@@ -328,7 +328,7 @@ class FeesCancelIn(StrictSchema):
 class FeesDiscountIn(StrictSchema):
     kind = fields.String(required=True, validate=_one_of(vocab.DISCOUNT_KINDS),
                          metadata=_d("discount 减收部分 / waiver 全额减免", "kind"))
-    amount_fen = fields.Integer(load_default=None, allow_none=True, strict=True, metadata=_d(
+    amount_fen = fields.Integer(load_default=None, allow_none=True, metadata=_d(
         "减收金额（分；不超过尚欠；全额减免不填）", "fen (at most what is owed; none for a waiver)"))
     reason = fields.String(required=True, validate=_one_of(vocab.DISCOUNT_REASONS),
                            metadata=_d("原因", "reason: " + _codes(vocab.DISCOUNT_REASONS)))
