@@ -65,10 +65,10 @@ def run(backend_name: str, n_units: int, n_sites: int) -> None:
         assert api.put("/api/v1/plugins/fees", json={"enabled": True}).status_code == 200
         assert api.put(f"/api/v1/communities/{cid}/plugins/fees", json={"enabled": True, "config": {}}).status_code \
             == 200
+        from sqlalchemy import insert
         from wuye_fees.billing import generate
         from wuye_fees.models import FeeRate, FeeUnit
         from wuye_fees.periods import parse_label
-        from sqlalchemy import insert
 
         rng = random.Random(22)
         started = time.perf_counter()

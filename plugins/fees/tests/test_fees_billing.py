@@ -197,9 +197,10 @@ def test_list_statements_do_not_grow(wuye_app, wuye_make_tenant, wuye_register, 
 def test_many_units_one_statement_each(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     """Generating reads units, rates and households once, whatever their number (no per-unit query)."""
     from test_fees_rates import statements
-    from wuye_core.plugins import tenant_context
     from wuye_fees.billing import generate
     from wuye_fees.periods import parse_label
+
+    from wuye_core.plugins import tenant_context
 
     w = world(wuye_make_tenant, wuye_register, wuye_enable_plugin)
     rate(w.tenant, w.cid, w.site, "0.45")
