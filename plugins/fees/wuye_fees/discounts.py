@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from wuye_core.plugins import Conflict, Forbidden, Identity, db, get_for_update, invalid, local_today, record_audit
+from wuye_core.plugins import (
+    Conflict,
+    Forbidden,
+    Identity,
+    db,
+    get_for_update,
+    invalid,
+    local_today,
+    record_audit,
+)
 
 from . import vocab
 from .access import NAME

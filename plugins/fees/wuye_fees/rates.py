@@ -36,7 +36,7 @@ def _conflict(field: str, message) -> Conflict:
 def check_price(price, basis: str) -> Decimal:
     try:
         price = Decimal(str(price))
-    except Exception:  # noqa: BLE001 — any unreadable value is the field's fault
+    except Exception:
         invalid("price", N_("A price is a number of yuan with at most four decimals."))
     if not price.is_finite() or price.as_tuple().exponent < -4:
         invalid("price", N_("A price is a number of yuan with at most four decimals."))

@@ -23,7 +23,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from wuye_core.plugins import ErrorSchema, Site, db, invalid, local_today, page_schema, paginate, require_staff
+from wuye_core.plugins import (
+    ErrorSchema,
+    Site,
+    db,
+    invalid,
+    local_today,
+    page_schema,
+    paginate,
+    require_staff,
+)
 
 from . import billing, discounts, rates, units, vocab
 from .access import is_manager, require_cashier, require_manager, routed, sees_payers
