@@ -43,7 +43,8 @@ from .money import yuan
 pages = Blueprint("fees_console", __name__, template_folder="templates", static_folder="static")
 
 # the areas' stylesheets, linked by _layout.html in this order
-STYLESHEETS = ("fees.css", "fees-payments.css", "fees-ledger.css", "fees-figures.css", "fees-exchange.css")
+STYLESHEETS = ("fees.css", "fees-billing.css", "fees-payments.css", "fees-ledger.css", "fees-figures.css",
+               "fees-exchange.css")
 
 
 # --- helpers shared by the areas' pages ------------------------------------------------------------
