@@ -62,12 +62,13 @@ def rate(tenant, community_id: int, site_id: int, price: str = "0.45", unit_kind
 def bill(tenant, community_id: int, site_id: int, fee_unit_id: int, amount_fen: int = 3931,
          period: str = "2026-11", household_id: int | None = None, due_on: date | None = None,
          status: str = "open", paid_fen: int = 0, discount_fen: int = 0, source: str = "generated", **kw) -> int:
+    """`kw` may override the period's own values (period_end, period_label, months: an imported bill)."""
     p = parse_label(period)
+    values = {"period_start": p.start, "period_end": p.end, "period_label": p.label, "months": p.months, **kw}
     return add(tenant, Bill(community_id=community_id, site_id=site_id, fee_unit_id=fee_unit_id,
-                            household_id=household_id, source=source, period_start=p.start, period_end=p.end,
-                            period_label=p.label, months=p.months, amount_fen=amount_fen, discount_fen=discount_fen,
+                            household_id=household_id, source=source, amount_fen=amount_fen, discount_fen=discount_fen,
                             paid_fen=paid_fen, status=status, due_on=due_on or p.start + timedelta(days=30),
-                            **kw))[0]
+                            **values))[0]
 
 
 def payment(tenant, community_id: int, site_id: int, fee_unit_id: int, amount_fen: int,

@@ -44,6 +44,47 @@ def test_amounts_exact_and_idempotent(wuye_app, wuye_make_tenant, wuye_register,
     assert len(rows(w.tenant, Bill)) == 3 and len(rows(w.tenant, BillingRun)) == 2
 
 
+def test_months_an_imported_bill_covers_are_not_billed_again(wuye_app, wuye_make_tenant, wuye_register,
+                                                              wuye_enable_plugin):
+    """Opening arrears imported from the old ledger span months (2026-09~2026-12): generating
+    November makes no second charge for that unit, and a cancelled imported bill covers nothing."""
+    from wuye_fees.periods import parse_label
+
+    w = world(wuye_make_tenant, wuye_register, wuye_enable_plugin)
+    covered = unit(w.tenant, w.cid, w.site, unit_id=w.ids["unit"], area="87.35")
+    freed = unit(w.tenant, w.cid, w.site, label="2栋101", area="60")
+    other = unit(w.tenant, w.cid, w.site, label="3栋101", area="100")
+    rate(w.tenant, w.cid, w.site, "0.45")
+    first, last = parse_label("2026-09"), parse_label("2026-12")
+    for fee_unit_id, status in ((covered, "open"), (freed, "cancelled")):
+        bill(w.tenant, w.cid, w.site, fee_unit_id, 15724, "2026-09", source="imported", status=status,
+             period_end=last.end, period_label="2026-09~2026-12", due_on=last.end)
+    assert first.start == date(2026, 9, 1)
+    run = _gen(w, "2026-11").get_json()
+    assert run["bills_made"] == 2 and run["already_billed"] == 1, run
+    november = {b["fee_unit_id"] for b in rows(w.tenant, Bill) if b["period_label"] == "2026-11"}
+    assert november == {freed, other}
+
+
+def test_credit_paid_ahead_settles_the_new_bill(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
+    """A unit with credit (paid ahead, or an opening balance imported): its new bill is settled
+    from it at once; a unit without credit keeps an open bill."""
+    from wuye_fees.models import Allocation
+
+    w = world(wuye_make_tenant, wuye_register, wuye_enable_plugin)
+    ahead = unit(w.tenant, w.cid, w.site, unit_id=w.ids["unit"], area="87.35")
+    plain = unit(w.tenant, w.cid, w.site, label="2栋101", area="87.35")
+    rate(w.tenant, w.cid, w.site, "0.45")
+    payment(w.tenant, w.cid, w.site, ahead, 5000, note="期初余额")
+    assert _gen(w, "2026-11").status_code == 201
+    bills = {b["fee_unit_id"]: b for b in rows(w.tenant, Bill)}
+    assert bills[ahead]["status"] == "paid" and bills[ahead]["paid_fen"] == 3931
+    assert bills[plain]["status"] == "open" and bills[plain]["paid_fen"] == 0
+    assert [a["amount_fen"] for a in rows(w.tenant, Allocation)] == [3931]
+    r = w.cashier.get(f"{P}/units/{ahead}/account")
+    assert r.status_code == 200 and r.get_json()["credit_fen"] == 5000 - 3931, r.get_json()
+
+
 def test_quarterly_is_three_months_and_a_late_start_fewer(wuye_app, wuye_make_tenant, wuye_register,
                                                           wuye_enable_plugin):
     w = world(wuye_make_tenant, wuye_register, wuye_enable_plugin, config={"billing_cycle": "quarterly",

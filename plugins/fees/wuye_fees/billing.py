@@ -124,10 +124,21 @@ def generate(community_id: int, period: Period, by: str, today: date | None = No
         FeeUnit.billing_until).where(
         FeeUnit.community_id == community_id, FeeUnit.active.is_(True), FeeUnit.billing_from <= period.end,
         or_(FeeUnit.billing_until.is_(None), FeeUnit.billing_until >= period.start)).order_by(FeeUnit.id)).all()
+    # units billed for these months already: this period's bill (a second run), or a bill that
+    # covers them otherwise — an imported bill of opening arrears spans months (ledger_import.py).
+    # Read once, so a second run inserts nothing and probes no index; ON CONFLICT below still
+    # settles two runs at once.
+    covered = set(db.session.scalars(select(Bill.fee_unit_id).where(
+        Bill.community_id == community_id, Bill.period_start <= period.end, Bill.period_end >= period.start,
+        or_(Bill.status != "cancelled", Bill.period_start == period.start))))
     skipped: Tally = Tally()
     due_on = period.start + timedelta(days=due_days)
     rows = []
+    already = 0
     for fee_unit_id, site_id, kind, unit_id, area, billing_from, billing_until in units:
+        if fee_unit_id in covered:
+            already += 1
+            continue
         rate = rates.get((site_id, kind))
         if rate is None:
             skipped["no_rate"] += 1
@@ -147,18 +158,33 @@ def generate(community_id: int, period: Period, by: str, today: date | None = No
             "amount_fen": charge_fen(rate.price, months, area if rate.basis == "per_m2" else None),
             "discount_fen": 0, "paid_fen": 0, "status": "open", "due_on": due_on,
         })
-    made, amount = 0, 0
+    made, amount, billed = 0, 0, set()
     stmt = (_insert(Bill).on_conflict_do_nothing(index_elements=["tenant_id", "fee_unit_id", "period_start"])
-            .returning(Bill.amount_fen))
+            .returning(Bill.fee_unit_id, Bill.amount_fen))
     for start in range(0, len(rows), BATCH):
         inserted = db.session.execute(stmt, rows[start:start + BATCH]).all()
         made += len(inserted)
-        amount += sum(fen for (fen,) in inserted)
-    run.bills_made, run.already_billed, run.amount_fen = made, len(rows) - made, amount
+        amount += sum(fen for _unit, fen in inserted)
+        billed.update(fee_unit_id for fee_unit_id, _fen in inserted)
+    _use_credit(community_id, billed, by)
+    run.bills_made, run.already_billed, run.amount_fen = made, already + len(rows) - made, amount
     run.skipped = {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]}
     run.finished_at = datetime.now(UTC)
     db.session.flush()
     return run
+
+
+def _use_credit(community_id: int, billed: set[int], by: str) -> None:
+    """Units just billed that hold credit (paid ahead, an opening balance imported) have it set
+    against their bills at once (payments.apply_credit: under the unit's lock; no bill lock is held
+    here). One grouped query finds them; there are few."""
+    if not billed:
+        return
+    from .payments import apply_credit, credits
+
+    for fee_unit_id, fen in sorted(credits(community_id).items()):
+        if fen > 0 and fee_unit_id in billed:
+            apply_credit(fee_unit_id, by)
 
 
 def generated(community_id: int, period: Period) -> bool:
