@@ -222,8 +222,9 @@ def test_the_module_alone_is_quick_consistent_and_idempotent(wuye_app, wuye_back
 
         # older arrears imported from the old ledger, over a year overdue
         imported = [b for b in j["bills"] if b.source == "imported"]
-        assert imported and all(b.status == "open" and b.due_on < today - timedelta(days=365) for b in
-                                imported if b.period_start < today - timedelta(days=430))
+        assert imported and all(b.status == "open" and b.months == 6 and "~" in b.period_label and
+                                b.due_on == b.period_end for b in imported)
+        assert sum(b.due_on < today - timedelta(days=365) for b in imported) == len(imported) * 2 // 3
         assert db.session.scalar(select(LedgerImport.rows)) == len(imported)
 
         # waivers: 3 households (the register's 低保户 first), approved by someone else than who asked
@@ -260,13 +261,14 @@ def test_the_module_alone_is_quick_consistent_and_idempotent(wuye_app, wuye_back
         street_fees = sum(b.paid_fen for b in generated if b.site_id == street["site"])
         street_cost = sum(e.amount_fen for e in entries if e.site_id == street["site"] and e.direction == "spending")
         street_other = sum(e.amount_fen for e in entries if e.site_id == street["site"] and e.direction == "income")
-        assert street_fees < street_cost < street_fees + street_other * 1.5  # a gap, mostly covered
+        # a gap between fee income and cost, mostly covered by rents and the subsidy
+        assert street_fees < street_cost and 0.8 < (street_fees + street_other) / street_cost < 1.05
         assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.cancelled_at.is_not(None))) == 1
         assert db.session.scalar(select(func.count()).select_from(Reminder)) > 0
 
         db.session.remove()
     assert again == 1  # the marker: fee units exist
-    assert took < 5, took  # well under a second here
+    assert took < 2, took  # well under a second here
     if wuye_backend.is_postgresql:
         assert first < 40, first
 
@@ -385,9 +387,7 @@ def test_wuye_demo_bills_the_street_and_the_company(wuye_app, wuye_cli, wuye_own
         r = client.post("/console/sign-in", data={"tenant": "jinghe", "username": username, "password": password,
                                                   "csrf_token": csrf.group(1)})
         assert r.status_code in (302, 303), r.get_data(as_text=True)[:500]
-        r = client.get("/console/plugins/fees/")
-        assert r.status_code == 302
-        page = client.get(r.headers["Location"] + ("&" if "?" in r.headers["Location"] else "?") + "lang=en")
+        page = client.get("/console/plugins/fees/?lang=en", follow_redirects=True)  # a choice of two, or the one
         assert page.status_code == 200 and "Property fees" in page.get_data(as_text=True)
         token = client.post("/api/v1/auth/token", json={"tenant": "jinghe", "username": username,
                                                         "password": password}).get_json()

@@ -15,7 +15,9 @@ no property fee):
   payers (some parking spaces to residents of the register, with their phone);
 - **bills** for the last 12 months in the community's `billing_cycle` (12 monthly, 4 quarterly,
   1 yearly bill per unit) from one billing run per period; in the street's compounds some
-  households' older arrears (the 12 months before) imported from the old ledger (a LedgerImport);
+  households' older arrears (the 18 months before, a bill per half year "2024-06~2024-11" as
+  ledger_import makes them, the older two over a year overdue) imported from the old paper
+  ledger (a LedgerImport);
 - **payments** with a realistic pattern — the street's homes about 60–70 % collected (prompt payers,
   late payers who pay months later in a lump, sporadic and partial payers, households who pay
   nothing), the company's about 90 % — by cash, WeChat, transfer (and Alipay at the company),
@@ -80,7 +82,7 @@ from .models import (
     Reminder,
 )
 from .money import charge_fen
-from .periods import CYCLE_MONTHS, add_months, period_of
+from .periods import CYCLE_MONTHS, add_months, months_between, period_of
 
 # The demo users of the street's fees (wuye_core/demo/__init__.py creates them where the plugin is installed).
 MANAGER_USER, CASHIER_USER = "caiwu", "shoufei"
@@ -119,8 +121,9 @@ PROFILES = {
 METHODS = {"street": (("cash", 45), ("wechat", 40), ("transfer", 15)),
            "company": (("wechat", 55), ("transfer", 20), ("alipay", 15), ("cash", 10))}
 
-# the monthly cost of a site per ㎡ of its homes (元) and the shares of its categories
-COST_PER_M2 = {"street": Decimal("1.05"), "company": Decimal("1.25")}
+# the monthly cost of a site as a multiple of what it bills a month (the street's 0.45 元/㎡ pays for
+# well under its cost; a company's rates pay for it and a margin), and the shares of its categories
+COST_FACTOR = {"street": Decimal("1.35"), "company": Decimal("0.85")}
 SPENDING = (  # (category, share, description, counterparty)
     ("staff", Decimal("0.28"), "项目管理人员及客服工资", None),
     ("cleaning", Decimal("0.22"), "保洁人员工资及保洁用品", None),
@@ -136,7 +139,7 @@ INCOME = {
     "company": (("parking_rent", Decimal("0.06"), "临时停车收入", None),
                 ("public_income", Decimal("0.04"), "电梯广告位及公共场地租赁收入（公共收益）", "楼宇广告传媒公司")),
 }
-SUBSIDY_SHARE = Decimal("0.60")  # a quarter's subsidy: 60 % of one month's cost of the street's site
+SUBSIDY_SHARE = Decimal("0.45")  # a quarter's subsidy: 45 % of one month's cost of the street's site
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕凤梅琴云莲珍建国志春海"
@@ -196,10 +199,6 @@ class Demo:
         while len(periods) < max(1, 12 // self.months):
             periods.insert(0, period_of(self.cycle, periods[0].start - timedelta(days=1)))
         self.periods = periods
-        old = [period_of(self.cycle, periods[0].start - timedelta(days=1))]
-        while len(old) < len(periods):
-            old.insert(0, period_of(self.cycle, old[0].start - timedelta(days=1)))
-        self.old_periods = old
         staff = {name for _id, name in staff_holding([MANAGER, CASHIER], self.cid)}
         self.manager = MANAGER_USER if MANAGER_USER in staff else "admin"
         self.cashier = CASHIER_USER if CASHIER_USER in staff else self.manager
@@ -374,12 +373,17 @@ class Demo:
         for u in units:
             if u.style == "street" and u.row["kind"] == "residential" and u.profile == "never" and \
                     self.rng.random() < 0.4:
+                # as ledger_import makes them: a bill per row of the old ledger (here one per half year
+                # of the 18 months before), labelled "2024-06~2024-11", due on its last day
                 rate = rates[(u.row["site_id"], "residential")][0][0]
-                for p in self.old_periods:
-                    amount = charge_fen(rate["price"], p.months, u.row["area_m2"])
-                    u.old.append(self._bill(u, p, amount, u.row["area_m2"], rate["price"], rate_id=None, run=None,
-                                            due_on=p.start + due, source="imported",
-                                            note="原纸质台账导入：历史欠费"))
+                for back in (18, 12, 6):
+                    first = add_months(self.periods[0].start, -back)
+                    last = add_months(first, 6) - timedelta(days=1)
+                    span = SimpleNamespace(start=first, end=last, label=f"{first:%Y-%m}~{last:%Y-%m}",
+                                           months=months_between(first, last))
+                    amount = charge_fen(rate["price"], span.months, u.row["area_m2"])
+                    u.old.append(self._bill(u, span, amount, u.row["area_m2"], rate["price"], rate_id=None, run=None,
+                                            due_on=last, source="imported", note="原纸质台账导入：历史欠费"))
                     imported += 1
         if imported:
             db.session.execute(_bulk(LedgerImport), [dict(
@@ -590,9 +594,8 @@ class Demo:
         rows = []
         first_month = add_months(period_of("monthly", self.today).start, -11)
         for sid, site_name, style in sites:
-            area = sum((u.row["area_m2"] for u in units if u.row["site_id"] == sid and u.row["kind"] == "residential"),
-                       Decimal(0))
-            cost = area * COST_PER_M2[style]  # 元 a month
+            billed = sum(b["amount_fen"] for u in units if u.row["site_id"] == sid for b in u.bills)
+            cost = Decimal(billed) / 100 / 12 * COST_FACTOR[style]  # 元 a month
             if not cost:
                 continue
             for m in range(12):
@@ -615,7 +618,7 @@ class Demo:
                                             f"{site_name}：{month:%Y年%m月}{description}", counterparty, month))
                 if style == "street" and month.month % 3 == 2:  # the quarter's subsidy, in its second month
                     quarter = (month.month - 1) // 3 + 1
-                    rows.append(self._entry(sid, "income", "subsidy", cost * 3 * SUBSIDY_SHARE,
+                    rows.append(self._entry(sid, "income", "subsidy", cost * SUBSIDY_SHARE,
                                             month + timedelta(days=14),
                                             f"{site_name}：{month.year}年第{'一二三四'[quarter - 1]}季度还建小区物业服务财政补贴",
                                             "区财政局", month))
