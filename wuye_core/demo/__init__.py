@@ -45,6 +45,9 @@ USERS = {
         # 居民服务联盟 of 海景北 (90 serving party members, 280 volunteers): its manager and an activity organiser
         ("lianmeng", "jinghe-alliance-2026", "volunteers_manager", ["haijingbei"]),
         ("zuzhi", "jinghe-organiser-2026", "volunteers_organiser", ["haijingbei"]),
+        # 物业费 of the street's compounds (0.45 元/㎡): the fee manager (收费主管) and a cashier at 稻香's window
+        ("caiwu", "jinghe-fees-2026", "fees_manager", ["daoxiang", "sandian"]),
+        ("shoufei", "jinghe-cashier-2026", "fees_cashier", ["daoxiang"]),
     ],
     "xinghe": [
         ("admin", "xinghe-admin-2026", "tenant_admin", []),
