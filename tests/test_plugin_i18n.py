@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from wuye_core.i18n import N_, NOTE_MARK, Message, show_note, store_note, translator, use_locale
 
 ROOT = Path(__file__).resolve().parent.parent
-PLUGINS = ("care_visits", "red_property", "welfare_jobs", "volunteers")
+PLUGINS = ("care_visits", "red_property", "welfare_jobs", "volunteers", "fees")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]+")  # "、" for ", "
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")

@@ -34,7 +34,7 @@ def test_console_entry_goes_to_the_only_community(wuye_app, wuye_make_tenant, wu
     r = console.get("/console/plugins/fees/")
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/communities/{w.cid}")
     page = console.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
-    assert "Property fees" in page and "Cashier" in page and "Public statements" in page
+    assert "Property fees" in page and "Cashier desk" in page and "Public statements" in page
     # a clerk without a fee role sees no menu entry, and a community without the plugin is a 404
     clerk = w.tenant.console("clerk", "password-123")
     assert "/console/plugins/fees/" not in clerk.get("/console/").get_data(as_text=True)

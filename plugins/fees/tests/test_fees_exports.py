@@ -30,7 +30,7 @@ def _rows(response) -> tuple[list[dict], list[tuple]]:
     head = values[0]
     data, totals = [], []
     for row in values[1:]:
-        if isinstance(row[0], str) and (row[0].startswith(("Total", "Received", "Given back", "Net"))):
+        if isinstance(row[0], str) and (row[0].startswith(("Total", "Received", "Given back", "Net", "合计", "收款", "退还", "净额"))):
             totals.append(row)
         else:
             data.append(dict(zip(head, row, strict=False)))

@@ -237,8 +237,8 @@ def ageing(community_id: int, today: date | None = None) -> dict:
         "today": today,
         "buckets": [{"code": code, "label": vocab.label(vocab.AGEING_LABELS, code), **totals[code]} for code in totals],
         "by_site": by_site,
-        "owed_fen": sum(t["owed_fen"] for t in totals.values()),
-        "bills": sum(t["bills"] for t in totals.values()),
+        "owed_fen": sum(total["owed_fen"] for total in totals.values()),
+        "bills": sum(total["bills"] for total in totals.values()),
     }
 
 

@@ -114,8 +114,12 @@ COLUMNS = (
 )
 TEXT_COLUMNS = ("building", "entrance", "room", "label", "phone", "arrears_from", "arrears_to")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
-DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+DATE_TEXT_ZH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+MONTH_TEXT_ZH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+# how ledgers write an area, a building and a room: 87.5㎡ / 87.5平米, 1栋 / 1号楼, 301室 (matched as the register's 1, 301)
+AREA_SUFFIXES_ZH = ("㎡", "m2", "平方米", "平米")
+BUILDING_SUFFIXES_ZH = ("号楼", "栋", "幢", "座", "楼", "号")
+ROOM_SUFFIXES_ZH = ("室", "号", "房")
 COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 
 
@@ -154,7 +158,7 @@ def _date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    found = DATE_TEXT.match(_text(value))
+    found = DATE_TEXT_ZH.match(_text(value))
     if found:
         try:
             return date(*(int(part) for part in found.groups()))
@@ -173,12 +177,12 @@ def _month(value) -> date | None:
     if isinstance(value, date):
         return value.replace(day=1)
     text = _text(value)
-    found = MONTH_TEXT.match(text) or COMPACT_MONTH.match(text)
+    found = MONTH_TEXT_ZH.match(text) or COMPACT_MONTH.match(text)
     if found:
         year, month = (int(part) for part in found.groups())
         if 2000 <= year <= 2099 and 1 <= month <= 12:
             return date(year, month, 1)
-    day = DATE_TEXT.match(text)
+    day = DATE_TEXT_ZH.match(text)
     if day:
         try:
             return date(*(int(part) for part in day.groups())).replace(day=1)
@@ -203,7 +207,9 @@ def _fen(value, *, positive: bool) -> int | None:
 
 def _area(value) -> Decimal | None:
     text = _text(value) if not isinstance(value, float) else repr(value)
-    text = text.removesuffix("㎡").removesuffix("m2").removesuffix("平方米").removesuffix("平米").strip()
+    for suffix in AREA_SUFFIXES_ZH:
+        text = text.removesuffix(suffix)
+    text = text.strip()
     if not text:
         return None
     try:
@@ -227,7 +233,7 @@ def _short(text: str, limit: int) -> str:
 
 def _building_key(name: str) -> str:
     text = name.strip()
-    for suffix in ("号楼", "栋", "幢", "座", "楼", "号"):
+    for suffix in BUILDING_SUFFIXES_ZH:
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)].strip()
     return text
@@ -240,7 +246,7 @@ def _entrance_key(name: str) -> str:
 
 def _room_key(name: str) -> str:
     text = name.strip()
-    for suffix in ("室", "号", "房"):
+    for suffix in ROOM_SUFFIXES_ZH:
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)].strip()
     return text
@@ -306,8 +312,8 @@ def _help(name: str, site_names: list[str]) -> str:
     return {
         "site": _("The site (compound) exactly as the register names it: %(names)s.",
                   names="、".join(site_names) or "—"),
-        "building": _("Homes: the building as the register names it, e.g. 1栋."),
-        "entrance": _("Homes: the entrance (单元), e.g. 1; empty where the building has none."),
+        "building": _("Homes: the building as the register names it."),
+        "entrance": _("Homes: the entrance number; empty where the building has none."),
         "room": _("Homes: the room number as the register has it, e.g. 301. A home not found in the register is an "
                   "error: add it to the register first."),
         "kind": _("One of: %(words)s.", words="、".join(_kind_words())),

@@ -12,6 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal(100)
 
+# 大写金额: the capitals a receipt writes its amount in (the law's form, the same in every language)
+DIGITS_ZH = "零壹贰叁肆伍陆柒捌玖"
+UNITS_ZH = ("", "拾", "佰", "仟")
+GROUPS_ZH = ("", "万", "亿", "万亿")
+YUAN_ZH, JIAO_ZH, FEN_ZH, ZERO_ZH, WHOLE_ZH, MINUS_ZH = "元", "角", "分", "零", "整", "负"
+
 
 def to_fen(amount: Decimal) -> int:
     """Yuan (Decimal) → fen, rounded half up (the Chinese 四舍五入)."""
@@ -43,7 +49,7 @@ def parse_yuan(text: str | int | float | Decimal | None) -> int | None:
     if isinstance(text, float):  # from a spreadsheet cell: its shortest repr is what was typed
         text = repr(text)
     cleaned = str(text).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    cleaned = cleaned.removesuffix("元").strip()
+    cleaned = cleaned.removesuffix(YUAN_ZH).strip()
     if not cleaned:
         return None
     try:
@@ -57,30 +63,29 @@ def parse_yuan(text: str | int | float | Decimal | None) -> int | None:
 
 def chinese_amount(fen: int) -> str:
     """A receipt's amount in capitals (大写): 12345 → 壹佰贰拾叁元肆角伍分, 10000 → 壹佰元整."""
-    digits = "零壹贰叁肆伍陆柒捌玖"
+    digits = DIGITS_ZH
     if fen == 0:
-        return "零元整"
-    sign = "负" if fen < 0 else ""
+        return ZERO_ZH + YUAN_ZH + WHOLE_ZH
+    sign = MINUS_ZH if fen < 0 else ""
     fen = abs(fen)
     yuan_part, rest = divmod(fen, 100)
     jiao, fen_ = divmod(rest, 10)
     out = ""
     if yuan_part:
-        out += _integer_capitals(yuan_part, digits) + "元"
+        out += _integer_capitals(yuan_part, digits) + YUAN_ZH
     if jiao:
-        out += digits[jiao] + "角"
+        out += digits[jiao] + JIAO_ZH
     elif yuan_part and fen_:
-        out += "零"
+        out += ZERO_ZH
     if fen_:
-        out += digits[fen_] + "分"
+        out += digits[fen_] + FEN_ZH
     if not jiao and not fen_:
-        out += "整"
+        out += WHOLE_ZH
     return sign + out
 
 
 def _integer_capitals(number: int, digits: str) -> str:
-    units = ["", "拾", "佰", "仟"]
-    groups = ["", "万", "亿", "万亿"]
+    units, groups = UNITS_ZH, GROUPS_ZH
     out, zero, group = "", False, 0
     while number:
         number, chunk = divmod(number, 10000)
@@ -90,12 +95,12 @@ def _integer_capitals(number: int, digits: str) -> str:
                 digit = chunk // 10**position % 10
                 if digit:
                     if pending_zero:
-                        text += "零"
+                        text += ZERO_ZH
                     text += digits[digit] + units[position]
                     pending_zero = False
                 elif text:
                     pending_zero = True
-            out = text + groups[group] + ("零" if zero and out else "") + out
+            out = text + groups[group] + (ZERO_ZH if zero and out else "") + out
             zero = chunk < 1000
         else:
             zero = True

@@ -85,7 +85,7 @@ def receipt_docx(payment) -> bytes:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10.5)
     normal.font.name = "SimSun"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_ZH)
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = title.add_run(f"{d['payee']}\n{_('Receipt')}")
@@ -117,6 +117,7 @@ def receipt_docx(payment) -> bytes:
 # --- .pdf --------------------------------------------------------------------------------------------
 
 FONT = "STSong-Light"
+FONT_ZH = "宋体"  # the .docx's East Asian font: its name, as Word knows it
 
 
 def _font() -> str:

@@ -189,7 +189,7 @@ def send_reminders(community_id: int, by: str, today: date | None = None) -> dic
         target["units"].append(unit.id)
         target["owed_fen"] += row["owed_fen"]
         target["bills"] += row["bills"]
-    household_phones = _phones_of_households(t["household_id"] for t in targets.values())
+    household_phones = _phones_of_households(target["household_id"] for target in targets.values())
     since = datetime.now(UTC) - timedelta(days=conf["every"])
     recent = db.session.execute(
         select(Reminder.household_id, Reminder.fee_unit_id)

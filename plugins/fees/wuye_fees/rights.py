@@ -34,11 +34,11 @@ from . import vocab
 from .models import Bill, Discount, FeeUnit, Payment
 from .money import yuan
 
-RETENTION_NOTE = ("账单、缴费记录和收据属于会计档案，依《会计档案管理办法》须保存 30 年；依《个人信息保护法》"
-                  "第四十七条，删除申请获批后这些记录仍予保存，仅作存储和必要的安全保护，不再作其他处理。",
-                  "Bills, payments and receipts are accounting records that the Accounting Archives Measures "
-                  "require to be kept for 30 years; under PIPL art. 47 they are kept after an approved deletion, "
-                  "only stored and protected, not otherwise processed.")
+RETENTION_NOTE_ZH = ("账单、缴费记录和收据属于会计档案，依《会计档案管理办法》须保存 30 年；依《个人信息保护法》"
+                     "第四十七条，删除申请获批后这些记录仍予保存，仅作存储和必要的安全保护，不再作其他处理。")
+RETENTION_NOTE_EN = ("Bills, payments and receipts are accounting records that the Accounting Archives Measures "
+                     "require to be kept for 30 years; under PIPL art. 47 they are kept after an approved deletion, "
+                     "only stored and protected, not otherwise processed.")
 
 
 def _digits(phone: str | None) -> str:
@@ -128,7 +128,7 @@ def personal_data(resident_ids, phone: str | None = None) -> list[PersonalDataSe
                 "payer_name": ("缴款人", "Payer"), "unit": ("收费单元", "Premises"), "reason": ("退款原因", "Reason")}))
     if bills or payments:
         sections.append(PersonalDataSection("fees.retention", "物业费记录的保存", "How long fee records are kept", [
-            {"zh": RETENTION_NOTE[0], "en": RETENTION_NOTE[1]}], {"zh": ("说明", "Note (Chinese)"),
+            {"zh": RETENTION_NOTE_ZH, "en": RETENTION_NOTE_EN}], {"zh": ("说明", "Note (Chinese)"),
                                                                  "en": ("说明（英文）", "Note")}))
     return sections
 

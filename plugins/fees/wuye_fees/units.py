@@ -38,6 +38,8 @@ from . import vocab
 from .i18n import N_
 from .models import FeeUnit
 
+ENTRANCE_ZH = "单元"  # a home's label: 1栋 + 1单元 + 301, as Chinese addresses write it in any language
+
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 MAX_AREA = Decimal("100000")
 FIELDS = ("label", "area_m2", "payer_name", "payer_phone", "billing_from", "billing_until", "active", "note")
@@ -56,7 +58,7 @@ def check_site(community_id: int, site_id: int) -> Site:
 
 def home_label(building_name: str, entrance: str | None, number: str) -> str:
     """"3栋" + "1" + "301" → "3栋1单元301" (no entrance: "3栋301")."""
-    return f"{building_name}{entrance}单元{number}" if entrance else f"{building_name}{number}"
+    return f"{building_name}{entrance}{ENTRANCE_ZH}{number}" if entrance else f"{building_name}{number}"
 
 
 def _check_area(area) -> Decimal | None:
@@ -119,7 +121,7 @@ def create_unit(community_id: int, data: dict, by: str) -> FeeUnit:
             if unit is None or unit.site_id != site.id:
                 invalid("unit_id", N_("No unit of the register on this site has this id."))
         if not label:
-            invalid("label", N_("Give the unit a label, e.g. 商铺 A-12."))
+            invalid("label", N_("Give the unit a label, e.g. Shop A-12."))
     billing_from = data.get("billing_from") or local_today().replace(day=1)
     _check_dates(billing_from, data.get("billing_until"))
     _check_label_free(site.id, kind, label)
@@ -139,7 +141,7 @@ def update_unit(fee_unit: FeeUnit, data: dict) -> FeeUnit:
     if "label" in data:
         label = (data["label"] or "").strip()
         if not label:
-            invalid("label", N_("Give the unit a label, e.g. 商铺 A-12."))
+            invalid("label", N_("Give the unit a label, e.g. Shop A-12."))
         _check_label_free(fee_unit.site_id, fee_unit.kind, label, fee_unit.id)
         fee_unit.label = label
     if "area_m2" in data:
@@ -188,7 +190,7 @@ def sync_from_register(community_id: int, site_id: int | None = None, by: str = 
         check_site(community_id, site_id)
     tenant_id = require_tenant_id()
     billing_from = billing_from or local_today().replace(day=1)
-    label = case((Unit.entrance != "", Building.name + Unit.entrance + literal("单元") + Unit.number),
+    label = case((Unit.entrance != "", Building.name + Unit.entrance + literal(ENTRANCE_ZH) + Unit.number),
                  else_=Building.name + Unit.number)
     has_one = exists().where(FeeUnit.tenant_id == tenant_id, FeeUnit.unit_id == Unit.id,
                              FeeUnit.kind == "residential")
