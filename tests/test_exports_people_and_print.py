@@ -18,14 +18,14 @@ import io
 import re
 import zipfile
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from sqlalchemy import event
 
-from tests.test_export_injection import CARE, EXPORTS, RED, VOLUNTEERS, WELFARE, _seed
+from tests.test_export_injection import CARE, EXPORTS, FEES, RED, VOLUNTEERS, WELFARE, _seed
 from wuye_core.common import dumping
 from wuye_core.common.spreadsheets import download_name
 from wuye_core.extensions import db
@@ -224,8 +224,14 @@ def test_red_property_follow_ups_and_visits_name_people(wuye_app, wuye_make_tena
 # Sheets that are wider than a portrait page: printed landscape.
 LANDSCAPE = {"工单", "按社区", "街道汇总", "议题", "决议", "决议台账", "关爱台账", "住户台账", "Agenda", "Resolutions", "Resolution ledger",
              "Care ledger", "年度考核", "Yearly assessment", "花名册", "Roster",
-             "成员名册", "Member list", "成员导入", "Members to import"}  # volunteers' 名册 and its import template
-LANDSCAPE_MONTHS = ("考勤 ", "Attendance ")  # welfare_jobs' month sheets, titled with their month
+             "成员名册", "Member list", "成员导入", "Members to import",  # volunteers' 名册 and its import template
+             "收费台账", "Fee ledger", "物业费账单", "Property fee bills",
+             "收款日记账", "Payments journal"}  # fees: the ledger import template, bills, payments
+LANDSCAPE_MONTHS = ("考勤 ", "Attendance ", "Collection ")  # welfare_jobs' month sheets, titled with their month; fees' year
+# Sheets that are a document, not a table (a heading, then sections): no row repeats on each page;
+# the page header carries the title
+DOCUMENTS = {"收支公示", "Statement"}  # fees: the quarterly statement of income and spending
+LANDSCAPE_YEARS = ("收缴情况",)  # fees: a year's collection by site and month ("2026年收缴情况")
 _FILENAME = re.compile(r'^attachment; filename="([\x20-\x7e]+)"; filename\*=UTF-8\'\'(\S+)$')
 
 
@@ -237,8 +243,9 @@ def _check_prints(path: str, data: bytes, page_numbers: str) -> list:
         assert str(setup.paperSize) == "9", where  # A4
         assert ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage, where
         assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), ("1", "0")), where  # one page wide
-        assert ws.print_title_rows and ws.print_title_rows.startswith("$1:$"), where  # title rows repeated
-        landscape = ws.title in LANDSCAPE or ws.title.startswith(LANDSCAPE_MONTHS)
+        if ws.title not in DOCUMENTS:
+            assert ws.print_title_rows and ws.print_title_rows.startswith("$1:$"), where  # title rows repeated
+        landscape = ws.title in LANDSCAPE or ws.title.startswith(LANDSCAPE_MONTHS) or ws.title.endswith(LANDSCAPE_YEARS)
         assert setup.orientation == ("landscape" if landscape else "portrait"), where
         assert ws.oddFooter.center.text == page_numbers, where  # 第 &P 页 共 &N 页, in the reader's language
         assert ws.oddHeader.center.text, where
@@ -281,6 +288,7 @@ def test_every_xlsx_prints_and_has_a_readable_name(wuye_app, wuye_make_tenant, w
         f"{WELFARE}/communities/{{community_id}}/subsidies/{{month}}/roster.xlsx": (
             f"welfare-jobs-roster-{community}-", f"公益性岗位花名册-{safe_community}-"),
         **volunteers_names(community, safe_community, world["year"]),
+        **fees_names(community, safe_community, world),
     }
     assert expected.keys() == EXPORTS.keys()  # every export the app serves (test_export_injection holds that)
     for path, case in EXPORTS.items():
@@ -313,6 +321,26 @@ def volunteers_names(community, safe_community, year) -> dict:
             f"volunteers-party-report-{community}-{year}.xlsx", f"在职党员服务情况报告-{safe_community}-{year}.xlsx"),
         f"{VOLUNTEERS}/communities/{{community_id}}/time-bank/balances.xlsx": (
             f"volunteers-time-bank-{community}-", f"时间银行积分余额-{safe_community}-"),
+    }
+
+
+def fees_names(community, safe_community, world) -> dict:
+    """The fees plugin's downloads: (ASCII start, readable start) of each."""
+    from wuye_fees.periods import quarter_of
+
+    year, quarter = quarter_of(date.fromisoformat(f"{world['fees_period']}-01") - timedelta(days=92))
+    return {
+        f"{FEES}/communities/{{community_id}}/ledger-template.xlsx": (
+            f"fees-ledger-template-{community}.xlsx", f"收费台账导入模板-{safe_community}.xlsx"),
+        f"{FEES}/communities/{{community_id}}/bills.xlsx": (
+            f"fees-bills-{community}-{world['fees_period']}.xlsx", f"物业费账单-{safe_community}-{world['fees_period']}"),
+        f"{FEES}/communities/{{community_id}}/payments.xlsx": (
+            f"fees-payments-{community}-", f"物业费收款-{safe_community}-"),
+        f"{FEES}/communities/{{community_id}}/collection.xlsx": (
+            f"fee-collection-{community}-{world['year']}.xlsx", f"物业费收缴统计-{safe_community}-{world['year']}.xlsx"),
+        f"{FEES}/statements/{{statement_id}}/statement.xlsx": (
+            f"fees-statement-{community}-{year}Q{quarter}-community-v1.xlsx",
+            f"物业费收支公示-{safe_community}-{year}Q{quarter}-v1.xlsx"),
     }
 
 

@@ -291,7 +291,7 @@ def template_download(community_id: int):
         sites_list = DataValidation(type="list", formula1='"{}"'.format(",".join(listed)), allow_blank=True)
         sites_list.add(f"{_letter('site')}2:{_letter('site')}{TEMPLATE_ROWS + 1}")
         sheet.worksheet.data_validations.append(sites_list)
-    help_sheet = book.sheet(_("How to fill in"), header=[_("Column"), _("What to write")], widths=[22, 80], wrap=[2])
+    help_sheet = book.sheet(_("How to fill in"), header=[_("Column"), _("What to write")], widths=[20, 64], wrap=[2])
     for name, label, _width, required in COLUMNS:
         help_sheet.append([_heading(label, required), _help(name, site_names)])
     help_sheet.append([])

@@ -259,7 +259,7 @@ def correct(statement_id: int, reason: str, by: str) -> Statement:
 def download(statement: Statement, ext: str, version: int | None = None):
     """A version's file (the current one by default), in the reader's language: a draft's says so;
     a published version's gives its publication period. 422 `version` for none such."""
-    from wuye_core.plugins import XLSX, download_response
+    from wuye_core.plugins import XLSX, download_name, download_response
 
     from .statement_files import DOCX, docx_bytes, file_stem, xlsx_bytes
 
@@ -280,7 +280,8 @@ def download(statement: Statement, ext: str, version: int | None = None):
         content, mimetype = xlsx_bytes(figures, number, statement.community_id), XLSX
     else:
         content, mimetype = docx_bytes(figures, number, statement.community_id), DOCX
-    ascii_name = f"statement-{statement.year}Q{statement.quarter}-{statement.scope_key.replace(':', '')}-v{number}.{ext}"
+    ascii_name = download_name("fees-statement", statement.community_id, f"{statement.year}Q{statement.quarter}",
+                               statement.scope_key.replace(":", ""), f"v{number}", ext=ext)
     return download_response(content, ascii_name, f"{stem}.{ext}", mimetype)
 
 
