@@ -355,6 +355,18 @@ SEMANTIC_REFUSALS = {
     "Not a member with a place in this activity.",  # volunteers: the activity's sign-ups
     "This day has not come yet.",  # volunteers: a member's dates, not after today
     "Give the member's name.",  # volunteers: a name of more than blanks
+    # fees (物业费): rows of other tables, fields that must agree, today's date
+    "No fee unit of this community has this id.",  # fees: fee_unit_id, a row of the community
+    "No such fee unit in this community.",  # fees: a reminder's fee_unit_id
+    "No site of this community has this id.",  # fees: site_id, a row of the register
+    "The first day is after the last.",  # fees: from ≤ to
+    "Give a year (and a quarter or a month) or a period, not both.",  # fees: the gap's year or from/to
+    "Give the unit a label, e.g. Shop A-12.",  # fees: label, required for a unit that is not a home
+    "Bills can be made at most one period ahead.",  # fees: today's period
+    "Give a period, or from and to, not both.",  # fees: the bills' export, period or from/to
+    "A home is a unit of the register: give its id.",  # fees: unit_id, required for a home (kind)
+    "Give the year too.",  # fees: the gap's quarter or month with its year
+    "The quarter has not ended yet: its statement is made after its last day.",  # fees: today's quarter
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (
@@ -371,6 +383,8 @@ SEMANTIC_REFUSAL_PREFIXES = (
     "Choose a year from",  # volunteers: the year's hours, to this year (the minimum is documented)
     "An activity of a weekly series stays on its day",  # volunteers: the series' weekday
     "A resident's request names no ticket",  # volunteers: ticket_id with source "request"
+    "Choose a category of this direction:",  # fees: an entry's category agrees with its direction
+    "This community bills ",  # fees: a period of the community's billing cycle (its config)
 )
 # messages with a number inside: the record's longest (its start and end, the community's config)
 SEMANTIC_REFUSAL_PATTERNS = tuple(re.compile(pattern) for pattern in (  # volunteers
@@ -381,6 +395,7 @@ SEMANTIC_REFUSAL_PATTERNS = tuple(re.compile(pattern) for pattern in (  # volunt
     r"\d+ members have places already: the capacity cannot be less\.",  # the activity's sign-ups
     r".+ has left the alliance: give them 0 minutes\.",  # the member's state
     r"From 0 \(absent\) to \d+ minutes, the activity's length\.",  # the activity's times
+    r"At most \d+ yuan for this basis\.",  # fees: a rate's price, by its basis (per ㎡ or fixed)
 ))
 
 

@@ -49,7 +49,7 @@ from wuye_core.plugins import (
     require_tenant_id,
 )
 
-from . import bill_state
+from . import bill_state, vocab
 from .access import NAME
 from .i18n import N_
 from .models import Bill, BillingRun, FeeUnit
@@ -86,8 +86,8 @@ def check_period(community_id: int, label: str | Period, today: date | None = No
         except (ValueError, AttributeError):
             invalid("period", N_("A period is written 2026-11 (monthly), 2026Q4 (quarterly) or 2026 (yearly)."))
     if period.cycle != cycle:
-        invalid("period", N_("This community bills %(cycle)s: write the period as %(example)s.", cycle=cycle,
-                             example={"monthly": "2026-11", "quarterly": "2026Q4", "yearly": "2026"}[cycle]))
+        invalid("period", N_("This community bills %(cycle)s: write the period as %(example)s.",
+                             cycle=vocab.label(vocab.BILLING_CYCLES, cycle).lower(), example={"monthly": "2026-11", "quarterly": "2026Q4", "yearly": "2026"}[cycle]))
     if period.start > next_period(period_of(cycle, today or local_today())).start:
         invalid("period", N_("Bills can be made at most one period ahead."))
     return period

@@ -45,7 +45,7 @@ from . import vocab
 from .access import NAME
 from .i18n import N_, _
 from .models import Bill, FeeUnit, Payment
-from .periods import parse_label
+from .periods import LABEL_PATTERN, parse_label
 
 MONEY = "#,##0.00"
 AREA = "0.00"
@@ -67,7 +67,7 @@ def _period_label(value: str) -> None:
 class BillExportArgs(StrictSchema):
     """Which bills: a period, or the days their periods start on; a status, a site, a kind."""
 
-    period = fields.String(validate=_period_label, metadata=_d(
+    period = fields.String(validate=_period_label, metadata={"pattern": LABEL_PATTERN} | _d(
         "账期：2026-11（月）、2026Q4（季）、2026（年）；与 from/to 二选一", "a period: 2026-11, 2026Q4 or 2026; or from/to"))
     first = fields.Date(data_key="from", metadata=_d("账期开始日不早于（北京时间）", "bills whose period starts on or after"))
     last = fields.Date(data_key="to", metadata=_d("账期开始日不晚于", "bills whose period starts on or before"))

@@ -78,13 +78,13 @@ from .i18n import N_, _
 from .models import Bill, FeeUnit, LedgerImport, Payment
 from .money import parse_yuan, yuan
 from .periods import add_months, months_between
+from .units import MAX_AREA
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED = 50 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_MESSAGES = 200
 TEMPLATE_ROWS = 2000  # rows the template's drop-down list covers
-MAX_AREA = Decimal("99999999.99")  # Numeric(10, 2)
 LOCK_NAMESPACE = zlib.crc32(b"wuye.fees.ledger_import") & 0x7FFFFFFF
 
 # what the sheet's cells say, as the company's staff write them (data, not interface text)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+# a period's label as the API documents it (parse_label reads these, "2026q4" too)
+LABEL_PATTERN = "^20[0-9]{2}(-(0[1-9]|1[0-2])|[Qq][1-4])?$"
 
 
 @dataclass(frozen=True)

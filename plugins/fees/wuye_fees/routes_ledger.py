@@ -56,6 +56,7 @@ blp = Blueprint("fees_ledger", __name__, description="物业费 · 其他收支�
                                                      "spending and the quarterly statements")
 
 DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+YEARS_20XX = {"pattern": "^20[0-9]{2}-"}  # what DATES allows, as the document states it (the core's periods do so)
 MAX_FEN = 10**12  # 一百亿元: a typing error, not an entry
 
 
@@ -94,7 +95,7 @@ class EntryIn(StrictSchema):
         + "; spending " + _codes(vocab.SPENDING_CATEGORIES)))
     amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_FEN),
                                 metadata=doc("金额（分，大于 0）", "amount in fen, > 0"))
-    occurred_on = fields.Date(required=True, validate=DATES, metadata=doc("发生日期（北京时间，不晚于今天）",
+    occurred_on = fields.Date(required=True, validate=DATES, metadata=YEARS_20XX | doc("发生日期（北京时间，不晚于今天）",
                                                                       "the day (Beijing), today at the latest"))
     site_id = Id(load_default=None, allow_none=True, metadata=doc("本社区的小区（空：社区整体）",
                                                                    "a site of the community (null: the community)"))
@@ -108,7 +109,7 @@ class EntryPatch(StrictSchema):
     direction = fields.String(validate=validate.OneOf(list(vocab.ENTRY_DIRECTIONS)))
     category = fields.String(validate=validate.Length(1, 20))
     amount_fen = fields.Integer(strict=True, validate=validate.Range(1, MAX_FEN))
-    occurred_on = fields.Date(validate=DATES)
+    occurred_on = fields.Date(validate=DATES, metadata=YEARS_20XX)
     site_id = Id(allow_none=True)
     description = Text(300, min_length=1)
     counterparty = Text(100, allow_none=True)
@@ -169,8 +170,9 @@ class EntryPageOut(page_schema(EntryOut)):
 
 
 class GapQuery(Schema):
-    first = fields.Date(data_key="from", validate=DATES, metadata=doc("首日（北京时间，含）", "first day, included"))
-    last = fields.Date(data_key="to", validate=DATES, metadata=doc("末日（含）", "last day, included"))
+    first = fields.Date(data_key="from", validate=DATES,
+                        metadata=YEARS_20XX | doc("首日（北京时间，含）", "first day, included"))
+    last = fields.Date(data_key="to", validate=DATES, metadata=YEARS_20XX | doc("末日（含）", "last day, included"))
     year = fields.Integer(validate=validate.Range(2000, 2099), metadata=doc(
         "年度（可加 quarter 或 month；与 from/to 二选一；都不填：本季度至今天）",
         "a year (with a quarter or a month; or from/to; nothing: this quarter to today)"))

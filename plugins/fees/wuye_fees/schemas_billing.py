@@ -12,8 +12,17 @@ from wuye_core.plugins import Id, PageArgs, Sort, StrictSchema, Text
 
 from . import vocab
 from .i18n import N_
+from .periods import LABEL_PATTERN
 
 MOBILE = validate.Regexp(r"^1[3-9][0-9]{9}$", error=N_("A mobile number has 11 digits and starts with 13–19."))
+
+
+def positive_decimal(places: int, digits: int) -> str:
+    """The document's pattern of a number more than 0 with at most `digits` before the point and
+    `places` after it (what units.py and rates.py check): 0.45, 87.35, 120, .5 — not 0, 0.00, 1.234."""
+    whole = f"0*[1-9][0-9]{{0,{digits - 1}}}(\\.[0-9]{{1,{places}}})?"
+    fraction = "|".join("0" * zeros + f"[1-9][0-9]{{0,{places - zeros - 1}}}" for zeros in range(places))
+    return f"^({whole}|0*\\.({fraction}))$"
 
 
 class Amount(fields.Field):
@@ -22,10 +31,10 @@ class Amount(fields.Field):
 
     default_error_messages = {"invalid": N_("Not a valid number.")}
 
-    def __init__(self, places: int = 2, **kwargs):
+    def __init__(self, places: int = 2, digits: int = 5, **kwargs):
         self.places = places
         kwargs.setdefault("metadata", {})
-        kwargs["metadata"] = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", **kwargs["metadata"]}
+        kwargs["metadata"] = {"type": "string", "pattern": positive_decimal(places, digits), **kwargs["metadata"]}
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -144,7 +153,7 @@ class FeesRateIn(StrictSchema):
     name = Text(100, load_default=None, allow_none=True, metadata=_d("名称，如 住宅物业服务费", "name"))
     basis = fields.String(required=True, validate=_one_of(vocab.RATE_BASES),
                           metadata=_d("计费方式", "basis: " + _codes(vocab.RATE_BASES)))
-    price = Amount(4, required=True, metadata=_d(
+    price = Amount(4, digits=6, required=True, metadata=_d(
         "单价（元/㎡/月，或固定时 元/月；最多四位小数）", "price (yuan per ㎡ per month, or per month when fixed; "
         "at most 4 decimals)"))
     valid_from = fields.Date(required=True, metadata=_d("起始日", "first day"))
@@ -157,7 +166,7 @@ class FeesRatePatch(StrictSchema):
     unit_kind = fields.String(validate=_one_of(vocab.UNIT_KINDS))
     name = Text(100)
     basis = fields.String(validate=_one_of(vocab.RATE_BASES))
-    price = Amount(4)
+    price = Amount(4, digits=6)
     valid_from = fields.Date()
     valid_until = fields.Date(allow_none=True)
     note = Text(300, allow_none=True)
@@ -184,7 +193,7 @@ class FeesRateOut(Schema):
     name = fields.String()
     basis = fields.String()
     basis_label = fields.String()
-    price = Amount(4)
+    price = Amount(4, digits=6)
     valid_from = fields.Date()
     valid_until = fields.Date(allow_none=True)
     note = fields.String(allow_none=True)
@@ -197,7 +206,7 @@ class FeesRateOut(Schema):
 
 
 class FeesRunIn(StrictSchema):
-    period = Text(7, required=True, metadata=_d(
+    period = Text(7, required=True, metadata={"pattern": LABEL_PATTERN} | _d(
         "账期：2026-11（按月）、2026Q4（按季）、2026（按年），须与本社区出账周期一致，最多提前一期",
         "period: 2026-11, 2026Q4 or 2026, in the community's cycle, at most one ahead"))
 
@@ -225,7 +234,7 @@ class FeesRunQuery(PageArgs):
 
 
 class FeesBillQuery(PageArgs):
-    period = Text(7, metadata=_d("账期，如 2026-11", "period, e.g. 2026-11"))
+    period = Text(7, metadata={"pattern": LABEL_PATTERN} | _d("账期，如 2026-11", "period, e.g. 2026-11"))
     status = fields.String(validate=_one_of(vocab.BILL_STATUSES))
     site_id = Id()
     kind = fields.String(validate=_one_of(vocab.UNIT_KINDS))
@@ -286,7 +295,7 @@ class FeesBillOut(Schema):
     period_label = fields.String()
     months = fields.Integer()
     area_m2 = Amount(allow_none=True)
-    price = Amount(4, allow_none=True)
+    price = Amount(4, digits=6, allow_none=True)
     amount_fen = fields.Integer(metadata=_d("应收（分）", "billed, fen"))
     discount_fen = fields.Integer(metadata=_d("已批准的减免（分）", "approved discounts, fen"))
     paid_fen = fields.Integer(metadata=_d("已缴（分）", "paid, fen"))
@@ -311,7 +320,7 @@ class FeesBillDetailOut(FeesBillOut):
 
 class FeesManualBillIn(StrictSchema):
     fee_unit_id = Id(required=True, metadata=_d("收费单元", "the fee unit"))
-    period = Text(7, required=True, metadata=_d("账期，如 2026-11、2026Q4、2026", "period, e.g. 2026-11"))
+    period = Text(7, required=True, metadata={"pattern": LABEL_PATTERN} | _d("账期，如 2026-11、2026Q4、2026", "period, e.g. 2026-11"))
     amount_fen = fields.Integer(required=True, validate=validate.Range(min=1), metadata=_d(
         "金额（分）", "amount in fen"))
     due_on = fields.Date(load_default=None, allow_none=True)

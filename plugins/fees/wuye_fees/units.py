@@ -41,7 +41,7 @@ from .models import FeeUnit
 ENTRANCE_ZH = "单元"  # a home's label: 1栋 + 1单元 + 301, as Chinese addresses write it in any language
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-MAX_AREA = Decimal("100000")
+MAX_AREA = Decimal("99999.99")  # the API document says five digits before the point
 FIELDS = ("label", "area_m2", "payer_name", "payer_phone", "billing_from", "billing_until", "active", "note")
 
 
@@ -66,7 +66,7 @@ def _check_area(area) -> Decimal | None:
         return None
     area = Decimal(area)
     if not area.is_finite() or area <= 0 or area > MAX_AREA or area.as_tuple().exponent < -2:
-        invalid("area_m2", N_("An area is more than 0 and at most 100,000 ㎡, with at most two decimals."))
+        invalid("area_m2", N_("An area is more than 0 and less than 100,000 ㎡, with at most two decimals."))
     return area
 
 
