@@ -228,7 +228,7 @@ class Payment(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(Integer)
-    site_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int | None] = mapped_column(Integer)  # the unit's; None with the unit (not matched yet)
     fee_unit_id: Mapped[int | None] = mapped_column(Integer)  # None: a provider's payment not matched yet
     household_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10))  # vocab.PAYMENT_KINDS

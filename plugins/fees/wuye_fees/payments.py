@@ -294,7 +294,7 @@ def _record(fee_unit_id: int | None, amount_fen: int, method: str, *, bill_ids=N
         bills = _chosen_bills(unit, bill_ids) if bill_ids else lock_bills(_open_bill_ids(unit.id))
     elif bill_ids:
         invalid("bill_ids", N_("Only bills of this unit can be paid here."))
-    payment = Payment(community_id=community_id, site_id=unit.site_id if unit else 0,
+    payment = Payment(community_id=community_id, site_id=unit.site_id if unit else None,
                       fee_unit_id=unit.id if unit else None, household_id=_household_of(unit, bills) if unit else None,
                       kind="payment", amount_fen=amount_fen, method=method, provider=provider,
                       provider_txn_id=provider_txn_id, reference=reference or None, payer_name=payer_name or None,

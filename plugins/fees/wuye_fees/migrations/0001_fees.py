@@ -242,7 +242,7 @@ def upgrade():
     op.create_table('fees_payments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
-    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('fee_unit_id', sa.Integer(), nullable=True),
     sa.Column('household_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
