@@ -1,0 +1,1 @@
+"""An example payment-provider plugin for the fees plugin (see example.py)."""
