@@ -331,7 +331,7 @@ def _fees_ids(tenant, ids, wuye_enable_plugin) -> dict:
     """One of each fees object of A (a home of A's unit billed to A's household, paid, refunded; a
     shop let to a payer; every text carries the marker), written straight through the plugin's
     models: the matrix is about reading them."""
-    from datetime import UTC, date, datetime
+    from datetime import UTC, date, datetime, timedelta
     from decimal import Decimal
 
     from wuye_fees import models as fe
@@ -365,25 +365,29 @@ def _fees_ids(tenant, ids, wuye_enable_plugin) -> dict:
                              payer_name=SECRET, paid_at=now, note=SECRET, recorded_by="admin")
         entry = fe.Entry(community_id=c, site_id=site, direction="income", category="subsidy", amount_fen=100000,
                          occurred_on=date(2026, 10, 15), description=SECRET, counterparty=SECRET, recorded_by="admin")
-        statement = fe.Statement(community_id=c, site_id=site, scope_key=f"site:{site}", year=2026, quarter=3,
-                                 created_by="admin")
         ledger_import = fe.LedgerImport(community_id=c, filename=f"{SECRET}.xlsx", rows=1, made={},
                                         imported_by="admin")
-        db.session.add_all([discount, payment, entry, statement, ledger_import,
+        db.session.add_all([discount, payment, entry, ledger_import,
                             fe.Reminder(community_id=c, fee_unit_id=home.id, household_id=ids["household"],
                                         channel="visit", owed_fen=3931, bills=1, result="noted", note=SECRET,
                                         sent_by="admin")])
         db.session.flush()
-        db.session.add_all([
-            fe.Allocation(community_id=c, payment_id=payment.id, bill_id=bill.id, amount_fen=3431, by="admin"),
-            fe.StatementVersion(community_id=c, statement_id=statement.id, version=1,
-                                figures={"note": SECRET}, made_by="admin")])
+        db.session.add(fe.Allocation(community_id=c, payment_id=payment.id, bill_id=bill.id, amount_fen=3431,
+                                     by="admin"))
         db.session.commit()
         found = {f"fees:{key}": value for key, value in {
             "fee_unit": home.id, "rate": rate.id, "run": run.id, "bill": bill.id, "discount": discount.id,
-            "payment": payment.id, "entry": entry.id, "statement": statement.id, "import": ledger_import.id,
+            "payment": payment.id, "entry": entry.id, "import": ledger_import.id,
             "year": 2026, "quarter": 3, "period": "2026-11"}.items()}
         db.session.remove()
+    # last quarter's statement of A's site, drafted as the fee manager would (its figures are the books')
+    from wuye_fees.periods import quarter_of
+
+    year, quarter = quarter_of(date.today().replace(day=1) - timedelta(days=92))
+    r = tenant.admin.post(f"/api/v1/plugins/fees/communities/{c}/statements",
+                          json={"year": year, "quarter": quarter, "site_id": site})
+    assert r.status_code == 201, r.get_json()
+    found["fees:statement"] = r.get_json()["id"]
     return found
 
 
