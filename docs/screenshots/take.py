@@ -11,8 +11,11 @@ that does not answer 200. Desktop shots are 1280 px wide, the worker's queue and
 pages 375 px (a phone); the welfare_jobs plugin's pages are taken as the demo's roster manager
 `gongyi` (稻香社区) and its worker `gongyi01` (我的岗位, 375 px); the volunteers plugin's as the
 alliance manager `lianmeng` of 海景北社区 and its activity organiser `zuzhi` (an activity's sign-ups
-and check-ins on a phone, 375 px); a long page (FIRST_SCREEN) is taken to its first screen only.
-A resident (user RESIDENT: the demo's first resident of the tenant) signs in on their community's
+and check-ins on a phone, 375 px); the fees plugin's as the cashier `shoufei` (the cashier's desk
+with a home in arrears found), the fee manager `caiwu` (collection rates, the last quarter's gap)
+of 稻香社区, and a resident of a household with open bills there (我的物业费, 375 px); a long page
+(FIRST_SCREEN) is taken to its first screen only. A resident (user RESIDENT: the demo's first
+resident of the tenant; FEES_RESIDENT: the one `fees_ids` finds) signs in on their community's
 page with a support-desk code and agrees to the privacy notice.
 """
 
@@ -40,6 +43,9 @@ FIRST_SCREEN = {"welfare-subsidies.png", "volunteers-hours.png", "volunteers-act
 WELFARE_MANAGER, WELFARE_COMMUNITY = "gongyi", "稻香社区"  # welfare_jobs' roster manager and its shots' community
 # the volunteers plugin: the alliance manager, its activity organiser, and their community (海景北: 90 + 280 members)
 VOLUNTEERS_MANAGER, VOLUNTEERS_ORGANISER, VOLUNTEERS_COMMUNITY = "lianmeng", "zuzhi", "海景北社区"
+# the fees plugin: the fee manager, the cashier, their community (稻香: 0.45 元/㎡), and a resident of a
+# household there with open bills (found by fees_ids)
+FEES_MANAGER, FEES_CASHIER, FEES_COMMUNITY, FEES_RESIDENT = "caiwu", "shoufei", "稻香社区", "fees-resident"
 
 
 def shots(app, ids: dict) -> list[tuple]:
@@ -114,6 +120,16 @@ def shots(app, ids: dict) -> list[tuple]:
          _volunteers(app, ids, "hours_year", "community_id", "community")),
         ("volunteers-activity-375.png", VOLUNTEERS_ORGANISER, PHONE, "console_volunteers.activity_page",
          _volunteers(app, ids, "activity_page", "activity_id", "checked_in_activity", anchor="signups")),
+        # property fees (#22) of 稻香社区: the cashier's desk with a home in arrears found (its owed
+        # bills, the payment form), collection by site and month with its chart, the last ended
+        # quarter's gap between fee income and cost (the demo drafts no statement), and 我的物业费
+        ("fees-cashier.png", FEES_CASHIER, DESKTOP, "console_fees.cashier_desk",
+         _fees(app, ids, "cashier_desk", fee_unit_id=(ids.get("fees") or {}).get("unit"))),
+        ("fees-collection.png", FEES_MANAGER, DESKTOP, "console_fees.collection_page",
+         _fees(app, ids, "collection_page")),
+        ("fees-statement.png", FEES_MANAGER, DESKTOP, "console_fees.gap_page", _fees(app, ids, "gap_page")),
+        ("fees-resident-375.png", FEES_RESIDENT, PHONE, "h5_fees.pages.home",
+         plain("h5_fees.pages.home") if (ids.get("fees") or {}).get("resident") else None),
     ]
 
 
@@ -180,6 +196,48 @@ def volunteers_ids(app, passwords: dict) -> dict:
     return {"community": community, "waiting_activity": waiting, "checked_in_activity": checked_in}
 
 
+def _fees(app, ids: dict, page: str, **query) -> str | None:
+    """A fees console page of the demo's 稻香社区 (FEES_COMMUNITY), or None."""
+    from flask import url_for
+
+    endpoint = f"console_fees.{page}"
+    community = (ids.get("fees") or {}).get("community")
+    if endpoint not in app.view_functions or not community or None in query.values():
+        return None
+    with app.test_request_context():
+        return url_for(endpoint, community_id=community, **query)
+
+
+def fees_ids(app, passwords: dict, residents: list[dict]) -> dict:
+    """稻香社区's id, a home in arrears with a few open bills (the cashier's desk), and a resident
+    of such a household to sign in as (their phone; their community's page, as the demo gives it
+    for `residents`), read through the API as the fee manager; {} without that user."""
+    from console_pages import TENANT
+
+    from wuye_core.testing import login
+
+    if FEES_MANAGER not in passwords:
+        return {}
+    api = login(app, TENANT, FEES_MANAGER, passwords[FEES_MANAGER])
+    found = api.get("/api/v1/communities", query_string={"per_page": 100}).get_json().get("items", [])
+    community = next((c["id"] for c in found if c["name"] == FEES_COMMUNITY), None)
+    if community is None:
+        return {}
+    response = api.get(f"/api/v1/plugins/fees/communities/{community}/arrears", query_string={"per_page": 100})
+    rows = response.get_json().get("items", []) if response.status_code == 200 else []
+    homes = [r for r in rows if r["kind"] == "residential" and r["household_id"] and 3 <= r["bills"] <= 6]
+    out = {"community": community, "unit": homes[0]["fee_unit_id"] if homes else None, "resident": None}
+    h5_path = next((r["h5_path"] for r in residents if r["community_id"] == community), None)
+    for row in homes[1:] if h5_path else []:
+        people = api.get("/api/v1/residents", query_string={"household_id": row["household_id"], "per_page": 20})
+        phones = [p["phone"] for p in people.get_json().get("items", []) if p.get("phone")] \
+            if people.status_code == 200 else []
+        if phones:
+            out["resident"] = {"phone": phones[0], "h5_path": h5_path}
+            break
+    return out
+
+
 def _last_month() -> str:
     """Last month in Beijing time, YYYY-MM (the month the demo's subsidy claim is computed for)."""
     from datetime import datetime, timedelta
@@ -240,6 +298,7 @@ def main() -> int:
         ids = demo_ids(app, passwords)
         ids["welfare_community"] = welfare_community(app, passwords)
         ids["volunteers"] = volunteers_ids(app, passwords)
+        ids["fees"] = fees_ids(app, passwords, built["residents"])
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
@@ -256,12 +315,13 @@ def main() -> int:
                 context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport,
                                               is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
                 page = context.new_page()
-                if user == RESIDENT:
-                    if not built["residents"]:
+                if user in (RESIDENT, FEES_RESIDENT):
+                    resident = (built["residents"] or [None])[0] if user == RESIDENT else ids["fees"]["resident"]
+                    if not resident:
                         skipped.append(f"{name}: the demo has no residents")
                         context.close()
                         continue
-                    resident_sign_in(page, base, app, built["residents"][0])
+                    resident_sign_in(page, base, app, resident)
                 elif user:
                     if user not in passwords:
                         skipped.append(f"{name}: the demo has no user {user}")
