@@ -186,6 +186,12 @@ def test_cancel_and_manual_bills(wuye_app, wuye_make_tenant, wuye_register, wuye
     r = w.mgr.post(f"{P}/communities/{w.cid}/bills", json={**manual, "period": "2027-01", "amount_fen": 0})
     assert r.status_code == 422 and "amount_fen" in r.get_json()["errors"]["json"]
     assert w.cashier.post(f"{P}/communities/{w.cid}/bills", json=manual).status_code == 403
+    # it stands for the regular bill of its months: a quarter holding them is refused, and so is a
+    # period far ahead
+    r = w.mgr.post(f"{P}/communities/{w.cid}/bills", json={**manual, "period": "2026Q4"})
+    assert r.status_code == 409 and "period" in r.get_json()["errors"]["json"]
+    r = w.mgr.post(f"{P}/communities/{w.cid}/bills", json={**manual, "period": "2099-01"})
+    assert r.status_code == 422 and "period" in r.get_json()["errors"]["json"]
 
 
 def test_list_filters_and_tenants(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):

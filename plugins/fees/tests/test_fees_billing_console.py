@@ -25,7 +25,7 @@ def test_pages_and_forms(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_
     r = mgr.post(f"{C}/communities/{w.cid}/rates?lang=en", data={
         "csrf_token": token, "site_id": w.site, "unit_kind": "residential", "basis": "per_m2", "price": "0.5",
         "valid_from": "2027-01-01"})
-    assert r.status_code == 409 and 'id="e-valid_from"' in r.get_data(as_text=True)
+    assert r.status_code == 409 and 'id="e-rate-valid_from"' in r.get_data(as_text=True)
     r = mgr.post(f"{C}/communities/{w.cid}/rates", data={
         "csrf_token": token, "site_id": w.site, "unit_kind": "shop", "basis": "per_m2", "price": "2.5",
         "valid_from": "2026-01-01"})

@@ -67,17 +67,34 @@ def test_unknown_code_is_unmatched_then_matched(wuye_app, wuye_make_tenant, wuye
     pid = next(p["id"] for p in unmatched["items"] if p["provider_txn_id"] == "T1")
     r = w.cashier.post(f"{P}/payments/{pid}/match", json={"fee_unit_id": w.unit})
     assert r.status_code == 200, r.get_json()
-    assert [(a["bill_id"], a["amount_fen"], a["by"]) for a in r.get_json()["allocations"]] == [
+    # the journal is not changed: the unmatched row is reversed, the money recorded again for the unit
+    moved = r.get_json()
+    assert (moved["fee_unit_id"], moved["matched_from_id"], moved["amount_fen"], moved["reference"]) == (
+        w.unit, pid, 4000, "T1")
+    assert moved["receipt_no"] and moved["site_id"] is not None
+    assert [(a["bill_id"], a["amount_fen"], a["by"]) for a in moved["allocations"]] == [
         (w.b1, 3000, "cashier"), (w.b2, 1000, "cashier")]
+    original = w.cashier.get(f"{P}/payments/{pid}").get_json()
+    assert original["matched"] and original["remaining_fen"] == 0 and original["allocations"] == []
     assert w.cashier.post(f"{P}/payments/{pid}/match", json={"fee_unit_id": w.unit}).status_code == 409
     assert w.cashier.get(f"{P}/communities/{w.cid}/payments?unmatched=true").get_json()["total"] == 1
     # the other one, more than owed: the rest is the unit's credit
     other = next(p["id"] for p in unmatched["items"] if p["provider_txn_id"] == "T2")
-    assert w.cashier.post(f"{P}/payments/{other}/match", json={"fee_unit_id": w.unit}).status_code == 200
+    r = w.cashier.post(f"{P}/payments/{other}/match", json={"fee_unit_id": w.unit})
+    assert r.status_code == 200
+    other_moved = r.get_json()["id"]
     account = w.cashier.get(f"{P}/units/{w.unit}/account").get_json()
     assert account["owed_fen"] == 0 and account["credit_fen"] == 4000 + 5000 - 6000
-    # a reversal of a matched one takes its credit first, then its bills
-    r = w.mgr.post(f"{P}/payments/{other}/reverse", json={"reason": "重复缴费"})
+    assert w.cashier.get(f"{P}/communities/{w.cid}/payments?unmatched=true").get_json()["total"] == 0
+    # the site's fee income counts both now (the unmatched rows and their reversals: the community's)
+    today = local_now().date().isoformat()
+    gap = w.mgr.get(f"{P}/communities/{w.cid}/gap", query_string={"from": today, "to": today, "site_id": w.site})
+    assert gap.status_code == 200 and gap.get_json()["figures"]["fee_income_fen"] == 9000, gap.get_json()
+    whole = w.mgr.get(f"{P}/communities/{w.cid}/gap", query_string={"from": today, "to": today}).get_json()
+    assert whole["figures"]["fee_income_fen"] == 9000 and whole["sites"][0]["fee_income_fen"] == 9000
+    # the matched one is the unit's payment: reversing it takes its credit first, then its bills
+    assert w.mgr.post(f"{P}/payments/{other}/reverse", json={"reason": "重复缴费"}).status_code == 409  # nothing left
+    r = w.mgr.post(f"{P}/payments/{other_moved}/reverse", json={"reason": "重复缴费"})
     assert r.status_code == 201 and r.get_json()["amount_fen"] == -5000
     account = w.cashier.get(f"{P}/units/{w.unit}/account").get_json()
     assert account["credit_fen"] == 0 and account["owed_fen"] == 2000

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
 
-from wuye_core.plugins import db
+from wuye_core.plugins import db, show_note
 
 from . import vocab
 from .bill_state import OPEN, OWED
@@ -163,7 +163,7 @@ def account(fee_unit_id: int, today: date) -> dict:
     entries = [{"payment_id": p.id, "kind": p.kind, "kind_label": vocab.label(vocab.PAYMENT_KINDS, p.kind),
                 "amount_fen": p.amount_fen, "allocated_fen": int(allocated.get(p.id) or 0), "method": p.method,
                 "method_label": vocab.label(vocab.PAYMENT_METHODS, p.method), "receipt_no": p.receipt_no,
-                "paid_at": p.paid_at, "reverses_id": p.reverses_id, "reason": p.reason, "recorded_by": p.recorded_by}
+                "paid_at": p.paid_at, "reverses_id": p.reverses_id, "reason": show_note(p.reason), "recorded_by": p.recorded_by}
                for p in journal]
     return {"fee_unit_id": fee_unit_id, "bills": bill_rows, "payments": entries,
             "billed_fen": sum(r["amount_fen"] for r in bill_rows if r["status"] != "cancelled"),

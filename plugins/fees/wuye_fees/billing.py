@@ -242,15 +242,21 @@ def cancel_bill(bill_id: int, reason: str, by: str) -> Bill:
 
 def manual_bill(fee_unit: FeeUnit, period: Period, amount_fen: int, by: str, note: str | None = None,
                 due_on: date | None = None) -> Bill:
-    """A bill entered by hand (source manual): a one-off charge with its own amount for a period
-    of the unit; 409 naming `period` when the unit has a bill for that period already."""
+    """A bill entered by hand (source manual): the unit's charge for a period at an amount of its
+    own (an arrangement the rate does not cover). It **stands for** the regular bill of the months
+    it covers — generating those months skips the unit, as for an imported bill — so it is at
+    most one period ahead (422 `period`), and 409 naming `period` when the unit has a bill
+    overlapping those months already."""
     if amount_fen is None or amount_fen <= 0:
         invalid("amount_fen", N_("An amount is more than 0."))
     if amount_fen > 100_000_000_00:
         invalid("amount_fen", N_("Too large an amount."))
-    if db.session.scalar(select(Bill.id).where(Bill.fee_unit_id == fee_unit.id,
-                                               Bill.period_start == period.start).limit(1)):
-        raise _conflict("period", N_("This unit has a bill for this period already."))
+    if period.start > next_period(period_of(period.cycle, local_today())).start:
+        invalid("period", N_("Bills can be made at most one period ahead."))
+    if db.session.scalar(select(Bill.id).where(
+            Bill.fee_unit_id == fee_unit.id, Bill.period_start <= period.end, Bill.period_end >= period.start,
+            or_(Bill.status != "cancelled", Bill.period_start == period.start)).limit(1)):
+        raise _conflict("period", N_("This unit has a bill for these months already."))
     config = config_of(fee_unit.community_id)
     household_id = None
     if fee_unit.unit_id is not None:

@@ -174,12 +174,12 @@ def payment_match(payment_id):
     if len(target) != 1:
         return _payment_page(payment, {"unit": [_("Type a payment code or a label that finds one unit.")]}, "match",
                              422)
-    _p, errors, status = attempt(lambda: pay.match_payment(payment.id, target[0].id, identity.username))
+    moved, errors, status = attempt(lambda: pay.match_payment(payment.id, target[0].id, identity.username))
     if errors:
         return _payment_page(routed(Payment, payment_id), {"unit": [m for v in errors.values() for m in v]}, "match",
                              status)
     flash(_("Matched to %(unit)s.", unit=target[0].label), "success")
-    return redirect(url_for(".payment_page", payment_id=payment_id), code=303)
+    return redirect(url_for(".payment_page", payment_id=moved.id), code=303)
 
 
 @pages.route("/units/<int:fee_unit_id>/account")

@@ -33,6 +33,7 @@ from .access import NAME
 from .bill_state import settle
 from .i18n import N_
 from .models import Bill, Discount
+from .money import yuan
 
 
 def _conflict(field: str, message) -> Conflict:
@@ -93,13 +94,15 @@ def approve(discount_id: int, identity: Identity, note: str | None = None) -> Di
     if bill.status == "cancelled":
         raise Conflict(N_("The bill is cancelled."))
     if discount.amount_fen > _owed(bill):
-        raise _conflict("amount_fen", N_("The bill owes %(owed)s fen now, less than this discount: reject it and "
-                                         "ask again.", owed=_owed(bill)))
+        raise _conflict("amount_fen", N_("The bill owes %(owed)s yuan now, less than this discount: reject it and "
+                                         "ask again.", owed=yuan(_owed(bill))))
     bill.discount_fen += discount.amount_fen
     settle(bill, local_today())
     discount.status, discount.decided_by, discount.decided_at = "approved", identity.username, datetime.now(UTC)
     discount.decision_note = (note or None) and note[:300]
     db.session.flush()
+    record_audit(NAME, "amended", target_type="fees_discount", target_id=discount.id,
+                 details={"fields": ["status"], "status": "approved", "bill_id": bill.id})
     return discount
 
 
@@ -111,6 +114,8 @@ def reject(discount_id: int, identity: Identity, note: str | None = None) -> Dis
     discount.status, discount.decided_by, discount.decided_at = "rejected", identity.username, datetime.now(UTC)
     discount.decision_note = (note or None) and note[:300]
     db.session.flush()
+    record_audit(NAME, "amended", target_type="fees_discount", target_id=discount.id,
+                 details={"fields": ["status"], "status": "rejected", "bill_id": discount.bill_id})
     return discount
 
 

@@ -417,7 +417,7 @@ def needs_doing(community_id: int, today: date | None = None, units_over_90: int
 
     - `discounts_requested`: discounts and waivers awaiting approval;
     - `unmatched_payments`: payments reported by a payment provider and set against no unit yet
-      (`fee_unit_id` None, kind payment);
+      (`fee_unit_id` None, kind payment), not matched by staff nor refunded in full;
     - `period`, `billed`: this period's label (the community's billing cycle) and whether its
       bills were generated (a BillingRun of its first day);
     - `units_over_90`: fee units with a bill more than 90 days past due."""
@@ -426,9 +426,9 @@ def needs_doing(community_id: int, today: date | None = None, units_over_90: int
     period = period_of(cycle, today)
     requested = select(func.count(Discount.id)).where(Discount.community_id == community_id,
                                                       Discount.status == "requested").scalar_subquery()
-    unmatched = select(func.count(Payment.id)).where(Payment.community_id == community_id,
-                                                     Payment.fee_unit_id.is_(None),
-                                                     Payment.kind == "payment").scalar_subquery()
+    from .payments import unmatched_statement  # not matched, not refunded in full
+
+    unmatched = select(func.count()).select_from(unmatched_statement(community_id).subquery()).scalar_subquery()
     runs = select(func.count(BillingRun.id)).where(BillingRun.community_id == community_id,
                                                    BillingRun.period_start == period.start).scalar_subquery()
     n_requested, n_unmatched, n_runs = db.session.execute(select(requested, unmatched, runs)).one()

@@ -7,7 +7,9 @@ community, or the community as a whole:
 
 - **fee income** (`fee_income_fen`, cash basis): the payments journal summed by `paid_at` (Beijing
   days of the period), refunds and reversals included as the negative amounts they are, by the
-  journal row's `site_id` (an online payment not yet matched to a unit counts for its site too);
+  journal row's `site_id` (an online payment not yet matched to a unit has none: it counts for the
+  community as a whole; matched, it is reversed there and recorded again for the unit's site, at
+  its original time — payments.match_payment);
 - **billed** (`billed_fen`, accrual, for information): the bills whose period starts in it, amount
   less approved discounts (cancelled bills left out), with what has been paid on them so far and
   so their collection rate (收缴率 = paid ÷ billed);

@@ -219,7 +219,9 @@ class Payment(TenantScoped, db.Model):
         tenant_fk("household_id", "households"),
         _child_of("fee_unit_id", "fees_units"),
         _child_of("reverses_id", "fees_payments"),
+        _child_of("matched_from_id", "fees_payments"),
         Index(None, "tenant_id", "provider", "provider_txn_id", unique=True),
+        Index(None, "tenant_id", "matched_from_id", unique=True),
         Index(None, "tenant_id", "receipt_no", unique=True),
         Index(None, "tenant_id", "community_id", "paid_at"),
         Index(None, "tenant_id", "fee_unit_id"),
@@ -241,6 +243,9 @@ class Payment(TenantScoped, db.Model):
     payer_name: Mapped[str | None] = mapped_column(String(50))  # 缴款人 as written on the receipt
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reverses_id: Mapped[int | None] = mapped_column(Integer)  # refunds and reversals: of which payment
+    # a provider's payment that named no unit, matched by staff: it is reversed and recorded again for
+    # the unit — this row, which names the unmatched one (so every row of the journal has its unit)
+    matched_from_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))  # refunds and reversals: why
     note: Mapped[str | None] = mapped_column(String(300))
     recorded_by: Mapped[str] = mapped_column(String(80))  # a username, or the provider plugin

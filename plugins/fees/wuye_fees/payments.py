@@ -9,8 +9,8 @@ journal is ever changed: a mistake is mended by a refund or a reversal (refunds.
 
 Credit is counted per *root* payment: a payment and the refunds/reversals of it (`reverses_id`).
 Its remaining credit = the group's amounts − the group's allocations. A provider's payment that
-named no unit (`fee_unit_id` None, provider_payments.py) belongs to the unit whose bills staff
-matched it to (`match_payment`: its allocations say which).
+named no unit (`fee_unit_id` None, provider_payments.py) is nobody's credit: matched by staff
+(`match_payment`), it is reversed and recorded again for the unit (`matched_from_id`).
 
 Locks, always in this order (no two requests wait for each other):
   1. the tenant's "unmatched" counter row — only for work on a payment that named no unit
@@ -42,6 +42,7 @@ from wuye_core.plugins import (
     local_today,
     plugin_config,
     record_audit,
+    store_note,
 )
 
 from . import vocab
@@ -276,7 +277,8 @@ def record_payment(fee_unit_id: int, amount_fen: int, method: str, *, bill_ids=N
 
 def _record(fee_unit_id: int | None, amount_fen: int, method: str, *, bill_ids=None, payer_name=None,
             reference=None, paid_at=None, by: str, note=None, provider: str | None = None,
-            provider_txn_id: str | None = None, community_id: int | None = None) -> Payment:
+            provider_txn_id: str | None = None, community_id: int | None = None,
+            matched_from_id: int | None = None) -> Payment:
     amount_fen = _check_amount(amount_fen)
     when = _paid_at(paid_at)
     for name, value, size in (("payer_name", payer_name, 50), ("reference", reference, 100), ("note", note, 300)):
@@ -298,7 +300,7 @@ def _record(fee_unit_id: int | None, amount_fen: int, method: str, *, bill_ids=N
                       fee_unit_id=unit.id if unit else None, household_id=_household_of(unit, bills) if unit else None,
                       kind="payment", amount_fen=amount_fen, method=method, provider=provider,
                       provider_txn_id=provider_txn_id, reference=reference or None, payer_name=payer_name or None,
-                      paid_at=when, note=note or None, recorded_by=by,
+                      paid_at=when, note=note or None, recorded_by=by, matched_from_id=matched_from_id,
                       receipt_no=next_receipt_no(community_id))  # taken before the insert: no UPDATE after it
     db.session.add(payment)
     db.session.flush()  # its id; a provider's transaction reported twice fails here (unique index)
@@ -326,39 +328,46 @@ def apply_credit(fee_unit_id: int, by: str) -> int:
 
 
 def match_payment(payment_id: int, fee_unit_id: int, by: str) -> Payment:
-    """A provider's payment that named no (or a wrong) unit, matched by staff to a unit: set
-    against the unit's open bills, oldest due first (allocations recorded with `by`); what is
-    left is the unit's credit. A unit that owes nothing gets a 0-fen allocation on its latest
-    bill, which says whose the payment is. Audited "amended". Commits nothing."""
+    """A provider's payment that named no (or a wrong) unit, matched by staff to a unit. The
+    journal is not changed: the unmatched row is reversed (what is left of it after refunds) and the
+    same money is recorded again for the unit — its time, method, payer and the provider's
+    transaction id (as `reference`), `matched_from_id` naming the unmatched row — set against the
+    unit's open bills oldest due first, the rest the unit's credit, with a receipt of its own. So
+    every row that counts names its unit, site and household: the sites' statements, the exports,
+    the resident's page see it as any payment. Returns the unit's new row. Audited "amended".
+    Commits nothing."""
     lock_unmatched()
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.kind != "payment" or payment.fee_unit_id is not None:
         raise Conflict(N_("Only an online payment that named no unit can be matched."))
-    if matched_unit(payment.id) is not None:
+    if db.session.scalar(select(Payment.id).where(Payment.matched_from_id == payment.id).limit(1)) is not None:
         raise Conflict(N_("This payment has been matched already."))
     amount, _allocated = group_totals([payment.id])[payment.id]
     if amount <= 0:
         raise Conflict(N_("This payment has been refunded or reversed in full."))
-    unit = get_for_update(FeeUnit, fee_unit_id)
+    unit = db.session.get(FeeUnit, fee_unit_id)
     if unit is None or unit.community_id != payment.community_id:
         invalid("fee_unit_id", N_("No fee unit of this community has this id."))
-    bills = oldest_first(lock_bills(_open_bill_ids(unit.id)))
-    left = allocate(payment, bills, amount, by)
-    if left == amount:  # nothing owed: a marker of whose it is
-        latest = db.session.scalar(select(Bill).where(Bill.fee_unit_id == unit.id)
-                                   .order_by(Bill.period_start.desc(), Bill.id.desc()).limit(1))
-        if latest is None:
-            invalid("fee_unit_id", N_("This unit has no bill yet to match a payment to."))
-        db.session.add(Allocation(community_id=unit.community_id, payment_id=payment.id, bill_id=latest.id,
-                                  amount_fen=0, by=by))
+    db.session.add(Payment(
+        community_id=payment.community_id, site_id=None, fee_unit_id=None, household_id=None, kind="reversal",
+        amount_fen=-amount, method=payment.method, provider=payment.provider, reference=payment.provider_txn_id,
+        payer_name=payment.payer_name, paid_at=payment.paid_at, reverses_id=payment.id,
+        reason=store_note(N_("Matched to the unit %(unit)s.", unit=unit.label), 300), recorded_by=by))
     db.session.flush()
+    moved = _record(unit.id, amount, payment.method, payer_name=payment.payer_name,
+                    reference=payment.provider_txn_id, paid_at=payment.paid_at, by=by, provider=payment.provider,
+                    note=store_note(N_("Online payment %(receipt)s, matched by staff.",
+                                       receipt=payment.receipt_no or payment.id), 300),
+                    community_id=payment.community_id, matched_from_id=payment.id)
     record_audit(NAME, "amended", target_type="payment", target_id=payment.id,
-                 details={"action": "matched", "fee_unit_id": unit.id})
-    return payment
+                 details={"action": "matched", "fee_unit_id": unit.id, "payment_id": moved.id})
+    return moved
 
 
 def unmatched_statement(community_id: int):
-    """Provider payments that named no unit, not matched yet (whatever refunds left of them)."""
-    matched = select(Allocation.payment_id)
+    """Provider payments that named no unit, not matched yet and not refunded or reversed in full."""
+    matched = select(Payment.matched_from_id).where(Payment.matched_from_id.is_not(None))
+    left = select(ROOT).where(Payment.community_id == community_id).group_by(ROOT).having(
+        func.sum(Payment.amount_fen) > 0)
     return select(Payment).where(Payment.community_id == community_id, Payment.kind == "payment",
-                                 Payment.fee_unit_id.is_(None), Payment.id.not_in(matched))
+                                 Payment.fee_unit_id.is_(None), Payment.id.not_in(matched), Payment.id.in_(left))

@@ -36,6 +36,7 @@ from wuye_core.plugins import (
     page_schema,
     paginate,
     record_audit,
+    show_note,
     staff_names,
 )
 
@@ -95,20 +96,22 @@ def payments_out(rows) -> list[dict]:
         if unit_ids else {}
     names = staff_names(sorted({p.recorded_by for p in rows}))
     back = refunds.taken_back(ids)
+    matched = set(db.session.scalars(select(Payment.matched_from_id).where(Payment.matched_from_id.in_(ids))))
     out = []
     for p in rows:
         b = back[p.id]
         out.append({
             **{c: getattr(p, c) for c in ("id", "community_id", "site_id", "fee_unit_id", "household_id", "kind",
                                           "amount_fen", "method", "provider", "provider_txn_id", "reference",
-                                          "receipt_no", "payer_name", "paid_at", "reverses_id", "reason", "note",
+                                          "receipt_no", "payer_name", "paid_at", "reverses_id", "matched_from_id",
                                           "recorded_by")},
+            "reason": show_note(p.reason), "note": show_note(p.note),
             "fee_unit_label": labels.get(p.fee_unit_id), "kind_label": vocab.label(vocab.PAYMENT_KINDS, p.kind),
             "method_label": vocab.label(vocab.PAYMENT_METHODS, p.method),
             "recorded_by_name": names.get(p.recorded_by, p.recorded_by), "allocations": allocations[p.id],
             "refunded_fen": b["refunded_fen"], "reversed_fen": b["reversed_fen"],
             "remaining_fen": p.amount_fen - b["refunded_fen"] - b["reversed_fen"] if p.kind == "payment" else 0,
-            "matched": p.fee_unit_id is not None or bool(allocations[p.id])})
+            "matched": p.fee_unit_id is not None or p.id in matched})
     return out
 
 
@@ -329,8 +332,8 @@ class Match(MethodView):
         payment = routed(Payment, payment_id)
         identity = require_cashier(payment.community_id)
         unit_in(payment.community_id, data["fee_unit_id"])
-        pay.match_payment(payment.id, data["fee_unit_id"], identity.username)
-        return payments_out([db.session.get(Payment, payment.id)])[0]
+        moved = pay.match_payment(payment.id, data["fee_unit_id"], identity.username)
+        return payments_out([moved])[0]
 
 
 @blp.route("/units/<int:fee_unit_id>/account")

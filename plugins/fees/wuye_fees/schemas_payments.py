@@ -67,6 +67,8 @@ class PaymentOut(Schema):
     payer_name = fields.String(allow_none=True)
     paid_at = fields.DateTime(metadata={"description": "UTC"})
     reverses_id = fields.Integer(allow_none=True)
+    matched_from_id = fields.Integer(allow_none=True, metadata={
+        "description": "对应后的收款：原未对应单元的线上缴费 / a matched payment: the unmatched one it came from"})
     reason = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     recorded_by = fields.String()

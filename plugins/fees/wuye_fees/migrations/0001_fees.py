@@ -255,6 +255,7 @@ def upgrade():
     sa.Column('payer_name', sa.String(length=50), nullable=True),
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.Column('matched_from_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=300), nullable=True),
     sa.Column('note', sa.String(length=300), nullable=True),
     sa.Column('recorded_by', sa.String(length=80), nullable=False),
@@ -264,6 +265,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['tenant_id', 'fee_unit_id'], ['fees_units.tenant_id', 'fees_units.id'], name=op.f('fk_fees_payments_tenant_id_fees_units')),
     sa.ForeignKeyConstraint(['tenant_id', 'household_id'], ['households.tenant_id', 'households.id'], name=op.f('fk_fees_payments_tenant_id_households')),
     sa.ForeignKeyConstraint(['tenant_id', 'reverses_id'], ['fees_payments.tenant_id', 'fees_payments.id'], name=op.f('fk_fees_payments_tenant_id_fees_payments')),
+    sa.ForeignKeyConstraint(['tenant_id', 'matched_from_id'], ['fees_payments.tenant_id', 'fees_payments.id'], name=op.f('fk_fees_payments_tenant_id_matched_from_id_fees_payments')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_fees_payments_tenant_id_tenants'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fees_payments')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_fees_payments_tenant_id_id'))
@@ -274,6 +276,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_fees_payments_tenant_id_provider_provider_txn_id'), ['tenant_id', 'provider', 'provider_txn_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_fees_payments_tenant_id_receipt_no'), ['tenant_id', 'receipt_no'], unique=True)
         batch_op.create_index(batch_op.f('ix_fees_payments_tenant_id_reverses_id'), ['tenant_id', 'reverses_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_fees_payments_tenant_id_matched_from_id'), ['tenant_id', 'matched_from_id'], unique=True)
 
     op.create_table('fees_reminders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -401,6 +404,7 @@ def downgrade():
 
     op.drop_table('fees_reminders')
     with op.batch_alter_table('fees_payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fees_payments_tenant_id_matched_from_id'))
         batch_op.drop_index(batch_op.f('ix_fees_payments_tenant_id_reverses_id'))
         batch_op.drop_index(batch_op.f('ix_fees_payments_tenant_id_receipt_no'))
         batch_op.drop_index(batch_op.f('ix_fees_payments_tenant_id_provider_provider_txn_id'))
