@@ -192,3 +192,31 @@ def test_drafting_and_publishing_at_once(wuye_app, wuye_backend, wuye_make_tenan
     published = wuye_race(w.mgr, "POST", f"{P}/statements/{sid}/publish", json={}, n=4)
     assert sorted(a.status_code for a in published) == [200, 409, 409, 409]
     assert w.tenant.admin.get("/api/v1/disclosures").get_json()["total"] == 1
+
+
+def test_a_statement_withdrawn_in_the_core_is_published_anew_when_corrected(wuye_app, wuye_make_tenant,
+                                                                             wuye_register, wuye_enable_plugin):
+    """Staff may withdraw the disclosure in the core's console: the statement shows it, and its
+    correction is published as a new disclosure (a withdrawn one takes no new version)."""
+    w = world(wuye_make_tenant, wuye_register, wuye_enable_plugin)
+    y = w.today.year - 1
+    _books(w, y)
+    url = f"{P}/communities/{w.cid}/statements"
+    s = w.mgr.post(url, json={"year": y, "quarter": 3, "site_id": w.site}).get_json()
+    s = w.mgr.post(f"{P}/statements/{s['id']}/publish", json={}).get_json()
+    first = s["disclosure_id"]
+    assert w.mgr.get(f"{P}/statements/{s['id']}").get_json()["disclosure_status"] == "current"
+    r = w.tenant.admin.post(f"/api/v1/disclosures/{first}/withdraw", json={"reason": "数字有误，核对后重发"})
+    assert r.status_code == 200, r.get_json()
+    shown = w.mgr.get(f"{P}/statements/{s['id']}").get_json()
+    assert shown["status"] == "published" and shown["disclosure_status"] == "withdrawn"
+    assert "withdrew" in w.tenant.console("mgr", "password-123").get(
+        f"/console/plugins/fees/statements/{s['id']}?lang=en").get_data(as_text=True)
+    _entry(w, w.site, "spending", "repairs", 10_000, date(y, 9, 29))
+    r = w.mgr.post(f"{P}/statements/{s['id']}/correct", json={"reason": "补记维修支出"})
+    assert r.status_code == 200, r.get_json()
+    corrected = r.get_json()
+    assert corrected["version"] == 2 and corrected["disclosure_id"] != first
+    d = w.tenant.admin.get(f"/api/v1/disclosures/{corrected['disclosure_id']}").get_json()
+    assert d["status"] == "current" and d["kind"] == "income_spending"
+    assert w.mgr.get(f"{P}/statements/{s['id']}").get_json()["disclosure_status"] == "current"

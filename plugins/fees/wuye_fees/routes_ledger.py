@@ -276,6 +276,9 @@ class StatementOut(Schema):
     status = fields.String()
     status_label = fields.String()
     disclosure_id = fields.Integer(allow_none=True)
+    disclosure_status = fields.String(allow_none=True, metadata=doc(
+        "公示在核心中的状态：current 公示中、scheduled 未开始、ended 已结束、withdrawn 已撤回（仅单个公示）",
+        "the disclosure's state in the core: current, scheduled, ended, withdrawn (one statement only)"))
     published_by = fields.String(allow_none=True)
     published_by_name = fields.String(allow_none=True)
     published_at = fields.DateTime(allow_none=True)

@@ -22,7 +22,10 @@ versions that keep the earlier ones.
 - **Corrections** (`correct`, with a reason residents read): the figures recomputed from the books
   as they are now (a cancelled entry, a new one, a late refund), appended as version N+1 (stage
   "correction") and published as the disclosure's next version (`correct_disclosure`, API 1.13)
-  with new files. Unchanged books: 409 `figures` (nothing to correct).
+  with new files. Unchanged books: 409 `figures` (nothing to correct). When staff withdrew the
+  disclosure in the core (the console's disclosures), the correction is published as a new one.
+- The disclosure's own state (`disclosure_status`: current, scheduled, ended, withdrawn — the
+  core's `disclosure_info`) is shown with one statement; lists show the plugin's state only.
 - A version's number in the disclosure: the first published version is the last draft; each
   correction is the disclosure's next version (`versions_out` gives `disclosure_version`).
 
@@ -245,11 +248,22 @@ def correct(statement_id: int, reason: str, by: str) -> Statement:
     info = disclosure_info(statement.disclosure_id)
     statement.version += 1
     figures = {**figures, "stage": CORRECTION}
-    if info is not None:
-        figures.update(publish_from=info.publish_from.isoformat(), publish_until=info.publish_until.isoformat())
+    withdrawn = info is None or info.status == "withdrawn"
+    if withdrawn:  # staff withdrew the disclosure in the core: the correction is published anew
+        publish_from, publish_until = _publication(statement.community_id, local_today())
+    else:
+        publish_from, publish_until = info.publish_from, info.publish_until
+    figures.update(publish_from=publish_from.isoformat(), publish_until=publish_until.isoformat())
     with use_locale(PUBLISHED_LOCALE):
         heading, text, files = title(figures), summary(figures), _files(statement, figures)
-    correct_disclosure(statement.disclosure_id, reason=reason, title=heading, summary=text, files=files, by=by)
+    if withdrawn:
+        statement.disclosure_id = publish_disclosure(
+            statement.community_id, kind="income_spending", title=heading, summary=text,
+            period_start=date.fromisoformat(figures["period_start"]),
+            period_end=date.fromisoformat(figures["period_end"]), publish_from=publish_from,
+            publish_until=publish_until, site_id=statement.site_id, files=files, by=by)
+    else:
+        correct_disclosure(statement.disclosure_id, reason=reason, title=heading, summary=text, files=files, by=by)
     _add_version(statement, figures, by, reason=reason)
     statement.published_by, statement.published_at = by, datetime.now(UTC)
     db.session.flush()
@@ -339,6 +353,8 @@ def statements_out(statements: list[Statement], with_versions: bool = False) -> 
         }
         if with_versions:
             item["versions"] = versions_out(s, rows[s.id], people)
+            info = disclosure_info(s.disclosure_id) if s.disclosure_id is not None else None
+            item["disclosure_status"] = info.status if info is not None else None
         out.append(item)
     return out
 
