@@ -97,3 +97,20 @@ def world(wuye_make_tenant, wuye_register, wuye_enable_plugin, config=None, slug
     clerk = tenant.user("clerk", "community_staff", [cid])
     return SimpleNamespace(tenant=tenant, ids=ids, cid=cid, site=ids["site"], mgr=mgr, cashier=cashier, clerk=clerk,
                            today=local_today())
+
+
+def statements(app, tenant_id, fn) -> int:
+    """How many SQL statements `fn()` runs, in a request of the tenant (the N+1 tests)."""
+    from sqlalchemy import event
+
+    seen = []
+    with app.test_request_context(), tenant_context(tenant_id):
+        engine = db.engine
+        listener = lambda *args, **kw: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            fn()
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+            db.session.remove()
+    return len(seen)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _fees_rows import P, bill, unit, world
-from sqlalchemy import event
+from _fees_rows import P, bill, statements, unit, world
 from wuye_fees.arrears import owed_by_household
 
 from wuye_core.plugins import db, tenant_context
@@ -51,20 +50,6 @@ def test_ageing_per_unit_and_totals(wuye_app, wuye_make_tenant, wuye_register, w
         db.session.remove()
 
 
-def _statements(app, tenant_id, fn) -> int:
-    seen = []
-    with app.test_request_context(), tenant_context(tenant_id):
-        engine = db.engine
-        listener = lambda *args, **kw: seen.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            fn()
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-            db.session.remove()
-    return len(seen)
-
-
 def test_statements_do_not_grow_with_the_units(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     from wuye_fees.arrears import ageing_totals, arrears_page
 
@@ -75,8 +60,8 @@ def test_statements_do_not_grow_with_the_units(wuye_app, wuye_make_tenant, wuye_
         arrears_page(w.cid, w.today, args)
         ageing_totals(w.cid, w.today)
 
-    before = _statements(w.tenant.app, w.tenant.id, run)
+    before = statements(w.tenant.app, w.tenant.id, run)
     for i in range(20):
         u = unit(w.tenant, w.cid, w.site, label=f"2栋{i}")
         bill(w.tenant, w.cid, w.site, u, amount_fen=100 + i, due_on=w.today - timedelta(days=i * 20))
-    assert _statements(w.tenant.app, w.tenant.id, run) == before
+    assert statements(w.tenant.app, w.tenant.id, run) == before

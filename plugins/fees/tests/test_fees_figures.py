@@ -10,9 +10,8 @@ import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
-from _fees_rows import P, add, bill, payment, unit, world
+from _fees_rows import P, add, bill, payment, statements, unit, world
 from openpyxl import load_workbook
-from sqlalchemy import event
 from wuye_fees.models import BillingRun, Discount, Reminder
 
 from wuye_core.plugins import LOCAL_TZ, db, tenant_context
@@ -206,20 +205,6 @@ def test_collection_api_and_export(fees):
     assert fees.clerk.get(f"{P}/communities/{fees.cid + 99}/collection").status_code == 404
 
 
-def _statements(app, tenant_id, fn) -> int:
-    seen = []
-    with app.test_request_context(), tenant_context(tenant_id):
-        engine = db.engine
-        listener = lambda *args, **kw: seen.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            fn()
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-            db.session.remove()
-    return len(seen)
-
-
 def test_statements_do_not_grow_with_sites_and_bills(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):
     """2 sites, then 12 (each with units and a year of bills): the same number of statements for
     every figure."""
@@ -245,7 +230,7 @@ def test_statements_do_not_grow_with_sites_and_bills(wuye_app, wuye_make_tenant,
             lambda: figures.needs_doing(w.cid, TODAY),
             lambda: figures.panel([w.cid]),
         ]
-        return [_statements(wuye_app, w.tenant.id, fn) for fn in calls]
+        return [statements(wuye_app, w.tenant.id, fn) for fn in calls]
 
     grow(1)
     few = cost()
