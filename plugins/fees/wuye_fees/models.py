@@ -306,7 +306,8 @@ class Reminder(TenantScoped, db.Model):
     channel: Mapped[str] = mapped_column(String(20))  # vocab.REMINDER_CHANNELS
     owed_fen: Mapped[int] = mapped_column(BigInteger)  # what was owed when reminded
     bills: Mapped[int] = mapped_column(Integer)  # how many bills were overdue
-    result: Mapped[str] = mapped_column(String(10))  # sent / logged (no SMS provider) / failed / noted
+    # sending (saved before the text goes) / sent / logged (no SMS provider) / failed / noted (by hand)
+    result: Mapped[str] = mapped_column(String(10))
     note: Mapped[str | None] = mapped_column(String(300))
     sent_by: Mapped[str] = mapped_column(String(80))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
