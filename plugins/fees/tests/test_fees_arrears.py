@@ -36,8 +36,11 @@ def test_ageing_per_unit_and_totals(wuye_app, wuye_make_tenant, wuye_register, w
     assert first["fee_unit_id"] == w.u1 and first["owed_fen"] == 6000 and first["overdue_fen"] == 3000
     assert first["buckets"] == {"d0_30": 0, "d31_90": 2000, "d91_180": 0, "d181_365": 0, "d365_plus": 1000}
     assert second["owed_fen"] == 500 and second["buckets"]["d0_30"] == 500 and second["credit_fen"] == 0
-    assert page["ageing"] == {"owed_fen": 6500, "overdue_fen": 3500, "units": 2,
-                              "buckets": {"d0_30": 500, "d31_90": 2000, "d91_180": 0, "d181_365": 0, "d365_plus": 1000}}
+    assert set(page) == {"items", "total", "page", "per_page"}  # a page as every list of the API
+    ageing = w.cashier.get(f"{P}/communities/{w.cid}/arrears/ageing").get_json()
+    assert ageing == {"owed_fen": 6500, "overdue_fen": 3500, "units": 2,
+                      "buckets": {"d0_30": 500, "d31_90": 2000, "d91_180": 0, "d181_365": 0, "d365_plus": 1000}}
+    assert w.clerk.get(f"{P}/communities/{w.cid}/arrears/ageing").status_code == 403
     assert w.cashier.get(f"{P}/communities/{w.cid}/arrears?bucket=d365_plus").get_json()["total"] == 1
     assert w.cashier.get(f"{P}/communities/{w.cid}/arrears?min_owed_fen=1000").get_json()["total"] == 1
     assert w.cashier.get(f"{P}/communities/{w.cid}/arrears?site_id={w.site}&sort=label").get_json()["items"][0][

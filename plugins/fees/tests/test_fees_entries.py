@@ -34,16 +34,18 @@ def test_record_list_and_totals(wuye_app, wuye_make_tenant, wuye_register, wuye_
     url = f"{P}/communities/{w.cid}/entries"
     q1 = {"from": "2025-01-01", "to": "2025-03-31"}
     page = w.mgr.get(url, query_string=q1).get_json()
-    assert page["total"] == 3
-    assert page["totals"]["income_fen"] == 1_550_000 and page["totals"]["spending_fen"] == 480_050
-    assert page["totals"]["net_fen"] == 1_550_000 - 480_050
-    assert {(c["category"], c["amount_fen"]) for c in page["totals"]["by_category"]} == {
+    assert page["total"] == 3 and set(page) == {"items", "total", "page", "per_page"}
+    totals = w.mgr.get(f"{url}/totals", query_string=q1).get_json()
+    assert totals["income_fen"] == 1_550_000 and totals["spending_fen"] == 480_050
+    assert totals["net_fen"] == 1_550_000 - 480_050
+    assert {(c["category"], c["amount_fen"]) for c in totals["by_category"]} == {
         ("subsidy", 1_200_000), ("shop_rent", 350_000), ("cleaning", 480_050)}
     # filters: the community as a whole (site 0), a site, a direction, a category
     assert [e["description"] for e in w.mgr.get(url, query_string={**q1, "site_id": 0}).get_json()["items"]] == [
         "保洁外包三月"]
     assert w.mgr.get(url, query_string={**q1, "site_id": w.site}).get_json()["total"] == 2
-    assert w.mgr.get(url, query_string={**q1, "direction": "spending"}).get_json()["totals"]["spending_fen"] == 480_050
+    assert w.mgr.get(f"{url}/totals", query_string={**q1, "direction": "spending"}).get_json()["spending_fen"] == 480_050
+    assert w.clerk.get(f"{url}/totals", query_string=q1).status_code == 403
     assert w.mgr.get(url, query_string={"from": "2025-01-01", "to": "2025-12-31", "category": "staff"}
                      ).get_json()["total"] == 1
     ordered = w.mgr.get(url, query_string={**q1, "sort": "-amount_fen"}).get_json()["items"]
@@ -102,11 +104,15 @@ def test_correct_audited_cancel_kept(wuye_app, wuye_make_tenant, wuye_register, 
     assert r.status_code == 200 and r.get_json()["cancelled"] and r.get_json()["cancel_reason"] == "重复录入"
     assert w.mgr.post(f"{url}/cancel", json={"reason": "again"}).status_code == 409
     assert w.mgr.patch(url, json={"amount_fen": 7}).status_code == 409
-    listed = w.mgr.get(f"{P}/communities/{w.cid}/entries", query_string={"from": "2025-01-01", "to": "2025-03-31"})
-    assert listed.get_json()["total"] == 0 and listed.get_json()["totals"]["spending_fen"] == 0
+    q1 = {"from": "2025-01-01", "to": "2025-03-31"}
+    listed = w.mgr.get(f"{P}/communities/{w.cid}/entries", query_string=q1)
+    assert listed.get_json()["total"] == 0
+    assert w.mgr.get(f"{P}/communities/{w.cid}/entries/totals", query_string=q1).get_json()["spending_fen"] == 0
     cancelled = w.mgr.get(f"{P}/communities/{w.cid}/entries",
                           query_string={"from": "2025-01-01", "to": "2025-03-31", "cancelled": "true"}).get_json()
-    assert [e["id"] for e in cancelled["items"]] == [made["id"]] and cancelled["totals"]["entries"] == 0
+    assert [e["id"] for e in cancelled["items"]] == [made["id"]]
+    assert w.mgr.get(f"{P}/communities/{w.cid}/entries/totals",
+                     query_string={**q1, "cancelled": "true"}).get_json()["entries"] == 0
 
 
 def test_a_published_quarter_is_not_rewritten(wuye_app, wuye_make_tenant, wuye_register, wuye_enable_plugin):

@@ -77,7 +77,11 @@ def test_who_is_due(w):
     # after 5 days, 103's bill is due a reminder too (10 days past due)
     assert len(_in(w, lambda: reminders.due(w.cid, after_days=5))) == 5
     r = w.cashier.get(f"{P}/communities/{w.cid}/reminders/due")
-    assert r.status_code == 200 and r.get_json()["total"] == 4 and r.get_json()["owed_fen"] == 67931
+    body = r.get_json()
+    assert r.status_code == 200 and body["total"] == 4 and sum(i["owed_fen"] for i in body["items"]) == 67931
+    assert [i["label"] for i in body["items"]] == ["商铺1", "车位A-1", "1栋102", "1栋101"]  # most owed first
+    page = w.cashier.get(f"{P}/communities/{w.cid}/reminders/due?sort=label&per_page=2&page=2").get_json()
+    assert [i["label"] for i in page["items"]] == ["商铺1", "车位A-1"] and page["total"] == 4
     assert w.clerk.get(f"{P}/communities/{w.cid}/reminders/due").status_code == 403
 
 

@@ -29,7 +29,7 @@ from .models import Allocation, Bill, FeeUnit, Payment
 from .payments import credit_fen, credits, unit_roots
 
 BUCKETS = tuple(code for code, _first, _last in vocab.AGEING_BUCKETS)
-SORTS = ("-owed_fen", "owed_fen", "-overdue_fen", "label", "oldest_due_on")
+SORT_FIELDS = ("owed_fen", "overdue_fen", "label", "oldest_due_on", "id")
 
 
 def _bucket_clause(today: date, first: int, last: int | None):
@@ -72,13 +72,14 @@ def arrears_statement(community_id: int, today: date, site_id: int | None = None
     return stmt.having(and_(*having))
 
 
-def _order(stmt, sort: str | None):
+def _order(stmt, sort):
+    """`sort`: the Sort field's ((name, descending), …) — most owed first by default; ties by id."""
     columns = stmt.selected_columns
-    key = (sort or "-owed_fen").lstrip("-")
-    column = {"owed_fen": columns.owed_fen, "overdue_fen": columns.overdue_fen, "label": columns.label,
-              "oldest_due_on": columns.oldest_due_on}.get(key, columns.owed_fen)
-    order = column.desc() if (sort or "-owed_fen").startswith("-") else column.asc()
-    return stmt.order_by(order, columns.id)
+    named = {"owed_fen": columns.owed_fen, "overdue_fen": columns.overdue_fen, "label": columns.label,
+             "oldest_due_on": columns.oldest_due_on, "id": columns.id}
+    order = [named[name].desc() if descending else named[name].asc() for name, descending in (sort or ())
+             if name in named] or [columns.owed_fen.desc()]
+    return stmt.order_by(*order, columns.id)
 
 
 def row_out(row) -> dict:

@@ -114,7 +114,7 @@ def _amount_errors(errors: dict) -> dict:
 def _entries_page(community_id: int, values=None, errors: dict | None = None, status: int = 200):
     _require_cashier(community_id)
     args, problems = query(api.EntryQuery())
-    page = api.entry_page(community_id, args)
+    page = api.entry_page(community_id, args, with_totals=True)
     return render_page("fees/entries_list.html", community=community(community_id), tab="entries", page=page,
                        args=args, problems=problems, manager=_manager(community_id),
                        sites=_site_choices(community_id), categories=_category_choices(),

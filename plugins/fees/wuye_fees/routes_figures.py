@@ -139,10 +139,8 @@ class ReminderDueOut(Schema):
     last_reminded_at = fields.DateTime(allow_none=True, metadata=doc("上次催缴", "the last reminder"))
 
 
-class ReminderDueList(Schema):
-    items = fields.List(fields.Nested(ReminderDueOut))
-    total = Count()
-    owed_fen = fields.Integer()
+class ReminderDueQuery(PageArgs):
+    sort = Sort("owed_fen", "oldest_due_on", "label", "id", default="-owed_fen")  # most owed first; id = the unit's
 
 
 class FeesReminderOut(Schema):
@@ -178,14 +176,20 @@ class ReminderSendOut(Schema):
 
 @blp.route("/communities/<int:community_id>/reminders/due")
 class RemindersDue(MethodView):
-    @blp.response(200, ReminderDueList)
+    @blp.arguments(ReminderDueQuery, location="query")
+    @blp.response(200, page_schema(ReminderDueOut))
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
-    def get(self, community_id):
-        """应催缴的收费单元（逾期达到设置天数）/ Fee units due a reminder"""
+    def get(self, args, community_id):
+        """应催缴的收费单元（逾期达到设置天数；默认欠得多的在前）/ Fee units due a reminder (most owed first)"""
         require_cashier(community_id)
-        items = reminders.due(community_id)
-        return {"items": items, "total": len(items), "owed_fen": sum(i["owed_fen"] for i in items)}
+        items = sorted(reminders.due(community_id), key=lambda item: item["fee_unit_id"])  # ties by id
+        for name, descending in reversed(args["sort"]):
+            key = "fee_unit_id" if name == "id" else name
+            items.sort(key=lambda item: (item[key] is None, item[key]), reverse=descending)
+        start = (args["page"] - 1) * args["per_page"]
+        return {"items": items[start:start + args["per_page"]], "total": len(items), "page": args["page"],
+                "per_page": args["per_page"]}
 
 
 @blp.route("/communities/<int:community_id>/reminders")

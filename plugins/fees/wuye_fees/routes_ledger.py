@@ -75,7 +75,9 @@ def _actor() -> str:
 # --- schemas -----------------------------------------------------------------------------------------
 
 
-class EntryQuery(PageArgs, PeriodArgs):
+class EntryFilter(PeriodArgs):
+    """Which entries: a period, a site, a direction, a category, cancelled or not."""
+
     site_id = fields.Integer(validate=validate.Range(0, 2**31 - 1), metadata=doc(
         "小区（0：社区整体的条目）", "a site (0: the community as a whole)"))
     direction = fields.String(validate=validate.OneOf(list(vocab.ENTRY_DIRECTIONS)),
@@ -84,6 +86,9 @@ class EntryQuery(PageArgs, PeriodArgs):
                              metadata=doc("类别", "category: " + _codes(vocab.INCOME_CATEGORIES,
                                                                         vocab.SPENDING_CATEGORIES)))
     cancelled = fields.Boolean(load_default=False, metadata=doc("已作废的（默认否）", "cancelled ones (default: not)"))
+
+
+class EntryQuery(PageArgs, EntryFilter):
     sort = Sort("id", "occurred_on", "amount_fen")
 
 
@@ -164,9 +169,6 @@ class EntryTotals(Schema):
     by_category = fields.List(fields.Nested(EntryCategoryTotal))
 
 
-class EntryPageOut(page_schema(EntryOut)):
-    totals = fields.Nested(EntryTotals, metadata=doc("筛选条件下的合计（不含已作废）",
-                                                      "the filter's totals (cancelled entries never)"))
 
 
 class GapQuery(Schema):
@@ -303,10 +305,12 @@ class StatementFileQuery(Schema):
 # --- shared with the console -------------------------------------------------------------------------
 
 
-def entry_page(community_id: int, args: dict) -> dict:
+def entry_page(community_id: int, args: dict, with_totals: bool = False) -> dict:
+    """A page of entries; `with_totals` (the console, which shows both): the filter's totals too."""
     page = paginate(entries.list_query(community_id, args), Entry, args)
     page["items"] = entries.entries_out(page["items"])
-    page["totals"] = entries.totals(community_id, args)
+    if with_totals:
+        page["totals"] = entries.totals(community_id, args)
     return page
 
 
@@ -343,12 +347,12 @@ def statement_detail(statement: Statement, drafted: bool = False) -> dict:
 @blp.route("/communities/<int:community_id>/entries")
 class Entries(MethodView):
     @blp.arguments(EntryQuery, location="query")
-    @blp.response(200, EntryPageOut)
+    @blp.response(200, page_schema(EntryOut))
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, args, community_id):
-        """其他收入与支出（收费员、收费主管），含筛选条件下的合计 / Other income and spending (cashiers, the fee
-        manager), with the filter's totals"""
+        """其他收入与支出（收费员、收费主管；合计见 /entries/totals）/ Other income and spending (cashiers, the fee
+        manager; the totals: /entries/totals)"""
         require_cashier(community_id)
         return entry_page(community_id, args)
 
@@ -360,6 +364,19 @@ class Entries(MethodView):
         """记一笔其他收入或支出（收费主管）/ Record other income or spending (fee manager)"""
         require_manager(community_id)
         return entries.entries_out([entries.record(community_id, data, _actor())])[0]
+
+
+@blp.route("/communities/<int:community_id>/entries/totals")
+class EntryTotalsView(MethodView):
+    @blp.arguments(EntryFilter, location="query")
+    @blp.response(200, EntryTotals)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, args, community_id):
+        """筛选条件下的合计：收入、支出、净额、按类别（不含已作废）/ The filter's totals: income, spending, net, by
+        category (cancelled entries never)"""
+        require_cashier(community_id)
+        return entries.totals(community_id, args)
 
 
 @blp.route("/entries/<int:entry_id>")

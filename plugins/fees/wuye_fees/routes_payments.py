@@ -11,7 +11,8 @@
     POST /payments/<payment_id>/match               match an online payment that named no unit
     GET  /units/<fee_unit_id>/account               对账单: bills, payments, credit, balance
     POST /units/<fee_unit_id>/apply-credit          set the unit's credit against its open bills
-    GET  /communities/<id>/arrears                  arrears per unit with ageing (page) and the totals
+    GET  /communities/<id>/arrears                  arrears per unit with ageing (page)
+    GET  /communities/<id>/arrears/ageing           the totals per ageing bucket
 
 Reading and recording: cashiers and the manager; refunds and reversals: the manager only.
 """
@@ -50,6 +51,8 @@ from .payment_codes import payment_code
 from .receipts import DOCX, PDF, receipt_data, receipt_docx, receipt_pdf
 from .schemas_payments import (
     AccountOut,
+    AgeingOut,
+    AgeingQuery,
     AppliedOut,
     ArrearsPageOut,
     ArrearsQuery,
@@ -193,6 +196,7 @@ def account_out(unit: FeeUnit) -> dict:
 
 
 def arrears_out(community_id: int, args: dict) -> dict:
+    """The page, and (for the console, which shows both) the totals by bucket under `ageing`."""
     today = local_today()
     page = arrears_mod.arrears_page(community_id, today, args)
     page["ageing"] = arrears_mod.ageing_totals(community_id, today, args.get("site_id"))
@@ -367,7 +371,18 @@ class Arrears(MethodView):
     @blp.response(200, ArrearsPageOut)
     @_errors(*ERRORS)
     def get(self, args, community_id):
-        """欠费：每个收费单元的未缴金额及账龄（默认欠得多的在前），和全社区按账龄的合计 / Arrears per unit with
-        ageing (most owed first) and the community's totals per bucket"""
+        """欠费：每个收费单元的未缴金额及账龄（默认欠得多的在前；合计见 /arrears/ageing）/ Arrears per unit with
+        ageing (most owed first; the totals: /arrears/ageing)"""
         require_cashier(community_id)
-        return arrears_out(community_id, args)
+        return arrears_mod.arrears_page(community_id, local_today(), args)
+
+
+@blp.route("/communities/<int:community_id>/arrears/ageing")
+class ArrearsAgeing(MethodView):
+    @blp.arguments(AgeingQuery, location="query")
+    @blp.response(200, AgeingOut)
+    @_errors(*ERRORS)
+    def get(self, args, community_id):
+        """欠费按账龄段的合计（全社区或一个小区）/ The arrears' totals per ageing bucket (the community or a site)"""
+        require_cashier(community_id)
+        return arrears_mod.ageing_totals(community_id, local_today(), args.get("site_id"))

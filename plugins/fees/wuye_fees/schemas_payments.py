@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from wuye_core.plugins import Id, PageArgs, Sort, StrictSchema, Text
 
 from . import vocab
-from .arrears import BUCKETS, SORTS
+from .arrears import BUCKETS, SORT_FIELDS
 from .payments import MAX_FEN, STAFF_METHODS
 
 AMOUNT = {"description": "金额（分，整数，大于 0）/ the amount in fen (an int > 0)"}
@@ -124,10 +124,8 @@ class DailyOut(Schema):
     cashiers = fields.List(fields.Nested(CashierTotalOut))
 
 
-class ArrearsQuery(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-    sort = fields.String(load_default="-owed_fen", validate=validate.OneOf(SORTS))
+class ArrearsQuery(PageArgs):
+    sort = Sort(*SORT_FIELDS, default="-owed_fen")  # most owed first
     site_id = Id(load_default=None)
     bucket = fields.String(load_default=None, validate=validate.OneOf(BUCKETS), metadata={
         "description": "只列该账龄段有欠费的单元 / only units owing in this ageing bucket"})
@@ -164,7 +162,10 @@ class ArrearsPageOut(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
-    ageing = fields.Nested(AgeingOut)
+
+
+class AgeingQuery(StrictSchema):
+    site_id = Id(load_default=None)
 
 
 class AccountBillOut(Schema):
