@@ -367,6 +367,9 @@ SEMANTIC_REFUSALS = {
     "A home is a unit of the register: give its id.",  # fees: unit_id, required for a home (kind)
     "Give the year too.",  # fees: the gap's quarter or month with its year
     "The quarter has not ended yet: its statement is made after its last day.",  # fees: today's quarter
+    "Give a quarter or a month, not both.",  # fees: the gap's quarter or month
+    "Choose a site of this community.",  # fees: site_id, a row of the register
+    "No unit of the register on this site has this id.",  # fees: a home's unit_id, a row of the register
 }
 # ...and those that carry a value (today's date) or a long explanation: by their start
 SEMANTIC_REFUSAL_PREFIXES = (
