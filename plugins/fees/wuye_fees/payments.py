@@ -111,18 +111,6 @@ def oldest_first(bills: list[Bill]) -> list[Bill]:
 # --- credit ----------------------------------------------------------------------------------------
 
 
-def matched_unit(payment_id: int) -> int | None:
-    """The unit a payment that named none was matched to (the unit of the bills it settled)."""
-    return db.session.scalar(select(func.min(Bill.fee_unit_id)).select_from(Allocation)
-                             .join(Bill, Bill.id == Allocation.bill_id).where(Allocation.payment_id == payment_id))
-
-
-def unit_of_payment(payment: Payment) -> int | None:
-    if payment.fee_unit_id is not None:
-        return payment.fee_unit_id
-    return matched_unit(payment.reverses_id or payment.id)
-
-
 def group_totals(root_ids) -> dict[int, tuple[int, int]]:
     """{root payment id: (the group's amounts, the group's allocations)} in two grouped queries."""
     ids = list(set(root_ids))
@@ -137,14 +125,10 @@ def group_totals(root_ids) -> dict[int, tuple[int, int]]:
 
 
 def unit_roots(fee_unit_id: int) -> list[Payment]:
-    """The unit's payments (kind "payment"), oldest first: its own and the provider's matched to it."""
-    matched = (select(Allocation.payment_id).join(Bill, Bill.id == Allocation.bill_id)
-               .where(Bill.fee_unit_id == fee_unit_id))
-    return list(db.session.scalars(
-        select(Payment).where(Payment.kind == "payment",
-                              (Payment.fee_unit_id == fee_unit_id)
-                              | (Payment.fee_unit_id.is_(None) & Payment.id.in_(matched)))
-        .order_by(Payment.paid_at, Payment.id)))
+    """The unit's payments (kind "payment"), oldest first (a matched provider's payment is recorded
+    again for the unit: `match_payment`)."""
+    return list(db.session.scalars(select(Payment).where(Payment.kind == "payment", Payment.fee_unit_id == fee_unit_id)
+                                   .order_by(Payment.paid_at, Payment.id)))
 
 
 def credit_by_root(fee_unit_id: int) -> list[tuple[Payment, int]]:
@@ -166,18 +150,15 @@ def credit_fen(fee_unit_id: int) -> int:
 
 def credits(community_id: int, fee_unit_ids=None) -> dict[int, int]:
     """{fee unit id: credit} of a community's units (only those with credit ≠ 0), in grouped SQL:
-    each journal row counts for its root payment's unit (a provider's payment: the unit matched)."""
+    each journal row counts for its root payment's unit (a payment that named none is nobody's)."""
     root = aliased(Payment)
-    matched = (select(Allocation.payment_id.label("pid"), func.min(Bill.fee_unit_id).label("uid"))
-               .join(Bill, Bill.id == Allocation.bill_id).group_by(Allocation.payment_id).subquery())
-    unit = func.coalesce(root.fee_unit_id, matched.c.uid)
+    unit = root.fee_unit_id
 
     def grouped(value, *joins):
         stmt = select(unit.label("u"), func.sum(value)).select_from(Payment)
         for target, on in joins:
             stmt = stmt.join(target, on)
-        stmt = (stmt.join(root, root.id == ROOT).outerjoin(matched, matched.c.pid == root.id)
-                .where(Payment.community_id == community_id, unit.is_not(None)))
+        stmt = stmt.join(root, root.id == ROOT).where(Payment.community_id == community_id, unit.is_not(None))
         if fee_unit_ids is not None:
             stmt = stmt.where(unit.in_(list(fee_unit_ids)))
         return dict(db.session.execute(stmt.group_by(unit)).all())

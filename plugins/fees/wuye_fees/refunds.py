@@ -22,7 +22,7 @@ from .access import NAME
 from .bill_state import settle
 from .i18n import N_
 from .models import Allocation, FeeUnit, Payment
-from .payments import ROOT, _check_amount, group_totals, lock_bills, lock_unmatched, matched_unit
+from .payments import ROOT, _check_amount, group_totals, lock_bills, lock_unmatched
 
 
 def remaining_fen(payment: Payment) -> int:
@@ -40,13 +40,10 @@ def _original(payment_id: int) -> Payment:
 
 
 def _lock_for(payment: Payment) -> None:
-    if payment.fee_unit_id is None:
+    if payment.fee_unit_id is None:  # a provider's payment that named no unit: nobody's bills
         lock_unmatched()
-        unit_id = matched_unit(payment.id)
     else:
-        unit_id = payment.fee_unit_id
-    if unit_id is not None:
-        get_for_update(FeeUnit, unit_id)
+        get_for_update(FeeUnit, payment.fee_unit_id)
 
 
 def _take_back(payment: Payment, kind: str, amount_fen: int | None, reason: str, by: str) -> Payment:
